@@ -1,0 +1,124 @@
+"""The command line: a thin layer over :mod:`runbook.engine`.
+
+Start-up stays fast (``runbook --help`` imports neither Textual nor pydantic): commands import
+what they need when they run. Exit codes: 0 success, 1 a refused or invalid action (one-line
+reason on stderr; every problem for invalid files), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+
+class RunbookGroup(click.Group):
+    """A click group that turns RunbookError into a clear message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from runbook.errors import ConfigError, RunbookError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+            count = len(exc.problems)
+            click.echo(f"runbook: {count} problem{'s' if count != 1 else ''} found", err=True)
+            ctx.exit(1)
+        except RunbookError as exc:
+            click.echo(f"runbook: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("runbook: interrupted", err=True)
+            ctx.exit(130)
+
+
+class Settings:
+    """Global options, resolved lazily so cheap commands stay cheap."""
+
+    def __init__(
+        self, db: str | None, operator: str | None, config: str | None, command_id: str | None
+    ) -> None:
+        self.db = db
+        self.operator = operator
+        self.config = config
+        self.command_id = command_id
+        self._workspace: Any = None
+        self._engine: Any = None
+
+    def workspace(self) -> Any:
+        """The validated playbooks, policy and contacts."""
+        if self._workspace is None:
+            from runbook.loading import load_workspace
+            from runbook.locations import config_dir, default_paths
+
+            self._workspace = load_workspace(default_paths(config_dir(self.config)))
+        return self._workspace
+
+    def engine(self) -> Any:
+        """An engine on the chosen store, acting as the operator."""
+        if self._engine is None:
+            from runbook.engine import Engine
+            from runbook.locations import default_db
+            from runbook.store import open_store
+
+            store = open_store(self.db or default_db())
+            self._engine = Engine(store, self.workspace(), operator=self.operator)
+        return self._engine
+
+
+@click.group(
+    cls=RunbookGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--db", envvar="RUNBOOK_DB", help="Incident store: a file path or a postgresql:// URL."
+)
+@click.option(
+    "--as", "operator", envvar="RUNBOOK_OPERATOR", help="Who you are (a person id in contacts)."
+)
+@click.option("--config", envvar="RUNBOOK_CONFIG", help="Folder holding playbooks/ and contacts/.")
+@click.option(
+    "--command-id", help="Idempotency key: repeating a command with it never records it twice."
+)
+@click.version_option(package_name="runbook")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    db: str | None,
+    operator: str | None,
+    config: str | None,
+    command_id: str | None,
+) -> None:
+    """runbook: run a communications crisis by the playbook.
+
+    With no command, opens the terminal UI.
+    """
+    ctx.obj = Settings(db, operator, config, command_id)
+    if ctx.invoked_subcommand is None:
+        from runbook.cli.app import open_app
+
+        open_app(ctx.obj)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    from runbook.cli import files, incidents  # noqa: F401  (registers the commands)
+
+    cli(prog_name="runbook")
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as JSON on stdout."""
+    import json
+
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def is_tty() -> bool:
+    """True when stdout is a terminal."""
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"

@@ -1,0 +1,26 @@
+"""``runbook`` with no command: open the terminal UI, or say what to do without one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+def open_app(settings: Any) -> None:
+    """Open the TUI when it is installed; until then, list the playbooks and the next step."""
+    try:
+        from runbook.tui.app import run_app
+    except ImportError:
+        run_app = None
+    if run_app is not None:
+        run_app(settings)
+        return
+    workspace = settings.workspace()
+    click.echo("runbook: playbooks ready to use:")
+    for playbook in sorted(workspace.playbooks.values(), key=lambda p: p.id):
+        click.echo(f"  {playbook.id:28} {playbook.title}")
+    click.echo(
+        "\nDeclare an incident: runbook --as YOU declare PLAYBOOK --title 'what is happening'"
+    )
+    click.echo("All commands: runbook --help")

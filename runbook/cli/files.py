@@ -1,0 +1,80 @@
+"""Commands about the files people edit: validate, playbooks, schema, lifecycle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from runbook.cli import Settings, cli, emit_json
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def validate(settings: Settings, paths: tuple[Path, ...]) -> None:
+    """Check playbooks, policy and contacts (default ./playbooks and ./contacts).
+
+    Every problem is listed as file:line:col: field: message. Exit 1 if any.
+    """
+    from runbook.loading import load_workspace, yaml_files
+    from runbook.locations import config_dir, default_paths
+
+    chosen = list(paths) or default_paths(config_dir(settings.config))
+    if not paths:
+        chosen = [p for p in chosen if p.exists()] or chosen
+    workspace = load_workspace(chosen)
+    count = len(yaml_files([p for p in chosen if p.exists()]))
+    click.echo(
+        f"ok: {count} file(s), {len(workspace.playbooks)} playbook(s), "
+        f"{len(workspace.contacts.people)} people"
+    )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def playbooks(settings: Settings, as_json: bool) -> None:
+    """List the playbooks: id, title and levels."""
+    workspace = settings.workspace()
+    rows = [
+        {
+            "id": p.id,
+            "title": p.title,
+            "version": p.version,
+            "levels": [lv.id for lv in p.severity.levels],
+            "summary": p.summary,
+        }
+        for p in sorted(workspace.playbooks.values(), key=lambda p: p.id)
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['id']:28} {row['title']:48} {' '.join(row['levels'])}")
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("schemas"),
+    show_default=True,
+    help="Folder to write the JSON Schema files into.",
+)
+def schema(output: Path) -> None:
+    """Write JSON Schema files for playbooks, policy and contacts (for editors)."""
+    from runbook.schema import write_schemas
+
+    for path in write_schemas(output):
+        click.echo(str(path))
+
+
+@cli.command()
+@click.option("--mermaid", is_flag=True, required=True, help="Print a Mermaid state diagram.")
+def lifecycle(mermaid: bool) -> None:
+    """Print the incident lifecycle."""
+    from runbook.model.lifecycle import mermaid as diagram
+
+    click.echo(diagram(), nl=False)

@@ -1,0 +1,397 @@
+"""Commands that run incidents: declare, assess, pause, notify, drafts, resolve, status, ...
+
+Each command is a few lines: parse options, call one engine method, print the outcome.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from runbook.cli import Settings, cli, emit_json
+
+ID = click.argument("incident_id", metavar="ID")
+DRAFT = click.option("--draft", "draft_id", help="Which draft (D1, D2, ...) when several apply.")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _done(settings: Settings, incident: Any, message: str, as_json: bool = False) -> None:
+    if as_json:
+        emit_json(incident.status())
+        return
+    click.echo(
+        f"{incident.id}: {message} (now {incident.state}"
+        + (f", {incident.level})" if incident.level else ")")
+    )
+
+
+@cli.command()
+@click.argument("playbook")
+@click.option("--title", required=True, help="What is happening, in a few words.")
+@click.option("--drill", is_flag=True, help="A tabletop drill: nothing real is sent.")
+@JSON
+@click.pass_obj
+def declare(settings: Settings, playbook: str, title: str, drill: bool, as_json: bool) -> None:
+    """Declare an incident on PLAYBOOK; prints the new incident id."""
+    incident = settings.engine().declare(
+        playbook, title, drill=drill, command_id=settings.command_id
+    )
+    if as_json:
+        emit_json(incident.status())
+    else:
+        click.echo(incident.id)
+
+
+@cli.command()
+@ID
+@click.option(
+    "--answer",
+    "answers",
+    multiple=True,
+    metavar="QUESTION=OPTION",
+    help="An answer; repeat for each question.",
+)
+@JSON
+@click.pass_obj
+def assess(settings: Settings, incident_id: str, answers: tuple[str, ...], as_json: bool) -> None:
+    """Answer the severity questions (again to reassess); prints the level."""
+    engine = settings.engine()
+    if not answers:
+        incident = engine.incident(incident_id)
+        assert incident.playbook is not None
+        lines = ["answer every question with --answer QUESTION=OPTION:"]
+        for question in incident.playbook.severity.questions:
+            options = ", ".join(f"{o.id} ({o.score})" for o in question.options)
+            lines.append(f"  {question.id}: {question.text} [{options}]")
+        raise click.UsageError("\n".join(lines))
+    parsed = {}
+    for answer in answers:
+        question, sep, option = answer.partition("=")
+        if not sep or not question.strip() or not option.strip():
+            raise click.BadParameter(f"{answer!r}: write QUESTION=OPTION", param_hint="--answer")
+        parsed[question.strip()] = option.strip()
+    incident = engine.assess(incident_id, parsed, command_id=settings.command_id)
+    level = incident.playbook.level(incident.level)
+    _done(settings, incident, f"level {level.id} ({level.name}), score {incident.score}", as_json)
+
+
+@cli.command()
+@ID
+@JSON
+@click.pass_obj
+def pause(settings: Settings, incident_id: str, as_json: bool) -> None:
+    """Pause the brand's scheduled posts at the scope the playbook sets."""
+    incident = settings.engine().pause(incident_id, command_id=settings.command_id)
+    problem = incident.pause_unconfirmed()
+    if problem:
+        click.echo(f"{incident.id}: {problem}", err=True)
+        raise SystemExit(1)
+    _done(settings, incident, f"{len(incident.paused_posts)} scheduled post(s) held", as_json)
+
+
+@cli.command()
+@ID
+@JSON
+@click.pass_obj
+def notify(settings: Settings, incident_id: str, as_json: bool) -> None:
+    """Notify the people the playbook names for the level."""
+    incident = settings.engine().notify(incident_id, command_id=settings.command_id)
+    failed = [r for r in incident.recipients.values() if r.failed and not r.delivered]
+    for recipient in failed:
+        reasons = "; ".join(f"{c}: {e}" for c, e in recipient.failed.items())
+        click.echo(f"{incident.id}: not reached: {recipient.person} ({reasons})", err=True)
+    _done(settings, incident, f"{len(incident.recipients)} people notified", as_json)
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
+@ID
+@JSON
+@click.pass_obj
+def ack(settings: Settings, incident_id: str, as_json: bool) -> None:
+    """Acknowledge that you were notified (as --as PERSON)."""
+    incident = settings.engine().ack(incident_id, command_id=settings.command_id)
+    _done(settings, incident, f"acknowledged by {settings.engine().actor()}", as_json)
+
+
+@cli.command()
+@ID
+@click.option("--template", help="Template to start from (default: the next one without a draft).")
+@DRAFT
+@click.option(
+    "--set",
+    "changes",
+    multiple=True,
+    metavar="VARIANT=TEXT",
+    help="Edit one variant (x, linkedin:fr, ...).",
+)
+@click.option("--text", help="Edit: replace the text of every variant.")
+@click.option("--show", is_flag=True, help="Print the draft's variants.")
+@JSON
+@click.pass_obj
+def draft(
+    settings: Settings,
+    incident_id: str,
+    template: str | None,
+    draft_id: str | None,
+    changes: tuple[str, ...],
+    text: str | None,
+    show: bool,
+    as_json: bool,
+) -> None:
+    """Start a draft from a template, or edit one (--set / --text), or --show it."""
+    engine = settings.engine()
+    if show:
+        from runbook.model.lifecycle import select_draft
+
+        incident = engine.incident(incident_id)
+        chosen = select_draft(
+            incident, engine.context(incident, draft_id), list(incident.drafts.values()), "there"
+        )
+        if as_json:
+            emit_json(
+                {"draft": chosen.draft_id, "version": chosen.version, "variants": chosen.variants}
+            )
+            return
+        click.echo(f"{chosen.draft_id} v{chosen.version} {chosen.title} ({chosen.audience})")
+        for key, value in chosen.variants.items():
+            click.echo(f"--- {key}\n{value}")
+        return
+    if changes or text is not None:
+        incident = engine.incident(incident_id)
+        edits: dict[str, str] = {}
+        if text is not None:
+            from runbook.model.lifecycle import select_draft
+
+            chosen = select_draft(
+                incident,
+                engine.context(incident, draft_id),
+                list(incident.drafts.values()),
+                "there",
+            )
+            draft_id = chosen.draft_id
+            edits = dict.fromkeys(chosen.variants, text)
+        for change in changes:
+            key, sep, value = change.partition("=")
+            if not sep:
+                raise click.BadParameter(f"{change!r}: write VARIANT=TEXT", param_hint="--set")
+            edits[key.strip()] = value
+        incident = engine.edit_draft(incident_id, draft_id, edits, command_id=settings.command_id)
+        latest = max(incident.drafts.values(), key=lambda d: (d.draft_id == draft_id, d.version))
+        _done(settings, incident, f"draft {latest.draft_id} saved as v{latest.version}", as_json)
+        return
+    incident = engine.start_draft(incident_id, template, command_id=settings.command_id)
+    latest = list(incident.drafts.values())[-1]
+    _done(settings, incident, f"draft {latest.draft_id} started from {latest.template_id}", as_json)
+
+
+@cli.command()
+@ID
+@DRAFT
+@JSON
+@click.pass_obj
+def submit(settings: Settings, incident_id: str, draft_id: str | None, as_json: bool) -> None:
+    """Submit a draft for approval."""
+    incident = settings.engine().submit(incident_id, draft_id, command_id=settings.command_id)
+    _done(settings, incident, "draft submitted for approval", as_json)
+
+
+@cli.command()
+@ID
+@DRAFT
+@JSON
+@click.pass_obj
+def approve(settings: Settings, incident_id: str, draft_id: str | None, as_json: bool) -> None:
+    """Approve the draft waiting for approval."""
+    from runbook.model.approvals import requirement
+
+    incident = settings.engine().approve(incident_id, draft_id, command_id=settings.command_id)
+    waiting = incident.draft_awaiting()
+    note = "; ".join(f"{d.draft_id} {requirement(incident, d).describe()}" for d in waiting)
+    _done(settings, incident, "approved" + (f" ({note})" if note else ""), as_json)
+
+
+@cli.command()
+@ID
+@click.option("--comment", required=True, help="Why, and what to change.")
+@DRAFT
+@JSON
+@click.pass_obj
+def reject(
+    settings: Settings, incident_id: str, comment: str, draft_id: str | None, as_json: bool
+) -> None:
+    """Reject the draft under review; it goes back to drafting."""
+    incident = settings.engine().reject(
+        incident_id, comment, draft_id, command_id=settings.command_id
+    )
+    _done(settings, incident, "draft rejected", as_json)
+
+
+@cli.command()
+@ID
+@DRAFT
+@JSON
+@click.pass_obj
+def publish(settings: Settings, incident_id: str, draft_id: str | None, as_json: bool) -> None:
+    """Publish an approved statement."""
+    incident = settings.engine().publish(incident_id, draft_id, command_id=settings.command_id)
+    _done(settings, incident, "statement published", as_json)
+
+
+@cli.command()
+@ID
+@click.option("--summary", required=True, help="What happened and how it ended.")
+@click.option("--keep", multiple=True, metavar="POST", help="A paused post to keep held.")
+@click.option("--list", "list_only", is_flag=True, help="Only list the posts that would resume.")
+@JSON
+@click.pass_obj
+def resolve(
+    settings: Settings,
+    incident_id: str,
+    summary: str,
+    keep: tuple[str, ...],
+    list_only: bool,
+    as_json: bool,
+) -> None:
+    """Stand down: resume the posts this incident paused, tell everyone, record a summary."""
+    engine = settings.engine()
+    if list_only:
+        incident = engine.incident(incident_id)
+        for post in incident.paused_posts.values():
+            mark = "keep" if post["id"] in keep else "resume"
+            when = post.get("scheduled_at", "")
+            channel = post.get("channel", "")
+            click.echo(f"{mark:7}{post['id']:14}{channel:12}{when}  {post.get('excerpt', '')}")
+        return
+    incident = engine.resolve(incident_id, summary, keep=list(keep), command_id=settings.command_id)
+    _done(settings, incident, f"resolved; {len(incident.resumed_posts)} post(s) resumed", as_json)
+
+
+@cli.command()
+@ID
+@click.option("--review", default="", help="Outcome of the post-incident review.")
+@JSON
+@click.pass_obj
+def close(settings: Settings, incident_id: str, review: str, as_json: bool) -> None:
+    """Close the incident once the review is done."""
+    incident = settings.engine().close(incident_id, review, command_id=settings.command_id)
+    _done(settings, incident, "closed", as_json)
+
+
+@cli.command()
+@ID
+@click.argument("text")
+@click.pass_obj
+def note(settings: Settings, incident_id: str, text: str) -> None:
+    """Add a note to the timeline."""
+    incident = settings.engine().note(incident_id, text, command_id=settings.command_id)
+    _done(settings, incident, "note added")
+
+
+@cli.command()
+@ID
+@click.argument("item")
+@click.pass_obj
+def check(settings: Settings, incident_id: str, item: str) -> None:
+    """Tick a checklist item."""
+    incident = settings.engine().check(incident_id, item, command_id=settings.command_id)
+    _done(settings, incident, f"ticked {item}")
+
+
+@cli.command()
+@ID
+@click.pass_obj
+def retry(settings: Settings, incident_id: str) -> None:
+    """Retry every step that failed (pause, notify, publish)."""
+    engine = settings.engine()
+    engine.recover(incident_id, older_than=__import__("datetime").timedelta(0))
+    incident = engine.incident(incident_id)
+    if incident.failed_effects():
+        incident = engine.retry(incident_id, command_id=settings.command_id)
+    left = incident.failed_effects()
+    _done(settings, incident, "retried" + (f"; still failing: {len(left)}" if left else ""))
+    if left:
+        raise SystemExit(1)
+
+
+@cli.command()
+@ID
+@JSON
+@click.pass_obj
+def status(settings: Settings, incident_id: str, as_json: bool) -> None:
+    """Show where an incident stands."""
+    from runbook.cli.render import status_lines, status_object
+
+    engine = settings.engine()
+    incident = engine.incident(incident_id)
+    allowed = engine.allowed(incident_id) if engine.operator else []
+    if as_json:
+        emit_json(status_object(incident, allowed))
+        return
+    for line in status_lines(incident, allowed):
+        click.echo(line)
+
+
+@cli.command(name="list")
+@click.option("--all", "show_all", is_flag=True, help="Include resolved and closed incidents.")
+@JSON
+@click.pass_obj
+def list_(settings: Settings, show_all: bool, as_json: bool) -> None:
+    """List incidents (open ones unless --all)."""
+    rows = settings.engine().incidents()
+    if not show_all:
+        rows = [r for r in rows if r["state"] not in ("resolved", "closed")]
+    rows = [
+        {
+            "id": r["id"],
+            "playbook": r["playbook"],
+            "title": r["title"],
+            "level": r["level"],
+            "state": r["state"],
+            "drill": r["drill"],
+            "opened_at": r["opened_at"],
+            "updated_at": r["updated_at"],
+            "events": r["events"],
+        }
+        for r in rows
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("no open incidents" if not show_all else "no incidents")
+    for r in rows:
+        drill = " [DRILL]" if r["drill"] else ""
+        click.echo(f"{r['id']:12} {r['level'] or '-':6} {r['state']:10} {r['title']}{drill}")
+
+
+@cli.command()
+@ID
+@JSON
+@click.pass_obj
+def verify(settings: Settings, incident_id: str, as_json: bool) -> None:
+    """Check the incident's tamper-evident event chain; exit 1 naming the first bad event."""
+    result = settings.engine().verify(incident_id)
+    if as_json:
+        emit_json(
+            {
+                "id": result.incident_id,
+                "ok": result.ok,
+                "events": result.count,
+                "head_hash": result.head_hash,
+                "first_bad_seq": result.first_bad_seq,
+                "problem": result.problem,
+            }
+        )
+    elif result.ok:
+        click.echo(f"{result.incident_id}: ok, {result.count} events, head {result.head_hash}")
+    else:
+        click.echo(f"{result.incident_id}: TAMPERED OR DAMAGED: {result.problem}", err=True)
+        click.echo(
+            f"verified up to event #{(result.first_bad_seq or 1) - 1}, head {result.head_hash}",
+            err=True,
+        )
+    if not result.ok:
+        raise SystemExit(1)

@@ -1,0 +1,92 @@
+"""How the command line shows an incident (text and JSON): presentation only, no rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runbook.model.approvals import requirement
+from runbook.model.incident import Incident
+from runbook.model.playbook import STAGES
+
+
+def stage_status(incident: Incident) -> dict[str, str]:
+    """Each stage's status in words: done, skipped, under way, to do."""
+    result = {}
+    for stage in STAGES:
+        if stage in incident.skipped:
+            result[stage] = "skipped"
+        elif stage == "pause" and incident.pause_unconfirmed():
+            result[stage] = "unconfirmed"
+        elif stage == "pause" and incident.level and not incident.pause_satisfied():
+            result[stage] = "to do"
+        elif stage == "notify" and incident.level and incident.rules_due():
+            result[stage] = "to do"
+        elif stage in incident.stage_reached:
+            result[stage] = "done"
+        else:
+            result[stage] = "to do"
+    return result
+
+
+def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
+    """The JSON status of an incident."""
+    data = incident.status()
+    data["score"] = incident.score
+    data["answers"] = incident.answers
+    data["stages"] = stage_status(incident)
+    data["paused_posts"] = len(incident.paused_posts)
+    data["resumed_posts"] = len(incident.resumed_posts)
+    data["recipients"] = [
+        {
+            "person": r.person,
+            "roles": sorted(r.roles),
+            "delivered": r.delivered,
+            "failed": r.failed,
+            "acknowledged": r.acked_at.isoformat() if r.acked_at else None,
+        }
+        for r in incident.recipients.values()
+    ]
+    data["drafts"] = [
+        {
+            "id": d.draft_id,
+            "template": d.template_id,
+            "version": d.version,
+            "content_hash": d.content_hash,
+            "submitted": d.submitted,
+            "approved_by": [a.person for a in d.current_approvals()],
+            "stale_approvals": [a.person for a in d.stale_approvals()],
+            "needs": requirement(incident, d).describe() if incident.level else "",
+            "published": d.published_hash == d.content_hash,
+        }
+        for d in incident.drafts.values()
+    ]
+    data["checked"] = sorted(incident.checked)
+    data["failed_steps"] = [{"kind": e.kind, "error": e.error} for e in incident.failed_effects()]
+    data["allowed"] = allowed
+    data["summary"] = incident.summary or None
+    return data
+
+
+def status_lines(incident: Incident, allowed: list[str]) -> list[str]:
+    """The human-readable status of an incident."""
+    data = status_object(incident, allowed)
+    drill = "  [DRILL]" if incident.drill else ""
+    lines = [
+        f"{incident.id}  {incident.title}{drill}",
+        f"playbook {data['playbook']} v{data['playbook_version']}   level {incident.level or '-'}"
+        f"   state {incident.state}",
+        "stages   " + "  ".join(f"{s}: {v}" for s, v in data["stages"].items()),
+        f"posts    {data['paused_posts']} held, {data['resumed_posts']} resumed",
+    ]
+    for r in data["recipients"]:
+        ack = "acknowledged" if r["acknowledged"] else "not acknowledged"
+        failed = f", failed: {', '.join(r['failed'])}" if r["failed"] else ""
+        lines.append(f"notified {r['person']} ({', '.join(r['roles'])}) {ack}{failed}")
+    for d in data["drafts"]:
+        state = "published" if d["published"] else ("submitted" if d["submitted"] else "drafting")
+        lines.append(f"draft    {d['id']} v{d['version']} {d['template']} {state}: {d['needs']}")
+    for step in data["failed_steps"]:
+        lines.append(f"FAILED   {step['kind']}: {step['error']} (runbook retry {incident.id})")
+    if allowed:
+        lines.append("you can  " + ", ".join(allowed))
+    return lines

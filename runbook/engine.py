@@ -1,0 +1,816 @@
+"""The engine: the one place commands happen.
+
+Every command follows the same steps: load the incident (fold its events), ask the lifecycle
+whether the action is allowed now, build the events it produces, let the engine's own steps
+settle (a skipped stage is passed, approval re-opened after a stricter reassessment), append
+with the expected seq, and on a conflict start again on fresh state while the command is still
+valid. Side effects go through the outbox: the intent is appended first, then performed with
+its ``effect_id`` as idempotency key, then its result is appended. The CLI and the TUI call
+this module; neither touches the store or an adapter directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from runbook.clock import Clock, SystemClock
+from runbook.effects import Effects, Message, Outcome
+from runbook.errors import ActionRefused, ConcurrencyConflict, NotFound, RunbookError, StoreError
+from runbook.loading import Workspace
+from runbook.model import events as ev
+from runbook.model import lifecycle, messages, severity
+from runbook.model.incident import Draft, Effect, Incident, apply, fold
+from runbook.model.lifecycle import Context
+from runbook.model.templates import render
+from runbook.store import EventStore
+from runbook.store.chain import Verification, canonical, verify_rows
+
+MAX_ATTEMPTS = 50
+"""How often a command is retried on fresh state after losing a race."""
+RECOVERY_LEASE = timedelta(seconds=60)
+"""An intent older than this with no result is taken to have been interrupted."""
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+Build = Callable[[Incident, Context], list[ev.Event]]
+
+
+def content_hash(variants: dict[str, str]) -> str:
+    """The hash approvals bind to: any change to any variant changes it."""
+    return hashlib.sha256(canonical(variants).encode("utf-8")).hexdigest()[:16]
+
+
+class Engine:
+    """Runs commands on incidents for one operator (see module docstring)."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        workspace: Workspace,
+        *,
+        operator: str | None = None,
+        clock: Clock | None = None,
+        effects: Effects | None = None,
+    ) -> None:
+        from runbook.effects.sinks import console_effects
+
+        self.store = store
+        self.workspace = workspace
+        self.clock = clock or SystemClock()
+        self.effects = effects or console_effects()
+        self.operator = operator
+        self._cache: dict[str, Incident] = {}
+
+    # -- who is acting -------------------------------------------------------------------
+    def actor(self) -> str:
+        """The operator's person id; refuse when unset or unknown."""
+        people = self.workspace.contacts.people
+        if not self.operator:
+            ids = ", ".join(p.id for p in people[:8])
+            raise RunbookError(
+                f"who is operating? pass --as PERSON or set RUNBOOK_OPERATOR (people: {ids})"
+            )
+        if self.workspace.contacts.person(self.operator) is None:
+            ids = ", ".join(p.id for p in people[:8])
+            raise RunbookError(f"{self.operator!r} is not a person in contacts (people: {ids})")
+        return self.operator
+
+    def context(self, incident: Incident, draft_id: str | None = None) -> Context:
+        """The guard context for the operator on ``incident`` now."""
+        actor = self.actor()
+        roles = frozenset(self.workspace.contacts.roles_of(actor, self.clock.now()))
+        return Context(actor=actor, roles=roles, draft_id=draft_id)
+
+    # -- queries -------------------------------------------------------------------------
+    def incident(self, incident_id: str) -> Incident:
+        """The incident folded from its events (incrementally from a cached fold)."""
+        incident_id = incident_id.strip().upper()
+        cached = self._cache.get(incident_id)
+        if cached is not None:
+            fresh = self.store.load(incident_id, after_seq=cached.seq)
+            if not fresh:
+                return _copy(cached)
+            incident = fold(incident_id, fresh, into=_copy(cached))
+        else:
+            loaded = self.store.load(incident_id)
+            if not loaded:
+                raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
+            incident = fold(incident_id, loaded)
+        self._cache[incident_id] = incident
+        return _copy(incident)
+
+    def incidents(self) -> list[dict[str, Any]]:
+        """Every incident's summary, newest first."""
+        return self.store.incidents()
+
+    def timeline(self, incident_id: str) -> list[ev.Event]:
+        """Every event of the incident in order."""
+        self.incident(incident_id)
+        return self.store.load(incident_id.strip().upper())
+
+    def verify(self, incident_id: str) -> Verification:
+        """Check the incident's hash chain."""
+        incident_id = incident_id.strip().upper()
+        rows = self.store.rows(incident_id)
+        if not rows:
+            raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
+        return verify_rows(incident_id, rows)
+
+    def allowed(self, incident_id: str) -> list[str]:
+        """Actions the operator may take now (what the UI offers)."""
+        incident = self.incident(incident_id)
+        return lifecycle.allowed(incident, self.context(incident))
+
+    # -- the command runner --------------------------------------------------------------
+    def _run(
+        self,
+        incident_id: str,
+        action: str,
+        build: Build,
+        *,
+        command_id: str | None = None,
+        draft_id: str | None = None,
+        record_refusal: bool = True,
+    ) -> Incident:
+        command_id = command_id or uuid.uuid4().hex
+        for _ in range(MAX_ATTEMPTS):
+            incident = self.incident(incident_id)
+            if command_id in incident.command_ids:
+                return incident
+            ctx = self.context(incident, draft_id)
+            try:
+                state = lifecycle.next_state(incident, action, ctx)
+                built = build(incident, ctx)
+            except ActionRefused as refusal:
+                if record_refusal and not incident.is_closed:
+                    self._record_refusal(incident, action, str(refusal))
+                raise
+            try:
+                recorded = self._commit(incident, ctx, built, state, command_id)
+            except ConcurrencyConflict:
+                continue
+            self._perform_all(incident.id, recorded)
+            return self.incident(incident.id)
+        raise StoreError(f"incident {incident_id} is changing too fast to record {action}; retry")
+
+    def _commit(
+        self,
+        incident: Incident,
+        ctx: Context,
+        built: list[ev.Event],
+        state: str,
+        command_id: str | None,
+    ) -> list[ev.Event]:
+        """Apply ``built`` to a scratch fold, settle, stamp state and append."""
+        expected = incident.seq
+        incident.state = state
+        for event in built:
+            apply(incident, event)
+        final = lifecycle.settle(incident, ctx)
+        stamped = [e.model_copy(update={"state": final, "command_id": command_id}) for e in built]
+        summary = incident.status()
+        summary["events"] = expected + len(stamped)
+        return self.store.append(incident.id, expected, stamped, summary)
+
+    def _record_refusal(self, incident: Incident, action: str, reason: str) -> None:
+        event = ev.ActionRefused(
+            incident_id=incident.id,
+            at=self.clock.now(),
+            actor=self.actor(),
+            action=action,
+            reason=reason,
+        )
+        try:
+            self._commit(_copy(incident), self.context(incident), [event], incident.state, None)
+        except ConcurrencyConflict:
+            pass  # the refusal stands; losing its record to a race is harmless
+
+    def _event(self, cls: type[ev.Event], incident: Incident, **data: Any) -> Any:
+        return cls(incident_id=incident.id, at=self.clock.now(), actor=self.actor(), **data)
+
+    # -- commands ------------------------------------------------------------------------
+    def declare(
+        self,
+        playbook_id: str,
+        title: str,
+        *,
+        drill: bool = False,
+        command_id: str | None = None,
+    ) -> Incident:
+        """Open an incident on a playbook; the playbook and policy are pinned in the event."""
+        actor = self.actor()
+        title = " ".join(title.split())
+        if not title:
+            raise ActionRefused("give the incident a title (what is happening, in a few words)")
+        if len(title) > 200:
+            raise ActionRefused("keep the title under 200 characters")
+        playbook = self.workspace.playbook(playbook_id)
+        policy = self.workspace.policy
+        for _ in range(MAX_ATTEMPTS):
+            incident_id = "INC-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+            event = ev.IncidentDeclared(
+                incident_id=incident_id,
+                at=self.clock.now(),
+                actor=actor,
+                state="declared",
+                command_id=command_id,
+                title=title,
+                playbook_id=playbook.id,
+                playbook_version=playbook.version,
+                playbook=playbook.model_dump(mode="json"),
+                policy=policy.model_dump(mode="json") if policy else None,
+                drill=drill,
+            )
+            scratch = Incident(incident_id)
+            apply(scratch, event)
+            try:
+                self.store.append(incident_id, 0, [event], scratch.status())
+            except ConcurrencyConflict:
+                continue
+            return self.incident(incident_id)
+        raise StoreError("could not find a free incident id; try again")
+
+    def assess(
+        self, incident_id: str, answers: dict[str, str], *, command_id: str | None = None
+    ) -> Incident:
+        """Set the level from answers (first time), or reassess (answers merged over the old)."""
+        incident = self.incident(incident_id)
+        action = "assess" if incident.level is None else "reassess"
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            assert incident.playbook is not None
+            merged = {**incident.answers, **answers}
+            severity.check_answers(incident.playbook, answers, partial=True)
+            result = severity.assess(incident.playbook, merged)
+            if incident.level is not None and result.answers == incident.answers:
+                raise ActionRefused("these answers do not change anything")
+            events: list[ev.Event] = [
+                self._event(
+                    ev.SeverityAssessed,
+                    incident,
+                    answers=result.answers,
+                    score=result.score,
+                    level=result.level,
+                    previous_level=incident.level,
+                    overrides=result.overrides,
+                )
+            ]
+            scratch = _copy(incident)
+            apply(scratch, events[0])
+            events += self._level_follow_up(incident, scratch)
+            return events
+
+        return self._run(incident_id, action, build, command_id=command_id)
+
+    def _level_follow_up(self, before: Incident, after: Incident) -> list[ev.Event]:
+        """Skips for empty stages; on escalation, widen the pause and notify new roles."""
+        assert after.playbook is not None
+        assert after.level is not None
+        events: list[ev.Event] = []
+        rule = after.pause_rule()
+        if rule is not None and rule.is_empty and after.skipped.get("pause") != after.level:
+            events.append(
+                self._event(
+                    ev.StageSkipped,
+                    after,
+                    stage="pause",
+                    level=after.level,
+                    reason=f"the playbook pauses nothing at {after.level}",
+                )
+            )
+        if (
+            not after.playbook.notify_rules_for(after.level)
+            and after.skipped.get("notify") != after.level
+        ):
+            events.append(
+                self._event(
+                    ev.StageSkipped,
+                    after,
+                    stage="notify",
+                    level=after.level,
+                    reason=f"the playbook notifies nobody at {after.level}",
+                )
+            )
+        escalated = before.level is not None and after.playbook.level_rank(
+            after.level
+        ) > after.playbook.level_rank(before.level)
+        if escalated:
+            paused_before = before.paused_scope.scope != "none" or before.pending_effects("pause")
+            if paused_before and not after.pause_satisfied() and rule is not None:
+                events.append(self._pause_intent(after))
+            if before.sent_rules and after.rules_due():
+                events.append(self._notify_intent(after))
+        return events
+
+    def _pause_intent(self, incident: Incident) -> ev.EffectRequested:
+        rule = incident.pause_rule()
+        assert rule is not None
+        scope = incident.paused_scope.union(rule)
+        return self._intent(incident, "pause", {"scope": scope.model_dump(mode="json")})
+
+    def _notify_intent(self, incident: Incident) -> ev.EffectRequested:
+        assert incident.playbook is not None
+        assert incident.level is not None
+        due = [
+            r
+            for r in incident.playbook.notify_rules_for(incident.level)
+            if r.id in incident.rules_due()
+        ]
+        at = self.clock.now()
+        contacts = self.workspace.contacts
+        people: dict[str, dict[str, Any]] = {}
+        for rule in due:
+            for role in rule.roles:
+                holders = contacts.holders(role, at)
+                if not holders:
+                    raise ActionRefused(f"nobody in contacts holds role {role!r} (rule {rule.id})")
+                for person in holders:
+                    if person in incident.recipients:
+                        continue  # already told about this incident: no re-send
+                    entry = people.setdefault(
+                        person, {"person": person, "roles": [], "rules": [], "channels": []}
+                    )
+                    if role not in entry["roles"]:
+                        entry["roles"].append(role)
+                    if rule.id not in entry["rules"]:
+                        entry["rules"].append(rule.id)
+                    for channel in rule.via:
+                        if channel not in entry["channels"]:
+                            entry["channels"].append(channel)
+        payload = {"rules": [r.id for r in due], "recipients": list(people.values())}
+        return self._intent(incident, "notify", payload)
+
+    def _intent(self, incident: Incident, kind: str, payload: dict[str, Any]) -> ev.EffectRequested:
+        effect_id = f"{incident.id}-{kind}-{uuid.uuid4().hex[:10]}"
+        return self._event(
+            ev.EffectRequested, incident, effect_id=effect_id, kind=kind, payload=payload
+        )
+
+    def pause(self, incident_id: str, *, command_id: str | None = None) -> Incident:
+        """Hold the brand's scheduled posts at the scope the playbook sets for the level."""
+        return self._run(
+            incident_id,
+            "pause",
+            lambda incident, ctx: [self._pause_intent(incident)],
+            command_id=command_id,
+        )
+
+    def notify(self, incident_id: str, *, command_id: str | None = None) -> Incident:
+        """Tell the people the playbook names for the level (once each)."""
+        return self._run(
+            incident_id,
+            "notify",
+            lambda incident, ctx: [self._notify_intent(incident)],
+            command_id=command_id,
+        )
+
+    def ack(self, incident_id: str, *, command_id: str | None = None) -> Incident:
+        """The operator acknowledges being notified."""
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            rules = sorted(incident.recipients[ctx.actor].rules)
+            return [self._event(ev.Acknowledged, incident, person=ctx.actor, rules=rules)]
+
+        return self._run(incident_id, "ack", build, command_id=command_id)
+
+    def start_draft(
+        self,
+        incident_id: str,
+        template_id: str | None = None,
+        *,
+        command_id: str | None = None,
+    ) -> Incident:
+        """Start a draft from a template (default: the first template with no draft yet)."""
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            assert incident.playbook is not None
+            templates = incident.playbook.drafts
+            if template_id is None:
+                used = {d.template_id for d in incident.drafts.values()}
+                fresh = [t for t in templates if t.id not in used]
+                if not fresh:
+                    names = ", ".join(t.id for t in templates)
+                    raise ActionRefused(
+                        f"every template has a draft; name one with --template ({names})"
+                    )
+                template = fresh[0]
+            else:
+                found = incident.playbook.draft_template(template_id)
+                if found is None:
+                    names = ", ".join(t.id for t in templates)
+                    raise ActionRefused(f"no template {template_id!r} (templates: {names})")
+                template = found
+            values = messages.template_values(incident)
+            variants = {}
+            for platform in template.platforms:
+                for language, text in template.languages.items():
+                    key = platform if language == "default" else f"{platform}:{language}"
+                    variants[key] = render(text, values).strip()
+            draft_id = f"D{len(incident.drafts) + 1}"
+            return [
+                self._event(
+                    ev.DraftStarted,
+                    incident,
+                    draft_id=draft_id,
+                    template_id=template.id,
+                    title=template.title,
+                    audience=template.audience,
+                    variants=variants,
+                    content_hash=content_hash(variants),
+                )
+            ]
+
+        return self._run(incident_id, "start_draft", build, command_id=command_id)
+
+    def edit_draft(
+        self,
+        incident_id: str,
+        draft_id: str | None,
+        changes: dict[str, str],
+        *,
+        command_id: str | None = None,
+    ) -> Incident:
+        """Save a new version of a draft with ``changes`` (variant -> text)."""
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            draft = lifecycle.select_draft(
+                incident, ctx, list(incident.drafts.values()), "there to edit"
+            )
+            unknown = [key for key in changes if key not in draft.variants]
+            if unknown:
+                raise ActionRefused(
+                    f"draft {draft.draft_id} has no variant {unknown[0]!r} "
+                    f"(variants: {', '.join(draft.variants)})"
+                )
+            variants = {**draft.variants, **{k: v.strip() for k, v in changes.items()}}
+            if any(not text for text in variants.values()):
+                raise ActionRefused("a variant cannot be empty")
+            new_hash = content_hash(variants)
+            if new_hash == draft.content_hash:
+                raise ActionRefused(f"draft {draft.draft_id} is unchanged")
+            return [
+                self._event(
+                    ev.DraftEdited,
+                    incident,
+                    draft_id=draft.draft_id,
+                    variants=variants,
+                    content_hash=new_hash,
+                    version=draft.version + 1,
+                )
+            ]
+
+        return self._run(incident_id, "edit_draft", build, command_id=command_id, draft_id=draft_id)
+
+    def _draft_for(
+        self, incident: Incident, ctx: Context, candidates: list[Draft], what: str
+    ) -> Draft:
+        return lifecycle.select_draft(incident, ctx, candidates, what)
+
+    def submit(
+        self, incident_id: str, draft_id: str | None = None, *, command_id: str | None = None
+    ) -> Incident:
+        """Submit a draft for approval."""
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            candidates = [d for d in incident.drafts.values() if not d.submitted]
+            draft = self._draft_for(incident, ctx, candidates, "waiting to be submitted")
+            return [
+                self._event(
+                    ev.DraftSubmitted,
+                    incident,
+                    draft_id=draft.draft_id,
+                    version=draft.version,
+                    content_hash=draft.content_hash,
+                )
+            ]
+
+        return self._run(incident_id, "submit", build, command_id=command_id, draft_id=draft_id)
+
+    def approve(
+        self, incident_id: str, draft_id: str | None = None, *, command_id: str | None = None
+    ) -> Incident:
+        """Approve the draft waiting for approval (four-eyes rule, roles of the level)."""
+        from runbook.model.approvals import requirement
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            chosen = self._draft_for(
+                incident, ctx, incident.draft_awaiting(), "waiting for approval"
+            )
+            roles = sorted(set(ctx.roles) & set(requirement(incident, chosen).roles))
+            return [
+                self._event(
+                    ev.DraftApproved,
+                    incident,
+                    draft_id=chosen.draft_id,
+                    version=chosen.version,
+                    content_hash=chosen.content_hash,
+                    roles=roles,
+                )
+            ]
+
+        return self._run(incident_id, "approve", build, command_id=command_id, draft_id=draft_id)
+
+    def reject(
+        self,
+        incident_id: str,
+        comment: str,
+        draft_id: str | None = None,
+        *,
+        command_id: str | None = None,
+    ) -> Incident:
+        """Reject the draft under review with a comment; it returns to drafting."""
+        comment = comment.strip()
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            if not comment:
+                raise ActionRefused("say why the draft is rejected (--comment)")
+            draft = self._draft_for(
+                incident, ctx, incident.draft_awaiting(), "waiting for approval"
+            )
+            return [
+                self._event(
+                    ev.DraftRejected,
+                    incident,
+                    draft_id=draft.draft_id,
+                    version=draft.version,
+                    comment=comment,
+                )
+            ]
+
+        return self._run(incident_id, "reject", build, command_id=command_id, draft_id=draft_id)
+
+    def publish(
+        self, incident_id: str, draft_id: str | None = None, *, command_id: str | None = None
+    ) -> Incident:
+        """Publish an approved statement through the publisher."""
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            ready = [d for d in incident.drafts_approved() if d.published_hash != d.content_hash]
+            draft = self._draft_for(incident, ctx, ready, "approved and not yet published")
+            payload = {
+                "draft_id": draft.draft_id,
+                "version": draft.version,
+                "content_hash": draft.content_hash,
+                "audience": draft.audience,
+                "variants": dict(draft.variants),
+            }
+            return [self._intent(incident, "publish", payload)]
+
+        return self._run(incident_id, "publish", build, command_id=command_id, draft_id=draft_id)
+
+    def check(self, incident_id: str, item_id: str, *, command_id: str | None = None) -> Incident:
+        """Tick a checklist item."""
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            assert incident.playbook is not None
+            found = incident.playbook.checklist_item(item_id)
+            if found is None:
+                items = [i.id for items in incident.playbook.checklist.values() for i in items]
+                raise ActionRefused(f"no checklist item {item_id!r} (items: {', '.join(items)})")
+            if item_id in incident.checked:
+                at, who = incident.checked[item_id]
+                raise ActionRefused(f"{item_id} was already ticked by {who} at {at:%H:%M} UTC")
+            stage, item = found
+            return [
+                self._event(
+                    ev.ChecklistItemChecked, incident, item_id=item.id, stage=stage, text=item.text
+                )
+            ]
+
+        return self._run(incident_id, "check", build, command_id=command_id)
+
+    def note(self, incident_id: str, text: str, *, command_id: str | None = None) -> Incident:
+        """Add a note to the timeline."""
+        text = text.strip()
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            if not text:
+                raise ActionRefused("the note is empty")
+            if len(text) > 10_000:
+                raise ActionRefused("keep a note under 10,000 characters")
+            return [self._event(ev.NoteAdded, incident, text=text)]
+
+        return self._run(incident_id, "note", build, command_id=command_id, record_refusal=False)
+
+    def resolve(
+        self,
+        incident_id: str,
+        summary: str,
+        *,
+        keep: list[str] | None = None,
+        command_id: str | None = None,
+    ) -> Incident:
+        """Stand down: release the posts this incident held (but ``keep``), tell everyone
+        who was notified, and record the summary."""
+        summary = summary.strip()
+        keep = list(keep or [])
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            if not summary:
+                raise ActionRefused("write a resolution summary (--summary)")
+            unknown = [post for post in keep if post not in incident.paused_posts]
+            if unknown:
+                raise ActionRefused(f"post {unknown[0]!r} was not paused by this incident")
+            events: list[ev.Event] = []
+            release = [p for pid, p in incident.paused_posts.items() if pid not in keep]
+            if release or keep:
+                events.append(self._intent(incident, "resume", {"posts": release, "kept": keep}))
+            if incident.recipients:
+                recipients = [
+                    {
+                        "person": r.person,
+                        "roles": sorted(r.roles),
+                        "rules": [],
+                        "channels": list(dict.fromkeys([*r.delivered, *r.failed])),
+                    }
+                    for r in incident.recipients.values()
+                ]
+                events.append(
+                    self._intent(
+                        incident, "stand_down", {"summary": summary, "recipients": recipients}
+                    )
+                )
+            events.append(self._event(ev.IncidentResolved, incident, summary=summary))
+            return events
+
+        return self._run(incident_id, "resolve", build, command_id=command_id)
+
+    def close(
+        self, incident_id: str, review: str = "", *, command_id: str | None = None
+    ) -> Incident:
+        """Mark the post-incident review done; nothing more can happen after this."""
+        return self._run(
+            incident_id,
+            "close",
+            lambda incident, ctx: [self._event(ev.IncidentClosed, incident, review=review.strip())],
+            command_id=command_id,
+        )
+
+    def retry(self, incident_id: str, *, command_id: str | None = None) -> Incident:
+        """Try again every effect that failed (same idempotency key, next attempt)."""
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            return [
+                self._event(
+                    ev.EffectRequested,
+                    incident,
+                    effect_id=effect.effect_id,
+                    kind=effect.kind,
+                    payload=effect.payload,
+                    attempt=effect.attempt + 1,
+                )
+                for effect in incident.failed_effects()
+            ]
+
+        return self._run(incident_id, "retry", build, command_id=command_id)
+
+    # -- effects (outbox) ----------------------------------------------------------------
+    def recover(self, incident_id: str, *, older_than: timedelta = RECOVERY_LEASE) -> int:
+        """Perform intents that have no result and are older than ``older_than`` (a run that
+        was interrupted). Returns how many were performed."""
+        incident = self.incident(incident_id)
+        now = self.clock.now()
+        stale = [e for e in incident.pending_effects() if now - e.requested_at >= older_than]
+        for effect in stale:
+            self._perform(incident.id, effect.effect_id)
+        return len(stale)
+
+    def _perform_all(self, incident_id: str, recorded: list[ev.Event]) -> None:
+        for event in recorded:
+            if isinstance(event, ev.EffectRequested):
+                self._perform(incident_id, event.effect_id)
+
+    def _perform(self, incident_id: str, effect_id: str) -> None:
+        incident = self.incident(incident_id)
+        effect = incident.effects[effect_id]
+        if effect.result is not None:
+            return
+        effects = self.effects.for_incident(incident.drill)
+        key = f"{effect.effect_id}"
+        try:
+            result = self._call(incident, effect, effects, key)
+        except RunbookError as exc:
+            result = self._result_failed(incident, effect, str(exc))
+        except Exception as exc:  # an adapter bug must not lose the incident's record
+            result = self._result_failed(incident, effect, f"{type(exc).__name__}: {exc}")
+        self._append_result(incident_id, effect, result)
+
+    def _result_failed(self, incident: Incident, effect: Effect, error: str) -> ev.Event:
+        return ev.EffectFailed(
+            incident_id=incident.id,
+            at=self.clock.now(),
+            actor="runbook",
+            effect_id=effect.effect_id,
+            kind=effect.kind,
+            error=error,
+        )
+
+    def _call(self, incident: Incident, effect: Effect, effects: Effects, key: str) -> ev.Event:
+        now = self.clock.now()
+        base = {"incident_id": incident.id, "at": now, "actor": "runbook"}
+        payload = effect.payload
+        if effect.kind == "pause":
+            outcome = effects.scheduler.pause(payload["scope"], key)
+            scope = payload["scope"]
+            described = ", ".join(scope.get("channels") or []) or scope.get("scope", "")
+            return ev.PostsPaused(
+                **base,
+                effect_id=effect.effect_id,
+                scope=described,
+                posts=outcome.done,
+                failures=outcome.failures,
+                note=outcome.note,
+            )
+        if effect.kind == "resume":
+            outcome = effects.scheduler.resume(payload["posts"], key)
+            return ev.PostsResumed(
+                **base,
+                effect_id=effect.effect_id,
+                posts=outcome.done,
+                failures=outcome.failures,
+                kept=payload.get("kept", []),
+            )
+        if effect.kind in ("notify", "stand_down"):
+            outcome = effects.notifier.deliver(self._messages(incident, effect), key)
+            rule_id = "stand-down" if effect.kind == "stand_down" else ",".join(payload["rules"])
+            return ev.NotificationsSent(
+                **base,
+                effect_id=effect.effect_id,
+                rule_id=rule_id,
+                deliveries=outcome.done + outcome.failures,
+            )
+        if effect.kind == "publish":
+            outcome = effects.publisher.publish(payload, key)
+            return ev.StatementPublished(
+                **base,
+                effect_id=effect.effect_id,
+                draft_id=payload["draft_id"],
+                version=payload["version"],
+                content_hash=payload["content_hash"],
+                platforms=[d.get("platform", "") for d in outcome.done],
+                failures=outcome.failures,
+            )
+        raise RunbookError(f"unknown effect kind {effect.kind!r}")
+
+    def _messages(self, incident: Incident, effect: Effect) -> list[Message]:
+        assert incident.playbook is not None
+        contacts = self.workspace.contacts
+        result = []
+        for recipient in effect.payload.get("recipients", []):
+            person = contacts.person(recipient["person"])
+            name = person.name if person else recipient["person"]
+            if effect.kind == "stand_down":
+                subject, body = messages.stand_down(incident, effect.payload.get("summary", ""))
+            else:
+                rules = [r for r in incident.playbook.notify if r.id in recipient.get("rules", [])]
+                subject, body = messages.notification(incident, rules, recipient["roles"])
+            for channel in recipient.get("channels") or ["console"]:
+                address = ""
+                if person is not None:
+                    address = (person.email if channel == "email" else person.chat) or ""
+                result.append(
+                    Message(
+                        person=recipient["person"],
+                        name=name,
+                        address=address,
+                        channel=channel,
+                        subject=subject,
+                        body=body,
+                        roles=tuple(recipient.get("roles", [])),
+                        rules=tuple(recipient.get("rules", [])),
+                    )
+                )
+        return result
+
+    def _append_result(self, incident_id: str, effect: Effect, result: ev.Event) -> None:
+        marker = f"result:{effect.effect_id}:{effect.attempt}"
+        for _ in range(MAX_ATTEMPTS):
+            incident = self.incident(incident_id)
+            if marker in incident.command_ids:
+                return
+            ctx = Context(actor="runbook")
+            try:
+                self._commit(incident, ctx, [result], incident.state, marker)
+                return
+            except ConcurrencyConflict:
+                continue
+        raise StoreError(f"could not record the result of {effect.kind}; run `runbook retry`")
+
+
+def _copy(incident: Incident) -> Incident:
+    """A shallow-enough copy for a scratch fold (containers copied, specs shared)."""
+    import copy
+
+    return copy.deepcopy(
+        incident,
+        memo={id(incident.playbook): incident.playbook, id(incident.policy): incident.policy},
+    )
+
+
+def outcome_summary(outcome: Outcome) -> str:
+    """One line about an effect's outcome."""
+    return f"{len(outcome.done)} done, {len(outcome.failures)} failed"

@@ -1,0 +1,58 @@
+"""The one error hierarchy of runbook.
+
+Every error a person can cause or meet derives from :class:`RunbookError` and carries a
+message written for a comms person, not a developer. Storage, network and parsing errors are
+translated into these at the boundary where they happen, so the CLI and TUI only ever show
+``str(error)`` and never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class RunbookError(Exception):
+    """Base of every error runbook reports to a person."""
+
+
+class ConfigError(RunbookError):
+    """A playbook, policy, contacts or scenario file is invalid.
+
+    ``problems`` holds every problem found (``file:line:col: field: message``), so a person
+    can fix a whole file in one go.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems) if self.problems else "invalid configuration")
+
+
+class NotFound(RunbookError):
+    """An incident, playbook, person or other named thing does not exist."""
+
+
+class ActionRefused(RunbookError):
+    """The lifecycle or a guard refuses an action; the message says why and what is allowed."""
+
+
+class ConcurrencyConflict(RunbookError):
+    """Another writer appended to the incident first; retry on fresh state."""
+
+    def __init__(self, incident_id: str, seq: int, winner: str) -> None:
+        self.incident_id = incident_id
+        self.seq = seq
+        self.winner = winner
+        super().__init__(
+            f"incident {incident_id}: event #{seq} was already written by someone else "
+            f"({winner}); reload and try again"
+        )
+
+
+class StoreError(RunbookError):
+    """The event store cannot be opened, read or written."""
+
+
+class IntegrityError(RunbookError):
+    """The event log fails verification (tampering or corruption)."""
+
+
+class EffectError(RunbookError):
+    """An outside system (scheduler, mail server, webhook) could not do what was asked."""

@@ -1,0 +1,305 @@
+"""Events: the facts an incident is made of, named in the past tense.
+
+Each event is immutable and carries the envelope every event has (incident id, seq, time in
+UTC, actor, the incident's state after it, the command that caused it, and its place in the
+hash chain) plus its own data. The event log is the source of truth; incident state is a fold
+over it (:mod:`runbook.model.incident`), and replaying it never performs a side effect.
+
+Side effects follow the outbox pattern: an :class:`EffectRequested` intent is recorded first,
+the effect is performed with the intent's ``effect_id`` as idempotency key, and a result event
+(``PostsPaused``, ``NotificationsSent``, ...) or :class:`EffectFailed` records what happened.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+ENVELOPE = ("incident_id", "seq", "type", "at", "actor", "state", "command_id", "prev_hash", "hash")
+"""Fields every event has; the rest is the event's ``data``."""
+
+
+class Event(BaseModel):
+    """Base of every event: the envelope."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    incident_id: str
+    """The incident this event belongs to."""
+    seq: int = 0
+    """Position in the incident's stream, 1..n with no gaps (set when appended)."""
+    at: datetime
+    """When it happened (UTC)."""
+    actor: str
+    """Who did it (a person id from contacts, or ``runbook`` for automatic steps)."""
+    state: str = ""
+    """The incident's lifecycle state after this event."""
+    command_id: str | None = None
+    """The command that produced it; a retried command never appends twice."""
+    prev_hash: str = ""
+    """Hash of the previous event (empty for the first)."""
+    hash: str = ""
+    """Hash of this event's content and ``prev_hash`` (set when appended)."""
+
+    def data(self) -> dict[str, Any]:
+        """The event's own fields (everything but the envelope), JSON-ready."""
+        return self.model_dump(mode="json", exclude=set(ENVELOPE))
+
+
+class IncidentDeclared(Event):
+    """Someone declared an incident; the playbook and policy are pinned as they were."""
+
+    type: Literal["IncidentDeclared"] = "IncidentDeclared"
+    title: str
+    playbook_id: str
+    playbook_version: int
+    playbook: dict[str, Any]
+    """The playbook's full content at declaration: editing YAML never changes a running incident."""
+    policy: dict[str, Any] | None = None
+    """The organisation policy's content at declaration."""
+    drill: bool = False
+    """True for a tabletop drill: nothing real is sent."""
+
+
+class SeverityAssessed(Event):
+    """The level was set (first assessment) or changed (reassessment)."""
+
+    type: Literal["SeverityAssessed"] = "SeverityAssessed"
+    answers: dict[str, str]
+    score: int
+    level: str
+    previous_level: str | None = None
+    overrides: list[str] = []
+    """Reasons of the overrides that lifted the level."""
+
+
+class StageSkipped(Event):
+    """A stage was passed because the playbook asks nothing of it at this level."""
+
+    type: Literal["StageSkipped"] = "StageSkipped"
+    stage: str
+    level: str
+    reason: str
+
+
+class EffectRequested(Event):
+    """Intent: an effect on the outside world is about to be performed (outbox)."""
+
+    type: Literal["EffectRequested"] = "EffectRequested"
+    effect_id: str
+    """Idempotency key of the effect."""
+    kind: Literal["pause", "resume", "notify", "stand_down", "publish"]
+    payload: dict[str, Any] = {}
+    """What to do, as the adapter needs it."""
+    attempt: int = 1
+
+
+class PostsPaused(Event):
+    """Result: scheduled posts were held."""
+
+    type: Literal["PostsPaused"] = "PostsPaused"
+    effect_id: str
+    scope: str
+    """The rule applied (``all``, ``none``, or channel list)."""
+    posts: list[dict[str, Any]] = []
+    """Posts held: id, channel, scheduled_at, excerpt, scheduler."""
+    failures: list[dict[str, Any]] = []
+    """Posts that could not be held: id, error."""
+    note: str = ""
+
+
+class PostsResumed(Event):
+    """Result: posts this incident held were released."""
+
+    type: Literal["PostsResumed"] = "PostsResumed"
+    effect_id: str
+    posts: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    kept: list[str] = []
+    """Post ids the operator chose to keep held."""
+
+
+class NotificationsSent(Event):
+    """Result: messages were delivered (or not) to people."""
+
+    type: Literal["NotificationsSent"] = "NotificationsSent"
+    effect_id: str
+    rule_id: str
+    deliveries: list[dict[str, Any]] = []
+    """One per person and channel: person, roles, channel, ok, error, message_id."""
+
+
+class StatementPublished(Event):
+    """Result: an approved statement went out."""
+
+    type: Literal["StatementPublished"] = "StatementPublished"
+    effect_id: str
+    draft_id: str
+    version: int
+    content_hash: str
+    platforms: list[str] = []
+    failures: list[dict[str, Any]] = []
+
+
+class EffectFailed(Event):
+    """Result: an effect could not be performed at all; it can be retried."""
+
+    type: Literal["EffectFailed"] = "EffectFailed"
+    effect_id: str
+    kind: str
+    error: str
+
+
+class Acknowledged(Event):
+    """A notified person acknowledged."""
+
+    type: Literal["Acknowledged"] = "Acknowledged"
+    person: str
+    rules: list[str] = []
+
+
+class Escalated(Event):
+    """Nobody acknowledged a notify rule in time; its escalation roles were notified."""
+
+    type: Literal["Escalated"] = "Escalated"
+    rule_id: str
+    to_roles: list[str]
+    waited: str
+    """How long runbook waited (``15m``)."""
+    round: int = 1
+
+
+class DraftStarted(Event):
+    """A statement draft was created from a template."""
+
+    type: Literal["DraftStarted"] = "DraftStarted"
+    draft_id: str
+    template_id: str
+    title: str
+    audience: str
+    variants: dict[str, str]
+    """Text per variant: ``platform`` or ``platform:language``."""
+    content_hash: str
+    version: int = 1
+
+
+class DraftEdited(Event):
+    """A new version of a draft."""
+
+    type: Literal["DraftEdited"] = "DraftEdited"
+    draft_id: str
+    variants: dict[str, str]
+    content_hash: str
+    version: int
+
+
+class DraftSubmitted(Event):
+    """A draft version was submitted for approval."""
+
+    type: Literal["DraftSubmitted"] = "DraftSubmitted"
+    draft_id: str
+    version: int
+    content_hash: str
+
+
+class DraftApproved(Event):
+    """A person approved a draft version (bound to its content hash)."""
+
+    type: Literal["DraftApproved"] = "DraftApproved"
+    draft_id: str
+    version: int
+    content_hash: str
+    roles: list[str]
+    """Roles of the approver that count for the approval rule."""
+
+
+class DraftRejected(Event):
+    """A person rejected a draft version; it returns to drafting."""
+
+    type: Literal["DraftRejected"] = "DraftRejected"
+    draft_id: str
+    version: int
+    comment: str
+
+
+class ChecklistItemChecked(Event):
+    """A checklist item was ticked."""
+
+    type: Literal["ChecklistItemChecked"] = "ChecklistItemChecked"
+    item_id: str
+    stage: str
+    text: str
+
+
+class NoteAdded(Event):
+    """A free-text note on the timeline."""
+
+    type: Literal["NoteAdded"] = "NoteAdded"
+    text: str
+
+
+class ActionRefused(Event):
+    """An action was refused; recorded so the timeline shows attempts, not only successes."""
+
+    type: Literal["ActionRefused"] = "ActionRefused"
+    action: str
+    reason: str
+
+
+class IncidentResolved(Event):
+    """The incident was stood down."""
+
+    type: Literal["IncidentResolved"] = "IncidentResolved"
+    summary: str
+
+
+class IncidentClosed(Event):
+    """The post-incident review is done."""
+
+    type: Literal["IncidentClosed"] = "IncidentClosed"
+    review: str = ""
+
+
+AnyEvent = Annotated[
+    IncidentDeclared
+    | SeverityAssessed
+    | StageSkipped
+    | EffectRequested
+    | PostsPaused
+    | PostsResumed
+    | NotificationsSent
+    | StatementPublished
+    | EffectFailed
+    | Acknowledged
+    | Escalated
+    | DraftStarted
+    | DraftEdited
+    | DraftSubmitted
+    | DraftApproved
+    | DraftRejected
+    | ChecklistItemChecked
+    | NoteAdded
+    | ActionRefused
+    | IncidentResolved
+    | IncidentClosed,
+    Field(discriminator="type"),
+]
+
+EVENTS = TypeAdapter(list[AnyEvent])
+"""Validates a list of stored event dicts into typed events in one fast call."""
+
+RESULT_TYPES = (
+    "PostsPaused",
+    "PostsResumed",
+    "NotificationsSent",
+    "StatementPublished",
+    "EffectFailed",
+)
+"""Event types that close an outbox intent."""
+
+
+def event_from_row(row: dict[str, Any]) -> AnyEvent:
+    """One typed event from a stored row (envelope columns plus ``data``)."""
+    return EVENTS.validate_python([row])[0]

@@ -1,0 +1,476 @@
+"""Incident state, rebuilt by folding its events.
+
+:class:`Incident` is a plain class (it is also the ``transitions`` model of the lifecycle) that
+holds pydantic data. :func:`fold` applies events in order; it never performs a side effect, so
+replaying an incident is always safe. Derived facts (is the pause confirmed? which draft waits
+for approval?) are methods here, so the engine, the TUI and the exports agree on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from runbook.model import events as ev
+from runbook.model.playbook import PauseRule, Playbook
+from runbook.model.policy import Policy
+
+
+@dataclass
+class Effect:
+    """One outbox entry: an intent and, once known, its result."""
+
+    effect_id: str
+    kind: str
+    payload: dict[str, Any]
+    requested_at: datetime
+    requested_seq: int
+    attempt: int = 1
+    result: str | None = None
+    """None while pending; ``ok``, ``partial`` or ``failed`` once recorded."""
+    error: str = ""
+
+
+@dataclass
+class Recipient:
+    """A person notified about the incident, and whether they acknowledged."""
+
+    person: str
+    roles: set[str] = field(default_factory=set)
+    rules: set[str] = field(default_factory=set)
+    notified_at: datetime | None = None
+    delivered: list[str] = field(default_factory=list)
+    """Channels that delivered."""
+    failed: dict[str, str] = field(default_factory=dict)
+    """Channel -> last error, for channels that did not deliver."""
+    acked_at: datetime | None = None
+
+
+@dataclass
+class Approval:
+    """One person's approval of one draft version."""
+
+    person: str
+    roles: list[str]
+    version: int
+    content_hash: str
+    at: datetime
+
+
+@dataclass
+class Draft:
+    """A statement being prepared: its versions, submission, votes and publication."""
+
+    draft_id: str
+    template_id: str
+    title: str
+    audience: str
+    variants: dict[str, str]
+    content_hash: str
+    version: int
+    author: str
+    last_editor: str
+    created_at: datetime
+    submitted_hash: str | None = None
+    approvals: list[Approval] = field(default_factory=list)
+    rejections: list[tuple[str, int, str]] = field(default_factory=list)
+    """(person, version, comment)."""
+    published_hash: str | None = None
+
+    @property
+    def submitted(self) -> bool:
+        """True when the current version is submitted for approval."""
+        return self.submitted_hash == self.content_hash
+
+    def current_approvals(self) -> list[Approval]:
+        """Approvals of the current content (earlier ones are stale)."""
+        return [a for a in self.approvals if a.content_hash == self.content_hash]
+
+    def stale_approvals(self) -> list[Approval]:
+        """Approvals given to an earlier version."""
+        return [a for a in self.approvals if a.content_hash != self.content_hash]
+
+
+class Incident:
+    """The state of one incident, folded from its events (and the lifecycle's model)."""
+
+    state: str
+
+    def __init__(self, incident_id: str) -> None:
+        self.id = incident_id
+        self.state = "declared"
+        self.seq = 0
+        self.head_hash = ""
+        self.title = ""
+        self.playbook: Playbook | None = None
+        self.policy: Policy | None = None
+        self.drill = False
+        self.opened_at: datetime | None = None
+        self.declared_by = ""
+        self.updated_at: datetime | None = None
+        self.level: str | None = None
+        self.score: int | None = None
+        self.answers: dict[str, str] = {}
+        self.level_history: list[tuple[datetime, str | None, str]] = []
+        self.skipped: dict[str, str] = {}
+        """Stage -> level at which it was skipped (cleared when the level needs the stage)."""
+        self.paused_scope = PauseRule(scope="none")
+        """The widest scope successfully paused so far."""
+        self.paused_posts: dict[str, dict[str, Any]] = {}
+        """Posts this incident holds, by post id."""
+        self.resumed_posts: dict[str, dict[str, Any]] = {}
+        self.effects: dict[str, Effect] = {}
+        self.recipients: dict[str, Recipient] = {}
+        self.sent_rules: dict[str, datetime] = {}
+        """Notify rule id -> when it was first sent."""
+        self.escalations: list[ev.Escalated] = []
+        self.drafts: dict[str, Draft] = {}
+        self.checked: dict[str, tuple[datetime, str]] = {}
+        self.notes = 0
+        self.refusals = 0
+        self.stage_reached: dict[str, datetime] = {}
+        """First time each stage was completed or skipped (for targets and reports)."""
+        self.resolved_at: datetime | None = None
+        self.summary = ""
+        self.closed_at: datetime | None = None
+        self.command_ids: set[str] = set()
+
+    # -- derived facts ----------------------------------------------------------------
+    @property
+    def is_closed(self) -> bool:
+        """True once the review is done; nothing more can happen."""
+        return self.state == "closed"
+
+    @property
+    def is_open(self) -> bool:
+        """True until resolved."""
+        return self.state not in ("resolved", "closed")
+
+    def pause_rule(self) -> PauseRule | None:
+        """The pause rule of the current level."""
+        if self.playbook is None or self.level is None:
+            return None
+        return self.playbook.pause[self.level]
+
+    def pause_satisfied(self) -> bool:
+        """The current level's pause scope is paused (or the level pauses nothing)."""
+        rule = self.pause_rule()
+        if rule is None:
+            return False
+        if rule.is_empty:
+            return True
+        done = self.paused_scope
+        if done.scope == "all":
+            return True
+        return rule.scope == "channels" and set(rule.channels) <= set(done.channels)
+
+    def pending_effects(self, kind: str | None = None) -> list[Effect]:
+        """Effects recorded as intended but with no result yet."""
+        return [e for e in self.effects.values() if e.result is None and kind in (None, e.kind)]
+
+    def failed_effects(self) -> list[Effect]:
+        """Effects whose last attempt failed wholly or partly and were not retried since."""
+        return [e for e in self.effects.values() if e.result in ("failed", "partial")]
+
+    def pause_unconfirmed(self) -> str | None:
+        """Why the pause is not confirmed (pending or failed), or None."""
+        pending = self.pending_effects("pause")
+        if pending:
+            return f"a pause of scheduled posts is still under way (effect {pending[0].effect_id})"
+        for effect in self.effects.values():
+            if effect.kind == "pause" and effect.result in ("failed", "partial"):
+                return f"the pause failed: {effect.error}; retry it first"
+        return None
+
+    def rules_due(self) -> list[str]:
+        """Notify rules of the current level not sent yet."""
+        if self.playbook is None or self.level is None:
+            return []
+        return [
+            r.id for r in self.playbook.notify_rules_for(self.level) if r.id not in self.sent_rules
+        ]
+
+    def notify_satisfied(self) -> bool:
+        """Every notify rule of the current level was sent (or there are none)."""
+        return (
+            self.level is not None and not self.rules_due() and not self.pending_effects("notify")
+        )
+
+    def draft_awaiting(self) -> list[Draft]:
+        """Drafts whose current version is submitted and not yet fully approved."""
+        from runbook.model.approvals import is_approved
+
+        return [d for d in self.drafts.values() if d.submitted and not is_approved(self, d)]
+
+    def drafts_approved(self) -> list[Draft]:
+        """Drafts whose current version is fully approved."""
+        from runbook.model.approvals import is_approved
+
+        return [d for d in self.drafts.values() if d.submitted and is_approved(self, d)]
+
+    def unacknowledged(self) -> list[Recipient]:
+        """Notified people who have not acknowledged yet."""
+        return [r for r in self.recipients.values() if r.acked_at is None]
+
+    def status(self) -> dict[str, Any]:
+        """A summary for ``status``/``list`` (JSON-ready)."""
+        return {
+            "id": self.id,
+            "playbook": self.playbook.id if self.playbook else None,
+            "playbook_version": self.playbook.version if self.playbook else None,
+            "title": self.title,
+            "level": self.level,
+            "state": self.state,
+            "drill": self.drill,
+            "opened_at": self.opened_at.isoformat() if self.opened_at else None,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "events": self.seq,
+        }
+
+
+# -- folding ------------------------------------------------------------------------------
+
+
+def fold(incident_id: str, events: Iterable[ev.Event], into: Incident | None = None) -> Incident:
+    """Apply ``events`` in order to a new (or the given) incident."""
+    incident = into or Incident(incident_id)
+    for event in events:
+        apply(incident, event)
+    return incident
+
+
+def apply(incident: Incident, event: ev.Event) -> None:
+    """Apply one event (pure: no I/O)."""
+    incident.seq = event.seq
+    incident.head_hash = event.hash
+    incident.updated_at = event.at
+    if event.state:
+        incident.state = event.state
+    if event.command_id:
+        incident.command_ids.add(event.command_id)
+    handler = _HANDLERS.get(type(event))
+    if handler is not None:
+        handler(incident, event)
+
+
+def _reach(incident: Incident, stage: str, at: datetime) -> None:
+    incident.stage_reached.setdefault(stage, at)
+
+
+def _declared(incident: Incident, event: ev.IncidentDeclared) -> None:
+    incident.title = event.title
+    incident.playbook = Playbook.model_validate(event.playbook)
+    incident.policy = Policy.model_validate(event.policy) if event.policy else None
+    incident.drill = event.drill
+    incident.opened_at = event.at
+    incident.declared_by = event.actor
+
+
+def _assessed(incident: Incident, event: ev.SeverityAssessed) -> None:
+    incident.level_history.append((event.at, incident.level, event.level))
+    incident.level = event.level
+    incident.score = event.score
+    incident.answers = dict(event.answers)
+    _reach(incident, "assess", event.at)
+    # A skip holds only for the level it was recorded at.
+    incident.skipped = {s: lv for s, lv in incident.skipped.items() if lv == event.level}
+
+
+def _skipped(incident: Incident, event: ev.StageSkipped) -> None:
+    incident.skipped[event.stage] = event.level
+    _reach(incident, event.stage, event.at)
+
+
+def _requested(incident: Incident, event: ev.EffectRequested) -> None:
+    incident.effects[event.effect_id] = Effect(
+        effect_id=event.effect_id,
+        kind=event.kind,
+        payload=dict(event.payload),
+        requested_at=event.at,
+        requested_seq=event.seq,
+        attempt=event.attempt,
+    )
+
+
+def _close_effect(incident: Incident, effect_id: str, failures: list[dict[str, Any]]) -> None:
+    effect = incident.effects.get(effect_id)
+    if effect is None:
+        return
+    if failures:
+        effect.result = "partial"
+        effect.error = "; ".join(
+            f"{f.get('id') or f.get('person')}: {f.get('error')}" for f in failures[:3]
+        )
+    else:
+        effect.result = "ok"
+        effect.error = ""
+
+
+def _paused(incident: Incident, event: ev.PostsPaused) -> None:
+    _close_effect(incident, event.effect_id, event.failures)
+    for post in event.posts:
+        incident.paused_posts[str(post["id"])] = dict(post)
+    if not event.failures:
+        effect = incident.effects.get(event.effect_id)
+        scope = (effect.payload.get("scope") if effect else None) or {"scope": "none"}
+        incident.paused_scope = incident.paused_scope.union(PauseRule.model_validate(scope))
+        if incident.pause_satisfied():
+            _reach(incident, "pause", event.at)
+
+
+def _resumed(incident: Incident, event: ev.PostsResumed) -> None:
+    _close_effect(incident, event.effect_id, event.failures)
+    for post in event.posts:
+        post_id = str(post["id"])
+        incident.resumed_posts[post_id] = incident.paused_posts.pop(post_id, dict(post))
+
+
+def _notified(incident: Incident, event: ev.NotificationsSent) -> None:
+    _close_effect(incident, event.effect_id, [d for d in event.deliveries if not d.get("ok")])
+    effect = incident.effects.get(event.effect_id)
+    rules = list(effect.payload.get("rules", [event.rule_id])) if effect else [event.rule_id]
+    if event.rule_id != "stand-down":
+        for rule in rules:
+            incident.sent_rules.setdefault(rule, event.at)
+    for delivery in event.deliveries:
+        person = delivery["person"]
+        recipient = incident.recipients.setdefault(person, Recipient(person=person))
+        recipient.roles.update(delivery.get("roles", []))
+        if event.rule_id != "stand-down":
+            recipient.rules.update(delivery.get("rules", rules))
+        if recipient.notified_at is None:
+            recipient.notified_at = event.at
+        channel = delivery.get("channel", "?")
+        if delivery.get("ok"):
+            if channel not in recipient.delivered:
+                recipient.delivered.append(channel)
+            recipient.failed.pop(channel, None)
+        else:
+            recipient.failed[channel] = str(delivery.get("error", "not delivered"))
+    if incident.notify_satisfied():
+        _reach(incident, "notify", event.at)
+
+
+def _published(incident: Incident, event: ev.StatementPublished) -> None:
+    _close_effect(incident, event.effect_id, event.failures)
+    draft = incident.drafts.get(event.draft_id)
+    if draft is not None and not event.failures:
+        draft.published_hash = event.content_hash
+        _reach(incident, "publish", event.at)
+
+
+def _effect_failed(incident: Incident, event: ev.EffectFailed) -> None:
+    effect = incident.effects.get(event.effect_id)
+    if effect is not None:
+        effect.result = "failed"
+        effect.error = event.error
+
+
+def _acked(incident: Incident, event: ev.Acknowledged) -> None:
+    recipient = incident.recipients.get(event.person)
+    if recipient is not None and recipient.acked_at is None:
+        recipient.acked_at = event.at
+    _reach(incident, "acknowledge", event.at)
+
+
+def _escalated(incident: Incident, event: ev.Escalated) -> None:
+    incident.escalations.append(event)
+
+
+def _draft_started(incident: Incident, event: ev.DraftStarted) -> None:
+    incident.drafts[event.draft_id] = Draft(
+        draft_id=event.draft_id,
+        template_id=event.template_id,
+        title=event.title,
+        audience=event.audience,
+        variants=dict(event.variants),
+        content_hash=event.content_hash,
+        version=event.version,
+        author=event.actor,
+        last_editor=event.actor,
+        created_at=event.at,
+    )
+    _reach(incident, "draft", event.at)
+
+
+def _draft_edited(incident: Incident, event: ev.DraftEdited) -> None:
+    draft = incident.drafts[event.draft_id]
+    draft.variants = dict(event.variants)
+    draft.content_hash = event.content_hash
+    draft.version = event.version
+    draft.last_editor = event.actor
+
+
+def _draft_submitted(incident: Incident, event: ev.DraftSubmitted) -> None:
+    incident.drafts[event.draft_id].submitted_hash = event.content_hash
+
+
+def _draft_approved(incident: Incident, event: ev.DraftApproved) -> None:
+    draft = incident.drafts[event.draft_id]
+    draft.approvals.append(
+        Approval(
+            person=event.actor,
+            roles=list(event.roles),
+            version=event.version,
+            content_hash=event.content_hash,
+            at=event.at,
+        )
+    )
+    if incident.drafts_approved():
+        _reach(incident, "approve", event.at)
+
+
+def _draft_rejected(incident: Incident, event: ev.DraftRejected) -> None:
+    draft = incident.drafts[event.draft_id]
+    draft.rejections.append((event.actor, event.version, event.comment))
+    draft.submitted_hash = None
+
+
+def _checked(incident: Incident, event: ev.ChecklistItemChecked) -> None:
+    incident.checked[event.item_id] = (event.at, event.actor)
+
+
+def _noted(incident: Incident, event: ev.NoteAdded) -> None:
+    incident.notes += 1
+
+
+def _refused(incident: Incident, event: ev.ActionRefused) -> None:
+    incident.refusals += 1
+
+
+def _resolved(incident: Incident, event: ev.IncidentResolved) -> None:
+    incident.resolved_at = event.at
+    incident.summary = event.summary
+    _reach(incident, "resolve", event.at)
+
+
+def _closed(incident: Incident, event: ev.IncidentClosed) -> None:
+    incident.closed_at = event.at
+    _reach(incident, "review", event.at)
+
+
+_HANDLERS: dict[type, Any] = {
+    ev.IncidentDeclared: _declared,
+    ev.SeverityAssessed: _assessed,
+    ev.StageSkipped: _skipped,
+    ev.EffectRequested: _requested,
+    ev.PostsPaused: _paused,
+    ev.PostsResumed: _resumed,
+    ev.NotificationsSent: _notified,
+    ev.StatementPublished: _published,
+    ev.EffectFailed: _effect_failed,
+    ev.Acknowledged: _acked,
+    ev.Escalated: _escalated,
+    ev.DraftStarted: _draft_started,
+    ev.DraftEdited: _draft_edited,
+    ev.DraftSubmitted: _draft_submitted,
+    ev.DraftApproved: _draft_approved,
+    ev.DraftRejected: _draft_rejected,
+    ev.ChecklistItemChecked: _checked,
+    ev.NoteAdded: _noted,
+    ev.ActionRefused: _refused,
+    ev.IncidentResolved: _resolved,
+    ev.IncidentClosed: _closed,
+}

@@ -1,0 +1,398 @@
+"""The incident lifecycle: one shared ``transitions`` Machine over :class:`Incident` models.
+
+    declared -> assessed -> paused -> notified -> drafting -> in_review -> approved
+             -> resolved -> closed
+
+The stages are an order of priorities, not a cage: once the level is set a draft may be
+started while pausing and notifying are under way, and pausing or notifying later keeps the
+state at the furthest stage reached. Submitting for approval needs the pause and notify stages
+done or skipped. Every guard explains itself: :func:`why_not` returns the reason an action is
+refused, and the machine's conditions use it, so ``may_<action>()`` and refusals agree.
+
+No callback performs I/O; the engine fires a trigger to learn the next state and records it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from transitions import EventData, Machine, MachineError
+
+from runbook.errors import ActionRefused
+from runbook.model.approvals import approval_refusal, is_approved
+from runbook.model.incident import Draft, Incident
+
+STATES = [
+    "declared",
+    "assessed",
+    "paused",
+    "notified",
+    "drafting",
+    "in_review",
+    "approved",
+    "resolved",
+    "closed",
+]
+OPEN = ["declared", "assessed", "paused", "notified", "drafting", "in_review", "approved"]
+LEVEL_SET = OPEN[1:]
+DRAFTING = ["drafting", "in_review", "approved"]
+NOT_CLOSED = [*OPEN, "resolved"]
+
+ACTIONS = {
+    "assess": "set the level",
+    "reassess": "change the level",
+    "pause": "pause scheduled posts",
+    "notify": "notify people",
+    "ack": "acknowledge",
+    "start_draft": "start a draft",
+    "edit_draft": "edit a draft",
+    "submit": "submit a draft for approval",
+    "approve": "approve a draft",
+    "reject": "reject a draft",
+    "publish": "publish an approved statement",
+    "retry": "retry a failed step",
+    "check": "tick a checklist item",
+    "note": "add a note",
+    "resolve": "resolve (stand down)",
+    "close": "close after review",
+}
+"""Every action a person can take, with the words a comms person reads."""
+
+INTERNAL = {
+    "advance": "move on past a stage that is done or skipped",
+    "complete_approval": "mark approval complete",
+    "reopen_approval": "re-open approval",
+}
+"""Steps the engine takes by itself after a command (never offered to a person)."""
+
+_G = {"conditions": ["guard"]}
+
+
+def _t(trigger: str, source: list[str] | str, dest: str, **extra: Any) -> dict[str, Any]:
+    return {"trigger": trigger, "source": source, "dest": dest, **_G, **extra}
+
+
+TRANSITIONS = [
+    _t("assess", "declared", "assessed"),
+    _t("reassess", LEVEL_SET, "="),
+    _t("pause", "assessed", "paused"),
+    _t("pause", ["paused", "notified", *DRAFTING], "="),
+    _t("notify", ["assessed", "paused"], "notified"),
+    _t("notify", ["notified", *DRAFTING], "="),
+    _t("start_draft", ["assessed", "paused", "notified", "approved"], "drafting"),
+    _t("start_draft", ["drafting", "in_review"], "="),
+    _t("edit_draft", "drafting", "="),
+    _t("edit_draft", ["in_review", "approved"], "drafting"),
+    _t("submit", DRAFTING, "in_review"),
+    _t("approve", DRAFTING, "="),
+    _t("reject", DRAFTING, "drafting"),
+    _t("publish", DRAFTING, "="),
+    _t("advance", "assessed", "paused"),
+    _t("advance", "paused", "notified"),
+    _t("complete_approval", "in_review", "approved"),
+    _t("reopen_approval", "approved", "in_review"),
+    _t("ack", NOT_CLOSED, "="),
+    _t("retry", NOT_CLOSED, "="),
+    _t("check", NOT_CLOSED, "="),
+    _t("note", NOT_CLOSED, "="),
+    _t("resolve", OPEN, "resolved"),
+    _t("close", "resolved", "closed"),
+]
+
+
+@dataclass
+class Context:
+    """Who is acting and on what: what the guards need to decide."""
+
+    actor: str
+    roles: frozenset[str] = frozenset()
+    """Roles the actor holds now."""
+    draft_id: str | None = None
+    """The draft the action is about (approve, submit, ...)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _guard(event: EventData) -> bool:
+    """Machine condition: the action's guard finds no reason to refuse."""
+    return why_not(event.model, event.event.name, event.kwargs.get("ctx")) is None
+
+
+for _transition in TRANSITIONS:
+    _transition["conditions"] = [_guard]
+
+
+MACHINE = Machine(
+    model=None,
+    states=STATES,
+    transitions=TRANSITIONS,
+    initial="declared",
+    auto_transitions=False,
+    send_event=True,
+    ignore_invalid_triggers=False,
+)
+"""The one machine every incident shares."""
+
+
+@contextmanager
+def attached(incident: Incident) -> Iterator[Any]:
+    """Attach ``incident`` to the shared machine for the duration of the block."""
+    state = incident.state
+    MACHINE.add_model(incident, initial=state)
+    try:
+        yield incident
+    finally:
+        MACHINE.remove_model(incident)
+
+
+def triggers_from(state: str) -> list[str]:
+    """Actions the machine knows from ``state`` (before guards)."""
+    return [t for t in MACHINE.get_triggers(state) if t in ACTIONS]
+
+
+def allowed(incident: Incident, ctx: Context) -> list[str]:
+    """Actions allowed now for ``ctx.actor`` (what the UI offers)."""
+    with attached(incident) as model:
+        return [t for t in triggers_from(incident.state) if getattr(model, f"may_{t}")(ctx=ctx)]
+
+
+def next_state(incident: Incident, action: str, ctx: Context) -> str:
+    """Fire ``action`` on a copy of the state; return the state after it or raise ActionRefused."""
+    if action not in triggers_from(incident.state) and action not in INTERNAL:
+        raise ActionRefused(_not_now(incident, action, ctx))
+    reason = why_not(incident, action, ctx)
+    if reason is not None:
+        raise ActionRefused(f"cannot {_label(action)}: {reason}")
+    before = incident.state
+    with attached(incident) as model:
+        try:
+            fired = model.trigger(action, ctx=ctx)
+        except MachineError:
+            raise ActionRefused(_not_now(incident, action, ctx)) from None
+        after = incident.state
+    incident.state = before
+    if not fired:
+        raise ActionRefused(f"cannot {_label(action)} now")
+    return after
+
+
+def settle(incident: Incident, ctx: Context) -> str:
+    """Take the engine's own steps (advance past done stages, approval complete or re-opened)
+    until none applies; return the resulting state. Changes ``incident.state``."""
+    for _ in range(len(STATES)):
+        for step in INTERNAL:
+            if (
+                step in MACHINE.get_triggers(incident.state)
+                and why_not(incident, step, ctx) is None
+            ):
+                incident.state = next_state(incident, step, ctx)
+                break
+        else:
+            break
+    return incident.state
+
+
+def _label(action: str) -> str:
+    return ACTIONS.get(action) or INTERNAL.get(action) or action
+
+
+def _not_now(incident: Incident, action: str, ctx: Context) -> str:
+    if incident.state == "closed":
+        return f"incident {incident.id} is closed; nothing more can be done"
+    options = allowed(incident, ctx)
+    words = ", ".join(options) if options else "nothing"
+    label = ACTIONS.get(action, action)
+    return f"cannot {label} while incident {incident.id} is {incident.state}; allowed now: {words}"
+
+
+# -- guards -------------------------------------------------------------------------------
+
+
+def select_draft(incident: Incident, ctx: Context, candidates: list[Draft], what: str) -> Draft:
+    """The draft ``ctx`` names, or the only candidate; refuse when ambiguous or absent."""
+    if ctx.draft_id:
+        draft = incident.drafts.get(ctx.draft_id)
+        if draft is None:
+            known = ", ".join(incident.drafts) or "none"
+            raise ActionRefused(f"no draft {ctx.draft_id!r} (drafts: {known})")
+        return draft
+    if not candidates:
+        raise ActionRefused(f"no draft is {what}")
+    if len(candidates) > 1:
+        names = ", ".join(d.draft_id for d in candidates)
+        raise ActionRefused(f"several drafts are {what} ({names}); name one with --draft")
+    return candidates[0]
+
+
+def why_not(incident: Incident, action: str, ctx: Context | None) -> str | None:
+    """Why ``action`` is refused now (None when allowed). Pure: reads the incident only."""
+    ctx = ctx or Context(actor="")
+    check = _GUARDS.get(action)
+    if check is None:
+        return None
+    try:
+        return check(incident, ctx)
+    except ActionRefused as refusal:
+        return str(refusal)
+
+
+def _assess(incident: Incident, ctx: Context) -> str | None:
+    if incident.level is not None:
+        return f"already assessed at {incident.level}; reassess to change the level"
+    return None
+
+
+def _reassess(incident: Incident, ctx: Context) -> str | None:
+    return None if incident.level is not None else "assess the level first"
+
+
+def _pause(incident: Incident, ctx: Context) -> str | None:
+    rule = incident.pause_rule()
+    if rule is None:
+        return "assess the level first"
+    if incident.pending_effects("pause"):
+        return "a pause of scheduled posts is already under way"
+    if rule.is_empty:
+        return f"the playbook pauses nothing at {incident.level}"
+    if incident.pause_satisfied():
+        return f"scheduled posts are already paused for {incident.level} ({rule.describe()})"
+    return None
+
+
+def _notify(incident: Incident, ctx: Context) -> str | None:
+    if incident.level is None:
+        return "assess the level first"
+    if incident.pending_effects("notify"):
+        return "notifications are already being sent"
+    if not incident.rules_due():
+        return f"everyone the playbook names for {incident.level} has been notified"
+    return None
+
+
+def _start_draft(incident: Incident, ctx: Context) -> str | None:
+    return None if incident.level is not None else "assess the level first"
+
+
+def _editable(incident: Incident, ctx: Context) -> str | None:
+    if not incident.drafts:
+        return "there is no draft yet; start one"
+    return None
+
+
+def _submit(incident: Incident, ctx: Context) -> str | None:
+    candidates = [d for d in incident.drafts.values() if not d.submitted]
+    draft = select_draft(incident, ctx, candidates, "waiting to be submitted")
+    if draft.submitted:
+        return f"draft {draft.draft_id} v{draft.version} is already submitted"
+    if not incident.pause_satisfied():
+        return "pause scheduled posts first (the pause stage is not done)"
+    unconfirmed = incident.pause_unconfirmed()
+    if unconfirmed:
+        return unconfirmed
+    if not incident.notify_satisfied():
+        return "notify people first (the notify stage is not done)"
+    return None
+
+
+def _approve(incident: Incident, ctx: Context) -> str | None:
+    draft = select_draft(incident, ctx, incident.draft_awaiting(), "waiting for approval")
+    if draft.submitted and is_approved(incident, draft):
+        return f"draft {draft.draft_id} v{draft.version} is already approved"
+    return approval_refusal(incident, draft, ctx.actor, set(ctx.roles))
+
+
+def _reject(incident: Incident, ctx: Context) -> str | None:
+    draft = select_draft(incident, ctx, incident.draft_awaiting(), "waiting for approval")
+    if not draft.submitted:
+        return f"draft {draft.draft_id} v{draft.version} is not submitted"
+    return None
+
+
+def _publish(incident: Incident, ctx: Context) -> str | None:
+    ready = [d for d in incident.drafts_approved() if d.published_hash != d.content_hash]
+    draft = select_draft(incident, ctx, ready, "approved and not yet published")
+    if not (draft.submitted and is_approved(incident, draft)):
+        return f"draft {draft.draft_id} v{draft.version} is not approved"
+    if draft.published_hash == draft.content_hash:
+        return f"draft {draft.draft_id} v{draft.version} is already published"
+    if incident.pending_effects("publish"):
+        return "a publication is already under way"
+    return None
+
+
+def _ack(incident: Incident, ctx: Context) -> str | None:
+    recipient = incident.recipients.get(ctx.actor)
+    if recipient is None:
+        return f"{ctx.actor} was not notified about incident {incident.id}"
+    if recipient.acked_at is not None:
+        return f"{ctx.actor} already acknowledged"
+    return None
+
+
+def _retry(incident: Incident, ctx: Context) -> str | None:
+    if not incident.failed_effects():
+        return "nothing has failed; there is nothing to retry"
+    return None
+
+
+def _resolve(incident: Incident, ctx: Context) -> str | None:
+    return incident.pause_unconfirmed()
+
+
+def _reopen(incident: Incident, ctx: Context) -> str | None:
+    if incident.draft_awaiting() or not incident.drafts_approved():
+        return None
+    return "approval is complete"
+
+
+def _complete(incident: Incident, ctx: Context) -> str | None:
+    if incident.drafts_approved() and not incident.draft_awaiting():
+        return None
+    return "approval is not complete"
+
+
+def _advance(incident: Incident, ctx: Context) -> str | None:
+    if incident.state == "assessed":
+        return None if incident.pause_satisfied() else "the pause stage is not done"
+    if incident.pause_satisfied() and incident.notify_satisfied():
+        return None
+    return "the notify stage is not done"
+
+
+_GUARDS = {
+    "assess": _assess,
+    "reassess": _reassess,
+    "pause": _pause,
+    "notify": _notify,
+    "start_draft": _start_draft,
+    "edit_draft": _editable,
+    "submit": _submit,
+    "approve": _approve,
+    "reject": _reject,
+    "publish": _publish,
+    "ack": _ack,
+    "retry": _retry,
+    "resolve": _resolve,
+    "reopen_approval": _reopen,
+    "complete_approval": _complete,
+    "advance": _advance,
+}
+
+
+def mermaid() -> str:
+    """The lifecycle as a Mermaid state diagram."""
+    lines = ["stateDiagram-v2", "    [*] --> declared"]
+    seen = set()
+    for transition in TRANSITIONS:
+        sources = transition["source"]
+        for source in [sources] if isinstance(sources, str) else sources:
+            dest = source if transition["dest"] == "=" else transition["dest"]
+            key = (source, dest, transition["trigger"])
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append(f"    {source} --> {dest}: {transition['trigger']}")
+    lines.append("    closed --> [*]")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,90 @@
+"""What runbook says to people: template values, notifications and the stand-down notice.
+
+Pure functions from an incident to text, so the engine, drills and tests render the same words.
+Every notification says what happened, the level, the playbook, what is asked of the person and
+how to acknowledge (the command and the TUI key); drill messages are marked ``[DRILL]``.
+"""
+
+from __future__ import annotations
+
+from runbook.model.incident import Incident
+from runbook.model.playbook import NotifyRule
+from runbook.model.templates import render
+
+
+def template_values(incident: Incident) -> dict[str, str]:
+    """Values for statement placeholders (see :data:`runbook.model.templates.PLACEHOLDERS`)."""
+    playbook = incident.playbook
+    level = playbook.level(incident.level) if playbook and incident.level else None
+    policy = incident.policy
+    opened = incident.opened_at
+    return {
+        "incident_title": incident.title,
+        "incident_id": incident.id,
+        "level": incident.level or "",
+        "level_name": level.name if level else "",
+        "playbook_title": playbook.title if playbook else "",
+        "organisation": policy.organisation.name if policy else "",
+        "press_contact": policy.organisation.press_contact if policy else "",
+        "support_url": policy.organisation.support_url if policy else "",
+        "declared_at": opened.strftime("%Y-%m-%d %H:%M UTC") if opened else "",
+        "declared_date": f"{opened.day} {opened:%B %Y}" if opened else "",
+    }
+
+
+def drill_mark(incident: Incident) -> str:
+    """``[DRILL] `` for drills, empty otherwise."""
+    return "[DRILL] " if incident.drill else ""
+
+
+def notification(
+    incident: Incident, rules: list[NotifyRule], roles: list[str], escalation: bool = False
+) -> tuple[str, str]:
+    """Subject and body of the message telling someone about the incident."""
+    assert incident.playbook is not None
+    level = incident.playbook.level(incident.level or incident.playbook.severity.levels[0].id)
+    values = template_values(incident)
+    prefix = drill_mark(incident)
+    kind = "ESCALATION: " if escalation else ""
+    subject = f"{prefix}{kind}{level.id} {incident.title} [{incident.id}]"
+    asks = [render(rule.message, values) for rule in rules if rule.message]
+    ack_within = [r.ack_within for r in rules if r.ack_within is not None]
+    lines = [
+        f"{prefix}A {level.id} ({level.name}) incident is open: {incident.title}",
+        "",
+        f"Incident: {incident.id}",
+        f"Playbook: {incident.playbook.title} (v{incident.playbook.version})",
+        f"Level:    {level.id} - {level.name}",
+        f"You are notified as: {', '.join(roles)}",
+    ]
+    if escalation:
+        lines.append("You are receiving this because nobody acknowledged in time.")
+    if asks:
+        lines += ["", "What is asked of you:", *[f"- {ask}" for ask in asks]]
+    lines += [
+        "",
+        "Acknowledge"
+        + (f" within {_short(min(ack_within))}" if ack_within else "")
+        + f": runbook ack {incident.id} --as <your id>, or press 'k' on the incident in runbook.",
+        "Do not comment on this publicly; route media questions to the PR director.",
+    ]
+    return subject, "\n".join(lines) + "\n"
+
+
+def stand_down(incident: Incident, summary: str) -> tuple[str, str]:
+    """Subject and body of the stand-down notice sent at resolution."""
+    prefix = drill_mark(incident)
+    subject = f"{prefix}STAND DOWN: {incident.title} [{incident.id}]"
+    body = (
+        f"{prefix}Incident {incident.id} ({incident.title}) is resolved. You can stand down.\n\n"
+        f"Summary: {summary}\n\n"
+        "Scheduled posts held during the incident are being released as reviewed by the "
+        "operator. A post-incident review will follow.\n"
+    )
+    return subject, body
+
+
+def _short(delta: object) -> str:
+    from runbook.model.base import format_duration
+
+    return format_duration(delta)  # type: ignore[arg-type]

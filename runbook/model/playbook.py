@@ -1,0 +1,388 @@
+"""The playbook spec: how one kind of crisis is sized and handled.
+
+A playbook encodes a slice of the organisation's social-media policy: the severity questions
+and levels, what to pause at each level, who to notify and how fast they must acknowledge,
+which statements to draft, who must approve them, the checklist of each stage, and the target
+times drills and reports measure against. Cross-references inside a playbook (levels named in
+rules, placeholders in templates) are checked here; references to other files (roles, channels)
+are checked by :mod:`runbook.loading`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
+
+from runbook.model.base import Duration, Id, ProblemList, Spec
+from runbook.model.templates import template_problems
+
+Stage = Literal["assess", "pause", "notify", "draft", "approve", "resolve", "review"]
+"""The stages of an incident, in the order of their priority."""
+
+STAGES: tuple[str, ...] = ("assess", "pause", "notify", "draft", "approve", "resolve", "review")
+
+
+class Option(Spec):
+    """One answer to a severity question."""
+
+    id: Id
+    """How the answer is named on the command line (``--answer reach=viral``)."""
+    label: str = Field(min_length=1)
+    """The answer as the operator reads it."""
+    score: int = Field(ge=0, le=100)
+    """Points this answer adds to the severity score."""
+
+
+class Question(Spec):
+    """A severity question: the operator picks exactly one option."""
+
+    id: Id
+    """How the question is named on the command line."""
+    text: str = Field(min_length=1)
+    """The question as the operator reads it."""
+    help: str = ""
+    """Optional guidance shown under the question."""
+    options: list[Option] = Field(min_length=2)
+    """The possible answers, mildest first."""
+
+    @model_validator(mode="after")
+    def _unique_options(self) -> Question:
+        problems = ProblemList()
+        problems.unique([o.id for o in self.options], "option", ("options",))
+        problems.raise_if_any()
+        return self
+
+
+class Level(Spec):
+    """A severity level, reached when the score is at least ``min_score``."""
+
+    id: Id
+    """Short name of the level (``SEV1``)."""
+    name: str = Field(min_length=1)
+    """What the level is called in plain words (``Critical``)."""
+    min_score: int = Field(ge=0)
+    """The lowest total score that reaches this level."""
+    description: str = ""
+    """What this level means for the team."""
+
+
+class Override(Spec):
+    """A rule that lifts the level whatever the score, e.g. "anyone's safety at risk => SEV1"."""
+
+    when: dict[Id, Id | list[Id]] = Field(min_length=1)
+    """Answers that trigger the override: question id -> option id (or list of option ids)."""
+    level: Id
+    """The level the incident is raised to at least."""
+    reason: str = Field(min_length=1)
+    """Why, as recorded on the timeline."""
+
+
+class Severity(Spec):
+    """How to size the crisis: questions, levels and overrides."""
+
+    questions: list[Question] = Field(min_length=1)
+    """The questions the operator answers to size the crisis."""
+    levels: list[Level] = Field(min_length=1)
+    """Levels from the mildest to the most severe; ``min_score`` rises and the first is 0."""
+    overrides: list[Override] = []
+    """Answers that force at least a given level."""
+
+    @model_validator(mode="after")
+    def _levels_are_ordered(self) -> Severity:
+        problems = ProblemList()
+        problems.unique([q.id for q in self.questions], "question", ("questions",))
+        problems.unique([lv.id for lv in self.levels], "level", ("levels",))
+        if self.levels[0].min_score != 0:
+            problems.add(
+                ("levels", 0, "min_score"),
+                "the first (mildest) level must have min_score 0 so every score has a level",
+            )
+        for index in range(1, len(self.levels)):
+            lower, higher = self.levels[index - 1], self.levels[index]
+            if higher.min_score <= lower.min_score:
+                problems.add(
+                    ("levels", index, "min_score"),
+                    f"levels are listed mildest first with rising min_score: {higher.id} "
+                    f"({higher.min_score}) must be above {lower.id} ({lower.min_score})",
+                )
+        questions = {q.id: q for q in self.questions}
+        levels = {lv.id for lv in self.levels}
+        for index, override in enumerate(self.overrides):
+            if override.level not in levels:
+                problems.add(("overrides", index, "level"), f"unknown level {override.level!r}")
+            for qid, wanted in override.when.items():
+                loc = ("overrides", index, "when", qid)
+                if qid not in questions:
+                    problems.add(loc, f"unknown question {qid!r}")
+                    continue
+                options = {o.id for o in questions[qid].options}
+                for oid in [wanted] if isinstance(wanted, str) else wanted:
+                    if oid not in options:
+                        problems.add(loc, f"unknown option {oid!r} of question {qid!r}")
+        problems.raise_if_any()
+        return self
+
+
+def _pause_rule_input(value: object) -> object:
+    """Accept ``all``, ``none`` or ``{channels: [...]}`` as written in YAML."""
+    if isinstance(value, str):
+        if value not in ("all", "none"):
+            raise ValueError(
+                f"{value!r} is not a pause rule; write all, none, or channels: [x, ...]"
+            )
+        return {"scope": value}
+    if isinstance(value, dict) and "scope" not in value:
+        return {"scope": "channels", **value}
+    return value
+
+
+class PauseRule(Spec):
+    """What to pause at a level: ``all`` scheduled posts, ``none``, or listed ``channels``."""
+
+    scope: Literal["all", "none", "channels"]
+    """``all``, ``none`` or ``channels``."""
+    channels: list[Id] = []
+    """With ``channels``: channel ids as the scheduler knows them (``x``, ``instagram``)."""
+
+    @model_validator(mode="after")
+    def _channels_match_scope(self) -> PauseRule:
+        if self.scope == "channels" and not self.channels:
+            raise ValueError("list at least one channel, or write none")
+        if self.scope != "channels" and self.channels:
+            raise ValueError(f"{self.scope} takes no channel list")
+        return self
+
+    @property
+    def is_empty(self) -> bool:
+        """True when nothing is to be paused (the stage is skipped)."""
+        return self.scope == "none"
+
+    def covers(self, channel: str) -> bool:
+        """Whether a post on ``channel`` falls under this rule."""
+        return self.scope == "all" or (self.scope == "channels" and channel in self.channels)
+
+    def describe(self) -> str:
+        """The rule in words (``all``, ``none``, ``x, instagram``)."""
+        return ", ".join(self.channels) if self.scope == "channels" else self.scope
+
+    def union(self, other: PauseRule) -> PauseRule:
+        """The wider of two rules (escalation extends the pause scope, never narrows it)."""
+        if "all" in (self.scope, other.scope):
+            return PauseRule(scope="all")
+        channels = list(dict.fromkeys([*self.channels, *other.channels]))
+        return (
+            PauseRule(scope="channels", channels=channels) if channels else PauseRule(scope="none")
+        )
+
+
+PauseRuleInput = Annotated[
+    PauseRule,
+    BeforeValidator(_pause_rule_input),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "string", "enum": ["all", "none"]},
+                {
+                    "type": "object",
+                    "properties": {
+                        "channels": {"type": "array", "items": {"type": "string"}, "minItems": 1}
+                    },
+                    "required": ["channels"],
+                    "additionalProperties": False,
+                },
+            ],
+            "description": "all, none, or channels: [x, instagram]",
+        }
+    ),
+]
+"""A pause rule as written in YAML."""
+
+
+class NotifyRule(Spec):
+    """Who must hear about the incident at which levels, how, and how fast."""
+
+    id: Id
+    """Name of the rule, shown on the timeline."""
+    levels: list[Id] = Field(min_length=1)
+    """Levels at which this rule applies."""
+    roles: list[Id] = Field(min_length=1)
+    """Roles to notify (resolved to people through contacts and on-call rotations)."""
+    via: list[Id] = Field(min_length=1)
+    """Channels to use, as configured in contacts (``email``, ``chat``)."""
+    ack_within: Duration | None = None
+    """If nobody acknowledges within this time, escalate."""
+    escalate_to: list[Id] = []
+    """Roles to notify when nobody acknowledged in time."""
+    message: str = ""
+    """What is asked of the recipients (e.g. "join the bridge"); placeholders allowed."""
+
+    @model_validator(mode="after")
+    def _escalation_needs_timer(self) -> NotifyRule:
+        if self.escalate_to and self.ack_within is None:
+            raise ValueError("escalate_to needs ack_within (how long to wait before escalating)")
+        _check_template(self.message)
+        return self
+
+
+Audience = Literal["public", "internal"]
+
+
+class DraftTemplate(Spec):
+    """A statement to prepare: a public holding statement, an internal advisory, ..."""
+
+    id: Id
+    """Name of the template (``holding``)."""
+    title: str = Field(min_length=1)
+    """What the statement is, in plain words."""
+    audience: Audience
+    """``public`` (posted by the brand) or ``internal`` (staff only)."""
+    platforms: list[Id] = Field(min_length=1)
+    """Where it goes: platform ids from policy.yaml (``x``, ``linkedin``, ``intranet``)."""
+    text: str | dict[Id, str]
+    """The statement, with $placeholders; or one text per language (``en:``, ``fr:``)."""
+
+    @field_validator("text")
+    @classmethod
+    def _placeholders_are_known(cls, text: str | dict[str, str]) -> str | dict[str, str]:
+        texts = [text] if isinstance(text, str) else list(text.values())
+        if isinstance(text, dict) and not text:
+            raise ValueError("give at least one language, e.g. en: ...")
+        for body in texts:
+            if not body.strip():
+                raise ValueError("the statement text is empty")
+            _check_template(body)
+        return text
+
+    @property
+    def languages(self) -> dict[str, str]:
+        """The text per language (a single text is language ``default``)."""
+        return {"default": self.text} if isinstance(self.text, str) else dict(self.text)
+
+
+class ApprovalRule(Spec):
+    """Who must approve a statement before it goes out at a given level."""
+
+    roles: list[Id] = Field(min_length=1)
+    """Roles that must each approve (one approval from a person holding each role)."""
+    min_approvals: int = Field(default=1, ge=1, le=10)
+    """How many different people must approve in total."""
+
+
+class ChecklistItem(Spec):
+    """A thing to do in a stage; ticking it is recorded on the timeline."""
+
+    id: Id
+    """Name used by ``runbook check ID ITEM``."""
+    text: str = Field(min_length=1)
+    """What to do."""
+
+
+class Targets(Spec):
+    """Target times from declaration, used by drills, the board and reports."""
+
+    acknowledge: Duration | None = None
+    """First acknowledgement by a notified person."""
+    assess: Duration | None = None
+    """Level set."""
+    pause: Duration | None = None
+    """Scheduled posts paused."""
+    notify: Duration | None = None
+    """Internal notification sent."""
+    first_statement: Duration | None = None
+    """First statement approved."""
+    resolve: Duration | None = None
+    """Incident resolved."""
+
+
+class Playbook(Spec):
+    """How one kind of crisis is handled (a file in ``playbooks/``)."""
+
+    id: Id
+    """Unique name of the playbook (``account-compromised``)."""
+    title: str = Field(min_length=1)
+    """What the crisis is, in plain words."""
+    summary: str = Field(min_length=1)
+    """When to use this playbook."""
+    version: int = Field(ge=1)
+    """Raise it on every change; incidents record the version they ran."""
+    severity: Severity
+    """How to size the crisis."""
+    pause: dict[Id, PauseRuleInput]
+    """For every level: ``all``, ``none`` or ``{channels: [...]}``."""
+    notify: list[NotifyRule] = []
+    """Who to notify at which levels."""
+    drafts: list[DraftTemplate] = Field(min_length=1)
+    """Statements to prepare."""
+    approval: dict[Id, ApprovalRule]
+    """For every level: who must approve statements."""
+    checklist: dict[Stage, list[ChecklistItem]] = {}
+    """Things to do per stage (assess, pause, notify, draft, approve, resolve, review)."""
+    targets: Targets = Targets()
+    """Target times from declaration."""
+
+    @model_validator(mode="after")
+    def _levels_are_covered(self) -> Playbook:
+        problems = ProblemList()
+        levels = [lv.id for lv in self.severity.levels]
+        for name, mapping in (("pause", self.pause), ("approval", self.approval)):
+            for key in mapping:
+                if key not in levels:
+                    problems.add((name, key), f"unknown level {key!r}; levels: {', '.join(levels)}")
+            missing = [lv for lv in levels if lv not in mapping]
+            if missing:
+                problems.add((name,), f"no rule for level(s): {', '.join(missing)}")
+        for index, rule in enumerate(self.notify):
+            for position, level in enumerate(rule.levels):
+                if level not in levels:
+                    problems.add(("notify", index, "levels", position), f"unknown level {level!r}")
+        problems.unique([r.id for r in self.notify], "notify rule", ("notify",))
+        problems.unique([d.id for d in self.drafts], "draft template", ("drafts",))
+        all_items = [
+            (stage, i, item.id)
+            for stage, items in self.checklist.items()
+            for i, item in enumerate(items)
+        ]
+        seen: set[str] = set()
+        for stage, i, item_id in all_items:
+            if item_id in seen:
+                problems.add(
+                    ("checklist", stage, i, "id"), f"checklist item id {item_id!r} is used twice"
+                )
+            seen.add(item_id)
+        problems.raise_if_any()
+        return self
+
+    # -- helpers used by the engine -------------------------------------------------
+    def level(self, level_id: str) -> Level:
+        """The level named ``level_id``."""
+        for level in self.severity.levels:
+            if level.id == level_id:
+                return level
+        raise KeyError(level_id)
+
+    def level_rank(self, level_id: str) -> int:
+        """0 for the mildest level, rising with severity."""
+        return [lv.id for lv in self.severity.levels].index(level_id)
+
+    def notify_rules_for(self, level_id: str) -> list[NotifyRule]:
+        """The notify rules that apply at ``level_id``."""
+        return [rule for rule in self.notify if level_id in rule.levels]
+
+    def checklist_item(self, item_id: str) -> tuple[str, ChecklistItem] | None:
+        """Find a checklist item by id: (stage, item)."""
+        for stage, items in self.checklist.items():
+            for item in items:
+                if item.id == item_id:
+                    return stage, item
+        return None
+
+    def draft_template(self, template_id: str) -> DraftTemplate | None:
+        """The draft template named ``template_id``."""
+        return next((d for d in self.drafts if d.id == template_id), None)
+
+
+def _check_template(text: str) -> None:
+    problems = template_problems(text)
+    if problems:
+        raise ValueError("; ".join(problems))

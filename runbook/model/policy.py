@@ -1,0 +1,173 @@
+"""The organisation policy spec (``playbooks/policy.yaml``).
+
+Every draft is linted against these rules: platform length limits (counted as each platform
+counts), forbidden phrases, required disclaimers, topics that need legal review, personal-data
+patterns and confidential markers. Regular expressions are compiled when the file loads, so a
+broken pattern is a validation error, never a crash mid-incident.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from runbook.model.base import Id, ProblemList, Spec
+from runbook.model.playbook import Audience
+
+
+def _compiled(patterns: list[str]) -> list[str]:
+    """Check that every pattern is a valid regular expression."""
+    for pattern in patterns:
+        try:
+            re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(
+                f"pattern {pattern!r} is not a valid regular expression: {exc}"
+            ) from None
+    return patterns
+
+
+Severity = Literal["block", "warn"]
+"""``block`` stops submission unless overridden; ``warn`` is shown but allows it."""
+
+
+class Organisation(Spec):
+    """Facts about the organisation used in statements."""
+
+    name: str = Field(min_length=1)
+    """The brand as it signs statements."""
+    press_contact: str = ""
+    """Where journalists should write (e.g. press@example.com)."""
+    support_url: str = ""
+    """Where customers find help."""
+
+
+class Platform(Spec):
+    """A place statements are published, and how it counts characters."""
+
+    name: str = Field(min_length=1)
+    """Display name (``X``, ``LinkedIn``)."""
+    limit: int = Field(ge=1)
+    """Maximum length of one post, as the platform counts it."""
+    counting: Literal["characters", "weighted", "graphemes"] = "characters"
+    """``characters`` (code points), ``graphemes`` (what a reader sees as one character), or
+    ``weighted`` (X: CJK and emoji count 2, URLs count ``url_length``)."""
+    url_length: int | None = Field(default=None, ge=1)
+    """If set, every URL counts as this many characters (X: 23)."""
+    audience: Audience = "public"
+    """``public`` for social platforms, ``internal`` for staff channels (email, intranet)."""
+
+
+class Rule(Spec):
+    """A lint rule: a pattern that, when found in a draft, yields a finding."""
+
+    id: Id
+    """Name of the rule shown with every finding."""
+    severity: Severity = "block"
+    """``block`` or ``warn``."""
+    explanation: str = Field(min_length=1)
+    """One line telling the writer why this matters."""
+    phrases: list[str] = []
+    """Literal phrases to find (case-insensitive, whole words)."""
+    patterns: list[str] = []
+    """Regular expressions to find (case-insensitive)."""
+    override_role: Id | None = None
+    """Role whose holder may override a blocking finding with a reason."""
+    audiences: list[Audience] = ["public", "internal"]
+    """Audiences the rule applies to."""
+
+    _patterns_compile = field_validator("patterns")(lambda patterns: _compiled(patterns))
+
+    @model_validator(mode="after")
+    def _has_something_to_find(self) -> Rule:
+        if not self.phrases and not self.patterns:
+            raise ValueError("a rule needs phrases or patterns to look for")
+        return self
+
+
+class LegalTopic(Rule):
+    """A topic on which statements need review by a named role (legal by default)."""
+
+    review_role: Id = "legal"
+    """Role that must approve any draft touching this topic."""
+
+
+class Disclaimer(Spec):
+    """Text that must appear in drafts for some audiences or platforms."""
+
+    id: Id
+    """Name of the rule."""
+    text: str = Field(min_length=1)
+    """The disclaimer as it must appear (matched case-insensitively)."""
+    audiences: list[Audience] = ["public"]
+    """Audiences that need it."""
+    platforms: list[Id] = []
+    """Only on these platforms (empty: all)."""
+    when_patterns: list[str] = []
+    """Only when the draft matches one of these regular expressions (empty: always)."""
+    severity: Severity = "block"
+    """``block`` or ``warn`` when missing."""
+    explanation: str = Field(min_length=1)
+    """Why it is required."""
+
+    _patterns_compile = field_validator("when_patterns")(lambda patterns: _compiled(patterns))
+
+
+class Policy(Spec):
+    """The organisation's rules every draft is linted against."""
+
+    organisation: Organisation
+    """Who speaks."""
+    platforms: dict[Id, Platform] = Field(min_length=1)
+    """Publishing platforms by id (``x``, ``linkedin``, ...)."""
+    forbidden_phrases: list[Rule] = []
+    """Things the brand never says."""
+    required_disclaimers: list[Disclaimer] = []
+    """Text that must appear."""
+    legal_review_topics: list[LegalTopic] = []
+    """Topics (litigation, regulators, financial performance, health) that need legal review."""
+    personal_data: list[Rule] = []
+    """Patterns of personal data that must never go out (emails, phone numbers, accounts)."""
+    confidential_markers: list[Rule] = []
+    """Markers of confidential material (``CONFIDENTIAL``, ``internal only``)."""
+    speculation: list[Rule] = []
+    """Speculation the brand must not make (on causes, on financial impact, ...)."""
+
+    @model_validator(mode="after")
+    def _rule_ids_unique(self) -> Policy:
+        problems = ProblemList()
+        seen: set[str] = set()
+        for section in (
+            "forbidden_phrases",
+            "required_disclaimers",
+            "legal_review_topics",
+            "personal_data",
+            "confidential_markers",
+            "speculation",
+        ):
+            for index, rule in enumerate(getattr(self, section)):
+                if rule.id in seen:
+                    problems.add((section, index, "id"), f"rule id {rule.id!r} is used twice")
+                seen.add(rule.id)
+        problems.raise_if_any()
+        return self
+
+    def roles_referenced(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Every (location, role) this policy names, for the cross-file check."""
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        for section in (
+            "forbidden_phrases",
+            "personal_data",
+            "confidential_markers",
+            "speculation",
+        ):
+            for index, rule in enumerate(getattr(self, section)):
+                if rule.override_role:
+                    found.append(((section, index, "override_role"), rule.override_role))
+        for index, topic in enumerate(self.legal_review_topics):
+            found.append((("legal_review_topics", index, "review_role"), topic.review_role))
+            if topic.override_role:
+                found.append((("legal_review_topics", index, "override_role"), topic.override_role))
+        return found

@@ -1,0 +1,63 @@
+"""The event store: an append-only log of events, one stream per incident.
+
+:class:`EventStore` is the port; :mod:`runbook.store.sqlite` is the embedded default. Appends
+carry the seq the writer expects to follow; a stale writer gets
+:class:`~runbook.errors.ConcurrencyConflict` and retries on fresh state. Every event is
+chained to the previous one by hash, so :mod:`runbook.store.chain` can name the first event
+that was tampered with or corrupted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from runbook.model.events import Event
+
+
+class EventStore(Protocol):
+    """Where incidents' events are kept."""
+
+    def append(
+        self,
+        incident_id: str,
+        expected_seq: int,
+        events: list[Event],
+        summary: dict[str, Any],
+    ) -> list[Event]:
+        """Append ``events`` after ``expected_seq``; return them with seq and hashes set.
+
+        ``summary`` (the incident's status after the events) updates the incident list.
+        Raises ConcurrencyConflict if another writer appended first.
+        """
+        ...
+
+    def load(self, incident_id: str, after_seq: int = 0) -> list[Event]:
+        """The incident's events after ``after_seq``, in order (empty if unknown)."""
+        ...
+
+    def rows(self, incident_id: str) -> list[dict[str, Any]]:
+        """The stored rows as written (for verification)."""
+        ...
+
+    def incidents(self) -> list[dict[str, Any]]:
+        """A summary of every incident, newest first."""
+        ...
+
+    def change_token(self) -> int:
+        """A number that changes whenever anyone (any process) writes to the store."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+
+def open_store(location: str) -> EventStore:
+    """Open the store at ``location``: a file path (SQLite) or a ``postgresql://`` URL."""
+    if location.startswith(("postgresql://", "postgres://")):
+        from runbook.store.postgres import PostgresStore
+
+        return PostgresStore(location)
+    from runbook.store.sqlite import SqliteStore
+
+    return SqliteStore(location)

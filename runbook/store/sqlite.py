@@ -1,0 +1,233 @@
+"""The embedded event store: one SQLite file, safe with several processes.
+
+Every write is ``BEGIN IMMEDIATE`` (deferred transactions leak "database is locked" under
+concurrent writers), the journal is WAL with ``synchronous=FULL`` so an acknowledged event
+survives power loss, ``busy_timeout`` lets writers queue instead of failing, triggers make
+the log append-only, and ``PRIMARY KEY (incident_id, seq)`` is the last line of defence
+against two writers taking the same seq. SQLite's own errors are translated into
+:class:`~runbook.errors.StoreError` messages a person can act on.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from runbook.errors import ConcurrencyConflict, StoreError
+from runbook.model.events import Event
+from runbook.store.chain import from_rows, to_row
+
+BUSY_TIMEOUT_MS = 30_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    incident_id TEXT NOT NULL,
+    seq INTEGER NOT NULL CHECK (seq >= 1),
+    type TEXT NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    state TEXT NOT NULL,
+    command_id TEXT,
+    data TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (incident_id, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TABLE IF NOT EXISTS incidents (
+    id TEXT PRIMARY KEY,
+    playbook TEXT,
+    title TEXT NOT NULL,
+    level TEXT,
+    state TEXT NOT NULL,
+    drill INTEGER NOT NULL DEFAULT 0,
+    opened_at TEXT,
+    updated_at TEXT,
+    events INTEGER NOT NULL
+);
+"""
+
+_COLUMNS = "incident_id, seq, type, at, actor, state, command_id, data, prev_hash, hash"
+
+
+class SqliteStore:
+    """Event store in one SQLite file (see module docstring)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                str(self.path),
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"{self.path}: cannot use write-ahead logging ({mode})")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._write(self._schema)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(self.path, exc)) from None
+        except OSError as exc:
+            raise StoreError(f"cannot open the incident store at {self.path}: {exc}") from None
+
+    # sqlite3 has no executescript inside an open transaction, so split statements ourselves.
+    def _schema(self) -> None:
+        for statement in _statements(SCHEMA):
+            self._db.execute(statement)
+
+    def _write(self, work: Any) -> Any:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(_explain(self.path, exc)) from None
+            try:
+                result = work()
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return result
+
+    def append(
+        self,
+        incident_id: str,
+        expected_seq: int,
+        events: list[Event],
+        summary: dict[str, Any],
+    ) -> list[Event]:
+        """Append after ``expected_seq`` or raise ConcurrencyConflict (see EventStore)."""
+
+        def work() -> list[dict[str, Any]]:
+            head = self._db.execute(
+                "SELECT seq, hash FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
+                (incident_id,),
+            ).fetchone()
+            current, prev_hash = (head["seq"], head["hash"]) if head else (0, "")
+            if current != expected_seq:
+                winner = self._db.execute(
+                    "SELECT type, actor, at FROM events WHERE incident_id = ? AND seq = ?",
+                    (incident_id, expected_seq + 1),
+                ).fetchone()
+                who = (
+                    f"{winner['type']} by {winner['actor']} at {winner['at']}"
+                    if winner
+                    else "unknown"
+                )
+                raise ConcurrencyConflict(incident_id, expected_seq + 1, who)
+            rows = []
+            for offset, event in enumerate(events, start=1):
+                row = to_row(event, expected_seq + offset, prev_hash)
+                prev_hash = row["hash"]
+                rows.append(row)
+            self._db.executemany(
+                f"INSERT INTO events ({_COLUMNS}) VALUES "
+                "(:incident_id, :seq, :type, :at, :actor, :state, :command_id, :data, "
+                ":prev_hash, :hash)",
+                rows,
+            )
+            self._db.execute(
+                "INSERT INTO incidents (id, playbook, title, level, state, drill, opened_at, "
+                "updated_at, events) VALUES (:id, :playbook, :title, :level, :state, :drill, "
+                ":opened_at, :updated_at, :events) ON CONFLICT(id) DO UPDATE SET "
+                "playbook = excluded.playbook, title = excluded.title, level = excluded.level, "
+                "state = excluded.state, drill = excluded.drill, opened_at = excluded.opened_at,"
+                " updated_at = excluded.updated_at, events = excluded.events",
+                {**summary, "drill": int(bool(summary.get("drill")))},
+            )
+            return rows
+
+        try:
+            rows = self._write(work)
+        except sqlite3.IntegrityError:
+            # Only reachable if another writer slipped past the seq check: same outcome.
+            raise ConcurrencyConflict(incident_id, expected_seq + 1, "another writer") from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(self.path, exc)) from None
+        return [
+            event.model_copy(
+                update={"seq": row["seq"], "prev_hash": row["prev_hash"], "hash": row["hash"]}
+            )
+            for event, row in zip(events, rows, strict=True)
+        ]
+
+    def rows(self, incident_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
+        """The stored rows after ``after_seq`` in seq order."""
+        with self._lock:
+            try:
+                cursor = self._db.execute(
+                    f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? AND seq > ? ORDER BY seq",
+                    (incident_id, after_seq),
+                )
+                return [dict(row) for row in cursor.fetchall()]
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(_explain(self.path, exc)) from None
+
+    def load(self, incident_id: str, after_seq: int = 0) -> list[Event]:
+        """Typed events after ``after_seq``."""
+        return list(from_rows(self.rows(incident_id, after_seq)))
+
+    def incidents(self) -> list[dict[str, Any]]:
+        """Every incident's summary, newest first."""
+        with self._lock:
+            try:
+                rows = self._db.execute(
+                    "SELECT * FROM incidents ORDER BY opened_at DESC, id"
+                ).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(_explain(self.path, exc)) from None
+        return [{**dict(row), "drill": bool(row["drill"])} for row in rows]
+
+    def change_token(self) -> int:
+        """SQLite's ``data_version``: changes when another connection commits."""
+        with self._lock:
+            total = self._db.total_changes
+            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        return version * 1_000_003 + total
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split the schema script into statements (triggers keep their inner semicolons)."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        text = "\n".join(current).strip()
+        if text.endswith(";") and (
+            not text.upper().startswith("CREATE TRIGGER") or text.endswith("END;")
+        ):
+            statements.append(text)
+            current = []
+    return statements
+
+
+def _explain(path: Path, exc: sqlite3.DatabaseError) -> str:
+    """A message a comms person can act on, for an SQLite error."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return f"the incident store {path} is busy (another program is writing); try again"
+    if "not a database" in text or "malformed" in text:
+        return f"{path} is not a runbook incident store or is damaged ({text})"
+    if "readonly" in text or "read-only" in text:
+        return f"the incident store {path} is read-only; check its permissions"
+    if "unable to open" in text:
+        return f"cannot open the incident store at {path}"
+    if "append-only" in text:
+        return "the event log is append-only: events cannot be changed or deleted"
+    return f"incident store {path}: {text}"
