@@ -146,7 +146,7 @@ class Engine:
                 state = lifecycle.next_state(incident, action, ctx)
                 built = build(incident, ctx)
             except ActionRefused as refusal:
-                if record_refusal and not incident.is_closed:
+                if record_refusal and not incident.finished:
                     self._record_refusal(incident, action, str(refusal))
                 raise
             try:

@@ -162,11 +162,18 @@ def parse_yaml(path: Path, text: str | None = None) -> Parsed:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ConfigError([f"{name}: not UTF-8 text (byte {exc.start})"]) from None
+            line = raw.count(b"\n", 0, exc.start) + 1
+            column = exc.start - raw.rfind(b"\n", 0, exc.start)
+            raise ConfigError(
+                [f"{name}:{line}:{column}: not UTF-8 text (byte {exc.start})"]
+            ) from None
     elif len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise ConfigError([f"{name}: file is larger than the {MAX_FILE_BYTES:,} byte limit"])
 
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError([_reader_problem(name, text, exc)]) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -179,6 +186,8 @@ def parse_yaml(path: Path, text: str | None = None) -> Parsed:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem and exc.problem.startswith("but "):
+            message = f"{exc.context}, {exc.problem}"
         raise ConfigError([_at(name, mark, f"invalid YAML: {message}")]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{name}: invalid YAML: {exc}"]) from None
@@ -187,6 +196,16 @@ def parse_yaml(path: Path, text: str | None = None) -> Parsed:
     finally:
         loader.dispose()
     return Parsed(path=path, data=data, marks=marks)
+
+
+def _reader_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> str:
+    """A character YAML refuses (NUL, other control characters), located by line:col."""
+    line = text.count("\n", 0, exc.position) + 1
+    column = exc.position - text.rfind("\n", 0, exc.position)
+    return (
+        f"{name}:{line}:{column}: invalid YAML: character #x{exc.character:04x} is not "
+        "allowed (control characters cannot appear in a YAML file)"
+    )
 
 
 def _at(name: str, mark: yaml.Mark | None, message: str) -> str:
@@ -233,7 +252,11 @@ def _build(
     result: dict[Any, Any] = {}
     first_seen: dict[Any, yaml.Mark] = {}
     for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
+        if key_node.tag == "tag:yaml.org,2002:merge" or (
+            isinstance(key_node, yaml.ScalarNode)
+            and key_node.style is None
+            and key_node.value == "<<"
+        ):
             raise _YamlProblem(key_node.start_mark, "merge keys (<<) are not supported")
         if not isinstance(key_node, yaml.ScalarNode):
             raise _YamlProblem(key_node.start_mark, "a key must be plain text, not a list or map")
@@ -311,7 +334,8 @@ def _clean(loc: Loc, parsed: Parsed) -> Loc:
 
     A part is kept when the document has it at that place, or when it is the last part (a
     missing field or an unknown key) and does not look like a branch name (``literal[...]``,
-    ``function-after[...]``, a discriminator tag or a model class name).
+    ``function-after[...]``, ``constrained-str``, a type name such as ``str``, a discriminator
+    tag or a model class name).
     """
     kept: Loc = ()
     for index, part in enumerate(loc):
@@ -322,9 +346,17 @@ def _clean(loc: Loc, parsed: Parsed) -> Loc:
     return kept
 
 
+_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "dict", "list", "none", "date"})
+"""Names pydantic gives the branches of a plain union (``str | dict[...]``)."""
+
+
 def _is_branch_name(part: str | int) -> bool:
     return isinstance(part, str) and (
-        "[" in part or part in ("smtp", "webhook", "console") or part[:1].isupper()
+        "[" in part
+        or "-" in part
+        or part in _TYPE_TAGS
+        or part in ("smtp", "webhook", "console")
+        or part[:1].isupper()
     )
 
 
@@ -353,33 +385,34 @@ def _with_suggestions(
 
 
 def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
-    """Field names of the model found by following ``loc`` from ``model`` (best effort)."""
-    current: Any = model
+    """Field names of the model(s) found by following ``loc`` from ``model`` (best effort).
+
+    Where a field holds a union of models (a channel is smtp, webhook or console), the fields
+    of every branch are candidates.
+    """
+    current: list[type[BaseModel]] = [model]
     for part in loc:
         if isinstance(part, int):
             continue
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(str(part))
-            if info is None:
-                continue
-            current = _inner_model(info.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
+        for candidate in current:
+            info = candidate.model_fields.get(str(part))
+            if info is not None:
+                current = _inner_models(info.annotation)
+                break
+    return list(dict.fromkeys(name for candidate in current for name in candidate.model_fields))
 
 
-def _inner_model(annotation: Any) -> Any:
-    """The model inside ``list[X]``, ``dict[K, X]``, ``X | None`` or ``Annotated[X, ...]``."""
+def _inner_models(annotation: Any) -> list[type[BaseModel]]:
+    """The models inside ``list[X]``, ``dict[K, X]``, ``X | Y``, ``Annotated[X, ...]``."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in reversed(getattr(annotation, "__args__", ()) or ()):
-        inner = _inner_model(arg)
-        if inner is not None:
-            return inner
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found.extend(_inner_models(arg))
     origin = getattr(annotation, "__origin__", None)
-    if origin is not None and getattr(annotation, "__metadata__", None) is not None:
-        return _inner_model(origin)
-    return None
+    if not found and origin is not None and getattr(annotation, "__metadata__", None) is not None:
+        found = _inner_models(origin)
+    return found
 
 
 # -- the workspace: playbooks + policy + contacts, checked together -----------------------
@@ -510,6 +543,8 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
     """Merge several contacts files into one directory, locating cross-file problems."""
     people, rotations, channels = [], [], {}
     origin: dict[Loc, tuple[Parsed, Loc]] = {}
+    channel_files: dict[str, Path] = {}
+    duplicates: list[str] = []
     for contacts, parsed in files:
         for index, person in enumerate(contacts.people):
             origin[("people", len(people))] = (parsed, ("people", index))
@@ -519,12 +554,15 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
             rotations.append(rotation)
         for name, channel in contacts.channels.items():
             if name in channels:
-                origin[("channels", name)] = (parsed, ("channels", name))
-            channels.setdefault(name, channel)
+                message = f"channel {name!r} is already configured in {channel_files[name]}"
+                duplicates.extend(problems_in(parsed, [(("channels", name), message, True)]))
+                continue
+            channels[name] = channel
+            channel_files[name] = parsed.path
     try:
-        return Contacts(people=people, rotations=rotations, channels=channels), []
+        return Contacts(people=people, rotations=rotations, channels=channels), duplicates
     except ValidationError as exc:
-        lines = []
+        lines = list(duplicates)
         for loc, message, _ in _expand(exc.errors(include_url=False)):
             parsed, local = origin.get(loc[:2], (files[0][1], ()))
             lines.extend(problems_in(parsed, [((*local, *loc[2:]), message, True)]))

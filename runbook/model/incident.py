@@ -139,7 +139,7 @@ class Incident:
 
     # -- derived facts ----------------------------------------------------------------
     @property
-    def is_closed(self) -> bool:
+    def finished(self) -> bool:
         """True once the review is done; nothing more can happen."""
         return self.state == "closed"
 

@@ -245,13 +245,20 @@ class DraftTemplate(Spec):
     @field_validator("text")
     @classmethod
     def _placeholders_are_known(cls, text: str | dict[str, str]) -> str | dict[str, str]:
-        texts = [text] if isinstance(text, str) else list(text.values())
-        if isinstance(text, dict) and not text:
-            raise ValueError("give at least one language, e.g. en: ...")
-        for body in texts:
-            if not body.strip():
+        if isinstance(text, str):
+            if not text.strip():
                 raise ValueError("the statement text is empty")
-            _check_template(body)
+            _check_template(text)
+            return text
+        if not text:
+            raise ValueError("give at least one language, e.g. en: ...")
+        problems = ProblemList()
+        for language, body in text.items():
+            if not body.strip():
+                problems.add((language,), "the statement text is empty")
+            for problem in template_problems(body):
+                problems.add((language,), problem)
+        problems.raise_if_any()
         return text
 
     @property

@@ -18,14 +18,14 @@ from runbook.model.playbook import Audience
 
 
 def _compiled(patterns: list[str]) -> list[str]:
-    """Check that every pattern is a valid regular expression."""
-    for pattern in patterns:
+    """Check that every pattern is a valid regular expression (each bad one located)."""
+    problems = ProblemList()
+    for index, pattern in enumerate(patterns):
         try:
             re.compile(pattern, re.IGNORECASE)
         except re.error as exc:
-            raise ValueError(
-                f"pattern {pattern!r} is not a valid regular expression: {exc}"
-            ) from None
+            problems.add((index,), f"pattern {pattern!r} is not a valid regular expression: {exc}")
+    problems.raise_if_any()
     return patterns
 
 

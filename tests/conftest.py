@@ -1,0 +1,104 @@
+"""Shared fixtures: the shipped workspace, an engine on a fresh SQLite file, the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from runbook.clock import SimulatedClock
+from runbook.engine import Engine
+from runbook.loading import Workspace, load_workspace
+from runbook.store.sqlite import SqliteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+START = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def workspace() -> Workspace:
+    """The shipped playbooks, policy and contacts."""
+    return load_workspace([ROOT / "playbooks", ROOT / "contacts"])
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    """A clock that stands still until a test moves it."""
+    return SimulatedClock(START)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A fresh SQLite file for the test."""
+    return tmp_path / "incidents.db"
+
+
+@pytest.fixture
+def engine_as(
+    workspace: Workspace, db_path: Path, clock: SimulatedClock
+) -> Callable[[str], Engine]:
+    """Engines acting as a given person, sharing one store file and clock."""
+    from runbook.effects.sinks import drill_effects
+
+    made: list[Engine] = []
+    effects = drill_effects()
+
+    def make(person: str) -> Engine:
+        engine = Engine(
+            SqliteStore(db_path), workspace, operator=person, clock=clock, effects=effects
+        )
+        made.append(engine)
+        return engine
+
+    yield make
+    for engine in made:
+        engine.store.close()
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``python -m runbook`` in a subprocess against a test database."""
+    db = tmp_path / "cli.db"
+
+    def run(
+        *args: str,
+        operator: str | None = "amara",
+        check: bool | None = None,
+        stdin: str | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "RUNBOOK_DB": str(db), "RUNBOOK_CONFIG": str(ROOT)}
+        env.pop("RUNBOOK_OPERATOR", None)
+        if operator:
+            env["RUNBOOK_OPERATOR"] = operator
+        result = subprocess.run(
+            [sys.executable, "-m", "runbook", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            input=stdin,
+            timeout=120,
+        )
+        if check:
+            assert result.returncode == 0, (args, result.stdout, result.stderr)
+        return result
+
+    return run
+
+
+def approvers_for(workspace: Workspace, roles: list[str], exclude: set[str]) -> list[str]:
+    """One distinct person for each role, none of them in ``exclude``."""
+    chosen: list[str] = []
+    for role in roles:
+        holder = next(
+            p.id
+            for p in workspace.contacts.people
+            if role in p.roles and p.id not in exclude and p.id not in chosen
+        )
+        chosen.append(holder)
+    return chosen
