@@ -135,6 +135,7 @@ class Engine:
         command_id: str | None = None,
         draft_id: str | None = None,
         record_refusal: bool = True,
+        extra: dict[str, Any] | None = None,
     ) -> Incident:
         command_id = command_id or uuid.uuid4().hex
         for _ in range(MAX_ATTEMPTS):
@@ -142,6 +143,7 @@ class Engine:
             if command_id in incident.command_ids:
                 return incident
             ctx = self.context(incident, draft_id)
+            ctx.extra.update(extra or {})
             try:
                 state = lifecycle.next_state(incident, action, ctx)
                 built = build(incident, ctx)
@@ -409,7 +411,7 @@ class Engine:
             for platform in template.platforms:
                 for language, text in template.languages.items():
                     key = platform if language == "default" else f"{platform}:{language}"
-                    variants[key] = render(text, values).strip()
+                    variants[key] = _clean(render(text, values))
             draft_id = f"D{len(incident.drafts) + 1}"
             return [
                 self._event(
@@ -446,7 +448,7 @@ class Engine:
                     f"draft {draft.draft_id} has no variant {unknown[0]!r} "
                     f"(variants: {', '.join(draft.variants)})"
                 )
-            variants = {**draft.variants, **{k: v.strip() for k, v in changes.items()}}
+            variants = {**draft.variants, **{k: _clean(v) for k, v in changes.items()}}
             if any(not text for text in variants.values()):
                 raise ActionRefused("a variant cannot be empty")
             new_hash = content_hash(variants)
@@ -543,10 +545,67 @@ class Engine:
 
         return self._run(incident_id, "reject", build, command_id=command_id, draft_id=draft_id)
 
-    def publish(
-        self, incident_id: str, draft_id: str | None = None, *, command_id: str | None = None
+    def override(
+        self,
+        incident_id: str,
+        rule_id: str,
+        reason: str,
+        *,
+        draft_id: str | None = None,
+        variant: str | None = None,
+        command_id: str | None = None,
     ) -> Incident:
-        """Publish an approved statement through the publisher."""
+        """Let a blocking policy finding stand, as a person holding the rule's override role,
+        with a recorded reason (binds to the current content: an edit needs a new override)."""
+        reason = reason.strip()
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            draft = self._draft_for(
+                incident,
+                ctx,
+                [d for d in incident.drafts.values() if incident.blocking(d)],
+                "with blocking findings",
+            )
+            variants = sorted(
+                {
+                    f.variant
+                    for f in incident.blocking(draft)
+                    if f.rule_id == rule_id and variant in (None, f.variant)
+                }
+            )
+            return [
+                self._event(
+                    ev.LintOverridden,
+                    incident,
+                    draft_id=draft.draft_id,
+                    version=draft.version,
+                    content_hash=draft.content_hash,
+                    rule_id=rule_id,
+                    variant=key,
+                    reason=reason,
+                )
+                for key in variants
+            ]
+
+        return self._run(
+            incident_id,
+            "override",
+            build,
+            command_id=command_id,
+            draft_id=draft_id,
+            extra={"rule_id": rule_id, "variant": variant, "reason": reason},
+        )
+
+    def publish(
+        self,
+        incident_id: str,
+        draft_id: str | None = None,
+        *,
+        url: str = "",
+        command_id: str | None = None,
+    ) -> Incident:
+        """Publish an approved statement through the publisher, or mark it published at
+        ``url`` when it was posted by hand."""
 
         def build(incident: Incident, ctx: Context) -> list[ev.Event]:
             ready = [d for d in incident.drafts_approved() if d.published_hash != d.content_hash]
@@ -557,6 +616,7 @@ class Engine:
                 "content_hash": draft.content_hash,
                 "audience": draft.audience,
                 "variants": dict(draft.variants),
+                "url": url.strip(),
             }
             return [self._intent(incident, "publish", payload)]
 
@@ -753,6 +813,7 @@ class Engine:
                 content_hash=payload["content_hash"],
                 platforms=[d.get("platform", "") for d in outcome.done],
                 failures=outcome.failures,
+                url=payload.get("url", ""),
             )
         raise RunbookError(f"unknown effect kind {effect.kind!r}")
 
@@ -799,6 +860,13 @@ class Engine:
             except ConcurrencyConflict:
                 continue
         raise StoreError(f"could not record the result of {effect.kind}; run `runbook retry`")
+
+
+def _clean(text: str) -> str:
+    """Statement text as stored: NFC-normalised (so counts and spans agree), trimmed."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text).strip()
 
 
 def _copy(incident: Incident) -> Incident:

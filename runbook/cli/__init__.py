@@ -107,7 +107,7 @@ def cli(
 
 def main() -> None:
     """Console-script entry point."""
-    from runbook.cli import files, incidents  # noqa: F401  (registers the commands)
+    from runbook.cli import drafts, files, incidents  # noqa: F401  (registers the commands)
 
     cli(prog_name="runbook")
 

@@ -46,10 +46,16 @@ class Requirement:
 
 
 def rule_for(incident: Incident, draft: Draft) -> ApprovalRule:
-    """The approval rule that applies to ``draft`` at the incident's current level."""
+    """The approval rule for ``draft`` at the incident's current level, with the review roles
+    its content calls for (legal-review topics in the policy) added."""
     assert incident.playbook is not None
     assert incident.level is not None
-    return incident.playbook.approval[incident.level]
+    rule = incident.playbook.approval[incident.level]
+    extra = [f.review_role for f in incident.lint(draft) if f.review_role]
+    if not extra or set(extra) <= set(rule.roles):
+        return rule
+    roles = list(dict.fromkeys([*rule.roles, *extra]))
+    return ApprovalRule(roles=roles, min_approvals=rule.min_approvals)
 
 
 def requirement(incident: Incident, draft: Draft) -> Requirement:

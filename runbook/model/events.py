@@ -12,6 +12,7 @@ the effect is performed with the intent's ``effect_id`` as idempotency key, and 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -141,6 +142,8 @@ class StatementPublished(Event):
     content_hash: str
     platforms: list[str] = []
     failures: list[dict[str, Any]] = []
+    url: str = ""
+    """Where the statement can be seen, when the operator gave it."""
 
 
 class EffectFailed(Event):
@@ -224,6 +227,18 @@ class DraftRejected(Event):
     comment: str
 
 
+class LintOverridden(Event):
+    """A person holding the rule's override role let a blocking finding stand, with a reason."""
+
+    type: Literal["LintOverridden"] = "LintOverridden"
+    draft_id: str
+    version: int
+    content_hash: str
+    rule_id: str
+    variant: str
+    reason: str
+
+
 class ChecklistItemChecked(Event):
     """A checklist item was ticked."""
 
@@ -279,6 +294,7 @@ AnyEvent = Annotated[
     | DraftSubmitted
     | DraftApproved
     | DraftRejected
+    | LintOverridden
     | ChecklistItemChecked
     | NoteAdded
     | ActionRefused
@@ -301,5 +317,13 @@ RESULT_TYPES = (
 
 
 def event_from_row(row: dict[str, Any]) -> AnyEvent:
-    """One typed event from a stored row (envelope columns plus ``data``)."""
-    return EVENTS.validate_python([row])[0]
+    """One typed event from a stored row (envelope columns plus ``data``).
+
+    ``data`` may be the stored JSON text or a dict; a row without ``data`` is taken to be an
+    event dict already.
+    """
+    item = {name: value for name, value in row.items() if name != "data"}
+    data = row.get("data") or {}
+    if isinstance(data, str):
+        data = json.loads(data)
+    return EVENTS.validate_python([{**data, **item}])[0]

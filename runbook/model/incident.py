@@ -78,6 +78,17 @@ class Draft:
     rejections: list[tuple[str, int, str]] = field(default_factory=list)
     """(person, version, comment)."""
     published_hash: str | None = None
+    published_url: str = ""
+    overrides: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    """(rule id, variant, content hash, person, reason) of lint overrides."""
+    _lint: tuple[str, list[Any]] | None = field(default=None, repr=False, compare=False)
+
+    def overridden(self, rule_id: str, variant: str) -> bool:
+        """True when a finding of ``rule_id`` in ``variant`` was overridden for this content."""
+        return any(
+            o[0] == rule_id and o[1] == variant and o[2] == self.content_hash
+            for o in self.overrides
+        )
 
     @property
     def submitted(self) -> bool:
@@ -197,6 +208,25 @@ class Incident:
         return (
             self.level is not None and not self.rules_due() and not self.pending_effects("notify")
         )
+
+    def lint(self, draft: Draft) -> list[Any]:
+        """Policy findings for the draft's current content (cached per content hash)."""
+        if self.policy is None:
+            return []
+        if draft._lint is None or draft._lint[0] != draft.content_hash:
+            from runbook.model.lint import lint_variants
+
+            draft._lint = (
+                draft.content_hash,
+                lint_variants(self.policy, draft.variants, draft.audience),
+            )
+        return draft._lint[1]
+
+    def blocking(self, draft: Draft) -> list[Any]:
+        """Blocking findings of the draft's current content that nobody overrode."""
+        return [
+            f for f in self.lint(draft) if f.blocking and not draft.overridden(f.rule_id, f.variant)
+        ]
 
     def draft_awaiting(self) -> list[Draft]:
         """Drafts whose current version is submitted and not yet fully approved."""
@@ -358,6 +388,7 @@ def _published(incident: Incident, event: ev.StatementPublished) -> None:
     draft = incident.drafts.get(event.draft_id)
     if draft is not None and not event.failures:
         draft.published_hash = event.content_hash
+        draft.published_url = event.url
         _reach(incident, "publish", event.at)
 
 
@@ -428,6 +459,12 @@ def _draft_rejected(incident: Incident, event: ev.DraftRejected) -> None:
     draft.submitted_hash = None
 
 
+def _overridden(incident: Incident, event: ev.LintOverridden) -> None:
+    incident.drafts[event.draft_id].overrides.append(
+        (event.rule_id, event.variant, event.content_hash, event.actor, event.reason)
+    )
+
+
 def _checked(incident: Incident, event: ev.ChecklistItemChecked) -> None:
     incident.checked[event.item_id] = (event.at, event.actor)
 
@@ -468,6 +505,7 @@ _HANDLERS: dict[type, Any] = {
     ev.DraftSubmitted: _draft_submitted,
     ev.DraftApproved: _draft_approved,
     ev.DraftRejected: _draft_rejected,
+    ev.LintOverridden: _overridden,
     ev.ChecklistItemChecked: _checked,
     ev.NoteAdded: _noted,
     ev.ActionRefused: _refused,

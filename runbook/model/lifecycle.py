@@ -52,6 +52,7 @@ ACTIONS = {
     "submit": "submit a draft for approval",
     "approve": "approve a draft",
     "reject": "reject a draft",
+    "override": "override a policy finding",
     "publish": "publish an approved statement",
     "retry": "retry a failed step",
     "check": "tick a checklist item",
@@ -89,6 +90,7 @@ TRANSITIONS = [
     _t("submit", DRAFTING, "in_review"),
     _t("approve", DRAFTING, "="),
     _t("reject", DRAFTING, "drafting"),
+    _t("override", DRAFTING, "="),
     _t("publish", DRAFTING, "="),
     _t("advance", "assessed", "paused"),
     _t("advance", "paused", "notified"),
@@ -293,6 +295,14 @@ def _submit(incident: Incident, ctx: Context) -> str | None:
         return unconfirmed
     if not incident.notify_satisfied():
         return "notify people first (the notify stage is not done)"
+    blocking = incident.blocking(draft)
+    if blocking:
+        first = blocking[0]
+        return (
+            f"draft {draft.draft_id} has {len(blocking)} blocking finding(s), first "
+            f"{first.rule_id} in {first.variant} ({first.matched!r}); fix the text or have "
+            f"it overridden (runbook lint {incident.id})"
+        )
     return None
 
 
@@ -307,6 +317,30 @@ def _reject(incident: Incident, ctx: Context) -> str | None:
     draft = select_draft(incident, ctx, incident.draft_awaiting(), "waiting for approval")
     if not draft.submitted:
         return f"draft {draft.draft_id} v{draft.version} is not submitted"
+    return None
+
+
+def _override(incident: Incident, ctx: Context) -> str | None:
+    draft = select_draft(
+        incident,
+        ctx,
+        [d for d in incident.drafts.values() if incident.blocking(d)],
+        "with blocking findings",
+    )
+    rule_id = ctx.extra.get("rule_id")
+    variant = ctx.extra.get("variant")
+    matching = [
+        f for f in incident.blocking(draft) if f.rule_id == rule_id and variant in (None, f.variant)
+    ]
+    if not matching:
+        return f"draft {draft.draft_id} has no blocking finding {rule_id!r} to override"
+    role = matching[0].override_role
+    if role is None:
+        return f"nobody may override {rule_id}; change the text"
+    if role not in ctx.roles:
+        return f"only someone holding {role} may override {rule_id}"
+    if not str(ctx.extra.get("reason", "")).strip():
+        return "give a reason for the override (--reason)"
     return None
 
 
@@ -372,6 +406,7 @@ _GUARDS = {
     "approve": _approve,
     "reject": _reject,
     "publish": _publish,
+    "override": _override,
     "ack": _ack,
     "retry": _retry,
     "resolve": _resolve,

@@ -88,10 +88,15 @@ class Rule(Spec):
 
 
 class LegalTopic(Rule):
-    """A topic on which statements need review by a named role (legal by default)."""
+    """A topic on which statements need review by a named role (legal by default).
+
+    A finding adds ``review_role`` to the approvers the draft needs."""
 
     review_role: Id = "legal"
     """Role that must approve any draft touching this topic."""
+    severity: Severity = "warn"
+    """``warn`` (default): the draft needs ``review_role``'s approval; ``block`` also stops
+    submission until someone holding ``override_role`` overrides it."""
 
 
 class Disclaimer(Spec):

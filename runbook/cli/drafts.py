@@ -1,0 +1,271 @@
+"""Commands about statements: draft, lint, override, submit, approve, reject, publish."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from runbook.cli import Settings, cli, emit_json
+from runbook.cli.incidents import DRAFT, ID, JSON, _done
+
+
+def parse_variants(text: str, known: list[str]) -> dict[str, str]:
+    """Read an edit file: ``--- VARIANT`` lines start sections (as ``draft --show`` prints);
+    a file without them replaces every variant."""
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    preamble: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("--- "):
+            current = line[4:].strip()
+            if current not in known:
+                raise click.BadParameter(
+                    f"unknown variant {current!r} (variants: {', '.join(known)})",
+                    param_hint="--edit",
+                )
+            sections[current] = []
+        elif current is None:
+            preamble.append(line)
+        else:
+            sections[current].append(line)
+    if not sections:
+        return dict.fromkeys(known, "\n".join(preamble))
+    return {key: "\n".join(lines) for key, lines in sections.items()}
+
+
+@cli.command()
+@ID
+@click.option("--template", help="Template to start from (default: the next one without a draft).")
+@DRAFT
+@click.option(
+    "--set",
+    "changes",
+    multiple=True,
+    metavar="VARIANT=TEXT",
+    help="Edit one variant (x, linkedin:fr, ...).",
+)
+@click.option("--text", help="Edit: replace the text of every variant.")
+@click.option(
+    "--edit",
+    "edit_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Edit from FILE (or - for stdin) in the format --show prints.",
+)
+@click.option("--show", is_flag=True, help="Print the draft's variants.")
+@JSON
+@click.pass_obj
+def draft(
+    settings: Settings,
+    incident_id: str,
+    template: str | None,
+    draft_id: str | None,
+    changes: tuple[str, ...],
+    text: str | None,
+    edit_file: click.utils.LazyFile | None,
+    show: bool,
+    as_json: bool,
+) -> None:
+    """Start a draft from a template; or edit one (--set, --text, --edit); or --show it."""
+    from runbook.model.lifecycle import select_draft
+
+    engine = settings.engine()
+    editing = bool(changes) or text is not None or edit_file is not None
+    if show or editing:
+        incident = engine.incident(incident_id)
+        chosen = select_draft(
+            incident, engine.context(incident, draft_id), list(incident.drafts.values()), "there"
+        )
+    if show:
+        if as_json:
+            emit_json(
+                {
+                    "draft": chosen.draft_id,
+                    "version": chosen.version,
+                    "content_hash": chosen.content_hash,
+                    "variants": chosen.variants,
+                }
+            )
+            return
+        click.echo(f"{chosen.draft_id} v{chosen.version} {chosen.title} ({chosen.audience})")
+        for key, value in chosen.variants.items():
+            click.echo(f"--- {key}\n{value}")
+        return
+    if editing:
+        edits: dict[str, str] = {}
+        if edit_file is not None:
+            edits.update(parse_variants(edit_file.read(), list(chosen.variants)))
+        if text is not None:
+            edits.update(dict.fromkeys(chosen.variants, text))
+        for change in changes:
+            key, sep, value = change.partition("=")
+            if not sep:
+                raise click.BadParameter(f"{change!r}: write VARIANT=TEXT", param_hint="--set")
+            edits[key.strip()] = value
+        incident = engine.edit_draft(
+            incident_id, chosen.draft_id, edits, command_id=settings.command_id
+        )
+        saved = incident.drafts[chosen.draft_id]
+        _done(settings, incident, f"draft {saved.draft_id} saved as v{saved.version}", as_json)
+        return
+    incident = engine.start_draft(incident_id, template, command_id=settings.command_id)
+    latest = list(incident.drafts.values())[-1]
+    _done(settings, incident, f"draft {latest.draft_id} started from {latest.template_id}", as_json)
+
+
+@cli.command()
+@ID
+@DRAFT
+@JSON
+@click.pass_obj
+def lint(settings: Settings, incident_id: str, draft_id: str | None, as_json: bool) -> None:
+    """Check drafts against the policy; exit 1 when a blocking finding is not overridden."""
+    from runbook.model.approvals import requirement
+    from runbook.model.counting import count
+    from runbook.model.lint import platform_of
+
+    engine = settings.engine()
+    incident = engine.incident(incident_id)
+    drafts = [incident.drafts[draft_id]] if draft_id and draft_id in incident.drafts else None
+    if draft_id and drafts is None:
+        raise click.BadParameter(f"no draft {draft_id!r}", param_hint="--draft")
+    drafts = drafts or list(incident.drafts.values())
+    report = []
+    blocked = False
+    for item in drafts:
+        findings = incident.lint(item)
+        open_blocks = incident.blocking(item)
+        blocked = blocked or bool(open_blocks)
+        counts = {}
+        policy = incident.policy
+        for key, value in item.variants.items():
+            platform, _ = platform_of(key)
+            spec = policy.platforms.get(platform) if policy else None
+            if spec is not None:
+                measured = count(value, spec.counting, spec.limit, spec.url_length)
+                counts[key] = {"length": measured.length, "limit": spec.limit}
+        report.append(
+            {
+                "draft": item.draft_id,
+                "version": item.version,
+                "content_hash": item.content_hash,
+                "counts": counts,
+                "needs": requirement(incident, item).describe() if incident.level else "",
+                "findings": [
+                    {
+                        "rule": f.rule_id,
+                        "severity": f.severity,
+                        "category": f.category,
+                        "variant": f.variant,
+                        "start": f.start,
+                        "end": f.end,
+                        "matched": f.matched,
+                        "explanation": f.explanation,
+                        "override_role": f.override_role,
+                        "review_role": f.review_role,
+                        "overridden": item.overridden(f.rule_id, f.variant),
+                    }
+                    for f in findings
+                ],
+            }
+        )
+    if as_json:
+        emit_json(report)
+    else:
+        for entry in report:
+            sizes = ", ".join(f"{k} {v['length']}/{v['limit']}" for k, v in entry["counts"].items())
+            click.echo(f"{entry['draft']} v{entry['version']}: {sizes}; {entry['needs']}")
+            for f in entry["findings"]:
+                mark = " (overridden)" if f["overridden"] else ""
+                where = f"{f['variant']}:{f['start']}-{f['end']}"
+                click.echo(
+                    f"  {f['severity'].upper():5} {f['rule']} {where} {f['matched']!r}{mark}: "
+                    f"{f['explanation']}"
+                )
+    if blocked:
+        sys.exit(1)
+
+
+@cli.command()
+@ID
+@click.argument("rule")
+@click.option("--reason", required=True, help="Why the finding may stand.")
+@click.option("--variant", help="Only this variant (default: every variant with the finding).")
+@DRAFT
+@click.pass_obj
+def override(
+    settings: Settings,
+    incident_id: str,
+    rule: str,
+    reason: str,
+    variant: str | None,
+    draft_id: str | None,
+) -> None:
+    """Let a blocking policy finding stand (needs the rule's override role)."""
+    incident = settings.engine().override(
+        incident_id,
+        rule,
+        reason,
+        draft_id=draft_id,
+        variant=variant,
+        command_id=settings.command_id,
+    )
+    _done(settings, incident, f"{rule} overridden")
+
+
+@cli.command()
+@ID
+@DRAFT
+@JSON
+@click.pass_obj
+def submit(settings: Settings, incident_id: str, draft_id: str | None, as_json: bool) -> None:
+    """Submit a draft for approval."""
+    incident = settings.engine().submit(incident_id, draft_id, command_id=settings.command_id)
+    _done(settings, incident, "draft submitted for approval", as_json)
+
+
+@cli.command()
+@ID
+@DRAFT
+@JSON
+@click.pass_obj
+def approve(settings: Settings, incident_id: str, draft_id: str | None, as_json: bool) -> None:
+    """Approve the draft waiting for approval."""
+    from runbook.model.approvals import requirement
+
+    incident = settings.engine().approve(incident_id, draft_id, command_id=settings.command_id)
+    waiting = incident.draft_awaiting()
+    note = "; ".join(f"{d.draft_id} {requirement(incident, d).describe()}" for d in waiting)
+    _done(settings, incident, "approved" + (f" ({note})" if note else ""), as_json)
+
+
+@cli.command()
+@ID
+@click.option("--comment", required=True, help="Why, and what to change.")
+@DRAFT
+@JSON
+@click.pass_obj
+def reject(
+    settings: Settings, incident_id: str, comment: str, draft_id: str | None, as_json: bool
+) -> None:
+    """Reject the draft under review; it goes back to drafting."""
+    incident = settings.engine().reject(
+        incident_id, comment, draft_id, command_id=settings.command_id
+    )
+    _done(settings, incident, "draft rejected", as_json)
+
+
+@cli.command()
+@ID
+@DRAFT
+@click.option("--url", default="", help="Where it was posted, when posted by hand.")
+@JSON
+@click.pass_obj
+def publish(
+    settings: Settings, incident_id: str, draft_id: str | None, url: str, as_json: bool
+) -> None:
+    """Publish an approved statement (or mark it published at --url)."""
+    incident = settings.engine().publish(
+        incident_id, draft_id, url=url, command_id=settings.command_id
+    )
+    _done(settings, incident, "statement published", as_json)
