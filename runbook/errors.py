@@ -55,4 +55,12 @@ class IntegrityError(RunbookError):
 
 
 class EffectError(RunbookError):
-    """An outside system (scheduler, mail server, webhook) could not do what was asked."""
+    """An outside system (scheduler, mail server, webhook) could not do what was asked.
+
+    ``transient`` says whether trying again later may help (timeouts, connection errors,
+    rate limits, server errors) or not (refused addresses, 4xx answers).
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        self.transient = transient
+        super().__init__(message)
