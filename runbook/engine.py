@@ -19,21 +19,21 @@ from datetime import timedelta
 from typing import Any
 
 from runbook.clock import Clock, SystemClock
-from runbook.effects import Effects, Message, Outcome
+from runbook.effects import Effects
 from runbook.errors import ActionRefused, ConcurrencyConflict, NotFound, RunbookError, StoreError
 from runbook.loading import Workspace
 from runbook.model import events as ev
 from runbook.model import lifecycle, messages, severity
-from runbook.model.incident import Draft, Effect, Incident, apply, fold
+from runbook.model.base import format_duration
+from runbook.model.incident import Draft, Incident, apply, fold
 from runbook.model.lifecycle import Context
 from runbook.model.templates import render
+from runbook.outbox import RECOVERY_LEASE, Outbox, parse_slot
 from runbook.store import EventStore
 from runbook.store.chain import Verification, canonical, verify_rows
 
 MAX_ATTEMPTS = 50
 """How often a command is retried on fresh state after losing a race."""
-RECOVERY_LEASE = timedelta(seconds=60)
-"""An intent older than this with no result is taken to have been interrupted."""
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 Build = Callable[[Incident, Context], list[ev.Event]]
@@ -63,6 +63,7 @@ class Engine:
         self.clock = clock or SystemClock()
         self.effects = effects or console_effects()
         self.operator = operator
+        self.outbox = Outbox(self)
         self._cache: dict[str, Incident] = {}
 
     # -- who is acting -------------------------------------------------------------------
@@ -661,24 +662,63 @@ class Engine:
         incident_id: str,
         summary: str,
         *,
+        resume: str | None = None,
         keep: list[str] | None = None,
+        new_times: dict[str, str] | None = None,
         command_id: str | None = None,
     ) -> Incident:
-        """Stand down: release the posts this incident held (but ``keep``), tell everyone
-        who was notified, and record the summary."""
+        """Stand down: release the posts this incident held as the operator chose, tell
+        everyone who was notified, and record the summary.
+
+        When the incident holds posts the operator must decide: ``resume="all"`` or
+        ``"none"``, or name posts to ``keep`` held and give ``new_times`` (ISO 8601) to posts
+        whose slot passed during the pause ("missed slot": a new time, or now to publish now).
+        """
         summary = summary.strip()
         keep = list(keep or [])
+        new_times = dict(new_times or {})
 
         def build(incident: Incident, ctx: Context) -> list[ev.Event]:
             if not summary:
                 raise ActionRefused("write a resolution summary (--summary)")
-            unknown = [post for post in keep if post not in incident.paused_posts]
-            if unknown:
-                raise ActionRefused(f"post {unknown[0]!r} was not paused by this incident")
+            held = incident.paused_posts
+            for post_id in [*keep, *new_times]:
+                if post_id not in held:
+                    raise ActionRefused(f"post {post_id!r} is not held by this incident")
+            if held and resume is None and not keep and not new_times:
+                raise ActionRefused(
+                    f"review the {len(held)} post(s) this incident holds first (runbook posts "
+                    f"{incident.id}); then resolve with --resume all, --resume none, or "
+                    "--keep / --reschedule / --publish-now"
+                )
+            if resume not in (None, "all", "none"):
+                raise ActionRefused("--resume takes all or none")
+            release = [] if resume == "none" else [p for pid, p in held.items() if pid not in keep]
+            kept = [pid for pid in held if pid not in {p["id"] for p in release}]
+            now = self.clock.now()
+            for post in release:
+                slot = parse_slot(post.get("scheduled_at", ""))
+                if slot is not None and slot <= now and post["id"] not in new_times:
+                    raise ActionRefused(
+                        f"post {post['id']} missed its slot ({post['scheduled_at']}) while held: "
+                        f"give it a new time (--reschedule {post['id']}=TIME), publish it now "
+                        f"(--publish-now {post['id']}) or keep it held (--keep {post['id']})"
+                    )
+            for post_id, moment in new_times.items():
+                when = parse_slot(moment)
+                if when is None:
+                    raise ActionRefused(f"{moment!r} is not a time (use 2026-11-22T09:00Z)")
+                if when < now - timedelta(minutes=1):
+                    raise ActionRefused(f"the new time for {post_id} is in the past")
             events: list[ev.Event] = []
-            release = [p for pid, p in incident.paused_posts.items() if pid not in keep]
-            if release or keep:
-                events.append(self._intent(incident, "resume", {"posts": release, "kept": keep}))
+            if held:
+                events.append(
+                    self._intent(
+                        incident,
+                        "resume",
+                        {"posts": release, "kept": kept, "new_times": new_times},
+                    )
+                )
             if incident.recipients:
                 recipients = [
                     {
@@ -698,6 +738,118 @@ class Engine:
             return events
 
         return self._run(incident_id, "resolve", build, command_id=command_id)
+
+    def pause_preview(self, incident_id: str) -> dict[str, Any]:
+        """What ``pause`` would hold now: scope, total, counts per channel, next 10 posts."""
+        incident = self.incident(incident_id)
+        rule = incident.pause_rule()
+        if rule is None:
+            raise ActionRefused("assess the level first")
+        scope = incident.paused_scope.union(rule)
+        posts = self.outbox.targets(incident, scope)
+        per_channel: dict[str, int] = {}
+        for post in posts:
+            per_channel[post["channel"]] = per_channel.get(post["channel"], 0) + 1
+        return {
+            "level": incident.level,
+            "scope": scope.describe(),
+            "total": len(posts),
+            "per_channel": dict(sorted(per_channel.items())),
+            "next": posts[:10],
+        }
+
+    def posts(self, incident_id: str) -> list[dict[str, Any]]:
+        """The incident's ledger of posts: held, resumed or kept, with missed slots flagged."""
+        incident = self.incident(incident_id)
+        now = self.clock.now()
+        elsewhere = self.held_elsewhere(incident.id)
+        rows = []
+        for state, posts in (
+            ("held", incident.paused_posts),
+            ("kept", incident.kept_posts),
+            ("resumed", incident.resumed_posts),
+        ):
+            for post in posts.values():
+                slot = parse_slot(post.get("scheduled_at", ""))
+                rows.append(
+                    {
+                        **post,
+                        "ledger": state,
+                        "missed_slot": bool(state != "resumed" and slot and slot <= now),
+                        "also_held_by": elsewhere.get(post["id"], []),
+                    }
+                )
+        return rows
+
+    def tick(self, incident_id: str) -> list[ev.Escalated]:
+        """Escalate every notify rule whose acknowledgement time ran out (engine clock)."""
+        from runbook.model.escalation import due
+
+        for _ in range(MAX_ATTEMPTS):
+            incident = self.incident(incident_id)
+            rounds = due(incident, self.clock.now())
+            if not rounds:
+                return []
+            events: list[ev.Event] = []
+            escalations = []
+            for item in rounds:
+                intent = self._escalation_intent(incident, item.rule, item.round)
+                escalated = ev.Escalated(
+                    incident_id=incident.id,
+                    at=self.clock.now(),
+                    actor="runbook",
+                    rule_id=item.rule.id,
+                    to_roles=list(item.rule.escalate_to),
+                    waited=format_duration(item.rule.ack_within * item.round),
+                    round=item.round,
+                    effect_id=intent.effect_id,
+                )
+                events += [escalated, intent]
+                escalations.append(escalated)
+            try:
+                recorded = self._commit(
+                    incident, Context(actor="runbook"), events, incident.state, None
+                )
+            except ConcurrencyConflict:
+                continue
+            self._perform_all(incident.id, recorded)
+            return escalations
+        raise StoreError(f"incident {incident_id} is changing too fast to escalate; retry")
+
+    def _escalation_intent(self, incident: Incident, rule: Any, round_: int) -> ev.EffectRequested:
+        at = self.clock.now()
+        people: dict[str, dict[str, Any]] = {}
+
+        def add(person: str, role: str) -> None:
+            entry = people.setdefault(
+                person, {"person": person, "roles": [], "rules": [rule.id], "channels": []}
+            )
+            if role not in entry["roles"]:
+                entry["roles"].append(role)
+            for channel in rule.via:
+                if channel not in entry["channels"]:
+                    entry["channels"].append(channel)
+
+        for role in rule.escalate_to:
+            for person in self.workspace.contacts.holders(role, at):
+                add(person, role)
+        for recipient in incident.unacknowledged():
+            if rule.id in recipient.rules:
+                for role in sorted(recipient.roles) or ["notified"]:
+                    add(recipient.person, role)
+        payload = {
+            "rules": [],
+            "escalation": {"rule_id": rule.id, "round": round_},
+            "recipients": list(people.values()),
+        }
+        return ev.EffectRequested(
+            incident_id=incident.id,
+            at=at,
+            actor="runbook",
+            effect_id=f"{incident.id}-escalate-{uuid.uuid4().hex[:10]}",
+            kind="notify",
+            payload=payload,
+        )
 
     def close(
         self, incident_id: str, review: str = "", *, command_id: str | None = None
@@ -728,138 +880,25 @@ class Engine:
 
         return self._run(incident_id, "retry", build, command_id=command_id)
 
-    # -- effects (outbox) ----------------------------------------------------------------
+    # -- effects -------------------------------------------------------------------------
     def recover(self, incident_id: str, *, older_than: timedelta = RECOVERY_LEASE) -> int:
-        """Perform intents that have no result and are older than ``older_than`` (a run that
-        was interrupted). Returns how many were performed."""
-        incident = self.incident(incident_id)
-        now = self.clock.now()
-        stale = [e for e in incident.pending_effects() if now - e.requested_at >= older_than]
-        for effect in stale:
-            self._perform(incident.id, effect.effect_id)
-        return len(stale)
+        """Perform intents left without a result by an interrupted run (see Outbox)."""
+        return self.outbox.recover(incident_id, older_than=older_than)
 
     def _perform_all(self, incident_id: str, recorded: list[ev.Event]) -> None:
-        for event in recorded:
-            if isinstance(event, ev.EffectRequested):
-                self._perform(incident_id, event.effect_id)
+        self.outbox.perform_all(incident_id, recorded)
 
-    def _perform(self, incident_id: str, effect_id: str) -> None:
-        incident = self.incident(incident_id)
-        effect = incident.effects[effect_id]
-        if effect.result is not None:
-            return
-        effects = self.effects.for_incident(incident.drill)
-        key = f"{effect.effect_id}"
-        try:
-            result = self._call(incident, effect, effects, key)
-        except RunbookError as exc:
-            result = self._result_failed(incident, effect, str(exc))
-        except Exception as exc:  # an adapter bug must not lose the incident's record
-            result = self._result_failed(incident, effect, f"{type(exc).__name__}: {exc}")
-        self._append_result(incident_id, effect, result)
-
-    def _result_failed(self, incident: Incident, effect: Effect, error: str) -> ev.Event:
-        return ev.EffectFailed(
-            incident_id=incident.id,
-            at=self.clock.now(),
-            actor="runbook",
-            effect_id=effect.effect_id,
-            kind=effect.kind,
-            error=error,
-        )
-
-    def _call(self, incident: Incident, effect: Effect, effects: Effects, key: str) -> ev.Event:
-        now = self.clock.now()
-        base = {"incident_id": incident.id, "at": now, "actor": "runbook"}
-        payload = effect.payload
-        if effect.kind == "pause":
-            outcome = effects.scheduler.pause(payload["scope"], key)
-            scope = payload["scope"]
-            described = ", ".join(scope.get("channels") or []) or scope.get("scope", "")
-            return ev.PostsPaused(
-                **base,
-                effect_id=effect.effect_id,
-                scope=described,
-                posts=outcome.done,
-                failures=outcome.failures,
-                note=outcome.note,
-            )
-        if effect.kind == "resume":
-            outcome = effects.scheduler.resume(payload["posts"], key)
-            return ev.PostsResumed(
-                **base,
-                effect_id=effect.effect_id,
-                posts=outcome.done,
-                failures=outcome.failures,
-                kept=payload.get("kept", []),
-            )
-        if effect.kind in ("notify", "stand_down"):
-            outcome = effects.notifier.deliver(self._messages(incident, effect), key)
-            rule_id = "stand-down" if effect.kind == "stand_down" else ",".join(payload["rules"])
-            return ev.NotificationsSent(
-                **base,
-                effect_id=effect.effect_id,
-                rule_id=rule_id,
-                deliveries=outcome.done + outcome.failures,
-            )
-        if effect.kind == "publish":
-            outcome = effects.publisher.publish(payload, key)
-            return ev.StatementPublished(
-                **base,
-                effect_id=effect.effect_id,
-                draft_id=payload["draft_id"],
-                version=payload["version"],
-                content_hash=payload["content_hash"],
-                platforms=[d.get("platform", "") for d in outcome.done],
-                failures=outcome.failures,
-                url=payload.get("url", ""),
-            )
-        raise RunbookError(f"unknown effect kind {effect.kind!r}")
-
-    def _messages(self, incident: Incident, effect: Effect) -> list[Message]:
-        assert incident.playbook is not None
-        contacts = self.workspace.contacts
-        result = []
-        for recipient in effect.payload.get("recipients", []):
-            person = contacts.person(recipient["person"])
-            name = person.name if person else recipient["person"]
-            if effect.kind == "stand_down":
-                subject, body = messages.stand_down(incident, effect.payload.get("summary", ""))
-            else:
-                rules = [r for r in incident.playbook.notify if r.id in recipient.get("rules", [])]
-                subject, body = messages.notification(incident, rules, recipient["roles"])
-            for channel in recipient.get("channels") or ["console"]:
-                address = ""
-                if person is not None:
-                    address = (person.email if channel == "email" else person.chat) or ""
-                result.append(
-                    Message(
-                        person=recipient["person"],
-                        name=name,
-                        address=address,
-                        channel=channel,
-                        subject=subject,
-                        body=body,
-                        roles=tuple(recipient.get("roles", [])),
-                        rules=tuple(recipient.get("rules", [])),
-                    )
-                )
-        return result
-
-    def _append_result(self, incident_id: str, effect: Effect, result: ev.Event) -> None:
-        marker = f"result:{effect.effect_id}:{effect.attempt}"
-        for _ in range(MAX_ATTEMPTS):
-            incident = self.incident(incident_id)
-            if marker in incident.command_ids:
-                return
-            ctx = Context(actor="runbook")
-            try:
-                self._commit(incident, ctx, [result], incident.state, marker)
-                return
-            except ConcurrencyConflict:
+    def held_elsewhere(self, incident_id: str) -> dict[str, list[str]]:
+        """Post id -> other incidents (not closed) that hold it: paused and not released,
+        or kept held at their resolution."""
+        holders: dict[str, list[str]] = {}
+        for row in self.store.incidents():
+            if row["id"] == incident_id or row["state"] == "closed":
                 continue
-        raise StoreError(f"could not record the result of {effect.kind}; run `runbook retry`")
+            other = self.incident(row["id"])
+            for post_id in [*other.paused_posts, *other.kept_posts]:
+                holders.setdefault(post_id, []).append(other.id)
+        return holders
 
 
 def _clean(text: str) -> str:
@@ -877,8 +916,3 @@ def _copy(incident: Incident) -> Incident:
         incident,
         memo={id(incident.playbook): incident.playbook, id(incident.policy): incident.policy},
     )
-
-
-def outcome_summary(outcome: Outcome) -> str:
-    """One line about an effect's outcome."""
-    return f"{len(outcome.done)} done, {len(outcome.failures)} failed"

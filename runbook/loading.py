@@ -541,7 +541,7 @@ def load_workspace(paths: Iterable[Path]) -> Workspace:
 
 def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, list[str]]:
     """Merge several contacts files into one directory, locating cross-file problems."""
-    people, rotations, channels = [], [], {}
+    people, rotations, channels, schedulers = [], [], {}, {}
     origin: dict[Loc, tuple[Parsed, Loc]] = {}
     channel_files: dict[str, Path] = {}
     duplicates: list[str] = []
@@ -559,8 +559,17 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
                 continue
             channels[name] = channel
             channel_files[name] = parsed.path
+        for name, scheduler in contacts.schedulers.items():
+            if name in schedulers:
+                message = f"scheduler {name!r} is configured twice"
+                duplicates.extend(problems_in(parsed, [(("schedulers", name), message, True)]))
+                continue
+            schedulers[name] = scheduler
     try:
-        return Contacts(people=people, rotations=rotations, channels=channels), duplicates
+        merged = Contacts(
+            people=people, rotations=rotations, channels=channels, schedulers=schedulers
+        )
+        return merged, duplicates
     except ValidationError as exc:
         lines = list(duplicates)
         for loc, message, _ in _expand(exc.errors(include_url=False)):

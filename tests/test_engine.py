@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from runbook.effects import Effects, Outcome
+from runbook.effects import Effects, Outcome, Post
 from runbook.effects.sinks import DrillSink
 from runbook.engine import Engine
 from runbook.errors import ActionRefused, NotFound, RunbookError
@@ -48,25 +48,39 @@ def answers_for_level(engine: Engine, playbook_id: str, level: str) -> dict[str,
 class HoldingScheduler:
     """An in-memory scheduler for engine tests (the real adapters have their own tests)."""
 
+    name = "memory"
+
     def __init__(self, posts: list[dict[str, Any]]) -> None:
         self.posts = {p["id"]: dict(p, status="scheduled") for p in posts}
-        self.calls: list[tuple[str, str]] = []
+        self.calls: list[tuple[str, str, tuple[str, ...]]] = []
 
-    def pause(self, scope: dict[str, Any], key: str) -> Outcome:
-        self.calls.append(("pause", key))
-        held = []
-        for post in self.posts.values():
-            in_scope = scope["scope"] == "all" or post["channel"] in scope.get("channels", [])
-            if in_scope and post["status"] == "scheduled":
-                post["status"] = "held"
-                held.append(dict(post))
-        return Outcome(done=held)
+    def list_posts(self) -> list[Post]:
+        return [
+            Post(p["id"], p["channel"], p["scheduled_at"], p["excerpt"], p["status"], self.name)
+            for p in self.posts.values()
+        ]
 
-    def resume(self, posts: list[dict[str, Any]], key: str) -> Outcome:
-        self.calls.append(("resume", key))
-        for post in posts:
-            self.posts[post["id"]]["status"] = "scheduled"
-        return Outcome(done=[dict(p) for p in posts])
+    def hold(self, post_ids: list[str], key: str) -> Outcome:
+        self.calls.append(("hold", key, tuple(post_ids)))
+        for post_id in post_ids:
+            self.posts[post_id]["status"] = "held"
+        return Outcome(done=[{"id": p, "status": "held"} for p in post_ids])
+
+    def release(self, post_ids: list[str], key: str, new_times: dict[str, str]) -> Outcome:
+        self.calls.append(("release", key, tuple(post_ids)))
+        for post_id in post_ids:
+            self.posts[post_id]["status"] = "scheduled"
+            if post_id in new_times:
+                self.posts[post_id]["scheduled_at"] = new_times[post_id]
+        return Outcome(done=[{"id": p, "status": "scheduled"} for p in post_ids])
+
+    def status(self, post_ids: list[str]) -> dict[str, str]:
+        return {p: self.posts[p]["status"] if p in self.posts else "missing" for p in post_ids}
+
+
+def effects_with(scheduler: Any) -> Effects:
+    sink = DrillSink()
+    return Effects(scheduler=scheduler, channels={}, publisher=sink, fallback=sink)
 
 
 def test_a_declared_incident_pins_the_playbook_it_was_declared_with(engine_as):
@@ -282,20 +296,16 @@ def test_reassessing_to_a_stricter_level_reopens_approval(engine_as, workspace):
 
 
 def test_resolve_is_refused_while_a_pause_is_unconfirmed(engine_as, workspace, db_path, clock):
-    class Broken:
-        def pause(self, scope, key):
+    class Broken(HoldingScheduler):
+        def list_posts(self):
             raise RunbookError("scheduler unreachable")
 
-        def resume(self, posts, key):
-            return Outcome()
-
-    sink = DrillSink()
     engine = Engine(
         SqliteStore(db_path),
         workspace,
         operator="amara",
         clock=clock,
-        effects=Effects(scheduler=Broken(), notifier=sink, publisher=sink),
+        effects=effects_with(Broken([])),
     )
     incident = engine.declare("account-compromised", "Hacked")
     engine.assess(incident.id, SEV1_ACCOUNT)
@@ -330,19 +340,21 @@ def test_resolve_resumes_exactly_the_posts_this_incident_paused_except_kept_ones
         ]
     )
     scheduler.posts["p3"]["status"] = "draft"  # not scheduled: never touched
-    sink = DrillSink()
     engine = Engine(
         SqliteStore(db_path),
         workspace,
         operator="amara",
         clock=clock,
-        effects=Effects(scheduler=scheduler, notifier=sink, publisher=sink),
+        effects=effects_with(scheduler),
     )
+    sink = engine.effects.fallback
     incident = engine.declare("account-compromised", "Hacked")
     engine.assess(incident.id, SEV1_ACCOUNT)
     incident = engine.pause(incident.id)
     assert sorted(incident.paused_posts) == ["p1", "p2"]
     engine.notify(incident.id)
+    with pytest.raises(ActionRefused, match="review the 2 post"):
+        engine.resolve(incident.id, "Account recovered; posts reviewed.")
     incident = engine.resolve(incident.id, "Account recovered; posts reviewed.", keep=["p1"])
     assert incident.state == "resolved"
     assert sorted(incident.resumed_posts) == ["p2"]
@@ -409,14 +421,14 @@ def test_a_repeated_command_id_is_recorded_once(engine_as):
 def test_replay_rebuilds_the_same_state_without_side_effects(engine_as, workspace, db_path, clock):
     engine = engine_as("tom")
     incident_id = _to_review(engine)
-    sink = engine.effects.notifier
+    sink = engine.effects.fallback
     sent_before = len(sink.sent)
     fresh = Engine(
         SqliteStore(db_path),
         workspace,
         operator="tom",
         clock=clock,
-        effects=Effects(scheduler=DrillSink(), notifier=DrillSink(), publisher=DrillSink()),
+        effects=effects_with(DrillSink()),
     )
     replayed = fresh.incident(incident_id)
     original = engine.incident(incident_id)
@@ -424,7 +436,7 @@ def test_replay_rebuilds_the_same_state_without_side_effects(engine_as, workspac
     assert set(replayed.recipients) == set(original.recipients)
     assert replayed.drafts["D1"].content_hash == original.drafts["D1"].content_hash
     assert len(sink.sent) == sent_before
-    assert fresh.effects.notifier.sent == []
+    assert fresh.effects.fallback.sent == []
 
 
 def test_an_interrupted_effect_is_performed_on_recovery_once(engine_as, workspace, db_path, clock):

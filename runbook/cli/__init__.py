@@ -61,12 +61,15 @@ class Settings:
     def engine(self) -> Any:
         """An engine on the chosen store, acting as the operator."""
         if self._engine is None:
+            from runbook.effects.wiring import build_effects
             from runbook.engine import Engine
-            from runbook.locations import default_db
+            from runbook.locations import config_dir, default_db
             from runbook.store import open_store
 
             store = open_store(self.db or default_db())
-            self._engine = Engine(store, self.workspace(), operator=self.operator)
+            workspace = self.workspace()
+            effects = build_effects(workspace, config_dir(self.config) / "contacts")
+            self._engine = Engine(store, workspace, operator=self.operator, effects=effects)
         return self._engine
 
 

@@ -78,16 +78,82 @@ def assess(settings: Settings, incident_id: str, answers: tuple[str, ...], as_js
 
 @cli.command()
 @ID
+@click.option("--dry-run", is_flag=True, help="Only show what would be held.")
 @JSON
 @click.pass_obj
-def pause(settings: Settings, incident_id: str, as_json: bool) -> None:
-    """Pause the brand's scheduled posts at the scope the playbook sets."""
-    incident = settings.engine().pause(incident_id, command_id=settings.command_id)
+def pause(settings: Settings, incident_id: str, dry_run: bool, as_json: bool) -> None:
+    """Pause the brand's scheduled posts at the scope the playbook sets for the level."""
+    engine = settings.engine()
+    if dry_run:
+        preview = engine.pause_preview(incident_id)
+        if as_json:
+            emit_json(preview)
+            return
+        counts = ", ".join(f"{c} {n}" for c, n in preview["per_channel"].items()) or "none"
+        click.echo(
+            f"would hold {preview['total']} post(s) at {preview['level']} "
+            f"(scope {preview['scope']}): {counts}"
+        )
+        for post in preview["next"]:
+            click.echo(
+                f"  {post['scheduled_at']:25} {post['channel']:10} {post['id']:12} "
+                f"{post['excerpt']}"
+            )
+        return
+    incident = engine.pause(incident_id, command_id=settings.command_id)
     problem = incident.pause_unconfirmed()
     if problem:
-        click.echo(f"{incident.id}: {problem}", err=True)
+        click.echo(f"runbook: {incident.id}: {problem}", err=True)
         raise SystemExit(1)
     _done(settings, incident, f"{len(incident.paused_posts)} scheduled post(s) held", as_json)
+
+
+@cli.command()
+@ID
+@JSON
+@click.pass_obj
+def posts(settings: Settings, incident_id: str, as_json: bool) -> None:
+    """The ledger of posts this incident held, kept or released (missed slots flagged)."""
+    rows = settings.engine().posts(incident_id)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("this incident holds no posts")
+    for row in rows:
+        flags = []
+        if row["missed_slot"]:
+            flags.append("MISSED SLOT")
+        if row["also_held_by"]:
+            flags.append("also held by " + ", ".join(row["also_held_by"]))
+        if row.get("new_time"):
+            flags.append(f"new time {row['new_time']}")
+        flag = f"  [{'; '.join(flags)}]" if flags else ""
+        click.echo(
+            f"{row['ledger']:8}{row['id']:14}{row['channel']:11}{row['scheduled_at']:26}"
+            f"{row.get('excerpt', '')}{flag}"
+        )
+
+
+@cli.command()
+@click.argument("incident_id", metavar="[ID]", required=False)
+@click.pass_obj
+def tick(settings: Settings, incident_id: str | None) -> None:
+    """Escalate where nobody acknowledged in time (run it every minute, e.g. from cron)."""
+    engine = settings.engine()
+    ids = (
+        [incident_id]
+        if incident_id
+        else [row["id"] for row in engine.incidents() if row["state"] not in ("resolved", "closed")]
+    )
+    for current in ids:
+        engine.recover(current)
+        for escalation in engine.tick(current):
+            click.echo(
+                f"{current}: escalated {escalation.rule_id} (round {escalation.round}) "
+                f"to {', '.join(escalation.to_roles) or 'the same people'} after "
+                f"{escalation.waited}"
+            )
 
 
 @cli.command()
@@ -119,30 +185,54 @@ def ack(settings: Settings, incident_id: str, as_json: bool) -> None:
 @cli.command()
 @ID
 @click.option("--summary", required=True, help="What happened and how it ended.")
-@click.option("--keep", multiple=True, metavar="POST", help="A paused post to keep held.")
-@click.option("--list", "list_only", is_flag=True, help="Only list the posts that would resume.")
+@click.option(
+    "--resume", type=click.Choice(["all", "none"]), help="Release all held posts, or none of them."
+)
+@click.option("--keep", multiple=True, metavar="POST", help="Keep this post held.")
+@click.option(
+    "--reschedule",
+    multiple=True,
+    metavar="POST=TIME",
+    help="Release a post at a new time (ISO 8601, e.g. 2026-11-22T09:00Z).",
+)
+@click.option("--publish-now", multiple=True, metavar="POST", help="Release a post to go out now.")
 @JSON
 @click.pass_obj
 def resolve(
     settings: Settings,
     incident_id: str,
     summary: str,
+    resume: str | None,
     keep: tuple[str, ...],
-    list_only: bool,
+    reschedule: tuple[str, ...],
+    publish_now: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Stand down: resume the posts this incident paused, tell everyone, record a summary."""
+    """Stand down: release held posts as you choose, tell everyone, record a summary."""
     engine = settings.engine()
-    if list_only:
-        incident = engine.incident(incident_id)
-        for post in incident.paused_posts.values():
-            mark = "keep" if post["id"] in keep else "resume"
-            when = post.get("scheduled_at", "")
-            channel = post.get("channel", "")
-            click.echo(f"{mark:7}{post['id']:14}{channel:12}{when}  {post.get('excerpt', '')}")
-        return
-    incident = engine.resolve(incident_id, summary, keep=list(keep), command_id=settings.command_id)
-    _done(settings, incident, f"resolved; {len(incident.resumed_posts)} post(s) resumed", as_json)
+    new_times = {}
+    for item in reschedule:
+        post_id, sep, when = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r}: write POST=TIME", param_hint="--reschedule")
+        new_times[post_id.strip()] = when.strip()
+    now = engine.clock.now().isoformat()
+    new_times.update(dict.fromkeys(publish_now, now))
+    incident = engine.resolve(
+        incident_id,
+        summary,
+        resume=resume,
+        keep=list(keep),
+        new_times=new_times,
+        command_id=settings.command_id,
+    )
+    kept = len(incident.kept_posts)
+    _done(
+        settings,
+        incident,
+        f"resolved; {len(incident.resumed_posts)} post(s) released, {kept} kept held",
+        as_json,
+    )
 
 
 @cli.command()
@@ -244,11 +334,60 @@ def list_(settings: Settings, show_all: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@ID
+@click.argument("incident_id", metavar="[ID]", required=False)
+@click.option(
+    "--export",
+    "export_file",
+    type=click.Path(dir_okay=False),
+    help="Check a JSON export's embedded chain (and, with ID, that it matches the database).",
+)
 @JSON
 @click.pass_obj
-def verify(settings: Settings, incident_id: str, as_json: bool) -> None:
+def verify(
+    settings: Settings, incident_id: str | None, export_file: str | None, as_json: bool
+) -> None:
     """Check the incident's tamper-evident event chain; exit 1 naming the first bad event."""
+    if export_file is not None:
+        from runbook.export.verify import compare_with_store, load_export, verify_export
+
+        check = verify_export(load_export(export_file))
+        if check.ok and incident_id:
+            rows = settings.engine().store.rows(incident_id.strip().upper())
+            check.problem = compare_with_store(check, rows)
+        report = {
+            "id": check.incident_id,
+            "ok": check.ok,
+            "events": check.count,
+            "head_hash": check.head_hash,
+            "first_bad_seq": check.first_bad_seq,
+            "problem": check.problem,
+            "unchecked_redacted": check.unchecked,
+        }
+        if as_json:
+            emit_json(report)
+        elif check.ok:
+            matches = ", matches the database" if incident_id else ""
+            click.echo(
+                f"{check.incident_id}: export ok, {check.count} events, "
+                f"head {check.head_hash}{matches}"
+            )
+            if check.unchecked:
+                seqs = ", ".join(f"#{seq}" for seq in check.unchecked[:20])
+                more = " ..." if len(check.unchecked) > 20 else ""
+                click.echo(
+                    f"note: {len(check.unchecked)} redacted event(s) were link-checked only "
+                    f"(their hash needs the database): {seqs}{more}",
+                    err=True,
+                )
+        else:
+            click.echo(
+                f"{check.incident_id}: EXPORT TAMPERED OR DAMAGED: {check.problem}", err=True
+            )
+        if not check.ok:
+            raise SystemExit(1)
+        return
+    if not incident_id:
+        raise click.UsageError("give an incident ID, or --export FILE")
     result = settings.engine().verify(incident_id)
     if as_json:
         emit_json(

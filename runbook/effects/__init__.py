@@ -61,41 +61,29 @@ class Message:
     rules: tuple[str, ...] = ()
 
 
-class Scheduler(Protocol):
-    """A scheduling tool holding the brand's upcoming posts."""
-
-    def pause(self, scope: dict[str, Any], key: str) -> Outcome:
-        """Hold every scheduled post in ``scope``; ``done`` lists posts held."""
-        ...
-
-    def resume(self, posts: list[dict[str, Any]], key: str) -> Outcome:
-        """Release exactly ``posts`` (ones this incident held)."""
-        ...
-
-
-class Notifier(Protocol):
-    """Delivers messages to people."""
-
-    def deliver(self, messages: list[Message], key: str) -> Outcome:
-        """Send each message; ``done`` and ``failures`` hold one dict per message."""
-        ...
-
-
 class Publisher(Protocol):
-    """Publishes approved statements."""
+    """Publishes approved statements (or records that they were posted by hand)."""
 
     def publish(self, statement: dict[str, Any], key: str) -> Outcome:
-        """Publish every variant of ``statement``; ``done`` lists platforms."""
+        """Publish every variant of ``statement``; ``done`` lists ``{"platform"}`` entries."""
         ...
 
 
 @dataclass
 class Effects:
-    """The adapters an engine uses, for real incidents and for drills."""
+    """The adapters an engine uses, for real incidents and for drills.
 
-    scheduler: Scheduler
-    notifier: Notifier
+    ``scheduler`` is a :class:`~runbook.effects.scheduler.SchedulerAdapter` (several
+    configured schedulers are joined into one); ``channels`` maps channel names from contacts
+    (``email``, ``chat``) to :class:`~runbook.effects.notify.Channel` objects, and
+    ``fallback`` reaches people on a channel that is not configured (the console when trying
+    runbook out; None in production, where an unconfigured channel is a reported failure).
+    """
+
+    scheduler: Any
+    channels: dict[str, Any]
     publisher: Publisher
+    fallback: Any = None
     drill: Effects | None = None
     """What drills use instead (the drill sink unless a facilitator chose otherwise)."""
 
@@ -108,3 +96,12 @@ class Effects:
                 self.drill = drill_effects()
             return self.drill
         return self
+
+    def channel_map(self, names: list[str]) -> dict[str, Any]:
+        """Channels for ``names``: configured ones, else the fallback where there is one."""
+        found = {}
+        for name in names:
+            channel = self.channels.get(name, self.fallback)
+            if channel is not None:
+                found[name] = channel
+        return found

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from runbook.effects.scheduler.config import SchedulerConfig
 from runbook.model.base import Duration, Id, ProblemList, Spec
 
 EnvName = Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]
@@ -127,6 +128,8 @@ class Contacts(Spec):
     """On-call rotations."""
     channels: dict[Id, Channel] = {}
     """Notification channels by name (``email``, ``chat``)."""
+    schedulers: dict[Id, SchedulerConfig] = {}
+    """Schedulers holding the brand's upcoming posts (a file calendar, a scheduler's API)."""
 
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> Contacts:

@@ -97,6 +97,17 @@ class EffectRequested(Event):
     attempt: int = 1
 
 
+class PauseTargeted(Event):
+    """The posts a pause is about to hold, listed from the schedulers before holding them.
+
+    Recorded so that a pause interrupted after this point is retried on exactly these posts
+    (nothing paused twice, nothing missed)."""
+
+    type: Literal["PauseTargeted"] = "PauseTargeted"
+    effect_id: str
+    posts: list[dict[str, Any]] = []
+
+
 class PostsPaused(Event):
     """Result: scheduled posts were held."""
 
@@ -120,6 +131,10 @@ class PostsResumed(Event):
     failures: list[dict[str, Any]] = []
     kept: list[str] = []
     """Post ids the operator chose to keep held."""
+    still_held: dict[str, list[str]] = {}
+    """Post id -> other open incidents that still hold it (not released at the scheduler)."""
+    new_times: dict[str, str] = {}
+    """Post id -> the new slot given for a post that missed its slot (or now: publish now)."""
 
 
 class NotificationsSent(Event):
@@ -172,6 +187,8 @@ class Escalated(Event):
     waited: str
     """How long runbook waited (``15m``)."""
     round: int = 1
+    effect_id: str = ""
+    """The notification sent for this escalation."""
 
 
 class DraftStarted(Event):
@@ -282,6 +299,7 @@ AnyEvent = Annotated[
     | SeverityAssessed
     | StageSkipped
     | EffectRequested
+    | PauseTargeted
     | PostsPaused
     | PostsResumed
     | NotificationsSent

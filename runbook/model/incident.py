@@ -31,6 +31,22 @@ class Effect:
     result: str | None = None
     """None while pending; ``ok``, ``partial`` or ``failed`` once recorded."""
     error: str = ""
+    targets: list[dict[str, Any]] | None = None
+    """Pause: the posts listed to hold (PauseTargeted), once recorded."""
+    deliveries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Notify: result per delivery key (the last one recorded)."""
+
+    def delivery_keys(self) -> list[str]:
+        """Notify: the key of every (person, channel) delivery this effect asks for."""
+        return [
+            f"{self.effect_id}/{r['person']}/{channel}"
+            for r in self.payload.get("recipients", [])
+            for channel in r.get("channels", [])
+        ]
+
+    def undelivered(self) -> list[str]:
+        """Notify: delivery keys without a successful result."""
+        return [k for k in self.delivery_keys() if not self.deliveries.get(k, {}).get("ok")]
 
 
 @dataclass
@@ -132,6 +148,8 @@ class Incident:
         self.paused_posts: dict[str, dict[str, Any]] = {}
         """Posts this incident holds, by post id."""
         self.resumed_posts: dict[str, dict[str, Any]] = {}
+        self.kept_posts: dict[str, dict[str, Any]] = {}
+        """Posts the operator chose to keep held at resolution."""
         self.effects: dict[str, Effect] = {}
         self.recipients: dict[str, Recipient] = {}
         self.sent_rules: dict[str, datetime] = {}
@@ -314,6 +332,7 @@ def _skipped(incident: Incident, event: ev.StageSkipped) -> None:
 
 
 def _requested(incident: Incident, event: ev.EffectRequested) -> None:
+    previous = incident.effects.get(event.effect_id)
     incident.effects[event.effect_id] = Effect(
         effect_id=event.effect_id,
         kind=event.kind,
@@ -321,7 +340,15 @@ def _requested(incident: Incident, event: ev.EffectRequested) -> None:
         requested_at=event.at,
         requested_seq=event.seq,
         attempt=event.attempt,
+        targets=previous.targets if previous else None,
+        deliveries=dict(previous.deliveries) if previous else {},
     )
+
+
+def _targeted(incident: Incident, event: ev.PauseTargeted) -> None:
+    effect = incident.effects.get(event.effect_id)
+    if effect is not None:
+        effect.targets = list(event.posts)
 
 
 def _close_effect(incident: Incident, effect_id: str, failures: list[dict[str, Any]]) -> None:
@@ -354,12 +381,30 @@ def _resumed(incident: Incident, event: ev.PostsResumed) -> None:
     _close_effect(incident, event.effect_id, event.failures)
     for post in event.posts:
         post_id = str(post["id"])
-        incident.resumed_posts[post_id] = incident.paused_posts.pop(post_id, dict(post))
+        entry = incident.paused_posts.pop(post_id, dict(post))
+        if post_id in event.new_times:
+            entry = {**entry, "new_time": event.new_times[post_id]}
+        if post_id in event.still_held:
+            entry = {**entry, "still_held_by": event.still_held[post_id]}
+        incident.resumed_posts[post_id] = entry
+    for post_id in event.kept:
+        if post_id in incident.paused_posts:
+            incident.kept_posts[post_id] = incident.paused_posts.pop(post_id)
 
 
 def _notified(incident: Incident, event: ev.NotificationsSent) -> None:
-    _close_effect(incident, event.effect_id, [d for d in event.deliveries if not d.get("ok")])
     effect = incident.effects.get(event.effect_id)
+    if effect is not None:
+        for delivery in event.deliveries:
+            key = delivery.get("key") or f"{effect.effect_id}/{delivery['person']}/" + str(
+                delivery.get("channel", "")
+            )
+            effect.deliveries[key] = dict(delivery)
+        if not effect.undelivered():
+            _close_effect(incident, event.effect_id, [])
+        elif all(k in effect.deliveries for k in effect.delivery_keys()):
+            failed = [effect.deliveries[k] for k in effect.undelivered()]
+            _close_effect(incident, event.effect_id, failed)
     rules = list(effect.payload.get("rules", [event.rule_id])) if effect else [event.rule_id]
     if event.rule_id != "stand-down":
         for rule in rules:
@@ -493,6 +538,7 @@ _HANDLERS: dict[type, Any] = {
     ev.SeverityAssessed: _assessed,
     ev.StageSkipped: _skipped,
     ev.EffectRequested: _requested,
+    ev.PauseTargeted: _targeted,
     ev.PostsPaused: _paused,
     ev.PostsResumed: _resumed,
     ev.NotificationsSent: _notified,

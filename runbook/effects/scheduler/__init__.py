@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from runbook.effects import Outcome, Post
+from runbook.errors import EffectError
 
 SCHEDULED = "scheduled"
 """Will go out at its time."""
@@ -42,3 +43,110 @@ class SchedulerAdapter(Protocol):
     def status(self, post_ids: list[str]) -> dict[str, str]:
         """Read back the current status of these posts (missing posts: ``missing``)."""
         ...
+
+
+class Schedulers:
+    """Several configured schedulers joined into one adapter.
+
+    With one scheduler, post ids are the scheduler's own; with several, each id is prefixed
+    with the scheduler's name (``calendar:p12``) so ids never collide.
+    """
+
+    name = "schedulers"
+
+    def __init__(self, adapters: list[SchedulerAdapter]) -> None:
+        self.adapters = {adapter.name: adapter for adapter in adapters}
+        self._qualify = len(adapters) > 1
+        self.problems: list[dict[str, str]] = []
+        """Schedulers the last :meth:`list_posts` could not read: ``{"id", "error"}``."""
+
+    def _split(self, post_ids: list[str]) -> dict[str, list[str]]:
+        routed: dict[str, list[str]] = {}
+        for post_id in post_ids:
+            if self._qualify:
+                name, _, local = post_id.partition(":")
+            else:
+                name, local = next(iter(self.adapters)), post_id
+            routed.setdefault(name, []).append(local)
+        return routed
+
+    def _id(self, name: str, local: str) -> str:
+        return f"{name}:{local}" if self._qualify else local
+
+    def list_posts(self) -> list[Post]:
+        """Every post of every scheduler."""
+        posts = []
+        problems = []
+        self.problems = []
+        for name, adapter in self.adapters.items():
+            try:
+                listed = adapter.list_posts()
+            except EffectError as exc:
+                problems.append(exc)
+                self.problems.append({"id": f"{name}:*", "error": str(exc)})
+                continue
+            for post in listed:
+                posts.append(
+                    Post(
+                        self._id(name, post.id),
+                        post.channel,
+                        post.scheduled_at,
+                        post.excerpt,
+                        post.status,
+                        name,
+                    )
+                )
+        return posts
+
+    def _each(self, post_ids: list[str], call: str, *args: object) -> Outcome:
+        outcome = Outcome()
+        for name, ids in self._split(post_ids).items():
+            adapter = self.adapters.get(name)
+            if adapter is None:
+                outcome.failures += [
+                    {"id": self._id(name, i), "error": f"no scheduler {name!r}"} for i in ids
+                ]
+                continue
+            try:
+                part = getattr(adapter, call)(ids, *args)
+            except EffectError as exc:  # one broken scheduler never stops the others
+                outcome.failures += [
+                    {"id": self._id(name, i), "error": str(exc), "transient": exc.transient}
+                    for i in ids
+                ]
+                continue
+            outcome.done += [{**d, "id": self._id(name, d["id"])} for d in part.done]
+            outcome.failures += [{**f, "id": self._id(name, f["id"])} for f in part.failures]
+            outcome.note = "; ".join(filter(None, [outcome.note, part.note]))
+        return outcome
+
+    def hold(self, post_ids: list[str], key: str) -> Outcome:
+        """Hold posts, each in its own scheduler."""
+        return self._each(post_ids, "hold", key)
+
+    def release(self, post_ids: list[str], key: str, new_times: dict[str, str]) -> Outcome:
+        """Release posts, each in its own scheduler."""
+        outcome = Outcome()
+        for name, ids in self._split(post_ids).items():
+            local_times = {
+                local: new_times[self._id(name, local)]
+                for local in ids
+                if self._id(name, local) in new_times
+            }
+            part = self._each([self._id(name, i) for i in ids], "release", key, local_times)
+            outcome.done += part.done
+            outcome.failures += part.failures
+        return outcome
+
+    def status(self, post_ids: list[str]) -> dict[str, str]:
+        """Read statuses back from each scheduler."""
+        found: dict[str, str] = {}
+        for name, ids in self._split(post_ids).items():
+            adapter = self.adapters.get(name)
+            try:
+                statuses = adapter.status(ids) if adapter else {}
+            except EffectError:
+                statuses = {}
+            for local in ids:
+                found[self._id(name, local)] = statuses.get(local, "missing")
+        return found

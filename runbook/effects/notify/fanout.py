@@ -1,0 +1,178 @@
+"""Fan-out: delivering many notifications at once, retrying what may still succeed.
+
+This module owns *how* a batch of messages leaves: concurrently (a bounded thread pool, so
+forty people are told in about the time it takes to tell one), each retried on transient
+failures with exponential backoff and jitter (honouring a server's ``retry_after``), never
+retried on permanent ones, and each reported through ``on_result`` the moment it finishes,
+from the calling thread, so the engine can record it in the event log at once (a crash
+half-way never loses what was already delivered, and a restart never re-sends it).
+
+It also builds the configured channels (``contacts.channels``) into senders. Sending itself
+lives in :mod:`.smtp`, :mod:`.webhook` and :mod:`.console`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from runbook.effects import Message
+from runbook.effects.notify import Channel
+from runbook.effects.notify.console import ConsoleChannel
+from runbook.effects.notify.smtp import SmtpEmail
+from runbook.effects.notify.webhook import ChatWebhook
+from runbook.errors import EffectError
+from runbook.model import contacts as spec
+
+log = logging.getLogger(__name__)
+
+__all__ = ["build_channels", "deliver_all"]
+
+MAX_DELAY = 30.0
+"""Longest single wait between attempts, whatever a server asks (a crisis cannot wait)."""
+
+
+def build_channels(
+    contacts_channels: Mapping[str, spec.SmtpChannel | spec.WebhookChannel | spec.ConsoleChannel],
+    environ: Mapping[str, str] = os.environ,
+) -> dict[str, Channel]:
+    """A sender for every channel in contacts. Secrets are read from ``environ`` at send
+    time, so building never fails for a missing variable; sending reports it."""
+    built: dict[str, Channel] = {}
+    for name, config in contacts_channels.items():
+        if isinstance(config, spec.SmtpChannel):
+            built[name] = SmtpEmail(name, config, environ=environ)
+        elif isinstance(config, spec.WebhookChannel):
+            built[name] = ChatWebhook(name, config, environ=environ)
+        elif isinstance(config, spec.ConsoleChannel):
+            built[name] = ConsoleChannel(name)
+        else:  # pragma: no cover - the contacts model admits only the kinds above
+            raise TypeError(f"channel {name!r}: unknown kind {type(config).__name__}")
+    return built
+
+
+def deliver_all(
+    deliveries: list[tuple[Message, str]],
+    channels: Mapping[str, Channel],
+    *,
+    concurrency: int = 16,
+    max_attempts: int = 4,
+    backoff: float = 0.2,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[dict[str, Any]]:
+    """Send every ``(message, key)`` through ``channels[message.channel]``; results in input
+    order.
+
+    Each result is ``{"person", "roles", "rules", "channel", "ok", "error", "message_id",
+    "attempts", "key"}``. ``on_result`` is called once per delivery, as it finishes, on the
+    calling thread. If it raises, deliveries not yet started are cancelled, the ones under
+    way finish, and the exception propagates (unrecorded sends must not pile up).
+    """
+    results: list[dict[str, Any] | None] = [None] * len(deliveries)
+    pending: dict[Future[dict[str, Any]], int] = {}
+
+    def report(index: int, result: dict[str, Any]) -> None:
+        results[index] = result
+        if on_result is not None:
+            on_result(result)
+
+    workers = max(1, min(concurrency, len(deliveries)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="runbook-notify") as pool:
+        try:
+            for index, (message, key) in enumerate(deliveries):
+                channel = channels.get(message.channel)
+                if channel is None:
+                    error = f"channel {message.channel} is not configured in contacts"
+                    report(index, _result(message, key, error=error, attempts=0))
+                    continue
+                future = pool.submit(
+                    _deliver_one, channel, message, key, max_attempts, backoff, sleep
+                )
+                pending[future] = index
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    report(pending.pop(future), future.result())
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    return [result for result in results if result is not None]
+
+
+def _deliver_one(
+    channel: Channel,
+    message: Message,
+    key: str,
+    max_attempts: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+) -> dict[str, Any]:
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            message_id = channel.send(message, key)
+        except EffectError as exc:
+            if not exc.transient or attempt >= max(1, max_attempts):
+                log.info(
+                    "delivery to %s via %s failed after %d attempt(s): %s",
+                    message.person,
+                    message.channel,
+                    attempt,
+                    exc,
+                )
+                error = str(exc) or f"sending via {message.channel} failed"
+                return _result(message, key, error=error, attempts=attempt)
+            delay = _delay(attempt, backoff, getattr(exc, "retry_after", None))
+            log.debug(
+                "delivery to %s via %s: %s; retrying in %.2fs",
+                message.person,
+                message.channel,
+                exc,
+                delay,
+            )
+            sleep(delay)
+        except Exception as exc:  # a bug in a channel: report it, never retry it
+            # only the type: an unexpected exception's text could carry anything
+            log.error(
+                "delivery to %s via %s failed unexpectedly (%s)",
+                message.person,
+                message.channel,
+                type(exc).__name__,
+            )
+            error = f"unexpected problem sending via {message.channel} ({type(exc).__name__})"
+            return _result(message, key, error=error, attempts=attempt)
+        else:
+            return _result(message, key, message_id=message_id, attempts=attempt)
+
+
+def _delay(attempt: int, backoff: float, retry_after: float | None) -> float:
+    """Exponential backoff with jitter (so retries from many threads do not arrive in step);
+    never shorter than the server's ``Retry-After``, never longer than :data:`MAX_DELAY`."""
+    delay = backoff * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
+    if retry_after is not None:
+        delay = max(delay, float(retry_after))
+    return min(delay, MAX_DELAY)
+
+
+def _result(
+    message: Message, key: str, *, error: str = "", message_id: str = "", attempts: int
+) -> dict[str, Any]:
+    return {
+        "person": message.person,
+        "roles": list(message.roles),
+        "rules": list(message.rules),
+        "channel": message.channel,
+        "ok": not error,
+        "error": error,
+        "message_id": message_id,
+        "attempts": attempts,
+        "key": key,
+    }

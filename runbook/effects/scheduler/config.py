@@ -1,0 +1,122 @@
+"""Scheduler settings as written in ``contacts/*.yaml``, and the factory that builds adapters.
+
+The spec models are pure data (no I/O) so the contacts model can embed them
+(``schedulers: dict[Id, SchedulerConfig]``); :func:`build_scheduler` turns one into a working
+adapter. Like notification channels, a scheduler's secret (its API token) is named by
+environment variable only, never written in YAML.
+
+.. code-block:: yaml
+
+    schedulers:
+      calendar:
+        kind: file
+        path: ../shared/content-calendar.csv   # relative to the contacts folder
+      postiz:
+        kind: http
+        base_url: https://schedule.example.com/api/v1
+        token_env: RUNBOOK_SCHEDULER_TOKEN
+"""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from runbook.clock import Clock
+from runbook.effects.scheduler import SchedulerAdapter
+from runbook.effects.scheduler.file_calendar import FORMATS as _SUFFIXES
+from runbook.model.base import Duration, Spec
+
+
+class FileCalendarConfig(Spec):
+    """A content calendar file the team keeps (CSV or YAML) that runbook edits to hold posts."""
+
+    kind: Literal["file"]
+    """``file``."""
+    path: str = Field(min_length=1)
+    """The calendar file; a relative path is relative to the contacts folder."""
+    format: Literal["csv", "yaml"] | None = None
+    """``csv`` or ``yaml``; left out, it follows the file name (``.csv``, ``.yaml``)."""
+
+    @model_validator(mode="after")
+    def _format_known(self) -> FileCalendarConfig:
+        if self.format is None and Path(self.path).suffix.lower() not in _SUFFIXES:
+            raise ValueError(
+                f"cannot tell whether {self.path!r} is CSV or YAML; add format: csv or format: yaml"
+            )
+        return self
+
+    @property
+    def resolved_format(self) -> str:
+        """The format, given or implied by the file name."""
+        return self.format or _SUFFIXES[Path(self.path).suffix.lower()]
+
+
+class HttpSchedulerConfig(Spec):
+    """A scheduling tool reached over its REST API (see :mod:`runbook.effects.scheduler.http`)."""
+
+    kind: Literal["http"]
+    """``http``."""
+    base_url: str
+    """Address of the API (``https://schedule.example.com/api/v1``), without credentials."""
+    token_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]
+    """Environment variable holding the API token (it is a secret; never put it in YAML)."""
+    timeout: Duration = timedelta(seconds=10)
+    """Give up on one request after this long (``10s``)."""
+    page_size: int = Field(default=100, ge=1, le=1000)
+    """Posts asked for per page when listing."""
+    max_retries: int = Field(default=4, ge=0, le=10)
+    """Retries of a request that may succeed later (time-outs, rate limits, server errors)."""
+    concurrency: int = Field(default=8, ge=1, le=64)
+    """Posts held or released at the same time."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_address(cls, value: str) -> str:
+        parts = urllib.parse.urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not a web address; write it like https://host/api")
+        if parts.username or parts.password:
+            raise ValueError(
+                "the address must not hold a user name or password; name the environment "
+                "variable holding the token in token_env"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("the address must not have a ?query or #fragment")
+        return value.strip()
+
+
+SchedulerConfig = Annotated[FileCalendarConfig | HttpSchedulerConfig, Field(discriminator="kind")]
+"""One configured scheduler (``kind: file`` or ``kind: http``)."""
+
+
+def build_scheduler(
+    name: str,
+    config: FileCalendarConfig | HttpSchedulerConfig,
+    base_dir: str | Path,
+    clock: Clock | None = None,
+) -> SchedulerAdapter:
+    """The adapter for ``config``; relative calendar paths are resolved against ``base_dir``."""
+    if isinstance(config, FileCalendarConfig):
+        from runbook.effects.scheduler.file_calendar import FileCalendar
+
+        path = Path(config.path).expanduser()
+        if not path.is_absolute():
+            path = Path(os.path.abspath(Path(base_dir) / path))
+        return FileCalendar(name, path, clock=clock, format=config.resolved_format)
+    from runbook.effects.scheduler.http import HttpScheduler
+
+    return HttpScheduler(
+        name,
+        config.base_url,
+        token_env=config.token_env,
+        timeout=config.timeout.total_seconds(),
+        page_size=config.page_size,
+        max_retries=config.max_retries,
+        concurrency=config.concurrency,
+    )

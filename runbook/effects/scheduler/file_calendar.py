@@ -1,0 +1,651 @@
+"""A content calendar file (CSV or YAML) as a scheduler: the small team's spreadsheet.
+
+Many comms teams keep their upcoming posts in a shared file rather than a scheduling tool. This
+module owns reading that file, marking posts ``held`` / back to ``scheduled``, and writing it
+back without ever leaving it half-written or overwriting someone else's edit.
+
+The file:
+
+* CSV with a header row naming at least ``id, channel, scheduled_at, status`` (``text`` is
+  optional; names are matched case-insensitively). Any other column is kept untouched, and so
+  are the delimiter (``,`` ``;`` tab or ``|``), quoting, line endings, a UTF-8 byte-order mark
+  and every row runbook does not change (copied byte for byte).
+* YAML: a list of mappings with the same keys, read only through :mod:`runbook.loading`
+  (so limited to its 1 MiB size: use CSV for very large calendars). Changed values are edited
+  in place, keeping comments and layout; if that cannot be done safely the file is rewritten
+  with ``yaml.safe_dump`` (comments are then lost).
+
+``status`` is ``scheduled``, ``held``, ``published``, ``draft`` or the team's own words; runbook
+only ever changes ``scheduled`` <-> ``held`` (and ``scheduled_at`` when releasing at a new time).
+
+Writes: runbook's own writers queue on an advisory lock (``<file>.lock``); the new content goes
+to a temporary file in the same folder, is flushed to disk and then swapped in with
+``os.replace``. Just before the swap the file is compared (mtime, size, SHA-256) with what was
+read; if anyone changed it meanwhile nothing is written and a transient :class:`EffectError`
+asks to try again. Every call reads the file once and writes it at most once.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import copy
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from runbook.clock import Clock, SystemClock
+from runbook.effects import Outcome, Post
+from runbook.effects.scheduler import HELD, SCHEDULED
+from runbook.errors import ConfigError, EffectError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the change check still protects edits
+    fcntl = None  # type: ignore[assignment]
+
+COLUMNS = ("id", "channel", "scheduled_at", "text", "status")
+"""The documented columns (CSV header names or YAML keys)."""
+REQUIRED = ("id", "channel", "scheduled_at", "status")
+"""Columns a calendar must have (``text`` may be left out)."""
+EXCERPT_CHARS = 80
+"""Length of the excerpt shown for a post."""
+OVERDUE_WINDOW = timedelta(hours=24)
+"""Posts whose time passed less than this long ago are still listed: in a file calendar a
+person may be about to publish an overdue post by hand."""
+LOCK_WAIT = 10.0
+"""Seconds to wait for another runbook writing the same calendar before giving up."""
+FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".yaml": "yaml", ".yml": "yaml"}
+"""File suffixes and the format they imply."""
+
+Fingerprint = tuple[int, int, str]
+"""(mtime_ns, size, sha256) of the calendar's bytes."""
+Changes = dict[str, dict[str, str]]
+"""Per post id, the columns to set (``status``, ``scheduled_at``)."""
+
+
+@dataclass(slots=True)
+class _Row:
+    id: str
+    line: int
+    channel: str
+    scheduled_at: str
+    text: str
+    status: str
+    ref: int
+    """Position of the record in the file (CSV record or YAML list index)."""
+
+    def as_dict(self, scheduler: str, changed: dict[str, str] | None = None) -> dict[str, Any]:
+        """Same as ``self.post(...).as_dict()``, without building a Post (10,000 at a time)."""
+        changed = changed or {}
+        return {
+            "id": self.id,
+            "channel": self.channel,
+            "scheduled_at": changed.get("scheduled_at", self.scheduled_at),
+            "excerpt": excerpt(self.text),
+            "status": changed.get("status", self.status),
+            "scheduler": scheduler,
+        }
+
+    def post(self, scheduler: str) -> Post:
+        return Post(**self.as_dict(scheduler))
+
+
+@dataclass
+class _Calendar:
+    """One read of the file: its posts, problems found, and how to write a changed copy."""
+
+    rows: dict[str, _Row]
+    fingerprint: Fingerprint
+    mode: int
+    render: Callable[[Changes], bytes]
+    problems: list[str] = field(default_factory=list)
+    """Problems that stop listing (bad dates, missing statuses) but not holding/releasing."""
+
+
+def excerpt(text: str) -> str:
+    """The first :data:`EXCERPT_CHARS` characters of ``text``, whitespace runs collapsed."""
+    return " ".join(text.split())[:EXCERPT_CHARS]
+
+
+def parse_time(value: str) -> datetime | None:
+    """An ISO 8601 date and time (time-zone-less values are local time), or None."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+class FileCalendar:
+    """A CSV or YAML content calendar file as a :class:`SchedulerAdapter`."""
+
+    def __init__(
+        self,
+        name: str,
+        path: str | os.PathLike[str],
+        *,
+        clock: Clock | None = None,
+        format: str | None = None,
+    ) -> None:
+        self.name = name
+        self.path = Path(path)
+        self.clock: Clock = clock or SystemClock()
+        self.format = format or FORMATS.get(self.path.suffix.lower())
+        if self.format not in ("csv", "yaml"):
+            raise ValueError(
+                f"cannot tell whether {self.path} is CSV or YAML; name it .csv or .yaml, or "
+                "set format: csv or format: yaml"
+            )
+
+    def __repr__(self) -> str:
+        return f"FileCalendar({self.name!r}, {str(self.path)!r}, format={self.format!r})"
+
+    # -- the protocol ---------------------------------------------------------------
+    def list_posts(self) -> list[Post]:
+        """Every upcoming post: held ones, undated ones, and those due no more than
+        :data:`OVERDUE_WINDOW` ago. Raises EffectError if any post's date or status is
+        unreadable (so no post is silently missed)."""
+        calendar = self._read()
+        if calendar.problems:
+            more = len(calendar.problems) - 1
+            extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+            raise EffectError(calendar.problems[0] + extra)
+        since = self.clock.now() - OVERDUE_WINDOW
+        posts = []
+        for row in calendar.rows.values():
+            moment = parse_time(row.scheduled_at) if row.scheduled_at.strip() else None
+            if row.status == HELD or moment is None or moment >= since:
+                posts.append(row.post(self.name))
+        return posts
+
+    def hold(self, post_ids: list[str], key: str) -> Outcome:
+        """Mark these posts ``held`` (already held: success; other statuses: failure)."""
+        return self._change(post_ids, HELD, {})
+
+    def release(self, post_ids: list[str], key: str, new_times: dict[str, str]) -> Outcome:
+        """Mark these posts ``scheduled`` again, at ``new_times[id]`` where given."""
+        return self._change(post_ids, SCHEDULED, new_times)
+
+    def status(self, post_ids: list[str]) -> dict[str, str]:
+        """Current status of each post (``missing`` when not in the file)."""
+        rows = self._read().rows
+        return {pid: rows[pid].status if pid in rows else "missing" for pid in post_ids}
+
+    # -- changing posts -------------------------------------------------------------
+    def _change(self, post_ids: list[str], want: str, new_times: dict[str, str]) -> Outcome:
+        outcome = Outcome()
+        with self._locked():
+            calendar = self._read()
+            changes: Changes = {}
+            accepted: list[_Row] = []
+            for pid in dict.fromkeys(post_ids):
+                row = calendar.rows.get(pid)
+                problem = self._plan(row, pid, want, new_times.get(pid), changes)
+                if problem:
+                    outcome.failures.append(
+                        {"id": pid, "error": problem, "transient": False, "scheduler": self.name}
+                    )
+                elif row is not None:
+                    accepted.append(row)
+            if changes:
+                self._replace(calendar, calendar.render(changes))
+        outcome.done = [row.as_dict(self.name, changes.get(row.id)) for row in accepted]
+        return outcome
+
+    def _plan(
+        self, row: _Row | None, pid: str, want: str, new_time: str | None, changes: Changes
+    ) -> str:
+        """Record the change ``row`` needs in ``changes``; return a problem or ''."""
+        if row is None:
+            return f"post {pid} is not in {self.path}; it may have been deleted or renamed"
+        if row.status not in (HELD, SCHEDULED):
+            return (
+                f"post {pid} ({self.path} line {row.line}) is {row.status or 'without status'!r}"
+                f", not scheduled or held; runbook left it as it is"
+            )
+        change: dict[str, str] = {}
+        if want == SCHEDULED and new_time is not None:
+            if parse_time(new_time) is None:
+                return f"post {pid}: the new time {new_time!r} is not a date and time"
+            if new_time != row.scheduled_at:
+                change["scheduled_at"] = new_time
+        if row.status != want:
+            change["status"] = want
+        if change:
+            changes[pid] = change
+        return ""
+
+    # -- reading --------------------------------------------------------------------
+    def _read(self) -> _Calendar:
+        raw, fingerprint, mode = self._read_bytes()
+        parse = _parse_csv if self.format == "csv" else _parse_yaml
+        rows, problems, render = parse(self.path, raw)
+        return _Calendar(rows, fingerprint, mode, render, problems)
+
+    def _read_bytes(self) -> tuple[bytes, Fingerprint, int]:
+        try:
+            with open(self.path, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                raw = handle.read()
+        except FileNotFoundError:
+            raise EffectError(
+                f"the content calendar {self.path} does not exist; check the path configured "
+                f"for scheduler {self.name!r}"
+            ) from None
+        except PermissionError:
+            raise EffectError(f"runbook is not allowed to read {self.path}") from None
+        except IsADirectoryError:
+            raise EffectError(f"{self.path} is a folder, not a content calendar file") from None
+        except OSError as exc:
+            raise EffectError(
+                f"cannot read {self.path}: {exc.strerror or exc}", transient=True
+            ) from None
+        return raw, (info.st_mtime_ns, info.st_size, hashlib.sha256(raw).hexdigest()), info.st_mode
+
+    def _fingerprint_now(self, real: str) -> Fingerprint | None:
+        try:
+            with open(real, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                digest = hashlib.sha256(handle.read()).hexdigest()
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size, digest
+
+    # -- writing --------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Queue behind any other runbook writing this calendar (advisory ``<file>.lock``)."""
+        if fcntl is None:  # pragma: no cover
+            yield
+            return
+        lock_path = os.path.realpath(self.path) + ".lock"
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise EffectError(
+                f"runbook cannot create {lock_path} next to {self.path} "
+                f"({exc.strerror or exc}); check that the folder may be written to"
+            ) from None
+        try:
+            deadline = time.monotonic() + LOCK_WAIT
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise EffectError(
+                            f"{self.path} is being changed by another runbook for more than "
+                            f"{LOCK_WAIT:.0f} s; nothing was written — try again",
+                            transient=True,
+                        ) from None
+                    time.sleep(0.01)
+            yield
+        finally:
+            os.close(fd)
+
+    def _replace(self, calendar: _Calendar, data: bytes) -> None:
+        """Swap in ``data`` atomically, unless the file changed since it was read."""
+        real = os.path.realpath(self.path)  # a symlinked calendar keeps its link
+        folder, base = os.path.split(real)
+        try:
+            fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{base}.", suffix=".runbook-tmp")
+        except OSError as exc:
+            raise EffectError(
+                f"runbook cannot write in the folder of {self.path} ({exc.strerror or exc}); "
+                "nothing was changed"
+            ) from None
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp, calendar.mode & 0o7777)
+            if self._fingerprint_now(real) != calendar.fingerprint:
+                raise EffectError(
+                    f"{self.path} was changed by someone else while runbook was updating posts;"
+                    " nothing was written — try again",
+                    transient=True,
+                )
+            os.replace(temp, real)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            if isinstance(exc, OSError):
+                raise EffectError(
+                    f"could not save {self.path} ({exc.strerror or exc}); the calendar was not "
+                    "changed",
+                    transient=True,
+                ) from None
+            raise
+        with contextlib.suppress(OSError):  # make the rename itself durable
+            dir_fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+ParseResult = tuple[dict[str, _Row], list[str], Callable[[Changes], bytes]]
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise EffectError(
+            f'{path} line {line}: the file is not UTF-8 text; save it as "CSV UTF-8" '
+            "(or UTF-8 YAML)"
+        ) from None
+
+
+def _delimiter(path: Path, header_line: str) -> str:
+    for candidate in (",", ";", "\t", "|"):
+        names = {part.strip().strip('"').strip().lower() for part in header_line.split(candidate)}
+        if all(column in names for column in REQUIRED):
+            return candidate
+    names = header_line.strip().lstrip("\ufeff")
+    raise EffectError(
+        f"{path} line 1: the header must name the columns {', '.join(COLUMNS)} "
+        f"(found: {names[:120]!r})"
+    )
+
+
+def _parse_csv(path: Path, raw: bytes) -> ParseResult:
+    bom = raw.startswith(codecs.BOM_UTF8)
+    text = _decode(path, raw)
+    first_end = text.find("\n")
+    newline = "\r\n" if first_end > 0 and text[first_end - 1] == "\r" else "\n"
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    if not lines or not lines[0].strip():
+        raise EffectError(
+            f"{path} line 1: the calendar is empty; its first line must be the header "
+            f"{','.join(COLUMNS)}"
+        )
+    delimiter = _delimiter(path, lines[0])
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True)
+    rows: dict[str, _Row] = {}
+    problems: list[str] = []
+    records: list[tuple[int, int, list[str]]] = []
+    try:
+        header = next(reader)
+        columns: dict[str, int] = {}
+        for index, name in enumerate(header):
+            columns.setdefault(name.strip().lower(), index)
+        quote_all = lines[0].rstrip("\r\n") == delimiter.join(f'"{h}"' for h in header)
+        i_id, i_channel, i_at, i_status = (columns[c] for c in REQUIRED)
+        i_text = columns.get("text", -1)
+        width = max(i_id, i_channel, i_at, i_status, i_text) + 1
+        start = reader.line_num
+        for fields in reader:  # the hot loop of a 10,000-post calendar: kept lean
+            end = reader.line_num
+            record = len(records)
+            records.append((start, end, fields))
+            line = start + 1
+            start = end
+            cells = fields if len(fields) >= width else fields + [""] * (width - len(fields))
+            pid = cells[i_id].strip()
+            if not pid:
+                if any(value.strip() for value in fields):
+                    raise EffectError(f"{path} line {line}: this post has no id; give it one")
+                continue
+            if pid in rows:
+                raise EffectError(
+                    f"{path} line {line}: post id {pid!r} is used twice (first on line "
+                    f"{rows[pid].line}); ids must be unique"
+                )
+            status = cells[i_status].strip().lower()
+            at = cells[i_at].strip()
+            row = _Row(
+                pid,
+                line,
+                cells[i_channel].strip(),
+                at,
+                cells[i_text] if i_text >= 0 else "",
+                status,
+                record,
+            )
+            rows[pid] = row
+            if not status or not at or parse_time(at) is None:
+                _check_row(path, row, problems)
+    except csv.Error as exc:
+        raise EffectError(f"{path} line {reader.line_num}: not valid CSV ({exc})") from None
+
+    cell = rf'(?:"(?:[^"]|"")*"|[^{re.escape(delimiter)}"\r\n]*)'
+    style = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    plans: dict[tuple[str, str], tuple[int, re.Pattern[str], str, str]] = {}
+
+    def plan(name: str, value: str) -> tuple[int, re.Pattern[str], str, str]:
+        """Where column ``name`` is in a record (group 1 of the pattern), and ``value`` as
+        written in an unquoted and in a quoted cell."""
+        index = columns[name]
+        skip = f"(?:{cell}{re.escape(delimiter)}){{{index}}}" if index else ""
+        quoted = '"' + value.replace('"', '""') + '"'
+        needs_quotes = quote_all or any(c in value for c in (delimiter, '"', "\r", "\n"))
+        plans[name, value] = (
+            index,
+            re.compile(f"{skip}({cell})"),
+            quoted if needs_quotes else value,
+            quoted,
+        )
+        return plans[name, value]
+
+    def splice(record: str, fields: list[str], change: dict[str, str]) -> str | None:
+        """``record`` with only the changed cells replaced, every other character kept; None
+        when a cell cannot be found exactly (checked against what the csv reader read)."""
+        spans = []
+        for name, value in change.items():
+            index, pattern, plain, quoted = plans.get((name, value)) or plan(name, value)
+            match = pattern.match(record) if index < len(fields) else None
+            if match is None:
+                return None
+            text = match.group(1)
+            if text[:1] == '"':
+                if text[1:-1].replace('""', '"') != fields[index]:
+                    return None
+                spans.append((match.start(1), match.end(1), quoted))
+            elif text == fields[index]:
+                spans.append((match.start(1), match.end(1), plain))
+            else:
+                return None
+        if len(spans) == 1:
+            start, end, value = spans[0]
+            return record[:start] + value + record[end:]
+        return _apply_edits(record, spans)
+
+    def render(changes: Changes) -> bytes:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline, quoting=style)
+        edits = []
+        for pid, change in changes.items():
+            start, end, fields = records[rows[pid].ref]
+            record = lines[start] if end - start == 1 else "".join(lines[start:end])
+            new = splice(record, fields, change)
+            if new is None:  # a row the cell pattern cannot follow: write it whole
+                fields = list(fields)
+                for name, value in change.items():
+                    index = columns[name]
+                    fields.extend([""] * (index + 1 - len(fields)))
+                    fields[index] = value
+                buffer.seek(0)
+                buffer.truncate()
+                writer.writerow(fields)
+                new = buffer.getvalue()
+                if not record.endswith("\n"):  # the last line had no line ending
+                    new = new[: -len(newline)]
+            edits.append((start, end, new))
+        edits.sort()
+        out: list[str] = []
+        position = 0
+        for start, end, new in edits:
+            out.extend(lines[position:start])
+            out.append(new)
+            position = end
+        out.extend(lines[position:])
+        return ("\ufeff" if bom else "").encode() + "".join(out).encode("utf-8")
+
+    return rows, problems, render
+
+
+def _check_row(path: Path, row: _Row, problems: list[str]) -> None:
+    """Note a missing status or unreadable date (stops listing, not holding)."""
+    if not row.status:
+        problems.append(
+            f"{path} line {row.line}: post {row.id} has no status; write scheduled, held, "
+            "published or draft"
+        )
+    if row.scheduled_at:
+        if parse_time(row.scheduled_at) is None:
+            problems.append(
+                f"{path} line {row.line}: post {row.id} has scheduled_at {row.scheduled_at!r}, "
+                "which is not a date and time; write it like 2026-11-21T15:00:00Z"
+            )
+    elif row.status in (SCHEDULED, HELD):
+        problems.append(
+            f"{path} line {row.line}: post {row.id} is {row.status} but has no scheduled_at"
+        )
+
+
+# -- YAML ---------------------------------------------------------------------------------
+
+
+def _parse_yaml(path: Path, raw: bytes) -> ParseResult:
+    from runbook import loading  # the one place YAML is read
+
+    text = _decode(path, raw)
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    if len(raw) > loading.MAX_FILE_BYTES:
+        raise EffectError(
+            f"{path} is {len(raw):,} bytes; YAML calendars are limited to "
+            f"{loading.MAX_FILE_BYTES:,} bytes — keep a large calendar as CSV"
+        )
+    if not text.strip():
+        data: Any = []
+        parsed = None
+    else:
+        try:
+            parsed = loading.parse_yaml(path, text)
+        except ConfigError as exc:
+            raise EffectError("; ".join(exc.problems)) from None
+        data = [] if parsed.data is None else parsed.data
+    if not isinstance(data, list):
+        raise EffectError(
+            f"{path} line 1: a YAML calendar is a list of posts (each starting with '- id:')"
+        )
+
+    def line_of(loc: tuple[str | int, ...]) -> int:
+        return parsed.position(loc)[0] if parsed is not None else 1
+
+    rows: dict[str, _Row] = {}
+    problems: list[str] = []
+    for index, item in enumerate(data):
+        line = line_of((index,))
+        if not isinstance(item, dict):
+            raise EffectError(f"{path} line {line}: each post must be a mapping (id: ..., ...)")
+        pid = "" if item.get("id") is None else str(item["id"]).strip()
+        if not pid:
+            raise EffectError(f"{path} line {line}: this post has no id; give it one")
+        if pid in rows:
+            raise EffectError(
+                f"{path} line {line}: post id {pid!r} is used twice (first on line "
+                f"{rows[pid].line}); ids must be unique"
+            )
+        values = {
+            key: "" if item.get(key) is None else str(item[key])
+            for key in ("channel", "scheduled_at", "text", "status")
+        }
+        row = _Row(
+            pid,
+            line,
+            values["channel"].strip(),
+            values["scheduled_at"].strip(),
+            values["text"],
+            values["status"].strip().lower(),
+            index,
+        )
+        rows[pid] = row
+        _check_row(path, row, problems)
+
+    def render(changes: Changes) -> bytes:
+        wanted = copy.deepcopy(data)
+        for pid, change in changes.items():
+            wanted[rows[pid].ref].update(change)
+        newline = "\r\n" if "\r\n" in text else "\n"
+        edited = _edit_in_place(text, parsed, rows, changes) if parsed is not None else None
+        if edited is not None:
+            try:
+                if loading.parse_yaml(path, edited).data == wanted:
+                    return bom + edited.encode("utf-8")
+            except ConfigError:
+                pass
+        dumped = yaml.safe_dump(
+            wanted, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000
+        )
+        return bom + dumped.replace("\n", newline).encode("utf-8")
+
+    return rows, problems, render
+
+
+_QUOTED = {
+    '"': re.compile(r'"(?:[^"\\\n]|\\.)*"'),
+    "'": re.compile(r"'(?:[^'\n]|'')*'"),
+}
+_PLAIN_END = re.compile(r"\s#|[,}\]\n]|$")
+_SAFE_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.:+-]*[A-Za-z0-9Z]|[A-Za-z0-9]")
+
+
+def _edit_in_place(text: str, parsed: Any, rows: dict[str, _Row], changes: Changes) -> str | None:
+    """Replace just the changed scalars, keeping comments and layout; None when unsure."""
+    edits: list[tuple[int, int, str]] = []
+    for pid, change in changes.items():
+        for key, value in change.items():
+            where = parsed.marks.get((rows[pid].ref, key))
+            if where is None or not where.scalar:
+                return None
+            start = where.value.index
+            quote = text[start : start + 1]
+            if quote in _QUOTED:
+                match = _QUOTED[quote].match(text, start)
+                if match is None:
+                    return None
+                end = match.end()
+                new = json.dumps(value) if quote == '"' else "'" + value.replace("'", "''") + "'"
+            else:
+                end = _PLAIN_END.search(text, start).start()
+                while end > start and text[end - 1] in " \t\r":
+                    end -= 1
+                new = value if _SAFE_PLAIN.fullmatch(value) else json.dumps(value)
+            if end <= start:
+                return None
+            edits.append((start, end, new))
+    return _apply_edits(text, edits)
+
+
+def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, new)`` span replaced (spans do not overlap)."""
+    pieces = []
+    copied = 0
+    for start, end, new in sorted(edits):
+        pieces += (text[copied:start], new)
+        copied = end
+    pieces.append(text[copied:])
+    return "".join(pieces)

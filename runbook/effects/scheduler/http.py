@@ -1,0 +1,428 @@
+"""A scheduling tool's REST API as a scheduler (stdlib HTTP only, no extra dependencies).
+
+This module owns talking to a hosted scheduler: paging through its posts, holding and releasing
+them concurrently, retrying what may succeed later, and keeping the API token secret.
+
+The API (modelled on Postiz-style schedulers; a small proxy can adapt other tools to it)::
+
+    GET   {base}/posts?page=N&per_page=M
+          -> {"posts": [{"id", "channel", "scheduled_at", "text", "status"}, ...],
+              "next_page": N+1 | null}
+    GET   {base}/posts/{id}   -> one post (same fields); 404 when it no longer exists
+    PATCH {base}/posts/{id}   {"status": "held"}                -> the updated post (or 204)
+    PATCH {base}/posts/{id}   {"status": "scheduled"[, "scheduled_at": "<ISO 8601>"]}
+
+Every request carries ``Authorization: Bearer <token>``, the token read from the environment
+variable named by ``token_env`` at call time (never stored, logged or put in an error; a
+response echoing it is scrubbed). Each PATCH carries ``Idempotency-Key: <key>:<post id>``.
+
+Failures: connection errors, timeouts, 429 (waiting ``Retry-After`` seconds) and 5xx are
+retried up to ``max_retries`` times with exponential backoff and a little jitter; other 4xx
+answers and redirects are not retried. Schedulers rarely honour idempotency keys, so before
+re-sending a hold or release runbook reads the post back and skips the PATCH when it is already
+in the wanted state (a PATCH whose answer was lost is not applied twice). ``hold``/``release``
+work on up to ``concurrency`` posts at a time; one post failing never stops the others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import ssl
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from http.client import HTTPException
+from typing import Any, TypeVar
+
+from runbook.effects import Outcome, Post
+from runbook.effects.scheduler import HELD, SCHEDULED
+from runbook.errors import EffectError
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_AFTER = 60.0
+"""Longest ``Retry-After`` runbook waits; a scheduler asking for more is reported as failed."""
+MAX_BODY = 16 * 1024 * 1024
+"""Largest answer read from the scheduler."""
+MAX_PAGES = 100_000
+"""Stop paging after this many pages (a scheduler that never says the last page)."""
+EXCERPT_CHARS = 80
+
+T = TypeVar("T")
+
+_HINTS = {
+    400: "the scheduler did not accept the request",
+    401: "the API token was not accepted; check the token in {env}",
+    403: "the API token is not allowed to do this",
+    404: "it does not exist at the scheduler (deleted, or already published?)",
+    409: "the scheduler refused the change (the post may already be publishing)",
+    422: "the scheduler refused the change",
+    429: "the scheduler is rate-limiting runbook",
+}
+
+
+class _Failed(EffectError):
+    """One failed exchange; ``retry_after`` from a 429 answer, ``status`` the HTTP status."""
+
+    def __init__(
+        self, message: str, *, transient: bool, status: int = 0, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, transient=transient)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Never follow a redirect (it could carry the token elsewhere); report it instead."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+class HttpScheduler:
+    """A scheduler's REST API (see the module docstring) as a :class:`SchedulerAdapter`."""
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        token_env: str,
+        timeout: float = 10.0,
+        page_size: int = 100,
+        max_retries: int = 4,
+        backoff: float = 0.5,
+        concurrency: int = 8,
+        environ: Mapping[str, str] = os.environ,
+    ) -> None:
+        parts = urllib.parse.urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{base_url!r} is not an http:// or https:// address")
+        if parts.username or parts.password:
+            raise ValueError("put the scheduler's credentials in token_env, not in the address")
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.token_env = token_env
+        self.timeout = timeout
+        self.page_size = page_size
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.concurrency = max(1, concurrency)
+        self._environ = environ
+        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._sleep: Callable[[float], None] = time.sleep
+
+    def __repr__(self) -> str:
+        return f"HttpScheduler({self.name!r}, {self.base_url!r}, token_env={self.token_env!r})"
+
+    # -- the protocol ---------------------------------------------------------------
+    def list_posts(self) -> list[Post]:
+        """Every post the scheduler reports, page by page."""
+        token = self._token()
+        posts: list[Post] = []
+        page: Any = 1
+        seen: set[Any] = set()
+        while page is not None:
+            if page in seen or len(seen) >= MAX_PAGES:
+                raise EffectError(
+                    f"scheduler {self.name!r} at {self.base_url} keeps sending page {page} "
+                    "again; its post list cannot be read to the end"
+                )
+            seen.add(page)
+            query = urllib.parse.urlencode({"page": page, "per_page": self.page_size})
+            url = f"{self.base_url}/posts?{query}"
+            answer = self._retrying(lambda url=url: self._send("GET", url, token), token)
+            if not isinstance(answer, dict) or not isinstance(answer.get("posts"), list):
+                raise EffectError(f'{url} did not answer with a list of posts ("posts": [...])')
+            posts.extend(self._post(item, url) for item in answer["posts"])
+            page = answer.get("next_page")
+        return posts
+
+    def hold(self, post_ids: list[str], key: str) -> Outcome:
+        """Hold each post (concurrently); ``done``/``failures`` per post."""
+        return self._fan_out(post_ids, key, HELD, {})
+
+    def release(self, post_ids: list[str], key: str, new_times: dict[str, str]) -> Outcome:
+        """Put each post back to ``scheduled``, at ``new_times[id]`` where given."""
+        return self._fan_out(post_ids, key, SCHEDULED, new_times)
+
+    def status(self, post_ids: list[str]) -> dict[str, str]:
+        """Each post's status read back (``missing`` on 404). Raises EffectError if some
+        post's status could not be read even after retries."""
+        token = self._token()
+        ids = list(dict.fromkeys(post_ids))
+
+        def one(pid: str) -> str:
+            try:
+                answer = self._retrying(lambda: self._send("GET", self._url(pid), token), token)
+            except _Failed as exc:
+                if exc.status == 404:
+                    return "missing"
+                raise
+            return self._post(answer, self._url(pid)).status
+
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(ids) or 1)) as pool:
+            futures = {pid: pool.submit(one, pid) for pid in ids}
+        errors = [f.exception() for f in futures.values() if f.exception() is not None]
+        if errors:
+            first = errors[0]
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise EffectError(
+                self._scrub(f"could not read back post statuses: {first}{more}", token),
+                transient=getattr(first, "transient", False),
+            )
+        return {pid: future.result() for pid, future in futures.items()}
+
+    # -- holding and releasing --------------------------------------------------------
+    def _fan_out(
+        self, post_ids: list[str], key: str, want: str, new_times: dict[str, str]
+    ) -> Outcome:
+        token = self._token()
+        ids = list(dict.fromkeys(post_ids))
+        outcome = Outcome()
+        if not ids:
+            return outcome
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(ids))) as pool:
+            futures = [
+                (pid, pool.submit(self._apply, pid, key, want, new_times.get(pid), token))
+                for pid in ids
+            ]
+        for pid, future in futures:
+            error = future.exception()
+            if error is None:
+                outcome.done.append(future.result())
+            else:
+                transient = isinstance(error, EffectError) and error.transient
+                message = str(error) if isinstance(error, EffectError) else repr(error)
+                outcome.failures.append(
+                    {
+                        "id": pid,
+                        "error": self._scrub(message, token),
+                        "transient": transient,
+                        "scheduler": self.name,
+                    }
+                )
+        return outcome
+
+    def _apply(self, pid: str, key: str, want: str, new_time: str | None, token: str) -> dict:
+        """Bring one post to ``want``: PATCH, and before any retry read it back first."""
+        url = self._url(pid)
+        body: dict[str, str] = {"status": want}
+        if new_time is not None:
+            body["scheduled_at"] = new_time
+        action = "hold" if want == HELD else "release"
+        attempt = 0
+        while True:
+            try:
+                if attempt:
+                    current = self._post(self._send("GET", url, token), url, pid)
+                    if _in_state(current, want, new_time):
+                        log.info(
+                            "scheduler %s: post %s already %s; not sent again", self.name, pid, want
+                        )
+                        return current.as_dict()
+                answer = self._send("PATCH", url, token, body=body, key=f"{key}:{pid}")
+                return self._confirmed(answer, url, pid, want, new_time)
+            except _Failed as exc:
+                attempt += 1
+                if not exc.transient or attempt > self.max_retries:
+                    tries = f" after {attempt} tries" if attempt > 1 else ""
+                    raise EffectError(
+                        f"could not {action} post {pid}{tries}: {exc}", transient=exc.transient
+                    ) from None
+                self._wait(attempt, exc, token)
+
+    def _confirmed(
+        self, answer: Any, url: str, pid: str, want: str, new_time: str | None
+    ) -> dict[str, Any]:
+        if answer is None:  # 204 No Content: trust the success status
+            return Post(pid, "", new_time or "", "", want, self.name).as_dict()
+        post = self._post(answer, url, pid)
+        if post.status != want:
+            raise _Failed(
+                f"{url} answered that post {pid} is now {post.status!r}, not {want!r}",
+                transient=False,
+            )
+        return post.as_dict()
+
+    # -- one exchange and its retries -------------------------------------------------
+    def _retrying(self, attempt_once: Callable[[], T], token: str) -> T:
+        attempt = 0
+        while True:
+            try:
+                return attempt_once()
+            except _Failed as exc:
+                attempt += 1
+                if not exc.transient or attempt > self.max_retries:
+                    raise
+                self._wait(attempt, exc, token)
+
+    def _wait(self, attempt: int, exc: _Failed, token: str) -> None:
+        delay = self.backoff * 2 ** (attempt - 1)
+        if exc.retry_after is not None:
+            delay = exc.retry_after
+        delay += random.uniform(0, 0.1 * delay)
+        log.info(
+            "scheduler %s: %s; retry %d of %d in %.2f s",
+            self.name,
+            self._scrub(str(exc), token),
+            attempt,
+            self.max_retries,
+            delay,
+        )
+        self._sleep(delay)
+
+    def _send(
+        self, method: str, url: str, token: str, *, body: Any = None, key: str | None = None
+    ) -> Any:
+        """One HTTP request; the parsed JSON answer (None when empty), or :class:`_Failed`."""
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_unredirected_header("Authorization", f"Bearer {token}")
+        request.add_header("Accept", "application/json")
+        request.add_header("User-Agent", "runbook")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        if key is not None:
+            request.add_header("Idempotency-Key", key)
+        where = f"{method} {url}"
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                raw = response.read(MAX_BODY + 1)
+        except urllib.error.HTTPError as exc:
+            raise self._http_failure(exc, where, token) from None
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, TimeoutError):
+                raise self._timed_out(where) from None
+            if isinstance(reason, ssl.SSLError):
+                raise _Failed(
+                    f"{where}: the scheduler's certificate could not be verified ({reason})",
+                    transient=False,
+                ) from None
+            text = getattr(reason, "strerror", None) or str(reason)
+            raise _Failed(f"{where}: cannot connect ({text})", transient=True) from None
+        except TimeoutError:
+            raise self._timed_out(where) from None
+        except (HTTPException, OSError) as exc:
+            detail = type(exc).__name__ if not str(exc) else str(exc)
+            raise _Failed(f"{where}: the connection broke ({detail})", transient=True) from None
+        if len(raw) > MAX_BODY:
+            raise _Failed(f"{where}: the answer is larger than {MAX_BODY:,} bytes", transient=False)
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise _Failed(f"{where}: the answer is not JSON", transient=False) from None
+
+    def _timed_out(self, where: str) -> _Failed:
+        return _Failed(f"{where}: no answer within {self.timeout:g} s", transient=True)
+
+    def _http_failure(self, exc: urllib.error.HTTPError, where: str, token: str) -> _Failed:
+        code = exc.code
+        try:
+            detail = _detail(exc.read(4096))
+        except Exception:  # the body is only a nicety
+            detail = ""
+        if 300 <= code < 400:
+            target = exc.headers.get("Location", "?") if exc.headers else "?"
+            hint = f"the scheduler redirects to {target}; correct base_url"
+        elif code >= 500:
+            hint = "the scheduler had an internal error"
+        else:
+            hint = _HINTS.get(code, "the scheduler refused the request").format(env=self.token_env)
+        message = f"{where}: HTTP {code} {exc.reason}: {hint}" + (f" ({detail})" if detail else "")
+        retry_after = None
+        transient = code >= 500 or code in (408, 429)
+        if code in (429, 503):
+            retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
+            if retry_after is not None and retry_after > MAX_RETRY_AFTER:
+                transient = False
+                message += f"; it asks to wait {retry_after:.0f} s, so try again later"
+        return _Failed(
+            self._scrub(message, token), transient=transient, status=code, retry_after=retry_after
+        )
+
+    # -- helpers ----------------------------------------------------------------------
+    def _token(self) -> str:
+        token = self._environ.get(self.token_env, "").strip()
+        if not token:
+            raise EffectError(
+                f"scheduler {self.name!r}: the environment variable {self.token_env} is not set;"
+                f" it must hold the API token for {self.base_url}"
+            )
+        return token
+
+    def _url(self, pid: str) -> str:
+        return f"{self.base_url}/posts/{urllib.parse.quote(pid, safe='')}"
+
+    def _post(self, item: Any, url: str, pid: str | None = None) -> Post:
+        if not isinstance(item, dict) or item.get("id") is None:
+            raise _Failed(f"{url}: the answer is not a post (no id)", transient=False)
+        text = "" if item.get("text") is None else str(item["text"])
+        return Post(
+            id=str(item["id"]) if pid is None else pid,
+            channel=str(item.get("channel") or ""),
+            scheduled_at=str(item.get("scheduled_at") or ""),
+            excerpt=" ".join(text.split())[:EXCERPT_CHARS],
+            status=str(item.get("status") or "").lower(),
+            scheduler=self.name,
+        )
+
+    @staticmethod
+    def _scrub(text: str, token: str) -> str:
+        return text.replace(token, "[token]") if token else text
+
+
+def _in_state(post: Post, want: str, new_time: str | None) -> bool:
+    if post.status != want:
+        return False
+    if new_time is None:
+        return True
+    if post.scheduled_at == new_time:
+        return True
+    try:
+        return datetime.fromisoformat(post.scheduled_at) == datetime.fromisoformat(new_time)
+    except (TypeError, ValueError):
+        return False
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - datetime.now(moment.tzinfo)).total_seconds())
+
+
+def _detail(raw: bytes) -> str:
+    """A short reason from an error answer: its JSON ``error``/``message``, or short text."""
+    text = raw.decode("utf-8", "replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for field in ("error", "message", "detail"):
+            if isinstance(data.get(field), str):
+                return data[field][:200]
+        return ""
+    if text.startswith("<"):
+        return ""  # an HTML error page says nothing useful
+    return " ".join(text.split())[:200]

@@ -1,0 +1,323 @@
+"""The outbox: performing recorded intents against the outside world, and recording results.
+
+An effect is recorded as an intent (:class:`EffectRequested`) by a command, then performed
+here with the intent's ``effect_id`` as idempotency key, and its result recorded:
+
+* **pause**: list the posts in scope, record them (:class:`PauseTargeted`) *before* holding, hold
+  them, read their status back, record :class:`PostsPaused`. A pause interrupted after the
+  targets were recorded is retried on exactly those posts; holding a held post is a no-op.
+* **resume**: release the posts the operator chose, except those another open incident still
+  holds (a post paused by two incidents stays paused until both release it).
+* **notify / stand_down**: fan out one message per person and channel concurrently; each
+  delivery is recorded as it completes (in small batches), so a restart sends only what was
+  not delivered.
+* **publish**: hand the approved statement to the publisher.
+
+A failed effect never blocks the incident: it is recorded (EffectFailed or failures in the
+result), shown, and can be retried.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from runbook.effects import Message
+from runbook.errors import ConcurrencyConflict, RunbookError, StoreError
+from runbook.model import events as ev
+from runbook.model import messages
+from runbook.model.incident import Effect, Incident
+from runbook.model.lifecycle import Context
+from runbook.model.playbook import PauseRule
+
+if TYPE_CHECKING:
+    from runbook.engine import Engine
+
+RECOVERY_LEASE = timedelta(seconds=60)
+"""An intent older than this with no result is taken to have been interrupted."""
+FLUSH_EVERY = 5
+"""Delivery results recorded per batch during a fan-out."""
+
+
+class Outbox:
+    """Performs an engine's pending effects (see module docstring)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- entry points --------------------------------------------------------------------
+    def perform_all(self, incident_id: str, recorded: list[ev.Event]) -> None:
+        """Perform every intent among ``recorded`` (just appended by a command)."""
+        for event in recorded:
+            if isinstance(event, ev.EffectRequested):
+                self.perform(incident_id, event.effect_id)
+
+    def recover(self, incident_id: str, *, older_than: timedelta = RECOVERY_LEASE) -> int:
+        """Perform intents with no result older than ``older_than`` (interrupted runs)."""
+        incident = self.engine.incident(incident_id)
+        now = self.engine.clock.now()
+        stale = [e for e in incident.pending_effects() if now - e.requested_at >= older_than]
+        for effect in stale:
+            self.perform(incident.id, effect.effect_id)
+        return len(stale)
+
+    def perform(self, incident_id: str, effect_id: str) -> None:
+        """Perform one intent and record its result (never raises for an adapter failure)."""
+        incident = self.engine.incident(incident_id)
+        effect = incident.effects[effect_id]
+        if effect.result is not None:
+            return
+        try:
+            if effect.kind == "pause":
+                result: ev.Event | None = self._pause(incident, effect)
+            elif effect.kind == "resume":
+                result = self._resume(incident, effect)
+            elif effect.kind in ("notify", "stand_down"):
+                self._notify(incident, effect)
+                return
+            elif effect.kind == "publish":
+                result = self._publish(incident, effect)
+            else:
+                raise RunbookError(f"unknown effect kind {effect.kind!r}")
+        except RunbookError as exc:
+            result = self._failed(incident, effect, str(exc))
+        except Exception as exc:  # an adapter bug must not lose the incident's record
+            result = self._failed(incident, effect, f"{type(exc).__name__}: {exc}")
+        if result is not None:
+            self.record(incident_id, [result], f"result:{effect.effect_id}:{effect.attempt}")
+
+    # -- recording -----------------------------------------------------------------------
+    def record(self, incident_id: str, events: list[ev.Event], marker: str) -> None:
+        """Append result events (facts, always valid), retrying on conflicts; ``marker``
+        makes the append idempotent."""
+        for _ in range(50):
+            incident = self.engine.incident(incident_id)
+            if marker in incident.command_ids:
+                return
+            try:
+                self.engine._commit(
+                    incident, Context(actor="runbook"), events, incident.state, marker
+                )
+                return
+            except ConcurrencyConflict:
+                continue
+        raise StoreError(f"could not record what happened on {incident_id}; run `runbook retry`")
+
+    def _base(self, incident: Incident) -> dict[str, Any]:
+        return {"incident_id": incident.id, "at": self.engine.clock.now(), "actor": "runbook"}
+
+    def _failed(self, incident: Incident, effect: Effect, error: str) -> ev.Event:
+        return ev.EffectFailed(
+            **self._base(incident), effect_id=effect.effect_id, kind=effect.kind, error=error
+        )
+
+    def _adapters(self, incident: Incident) -> Any:
+        return self.engine.effects.for_incident(incident.drill)
+
+    # -- pause and resume ----------------------------------------------------------------
+    def targets(self, incident: Incident, scope: PauseRule) -> list[dict[str, Any]]:
+        """Posts a pause at ``scope`` would hold now: scheduled posts in scope, and posts in
+        scope another incident holds (so they stay held until this one releases them too)."""
+        scheduler = self._adapters(incident).scheduler
+        elsewhere = self.engine.held_elsewhere(incident.id)
+        chosen = []
+        for post in scheduler.list_posts():
+            if not scope.covers(post.channel) or post.id in incident.paused_posts:
+                continue
+            if post.status == "scheduled" or (post.status == "held" and post.id in elsewhere):
+                chosen.append(post.as_dict())
+        return sorted(chosen, key=lambda p: (p["scheduled_at"], p["id"]))
+
+    def _pause(self, incident: Incident, effect: Effect) -> ev.Event:
+        scheduler = self._adapters(incident).scheduler
+        scope = PauseRule.model_validate(effect.payload["scope"])
+        targets = effect.targets
+        unread: list[dict[str, Any]] = []
+        if targets is None or effect.attempt > 1:
+            # First attempt, or a retry: (re)list, so a scheduler unreadable last time is
+            # covered now; posts already targeted stay targeted.
+            known = {p["id"] for p in targets or []}
+            listed = self.targets(incident, scope)
+            unread = list(getattr(scheduler, "problems", []))
+            targets = [*(targets or []), *[p for p in listed if p["id"] not in known]]
+            marker = f"targets:{effect.effect_id}:{effect.attempt}"
+            self.record(
+                incident.id,
+                [
+                    ev.PauseTargeted(
+                        **self._base(incident), effect_id=effect.effect_id, posts=targets
+                    )
+                ],
+                marker,
+            )
+        ids = [p["id"] for p in targets]
+        outcome = scheduler.hold(ids, effect.effect_id) if ids else None
+        failures = [*unread, *(outcome.failures if outcome else [])]
+        failed = {f["id"] for f in failures}
+        held = [p for p in targets if p["id"] not in failed]
+        if held:
+            readback = scheduler.status([p["id"] for p in held])
+            for post in list(held):
+                status = readback.get(post["id"], "missing")
+                if status != "held":
+                    held.remove(post)
+                    failures.append(
+                        {"id": post["id"], "error": f"did not stay held (status {status})"}
+                    )
+        note = outcome.note if outcome else ""
+        if not targets and not note:
+            note = "no scheduled post in scope"
+        return ev.PostsPaused(
+            **self._base(incident),
+            effect_id=effect.effect_id,
+            scope=scope.describe(),
+            posts=[{**p, "status": "held"} for p in held],
+            failures=failures,
+            note=note,
+        )
+
+    def _resume(self, incident: Incident, effect: Effect) -> ev.Event:
+        scheduler = self._adapters(incident).scheduler
+        payload = effect.payload
+        elsewhere = self.engine.held_elsewhere(incident.id)
+        posts = payload.get("posts", [])
+        release = [p["id"] for p in posts if p["id"] not in elsewhere]
+        still = {p["id"]: elsewhere[p["id"]] for p in posts if p["id"] in elsewhere}
+        new_times = dict(payload.get("new_times", {}))
+        outcome = (
+            scheduler.release(
+                release, effect.effect_id, {k: v for k, v in new_times.items() if k in release}
+            )
+            if release
+            else None
+        )
+        failures = list(outcome.failures) if outcome else []
+        failed = {f["id"] for f in failures}
+        return ev.PostsResumed(
+            **self._base(incident),
+            effect_id=effect.effect_id,
+            posts=[p for p in posts if p["id"] not in failed],
+            failures=failures,
+            kept=list(payload.get("kept", [])),
+            still_held=still,
+            new_times={k: v for k, v in new_times.items() if k not in failed},
+        )
+
+    # -- notifications -------------------------------------------------------------------
+    def messages_for(self, incident: Incident, effect: Effect) -> list[tuple[Message, str]]:
+        """The (message, delivery key) pairs an intent asks for, not yet delivered."""
+        assert incident.playbook is not None
+        contacts = self.engine.workspace.contacts
+        wanted = set(effect.undelivered())
+        result = []
+        escalation = effect.payload.get("escalation")
+        for recipient in effect.payload.get("recipients", []):
+            person = contacts.person(recipient["person"])
+            name = person.name if person else recipient["person"]
+            if effect.kind == "stand_down":
+                subject, body = messages.stand_down(incident, effect.payload.get("summary", ""))
+            else:
+                rules = [r for r in incident.playbook.notify if r.id in recipient.get("rules", [])]
+                subject, body = messages.notification(
+                    incident, rules, recipient["roles"], escalation=bool(escalation)
+                )
+            for channel in recipient.get("channels", []):
+                key = f"{effect.effect_id}/{recipient['person']}/{channel}"
+                if key not in wanted:
+                    continue
+                address = ""
+                if person is not None:
+                    address = (person.email if channel == "email" else person.chat) or ""
+                message = Message(
+                    person=recipient["person"],
+                    name=name,
+                    address=address,
+                    channel=channel,
+                    subject=subject,
+                    body=body,
+                    roles=tuple(recipient.get("roles", [])),
+                    rules=tuple(recipient.get("rules", [])),
+                )
+                result.append((message, key))
+        return result
+
+    def _notify(self, incident: Incident, effect: Effect) -> None:
+        from runbook.effects.notify.fanout import deliver_all
+
+        adapters = self._adapters(incident)
+        deliveries = self.messages_for(incident, effect)
+        channels = adapters.channel_map(sorted({m.channel for m, _ in deliveries}))
+        rule_id = (
+            "stand-down"
+            if effect.kind == "stand_down"
+            else ",".join(effect.payload.get("rules", []))
+            or str((effect.payload.get("escalation") or {}).get("rule_id", ""))
+        )
+        pending: list[dict[str, Any]] = []
+        lock = threading.Lock()
+        batch = [0]
+        run = uuid.uuid4().hex[:8]  # batches of this run; an earlier, interrupted run had others
+
+        def flush() -> None:
+            with lock:
+                chunk, pending[:] = list(pending), []
+                batch[0] += 1
+                number = batch[0]
+            if chunk:
+                event = ev.NotificationsSent(
+                    **self._base(incident),
+                    effect_id=effect.effect_id,
+                    rule_id=rule_id,
+                    deliveries=chunk,
+                )
+                self.record(
+                    incident.id,
+                    [event],
+                    f"result:{effect.effect_id}:{effect.attempt}:{run}:{number}",
+                )
+
+        def on_result(result: dict[str, Any]) -> None:
+            with lock:
+                pending.append(result)
+                full = len(pending) >= FLUSH_EVERY
+            if full:
+                flush()
+
+        if deliveries:
+            deliver_all(deliveries, channels, on_result=on_result)
+        flush()
+        if not deliveries:
+            # Nothing to send (everyone already reached): close the intent explicitly.
+            event = ev.NotificationsSent(
+                **self._base(incident),
+                effect_id=effect.effect_id,
+                rule_id=rule_id,
+                deliveries=[],
+            )
+            self.record(incident.id, [event], f"result:{effect.effect_id}:{effect.attempt}:{run}:0")
+
+    # -- publishing ----------------------------------------------------------------------
+    def _publish(self, incident: Incident, effect: Effect) -> ev.Event:
+        payload = effect.payload
+        outcome = self._adapters(incident).publisher.publish(payload, effect.effect_id)
+        return ev.StatementPublished(
+            **self._base(incident),
+            effect_id=effect.effect_id,
+            draft_id=payload["draft_id"],
+            version=payload["version"],
+            content_hash=payload["content_hash"],
+            platforms=[d.get("platform", "") for d in outcome.done],
+            failures=outcome.failures,
+            url=payload.get("url", ""),
+        )
+
+
+def parse_slot(value: str) -> datetime | None:
+    """A post's scheduled time as an aware datetime (None when unreadable)."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
