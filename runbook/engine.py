@@ -12,6 +12,7 @@ this module; neither touches the store or an adapter directly.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from runbook.store.chain import Verification, canonical, verify_rows
 MAX_ATTEMPTS = 50
 """How often a command is retried on fresh state after losing a race."""
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_ID_RE = re.compile(f"INC-[{_ALPHABET}]{{6}}")
 
 Build = Callable[[Incident, Context], list[ev.Event]]
 
@@ -119,7 +121,18 @@ class Engine:
         rows = self.store.rows(incident_id)
         if not rows:
             raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
-        return verify_rows(incident_id, rows)
+        result = verify_rows(incident_id, rows)
+        recorded = next((r["events"] for r in self.store.incidents() if r["id"] == incident_id), 0)
+        if result.ok and recorded > result.count:
+            return Verification(
+                incident_id,
+                result.count,
+                result.head_hash,
+                result.count + 1,
+                f"the incident list records {recorded} events but only {result.count} are in "
+                f"the log: the newest {recorded - result.count} were removed",
+            )
+        return result
 
     def allowed(self, incident_id: str) -> list[str]:
         """Actions the operator may take now (what the UI offers)."""
@@ -203,20 +216,29 @@ class Engine:
         *,
         drill: bool = False,
         command_id: str | None = None,
+        incident_id: str | None = None,
     ) -> Incident:
-        """Open an incident on a playbook; the playbook and policy are pinned in the event."""
+        """Open an incident on a playbook; the playbook and policy are pinned in the event.
+
+        ``incident_id`` chooses the id (``INC-`` and six letters or digits of the id alphabet;
+        drills use it for reproducible reports); by default a random free id is drawn.
+        """
         actor = self.actor()
         title = " ".join(title.split())
         if not title:
             raise ActionRefused("give the incident a title (what is happening, in a few words)")
         if len(title) > 200:
             raise ActionRefused("keep the title under 200 characters")
+        if incident_id is not None and not _ID_RE.fullmatch(incident_id):
+            raise ActionRefused(
+                f"incident id {incident_id!r} must be INC- and 6 of {_ALPHABET} (e.g. INC-7KQ4PX)"
+            )
         playbook = self.workspace.playbook(playbook_id)
         policy = self.workspace.policy
-        for _ in range(MAX_ATTEMPTS):
-            incident_id = "INC-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+        for attempt in range(MAX_ATTEMPTS):
+            chosen = incident_id or _new_id(command_id, attempt)
             event = ev.IncidentDeclared(
-                incident_id=incident_id,
+                incident_id=chosen,
                 at=self.clock.now(),
                 actor=actor,
                 state="declared",
@@ -228,13 +250,18 @@ class Engine:
                 policy=policy.model_dump(mode="json") if policy else None,
                 drill=drill,
             )
-            scratch = Incident(incident_id)
+            scratch = Incident(chosen)
             apply(scratch, event)
             try:
-                self.store.append(incident_id, 0, [event], scratch.status())
+                self.store.append(chosen, 0, [event], scratch.status())
             except ConcurrencyConflict:
+                first = self.store.load(chosen)[:1]
+                if command_id and first and first[0].command_id == command_id:
+                    return self.incident(chosen)  # the same declaration, repeated
+                if incident_id is not None:
+                    raise ActionRefused(f"incident {incident_id} already exists") from None
                 continue
-            return self.incident(incident_id)
+            return self.incident(chosen)
         raise StoreError("could not find a free incident id; try again")
 
     def assess(
@@ -370,6 +397,13 @@ class Engine:
             lambda incident, ctx: [self._notify_intent(incident)],
             command_id=command_id,
         )
+
+    def notify_preview(self, incident_id: str) -> list[dict[str, Any]]:
+        """Who ``notify`` would tell now (person, roles, rules, channels); records nothing."""
+        incident = self.incident(incident_id)
+        if incident.level is None:
+            raise ActionRefused("assess the level first")
+        return list(self._notify_intent(incident).payload["recipients"])
 
     def ack(self, incident_id: str, *, command_id: str | None = None) -> Incident:
         """The operator acknowledges being notified."""
@@ -899,6 +933,15 @@ class Engine:
             for post_id in [*other.paused_posts, *other.kept_posts]:
                 holders.setdefault(post_id, []).append(other.id)
         return holders
+
+
+def _new_id(command_id: str | None, attempt: int) -> str:
+    """A fresh incident id: random, or derived from the command id so that a repeated
+    declaration finds the incident it already opened."""
+    if command_id is None:
+        return "INC-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+    digest = hashlib.sha256(f"{command_id}/{attempt}".encode()).digest()
+    return "INC-" + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:6])
 
 
 def _clean(text: str) -> str:

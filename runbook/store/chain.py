@@ -111,7 +111,7 @@ def from_tuples(rows: Sequence[Sequence[Any]]) -> list[AnyEvent]:
         loc = first.get("loc") or (0,)
         index = loc[0] if isinstance(loc[0], int) and loc[0] < len(rows) else 0
         row = rows[index]
-        field = ".".join(str(part) for part in loc[2:]) or str(loc[-1])
+        field = ".".join(str(part) for part in loc[2:]) or "type"
         raise IntegrityError(
             f"incident {row[0]}: event #{row[1]} ({row[2]}) cannot be read "
             f"({field}: {first.get('msg')}); `runbook verify {row[0]}` checks the log"
@@ -119,7 +119,10 @@ def from_tuples(rows: Sequence[Sequence[Any]]) -> list[AnyEvent]:
 
 
 def _data(row: Sequence[Any]) -> dict[str, Any]:
-    """One row's ``data`` as a dict, or IntegrityError naming the row."""
+    """One row's ``data`` as a dict (JSON text, or already a dict), or IntegrityError naming
+    the row."""
+    if isinstance(row[7], dict):
+        return dict(row[7])
     try:
         item = json.loads(row[7])
     except (TypeError, ValueError):

@@ -17,7 +17,7 @@ from typing import Any
 
 from runbook.errors import ConcurrencyConflict, StoreError
 from runbook.model.events import Event
-from runbook.store.chain import from_rows, to_row
+from runbook.store.chain import COLUMNS, from_tuples, to_row
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS incidents (
 );
 """
 
-_COLUMNS = "incident_id, seq, type, at, actor, state, command_id, data, prev_hash, hash"
+_COLUMNS = ", ".join(COLUMNS)
 
 
 class SqliteStore:
@@ -95,10 +95,13 @@ class SqliteStore:
                 raise StoreError(_explain(self.path, exc)) from None
             try:
                 result = work()
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite may already have rolled back (disk full, I/O error); a failed COMMIT
+                # leaves the transaction open, and the next BEGIN would fail forever.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
             return result
 
     def append(
@@ -109,6 +112,9 @@ class SqliteStore:
         summary: dict[str, Any],
     ) -> list[Event]:
         """Append after ``expected_seq`` or raise ConcurrencyConflict (see EventStore)."""
+        for event in events:
+            if event.incident_id != incident_id:
+                raise ValueError(f"event of {event.incident_id} appended to {incident_id}")
 
         def work() -> list[dict[str, Any]]:
             head = self._db.execute(
@@ -176,8 +182,18 @@ class SqliteStore:
                 raise StoreError(_explain(self.path, exc)) from None
 
     def load(self, incident_id: str, after_seq: int = 0) -> list[Event]:
-        """Typed events after ``after_seq``."""
-        return list(from_rows(self.rows(incident_id, after_seq)))
+        """Typed events after ``after_seq`` (plain tuples: the replay hot path)."""
+        with self._lock:
+            try:
+                cursor = self._db.cursor()
+                cursor.row_factory = None
+                rows = cursor.execute(
+                    f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? AND seq > ? ORDER BY seq",
+                    (incident_id, after_seq),
+                ).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(_explain(self.path, exc)) from None
+        return list(from_tuples(rows))
 
     def incidents(self) -> list[dict[str, Any]]:
         """Every incident's summary, newest first."""
@@ -224,6 +240,8 @@ def _explain(path: Path, exc: sqlite3.DatabaseError) -> str:
         return f"the incident store {path} is busy (another program is writing); try again"
     if "not a database" in text or "malformed" in text:
         return f"{path} is not a runbook incident store or is damaged ({text})"
+    if "disk is full" in text or "disk I/O" in text:
+        return f"cannot write the incident store {path}: {text}; check the disk"
     if "readonly" in text or "read-only" in text:
         return f"the incident store {path} is read-only; check its permissions"
     if "unable to open" in text:

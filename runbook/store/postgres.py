@@ -1,0 +1,371 @@
+"""The team event store on PostgreSQL: several operators, several terminals, one incident.
+
+Same guarantees as the SQLite store: one stream per incident with seq 1..n, appends that carry
+the expected seq (a stale writer gets :class:`~runbook.errors.ConcurrencyConflict`), the hash
+chain, and an append-only log enforced in the database (triggers refuse UPDATE, DELETE and
+TRUNCATE). Appends serialise per incident with a transaction-scoped advisory lock, so writers to
+different incidents never wait for each other.
+
+Schema changes are versioned migrations (:data:`MIGRATIONS`, applied by ``runbook db
+migrate`` or on first use). A dropped connection or a serialization failure is retried; when a
+connection drops during COMMIT, the store checks whether the events landed before trying
+again, so nothing is lost and nothing is written twice. Every append sends ``NOTIFY
+runbook_events`` so the TUI and ``runbook watch`` follow changes within a second.
+
+psycopg is imported here only, and this module only when a ``postgresql://`` URL is used.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.rows import dict_row
+
+from runbook.errors import ConcurrencyConflict, StoreError
+from runbook.model.events import Event
+from runbook.store.chain import from_rows, to_row
+
+CHANNEL = "runbook_events"
+"""The LISTEN/NOTIFY channel every append notifies (payload: the incident id)."""
+ATTEMPTS = 5
+"""Tries for one operation when the connection drops or a transaction cannot serialise."""
+
+MIGRATIONS: list[str] = [
+    # 1: the log, the incident list, append-only triggers, a change counter.
+    """
+    CREATE TABLE events (
+        incident_id TEXT NOT NULL,
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        type TEXT NOT NULL,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        state TEXT NOT NULL,
+        command_id TEXT,
+        data TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (incident_id, seq)
+    );
+    CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        playbook TEXT,
+        title TEXT NOT NULL,
+        level TEXT,
+        state TEXT NOT NULL,
+        drill BOOLEAN NOT NULL DEFAULT FALSE,
+        opened_at TEXT,
+        updated_at TEXT,
+        events INTEGER NOT NULL
+    );
+    CREATE TABLE changes (id INTEGER PRIMARY KEY CHECK (id = 1), counter BIGINT NOT NULL);
+    INSERT INTO changes VALUES (1, 0);
+    CREATE FUNCTION runbook_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'the event log is append-only';
+    END $$;
+    CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION runbook_refuse_change();
+    CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION runbook_refuse_change();
+    """,
+]
+
+_COLUMNS = "incident_id, seq, type, at, actor, state, command_id, data, prev_hash, hash"
+_TRANSIENT = (
+    psycopg.OperationalError,
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+)
+
+
+class PostgresStore:
+    """Event store in a PostgreSQL database (see module docstring)."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self._lock = threading.RLock()
+        self._conn: psycopg.Connection[Any] | None = None
+        self._listener: psycopg.Connection[Any] | None = None
+        if migrate:
+            self.migrate()
+
+    # -- connections ---------------------------------------------------------------------
+    def _where(self) -> str:
+        """The database, named without its password."""
+        info = psycopg.conninfo.conninfo_to_dict(self.url)
+        return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed:
+            try:
+                self._conn = psycopg.connect(self.url, row_factory=dict_row, connect_timeout=10)
+            except psycopg.Error as exc:
+                raise StoreError(
+                    f"cannot reach the team incident store at {self._where()}: {_first_line(exc)}"
+                ) from None
+        return self._conn
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except psycopg.Error:
+                pass
+            self._conn = None
+
+    def _retrying(self, work: Any) -> Any:
+        """Run ``work(conn)`` in a transaction, retrying transient failures."""
+        last: Exception | None = None
+        for attempt in range(ATTEMPTS):
+            with self._lock:
+                conn = self._connect()
+                try:
+                    with conn.transaction():
+                        return work(conn)
+                except _TRANSIENT as exc:
+                    last = exc
+                    self._drop()
+                except pg_errors.RaiseException as exc:
+                    raise StoreError(_first_line(exc)) from None
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        raise StoreError(
+            f"the team incident store at {self._where()} keeps failing: {_first_line(last)}"
+        )
+
+    # -- schema --------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        """The migration the database is at (0: empty)."""
+
+        def work(conn: psycopg.Connection[Any]) -> int:
+            conn.execute("CREATE TABLE IF NOT EXISTS runbook_schema (version INTEGER NOT NULL)")
+            row = conn.execute("SELECT max(version) AS v FROM runbook_schema").fetchone()
+            return int(row["v"] or 0)
+
+        return self._retrying(work)
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations (serialised by an advisory lock); return those applied."""
+
+        def work(conn: psycopg.Connection[Any]) -> list[int]:
+            conn.execute("SELECT pg_advisory_xact_lock(424242)")
+            conn.execute("CREATE TABLE IF NOT EXISTS runbook_schema (version INTEGER NOT NULL)")
+            row = conn.execute("SELECT max(version) AS v FROM runbook_schema").fetchone()
+            current = int(row["v"] or 0)
+            if current > len(MIGRATIONS):
+                raise StoreError(
+                    f"the team store at {self._where()} was made by a newer runbook "
+                    f"(schema {current}); upgrade runbook"
+                )
+            applied = []
+            for number, sql in enumerate(MIGRATIONS, start=1):
+                if number > current:
+                    conn.execute(sql)
+                    conn.execute("INSERT INTO runbook_schema VALUES (%s)", (number,))
+                    applied.append(number)
+            return applied
+
+        return self._retrying(work)
+
+    # -- the port ------------------------------------------------------------------------
+    def append(
+        self,
+        incident_id: str,
+        expected_seq: int,
+        events: list[Event],
+        summary: dict[str, Any],
+    ) -> list[Event]:
+        """Append after ``expected_seq`` or raise ConcurrencyConflict (see EventStore)."""
+        rows: list[dict[str, Any]] = []
+
+        def work(conn: psycopg.Connection[Any]) -> None:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (incident_id,))
+            head = conn.execute(
+                "SELECT seq, hash FROM events WHERE incident_id = %s ORDER BY seq DESC LIMIT 1",
+                (incident_id,),
+            ).fetchone()
+            current, prev_hash = (head["seq"], head["hash"]) if head else (0, "")
+            if current != expected_seq:
+                if rows and self._landed(conn, incident_id, rows):
+                    return  # an earlier attempt committed before its connection dropped
+                winner = conn.execute(
+                    "SELECT type, actor, at FROM events WHERE incident_id = %s AND seq = %s",
+                    (incident_id, expected_seq + 1),
+                ).fetchone()
+                who = (
+                    f"{winner['type']} by {winner['actor']} at {winner['at']}"
+                    if winner
+                    else "unknown"
+                )
+                raise ConcurrencyConflict(incident_id, expected_seq + 1, who)
+            rows.clear()
+            for offset, event in enumerate(events, start=1):
+                row = to_row(event, expected_seq + offset, prev_hash)
+                prev_hash = row["hash"]
+                rows.append(row)
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO events ({_COLUMNS}) VALUES (%(incident_id)s, %(seq)s, "
+                    "%(type)s, %(at)s, %(actor)s, %(state)s, %(command_id)s, %(data)s, "
+                    "%(prev_hash)s, %(hash)s)",
+                    rows,
+                )
+            conn.execute(
+                "INSERT INTO incidents (id, playbook, title, level, state, drill, opened_at, "
+                "updated_at, events) VALUES (%(id)s, %(playbook)s, %(title)s, %(level)s, "
+                "%(state)s, %(drill)s, %(opened_at)s, %(updated_at)s, %(events)s) "
+                "ON CONFLICT (id) DO UPDATE SET playbook = excluded.playbook, "
+                "title = excluded.title, level = excluded.level, state = excluded.state, "
+                "drill = excluded.drill, opened_at = excluded.opened_at, "
+                "updated_at = excluded.updated_at, events = excluded.events",
+                {**summary, "drill": bool(summary.get("drill"))},
+            )
+            conn.execute("UPDATE changes SET counter = counter + 1 WHERE id = 1")
+            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, incident_id))
+
+        try:
+            self._retrying(work)
+        except pg_errors.UniqueViolation:
+            raise ConcurrencyConflict(incident_id, expected_seq + 1, "another writer") from None
+        return [
+            event.model_copy(
+                update={"seq": row["seq"], "prev_hash": row["prev_hash"], "hash": row["hash"]}
+            )
+            for event, row in zip(events, rows, strict=True)
+        ]
+
+    @staticmethod
+    def _landed(
+        conn: psycopg.Connection[Any], incident_id: str, rows: list[dict[str, Any]]
+    ) -> bool:
+        found = conn.execute(
+            "SELECT hash FROM events WHERE incident_id = %s AND seq = %s",
+            (incident_id, rows[-1]["seq"]),
+        ).fetchone()
+        return bool(found and found["hash"] == rows[-1]["hash"])
+
+    def import_rows(
+        self, incident_id: str, rows: list[dict[str, Any]], summary: dict[str, Any]
+    ) -> int:
+        """Write another store's rows exactly as they are (hashes kept) for ``db copy``.
+
+        Rows already present and identical are skipped; a different history is refused.
+        Returns how many rows were written.
+        """
+
+        def work(conn: psycopg.Connection[Any]) -> int:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (incident_id,))
+            existing = conn.execute(
+                "SELECT seq, hash FROM events WHERE incident_id = %s ORDER BY seq",
+                (incident_id,),
+            ).fetchall()
+            have = {row["seq"]: row["hash"] for row in existing}
+            fresh = []
+            for row in rows:
+                if row["seq"] in have:
+                    if have[row["seq"]] != row["hash"]:
+                        raise StoreError(
+                            f"{incident_id} already exists in the destination with a different "
+                            f"history (event #{row['seq']})"
+                        )
+                    continue
+                fresh.append({name: row[name] for name in _COLUMNS.split(", ")})
+            with conn.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO events ({_COLUMNS}) VALUES (%(incident_id)s, %(seq)s, "
+                    "%(type)s, %(at)s, %(actor)s, %(state)s, %(command_id)s, %(data)s, "
+                    "%(prev_hash)s, %(hash)s)",
+                    fresh,
+                )
+            conn.execute(
+                "INSERT INTO incidents (id, playbook, title, level, state, drill, opened_at, "
+                "updated_at, events) VALUES (%(id)s, %(playbook)s, %(title)s, %(level)s, "
+                "%(state)s, %(drill)s, %(opened_at)s, %(updated_at)s, %(events)s) "
+                "ON CONFLICT (id) DO UPDATE SET level = excluded.level, state = excluded.state,"
+                " updated_at = excluded.updated_at, events = excluded.events",
+                {**summary, "drill": bool(summary.get("drill"))},
+            )
+            conn.execute("UPDATE changes SET counter = counter + 1 WHERE id = 1")
+            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, incident_id))
+            return len(fresh)
+
+        return self._retrying(work)
+
+    def rows(self, incident_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
+        """The stored rows after ``after_seq`` in seq order."""
+
+        def work(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+            return list(
+                conn.execute(
+                    f"SELECT {_COLUMNS} FROM events WHERE incident_id = %s AND seq > %s "
+                    "ORDER BY seq",
+                    (incident_id, after_seq),
+                ).fetchall()
+            )
+
+        return self._retrying(work)
+
+    def load(self, incident_id: str, after_seq: int = 0) -> list[Event]:
+        """Typed events after ``after_seq``."""
+        return list(from_rows(self.rows(incident_id, after_seq)))
+
+    def incidents(self) -> list[dict[str, Any]]:
+        """Every incident's summary, newest first."""
+
+        def work(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+            return list(
+                conn.execute("SELECT * FROM incidents ORDER BY opened_at DESC, id").fetchall()
+            )
+
+        return self._retrying(work)
+
+    def incident_ids(self) -> list[str]:
+        """Every incident id that has events (for copying a store)."""
+
+        def work(conn: psycopg.Connection[Any]) -> list[str]:
+            rows = conn.execute("SELECT DISTINCT incident_id FROM events ORDER BY 1").fetchall()
+            return [row["incident_id"] for row in rows]
+
+        return self._retrying(work)
+
+    def change_token(self) -> int:
+        """A counter every append increments (any writer, any machine)."""
+
+        def work(conn: psycopg.Connection[Any]) -> int:
+            return int(
+                conn.execute("SELECT counter FROM changes WHERE id = 1").fetchone()["counter"]
+            )
+
+        return self._retrying(work)
+
+    def wait_for_change(self, token: int, timeout: float) -> int:
+        """Block until the store changes after ``token`` (LISTEN/NOTIFY) or ``timeout``."""
+        current = self.change_token()
+        if current != token:
+            return current
+        try:
+            if self._listener is None or self._listener.closed:
+                self._listener = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+                self._listener.execute(f"LISTEN {CHANNEL}")
+            for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+                break
+        except psycopg.Error:
+            self._listener = None
+            time.sleep(min(timeout, 0.5))
+        return self.change_token()
+
+    def close(self) -> None:
+        """Close the connections."""
+        with self._lock:
+            self._drop()
+            if self._listener is not None:
+                self._listener.close()
+                self._listener = None
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc or "unknown error").strip()
+    return text.splitlines()[0] if text else type(exc).__name__
