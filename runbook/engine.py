@@ -12,8 +12,10 @@ this module; neither touches the store or an adapter directly.
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -33,8 +35,9 @@ from runbook.outbox import RECOVERY_LEASE, Outbox, parse_slot
 from runbook.store import EventStore
 from runbook.store.chain import Verification, canonical, verify_rows
 
-MAX_ATTEMPTS = 50
-"""How often a command is retried on fresh state after losing a race."""
+MAX_ATTEMPTS = 200
+"""How often a command is retried on fresh state after losing a race (with a growing,
+jittered pause so busy writers take turns instead of colliding again)."""
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _ID_RE = re.compile(f"INC-[{_ALPHABET}]{{6}}")
 
@@ -152,7 +155,7 @@ class Engine:
         extra: dict[str, Any] | None = None,
     ) -> Incident:
         command_id = command_id or uuid.uuid4().hex
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             incident = self.incident(incident_id)
             if command_id in incident.command_ids:
                 return incident
@@ -168,6 +171,7 @@ class Engine:
             try:
                 recorded = self._commit(incident, ctx, built, state, command_id)
             except ConcurrencyConflict:
+                _back_off(attempt)
                 continue
             self._perform_all(incident.id, recorded)
             return self.incident(incident.id)
@@ -933,6 +937,12 @@ class Engine:
             for post_id in [*other.paused_posts, *other.kept_posts]:
                 holders.setdefault(post_id, []).append(other.id)
         return holders
+
+
+def _back_off(attempt: int) -> None:
+    """Pause a little after losing a race: nothing at first, then up to 20 ms, jittered."""
+    if attempt >= 2:
+        time.sleep(random.uniform(0, min(0.02, 0.001 * attempt)))
 
 
 def _new_id(command_id: str | None, attempt: int) -> str:

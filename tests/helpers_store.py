@@ -182,3 +182,24 @@ while True:
 """
 """A process that appends batches of 1-3 notes forever, printing ``SEQ TEXT`` per event
 once its append has returned (flushed), after a first ``ready HEAD`` line."""
+
+
+PG_SKIP = (
+    "no PostgreSQL test server: set RUNBOOK_TEST_PG_URL (./scripts/test starts one with "
+    "scripts/pg-server)"
+)
+
+
+def pg_url() -> str | None:
+    """The test PostgreSQL server's URL, or None when there is none."""
+    import os
+
+    return os.environ.get("RUNBOOK_TEST_PG_URL") or None
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """``url`` with every connection's search_path set to ``schema``."""
+    import urllib.parse
+
+    option = urllib.parse.quote(f"-csearch_path={schema}")
+    return f"{url}{'&' if '?' in url else '?'}options={option}"

@@ -28,7 +28,7 @@ from runbook.store.chain import (
     verify_rows,
 )
 from runbook.store.sqlite import BUSY_TIMEOUT_MS, SqliteStore
-from tests.helpers_store import T0, note, raw, summary
+from tests.helpers_store import PG_SKIP, T0, note, pg_url, raw, summary, with_search_path
 
 INC = "INC-TEST01"
 OTHER = "INC-TEST02"
@@ -70,8 +70,32 @@ def sqlite_backend(folder: Path) -> Backend:
     return Backend("sqlite", lambda: open_store(str(path)), execute, (sqlite3.IntegrityError,))
 
 
-BACKENDS: dict[str, Callable[[Path], Backend]] = {"sqlite": sqlite_backend}
-"""Every backend the contract runs against (add ``"postgres"`` here)."""
+def postgres_backend(folder: Path) -> Backend:
+    """A fresh schema in the test PostgreSQL server (``RUNBOOK_TEST_PG_URL``)."""
+    url = pg_url()
+    if url is None:
+        pytest.skip(PG_SKIP)
+    import psycopg
+
+    schema = "t_" + folder.name.lower().replace("-", "_")[-40:]
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    scoped = with_search_path(url, schema)
+
+    def execute(sql: str, params: tuple[Any, ...]) -> None:
+        with psycopg.connect(scoped, autocommit=True) as connection:
+            connection.execute(sql.replace("?", "%s"), params)
+
+    return Backend(
+        "postgres", lambda: open_store(scoped), execute, (psycopg.errors.RaiseException,)
+    )
+
+
+BACKENDS: dict[str, Callable[[Path], Backend]] = {
+    "sqlite": sqlite_backend,
+    "postgres": postgres_backend,
+}
+"""Every backend the contract runs against."""
 
 
 @pytest.fixture(params=sorted(BACKENDS))
@@ -264,6 +288,36 @@ class TestStoreContract:
         assert result.count == 3
         assert result.head_hash == appended[-1].hash == rows[-1]["hash"]
         assert from_rows(rows) == appended
+
+    def test_waiting_for_a_change_returns_when_another_connection_writes(
+        self, backend: Backend
+    ) -> None:
+        import threading
+
+        watcher, writer = backend.open(), backend.open()
+        token = watcher.change_token()
+        timer = threading.Timer(0.3, lambda: append_notes(writer, INC, ["late"]))
+        timer.start()
+        try:
+            assert watcher.wait_for_change(token, timeout=10.0) != token
+        finally:
+            timer.join()
+        assert watcher.wait_for_change(watcher.change_token(), timeout=0.2) is not None
+
+    def test_imported_rows_keep_their_hashes_and_a_different_history_is_refused(
+        self, backend: Backend
+    ) -> None:
+        source = backend.open()
+        append_notes(source, INC, ["a", "b", "c"])
+        rows = source.rows(INC)
+        target = backend.open()
+        assert target.import_rows(INC, rows, summary(INC, 3)) == 0, "already there"
+        other = [dict(r, incident_id=OTHER) for r in rows]
+        assert target.import_rows(OTHER, other, summary(OTHER, 3)) == 3
+        assert [r["hash"] for r in target.rows(OTHER)] == [r["hash"] for r in rows]
+        forged = [dict(other[0], hash="0" * 64)]
+        with pytest.raises(StoreError, match="different history"):
+            target.import_rows(OTHER, forged, summary(OTHER, 3))
 
     def test_events_survive_closing_and_reopening(self, backend: Backend) -> None:
         store = backend.open()

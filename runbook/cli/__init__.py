@@ -110,7 +110,8 @@ def cli(
 
 def main() -> None:
     """Console-script entry point."""
-    from runbook.cli import drafts, files, incidents  # noqa: F401  (registers the commands)
+    # Importing the command modules registers their commands.
+    from runbook.cli import db, drafts, drill, export, files, incidents  # noqa: F401
 
     cli(prog_name="runbook")
 

@@ -47,6 +47,17 @@ class EventStore(Protocol):
         """A number that changes whenever anyone (any process) writes to the store."""
         ...
 
+    def wait_for_change(self, token: int, timeout: float) -> int:
+        """Block until the store changes after ``token`` (or ``timeout`` seconds pass);
+        return the new token. PostgreSQL listens for notifications; SQLite polls."""
+        ...
+
+    def import_rows(
+        self, incident_id: str, rows: list[dict[str, Any]], summary: dict[str, Any]
+    ) -> int:
+        """Write rows copied from another store exactly (hashes kept); return how many."""
+        ...
+
     def close(self) -> None:
         """Release the connection."""
         ...

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,62 @@ class SqliteStore:
             total = self._db.total_changes
             version = self._db.execute("PRAGMA data_version").fetchone()[0]
         return version * 1_000_003 + total
+
+    def wait_for_change(self, token: int, timeout: float) -> int:
+        """Poll until the store changes after ``token`` or ``timeout`` passes (SQLite has no
+        notifications; polling ``data_version`` every 0.2 s is cheap)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            current = self.change_token()
+            if current != token or time.monotonic() >= deadline:
+                return current
+            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+
+    def import_rows(
+        self, incident_id: str, rows: list[dict[str, Any]], summary: dict[str, Any]
+    ) -> int:
+        """Write another store's rows exactly as they are (hashes kept) for ``db copy``.
+
+        Rows already present and identical are skipped; a different history is refused.
+        Returns how many rows were written.
+        """
+
+        def work() -> int:
+            have = {
+                seq: digest
+                for seq, digest in self._db.execute(
+                    "SELECT seq, hash FROM events WHERE incident_id = ?", (incident_id,)
+                ).fetchall()
+            }
+            fresh = []
+            for row in rows:
+                if row["seq"] in have:
+                    if have[row["seq"]] != row["hash"]:
+                        raise StoreError(
+                            f"{incident_id} already exists in the destination with a different "
+                            f"history (event #{row['seq']})"
+                        )
+                    continue
+                fresh.append({name: row[name] for name in COLUMNS})
+            self._db.executemany(
+                f"INSERT INTO events ({_COLUMNS}) VALUES "
+                f"({', '.join(':' + name for name in COLUMNS)})",
+                fresh,
+            )
+            self._db.execute(
+                "INSERT INTO incidents (id, playbook, title, level, state, drill, opened_at, "
+                "updated_at, events) VALUES (:id, :playbook, :title, :level, :state, :drill, "
+                ":opened_at, :updated_at, :events) ON CONFLICT(id) DO UPDATE SET "
+                "level = excluded.level, state = excluded.state, "
+                "updated_at = excluded.updated_at, events = excluded.events",
+                {**summary, "drill": int(bool(summary.get("drill")))},
+            )
+            return len(fresh)
+
+        try:
+            return self._write(work)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(self.path, exc)) from None
 
     def close(self) -> None:
         """Close the connection."""

@@ -1,0 +1,116 @@
+"""Commands about the incident store itself: ``db migrate``, ``db copy``, and ``watch``."""
+
+from __future__ import annotations
+
+import click
+
+from runbook.cli import Settings, cli
+
+
+@cli.group()
+def db() -> None:
+    """Manage the incident store (SQLite file or PostgreSQL team store)."""
+
+
+def _open(location: str):  # noqa: ANN202 - returns an EventStore
+    from runbook.store import open_store
+
+    return open_store(location)
+
+
+@db.command()
+@click.pass_obj
+def migrate(settings: Settings) -> None:
+    """Bring the store's schema up to date (PostgreSQL: versioned migrations)."""
+    from runbook.locations import default_db
+
+    location = settings.db or default_db()
+    store = _open(location)
+    try:
+        if hasattr(store, "schema_version"):
+            applied = store.migrate()
+            done = ", ".join(map(str, applied)) if applied else "none needed"
+            click.echo(f"schema at version {store.schema_version()} (applied: {done})")
+        else:
+            click.echo(f"{location}: SQLite store ready (its schema is created on first use)")
+    finally:
+        store.close()
+
+
+@db.command()
+@click.option("--from", "source", required=True, help="Store to copy from (path or URL).")
+@click.option("--to", "target", required=True, help="Store to copy into (path or URL).")
+def copy(source: str, target: str) -> None:
+    """Copy every incident from one store to another, hashes kept and verified after."""
+    from runbook.errors import IntegrityError
+    from runbook.store.chain import verify_rows
+
+    src = _open(source)
+    dst = _open(target)
+    try:
+        rows_by_id = {row["id"]: row for row in src.incidents()}
+        copied = 0
+        for incident_id, summary in sorted(rows_by_id.items()):
+            rows = src.rows(incident_id)
+            before = verify_rows(incident_id, rows)
+            if not before.ok:
+                raise IntegrityError(
+                    f"{incident_id} in the source fails verification ({before.problem}); "
+                    "nothing of it was copied"
+                )
+            written = dst.import_rows(incident_id, rows, summary)
+            after = verify_rows(incident_id, dst.rows(incident_id))
+            if not after.ok or after.head_hash != before.head_hash:
+                problem = after.problem or "its head hash differs"
+                raise IntegrityError(f"{incident_id} does not verify after the copy ({problem})")
+            copied += written
+            click.echo(
+                f"{incident_id}: {after.count} events, head {after.head_hash} ({written} copied)"
+            )
+        click.echo(f"copied {copied} events of {len(rows_by_id)} incident(s); all verified")
+    finally:
+        src.close()
+        dst.close()
+
+
+@cli.command()
+@click.argument("incident_id", metavar="ID")
+@click.option(
+    "--timeout",
+    type=float,
+    default=None,
+    help="Stop after this many seconds without a change (default: run until Ctrl-C).",
+)
+@click.pass_obj
+def watch(settings: Settings, incident_id: str, timeout: float | None) -> None:
+    """Follow an incident: print each new event as anyone records it."""
+    engine = settings.engine()
+    incident = engine.incident(incident_id)
+    seen = incident.seq
+    for event in engine.timeline(incident.id):
+        click.echo(_line(event))
+    token = engine.store.change_token()
+    while True:
+        new_token = engine.store.wait_for_change(token, timeout if timeout else 1.0)
+        if new_token == token:
+            if timeout:
+                return
+            continue
+        token = new_token
+        for event in engine.store.load(incident.id, after_seq=seen):
+            click.echo(_line(event))
+            seen = event.seq
+
+
+def _line(event) -> str:  # noqa: ANN001
+    """One line per event: seq, time, actor, what happened (long values shortened)."""
+    details = []
+    for key, value in event.data().items():
+        if key in ("playbook", "policy", "payload", "variants", "posts", "deliveries"):
+            size = len(value) if hasattr(value, "__len__") else ""
+            details.append(f"{key}: {size} item(s)" if size != "" else key)
+            continue
+        text = str(value)
+        details.append(f"{key}={text[:60]}{'...' if len(text) > 60 else ''}")
+    summary = ", ".join(details)
+    return f"#{event.seq:<5} {event.at:%Y-%m-%d %H:%M:%S} {event.actor:10} {event.type}: {summary}"
