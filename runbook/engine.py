@@ -155,10 +155,32 @@ class Engine:
         extra: dict[str, Any] | None = None,
     ) -> Incident:
         command_id = command_id or uuid.uuid4().hex
+        args = (incident_id, action, build, command_id, draft_id, record_refusal, extra)
+        exclusive = getattr(self.store, "exclusive", None)
+        if exclusive is not None:  # team store: operators on one incident take turns
+            with exclusive(incident_id.strip().upper()):
+                incident, recorded = self._attempts(*args)
+        else:
+            incident, recorded = self._attempts(*args)
+        if recorded:  # effects run outside the lock: a slow mail server blocks nobody
+            self._perform_all(incident.id, recorded)
+            return self.incident(incident.id)
+        return incident
+
+    def _attempts(
+        self,
+        incident_id: str,
+        action: str,
+        build: Build,
+        command_id: str,
+        draft_id: str | None,
+        record_refusal: bool,
+        extra: dict[str, Any] | None,
+    ) -> tuple[Incident, list[ev.Event]]:
         for attempt in range(MAX_ATTEMPTS):
             incident = self.incident(incident_id)
             if command_id in incident.command_ids:
-                return incident
+                return incident, []
             ctx = self.context(incident, draft_id)
             ctx.extra.update(extra or {})
             try:
@@ -173,8 +195,7 @@ class Engine:
             except ConcurrencyConflict:
                 _back_off(attempt)
                 continue
-            self._perform_all(incident.id, recorded)
-            return self.incident(incident.id)
+            return incident, recorded
         raise StoreError(f"incident {incident_id} is changing too fast to record {action}; retry")
 
     def _commit(

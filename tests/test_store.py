@@ -8,6 +8,7 @@ behind the store's back).
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -77,9 +78,9 @@ def postgres_backend(folder: Path) -> Backend:
         pytest.skip(PG_SKIP)
     import psycopg
 
-    schema = "t_" + folder.name.lower().replace("-", "_")[-40:]
+    schema = "t_" + uuid.uuid4().hex[:16]
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        connection.execute(f'CREATE SCHEMA "{schema}"')
     scoped = with_search_path(url, schema)
 
     def execute(sql: str, params: tuple[Any, ...]) -> None:

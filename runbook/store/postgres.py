@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -102,7 +104,9 @@ class PostgresStore:
     def _connect(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:
             try:
-                self._conn = psycopg.connect(self.url, row_factory=dict_row, connect_timeout=10)
+                self._conn = psycopg.connect(
+                    self.url, row_factory=dict_row, connect_timeout=10, autocommit=True
+                )
             except psycopg.Error as exc:
                 raise StoreError(
                     f"cannot reach the team incident store at {self._where()}: {_first_line(exc)}"
@@ -135,6 +139,28 @@ class PostgresStore:
         raise StoreError(
             f"the team incident store at {self._where()} keeps failing: {_first_line(last)}"
         )
+
+    @contextmanager
+    def exclusive(self, incident_id: str) -> Iterator[None]:
+        """Hold the incident's lock (a session advisory lock) around a whole command, so
+        operators on one incident take turns instead of colliding and retrying. Released
+        when the block ends, or by the server if the connection drops."""
+        with self._lock:
+            try:
+                conn = self._connect()
+                conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (incident_id,))
+            except _TRANSIENT:
+                self._drop()  # work unlocked: appends still check the expected seq
+                yield
+                return
+            try:
+                yield
+            finally:
+                if self._conn is conn and not conn.closed:
+                    try:
+                        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (incident_id,))
+                    except psycopg.Error:
+                        self._drop()
 
     # -- schema --------------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -182,6 +208,13 @@ class PostgresStore:
         rows: list[dict[str, Any]] = []
 
         def work(conn: psycopg.Connection[Any]) -> None:
+            if not rows:
+                # Fail fast: a writer whose view is already stale does not queue for the lock.
+                seen = conn.execute(
+                    "SELECT max(seq) AS seq FROM events WHERE incident_id = %s", (incident_id,)
+                ).fetchone()
+                if (seen["seq"] or 0) != expected_seq:
+                    raise _conflict(conn, incident_id, expected_seq)
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (incident_id,))
             head = conn.execute(
                 "SELECT seq, hash FROM events WHERE incident_id = %s ORDER BY seq DESC LIMIT 1",
@@ -191,16 +224,7 @@ class PostgresStore:
             if current != expected_seq:
                 if rows and self._landed(conn, incident_id, rows):
                     return  # an earlier attempt committed before its connection dropped
-                winner = conn.execute(
-                    "SELECT type, actor, at FROM events WHERE incident_id = %s AND seq = %s",
-                    (incident_id, expected_seq + 1),
-                ).fetchone()
-                who = (
-                    f"{winner['type']} by {winner['actor']} at {winner['at']}"
-                    if winner
-                    else "unknown"
-                )
-                raise ConcurrencyConflict(incident_id, expected_seq + 1, who)
+                raise _conflict(conn, incident_id, expected_seq)
             rows.clear()
             for offset, event in enumerate(events, start=1):
                 row = to_row(event, expected_seq + offset, prev_hash)
@@ -364,6 +388,18 @@ class PostgresStore:
             if self._listener is not None:
                 self._listener.close()
                 self._listener = None
+
+
+def _conflict(
+    conn: psycopg.Connection[Any], incident_id: str, expected_seq: int
+) -> ConcurrencyConflict:
+    """The conflict a stale writer gets, naming the event that took its place."""
+    winner = conn.execute(
+        "SELECT type, actor, at FROM events WHERE incident_id = %s AND seq = %s",
+        (incident_id, expected_seq + 1),
+    ).fetchone()
+    who = f"{winner['type']} by {winner['actor']} at {winner['at']}" if winner else "unknown"
+    return ConcurrencyConflict(incident_id, expected_seq + 1, who)
 
 
 def _first_line(exc: BaseException | None) -> str:
