@@ -947,6 +947,15 @@ class Engine:
     def _perform_all(self, incident_id: str, recorded: list[ev.Event]) -> None:
         self.outbox.perform_all(incident_id, recorded)
 
+    def statement_posts(self) -> set[str]:
+        """Scheduler posts runbook created for statements (any incident not closed): a
+        pause never holds them."""
+        found: set[str] = set()
+        for row in self.store.incidents():
+            if row["state"] != "closed":
+                found |= self.incident(row["id"]).statement_posts
+        return found
+
     def held_elsewhere(self, incident_id: str) -> dict[str, list[str]]:
         """Post id -> other incidents (not closed) that hold it: paused and not released,
         or kept held at their resolution."""

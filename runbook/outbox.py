@@ -122,10 +122,13 @@ class Outbox:
         scope another incident holds (so they stay held until this one releases them too)."""
         scheduler = self._adapters(incident).scheduler
         elsewhere = self.engine.held_elsewhere(incident.id)
+        statements = self.engine.statement_posts()
         chosen = []
         for post in scheduler.list_posts():
             if not scope.covers(post.channel) or post.id in incident.paused_posts:
                 continue
+            if post.id in statements:
+                continue  # a crisis statement runbook scheduled: never hold it
             if post.status == "scheduled" or (post.status == "held" and post.id in elsewhere):
                 chosen.append(post.as_dict())
         return sorted(chosen, key=lambda p: (p["scheduled_at"], p["id"]))
@@ -311,6 +314,11 @@ class Outbox:
             platforms=[d.get("platform", "") for d in outcome.done],
             failures=outcome.failures,
             url=payload.get("url", ""),
+            posts=[
+                {k: d[k] for k in ("id", "channel", "scheduled_at", "scheduler") if k in d}
+                for d in outcome.done
+                if d.get("id")
+            ],
         )
 
 

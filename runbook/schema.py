@@ -60,4 +60,7 @@ def write_schemas(folder: Path) -> list[Path]:
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
         written.append(path)
+    from runbook.export.schema import write_schema as write_export_schema
+
+    written.append(write_export_schema(folder))  # the JSON export's schema, for its readers
     return written

@@ -43,12 +43,13 @@ def run(tmp_path: Path, *args: str, config: Path | None = None) -> subprocess.Co
     )
 
 
-def shipped_counts() -> tuple[int, int, int]:
-    """(YAML files, playbooks, people) in the shipped folders."""
-    files = yaml_files([PLAYBOOKS, CONTACTS])
+def shipped_counts() -> tuple[int, int, int, int]:
+    """(YAML files, playbooks, drill scenarios, people) in the shipped folders."""
+    files = yaml_files([PLAYBOOKS, CONTACTS, PLAYBOOKS / "drills"])
     playbooks = [path for path in files if kind_of(path) == "playbook"]
+    scenarios = [path for path in files if kind_of(path) == "scenario"]
     people = len(load_workspace([PLAYBOOKS, CONTACTS]).contacts.people)
-    return len(files), len(playbooks), people
+    return len(files), len(playbooks), len(scenarios), people
 
 
 BROKEN = """\
@@ -88,11 +89,26 @@ approval:
 # -- runbook validate --------------------------------------------------------------------
 
 
+def test_a_broken_drill_scenario_is_reported_with_its_line(tmp_path: Path) -> None:
+    drills = tmp_path / "drills"
+    drills.mkdir()
+    (drills / "broken.yaml").write_text("id: broken\ntitle: T\n", encoding="utf-8")
+    result = run(tmp_path, "validate", str(drills / "broken.yaml"))
+    assert result.returncode == 1
+    assert f"{drills / 'broken.yaml'}:1:1: playbook: missing required field 'playbook'" in (
+        result.stderr
+    )
+
+
 def test_validate_without_paths_checks_the_shipped_files_and_prints_ok(tmp_path: Path) -> None:
     result = run(tmp_path, "validate")
     assert result.returncode == 0, result.stderr
-    files, playbooks, people = shipped_counts()
-    assert result.stdout == (f"ok: {files} file(s), {playbooks} playbook(s), {people} people\n")
+    files, playbooks, scenarios, people = shipped_counts()
+    assert scenarios >= 3
+    assert result.stdout == (
+        f"ok: {files} file(s), {playbooks} playbook(s), {scenarios} drill scenario(s), "
+        f"{people} people\n"
+    )
     assert result.stderr == ""
 
 

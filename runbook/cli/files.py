@@ -13,21 +13,41 @@ from runbook.cli import Settings, cli, emit_json
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_obj
 def validate(settings: Settings, paths: tuple[Path, ...]) -> None:
-    """Check playbooks, policy and contacts (default ./playbooks and ./contacts).
+    """Check playbooks, policy, contacts and drill scenarios (default ./playbooks,
+    ./playbooks/drills and ./contacts).
 
     Every problem is listed as file:line:col: field: message. Exit 1 if any.
     """
-    from runbook.loading import load_workspace, yaml_files
+    from runbook.errors import ConfigError
+    from runbook.loading import kind_of, load_workspace, yaml_files
     from runbook.locations import config_dir, default_paths
 
     chosen = list(paths) or default_paths(config_dir(settings.config))
     if not paths:
         chosen = [p for p in chosen if p.exists()] or chosen
+        drills = config_dir(settings.config) / "playbooks" / "drills"
+        if drills.is_dir():
+            chosen.append(drills)
     workspace = load_workspace(chosen)
-    count = len(yaml_files([p for p in chosen if p.exists()]))
+    files = yaml_files([p for p in chosen if p.exists()])
+    scenarios = [f for f in files if kind_of(f) == "scenario"]
+    if scenarios:
+        from runbook.drill.files import load_scenario
+
+        # Scenarios name playbooks and people: check them against the full configuration
+        # when only the scenarios were given.
+        reference = workspace if workspace.playbooks else settings.workspace()
+        problems: list[str] = []
+        for path in scenarios:
+            try:
+                load_scenario(path, reference)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise ConfigError(problems)
     click.echo(
-        f"ok: {count} file(s), {len(workspace.playbooks)} playbook(s), "
-        f"{len(workspace.contacts.people)} people"
+        f"ok: {len(files)} file(s), {len(workspace.playbooks)} playbook(s), "
+        f"{len(scenarios)} drill scenario(s), {len(workspace.contacts.people)} people"
     )
 
 

@@ -159,6 +159,8 @@ class StatementPublished(Event):
     failures: list[dict[str, Any]] = []
     url: str = ""
     """Where the statement can be seen, when the operator gave it."""
+    posts: list[dict[str, Any]] = []
+    """Posts created in a scheduler for it (id, channel, scheduled_at, ...)."""
 
 
 class EffectFailed(Event):

@@ -148,6 +148,8 @@ class Incident:
         self.paused_posts: dict[str, dict[str, Any]] = {}
         """Posts this incident holds, by post id."""
         self.resumed_posts: dict[str, dict[str, Any]] = {}
+        self.statement_posts: set[str] = set()
+        """Ids of scheduler posts created to publish this incident's statements."""
         self.kept_posts: dict[str, dict[str, Any]] = {}
         """Posts the operator chose to keep held at resolution."""
         self.effects: dict[str, Effect] = {}
@@ -358,7 +360,8 @@ def _close_effect(incident: Incident, effect_id: str, failures: list[dict[str, A
     if failures:
         effect.result = "partial"
         effect.error = "; ".join(
-            f"{f.get('id') or f.get('person')}: {f.get('error')}" for f in failures[:3]
+            f"{f.get('id') or f.get('person') or f.get('platform')}: {f.get('error')}"
+            for f in failures[:3]
         )
     else:
         effect.result = "ok"
@@ -431,6 +434,7 @@ def _notified(incident: Incident, event: ev.NotificationsSent) -> None:
 def _published(incident: Incident, event: ev.StatementPublished) -> None:
     _close_effect(incident, event.effect_id, event.failures)
     draft = incident.drafts.get(event.draft_id)
+    incident.statement_posts.update(str(p["id"]) for p in event.posts if p.get("id"))
     if draft is not None and not event.failures:
         draft.published_hash = event.content_hash
         draft.published_url = event.url

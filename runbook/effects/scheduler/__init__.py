@@ -1,16 +1,20 @@
 """Schedulers: the tools holding the brand's upcoming posts, behind one small protocol.
 
 runbook keeps its own ledger of what each incident held (in the event log), so adapters only
-need to list posts, hold a set, release a set (optionally at new times) and read statuses back.
-Holding or releasing a post already in that state is success, which makes retries safe.
+need to list posts, hold a set, release a set (optionally at new times), read statuses back,
+and create posts (an approved statement handed over for publishing). Holding or releasing a
+post already in that state is success, and creating again with the same key finds the posts
+the first try created instead of adding them twice, which makes retries safe.
 Adapters: :mod:`.file_calendar` (a CSV or YAML content calendar) and :mod:`.http` (a
 scheduler's REST API). :class:`Schedulers` joins several configured schedulers into one.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
+from runbook.clock import Clock
 from runbook.effects import Outcome, Post
 from runbook.errors import EffectError
 
@@ -44,12 +48,35 @@ class SchedulerAdapter(Protocol):
         """Read back the current status of these posts (missing posts: ``missing``)."""
         ...
 
+    def create(self, posts: list[dict[str, Any]], key: str) -> Outcome:
+        """Create ``scheduled`` posts, each ``{"channel", "text", "scheduled_at"}`` (ISO 8601,
+        UTC; ``now``: the adapter's clock time). ``done``: the created post's
+        :meth:`Post.as_dict` plus ``"index"`` (its position in ``posts``); ``failures``:
+        ``{"index", "channel", "error", "transient"}``. ``key`` is the idempotency key: each
+        post is known by ``key`` and its index, and creating again with the same key reports
+        the posts already there as done without creating them twice."""
+        ...
+
+
+def scheduled_time(value: str, clock: Clock) -> str | None:
+    """A new post's time: ``now`` as the clock's time (``2026-11-21T14:00:00Z``), an ISO 8601
+    date and time as given; None when ``value`` is not a date and time."""
+    value = value.strip()
+    if value.lower() == "now":
+        return clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return value
+
 
 class Schedulers:
     """Several configured schedulers joined into one adapter.
 
     With one scheduler, post ids are the scheduler's own; with several, each id is prefixed
-    with the scheduler's name (``calendar:p12``) so ids never collide.
+    with the scheduler's name (``calendar:p12``) so ids never collide. New posts go to the
+    scheduler named in the post's optional ``"scheduler"``, else to the first configured one.
     """
 
     name = "schedulers"
@@ -150,3 +177,43 @@ class Schedulers:
             for local in ids:
                 found[self._id(name, local)] = statuses.get(local, "missing")
         return found
+
+    def create(self, posts: list[dict[str, Any]], key: str) -> Outcome:
+        """Create posts, each in the scheduler it names (``"scheduler"``) or the first one."""
+        outcome = Outcome()
+        routed: dict[str, list[int]] = {}
+        first = next(iter(self.adapters), "")
+        for index, post in enumerate(posts):
+            routed.setdefault(str(post.get("scheduler") or first), []).append(index)
+        for name, indexes in routed.items():
+            adapter = self.adapters.get(name)
+            channels = {i: str(posts[i].get("channel") or "") for i in indexes}
+            if adapter is None:
+                problem = (
+                    f"no scheduler {name!r} is configured" if name else "no scheduler is configured"
+                )
+                outcome.failures += [
+                    {"index": i, "channel": channels[i], "error": problem, "transient": False}
+                    for i in indexes
+                ]
+                continue
+            try:
+                part = adapter.create([posts[i] for i in indexes], key)
+            except EffectError as exc:  # one broken scheduler never stops the others
+                outcome.failures += [
+                    {
+                        "index": i,
+                        "channel": channels[i],
+                        "error": str(exc),
+                        "transient": exc.transient,
+                    }
+                    for i in indexes
+                ]
+                continue
+            outcome.done += [
+                {**d, "id": self._id(name, d["id"]), "index": indexes[d["index"]]}
+                for d in part.done
+            ]
+            outcome.failures += [{**f, "index": indexes[f["index"]]} for f in part.failures]
+            outcome.note = "; ".join(filter(None, [outcome.note, part.note]))
+        return outcome

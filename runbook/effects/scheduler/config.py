@@ -119,4 +119,5 @@ def build_scheduler(
         page_size=config.page_size,
         max_retries=config.max_retries,
         concurrency=config.concurrency,
+        clock=clock,
     )

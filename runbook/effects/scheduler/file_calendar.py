@@ -2,7 +2,9 @@
 
 Many comms teams keep their upcoming posts in a shared file rather than a scheduling tool. This
 module owns reading that file, marking posts ``held`` / back to ``scheduled``, and writing it
-back without ever leaving it half-written or overwriting someone else's edit.
+back without ever leaving it half-written or overwriting someone else's edit. The formats
+live in :mod:`.calendar_csv` and :mod:`.calendar_yaml`, adding new posts (a statement handed
+over for publishing) in :mod:`.calendar_create`.
 
 The file:
 
@@ -16,7 +18,9 @@ The file:
   with ``yaml.safe_dump`` (comments are then lost).
 
 ``status`` is ``scheduled``, ``held``, ``published``, ``draft`` or the team's own words; runbook
-only ever changes ``scheduled`` <-> ``held`` (and ``scheduled_at`` when releasing at a new time).
+only ever changes ``scheduled`` <-> ``held`` (and ``scheduled_at`` when releasing at a new time),
+and adds ``scheduled`` posts when it publishes a statement: CSV rows are appended in the file's
+own delimiter, quoting and line endings, YAML items after the last one.
 
 Writes: runbook's own writers queue on an advisory lock (``<file>.lock``); the new content goes
 to a temporary file in the same folder, is flushed to disk and then swapped in with
@@ -27,15 +31,9 @@ asks to try again. Every call reads the file once and writes it at most once.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import copy
-import csv
 import hashlib
-import io
-import json
 import os
-import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -44,12 +42,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from runbook.clock import Clock, SystemClock
 from runbook.effects import Outcome, Post
 from runbook.effects.scheduler import HELD, SCHEDULED
-from runbook.errors import ConfigError, EffectError
+from runbook.errors import EffectError
 
 try:
     import fcntl
@@ -74,6 +70,8 @@ Fingerprint = tuple[int, int, str]
 """(mtime_ns, size, sha256) of the calendar's bytes."""
 Changes = dict[str, dict[str, str]]
 """Per post id, the columns to set (``status``, ``scheduled_at``)."""
+NewPosts = list[dict[str, str]]
+"""Posts to add: ``id, channel, scheduled_at, text, status`` each."""
 
 
 @dataclass(slots=True)
@@ -111,6 +109,8 @@ class _Calendar:
     fingerprint: Fingerprint
     mode: int
     render: Callable[[Changes], bytes]
+    append: Callable[[NewPosts], bytes]
+    """The file's bytes with new posts added after the existing ones."""
     problems: list[str] = field(default_factory=list)
     """Problems that stop listing (bad dates, missing statuses) but not holding/releasing."""
 
@@ -184,6 +184,13 @@ class FileCalendar:
         rows = self._read().rows
         return {pid: rows[pid].status if pid in rows else "missing" for pid in post_ids}
 
+    def create(self, posts: list[dict[str, Any]], key: str) -> Outcome:
+        """Add ``scheduled`` posts (see :func:`.calendar_create.create`): ids come from
+        ``key`` and each post's index, so creating again with the same key adds nothing."""
+        from runbook.effects.scheduler.calendar_create import create
+
+        return create(self, posts, key)
+
     # -- changing posts -------------------------------------------------------------
     def _change(self, post_ids: list[str], want: str, new_times: dict[str, str]) -> Outcome:
         outcome = Outcome()
@@ -231,9 +238,18 @@ class FileCalendar:
     # -- reading --------------------------------------------------------------------
     def _read(self) -> _Calendar:
         raw, fingerprint, mode = self._read_bytes()
-        parse = _parse_csv if self.format == "csv" else _parse_yaml
-        rows, problems, render = parse(self.path, raw)
-        return _Calendar(rows, fingerprint, mode, render, problems)
+        rows, problems, render, append = self._parse(raw)
+        return _Calendar(rows, fingerprint, mode, render, append, problems)
+
+    def _parse(self, raw: bytes) -> ParseResult:
+        # the format modules import this one, so they are imported here
+        if self.format == "csv":
+            from runbook.effects.scheduler.calendar_csv import parse_csv
+
+            return parse_csv(self.path, raw)
+        from runbook.effects.scheduler.calendar_yaml import parse_yaml
+
+        return parse_yaml(self.path, raw)
 
     def _read_bytes(self) -> tuple[bytes, Fingerprint, int]:
         try:
@@ -339,9 +355,12 @@ class FileCalendar:
                 os.close(dir_fd)
 
 
-# -- CSV ----------------------------------------------------------------------------------
+# -- shared by the formats (calendar_csv, calendar_yaml) ----------------------------------
 
-ParseResult = tuple[dict[str, _Row], list[str], Callable[[Changes], bytes]]
+ParseResult = tuple[
+    dict[str, _Row], list[str], Callable[[Changes], bytes], Callable[[NewPosts], bytes]
+]
+"""What parsing a calendar gives: posts by id, problems, the change and append renderers."""
 
 
 def _decode(path: Path, raw: bytes) -> str:
@@ -353,157 +372,6 @@ def _decode(path: Path, raw: bytes) -> str:
             f'{path} line {line}: the file is not UTF-8 text; save it as "CSV UTF-8" '
             "(or UTF-8 YAML)"
         ) from None
-
-
-def _delimiter(path: Path, header_line: str) -> str:
-    for candidate in (",", ";", "\t", "|"):
-        names = {part.strip().strip('"').strip().lower() for part in header_line.split(candidate)}
-        if all(column in names for column in REQUIRED):
-            return candidate
-    names = header_line.strip().lstrip("\ufeff")
-    raise EffectError(
-        f"{path} line 1: the header must name the columns {', '.join(COLUMNS)} "
-        f"(found: {names[:120]!r})"
-    )
-
-
-def _parse_csv(path: Path, raw: bytes) -> ParseResult:
-    bom = raw.startswith(codecs.BOM_UTF8)
-    text = _decode(path, raw)
-    first_end = text.find("\n")
-    newline = "\r\n" if first_end > 0 and text[first_end - 1] == "\r" else "\n"
-    parts = text.split("\n")
-    lines = [part + "\n" for part in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    if not lines or not lines[0].strip():
-        raise EffectError(
-            f"{path} line 1: the calendar is empty; its first line must be the header "
-            f"{','.join(COLUMNS)}"
-        )
-    delimiter = _delimiter(path, lines[0])
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True)
-    rows: dict[str, _Row] = {}
-    problems: list[str] = []
-    records: list[tuple[int, int, list[str]]] = []
-    try:
-        header = next(reader)
-        columns: dict[str, int] = {}
-        for index, name in enumerate(header):
-            columns.setdefault(name.strip().lower(), index)
-        quote_all = lines[0].rstrip("\r\n") == delimiter.join(f'"{h}"' for h in header)
-        i_id, i_channel, i_at, i_status = (columns[c] for c in REQUIRED)
-        i_text = columns.get("text", -1)
-        width = max(i_id, i_channel, i_at, i_status, i_text) + 1
-        start = reader.line_num
-        for fields in reader:  # the hot loop of a 10,000-post calendar: kept lean
-            end = reader.line_num
-            record = len(records)
-            records.append((start, end, fields))
-            line = start + 1
-            start = end
-            cells = fields if len(fields) >= width else fields + [""] * (width - len(fields))
-            pid = cells[i_id].strip()
-            if not pid:
-                if any(value.strip() for value in fields):
-                    raise EffectError(f"{path} line {line}: this post has no id; give it one")
-                continue
-            if pid in rows:
-                raise EffectError(
-                    f"{path} line {line}: post id {pid!r} is used twice (first on line "
-                    f"{rows[pid].line}); ids must be unique"
-                )
-            status = cells[i_status].strip().lower()
-            at = cells[i_at].strip()
-            row = _Row(
-                pid,
-                line,
-                cells[i_channel].strip(),
-                at,
-                cells[i_text] if i_text >= 0 else "",
-                status,
-                record,
-            )
-            rows[pid] = row
-            if not status or not at or parse_time(at) is None:
-                _check_row(path, row, problems)
-    except csv.Error as exc:
-        raise EffectError(f"{path} line {reader.line_num}: not valid CSV ({exc})") from None
-
-    cell = rf'(?:"(?:[^"]|"")*"|[^{re.escape(delimiter)}"\r\n]*)'
-    style = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
-    plans: dict[tuple[str, str], tuple[int, re.Pattern[str], str, str]] = {}
-
-    def plan(name: str, value: str) -> tuple[int, re.Pattern[str], str, str]:
-        """Where column ``name`` is in a record (group 1 of the pattern), and ``value`` as
-        written in an unquoted and in a quoted cell."""
-        index = columns[name]
-        skip = f"(?:{cell}{re.escape(delimiter)}){{{index}}}" if index else ""
-        quoted = '"' + value.replace('"', '""') + '"'
-        needs_quotes = quote_all or any(c in value for c in (delimiter, '"', "\r", "\n"))
-        plans[name, value] = (
-            index,
-            re.compile(f"{skip}({cell})"),
-            quoted if needs_quotes else value,
-            quoted,
-        )
-        return plans[name, value]
-
-    def splice(record: str, fields: list[str], change: dict[str, str]) -> str | None:
-        """``record`` with only the changed cells replaced, every other character kept; None
-        when a cell cannot be found exactly (checked against what the csv reader read)."""
-        spans = []
-        for name, value in change.items():
-            index, pattern, plain, quoted = plans.get((name, value)) or plan(name, value)
-            match = pattern.match(record) if index < len(fields) else None
-            if match is None:
-                return None
-            text = match.group(1)
-            if text[:1] == '"':
-                if text[1:-1].replace('""', '"') != fields[index]:
-                    return None
-                spans.append((match.start(1), match.end(1), quoted))
-            elif text == fields[index]:
-                spans.append((match.start(1), match.end(1), plain))
-            else:
-                return None
-        if len(spans) == 1:
-            start, end, value = spans[0]
-            return record[:start] + value + record[end:]
-        return _apply_edits(record, spans)
-
-    def render(changes: Changes) -> bytes:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline, quoting=style)
-        edits = []
-        for pid, change in changes.items():
-            start, end, fields = records[rows[pid].ref]
-            record = lines[start] if end - start == 1 else "".join(lines[start:end])
-            new = splice(record, fields, change)
-            if new is None:  # a row the cell pattern cannot follow: write it whole
-                fields = list(fields)
-                for name, value in change.items():
-                    index = columns[name]
-                    fields.extend([""] * (index + 1 - len(fields)))
-                    fields[index] = value
-                buffer.seek(0)
-                buffer.truncate()
-                writer.writerow(fields)
-                new = buffer.getvalue()
-                if not record.endswith("\n"):  # the last line had no line ending
-                    new = new[: -len(newline)]
-            edits.append((start, end, new))
-        edits.sort()
-        out: list[str] = []
-        position = 0
-        for start, end, new in edits:
-            out.extend(lines[position:start])
-            out.append(new)
-            position = end
-        out.extend(lines[position:])
-        return ("\ufeff" if bom else "").encode() + "".join(out).encode("utf-8")
-
-    return rows, problems, render
 
 
 def _check_row(path: Path, row: _Row, problems: list[str]) -> None:
@@ -523,121 +391,6 @@ def _check_row(path: Path, row: _Row, problems: list[str]) -> None:
         problems.append(
             f"{path} line {row.line}: post {row.id} is {row.status} but has no scheduled_at"
         )
-
-
-# -- YAML ---------------------------------------------------------------------------------
-
-
-def _parse_yaml(path: Path, raw: bytes) -> ParseResult:
-    from runbook import loading  # the one place YAML is read
-
-    text = _decode(path, raw)
-    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
-    if len(raw) > loading.MAX_FILE_BYTES:
-        raise EffectError(
-            f"{path} is {len(raw):,} bytes; YAML calendars are limited to "
-            f"{loading.MAX_FILE_BYTES:,} bytes — keep a large calendar as CSV"
-        )
-    if not text.strip():
-        data: Any = []
-        parsed = None
-    else:
-        try:
-            parsed = loading.parse_yaml(path, text)
-        except ConfigError as exc:
-            raise EffectError("; ".join(exc.problems)) from None
-        data = [] if parsed.data is None else parsed.data
-    if not isinstance(data, list):
-        raise EffectError(
-            f"{path} line 1: a YAML calendar is a list of posts (each starting with '- id:')"
-        )
-
-    def line_of(loc: tuple[str | int, ...]) -> int:
-        return parsed.position(loc)[0] if parsed is not None else 1
-
-    rows: dict[str, _Row] = {}
-    problems: list[str] = []
-    for index, item in enumerate(data):
-        line = line_of((index,))
-        if not isinstance(item, dict):
-            raise EffectError(f"{path} line {line}: each post must be a mapping (id: ..., ...)")
-        pid = "" if item.get("id") is None else str(item["id"]).strip()
-        if not pid:
-            raise EffectError(f"{path} line {line}: this post has no id; give it one")
-        if pid in rows:
-            raise EffectError(
-                f"{path} line {line}: post id {pid!r} is used twice (first on line "
-                f"{rows[pid].line}); ids must be unique"
-            )
-        values = {
-            key: "" if item.get(key) is None else str(item[key])
-            for key in ("channel", "scheduled_at", "text", "status")
-        }
-        row = _Row(
-            pid,
-            line,
-            values["channel"].strip(),
-            values["scheduled_at"].strip(),
-            values["text"],
-            values["status"].strip().lower(),
-            index,
-        )
-        rows[pid] = row
-        _check_row(path, row, problems)
-
-    def render(changes: Changes) -> bytes:
-        wanted = copy.deepcopy(data)
-        for pid, change in changes.items():
-            wanted[rows[pid].ref].update(change)
-        newline = "\r\n" if "\r\n" in text else "\n"
-        edited = _edit_in_place(text, parsed, rows, changes) if parsed is not None else None
-        if edited is not None:
-            try:
-                if loading.parse_yaml(path, edited).data == wanted:
-                    return bom + edited.encode("utf-8")
-            except ConfigError:
-                pass
-        dumped = yaml.safe_dump(
-            wanted, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000
-        )
-        return bom + dumped.replace("\n", newline).encode("utf-8")
-
-    return rows, problems, render
-
-
-_QUOTED = {
-    '"': re.compile(r'"(?:[^"\\\n]|\\.)*"'),
-    "'": re.compile(r"'(?:[^'\n]|'')*'"),
-}
-_PLAIN_END = re.compile(r"\s#|[,}\]\n]|$")
-_SAFE_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.:+-]*[A-Za-z0-9Z]|[A-Za-z0-9]")
-
-
-def _edit_in_place(text: str, parsed: Any, rows: dict[str, _Row], changes: Changes) -> str | None:
-    """Replace just the changed scalars, keeping comments and layout; None when unsure."""
-    edits: list[tuple[int, int, str]] = []
-    for pid, change in changes.items():
-        for key, value in change.items():
-            where = parsed.marks.get((rows[pid].ref, key))
-            if where is None or not where.scalar:
-                return None
-            start = where.value.index
-            quote = text[start : start + 1]
-            if quote in _QUOTED:
-                match = _QUOTED[quote].match(text, start)
-                if match is None:
-                    return None
-                end = match.end()
-                new = json.dumps(value) if quote == '"' else "'" + value.replace("'", "''") + "'"
-            else:
-                end = _PLAIN_END.search(text, start).start()
-                while end > start and text[end - 1] in " \t\r":
-                    end -= 1
-                new = value if _SAFE_PLAIN.fullmatch(value) else json.dumps(value)
-            if end <= start:
-                return None
-            edits.append((start, end, new))
-    return _apply_edits(text, edits)
 
 
 def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:

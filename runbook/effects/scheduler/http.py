@@ -1,7 +1,8 @@
 """A scheduling tool's REST API as a scheduler (stdlib HTTP only, no extra dependencies).
 
 This module owns talking to a hosted scheduler: paging through its posts, holding and releasing
-them concurrently, retrying what may succeed later, and keeping the API token secret.
+them concurrently, creating posts (a statement handed over for publishing), retrying what may
+succeed later, and keeping the API token secret.
 
 The API (modelled on Postiz-style schedulers; a small proxy can adapt other tools to it)::
 
@@ -11,17 +12,26 @@ The API (modelled on Postiz-style schedulers; a small proxy can adapt other tool
     GET   {base}/posts/{id}   -> one post (same fields); 404 when it no longer exists
     PATCH {base}/posts/{id}   {"status": "held"}                -> the updated post (or 204)
     PATCH {base}/posts/{id}   {"status": "scheduled"[, "scheduled_at": "<ISO 8601>"]}
+    POST  {base}/posts   {"channel", "text", "scheduled_at", "status": "scheduled",
+                          "external_id": "<key>:<index>"}   -> the created post (with its "id")
+    GET   {base}/posts?external_id=<key>:<index>  -> {"posts": [...]}: the posts created with
+          that external_id (the API stores ``external_id`` and echoes it on every post)
 
 Every request carries ``Authorization: Bearer <token>``, the token read from the environment
 variable named by ``token_env`` at call time (never stored, logged or put in an error; a
-response echoing it is scrubbed). Each PATCH carries ``Idempotency-Key: <key>:<post id>``.
+response echoing it is scrubbed). Each PATCH carries ``Idempotency-Key: <key>:<post id>``, each
+POST ``Idempotency-Key: <key>:<index>`` (the post's position in the create request), the same
+value as its ``external_id``.
 
 Failures: connection errors, timeouts, 429 (waiting ``Retry-After`` seconds) and 5xx are
 retried up to ``max_retries`` times with exponential backoff and a little jitter; other 4xx
 answers and redirects are not retried. Schedulers rarely honour idempotency keys, so before
 re-sending a hold or release runbook reads the post back and skips the PATCH when it is already
-in the wanted state (a PATCH whose answer was lost is not applied twice). ``hold``/``release``
-work on up to ``concurrency`` posts at a time; one post failing never stops the others.
+in the wanted state (a PATCH whose answer was lost is not applied twice). Likewise, before each
+POST runbook looks the post up by ``external_id`` and skips the POST when it exists: a POST
+whose answer was lost, or a create the outbox tries again after a crash (which looks like a
+first try), never creates a post twice. ``hold``/``release``/``create`` work on up to
+``concurrency`` posts at a time; one post failing never stops the others.
 """
 
 from __future__ import annotations
@@ -42,8 +52,9 @@ from email.utils import parsedate_to_datetime
 from http.client import HTTPException
 from typing import Any, TypeVar
 
+from runbook.clock import Clock, SystemClock
 from runbook.effects import Outcome, Post
-from runbook.effects.scheduler import HELD, SCHEDULED
+from runbook.effects.scheduler import HELD, SCHEDULED, scheduled_time
 from runbook.errors import EffectError
 
 log = logging.getLogger(__name__)
@@ -102,6 +113,7 @@ class HttpScheduler:
         backoff: float = 0.5,
         concurrency: int = 8,
         environ: Mapping[str, str] = os.environ,
+        clock: Clock | None = None,
     ) -> None:
         parts = urllib.parse.urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -116,6 +128,7 @@ class HttpScheduler:
         self.max_retries = max_retries
         self.backoff = backoff
         self.concurrency = max(1, concurrency)
+        self.clock: Clock = clock or SystemClock()
         self._environ = environ
         self._opener = urllib.request.build_opener(_NoRedirect)
         self._sleep: Callable[[float], None] = time.sleep
@@ -200,17 +213,17 @@ class HttpScheduler:
             if error is None:
                 outcome.done.append(future.result())
             else:
-                transient = isinstance(error, EffectError) and error.transient
-                message = str(error) if isinstance(error, EffectError) else repr(error)
-                outcome.failures.append(
-                    {
-                        "id": pid,
-                        "error": self._scrub(message, token),
-                        "transient": transient,
-                        "scheduler": self.name,
-                    }
-                )
+                outcome.failures.append({"id": pid, **self._failure(error, token)})
         return outcome
+
+    def _failure(self, error: BaseException, token: str) -> dict[str, Any]:
+        transient = isinstance(error, EffectError) and error.transient
+        message = str(error) if isinstance(error, EffectError) else repr(error)
+        return {
+            "error": self._scrub(message, token),
+            "transient": transient,
+            "scheduler": self.name,
+        }
 
     def _apply(self, pid: str, key: str, want: str, new_time: str | None, token: str) -> dict:
         """Bring one post to ``want``: PATCH, and before any retry read it back first."""
@@ -252,6 +265,89 @@ class HttpScheduler:
                 transient=False,
             )
         return post.as_dict()
+
+    # -- creating ---------------------------------------------------------------------
+    def create(self, posts: list[dict[str, Any]], key: str) -> Outcome:
+        """Create each post as ``scheduled`` (concurrently); ``done``: the created posts with
+        their ``index`` in ``posts``, ``failures``: ``{"index", "channel", "error", ...}``."""
+        token = self._token()
+        outcome = Outcome()
+        if not posts:
+            return outcome
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(posts))) as pool:
+            futures = [
+                pool.submit(self._create_one, post, f"{key}:{index}", token)
+                for index, post in enumerate(posts)
+            ]
+        for index, (post, future) in enumerate(zip(posts, futures, strict=True)):
+            error = future.exception()
+            if error is None:
+                outcome.done.append({**future.result(), "index": index})
+            else:
+                channel = str(post.get("channel") or "")
+                outcome.failures.append(
+                    {"index": index, "channel": channel, **self._failure(error, token)}
+                )
+        return outcome
+
+    def _create_one(self, post: dict[str, Any], external: str, token: str) -> dict[str, Any]:
+        """Create one post unless a post with ``external`` as external_id already exists."""
+        channel = str(post.get("channel") or "").strip()
+        asked = str(post.get("scheduled_at") or "")
+        when = scheduled_time(asked, self.clock)
+        if not channel:
+            raise EffectError("a post without a channel was not sent; say where it should go")
+        if when is None:
+            raise EffectError(
+                f"the {channel} post was not sent: its time {asked!r} is not a date and time; "
+                "write it like 2026-11-21T15:00:00Z, or now"
+            )
+        body = {
+            "channel": channel,
+            "text": str(post.get("text") or ""),
+            "scheduled_at": when,
+            "status": SCHEDULED,
+            "external_id": external,
+        }
+        url = f"{self.base_url}/posts"
+        attempt = 0
+        while True:
+            try:
+                found = self._find(external, token)
+                if found is None:
+                    answer = self._send("POST", url, token, body=body, key=external)
+                    found = (
+                        self._find(external, token) if answer is None else self._post(answer, url)
+                    )
+                    if found is None:
+                        raise _Failed(
+                            f"POST {url}: the answer does not name the new post", transient=False
+                        )
+                elif attempt:
+                    log.info("scheduler %s: post %s was already created", self.name, external)
+                return found.as_dict()
+            except _Failed as exc:
+                attempt += 1
+                if not exc.transient or attempt > self.max_retries:
+                    tries = f" after {attempt} tries" if attempt > 1 else ""
+                    raise EffectError(
+                        f"could not schedule the {channel} post{tries}: {exc}",
+                        transient=exc.transient,
+                    ) from None
+                self._wait(attempt, exc, token)
+
+    def _find(self, external: str, token: str) -> Post | None:
+        """The post created with ``external`` as its external_id, if the scheduler has one."""
+        url = f"{self.base_url}/posts?{urllib.parse.urlencode({'external_id': external})}"
+        answer = self._send("GET", url, token)
+        if not isinstance(answer, dict) or not isinstance(answer.get("posts"), list):
+            raise _Failed(
+                f'{url} did not answer with a list of posts ("posts": [...])', transient=False
+            )
+        for item in answer["posts"]:  # an API ignoring the filter must not fake a match
+            if isinstance(item, dict) and str(item.get("external_id")) == external:
+                return self._post(item, url)
+        return None
 
     # -- one exchange and its retries -------------------------------------------------
     def _retrying(self, attempt_once: Callable[[], T], token: str) -> T:

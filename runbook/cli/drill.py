@@ -1,0 +1,162 @@
+"""``runbook drill``: check a scenario, or play it headless with scripted responses and score it.
+
+Headless drills run on a temporary SQLite store unless ``--db`` is given on the command line
+(``RUNBOOK_DB`` is ignored here, so a CI drill never lands on the everyday board), with the
+simulated clock, and write the score report (Markdown, HTML or JSON). The same scenario and
+responses give the same report, byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from runbook.cli import Settings, cli
+
+if TYPE_CHECKING:
+    from runbook.drill.responses import Responses
+    from runbook.drill.scenario import Scenario
+    from runbook.loading import Workspace
+
+
+def _format(fmt: str | None, report_file: Path | None) -> str:
+    from runbook.drill.render import SUFFIXES
+
+    if fmt:
+        return fmt
+    if report_file is not None:
+        return SUFFIXES.get(report_file.suffix.lower(), "md")
+    return "md"
+
+
+def _write(path: Path, text: str) -> None:
+    from runbook.errors import RunbookError
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise RunbookError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--responses",
+    "responses_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Scripted participant actions to play headless (YAML).",
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the score report here (format from the suffix unless --format).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "html", "json"]), help="Report format (md)."
+)
+@click.option(
+    "--real-channels",
+    is_flag=True,
+    help="Send notifications through the configured channels, marked [DRILL].",
+)
+@click.option(
+    "--min-score",
+    type=click.IntRange(0, 100),
+    help="Exit 1 when the score (percent of expectations met) is below this.",
+)
+@click.pass_context
+def drill(
+    ctx: click.Context,
+    scenario: Path,
+    responses_file: Path | None,
+    report_file: Path | None,
+    fmt: str | None,
+    real_channels: bool,
+    min_score: int | None,
+) -> None:
+    """Check a drill SCENARIO, or play it with --responses and write the score report.
+
+    Without --responses the scenario is checked and its plan printed. With it, the scripted
+    actions are played on the simulated clock (injects released and escalations run on time),
+    nothing real is sent unless --real-channels, and the report goes to --report or stdout.
+    """
+    from runbook.drill.files import load_responses, load_scenario
+
+    settings: Settings = ctx.obj
+    workspace = settings.workspace()
+    loaded = load_scenario(scenario, workspace)
+    if responses_file is None:
+        _print_plan(loaded)
+        return
+    responses = load_responses(responses_file, workspace, loaded)
+    explicit_db = (
+        ctx.parent is not None
+        and ctx.parent.get_parameter_source("db") == click.core.ParameterSource.COMMANDLINE
+    )
+    with tempfile.TemporaryDirectory(prefix="runbook-drill-") as folder:
+        db = settings.db if explicit_db and settings.db else os.path.join(folder, "drill.db")
+        text, line, score = _play(
+            settings, workspace, loaded, responses, db, real_channels, _format(fmt, report_file)
+        )
+    if report_file is not None:
+        _write(report_file, text)
+        click.echo(f"{line}; report written to {report_file}")
+    else:
+        click.echo(text, nl=False)
+    if min_score is not None and score < min_score:
+        click.echo(f"runbook: drill score {score}% is below --min-score {min_score}", err=True)
+        raise SystemExit(1)
+
+
+def _play(
+    settings: Settings,
+    workspace: Workspace,
+    scenario: Scenario,
+    responses: Responses,
+    db: str,
+    real_channels: bool,
+    fmt: str,
+) -> tuple[str, str, int]:
+    """Run the drill on ``db``; (report text, headline, score percent)."""
+    from runbook.drill.render import headline, render
+    from runbook.drill.runner import run_headless
+    from runbook.store import open_store
+
+    effects = None
+    if real_channels:
+        from runbook.effects.wiring import build_effects
+        from runbook.locations import config_dir
+
+        effects = build_effects(workspace, config_dir(settings.config) / "contacts")
+    store = open_store(db)
+    try:
+        _, report = run_headless(
+            workspace, scenario, responses, store, effects=effects, real_channels=real_channels
+        )
+    finally:
+        store.close()
+    return render(report, fmt), headline(report), report.score.percent
+
+
+def _print_plan(scenario: Scenario) -> None:
+    """What the scenario will do: cast, injects and expectations."""
+    from runbook.drill.scenario import format_offset
+    from runbook.model.base import format_duration
+
+    click.echo(f"ok: drill {scenario.id} on playbook {scenario.playbook}: {scenario.title}")
+    for role in scenario.cast:
+        click.echo(f"  cast   {role:24} {', '.join(scenario.players(role))}")
+    for offset, inject in scenario.schedule():
+        click.echo(f"  inject {format_offset(offset):8} {inject.id}: {inject.summary()}")
+    for expectation in scenario.expectations:
+        within = format_duration(expectation.within) if expectation.within else "playbook target"
+        after = f" after {expectation.after}" if expectation.after else ""
+        click.echo(f"  expect {expectation.id}: {expectation.describe()} within {within}{after}")
+    click.echo("play it headless with --responses FILE")

@@ -1,0 +1,464 @@
+"""The drill scenario spec (``playbooks/drills/*.yaml``).
+
+A scenario names the playbook to exercise; the cast (which person plays which role, stand-ins
+allowed: a person may play a role they do not hold in contacts); injects released at a time
+from the start (``at: T+8m``) or after another inject (``after: first-post``, ``offset: 5m``)
+of four kinds: a message to the team, a simulated social post or trend, a journalist's or
+regulator's inquiry, and a new fact that should trigger reassessment; an optional simulated
+calendar of scheduled posts for the pause to hold; and expectations with target times the team
+is scored against ("level >= SEV2 within 10m", "posts paused within 15m", "legal approved the
+statement within 45m").
+
+Checks inside the file (unique ids, ``after`` references, no cycles) are made here; checks
+against the playbook and contacts are made by :func:`runbook.drill.files.load_scenario`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
+
+from runbook.model.base import Duration, Id, ProblemList, Spec, format_duration, parse_duration
+
+DEFAULT_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+"""When a drill starts when its scenario names no ``start`` (a fixed time: same report twice)."""
+
+OFFSET_PATTERN = r"^\s*(T\s*\+\s*)?(\d+\s*[dhms]?\s*)+$"
+_ZERO = re.compile(r"^(0+\s*[dhms]?\s*)+$")
+
+
+def parse_offset(value: object) -> timedelta:
+    """Parse a time from the start of the drill: ``T+8m``, ``8m``, ``1h30m`` or ``0``."""
+    if isinstance(value, timedelta):
+        if value < timedelta(0):
+            raise ValueError("a time from the start cannot be negative")
+        return value
+    if value == 0 and not isinstance(value, bool):
+        return timedelta(0)
+    if not isinstance(value, str):
+        raise ValueError("write a time from the start like T+8m, 1h30m or 0")
+    text = value.strip()
+    if text[:1] in ("T", "t"):
+        rest = text[1:].lstrip()
+        if not rest.startswith("+"):
+            raise ValueError(f"{value!r} is not a time from the start; write it like T+8m")
+        text = rest[1:].strip()
+    if _ZERO.match(text):
+        return timedelta(0)
+    try:
+        return parse_duration(text)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a time from the start; write it like T+8m, 1h30m or 0"
+        ) from None
+
+
+def format_offset(delta: timedelta) -> str:
+    """``T+8m`` (``T+0`` at the start)."""
+    return "T+" + ("0" if not delta else format_duration(delta))
+
+
+Offset = Annotated[
+    timedelta,
+    BeforeValidator(parse_offset),
+    PlainSerializer(format_offset, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": OFFSET_PATTERN,
+            "description": "A time from the start of the drill: T+8m, 1h30m or 0.",
+        }
+    ),
+]
+"""A time from the start of the drill, written ``T+8m`` (or just ``8m``)."""
+
+
+# -- injects ------------------------------------------------------------------------------
+
+
+class _Inject(Spec):
+    """What every inject has: an id and when it is released."""
+
+    id: Id
+    """Name of the inject (other injects and expectations refer to it)."""
+    at: Offset | None = None
+    """When it is released, from the start of the drill (``T+8m``); or use ``after``."""
+    after: Id | None = None
+    """Release it after another inject (that inject's id), ``offset`` later."""
+    offset: Duration | None = None
+    """With ``after``: how long after that inject (default: at the same moment)."""
+
+    @model_validator(mode="after")
+    def _when(self) -> _Inject:
+        problems = ProblemList()
+        if (self.at is None) == (self.after is None):
+            problems.add(("at",), "give either at (T+offset) or after (another inject's id)")
+        if self.offset is not None and self.after is None:
+            problems.add(("offset",), "offset goes with after; use at: T+... otherwise")
+        if self.after is not None and self.after == self.id:
+            problems.add(("after",), "an inject cannot come after itself")
+        problems.raise_if_any()
+        return self
+
+    def summary(self) -> str:
+        """One line saying what happens (for feeds and reports)."""
+        raise NotImplementedError
+
+
+class MessageInject(_Inject):
+    """A message to the team (from a colleague, a platform, the facilitator)."""
+
+    kind: Literal["message"]
+    """``message``."""
+    sender: str = ""
+    """Who the message is from, as the team reads it (``Tom, social media``)."""
+    text: str = Field(min_length=1)
+    """The message."""
+
+    def summary(self) -> str:
+        """The message, with its sender."""
+        return f"{self.sender}: {self.text}" if self.sender else self.text
+
+
+class SocialPostInject(_Inject):
+    """A simulated social post or trend about the brand."""
+
+    kind: Literal["social_post"]
+    """``social_post``."""
+    author: str = Field(min_length=1)
+    """Who posted (``@outdoor_dad_82``), or the trend's name."""
+    platform: Id | None = None
+    """Where (``x``, ``instagram``, ...)."""
+    text: str = Field(min_length=1)
+    """What the post says."""
+    reach: int = Field(ge=0)
+    """How many people have seen it so far."""
+
+    def summary(self) -> str:
+        """Author, platform, reach and text."""
+        where = f" on {self.platform}" if self.platform else ""
+        return f"{self.author}{where} (reach {self.reach:,}): {self.text}"
+
+
+class InquiryInject(_Inject):
+    """A journalist or a regulator asks a question."""
+
+    kind: Literal["inquiry"]
+    """``inquiry``."""
+    who: Literal["journalist", "regulator"]
+    """``journalist`` or ``regulator``."""
+    outlet: str = Field(min_length=1)
+    """The newspaper, channel or authority (``The Daily Ledger``, ``ICO``)."""
+    question: str = Field(min_length=1)
+    """What they ask."""
+    text: str = ""
+    """Anything else the team is told (deadline, tone)."""
+
+    def summary(self) -> str:
+        """Who asks what."""
+        extra = f" {self.text}" if self.text else ""
+        return f"{self.who} ({self.outlet}) asks: {self.question}{extra}"
+
+
+class NewFactInject(_Inject):
+    """A new fact that should lead the team to reassess the level."""
+
+    kind: Literal["new_fact"]
+    """``new_fact``."""
+    text: str = Field(min_length=1)
+    """The fact, as the team learns it."""
+    suggests: dict[Id, Id] = Field(min_length=1)
+    """The answers this fact changes: question id -> option id of the playbook."""
+    expected_level: Id | None = None
+    """The level a correct reassessment reaches (compared in the report)."""
+
+    def summary(self) -> str:
+        """The fact."""
+        return f"new fact: {self.text}"
+
+
+Inject = Annotated[
+    MessageInject | SocialPostInject | InquiryInject | NewFactInject,
+    Field(discriminator="kind"),
+]
+"""One inject: ``kind`` is message, social_post, inquiry or new_fact."""
+
+
+# -- expectations -------------------------------------------------------------------------
+
+
+class _Expectation(Spec):
+    """What every expectation has: an id and a target time."""
+
+    id: Id
+    """Name of the expectation (shown in the report)."""
+    within: Duration | None = None
+    """Target time from the start (or from ``after``); default: the playbook's target."""
+    after: Id | None = None
+    """Count the time from this inject's release instead of from the start."""
+
+    def describe(self) -> str:
+        """The expectation in words (without its time)."""
+        raise NotImplementedError
+
+
+class LevelAtLeast(_Expectation):
+    """The level is at least ``level`` (default time: the playbook's ``targets.assess``)."""
+
+    kind: Literal["level_at_least"]
+    """``level_at_least``."""
+    level: Id
+    """The lowest acceptable level."""
+
+    def describe(self) -> str:
+        """``level >= SEV2``."""
+        return f"level >= {self.level}"
+
+
+class PostsPaused(_Expectation):
+    """Scheduled posts are paused at the level's scope (default: ``targets.pause``)."""
+
+    kind: Literal["posts_paused"]
+    """``posts_paused``."""
+
+    def describe(self) -> str:
+        """``posts paused``."""
+        return "posts paused"
+
+
+class Notified(_Expectation):
+    """Everyone the playbook names for the level was notified (default: ``targets.notify``)."""
+
+    kind: Literal["notified"]
+    """``notified``."""
+
+    def describe(self) -> str:
+        """``people notified``."""
+        return "people notified"
+
+
+class Acknowledged(_Expectation):
+    """Someone notified acknowledged (default: ``targets.acknowledge``)."""
+
+    kind: Literal["acknowledged"]
+    """``acknowledged``."""
+    by_role: Id | None = None
+    """Only an acknowledgement by someone holding this role counts."""
+
+    def describe(self) -> str:
+        """``acknowledged (by legal)``."""
+        return "acknowledged" + (f" by {self.by_role}" if self.by_role else "")
+
+
+class StatementApproved(_Expectation):
+    """A statement is fully approved (default: ``targets.first_statement``)."""
+
+    kind: Literal["statement_approved"]
+    """``statement_approved``."""
+    by_role: Id | None = None
+    """The approvals must include one given as this role (``legal``)."""
+    template: Id | None = None
+    """Only a draft from this template counts (``holding``)."""
+
+    def describe(self) -> str:
+        """``statement approved (by legal)``."""
+        what = f"{self.template} statement" if self.template else "statement"
+        return f"{what} approved" + (f" by {self.by_role}" if self.by_role else "")
+
+
+class StatementPublished(_Expectation):
+    """An approved statement is published (no playbook default: give ``within``)."""
+
+    kind: Literal["statement_published"]
+    """``statement_published``."""
+    template: Id | None = None
+    """Only a draft from this template counts."""
+
+    def describe(self) -> str:
+        """``statement published``."""
+        return f"{self.template or 'statement'} published"
+
+
+class ChecklistDone(_Expectation):
+    """Checklist items are ticked (no ``within``: by the end of the drill)."""
+
+    kind: Literal["checklist"]
+    """``checklist``."""
+    items: list[Id] = Field(min_length=1)
+    """Checklist item ids of the playbook."""
+
+    def describe(self) -> str:
+        """``checklist: a, b``."""
+        return "checklist: " + ", ".join(self.items)
+
+
+class Resolved(_Expectation):
+    """The incident is resolved (default: ``targets.resolve``)."""
+
+    kind: Literal["resolved"]
+    """``resolved``."""
+
+    def describe(self) -> str:
+        """``resolved``."""
+        return "incident resolved"
+
+
+Expectation = Annotated[
+    LevelAtLeast
+    | PostsPaused
+    | Notified
+    | Acknowledged
+    | StatementApproved
+    | StatementPublished
+    | ChecklistDone
+    | Resolved,
+    Field(discriminator="kind"),
+]
+"""One expectation, by ``kind``."""
+
+PLAYBOOK_TARGET = {
+    "level_at_least": "assess",
+    "posts_paused": "pause",
+    "notified": "notify",
+    "acknowledged": "acknowledge",
+    "statement_approved": "first_statement",
+    "resolved": "resolve",
+}
+"""Expectation kind -> the playbook target used when ``within`` is not given."""
+
+
+class CalendarPost(Spec):
+    """A simulated scheduled post (the drill's calendar; nothing real is touched)."""
+
+    id: Id
+    """The post's id in the simulated calendar."""
+    channel: Id
+    """Where it would go out (``x``, ``instagram``)."""
+    at: Offset
+    """When it is scheduled, from the start of the drill (``T+3h``)."""
+    text: str = Field(min_length=1)
+    """What it says."""
+
+
+class Scenario(Spec):
+    """A tabletop drill on a playbook (a file in ``playbooks/drills/``)."""
+
+    id: Id
+    """Unique name of the scenario."""
+    title: str = Field(min_length=1)
+    """The drill's title (also the incident's title unless ``incident_title`` is given)."""
+    summary: str = Field(min_length=1)
+    """What the drill trains, for the facilitator."""
+    playbook: Id
+    """The id of the playbook to exercise."""
+    start: AwareDatetime = DEFAULT_START
+    """When the simulated clock starts (ISO 8601 with a time zone); fixed by default."""
+    incident_title: str | None = Field(default=None, min_length=1, max_length=200)
+    """The title the incident is declared with (default: ``title``)."""
+    declared_by: Id | None = None
+    """The cast role whose player declares the incident at T+0 (default: the first role)."""
+    expected_level: Id | None = None
+    """The level a correct first assessment reaches (compared in the report)."""
+    duration: Offset | None = None
+    """How long the drill runs (default: until the last inject, response or target)."""
+    cast: dict[Id, Id | list[Id]] = Field(min_length=1)
+    """Role -> the person (or people) playing it; a stand-in may play a role they don't hold."""
+    injects: list[Inject] = []
+    """What happens during the drill, and when."""
+    calendar: list[CalendarPost] = []
+    """Simulated scheduled posts the pause should hold."""
+    expectations: list[Expectation] = Field(min_length=1)
+    """What the team is scored against."""
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        problems = ProblemList()
+        problems.unique([i.id for i in self.injects], "inject", ("injects",))
+        problems.unique([e.id for e in self.expectations], "expectation", ("expectations",))
+        problems.unique([p.id for p in self.calendar], "calendar post", ("calendar",))
+        ids = {i.id for i in self.injects}
+        for index, inject in enumerate(self.injects):
+            if inject.after is not None and inject.after != inject.id and inject.after not in ids:
+                problems.add(("injects", index, "after"), _unknown("inject", inject.after, ids))
+        for index, expectation in enumerate(self.expectations):
+            if expectation.after is not None and expectation.after not in ids:
+                problems.add(
+                    ("expectations", index, "after"), _unknown("inject", expectation.after, ids)
+                )
+        if not problems.items:
+            for index in _cycle(self.injects):
+                problems.add(("injects", index, "after"), "injects wait for each other in a loop")
+        if self.declared_by is not None and self.declared_by not in self.cast:
+            problems.add(("declared_by",), _unknown("cast role", self.declared_by, set(self.cast)))
+        for role, people in self.cast.items():
+            if isinstance(people, list) and not people:
+                problems.add(("cast", role), "name at least one person")
+        problems.raise_if_any()
+        return self
+
+    # -- helpers ------------------------------------------------------------------------
+    def players(self, role: str) -> list[str]:
+        """The people playing ``role`` (empty when the cast does not name it)."""
+        people = self.cast.get(role, [])
+        return [people] if isinstance(people, str) else list(people)
+
+    def declarer(self) -> str:
+        """The person who declares the incident."""
+        role = self.declared_by or next(iter(self.cast))
+        return self.players(role)[0]
+
+    def release_offsets(self) -> dict[str, timedelta]:
+        """Inject id -> when it is released, from the start (``after`` chains resolved)."""
+        by_id = {i.id: i for i in self.injects}
+        found: dict[str, timedelta] = {}
+
+        def resolve(inject_id: str) -> timedelta:
+            if inject_id not in found:
+                inject = by_id[inject_id]
+                if inject.at is not None:
+                    found[inject_id] = inject.at
+                else:
+                    assert inject.after is not None
+                    found[inject_id] = resolve(inject.after) + (inject.offset or timedelta(0))
+            return found[inject_id]
+
+        for inject in self.injects:
+            resolve(inject.id)
+        return found
+
+    def schedule(self) -> list[tuple[timedelta, Inject]]:
+        """Injects in release order (ties keep file order)."""
+        offsets = self.release_offsets()
+        ordered = sorted(enumerate(self.injects), key=lambda pair: (offsets[pair[1].id], pair[0]))
+        return [(offsets[inject.id], inject) for _, inject in ordered]
+
+
+def _unknown(what: str, name: str, known: set[str]) -> str:
+    listed = ", ".join(sorted(known)) or "none"
+    return f"unknown {what} {name!r} (known: {listed})"
+
+
+def _cycle(injects: list[Inject]) -> list[int]:
+    """Indexes of injects whose ``after`` chain loops."""
+    after = {i.id: i.after for i in injects}
+    looping = []
+    for index, inject in enumerate(injects):
+        seen = {inject.id}
+        current = inject.after
+        while current is not None:
+            if current in seen:
+                looping.append(index)
+                break
+            seen.add(current)
+            current = after.get(current)
+    return looping
