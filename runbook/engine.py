@@ -23,17 +23,17 @@ from typing import Any
 
 from runbook.clock import Clock, SystemClock
 from runbook.effects import Effects
+from runbook.engine_drafts import DraftCommands
+from runbook.engine_posts import PostCommands
 from runbook.errors import ActionRefused, ConcurrencyConflict, NotFound, RunbookError, StoreError
 from runbook.loading import Workspace
 from runbook.model import events as ev
-from runbook.model import lifecycle, messages, severity
-from runbook.model.base import format_duration
-from runbook.model.incident import Draft, Incident, apply, fold
+from runbook.model import lifecycle, severity
+from runbook.model.incident import Incident, apply, fold
 from runbook.model.lifecycle import Context
-from runbook.model.templates import render
-from runbook.outbox import RECOVERY_LEASE, Outbox, parse_slot
+from runbook.outbox import RECOVERY_LEASE, Outbox
 from runbook.store import EventStore
-from runbook.store.chain import Verification, canonical, verify_rows
+from runbook.store.chain import Verification, verify_rows
 
 MAX_ATTEMPTS = 200
 """How often a command is retried on fresh state after losing a race (with a growing,
@@ -44,13 +44,11 @@ _ID_RE = re.compile(f"INC-[{_ALPHABET}]{{6}}")
 Build = Callable[[Incident, Context], list[ev.Event]]
 
 
-def content_hash(variants: dict[str, str]) -> str:
-    """The hash approvals bind to: any change to any variant changes it."""
-    return hashlib.sha256(canonical(variants).encode("utf-8")).hexdigest()[:16]
-
-
-class Engine:
+class Engine(DraftCommands, PostCommands):
     """Runs commands on incidents for one operator (see module docstring)."""
+
+    max_attempts = MAX_ATTEMPTS
+    """Tries for one command before giving up (see MAX_ATTEMPTS)."""
 
     def __init__(
         self,
@@ -439,249 +437,6 @@ class Engine:
 
         return self._run(incident_id, "ack", build, command_id=command_id)
 
-    def start_draft(
-        self,
-        incident_id: str,
-        template_id: str | None = None,
-        *,
-        command_id: str | None = None,
-    ) -> Incident:
-        """Start a draft from a template (default: the first template with no draft yet)."""
-
-        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
-            assert incident.playbook is not None
-            templates = incident.playbook.drafts
-            if template_id is None:
-                used = {d.template_id for d in incident.drafts.values()}
-                fresh = [t for t in templates if t.id not in used]
-                if not fresh:
-                    names = ", ".join(t.id for t in templates)
-                    raise ActionRefused(
-                        f"every template has a draft; name one with --template ({names})"
-                    )
-                template = fresh[0]
-            else:
-                found = incident.playbook.draft_template(template_id)
-                if found is None:
-                    names = ", ".join(t.id for t in templates)
-                    raise ActionRefused(f"no template {template_id!r} (templates: {names})")
-                template = found
-            values = messages.template_values(incident)
-            variants = {}
-            for platform in template.platforms:
-                for language, text in template.languages.items():
-                    key = platform if language == "default" else f"{platform}:{language}"
-                    variants[key] = _clean(render(text, values))
-            draft_id = f"D{len(incident.drafts) + 1}"
-            return [
-                self._event(
-                    ev.DraftStarted,
-                    incident,
-                    draft_id=draft_id,
-                    template_id=template.id,
-                    title=template.title,
-                    audience=template.audience,
-                    variants=variants,
-                    content_hash=content_hash(variants),
-                )
-            ]
-
-        return self._run(incident_id, "start_draft", build, command_id=command_id)
-
-    def edit_draft(
-        self,
-        incident_id: str,
-        draft_id: str | None,
-        changes: dict[str, str],
-        *,
-        command_id: str | None = None,
-    ) -> Incident:
-        """Save a new version of a draft with ``changes`` (variant -> text)."""
-
-        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
-            draft = lifecycle.select_draft(
-                incident, ctx, list(incident.drafts.values()), "there to edit"
-            )
-            unknown = [key for key in changes if key not in draft.variants]
-            if unknown:
-                raise ActionRefused(
-                    f"draft {draft.draft_id} has no variant {unknown[0]!r} "
-                    f"(variants: {', '.join(draft.variants)})"
-                )
-            variants = {**draft.variants, **{k: _clean(v) for k, v in changes.items()}}
-            if any(not text for text in variants.values()):
-                raise ActionRefused("a variant cannot be empty")
-            new_hash = content_hash(variants)
-            if new_hash == draft.content_hash:
-                raise ActionRefused(f"draft {draft.draft_id} is unchanged")
-            return [
-                self._event(
-                    ev.DraftEdited,
-                    incident,
-                    draft_id=draft.draft_id,
-                    variants=variants,
-                    content_hash=new_hash,
-                    version=draft.version + 1,
-                )
-            ]
-
-        return self._run(incident_id, "edit_draft", build, command_id=command_id, draft_id=draft_id)
-
-    def _draft_for(
-        self, incident: Incident, ctx: Context, candidates: list[Draft], what: str
-    ) -> Draft:
-        return lifecycle.select_draft(incident, ctx, candidates, what)
-
-    def submit(
-        self, incident_id: str, draft_id: str | None = None, *, command_id: str | None = None
-    ) -> Incident:
-        """Submit a draft for approval."""
-
-        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
-            candidates = [d for d in incident.drafts.values() if not d.submitted]
-            draft = self._draft_for(incident, ctx, candidates, "waiting to be submitted")
-            return [
-                self._event(
-                    ev.DraftSubmitted,
-                    incident,
-                    draft_id=draft.draft_id,
-                    version=draft.version,
-                    content_hash=draft.content_hash,
-                )
-            ]
-
-        return self._run(incident_id, "submit", build, command_id=command_id, draft_id=draft_id)
-
-    def approve(
-        self, incident_id: str, draft_id: str | None = None, *, command_id: str | None = None
-    ) -> Incident:
-        """Approve the draft waiting for approval (four-eyes rule, roles of the level)."""
-        from runbook.model.approvals import requirement
-
-        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
-            chosen = self._draft_for(
-                incident, ctx, incident.draft_awaiting(), "waiting for approval"
-            )
-            roles = sorted(set(ctx.roles) & set(requirement(incident, chosen).roles))
-            return [
-                self._event(
-                    ev.DraftApproved,
-                    incident,
-                    draft_id=chosen.draft_id,
-                    version=chosen.version,
-                    content_hash=chosen.content_hash,
-                    roles=roles,
-                )
-            ]
-
-        return self._run(incident_id, "approve", build, command_id=command_id, draft_id=draft_id)
-
-    def reject(
-        self,
-        incident_id: str,
-        comment: str,
-        draft_id: str | None = None,
-        *,
-        command_id: str | None = None,
-    ) -> Incident:
-        """Reject the draft under review with a comment; it returns to drafting."""
-        comment = comment.strip()
-
-        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
-            if not comment:
-                raise ActionRefused("say why the draft is rejected (--comment)")
-            draft = self._draft_for(
-                incident, ctx, incident.draft_awaiting(), "waiting for approval"
-            )
-            return [
-                self._event(
-                    ev.DraftRejected,
-                    incident,
-                    draft_id=draft.draft_id,
-                    version=draft.version,
-                    comment=comment,
-                )
-            ]
-
-        return self._run(incident_id, "reject", build, command_id=command_id, draft_id=draft_id)
-
-    def override(
-        self,
-        incident_id: str,
-        rule_id: str,
-        reason: str,
-        *,
-        draft_id: str | None = None,
-        variant: str | None = None,
-        command_id: str | None = None,
-    ) -> Incident:
-        """Let a blocking policy finding stand, as a person holding the rule's override role,
-        with a recorded reason (binds to the current content: an edit needs a new override)."""
-        reason = reason.strip()
-
-        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
-            draft = self._draft_for(
-                incident,
-                ctx,
-                [d for d in incident.drafts.values() if incident.blocking(d)],
-                "with blocking findings",
-            )
-            variants = sorted(
-                {
-                    f.variant
-                    for f in incident.blocking(draft)
-                    if f.rule_id == rule_id and variant in (None, f.variant)
-                }
-            )
-            return [
-                self._event(
-                    ev.LintOverridden,
-                    incident,
-                    draft_id=draft.draft_id,
-                    version=draft.version,
-                    content_hash=draft.content_hash,
-                    rule_id=rule_id,
-                    variant=key,
-                    reason=reason,
-                )
-                for key in variants
-            ]
-
-        return self._run(
-            incident_id,
-            "override",
-            build,
-            command_id=command_id,
-            draft_id=draft_id,
-            extra={"rule_id": rule_id, "variant": variant, "reason": reason},
-        )
-
-    def publish(
-        self,
-        incident_id: str,
-        draft_id: str | None = None,
-        *,
-        url: str = "",
-        command_id: str | None = None,
-    ) -> Incident:
-        """Publish an approved statement through the publisher, or mark it published at
-        ``url`` when it was posted by hand."""
-
-        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
-            ready = [d for d in incident.drafts_approved() if d.published_hash != d.content_hash]
-            draft = self._draft_for(incident, ctx, ready, "approved and not yet published")
-            payload = {
-                "draft_id": draft.draft_id,
-                "version": draft.version,
-                "content_hash": draft.content_hash,
-                "audience": draft.audience,
-                "variants": dict(draft.variants),
-                "url": url.strip(),
-            }
-            return [self._intent(incident, "publish", payload)]
-
-        return self._run(incident_id, "publish", build, command_id=command_id, draft_id=draft_id)
-
     def check(self, incident_id: str, item_id: str, *, command_id: str | None = None) -> Incident:
         """Tick a checklist item."""
 
@@ -715,200 +470,6 @@ class Engine:
             return [self._event(ev.NoteAdded, incident, text=text)]
 
         return self._run(incident_id, "note", build, command_id=command_id, record_refusal=False)
-
-    def resolve(
-        self,
-        incident_id: str,
-        summary: str,
-        *,
-        resume: str | None = None,
-        keep: list[str] | None = None,
-        new_times: dict[str, str] | None = None,
-        command_id: str | None = None,
-    ) -> Incident:
-        """Stand down: release the posts this incident held as the operator chose, tell
-        everyone who was notified, and record the summary.
-
-        When the incident holds posts the operator must decide: ``resume="all"`` or
-        ``"none"``, or name posts to ``keep`` held and give ``new_times`` (ISO 8601) to posts
-        whose slot passed during the pause ("missed slot": a new time, or now to publish now).
-        """
-        summary = summary.strip()
-        keep = list(keep or [])
-        new_times = dict(new_times or {})
-
-        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
-            if not summary:
-                raise ActionRefused("write a resolution summary (--summary)")
-            held = incident.paused_posts
-            for post_id in [*keep, *new_times]:
-                if post_id not in held:
-                    raise ActionRefused(f"post {post_id!r} is not held by this incident")
-            if held and resume is None and not keep and not new_times:
-                raise ActionRefused(
-                    f"review the {len(held)} post(s) this incident holds first (runbook posts "
-                    f"{incident.id}); then resolve with --resume all, --resume none, or "
-                    "--keep / --reschedule / --publish-now"
-                )
-            if resume not in (None, "all", "none"):
-                raise ActionRefused("--resume takes all or none")
-            release = [] if resume == "none" else [p for pid, p in held.items() if pid not in keep]
-            kept = [pid for pid in held if pid not in {p["id"] for p in release}]
-            now = self.clock.now()
-            for post in release:
-                slot = parse_slot(post.get("scheduled_at", ""))
-                if slot is not None and slot <= now and post["id"] not in new_times:
-                    raise ActionRefused(
-                        f"post {post['id']} missed its slot ({post['scheduled_at']}) while held: "
-                        f"give it a new time (--reschedule {post['id']}=TIME), publish it now "
-                        f"(--publish-now {post['id']}) or keep it held (--keep {post['id']})"
-                    )
-            for post_id, moment in new_times.items():
-                when = parse_slot(moment)
-                if when is None:
-                    raise ActionRefused(f"{moment!r} is not a time (use 2026-11-22T09:00Z)")
-                if when < now - timedelta(minutes=1):
-                    raise ActionRefused(f"the new time for {post_id} is in the past")
-            events: list[ev.Event] = []
-            if held:
-                events.append(
-                    self._intent(
-                        incident,
-                        "resume",
-                        {"posts": release, "kept": kept, "new_times": new_times},
-                    )
-                )
-            if incident.recipients:
-                recipients = [
-                    {
-                        "person": r.person,
-                        "roles": sorted(r.roles),
-                        "rules": [],
-                        "channels": list(dict.fromkeys([*r.delivered, *r.failed])),
-                    }
-                    for r in incident.recipients.values()
-                ]
-                events.append(
-                    self._intent(
-                        incident, "stand_down", {"summary": summary, "recipients": recipients}
-                    )
-                )
-            events.append(self._event(ev.IncidentResolved, incident, summary=summary))
-            return events
-
-        return self._run(incident_id, "resolve", build, command_id=command_id)
-
-    def pause_preview(self, incident_id: str) -> dict[str, Any]:
-        """What ``pause`` would hold now: scope, total, counts per channel, next 10 posts."""
-        incident = self.incident(incident_id)
-        rule = incident.pause_rule()
-        if rule is None:
-            raise ActionRefused("assess the level first")
-        scope = incident.paused_scope.union(rule)
-        posts = self.outbox.targets(incident, scope)
-        per_channel: dict[str, int] = {}
-        for post in posts:
-            per_channel[post["channel"]] = per_channel.get(post["channel"], 0) + 1
-        return {
-            "level": incident.level,
-            "scope": scope.describe(),
-            "total": len(posts),
-            "per_channel": dict(sorted(per_channel.items())),
-            "next": posts[:10],
-        }
-
-    def posts(self, incident_id: str) -> list[dict[str, Any]]:
-        """The incident's ledger of posts: held, resumed or kept, with missed slots flagged."""
-        incident = self.incident(incident_id)
-        now = self.clock.now()
-        elsewhere = self.held_elsewhere(incident.id)
-        rows = []
-        for state, posts in (
-            ("held", incident.paused_posts),
-            ("kept", incident.kept_posts),
-            ("resumed", incident.resumed_posts),
-        ):
-            for post in posts.values():
-                slot = parse_slot(post.get("scheduled_at", ""))
-                rows.append(
-                    {
-                        **post,
-                        "ledger": state,
-                        "missed_slot": bool(state != "resumed" and slot and slot <= now),
-                        "also_held_by": elsewhere.get(post["id"], []),
-                    }
-                )
-        return rows
-
-    def tick(self, incident_id: str) -> list[ev.Escalated]:
-        """Escalate every notify rule whose acknowledgement time ran out (engine clock)."""
-        from runbook.model.escalation import due
-
-        for _ in range(MAX_ATTEMPTS):
-            incident = self.incident(incident_id)
-            rounds = due(incident, self.clock.now())
-            if not rounds:
-                return []
-            events: list[ev.Event] = []
-            escalations = []
-            for item in rounds:
-                intent = self._escalation_intent(incident, item.rule, item.round)
-                escalated = ev.Escalated(
-                    incident_id=incident.id,
-                    at=self.clock.now(),
-                    actor="runbook",
-                    rule_id=item.rule.id,
-                    to_roles=list(item.rule.escalate_to),
-                    waited=format_duration(item.rule.ack_within * item.round),
-                    round=item.round,
-                    effect_id=intent.effect_id,
-                )
-                events += [escalated, intent]
-                escalations.append(escalated)
-            try:
-                recorded = self._commit(
-                    incident, Context(actor="runbook"), events, incident.state, None
-                )
-            except ConcurrencyConflict:
-                continue
-            self._perform_all(incident.id, recorded)
-            return escalations
-        raise StoreError(f"incident {incident_id} is changing too fast to escalate; retry")
-
-    def _escalation_intent(self, incident: Incident, rule: Any, round_: int) -> ev.EffectRequested:
-        at = self.clock.now()
-        people: dict[str, dict[str, Any]] = {}
-
-        def add(person: str, role: str) -> None:
-            entry = people.setdefault(
-                person, {"person": person, "roles": [], "rules": [rule.id], "channels": []}
-            )
-            if role not in entry["roles"]:
-                entry["roles"].append(role)
-            for channel in rule.via:
-                if channel not in entry["channels"]:
-                    entry["channels"].append(channel)
-
-        for role in rule.escalate_to:
-            for person in self.workspace.contacts.holders(role, at):
-                add(person, role)
-        for recipient in incident.unacknowledged():
-            if rule.id in recipient.rules:
-                for role in sorted(recipient.roles) or ["notified"]:
-                    add(recipient.person, role)
-        payload = {
-            "rules": [],
-            "escalation": {"rule_id": rule.id, "round": round_},
-            "recipients": list(people.values()),
-        }
-        return ev.EffectRequested(
-            incident_id=incident.id,
-            at=at,
-            actor="runbook",
-            effect_id=f"{incident.id}-escalate-{uuid.uuid4().hex[:10]}",
-            kind="notify",
-            payload=payload,
-        )
 
     def close(
         self, incident_id: str, review: str = "", *, command_id: str | None = None
@@ -982,13 +543,6 @@ def _new_id(command_id: str | None, attempt: int) -> str:
         return "INC-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
     digest = hashlib.sha256(f"{command_id}/{attempt}".encode()).digest()
     return "INC-" + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:6])
-
-
-def _clean(text: str) -> str:
-    """Statement text as stored: NFC-normalised (so counts and spans agree), trimmed."""
-    import unicodedata
-
-    return unicodedata.normalize("NFC", text).strip()
 
 
 def _copy(incident: Incident) -> Incident:
