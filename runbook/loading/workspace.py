@@ -1,0 +1,254 @@
+"""The workspace: every playbook, the policy and the contacts directory, checked together.
+
+Cross-file checks: roles referenced by playbooks and the policy exist in contacts, notify
+channels are configured, draft platforms are in the policy, playbook ids are unique, and
+contacts split over several files merge without clashes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from runbook.errors import ConfigError
+from runbook.loading.problems import _expand, problems_in, validate_model
+from runbook.loading.safe_yaml import Loc, Parsed, parse_yaml
+from runbook.model.contacts import Contacts
+from runbook.model.playbook import Playbook
+from runbook.model.policy import Policy
+
+# -- the workspace: playbooks + policy + contacts, checked together -----------------------
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Everything runbook needs from the files people edit, validated and cross-checked."""
+
+    playbooks: dict[str, Playbook]
+    """Playbooks by id."""
+    policy: Policy | None
+    """The organisation policy (``playbooks/policy.yaml``), if present."""
+    contacts: Contacts
+    """The merged contacts directory."""
+    sources: dict[str, Path]
+    """Where each playbook came from, by id."""
+
+    def playbook(self, playbook_id: str) -> Playbook:
+        """The playbook ``playbook_id`` or a NotFound naming the ones that exist."""
+        from runbook.errors import NotFound
+
+        if playbook_id in self.playbooks:
+            return self.playbooks[playbook_id]
+        close = difflib.get_close_matches(playbook_id, list(self.playbooks), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(sorted(self.playbooks)) or "none"
+        raise NotFound(f"no playbook {playbook_id!r}{hint} (playbooks: {known})")
+
+
+KINDS = ("playbook", "policy", "contacts", "scenario")
+_MODELINE = re.compile(r"yaml-language-server:\s*\$schema=\S*?(playbook|policy|contacts|scenario)")
+
+
+def kind_of(path: Path, text: str | None = None) -> str:
+    """Which kind of file this is: the schema modeline says, else its name and folder."""
+    if text is None:
+        try:
+            with path.open("r", encoding="utf-8", errors="replace") as handle:
+                text = handle.read(400)
+        except OSError:
+            text = ""
+    for line in text.splitlines()[:5]:
+        match = _MODELINE.search(line)
+        if match:
+            return match.group(1)
+    if path.stem == "policy":
+        return "policy"
+    if path.parent.name == "contacts":
+        return "contacts"
+    if path.parent.name == "drills":
+        return "scenario"
+    return "playbook"
+
+
+def yaml_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders into their ``*.yaml``/``*.yml`` files (not recursing), sorted."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml")))
+        else:
+            files.append(path)
+    return files
+
+
+def load_workspace(paths: Iterable[Path]) -> Workspace:
+    """Load and cross-check every playbook, policy and contacts file under ``paths``.
+
+    Raises :class:`ConfigError` listing every problem in every file.
+    """
+    problems: list[str] = []
+    playbooks: dict[str, Playbook] = {}
+    sources: dict[str, Path] = {}
+    parsed_playbooks: dict[str, Parsed] = {}
+    policy: tuple[Policy, Parsed] | None = None
+    contact_files: list[tuple[Contacts, Parsed]] = []
+
+    for path in yaml_files(paths):
+        if not path.exists():
+            problems.append(f"{path}: no such file or folder")
+            continue
+        kind = kind_of(path)
+        if kind == "scenario":
+            continue
+        try:
+            parsed = parse_yaml(path)
+            if kind == "policy":
+                loaded = validate_model(parsed, Policy)
+                if policy is not None:
+                    problems.append(f"{path}:1:1: a second policy file; {policy[1].path} is one")
+                    continue
+                policy = (loaded, parsed)
+            elif kind == "contacts":
+                contact_files.append((validate_model(parsed, Contacts, {"partial": True}), parsed))
+            else:
+                playbook = validate_model(parsed, Playbook)
+                if playbook.id in playbooks:
+                    line, col, _ = parsed.position(("id",))
+                    problems.append(
+                        f"{path}:{line}:{col}: id: playbook id {playbook.id!r} is already "
+                        f"used by {sources[playbook.id]}"
+                    )
+                    continue
+                playbooks[playbook.id] = playbook
+                sources[playbook.id] = path
+                parsed_playbooks[playbook.id] = parsed
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+
+    contacts, contact_problems = _merge_contacts(contact_files)
+    problems.extend(contact_problems)
+    if not problems:
+        problems.extend(
+            _cross_check(playbooks, parsed_playbooks, policy, contacts, bool(contact_files))
+        )
+    if problems:
+        raise ConfigError(problems)
+    return Workspace(
+        playbooks=playbooks,
+        policy=policy[0] if policy else None,
+        contacts=contacts,
+        sources=sources,
+    )
+
+
+def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, list[str]]:
+    """Merge several contacts files into one directory, locating cross-file problems."""
+    people, rotations, channels, schedulers = [], [], {}, {}
+    origin: dict[Loc, tuple[Parsed, Loc]] = {}
+    channel_files: dict[str, Path] = {}
+    duplicates: list[str] = []
+    for contacts, parsed in files:
+        for index, person in enumerate(contacts.people):
+            origin[("people", len(people))] = (parsed, ("people", index))
+            people.append(person)
+        for index, rotation in enumerate(contacts.rotations):
+            origin[("rotations", len(rotations))] = (parsed, ("rotations", index))
+            rotations.append(rotation)
+        for name, channel in contacts.channels.items():
+            if name in channels:
+                message = f"channel {name!r} is already configured in {channel_files[name]}"
+                duplicates.extend(problems_in(parsed, [(("channels", name), message, True)]))
+                continue
+            channels[name] = channel
+            channel_files[name] = parsed.path
+        for name, scheduler in contacts.schedulers.items():
+            if name in schedulers:
+                message = f"scheduler {name!r} is configured twice"
+                duplicates.extend(problems_in(parsed, [(("schedulers", name), message, True)]))
+                continue
+            schedulers[name] = scheduler
+    try:
+        merged = Contacts(
+            people=people, rotations=rotations, channels=channels, schedulers=schedulers
+        )
+        return merged, duplicates
+    except ValidationError as exc:
+        lines = list(duplicates)
+        for loc, message, _ in _expand(exc.errors(include_url=False)):
+            parsed, local = origin.get(loc[:2], (files[0][1], ()))
+            lines.extend(problems_in(parsed, [((*local, *loc[2:]), message, True)]))
+        return Contacts(), lines
+
+
+def _cross_check(
+    playbooks: dict[str, Playbook],
+    parsed: dict[str, Parsed],
+    policy: tuple[Policy, Parsed] | None,
+    contacts: Contacts,
+    have_contacts: bool,
+) -> list[str]:
+    """Roles exist in contacts, channels are configured, platforms are in the policy."""
+    roles = contacts.roles()
+    problems: list[str] = []
+
+    def role_problem(where: Parsed, loc: Loc, role: str) -> None:
+        if have_contacts and role not in roles:
+            close = difflib.get_close_matches(role, sorted(roles), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.extend(
+                problems_in(where, [(loc, f"nobody in contacts holds role {role!r}{hint}", False)])
+            )
+
+    platforms = set(policy[0].platforms) if policy else None
+    for playbook_id, playbook in playbooks.items():
+        where = parsed[playbook_id]
+        for i, rule in enumerate(playbook.notify):
+            for j, role in enumerate(rule.roles):
+                role_problem(where, ("notify", i, "roles", j), role)
+            for j, role in enumerate(rule.escalate_to):
+                role_problem(where, ("notify", i, "escalate_to", j), role)
+            for j, channel in enumerate(rule.via):
+                if have_contacts and channel not in contacts.channels:
+                    configured = ", ".join(sorted(contacts.channels)) or "none"
+                    problems.extend(
+                        problems_in(
+                            where,
+                            [
+                                (
+                                    ("notify", i, "via", j),
+                                    f"channel {channel!r} is not configured in contacts "
+                                    f"(configured: {configured})",
+                                    False,
+                                )
+                            ],
+                        )
+                    )
+        for level, rule in playbook.approval.items():
+            for j, role in enumerate(rule.roles):
+                role_problem(where, ("approval", level, "roles", j), role)
+        if platforms is not None:
+            for i, draft in enumerate(playbook.drafts):
+                for j, platform in enumerate(draft.platforms):
+                    if platform not in platforms:
+                        problems.extend(
+                            problems_in(
+                                where,
+                                [
+                                    (
+                                        ("drafts", i, "platforms", j),
+                                        f"platform {platform!r} is not in policy.yaml "
+                                        f"(platforms: {', '.join(sorted(platforms))})",
+                                        False,
+                                    )
+                                ],
+                            )
+                        )
+    if policy:
+        for loc, role in policy[0].roles_referenced():
+            role_problem(policy[1], loc, role)
+    return problems
