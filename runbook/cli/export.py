@@ -1,0 +1,88 @@
+"""The ``export`` command: the post-incident timeline as Markdown, JSON, CSV or HTML.
+
+A thin layer over :mod:`runbook.export` (imported when the command runs, so ``runbook --help``
+stays fast). Writing ``-o FILE`` is atomic: the file is complete or untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from runbook.cli import Settings, cli
+
+FORMATS = ("md", "json", "csv", "html")
+"""Same as :data:`runbook.export.FORMATS` (kept here so start-up imports nothing heavy)."""
+
+
+@cli.command(name="export")
+@click.argument("incident_id", metavar="ID")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="md, json, csv or html (default: from the -o file's suffix, else md).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE (atomically) instead of standard output.",
+)
+@click.option(
+    "--tz",
+    default="UTC",
+    show_default=True,
+    help="Time zone of the local-time column (Europe/Paris, America/New_York, ...).",
+)
+@click.option(
+    "--redact",
+    type=click.Choice(["names"]),
+    multiple=True,
+    help="names: show people by role, e.g. 'legal (2)', for sharing outside the team. "
+    "Contact details and secrets are always removed.",
+)
+@click.pass_context
+def export_command(
+    ctx: click.Context,
+    incident_id: str,
+    fmt: str | None,
+    output: Path | None,
+    tz: str,
+    redact: tuple[str, ...],
+) -> None:
+    """Export an incident's timeline, stage times against targets, people, posts and drafts."""
+    from runbook.errors import RunbookError
+    from runbook.export import SUFFIXES, export_incident
+    from runbook.export.files import write_atomic
+    from runbook.export.times import zone
+
+    settings: Settings = ctx.obj
+    try:
+        zone(tz)
+    except RunbookError as exc:
+        click.echo(f"runbook: --tz: {exc}", err=True)
+        ctx.exit(2)
+    if fmt is None:
+        fmt = SUFFIXES.get(output.suffix.lower(), "md") if output else "md"
+    engine = settings.engine()
+    text = export_incident(
+        engine,
+        incident_id,
+        fmt,
+        tz=tz,
+        redact_names="names" in redact,
+        environ=os.environ,
+        now=datetime.now(UTC),
+    )
+    data = text.encode("utf-8")
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    write_atomic(output, data)
+    click.echo(f"{incident_id.strip().upper()}: {fmt} export written to {output}", err=True)

@@ -1,0 +1,315 @@
+"""Each event in words: its name, one line of details and a category for the chart.
+
+Works on the stored data (a dict), not on typed events, so a type this version does not know
+(or a field added later) still shows up: unknown types get a name made from the type
+(``LintOverridden`` -> ``Lint overridden``) and their fields as ``name: value`` details.
+People are named through ``label`` (name or role label) and free text goes through ``scrub``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+Label = Callable[[str], str]
+Scrub = Callable[[str], str]
+
+CATEGORIES = ("lifecycle", "effect", "people", "draft", "note", "refusal", "other")
+
+_NAMES = {
+    "IncidentDeclared": ("Incident declared", "lifecycle"),
+    "SeverityAssessed": ("Severity assessed", "lifecycle"),
+    "StageSkipped": ("Stage skipped", "lifecycle"),
+    "EffectRequested": ("Requested", "effect"),
+    "PostsPaused": ("Posts paused", "effect"),
+    "PostsResumed": ("Posts resumed", "effect"),
+    "NotificationsSent": ("Notifications sent", "effect"),
+    "StatementPublished": ("Statement published", "effect"),
+    "EffectFailed": ("Step failed", "effect"),
+    "Acknowledged": ("Acknowledged", "people"),
+    "Escalated": ("Escalated", "people"),
+    "DraftStarted": ("Draft started", "draft"),
+    "DraftEdited": ("Draft edited", "draft"),
+    "DraftSubmitted": ("Draft submitted", "draft"),
+    "DraftApproved": ("Draft approved", "draft"),
+    "DraftRejected": ("Draft rejected", "draft"),
+    "LintOverridden": ("Lint overridden", "draft"),
+    "ChecklistItemChecked": ("Checklist item ticked", "note"),
+    "NoteAdded": ("Note", "note"),
+    "ActionRefused": ("Action refused", "refusal"),
+    "IncidentResolved": ("Incident resolved", "lifecycle"),
+    "IncidentClosed": ("Incident closed", "lifecycle"),
+}
+_KIND_NAMES = {
+    "pause": "Pause requested",
+    "resume": "Resume requested",
+    "notify": "Notification requested",
+    "stand_down": "Stand-down requested",
+    "publish": "Publication requested",
+}
+_GENERIC_LIMIT = 600
+
+
+def humanise(type_name: str) -> str:
+    """``LintOverridden`` -> ``Lint overridden``."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", type_name).split()
+    if not words:
+        return type_name or "Event"
+    return " ".join([words[0], *(w.lower() for w in words[1:])])
+
+
+def describe(
+    type_name: str, data: dict[str, Any], label: Label, scrub: Scrub
+) -> tuple[str, str, str]:
+    """(event in words, details, category) of one stored event."""
+    known = _NAMES.get(type_name)
+    name, category = known if known else (humanise(type_name), "other")
+    if type_name == "EffectRequested":
+        name = _KIND_NAMES.get(str(data.get("kind")), name)
+    if type_name == "NotificationsSent" and data.get("rule_id") == "stand-down":
+        name = "Stand-down sent"
+    if type_name == "SeverityAssessed" and data.get("previous_level"):
+        name = "Severity reassessed"
+    handler = _DETAILS.get(type_name)
+    try:
+        details = handler(data, label, scrub) if handler else generic(data, scrub)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        details = generic(data, scrub)  # a field changed shape: still show the event
+    return name, details, category
+
+
+def generic(data: dict[str, Any], scrub: Scrub, skip: tuple[str, ...] = ()) -> str:
+    """``name: value; ...`` for any event's data."""
+    parts = []
+    for key, value in data.items():
+        if key in skip:
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{key}: {text}")
+    details = "; ".join(parts)
+    if len(details) > _GENERIC_LIMIT:
+        details = details[: _GENERIC_LIMIT - 1] + "…"
+    return scrub(details)
+
+
+def _people(items: list[str], label: Label) -> str:
+    return ", ".join(label(p) for p in items)
+
+
+def _failures(failures: list[dict[str, Any]]) -> str:
+    if not failures:
+        return ""
+    shown = "; ".join(
+        f"{f.get('id') or f.get('person') or f.get('platform') or '?'}: {f.get('error', 'failed')}"
+        for f in failures[:5]
+    )
+    more = f" and {len(failures) - 5} more" if len(failures) > 5 else ""
+    return f"; {len(failures)} failed ({shown}{more})"
+
+
+def _declared(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    drill = " [DRILL]: nothing real is sent" if data.get("drill") else ""
+    playbook = data.get("playbook") or {}
+    return scrub(
+        f'"{data["title"]}" on playbook {data["playbook_id"]} v{data["playbook_version"]} '
+        f"({playbook.get('title', '')}){drill}"
+    )
+
+
+def _assessed(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    previous = data.get("previous_level")
+    level = f"{previous} -> {data['level']}" if previous else data["level"]
+    answers = ", ".join(f"{q}={o}" for q, o in data.get("answers", {}).items())
+    overrides = data.get("overrides") or []
+    text = f"{level}, score {data['score']} ({answers})"
+    if overrides:
+        text += "; override: " + "; ".join(overrides)
+    return scrub(text)
+
+
+def _skipped(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(f"{data['stage']} at {data['level']}: {data['reason']}")
+
+
+def _requested(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    payload = data.get("payload") or {}
+    kind = data.get("kind")
+    attempt = int(data.get("attempt", 1))
+    retry = f" (retry, attempt {attempt})" if attempt > 1 else ""
+    if kind == "pause":
+        scope = payload.get("scope") or {}
+        text = "scope " + (", ".join(scope.get("channels") or []) or str(scope.get("scope", "?")))
+    elif kind in ("notify", "stand_down"):
+        people = [r.get("person", "?") for r in payload.get("recipients", [])]
+        rules = ", ".join(payload.get("rules", [])) or "stand-down"
+        text = f"{rules}: {len(people)} people ({_people(people, label)})"
+    elif kind == "resume":
+        posts = [str(p.get("id")) for p in payload.get("posts", [])]
+        kept = payload.get("kept") or []
+        text = f"{len(posts)} post(s)" + (f" ({', '.join(posts)})" if posts else "")
+        if kept:
+            text += f"; keep held: {', '.join(kept)}"
+    elif kind == "publish":
+        variants = ", ".join(payload.get("variants") or {})
+        text = f"{payload.get('draft_id')} v{payload.get('version')} on {variants}"
+    else:
+        return generic(data, scrub)
+    return scrub(text + retry)
+
+
+def _paused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    posts = data.get("posts", [])
+    shown = ", ".join(f"{p.get('id')} ({p.get('channel', '?')})" for p in posts[:10])
+    more = f" and {len(posts) - 10} more" if len(posts) > 10 else ""
+    text = f"{len(posts)} post(s) held, scope {data.get('scope', '?')}"
+    if posts:
+        text += f": {shown}{more}"
+    text += _failures(data.get("failures", []))
+    if data.get("note"):
+        text += f"; {data['note']}"
+    return scrub(text)
+
+
+def _resumed(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    posts = [str(p.get("id")) for p in data.get("posts", [])]
+    text = f"{len(posts)} post(s) released" + (f": {', '.join(posts)}" if posts else "")
+    if data.get("kept"):
+        text += f"; kept held: {', '.join(data['kept'])}"
+    return scrub(text + _failures(data.get("failures", [])))
+
+
+def _notified(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    by_person: dict[str, dict[str, Any]] = {}
+    for delivery in data.get("deliveries", []):
+        entry = by_person.setdefault(
+            delivery.get("person", "?"),
+            {"roles": delivery.get("roles", []), "ok": [], "failed": []},
+        )
+        channel = delivery.get("channel", "?")
+        if delivery.get("ok"):
+            entry["ok"].append(channel)
+        else:
+            entry["failed"].append(f"{channel}: {delivery.get('error', 'not delivered')}")
+    parts = []
+    for person, entry in by_person.items():
+        roles = f" ({', '.join(entry['roles'])})" if entry["roles"] else ""
+        text = f"{label(person)}{roles}"
+        if entry["ok"]:
+            text += f" via {', '.join(entry['ok'])}"
+        if entry["failed"]:
+            text += f"; NOT reached by {'; '.join(entry['failed'])}"
+        parts.append(text)
+    rule = data.get("rule_id", "?")
+    return scrub(f"{rule}: " + ("; ".join(parts) if parts else "nobody"))
+
+
+def _published(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    text = f"{data['draft_id']} v{data['version']} on {', '.join(data.get('platforms', [])) or '-'}"
+    if data.get("url"):
+        text += f" ({data['url']})"
+    return scrub(text + _failures(data.get("failures", [])))
+
+
+def _failed(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(f"{data['kind']}: {data['error']}")
+
+
+def _acked(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    rules = data.get("rules") or []
+    return scrub(f"{label(data['person'])}" + (f" (rules {', '.join(rules)})" if rules else ""))
+
+
+def _escalated(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(
+        f"rule {data['rule_id']}: nobody acknowledged within {data['waited']}; "
+        f"notified {', '.join(data['to_roles'])} (round {data.get('round', 1)})"
+    )
+
+
+def _draft_started(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    variants = ", ".join(data.get("variants") or {})
+    return scrub(
+        f'{data["draft_id"]} v{data.get("version", 1)} "{data["title"]}" from template '
+        f"{data['template_id']} ({data['audience']}; {variants})"
+    )
+
+
+def _draft_edited(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(f"{data['draft_id']} v{data['version']}")
+
+
+def _draft_version(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    roles = data.get("roles")
+    return scrub(
+        f"{data['draft_id']} v{data['version']}" + (f" as {', '.join(roles)}" if roles else "")
+    )
+
+
+def _draft_rejected(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(f"{data['draft_id']} v{data['version']}: {data['comment']}")
+
+
+def _lint_overridden(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    where = " ".join(
+        part
+        for part in (
+            str(data.get("draft_id", "")),
+            f"v{data['version']}" if "version" in data else "",
+            f"rule {data['rule_id']}" if "rule_id" in data else "",
+            f"in {data['variant']}" if data.get("variant") else "",
+        )
+        if part
+    )
+    rest = generic(
+        data, scrub, skip=("draft_id", "version", "rule_id", "variant", "reason", "content_hash")
+    )
+    text = f"{where}: {data.get('reason', '')}" if where else str(data.get("reason", ""))
+    return scrub(text + (f" ({rest})" if rest else ""))
+
+
+def _checked(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(f"[{data['stage']}] {data['item_id']}: {data['text']}")
+
+
+def _note(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(str(data["text"]))
+
+
+def _refused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(f"{data['action']}: {data['reason']}")
+
+
+def _resolved(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(str(data["summary"]))
+
+
+def _closed(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(str(data.get("review") or "review done"))
+
+
+_DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
+    "IncidentDeclared": _declared,
+    "SeverityAssessed": _assessed,
+    "StageSkipped": _skipped,
+    "EffectRequested": _requested,
+    "PostsPaused": _paused,
+    "PostsResumed": _resumed,
+    "NotificationsSent": _notified,
+    "StatementPublished": _published,
+    "EffectFailed": _failed,
+    "Acknowledged": _acked,
+    "Escalated": _escalated,
+    "DraftStarted": _draft_started,
+    "DraftEdited": _draft_edited,
+    "DraftSubmitted": _draft_version,
+    "DraftApproved": _draft_version,
+    "DraftRejected": _draft_rejected,
+    "LintOverridden": _lint_overridden,
+    "ChecklistItemChecked": _checked,
+    "NoteAdded": _note,
+    "ActionRefused": _refused,
+    "IncidentResolved": _resolved,
+    "IncidentClosed": _closed,
+}

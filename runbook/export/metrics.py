@@ -1,0 +1,102 @@
+"""Stage metrics: how long each stage took from declaration, against the playbook's targets.
+
+The times come from the incident fold (:attr:`Incident.stage_reached`, the same facts the engine
+and the TUI use); a stage passed with a recorded ``StageSkipped`` is reported as skipped, not as
+a fast success. Measures: time to assess, pause, notify, first acknowledgement, first approved
+statement and resolve, each against its target in ``playbook.targets``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from runbook.export.model import StageMetric
+from runbook.export.records import Record
+from runbook.export.times import duration, iso_local, iso_utc, t_plus
+from runbook.model.incident import Incident
+
+MEASURES: tuple[tuple[str, str, str, str], ...] = (
+    # (stage in the report, key in stage_reached, attribute of Targets, label)
+    ("assess", "assess", "assess", "Time to assess"),
+    ("pause", "pause", "pause", "Time to pause posts"),
+    ("notify", "notify", "notify", "Time to notify"),
+    ("acknowledge", "acknowledge", "acknowledge", "Time to first acknowledgement"),
+    ("first_statement", "approve", "first_statement", "Time to first approved statement"),
+    ("resolve", "resolve", "resolve", "Time to resolve"),
+)
+
+
+def stage_metrics(incident: Incident, records: Sequence[Record], tz: ZoneInfo) -> list[StageMetric]:
+    """One :class:`StageMetric` per measure, in the order of :data:`MEASURES`."""
+    opened = incident.opened_at
+    targets = incident.playbook.targets if incident.playbook else None
+    skips: dict[str, Record] = {}
+    for record in records:
+        if record.type == "StageSkipped":
+            skips.setdefault(str(record.data.get("stage")), record)
+    result = []
+    for stage, key, target_name, label in MEASURES:
+        target: timedelta | None = getattr(targets, target_name, None) if targets else None
+        reached: datetime | None = incident.stage_reached.get(key)
+        result.append(_metric(stage, label, opened, reached, target, skips.get(key), tz))
+    return result
+
+
+def _metric(
+    stage: str,
+    label: str,
+    opened: datetime | None,
+    reached: datetime | None,
+    target: timedelta | None,
+    skip: Record | None,
+    tz: ZoneInfo,
+) -> StageMetric:
+    target_seconds = int(target.total_seconds()) if target is not None else None
+    target_text = duration(target_seconds) if target_seconds is not None else None
+    if reached is None or opened is None:
+        verdict = "not reached" + (f" (target {target_text})" if target_text else "")
+        return StageMetric(
+            stage=stage,
+            label=label,
+            reached_at=None,
+            reached_at_local=None,
+            t_plus=None,
+            elapsed_seconds=None,
+            elapsed=None,
+            target_seconds=target_seconds,
+            target=target_text,
+            status="not_reached",
+            margin_seconds=None,
+            verdict=verdict,
+        )
+    elapsed = int((reached - opened).total_seconds())
+    margin = elapsed - target_seconds if target_seconds is not None else None
+    if skip is not None and skip.at == reached:
+        status = "skipped"
+        verdict = f"skipped: {skip.data.get('reason', 'nothing to do at this level')}"
+        margin = None
+    elif target_seconds is None or margin is None:
+        status = "no_target"
+        verdict = "no target set"
+    elif margin <= 0:
+        status = "met"
+        verdict = "met (on target)" if margin == 0 else f"met ({duration(-margin)} to spare)"
+    else:
+        status = "missed"
+        verdict = f"missed by {duration(margin)}"
+    return StageMetric(
+        stage=stage,
+        label=label,
+        reached_at=iso_utc(reached),
+        reached_at_local=iso_local(reached, tz),
+        t_plus=t_plus(elapsed),
+        elapsed_seconds=elapsed,
+        elapsed=duration(elapsed),
+        target_seconds=target_seconds,
+        target=target_text,
+        status=status,
+        margin_seconds=margin,
+        verdict=verdict,
+    )

@@ -1,0 +1,79 @@
+"""The CSV export: one event per row, ready for a spreadsheet.
+
+UTF-8 with a byte-order mark (Excel then reads accents correctly), CRLF line ends, a header row.
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with
+``'`` so a spreadsheet never runs it as a formula (CSV injection). Drill exports carry
+``[DRILL]`` in the first column of every row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from runbook.export.model import Report
+from runbook.export.times import spreadsheet
+
+BOM = "\ufeff"
+_DANGEROUS = frozenset("=+-@\t\r")
+
+
+def cell(value: object) -> str:
+    """A value made safe for a spreadsheet cell."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in _DANGEROUS else text
+
+
+def render_csv(report: Report) -> str:
+    """The timeline as CSV text (starting with the BOM)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(
+        [
+            "marking",
+            "incident",
+            "seq",
+            "time (UTC)",
+            f"time ({report.timezone})",
+            "T+",
+            "actor",
+            "actor name",
+            "actor role",
+            "event",
+            "type",
+            "details",
+            "state",
+            "hash",
+        ]
+    )
+    marking = cell(report.incident.marking)
+    incident = cell(report.incident.id)
+    memo: dict[str, str] = {}
+
+    def repeated(value: str) -> str:
+        found = memo.get(value)
+        if found is None:
+            found = memo[value] = cell(value)
+        return found
+
+    rows = (
+        (
+            marking,
+            incident,
+            entry.seq,
+            spreadsheet(entry.at),
+            spreadsheet(entry.at_local),
+            entry.t_plus,
+            repeated(entry.actor),
+            repeated(entry.actor_name),
+            repeated(entry.actor_role),
+            repeated(entry.event),
+            repeated(entry.type),
+            cell(entry.details),
+            repeated(entry.state),
+            entry.hash,
+        )
+        for entry in report.timeline
+    )
+    writer.writerows(rows)
+    return BOM + out.getvalue()

@@ -1,0 +1,83 @@
+"""How exports write times: ISO 8601 in UTC and in the chosen zone, and T+ offsets.
+
+Every renderer shows the times the report model holds, so the conversions live here once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from runbook.errors import RunbookError
+from runbook.model.base import format_duration
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone ``name`` or a one-line error naming it."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise RunbookError(
+            f"unknown time zone {name!r}; use a name like Europe/London, America/New_York or UTC"
+        ) from None
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2026-11-21T14:05:00Z``."""
+    text = moment.astimezone(UTC).isoformat()
+    return text.replace("+00:00", "Z")
+
+
+def iso_local(moment: datetime, tz: ZoneInfo) -> str:
+    """``2026-11-21T15:05:00+01:00`` in ``tz``."""
+    return moment.astimezone(tz).isoformat()
+
+
+def t_plus(seconds: float) -> str:
+    """``T+00:05:00``; ``T+1d 02:05:00`` beyond a day; ``T-...`` before the declaration."""
+    total = int(seconds)
+    if 0 <= total < 86400:
+        return f"T+{total // 3600:02d}:{total // 60 % 60:02d}:{total % 60:02d}"
+    sign = "-" if seconds < 0 else "+"
+    total = abs(total)
+    days, rest = divmod(total, 86400)
+    clock = f"{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}"
+    return f"T{sign}{days}d {clock}" if days else f"T{sign}{clock}"
+
+
+def duration(seconds: float) -> str:
+    """``1h30m`` (as playbooks write durations)."""
+    return format_duration(timedelta(seconds=int(seconds)))
+
+
+def readable(iso: str, tz: ZoneInfo | None = None) -> str:
+    """``2026-11-21 14:05:00 UTC``, or in ``tz`` with its abbreviation (``15:05:00 CET``)."""
+    if tz is None and iso.endswith("Z") and len(iso) >= 20:
+        return f"{iso[:10]} {iso[11:19]} UTC"
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    if tz is None:
+        return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    local = moment.astimezone(tz)
+    return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"
+
+
+def readable_local(iso_local: str, tz: ZoneInfo) -> str:
+    """:func:`readable` of a time already written in ``tz`` (``*_local`` fields), fast."""
+    if len(iso_local) < 25 or iso_local[-6] not in "+-":
+        return readable(iso_local, tz)
+    key = (tz.key, iso_local[:10], iso_local[-6:])
+    name = _ABBREVIATIONS.get(key)
+    if name is None:
+        name = datetime.fromisoformat(iso_local).astimezone(tz).tzname() or iso_local[-6:]
+        _ABBREVIATIONS[key] = name
+    return f"{iso_local[:10]} {iso_local[11:19]} {name}"
+
+
+_ABBREVIATIONS: dict[tuple[str, str, str], str] = {}
+
+
+def spreadsheet(iso: str) -> str:
+    """``2026-11-21 14:05:00`` (the zone goes in the column heading)."""
+    if len(iso) >= 19 and iso[10] == "T":
+        return f"{iso[:10]} {iso[11:19]}"
+    return f"{datetime.fromisoformat(iso.replace('Z', '+00:00')):%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,158 @@
+"""Checking a JSON export on its own: ``runbook verify --export FILE``.
+
+Every timeline entry of a JSON export embeds the stored record its hash covers, so the chain can
+be recomputed from the file alone: seq order, each ``prev_hash`` link, each hash, the head and
+count the export states, and that each row's shown type, time and state agree with its record.
+Events whose record was redacted (contact details scrubbed, or people shown by role) can only
+be link-checked; they are listed. Given the database too, the export's head must be the hash the
+database holds at the same seq.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from runbook.errors import RunbookError
+from runbook.export.redact import EMAIL_MARK, PHONE_MARK, SECRET_MARK
+from runbook.store.chain import canonical, row_hash
+
+MARKS = (EMAIL_MARK, PHONE_MARK, SECRET_MARK)
+
+
+@dataclass
+class ExportCheck:
+    """The outcome of checking an exported chain."""
+
+    incident_id: str
+    count: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str = ""
+    unchecked: list[int] = field(default_factory=list)
+    """Seqs of redacted events whose hash could not be recomputed."""
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was found wrong."""
+        return self.first_bad_seq is None and not self.problem
+
+
+def load_export(path: Path) -> dict[str, Any]:
+    """The JSON export at ``path``, or a RunbookError saying why it is not one."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise RunbookError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise RunbookError(f"{path} is not a runbook JSON export (not UTF-8 text)") from None
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise RunbookError(
+            f"{path} is not a runbook JSON export ({exc}); export with --format json"
+        ) from None
+    if not isinstance(document, dict) or "format_version" not in document:
+        raise RunbookError(
+            f"{path} is not a runbook JSON export (no format_version); export with --format json"
+        )
+    if not str(document["format_version"]).startswith("1."):
+        raise RunbookError(
+            f"{path} is export format {document['format_version']}; this runbook reads 1.x"
+        )
+    return document
+
+
+def verify_export(document: dict[str, Any]) -> ExportCheck:
+    """Recompute the chain embedded in an export; name the first bad event."""
+    incident = document.get("incident") or {}
+    incident_id = str(incident.get("id", "?"))
+    timeline = document.get("timeline")
+    chain = document.get("chain") or {}
+    if not isinstance(timeline, list):
+        return ExportCheck(incident_id, 0, "", problem="the export has no timeline")
+    check = ExportCheck(incident_id, len(timeline), "")
+    names = bool((document.get("redaction") or {}).get("names"))
+    prev = ""
+    for index, entry in enumerate(timeline, start=1):
+        problem = _entry_problem(entry, index, prev, incident_id, names)
+        if problem:
+            check.first_bad_seq, check.problem, check.head_hash = index, problem, prev
+            return check
+        if entry.get("redacted"):
+            check.unchecked.append(index)
+        prev = str(entry["hash"])
+    check.head_hash = prev
+    if chain.get("count") != len(timeline):
+        check.problem = f"the export says {chain.get('count')} events but holds {len(timeline)}"
+    elif chain.get("head_hash") != prev:
+        check.problem = "the export's stated head hash is not the hash of its last event"
+    return check
+
+
+def _entry_problem(entry: Any, seq: int, prev: str, incident_id: str, names: bool) -> str:
+    if not isinstance(entry, dict) or not isinstance(entry.get("record"), dict):
+        return f"event #{seq} has no stored record"
+    record = entry["record"]
+    label = f"event #{seq} ({record.get('type', '?')})"
+    if entry.get("seq") != seq:
+        return f"event #{seq} is missing (found #{entry.get('seq')} in its place)"
+    if entry.get("prev_hash") != prev:
+        return f"event #{seq} does not link to event #{seq - 1}"
+    if record.get("incident_id") != incident_id:
+        return f"{label} belongs to {record.get('incident_id')}, not {incident_id}"
+    if (
+        entry.get("redacted")
+        and not names
+        and not any(mark in json.dumps(record, ensure_ascii=False) for mark in MARKS)
+    ):
+        return f"{label} is marked redacted but nothing in it was redacted"
+    if not entry.get("redacted"):
+        try:
+            data = canonical(record["data"])
+            row = {
+                "incident_id": record["incident_id"],
+                "seq": seq,
+                "type": record["type"],
+                "at": record["at"],
+                "actor": record["actor"],
+                "state": record["state"],
+                "command_id": record.get("command_id"),
+                "data": data,
+            }
+        except (KeyError, TypeError, ValueError):
+            return f"{label} has an incomplete stored record"
+        if row_hash(row, prev) != entry.get("hash"):
+            return f"{label} was changed after it was written"
+    if entry.get("type") != record.get("type") or entry.get("state") != record.get("state"):
+        return f"{label}: the row shown does not match its stored record"
+    if not _same_time(entry.get("at"), record.get("at")):
+        return f"{label}: the time shown does not match its stored record"
+    return ""
+
+
+def _same_time(shown: Any, stored: Any) -> bool:
+    try:
+        a = datetime.fromisoformat(str(shown).replace("Z", "+00:00"))
+        b = datetime.fromisoformat(str(stored))
+    except ValueError:
+        return False
+    return a == b
+
+
+def compare_with_store(check: ExportCheck, rows: list[dict[str, Any]]) -> str:
+    """Why the export does not match the database's rows, or ``""`` when it does."""
+    if not rows:
+        return f"the database holds no incident {check.incident_id}"
+    if len(rows) < check.count:
+        return f"the export holds {check.count} events but the database only {len(rows)}"
+    stored = rows[check.count - 1]["hash"] if check.count else ""
+    if stored != check.head_hash:
+        return (
+            f"the export's head (event #{check.count}) is not the hash the database holds "
+            "for that event"
+        )
+    return ""
