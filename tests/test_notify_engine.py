@@ -250,7 +250,9 @@ def _secret_forms(secret: str) -> list[str]:
     ]
 
 
-def test_secrets_never_reach_the_event_log(engine_for, mail, receiver, db_path, capfd):
+def test_secrets_never_reach_the_event_log_the_exports_or_the_terminal(
+    engine_for, mail, receiver, db_path, capfd
+):
     engine = engine_for()
     incident_id = _declared_sev1(engine)
     mail.stop()  # failures carry error messages: they must not carry secrets either
@@ -262,10 +264,17 @@ def test_secrets_never_reach_the_event_log(engine_for, mail, receiver, db_path, 
         " ".join(str(v) for v in row)
         for row in sqlite3.connect(db_path).execute("SELECT * FROM events")
     )
+    from runbook.export import export_incident
+
+    exports = "\n".join(
+        export_incident(engine, incident_id, fmt) for fmt in ("md", "json", "csv", "html")
+    )
+    assert incident_id in exports
     out, err = capfd.readouterr()
     for secret in (PASSWORD, receiver.url, HOOK_SECRET):
         for form in _secret_forms(secret):
             assert form not in raw
+            assert form not in exports
             assert form not in out + err
 
 
