@@ -28,8 +28,9 @@ class Due:
     due_at: datetime
 
 
-def due(incident: Incident, now: datetime) -> list[Due]:
-    """Escalation rounds due at ``now`` (empty for incidents that are not open)."""
+def _next_rounds(incident: Incident) -> list[Due]:
+    """For every rule still waiting for an acknowledgement, its next round and when it falls
+    due (whether or not that moment has come)."""
     if incident.playbook is None or not incident.is_open:
         return []
     found = []
@@ -41,27 +42,18 @@ def due(incident: Incident, now: datetime) -> list[Due]:
         if any(r.acked_at is not None for r in reached):
             continue
         rounds = max((e.round for e in incident.escalations if e.rule_id == rule.id), default=0)
-        if rounds >= MAX_ROUNDS:
-            continue
-        due_at = sent_at + rule.ack_within * (rounds + 1)
-        if now >= due_at:
+        if rounds < MAX_ROUNDS:
+            due_at = sent_at + rule.ack_within * (rounds + 1)
             found.append(Due(rule=rule, round=rounds + 1, due_at=due_at))
     return found
 
 
+def due(incident: Incident, now: datetime) -> list[Due]:
+    """Escalation rounds due at ``now`` (empty for incidents that are not open)."""
+    return [item for item in _next_rounds(incident) if now >= item.due_at]
+
+
 def next_due(incident: Incident) -> datetime | None:
     """When the next escalation falls due if nobody acknowledges (None: nothing pending)."""
-    if incident.playbook is None or not incident.is_open:
-        return None
-    times = []
-    for rule in incident.playbook.notify:
-        sent_at = incident.sent_rules.get(rule.id)
-        if sent_at is None or rule.ack_within is None:
-            continue
-        reached = [r for r in incident.recipients.values() if rule.id in r.rules]
-        if any(r.acked_at is not None for r in reached):
-            continue
-        rounds = max((e.round for e in incident.escalations if e.rule_id == rule.id), default=0)
-        if rounds < MAX_ROUNDS:
-            times.append(sent_at + rule.ack_within * (rounds + 1))
+    times = [item.due_at for item in _next_rounds(incident)]
     return min(times) if times else None
