@@ -188,11 +188,8 @@ def test_watch_follows_changes_made_elsewhere_within_a_second(pg):
         first = watcher.stdout.readline()
         assert "IncidentDeclared" in first
         engine.note(incident.id, "Journalist from the Gazette called")
-        started = time.monotonic()
-        line = watcher.stdout.readline()
-        waited = time.monotonic() - started
+        line = watcher.stdout.readline()  # "" if the watcher gave up (5 s quiet) first
         assert "Journalist from the Gazette called" in line
-        assert waited < 5, "the change arrived before the watcher gave up"
     finally:
         watcher.kill()
         watcher.wait()

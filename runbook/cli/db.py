@@ -84,22 +84,23 @@ def copy(source: str, target: str) -> None:
 @click.pass_obj
 def watch(settings: Settings, incident_id: str, timeout: float | None) -> None:
     """Follow an incident: print each new event as anyone records it."""
+    import time
+
     engine = settings.engine()
     incident = engine.incident(incident_id)
-    seen = incident.seq
-    for event in engine.timeline(incident.id):
-        click.echo(_line(event))
-    token = engine.store.change_token()
+    token = engine.store.change_token()  # before reading: nothing can slip between the two
+    seen = 0
+    quiet_since = time.monotonic()
     while True:
-        new_token = engine.store.wait_for_change(token, timeout if timeout else 1.0)
-        if new_token == token:
-            if timeout:
-                return
-            continue
-        token = new_token
-        for event in engine.store.load(incident.id, after_seq=seen):
+        fresh = engine.store.load(incident.id, after_seq=seen)
+        for event in fresh:
             click.echo(_line(event))
             seen = event.seq
+        if fresh:
+            quiet_since = time.monotonic()
+        elif timeout is not None and time.monotonic() - quiet_since >= timeout:
+            return
+        token = engine.store.wait_for_change(token, 1.0)
 
 
 def _line(event) -> str:  # noqa: ANN001

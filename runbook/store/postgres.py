@@ -367,13 +367,13 @@ class PostgresStore:
 
     def wait_for_change(self, token: int, timeout: float) -> int:
         """Block until the store changes after ``token`` (LISTEN/NOTIFY) or ``timeout``."""
-        current = self.change_token()
-        if current != token:
-            return current
         try:
             if self._listener is None or self._listener.closed:
                 self._listener = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-                self._listener.execute(f"LISTEN {CHANNEL}")
+                self._listener.execute(f"LISTEN {CHANNEL}")  # listen first, then look
+            current = self.change_token()
+            if current != token:
+                return current
             for _ in self._listener.notifies(timeout=timeout, stop_after=1):
                 break
         except psycopg.Error:
