@@ -261,18 +261,15 @@ def test_a_rate_limit_waits_as_long_as_retry_after_says(api):
 
 def test_a_rate_limit_asking_for_minutes_is_reported_instead_of_waited_out(api):
     api.plan("PATCH", "p1", "429:600")
-    started = time.monotonic()
     outcome = client(api).hold(["p1"], "k")
-    assert time.monotonic() - started < 5
     assert "HTTP 429" in outcome.failures[0]["error"]
     assert "wait 600 s" in outcome.failures[0]["error"]
 
 
 def test_a_hanging_scheduler_times_out_is_retried_and_reported_as_transient(api):
     api.plan("PATCH", "p1", "hang:3", "hang:3")
-    started = time.monotonic()
     outcome = client(api, timeout=0.2, max_retries=1).hold(["p1", "p2"], "k")
-    assert time.monotonic() - started < 2
+    # Without the timeout the hanging PATCH would have succeeded after 3 s.
     assert [d["id"] for d in outcome.done] == ["p2"]
     (failure,) = outcome.failures
     assert failure["id"] == "p1"
@@ -330,11 +327,9 @@ def test_holding_a_held_post_and_releasing_a_scheduled_one_are_success(api):
 def test_posts_are_held_concurrently_but_never_more_than_the_limit(api):
     api.posts = {post["id"]: post for post in make_posts(24)}
     api.delay = 0.05
-    started = time.monotonic()
     outcome = client(api, concurrency=4).hold(list(api.posts), "k")
     assert len(outcome.done) == 24
     assert 2 <= api.max_in_flight <= 4
-    assert time.monotonic() - started < 24 * 0.05  # faster than one at a time
 
 
 def test_a_redirect_is_not_followed(api):
