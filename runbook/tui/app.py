@@ -1,0 +1,270 @@
+"""The Textual app: screens, the operator, live updates and escalation ticks.
+
+:class:`RunbookApp` owns what every screen shares: the engine, who is operating (shown in the
+header; asked once when unknown), the poll of the store's change token (so another terminal's
+or the CLI's changes appear within a second) and the escalation timer (``engine.tick`` for open
+incidents, so nobody's acknowledgement deadline passes silently while the app is open).
+:func:`run_app` is what ``runbook`` with no command calls.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from typing import Any
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+
+from runbook.clock import Clock
+from runbook.engine import Engine
+from runbook.errors import RunbookError
+from runbook.tui.commands import AppCommands, ScreenCommands
+from runbook.tui.messages import OperatorChanged, StoreChanged
+from runbook.tui.work import perform
+
+
+class RunbookApp(App[None]):
+    """runbook's terminal UI (see module docstring)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "runbook"
+    COMMANDS = App.COMMANDS | {AppCommands, ScreenCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "keys", key_display="?"),
+        Binding("w", "switch_person", "who am I"),
+    ]
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Clock | None = None,
+        poll_every: float | None = 0.5,
+        tick_every: float | None = 10.0,
+        cursor_blink: bool = True,
+        open_incident: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.engine = engine
+        if clock is not None:
+            engine.clock = clock
+        self.poll_every = poll_every
+        self.tick_every = tick_every
+        self.cursor_blink = cursor_blink
+        """False in tests and snapshots: inputs and editors do not blink."""
+        self.open_incident = open_incident
+        self.command_lock = threading.Lock()
+        """One engine command at a time from this app (reads run alongside)."""
+        self.busy: dict[int, tuple[str, float]] = {}
+        """Commands under way: ticket -> (label, start time)."""
+        self.notices: list[tuple[str, str, str]] = []
+        """Every notification shown: (severity, title, message), oldest first."""
+        self.printed: list[str] = []
+        """What was printed while the app ran (the console channel's messages), newest last."""
+        self._tickets = itertools.count(1)
+        self._token: int | None = None
+        self._polling = False
+        self._ticking = False
+
+    # -- start-up -----------------------------------------------------------------------
+    def get_default_screen(self) -> Screen[Any]:
+        """The board of incidents."""
+        from runbook.tui.screens.board import BoardScreen
+
+        return BoardScreen()
+
+    def on_mount(self) -> None:
+        """Open the incident asked for, ask who is operating if unknown, start the timers."""
+        self.begin_capture_print(self)
+        self.show_operator()
+        if self.open_incident:
+            self.open(self.open_incident)
+        if not self.operator_known():
+            if self.engine.operator:
+                self.tell(
+                    f"{self.engine.operator!r} is not a person in contacts; choose who you are.",
+                    severity="warning",
+                )
+            self.action_switch_person(first=True)
+        if self.poll_every:
+            self.set_interval(self.poll_every, self.poll)
+        if self.tick_every:
+            self.set_interval(self.tick_every, self.tick)
+
+    def open(self, incident_id: str, *, then: str | None = None) -> None:
+        """Show the incident screen for ``incident_id`` (``then``: an action to start)."""
+        from runbook.tui.screens.incident import IncidentScreen
+
+        self.push_screen(IncidentScreen(incident_id, start=then))
+
+    # -- the operator -------------------------------------------------------------------
+    def operator_known(self) -> bool:
+        """True when the operator is a person in contacts."""
+        operator = self.engine.operator
+        return bool(operator) and self.engine.workspace.contacts.person(operator) is not None
+
+    def operator_name(self) -> str:
+        """The operator in words for the header."""
+        person = self.engine.workspace.contacts.person(self.engine.operator or "")
+        if person is None:
+            return "who are you? press w"
+        return f"{person.name} ({person.id})"
+
+    def show_operator(self) -> None:
+        """Put the operator in the header."""
+        self.sub_title = f"operator: {self.operator_name()}"
+
+    def action_switch_person(self, first: bool = False) -> None:
+        """Choose who is operating (approvals need different people)."""
+        from runbook.tui.screens.person import PersonPicker
+
+        if not first and isinstance(self.screen, PersonPicker):
+            return
+        self.push_screen(PersonPicker(self.engine, first=first), self.set_operator)
+
+    def set_operator(self, person_id: str | None) -> None:
+        """Act as ``person_id`` from now on."""
+        if not person_id:
+            return
+        self.engine.operator = person_id
+        self.show_operator()
+        self.tell(f"You are now {self.operator_name()}.", title="Operator")
+        for screen in self.screen_stack:
+            screen.post_message(OperatorChanged())
+
+    # -- notifications ------------------------------------------------------------------
+    def tell(
+        self, message: str, *, title: str = "", severity: SeverityLevel = "information"
+    ) -> None:
+        """Show a notification (plain text: engine messages may contain brackets)."""
+        self.notify(message, title=title, severity=severity, markup=False)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a notification and remember it (see :attr:`notices`)."""
+        self.notices.append((severity, title, message))
+        del self.notices[:-200]
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    # -- work under way -----------------------------------------------------------------
+    def work_started(self, label: str) -> int:
+        """Record a command under way; returns its ticket (thread-safe)."""
+        ticket = next(self._tickets)
+        self.busy[ticket] = (label, time.monotonic())
+        return ticket
+
+    def work_finished(self, ticket: int) -> None:
+        """The command with ``ticket`` finished (thread-safe)."""
+        self.busy.pop(ticket, None)
+
+    # -- live updates -------------------------------------------------------------------
+    def poll(self) -> None:
+        """Read the store's change token in a worker; tell the screens when it moved."""
+        if self._polling:
+            return
+        self._polling = True
+
+        def read() -> None:
+            token, _, _ = perform(self.engine.store.change_token)
+            self.call_from_thread(self._token_read, token)
+
+        self.run_worker(read, thread=True, group="poll", exit_on_error=False)
+
+    def own_write(self, origin: object) -> None:
+        """After this app's own command (worker thread): take the store's token as seen, so
+        the poll does not make every screen reload; the command's screen reloads itself and
+        the others read afresh when they are shown again."""
+        token, _, _ = perform(self.engine.store.change_token)
+        if token is not None and self._token is not None:
+            self._token = token
+        for screen in self.screen_stack:
+            if screen is not origin and hasattr(screen, "mark_stale"):
+                screen.mark_stale()
+
+    def _token_read(self, token: int | None) -> None:
+        self._polling = False
+        if token is None or token == self._token:
+            return
+        first = self._token is None
+        self._token = token
+        if not first:
+            self.broadcast_change()
+
+    def broadcast_change(self) -> None:
+        """Tell every screen the store changed (each reloads what it shows)."""
+        for screen in self.screen_stack:
+            screen.post_message(StoreChanged())
+
+    def tick(self) -> None:
+        """Escalate, in a worker, where nobody acknowledged in time (open incidents)."""
+        if self._ticking:
+            return
+        self._ticking = True
+
+        def run() -> None:
+            escalated: list[str] = []
+            problems: list[str] = []
+            try:
+                for row in self.engine.incidents():
+                    if row["state"] in ("resolved", "closed"):
+                        continue
+                    try:
+                        with self.command_lock:
+                            self.engine.recover(row["id"])
+                            for item in self.engine.tick(row["id"]):
+                                escalated.append(f"{row['id']}: {item.rule_id} round {item.round}")
+                    except RunbookError as exc:
+                        problems.append(f"{row['id']}: {exc}")
+            except RunbookError as exc:
+                problems.append(str(exc))
+            self.call_from_thread(self._ticked, escalated, problems)
+
+        self.run_worker(run, thread=True, group="tick", exit_on_error=False)
+
+    def _ticked(self, escalated: list[str], problems: list[str]) -> None:
+        self._ticking = False
+        if escalated:
+            self.tell(
+                "Nobody acknowledged in time; escalated " + "; ".join(escalated),
+                title="Escalated",
+                severity="warning",
+            )
+        for problem in problems:
+            self.tell(problem, title="Escalation check failed", severity="error")
+
+    def on_print(self, event: events.Print) -> None:
+        """Keep what the console channel prints (it would otherwise draw over the screen)."""
+        self.printed.append(event.text)
+        del self.printed[:-2000]
+
+    def action_printed(self) -> None:
+        """Read the messages the console channel printed."""
+        from runbook.tui.screens.help import InfoScreen
+
+        text = "".join(self.printed)[-20_000:] or "Nothing was printed."
+        self.push_screen(InfoScreen("Printed by the console channel", text))
+
+    # -- help ---------------------------------------------------------------------------
+    def action_help(self) -> None:
+        """List the keys of the screen in front."""
+        from runbook.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+
+def run_app(settings: Any) -> None:
+    """Open the terminal UI on the store, playbooks and contacts ``settings`` name."""
+    RunbookApp(settings.engine()).run()

@@ -1,0 +1,434 @@
+"""What the screens show, read from the engine: the board's rows and one incident's view.
+
+These functions run in worker threads (they read SQLite and fold events) and return plain
+data the screens hand down to their widgets. They decide nothing: what is allowed comes from
+the lifecycle (``lifecycle.allowed`` / ``lifecycle.next_state`` for the refusal words, the same
+the engine raises), who must approve from :mod:`runbook.model.approvals`, findings from the
+policy lint. No Textual here.
+
+The timeline is read incrementally with the event store's ``load(after_seq=...)`` (the same
+read-only query :meth:`Engine.incident` uses), so a refresh of a 10,000-event incident reads
+only what is new.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from runbook.engine import Engine
+from runbook.errors import ActionRefused, RunbookError
+from runbook.model import lifecycle
+from runbook.model.approvals import Requirement, requirement
+from runbook.model.escalation import next_due
+from runbook.model.incident import Incident
+from runbook.model.lifecycle import ACTIONS, Context
+from runbook.model.playbook import STAGES, Playbook
+from runbook.tui.wording import describe
+
+TARGET_STAGES = {
+    "acknowledge": "acknowledge",
+    "assess": "assess",
+    "pause": "pause",
+    "notify": "notify",
+    "first_statement": "approve",
+    "resolve": "resolve",
+}
+"""Playbook target -> the ``stage_reached`` entry that meets it."""
+
+BANDS = ("critical", "high", "moderate")
+"""Colour bands of the most severe levels, most severe first; milder levels are ``low``."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target time not met yet."""
+
+    name: str
+    due: datetime
+
+
+def next_target(incident: Incident) -> Target | None:
+    """The earliest playbook target whose stage is not reached yet (None when all are met)."""
+    playbook = incident.playbook
+    if playbook is None or incident.opened_at is None or not incident.is_open:
+        return None
+    pending = []
+    for name, stage in TARGET_STAGES.items():
+        limit = getattr(playbook.targets, name)
+        if limit is not None and stage not in incident.stage_reached:
+            pending.append(Target(name, incident.opened_at + limit))
+    return min(pending, key=lambda t: t.due) if pending else None
+
+
+def band(playbook: Playbook | None, level: str | None) -> str:
+    """The colour band of ``level`` within its playbook's levels."""
+    if playbook is None or level is None:
+        return "none"
+    levels = [lv.id for lv in playbook.severity.levels]
+    if level not in levels:
+        return "none"
+    from_top = len(levels) - 1 - levels.index(level)
+    return BANDS[from_top] if from_top < len(BANDS) else "low"
+
+
+def band_rank(name: str) -> int:
+    """3 for critical down to 0 for low or unknown."""
+    return len(BANDS) - BANDS.index(name) if name in BANDS else 0
+
+
+# -- the board ------------------------------------------------------------------------------
+
+
+@dataclass
+class BoardRow:
+    """One incident on the board."""
+
+    id: str
+    title: str
+    level: str | None
+    state: str
+    drill: bool
+    opened_at: datetime | None
+    band: str = "none"
+    level_name: str = ""
+    target: Target | None = None
+    playbook: str = ""
+    detailed: bool = False
+    """False until the incident was folded (band and target known)."""
+
+    @property
+    def is_open(self) -> bool:
+        """Not resolved or closed."""
+        return self.state not in ("resolved", "closed")
+
+
+def board_summaries(engine: Engine, include_closed: bool) -> list[BoardRow]:
+    """Rows from the store's incident list alone (fast: the first frame)."""
+    rows = []
+    for summary in engine.incidents():
+        if summary["state"] == "closed" and not include_closed:
+            continue
+        opened = summary.get("opened_at")
+        rows.append(
+            BoardRow(
+                id=summary["id"],
+                title=summary.get("title") or "",
+                level=summary.get("level"),
+                state=summary["state"],
+                drill=bool(summary.get("drill")),
+                opened_at=datetime.fromisoformat(opened) if opened else None,
+                playbook=summary.get("playbook") or "",
+            )
+        )
+    return sort_rows(rows)
+
+
+def board_details(engine: Engine, rows: list[BoardRow]) -> list[BoardRow]:
+    """The rows with level colour and next target, from each incident's fold."""
+    detailed = []
+    for row in rows:
+        try:
+            incident = engine.incident(row.id)
+        except RunbookError:
+            detailed.append(row)
+            continue
+        playbook = incident.playbook
+        level_name = ""
+        if playbook is not None and incident.level is not None:
+            level_name = playbook.level(incident.level).name
+        detailed.append(
+            BoardRow(
+                id=incident.id,
+                title=incident.title,
+                level=incident.level,
+                state=incident.state,
+                drill=incident.drill,
+                opened_at=incident.opened_at,
+                band=band(playbook, incident.level),
+                level_name=level_name,
+                target=next_target(incident),
+                playbook=playbook.title if playbook else row.playbook,
+                detailed=True,
+            )
+        )
+    return sort_rows(detailed)
+
+
+def sort_rows(rows: list[BoardRow]) -> list[BoardRow]:
+    """Open incidents first, most severe first, then oldest first."""
+    return sorted(
+        rows,
+        key=lambda r: (
+            not r.is_open,
+            r.state == "closed",
+            -band_rank(r.band),
+            r.opened_at.timestamp() if r.opened_at else 0.0,
+            r.id,
+        ),
+    )
+
+
+# -- one incident ---------------------------------------------------------------------------
+
+
+class Line:
+    """One timeline entry; its words are worked out the first time it is shown (a
+    10,000-event timeline describes only the lines on screen)."""
+
+    __slots__ = ("_event", "_words")
+
+    def __init__(self, event: Any) -> None:
+        self._event = event
+        self._words: tuple[str, str] | None = None
+
+    @property
+    def seq(self) -> int:
+        """Position in the incident's stream."""
+        return int(self._event.seq)
+
+    @property
+    def at(self) -> datetime:
+        """When it happened (UTC)."""
+        return self._event.at  # type: ignore[no-any-return]
+
+    @property
+    def actor(self) -> str:
+        """Who did it."""
+        return str(self._event.actor)
+
+    @property
+    def type(self) -> str:
+        """The event's type (``NoteAdded``)."""
+        return type(self._event).__name__
+
+    def _described(self) -> tuple[str, str]:
+        if self._words is None:
+            self._words = describe(self._event)
+        return self._words
+
+    @property
+    def text(self) -> str:
+        """The entry in words."""
+        return self._described()[0]
+
+    @property
+    def tone(self) -> str:
+        """``good``, ``warn``, ``bad`` or ``""``."""
+        return self._described()[1]
+
+
+@dataclass
+class DraftFacts:
+    """What the drafts panel shows about one draft."""
+
+    requirement: Requirement | None
+    findings: list[Any]
+    blocking: list[Any]
+    holders: dict[str, list[str]]
+    """Missing role -> names of the people holding it now."""
+
+
+@dataclass
+class IncidentView:
+    """Everything the incident screen shows, read at one moment."""
+
+    incident: Incident
+    now: datetime
+    operator: str | None
+    allowed: list[str]
+    refusals: dict[str, str]
+    stages: dict[str, str]
+    current_stage: str
+    draft_id: str | None
+    drafts: dict[str, DraftFacts]
+    lines: list[Line]
+    after_seq: int
+    names: dict[str, str]
+    next_escalation: datetime | None
+    target: Target | None
+    posts: list[dict[str, Any]] | None
+    progress: list[tuple[str, int, int]] = field(default_factory=list)
+    """Effects under way: (kind, done, total); total 0 when unknown."""
+
+    @property
+    def last_seq(self) -> int:
+        """The newest event shown once these lines are appended."""
+        return self.lines[-1].seq if self.lines else self.after_seq
+
+
+def stage_status(incident: Incident) -> dict[str, str]:
+    """Each stage's status in words (shared with the command line's status)."""
+    from runbook.cli.render import stage_status as words
+
+    return words(incident)
+
+
+def current_stage(stages: dict[str, str]) -> str:
+    """The first stage not done or skipped (``review`` once everything is)."""
+    return next((s for s in STAGES if stages.get(s) not in ("done", "skipped")), STAGES[-1])
+
+
+def timeline_lines(events: list[Any]) -> list[Line]:
+    """Timeline entries for ``events``."""
+    return [Line(event) for event in events]
+
+
+def people_names(engine: Engine) -> dict[str, str]:
+    """Person id -> full name."""
+    return {p.id: p.name for p in engine.workspace.contacts.people}
+
+
+def _detached(incident: Incident) -> Incident:
+    """A shallow copy never attached to the lifecycle machine (attaching binds trigger methods
+    to the instance; attaching the same object twice makes ``transitions`` complain)."""
+    clone = copy.copy(incident)
+    clone.__dict__ = {k: v for k, v in incident.__dict__.items() if not callable(v)}
+    return clone
+
+
+def actions(
+    engine: Engine, incident: Incident, draft_id: str | None
+) -> tuple[list[str], dict[str, str]]:
+    """(actions allowed now, why each other action is refused), asked of the lifecycle."""
+    if not engine.operator:
+        return [], dict.fromkeys(ACTIONS, "choose who you are first (press w)")
+    try:
+        ctx = engine.context(incident, draft_id)
+    except RunbookError as exc:
+        return [], dict.fromkeys(ACTIONS, str(exc))
+    allowed = lifecycle.allowed(_detached(incident), ctx)
+    override_reason = None
+    draft = incident.drafts.get(draft_id) if draft_id else None
+    if draft is not None and "override" not in allowed:
+        for finding in incident.blocking(draft):
+            probe = Context(
+                actor=ctx.actor,
+                roles=ctx.roles,
+                draft_id=draft_id,
+                extra={"rule_id": finding.rule_id, "variant": finding.variant, "reason": "-"},
+            )
+            reason = lifecycle.why_not(incident, "override", probe)
+            if reason is None and "override" in lifecycle.triggers_from(incident.state):
+                allowed.append("override")
+                break
+            override_reason = override_reason or reason
+    refusals: dict[str, str] = {}
+    for action in ACTIONS:
+        if action in allowed:
+            continue
+        if action == "override" and override_reason:
+            refusals[action] = f"cannot {ACTIONS[action]}: {override_reason}"
+            continue
+        try:
+            lifecycle.next_state(_detached(incident), action, ctx)
+        except ActionRefused as refusal:
+            refusals[action] = str(refusal)
+        else:
+            refusals[action] = f"cannot {ACTIONS[action]} now"
+    return allowed, refusals
+
+
+def draft_facts(engine: Engine, incident: Incident, now: datetime) -> dict[str, DraftFacts]:
+    """Approval requirement, findings and the people who could still approve, per draft."""
+    names = people_names(engine)
+    facts = {}
+    for draft in incident.drafts.values():
+        need = requirement(incident, draft) if incident.level else None
+        holders = {}
+        if need is not None:
+            for role in need.missing_roles:
+                people = engine.workspace.contacts.holders(role, now)
+                holders[role] = [names.get(p, p) for p in people]
+        facts[draft.draft_id] = DraftFacts(
+            requirement=need,
+            findings=list(incident.lint(draft)),
+            blocking=list(incident.blocking(draft)),
+            holders=holders,
+        )
+    return facts
+
+
+def progress(incident: Incident) -> list[tuple[str, int, int]]:
+    """Effects recorded as intended and not finished: (kind, done, total)."""
+    found = []
+    for effect in incident.pending_effects():
+        keys = effect.delivery_keys()
+        if keys:
+            found.append((effect.kind, sum(1 for k in keys if k in effect.deliveries), len(keys)))
+        else:
+            found.append((effect.kind, 0, len(effect.targets or [])))
+    return found
+
+
+def load_incident(
+    engine: Engine, incident_id: str, *, after_seq: int = 0, draft_id: str | None = None
+) -> IncidentView:
+    """Read the incident, what the operator may do, and the timeline after ``after_seq``."""
+    incident = engine.incident(incident_id)
+    now = engine.clock.now()
+    if draft_id not in incident.drafts:
+        draft_id = next(reversed(incident.drafts), None) if incident.drafts else None
+    allowed, refusals = actions(engine, incident, draft_id)
+    events = engine.store.load(incident.id, after_seq=after_seq)
+    stages = stage_status(incident)
+    held = incident.paused_posts or incident.kept_posts or incident.resumed_posts
+    return IncidentView(
+        incident=incident,
+        now=now,
+        operator=engine.operator,
+        allowed=allowed,
+        refusals=refusals,
+        stages=stages,
+        current_stage=current_stage(stages),
+        draft_id=draft_id,
+        drafts=draft_facts(engine, incident, now),
+        lines=timeline_lines(events),
+        after_seq=after_seq,
+        names=people_names(engine),
+        next_escalation=next_due(incident),
+        target=next_target(incident),
+        posts=engine.posts(incident.id) if held else [],
+        progress=progress(incident),
+    )
+
+
+@dataclass(frozen=True)
+class VariantCount:
+    """A variant's length as its platform counts it."""
+
+    variant: str
+    platform: str
+    """The platform's name (``X``)."""
+    length: int
+    limit: int | None
+    counting: str
+
+    @property
+    def fits(self) -> bool:
+        """True when within the platform's limit (or the platform has none)."""
+        return self.limit is None or self.length <= self.limit
+
+
+def variant_count(policy: Any, variant: str, text: str) -> VariantCount:
+    """Count ``text`` the way the variant's platform counts (policy ``platforms``)."""
+    from runbook.model.counting import count
+    from runbook.model.lint import platform_of
+
+    platform, _ = platform_of(variant)
+    spec = policy.platforms.get(platform) if policy is not None else None
+    if spec is None:
+        return VariantCount(variant, platform, len(text), None, "characters")
+    measured = count(text, spec.counting, spec.limit, spec.url_length)
+    return VariantCount(variant, spec.name, measured.length, spec.limit, spec.counting)
+
+
+def lint_variant(policy: Any, audience: str, variant: str, text: str) -> list[Any]:
+    """Policy findings for one variant's text as typed (empty without a policy)."""
+    if policy is None:
+        return []
+    from runbook.model.lint import lint_text
+
+    return lint_text(policy, text, audience, variant)

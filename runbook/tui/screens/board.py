@@ -1,0 +1,208 @@
+"""The board (first screen): every open incident at a glance.
+
+One row per incident: the level badge coloured by severity, state, id, title (with a DRILL
+marker), how long it has been open and the next target time as a countdown that turns red
+when overdue (targets from the playbook, measured from declaration, met when the stage was
+reached). Resolved incidents waiting for their review stay; closed ones show on a toggle
+(``c``). ``n`` declares a new incident, enter opens one. Times come from the engine's clock.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from runbook.tui.data import BoardRow, board_details, board_summaries
+from runbook.tui.widgets.level_badge import badge, tone_styles
+from runbook.tui.widgets.work_status import WorkStatus
+from runbook.tui.wording import TARGET_WORDS, countdown, since
+from runbook.tui.work import LiveScreen
+
+COLUMNS = (
+    ("level", "level", 6),
+    ("state", "state", 9),
+    ("id", "incident", 10),
+    ("title", "title", 20),
+    ("open", "open", 6),
+    ("target", "next target", 17),
+)
+
+
+class BoardScreen(LiveScreen):
+    """The incidents (see module docstring)."""
+
+    BINDINGS = [
+        Binding("n", "new_incident", "new incident"),
+        Binding("enter", "open", "open", show=False),
+        Binding("c", "toggle_closed", "show closed"),
+        Binding("q", "app.quit", "quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.show_closed = False
+        self.rows: list[BoardRow] = []
+
+    def compose(self) -> ComposeResult:
+        """Header, counts, the table, work status, footer."""
+        yield Header()
+        yield Static("Reading the incidents…", id="board-head")
+        yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
+        yield Static(
+            "No open incidents.\n\nPress n to declare one: type a few letters of the playbook, "
+            "enter, the title, enter.",
+            id="board-empty",
+        )
+        yield WorkStatus()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Columns; the clock ticks once a second for the countdowns."""
+        table = self.query_one(DataTable)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        self.query_one("#board-empty").display = False
+        self.set_interval(1.0, self.tick_clock)
+        table.focus()
+
+    # -- data ---------------------------------------------------------------------------
+    def load(self, publish: Any) -> list[BoardRow]:
+        """Summaries first (the first frame), then each incident's fold (colours, targets)."""
+        engine = self.runbook.engine
+        rows = board_summaries(engine, self.show_closed)
+        publish(rows)
+        time.sleep(0.02)  # let the UI thread draw these rows before folding every incident
+        return board_details(engine, rows)
+
+    def show(self, rows: list[BoardRow], final: bool) -> None:
+        """Fill the table, keeping the cursor on the same incident."""
+        self.rows = rows
+        table = self.query_one(DataTable)
+        selected = self.selected()
+        table.clear()
+        now = self.runbook.engine.clock.now()
+        for row in rows:
+            table.add_row(*self.cells(row, now), key=row.id)
+        ids = [row.id for row in rows]
+        if selected in ids:
+            table.move_cursor(row=ids.index(selected), animate=False)
+        self.query_one("#board-empty").display = not rows
+        table.display = bool(rows)
+        open_rows = [r for r in rows if r.is_open]
+        drills = sum(1 for r in open_rows if r.drill)
+        head = f"{len(open_rows)} open incident(s)"
+        if drills:
+            head += f", {drills} drill(s)"
+        waiting = sum(1 for r in rows if r.state == "resolved")
+        if waiting:
+            head += f" · {waiting} resolved, waiting for review"
+        head += " · closed shown (c hides)" if self.show_closed else " · closed hidden (c shows)"
+        self.query_one("#board-head", Static).update(head)
+        self.fit_columns()
+
+    def cells(self, row: BoardRow, now: Any) -> list[Any]:
+        """The table cells of ``row`` at ``now``."""
+        styles = tone_styles(self.app)
+        title = Text(row.title, no_wrap=True, overflow="ellipsis")
+        if row.drill:
+            title = Text("DRILL ", style=styles["accent"] + Style(bold=True)) + title
+        state_style = styles["muted"] if not row.is_open else styles[""]
+        return [
+            badge(row.level, row.band),
+            Text(row.state, style=state_style),
+            row.id,
+            title,
+            since(row.opened_at, now),
+            self.target_cell(row, now),
+        ]
+
+    def target_cell(self, row: BoardRow, now: Any) -> Text:
+        """``pause in 4m`` or ``pause 3m overdue`` (red); empty when all targets are met."""
+        if row.target is None:
+            return Text("" if row.detailed or not row.is_open else "…", style="dim")
+        words, overdue = countdown(row.target.due, now)
+        styles = tone_styles(self.app)
+        return Text(
+            f"{TARGET_WORDS.get(row.target.name, row.target.name)} {words}",
+            style=styles["bad"] if overdue else styles[""],
+        )
+
+    def tick_clock(self) -> None:
+        """Advance the elapsed times and countdowns (no reading of the store)."""
+        table = self.query_one(DataTable)
+        now = self.runbook.engine.clock.now()
+        for row in self.rows:
+            if not row.is_open:
+                continue
+            try:
+                table.update_cell(row.id, "open", since(row.opened_at, now))
+                table.update_cell(row.id, "target", self.target_cell(row, now))
+            except Exception:  # the row went away in a reload; the next tick catches up
+                continue
+
+    def on_resize(self) -> None:
+        """Give the title what the other columns leave."""
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Size the title column to the screen."""
+        table = self.query_one(DataTable)
+        others = sum(width for key, _, width in COLUMNS if key != "title")
+        spare = self.size.width - others - 2 * len(COLUMNS) - 2
+        column = table.columns.get("title")  # type: ignore[call-overload]
+        if column is not None and spare > 10 and column.width != spare:
+            column.width = spare
+            column.auto_width = False
+            table.refresh(layout=True)
+
+    # -- actions ------------------------------------------------------------------------
+    def selected(self) -> str | None:
+        """The incident under the cursor."""
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row is None or table.cursor_row >= len(self.rows):
+            return None
+        return self.rows[table.cursor_row].id
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter or a click on a row: open it."""
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        """Open the incident under the cursor."""
+        incident_id = self.selected()
+        if incident_id:
+            self.runbook.open(incident_id)
+
+    def action_new_incident(self) -> None:
+        """Declare: pick the playbook, type the title; then size the crisis."""
+        from runbook.tui.screens.new_incident import NewIncidentScreen
+
+        def declared(incident_id: str | None) -> None:
+            if incident_id:
+                self.runbook.open(incident_id, then="level")
+
+        self.app.push_screen(NewIncidentScreen(), declared)
+
+    def action_toggle_closed(self) -> None:
+        """Show or hide closed incidents."""
+        self.show_closed = not self.show_closed
+        self.reload()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        """The board's commands for the palette."""
+        return [
+            ("new incident", "declare an incident (n)", self.action_new_incident),
+            ("open the incident", "open the highlighted incident (enter)", self.action_open),
+            (
+                "show or hide closed incidents",
+                "toggle closed incidents (c)",
+                self.action_toggle_closed,
+            ),
+        ]

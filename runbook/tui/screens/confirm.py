@@ -1,0 +1,52 @@
+"""A yes/no confirmation: enter (or y) confirms, escape (or n) cancels."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Static
+
+from runbook.tui.screens.modal import Modal
+
+
+class ConfirmScreen(Modal[bool]):
+    """Ask before something that cannot be taken back."""
+
+    BINDINGS = [
+        Binding("escape,n", "cancel", "cancel"),
+        Binding("y", "confirm", "yes", show=False),
+    ]
+
+    def __init__(self, title: str, message: str, *, yes: str = "Yes", no: str = "Cancel") -> None:
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        """Title, message, buttons."""
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.message, classes="dialog-body", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button(self.yes, variant="primary", id="yes")
+                yield Button(self.no, id="no")
+
+    def on_mount(self) -> None:
+        """Focus the confirming button: enter confirms."""
+        self.query_one("#yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """A button: yes confirms, no cancels."""
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_confirm(self) -> None:
+        """Confirm."""
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        """Cancel (returns False)."""
+        self.dismiss(False)

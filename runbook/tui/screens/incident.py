@@ -1,0 +1,408 @@
+"""The incident screen: where the incident is, what to do now, what happened.
+
+Top: the level badge, title, state, time open, the next target and escalation. Then the stage
+stepper, the current stage's checklist (enter ticks), and tabs: the live timeline, the people
+notified, the pause ledger and the drafts with their approvals. Every action has a key; the
+footer lists those the lifecycle allows now for the operator (and the highlighted draft), the
+command palette lists all of them. A key pressed when its action is not allowed explains why
+(the lifecycle's words, the same the engine refuses with); the direct ones (acknowledge,
+submit, approve, retry) go to the engine, which also records the refusal on the timeline.
+Forms (level, pause, notify, drafts, resolve...) open first; the engine call runs in a worker.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+
+from runbook.model.lifecycle import ACTIONS
+from runbook.model.playbook import STAGES
+from runbook.tui.data import IncidentView, band, load_incident
+from runbook.tui.screens.incident_actions import IncidentActions
+from runbook.tui.widgets.checklist import Checklist
+from runbook.tui.widgets.drafts_panel import DraftsPanel
+from runbook.tui.widgets.level_badge import badge, tone_styles
+from runbook.tui.widgets.people import PeoplePanel
+from runbook.tui.widgets.posts import PostsPanel
+from runbook.tui.widgets.stepper import Stepper
+from runbook.tui.widgets.timeline import Timeline
+from runbook.tui.widgets.work_status import WorkStatus
+from runbook.tui.wording import TARGET_WORDS, countdown, since
+from runbook.tui.work import LiveScreen
+
+KEYS: list[tuple[str, str, str]] = [
+    ("a", "level", "level"),
+    ("p", "pause", "pause"),
+    ("n", "notify", "notify"),
+    ("k", "ack", "ack"),
+    ("d", "start_draft", "draft"),
+    ("e", "edit_draft", "edit"),
+    ("s", "submit", "submit"),
+    ("y", "approve", "approve"),
+    ("x", "reject", "reject"),
+    ("o", "override", "override"),
+    ("P", "publish", "publish"),
+    ("t", "retry", "retry"),
+    ("m", "note", "note"),
+    ("r", "resolve", "resolve"),
+    ("c", "close", "close"),
+]
+"""(key, action, footer words) of every incident action."""
+
+DIRECT = {"ack", "submit", "approve", "retry"}
+"""Actions without a form: a refused key goes to the engine (which records the refusal)."""
+
+TABS = ("timeline", "people", "posts", "drafts")
+
+
+def signature(panel: str, view: IncidentView) -> object:
+    """What a panel shows depends on (a panel is drawn again only when this changes)."""
+    incident = view.incident
+    minute = view.now.replace(second=0, microsecond=0)
+    if panel == "people":
+        return (
+            minute,
+            view.next_escalation,
+            "notify" in view.allowed,
+            len(incident.escalations),
+            tuple(
+                (r.person, r.acked_at, tuple(r.delivered), tuple(r.failed.items()))
+                for r in incident.recipients.values()
+            ),
+        )
+    if panel == "posts":
+        return (
+            incident.level,
+            incident.paused_scope.describe(),
+            incident.pause_unconfirmed(),
+            len(incident.paused_posts),
+            len(incident.kept_posts),
+            len(incident.resumed_posts),
+            tuple((p["id"], p["ledger"], p["missed_slot"]) for p in view.posts or []),
+        )
+    return (
+        view.draft_id,
+        incident.level,
+        view.operator,
+        "start_draft" in view.allowed,
+        tuple(
+            (
+                d.draft_id,
+                d.content_hash,
+                d.submitted_hash,
+                d.published_hash,
+                len(d.approvals),
+                len(d.rejections),
+                len(d.overrides),
+            )
+            for d in incident.drafts.values()
+        ),
+    )
+
+
+class IncidentScreen(IncidentActions, LiveScreen):
+    """One incident (see module docstring)."""
+
+    BINDINGS = [
+        *[Binding(key, f"act('{name}')", words) for key, name, words in KEYS],
+        *[Binding(key, f"refused('{name}')", show=False) for key, name, _ in KEYS],
+        Binding("escape", "back", "board"),
+        Binding("left_square_bracket", "browse(-1)", "checklist ◀", key_display="[", show=False),
+        Binding("right_square_bracket", "browse(1)", "checklist ▶", key_display="]", show=False),
+        *[Binding(str(n), f"tab('{name}')", show=False) for n, name in enumerate(TABS, 1)],
+    ]
+
+    def __init__(self, incident_id: str, *, start: str | None = None) -> None:
+        super().__init__()
+        self.incident_id = incident_id.strip().upper()
+        self.view: IncidentView | None = None
+        self.draft_id: str | None = None
+        self.browsing: str | None = None
+        self._last_seq = 0
+        self._start = start
+        self._offer: tuple[list[str], int] | None = None
+        self._drawn: dict[str, object] = {}
+
+    def compose(self) -> ComposeResult:
+        """Summary, stepper, checklist beside the tabs, work status, footer."""
+        yield Header()
+        yield Static(id="summary")
+        yield Stepper(id="stepper")
+        with Horizontal(id="body"):
+            yield Checklist(id="checklist")
+            with TabbedContent(id="tabs"):
+                with TabPane("Timeline", id="tab-timeline"):
+                    yield Timeline(id="timeline")
+                with TabPane("People", id="tab-people"):
+                    yield PeoplePanel(id="people")
+                with TabPane("Posts", id="tab-posts"):
+                    yield PostsPanel(id="posts")
+                with TabPane("Drafts", id="tab-drafts"):
+                    yield DraftsPanel(id="drafts")
+        yield WorkStatus(id="work")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """The checklist has the focus: enter ticks."""
+        self.query_one("#checklist-items").focus()
+        self.set_interval(1.0, self.tick_clock)
+
+    def restyle(self) -> None:
+        """The theme changed: every panel is drawn again in its colours."""
+        self._drawn.clear()
+        self.query_one(Checklist).forget()
+        self.reload()
+
+    # -- data ---------------------------------------------------------------------------
+    def load(self, publish: Any) -> IncidentView:
+        """The incident, what may be done, and the timeline since what is shown."""
+        return load_incident(
+            self.runbook.engine, self.incident_id, after_seq=self._last_seq, draft_id=self.draft_id
+        )
+
+    def show(self, view: IncidentView, final: bool) -> None:
+        """Hand the view down to the widgets."""
+        first = self.view is None
+        self.view = view
+        self.draft_id = view.draft_id
+        incident = view.incident
+        timeline = self.query_one(Timeline)
+        timeline.opened_at = incident.opened_at
+        if view.after_seq == self._last_seq:
+            timeline.append(view.lines)
+            self._last_seq = view.last_seq
+            if not first:
+                self.alarm(view)
+        self.show_summary()
+        stage = self.browsing or view.current_stage
+        if self.changed("stepper", (tuple(view.stages.items()), view.current_stage, stage)):
+            self.query_one(Stepper).show(view.stages, view.current_stage, stage)
+        self.query_one(Checklist).show(incident, stage, view.current_stage, view.names)
+        for name, panel in (
+            ("people", PeoplePanel),
+            ("posts", PostsPanel),
+            ("drafts", DraftsPanel),
+        ):
+            if self.changed(name, signature(name, view)):
+                self.query_one(panel).show(view)
+        self.query_one(WorkStatus).effects = view.progress
+        self.label_tabs(view)
+        if self.changed("allowed", (tuple(view.allowed), view.draft_id)):
+            self.refresh_bindings()
+        self.continue_flow(view)
+
+    def changed(self, part: str, key: object) -> bool:
+        """True (and remembered) when ``part`` must be drawn again for ``key``."""
+        if self._drawn.get(part) == key:
+            return False
+        self._drawn[part] = key
+        return True
+
+    def alarm(self, view: IncidentView) -> None:
+        """Failures arriving on the timeline are told at once."""
+        for line in view.lines:
+            if line.tone == "bad":
+                self.runbook.tell(
+                    line.text + " (t retries)", title="Something failed", severity="error"
+                )
+
+    def show_summary(self) -> None:
+        """The two lines at the top."""
+        view = self.view
+        if view is None:
+            return
+        incident = view.incident
+        styles = tone_styles(self.app)
+        playbook = incident.playbook
+        name = playbook.level(incident.level).name if playbook and incident.level else ""
+        first = badge(incident.level, band(playbook, incident.level), name)
+        first.append(f"  {incident.id}  ", style="bold")
+        first.append(incident.title, style="bold")
+        if incident.drill:
+            first.append("  DRILL", style=styles["accent"])
+        second = Text(incident.state, style=styles["accent"])
+        second.append(f" · open {since(incident.opened_at, view.now)}")
+        if view.target is not None:
+            words, late = countdown(view.target.due, view.now)
+            second.append(" · next: ")
+            second.append(
+                f"{TARGET_WORDS.get(view.target.name, view.target.name)} {words}",
+                style=styles["bad"] if late else styles[""],
+            )
+        if view.next_escalation is not None:
+            words, late = countdown(view.next_escalation, view.now)
+            second.append(f" · escalation {words}", style=styles["bad"] if late else styles["warn"])
+        failed = incident.failed_effects()
+        if failed:
+            second.append(f" · {len(failed)} failed step(s): t retries", style=styles["bad"])
+        first.append("\n")
+        first.append_text(second)
+        if self.changed("summary", first):
+            self.query_one("#summary", Static).update(first)
+
+    def label_tabs(self, view: IncidentView) -> None:
+        """Counts on the tabs."""
+        incident = view.incident
+        counts = (len(incident.recipients), len(incident.paused_posts), len(incident.drafts))
+        if not self.changed("tabs", counts):
+            return
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("tab-people").label = f"People {counts[0]}"
+        tabs.get_tab("tab-posts").label = f"Posts {counts[1]}"
+        tabs.get_tab("tab-drafts").label = f"Drafts {counts[2]}"
+
+    def tick_clock(self) -> None:
+        """Countdowns move with the clock between loads."""
+        if self.view is not None:
+            self.view.now = self.runbook.engine.clock.now()
+            self.show_summary()
+
+    # -- which actions --------------------------------------------------------------------
+    def lifecycle_action(self, name: str) -> str:
+        """The lifecycle's action behind a key (``level`` is assess, then reassess)."""
+        if name == "level":
+            level = self.view.incident.level if self.view else None
+            return "assess" if level is None else "reassess"
+        return name
+
+    def is_allowed(self, name: str) -> bool:
+        """Does the lifecycle allow ``name`` now (for the operator and the draft)?"""
+        return self.view is not None and self.lifecycle_action(name) in self.view.allowed
+
+    def reason(self, name: str) -> str:
+        """Why ``name`` is not allowed now."""
+        if self.view is None:
+            return "still reading the incident; try again in a moment"
+        return self.view.refusals.get(self.lifecycle_action(name), "not now")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Footer shows (and the key runs) an action only when it is allowed now."""
+        if action == "act":
+            return self.is_allowed(str(parameters[0]))
+        return True
+
+    def action_act(self, name: str) -> None:
+        """Run the action bound to a key."""
+        getattr(self, f"do_{name}")()
+
+    def action_refused(self, name: str) -> None:
+        """A key whose action is not allowed now: say why (or let the engine say it)."""
+        if name in DIRECT and self.view is not None:
+            getattr(self, f"do_{name}")()
+            return
+        self.runbook.tell(self.reason(name), title="Not now", severity="warning")
+
+    def run_key(self, name: str) -> None:
+        """What pressing the key of ``name`` does."""
+        if self.is_allowed(name):
+            self.action_act(name)
+        else:
+            self.action_refused(name)
+
+    def continue_flow(self, view: IncidentView) -> None:
+        """After declaring, the level; after the level, the pause (or notify); after the pause,
+        notify: the next priority is offered when the lifecycle allows it."""
+        if self._start is not None and self.view is not None:
+            start, self._start = self._start, None
+            self.run_key(start)
+            return
+        if self._offer is None or view.incident.seq < self._offer[1]:
+            return
+        choices, self._offer = self._offer[0], None
+        if self.app.screen is not self:
+            return
+        for name in choices:
+            if self.is_allowed(name):
+                self.action_act(name)
+                return
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        """Every action, allowed ones first, with its key and (if refused) the reason."""
+        allowed, refused = [], []
+        for key, name, _ in KEYS:
+            words = ACTIONS[self.lifecycle_action(name)]
+            if self.is_allowed(name):
+                allowed.append((words, f"key {key} · allowed now", partial(self.run_key, name)))
+            else:
+                refused.append(
+                    (words, f"key {key} · {self.reason(name)}", partial(self.run_key, name))
+                )
+        return [
+            *allowed,
+            *refused,
+            ("back to the board", "escape", self.action_back),
+            ("tick a checklist item", "enter on the checklist", self.focus_checklist),
+        ]
+
+    def help_lines(self) -> list[tuple[str, str]]:
+        """Keys for the help screen."""
+        rows = []
+        for key, name, _ in KEYS:
+            words = ACTIONS[self.lifecycle_action(name)]
+            rows.append(
+                (
+                    key,
+                    words + ("" if self.is_allowed(name) else f"  (not now: {self.reason(name)})"),
+                )
+            )
+        rows += [
+            ("enter", "tick the highlighted checklist item / read a timeline entry"),
+            ("[ ]", "checklist of the previous / next stage"),
+            ("1-4", "timeline, people, posts, drafts"),
+        ]
+        return rows
+
+    # -- navigation -----------------------------------------------------------------------
+    def action_back(self) -> None:
+        """Back to the board."""
+        self.app.pop_screen()
+
+    def action_browse(self, step: int) -> None:
+        """Show another stage's checklist."""
+        if self.view is None:
+            return
+        current = STAGES.index(self.browsing or self.view.current_stage)
+        stage = STAGES[(current + step) % len(STAGES)]
+        self.browsing = None if stage == self.view.current_stage else stage
+        shown = self.browsing or self.view.current_stage
+        self.query_one(Stepper).show(self.view.stages, self.view.current_stage, shown)
+        self.query_one(Checklist).show(
+            self.view.incident, shown, self.view.current_stage, self.view.names
+        )
+
+    def action_tab(self, name: str) -> None:
+        """Switch tab."""
+        self.query_one(TabbedContent).active = f"tab-{name}"
+
+    def focus_checklist(self) -> None:
+        """Put the focus on the checklist."""
+        self.query_one("#checklist-items").focus()
+
+    def on_checklist_tick(self, message: Checklist.Tick) -> None:
+        """Tick an item through the engine."""
+        engine = self.runbook.engine
+        self.run_command("tick the item", lambda: engine.check(self.incident_id, message.item_id))
+
+    def on_drafts_panel_chosen(self, message: DraftsPanel.Chosen) -> None:
+        """Actions now concern this draft."""
+        if message.draft_id != self.draft_id:
+            self.draft_id = message.draft_id
+            self.reload()
+
+    def on_timeline_opened(self, message: Timeline.Opened) -> None:
+        """Read a timeline entry in full."""
+        from runbook.tui.screens.help import InfoScreen
+
+        line = message.line
+        self.app.push_screen(
+            InfoScreen(
+                f"#{line.seq} {line.type} · {line.at:%Y-%m-%d %H:%M:%S} UTC · {line.actor}",
+                line.text,
+            )
+        )

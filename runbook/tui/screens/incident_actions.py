@@ -1,0 +1,255 @@
+"""What each incident key does: open its form, then call the engine in a worker.
+
+A mixin of :class:`~runbook.tui.screens.incident.IncidentScreen`: ``do_<action>`` for every
+key. Nothing is decided here; the engine refuses what the lifecycle does not allow, and the
+refusal is shown as a notification.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from runbook.model.incident import Incident
+
+if TYPE_CHECKING:
+    from runbook.tui.data import IncidentView
+
+
+class IncidentActions:
+    """The incident screen's actions (see module docstring)."""
+
+    incident_id: str
+    draft_id: str | None
+    view: IncidentView | None
+    _offer: tuple[list[str], int] | None
+    app: Any
+    runbook: Any
+
+    if TYPE_CHECKING:
+
+        def run_command(self, label: str, call: Any, then: Any = None) -> None: ...
+
+    @property
+    def engine(self) -> Any:
+        """The app's engine."""
+        return self.app.engine
+
+    def _offer_next(self, *names: str) -> Any:
+        def then(incident: Incident) -> None:
+            self._offer = (list(names), incident.seq)
+
+        return then
+
+    # -- level, pause, notify -------------------------------------------------------------
+    def do_level(self) -> None:
+        """Size (or resize) the crisis; then offer the pause."""
+        from runbook.tui.screens.questionnaire import Questionnaire
+
+        if self.view is None or self.view.incident.playbook is None:
+            return
+        incident = self.view.incident
+        engine = self.engine
+
+        def answered(answers: dict[str, str] | None) -> None:
+            if answers:
+                self.run_command(
+                    "set the level",
+                    lambda: engine.assess(self.incident_id, answers),
+                    then=self._offer_next("pause", "notify"),
+                )
+
+        self.app.push_screen(Questionnaire(incident.playbook, incident.answers or None), answered)
+
+    def do_pause(self) -> None:
+        """Preview, confirm, pause; then offer notify."""
+        from runbook.tui.screens.pause_preview import PausePreview
+
+        engine = self.engine
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.run_command(
+                    "pause scheduled posts",
+                    lambda: engine.pause(self.incident_id),
+                    then=self._offer_next("notify"),
+                )
+
+        self.app.push_screen(PausePreview(self.incident_id), confirmed)
+
+    def do_notify(self) -> None:
+        """Preview who, confirm, notify."""
+        from runbook.tui.screens.notify_preview import NotifyPreview
+
+        engine = self.engine
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.run_command("notify people", lambda: engine.notify(self.incident_id))
+
+        self.app.push_screen(NotifyPreview(self.incident_id), confirmed)
+
+    def do_ack(self) -> None:
+        """Acknowledge being notified (as the operator)."""
+        engine = self.engine
+        self.run_command("acknowledge", lambda: engine.ack(self.incident_id))
+
+    def do_retry(self) -> None:
+        """Try failed steps again."""
+        engine = self.engine
+        self.run_command("retry the failed steps", lambda: engine.retry(self.incident_id))
+
+    # -- drafts ---------------------------------------------------------------------------
+    def do_start_draft(self) -> None:
+        """Pick a template; start the draft and open the editor."""
+        from runbook.tui.screens.pick import PickScreen
+
+        if self.view is None or self.view.incident.playbook is None:
+            return
+        incident = self.view.incident
+        used = {d.template_id: d.draft_id for d in incident.drafts.values()}
+        items = [
+            (
+                t.id,
+                t.title,
+                f"{t.audience} · {', '.join(t.platforms)}"
+                + (f" · already {used[t.id]}" if t.id in used else ""),
+            )
+            for t in incident.playbook.drafts
+        ]
+        fresh = next((t.id for t in incident.playbook.drafts if t.id not in used), None)
+        engine = self.engine
+
+        def started(incident: Incident) -> None:
+            newest = list(incident.drafts)[-1]
+            self.draft_id = newest
+            self.open_editor(incident, newest)
+
+        def picked(template: str | None) -> None:
+            if template:
+                self.run_command(
+                    "start a draft",
+                    lambda: engine.start_draft(self.incident_id, template),
+                    then=started,
+                )
+
+        self.app.push_screen(
+            PickScreen("Start a draft from a template", items, highlight=fresh), picked
+        )
+
+    def open_editor(self, incident: Incident, draft_id: str) -> None:
+        """Edit ``draft_id``."""
+        from runbook.tui.screens.draft_editor import DraftEditor
+
+        self.app.push_screen(DraftEditor(incident, draft_id))
+
+    def do_edit_draft(self) -> None:
+        """Edit the highlighted draft."""
+        if self.view is None or self.draft_id not in self.view.incident.drafts:
+            self.runbook.tell("There is no draft yet; d starts one.", severity="warning")
+            return
+        self.open_editor(self.view.incident, self.draft_id)
+
+    def do_submit(self) -> None:
+        """Submit the highlighted draft for approval."""
+        engine = self.engine
+        draft = self.draft_id
+        self.run_command("submit the draft", lambda: engine.submit(self.incident_id, draft))
+
+    def do_approve(self) -> None:
+        """Approve the highlighted draft (as the operator)."""
+        engine = self.engine
+        draft = self.draft_id
+        self.run_command("approve the draft", lambda: engine.approve(self.incident_id, draft))
+
+    def do_reject(self) -> None:
+        """Reject with a comment."""
+        from runbook.tui.screens.note import TextEntry
+
+        engine = self.engine
+        draft = self.draft_id
+
+        def comment(text: str | None) -> None:
+            if text is not None:
+                self.run_command(
+                    "reject the draft", lambda: engine.reject(self.incident_id, text, draft)
+                )
+
+        self.app.push_screen(
+            TextEntry(f"Reject draft {draft}", "Why? The author reads this on the timeline."),
+            comment,
+        )
+
+    def do_override(self) -> None:
+        """Let a blocking finding stand, with a reason."""
+        from runbook.tui.screens.override import OverrideScreen
+
+        if self.view is None or self.draft_id not in self.view.drafts:
+            return
+        findings = self.view.drafts[self.draft_id].blocking
+        self.app.push_screen(OverrideScreen(self.incident_id, self.draft_id, findings))
+
+    def do_publish(self) -> None:
+        """Confirm, then publish the approved draft."""
+        from runbook.tui.screens.confirm import ConfirmScreen
+
+        if self.view is None or self.draft_id not in self.view.incident.drafts:
+            return
+        draft = self.view.incident.drafts[self.draft_id]
+        engine = self.engine
+        draft_id = draft.draft_id
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.run_command("publish", lambda: engine.publish(self.incident_id, draft_id))
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Publish draft {draft_id} v{draft.version}?",
+                f"{draft.title}\nOn: {', '.join(draft.variants)}\n\n"
+                + next(iter(draft.variants.values()), ""),
+                yes="Publish",
+            ),
+            confirmed,
+        )
+
+    # -- notes, resolve, close ------------------------------------------------------------
+    def do_note(self) -> None:
+        """Add a note to the timeline."""
+        from runbook.tui.screens.note import TextEntry
+
+        engine = self.engine
+
+        def noted(text: str | None) -> None:
+            if text is not None:
+                self.run_command("add the note", lambda: engine.note(self.incident_id, text))
+
+        self.app.push_screen(
+            TextEntry(
+                "Note", "What should the timeline say?", placeholder="e.g. journalist called"
+            ),
+            noted,
+        )
+
+    def do_resolve(self) -> None:
+        """Stand down: summary and the review of held posts (the dialog calls the engine)."""
+        from runbook.tui.screens.resolve import ResolveScreen
+
+        self.app.push_screen(ResolveScreen(self.incident_id))
+
+    def do_close(self) -> None:
+        """Close after the review."""
+        from runbook.tui.screens.note import TextEntry
+
+        engine = self.engine
+
+        def reviewed(text: str | None) -> None:
+            if text is not None:
+                self.run_command("close the incident", lambda: engine.close(self.incident_id, text))
+
+        self.app.push_screen(
+            TextEntry(
+                "Close after review",
+                "Outcome of the post-incident review (optional). Nothing more can be done after.",
+            ),
+            reviewed,
+        )

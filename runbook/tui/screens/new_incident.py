@@ -1,0 +1,66 @@
+"""Declare an incident in a few keystrokes: type a few letters of the playbook, enter, type the
+title, enter. The declaration runs in a worker; a refusal keeps what was typed."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Checkbox, Input, Static
+
+from runbook.tui.screens.modal import Modal
+from runbook.tui.widgets.fuzzy import FuzzyPicker
+
+
+class NewIncidentScreen(Modal[str]):
+    """Returns the new incident's id (None when cancelled)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.playbook: str | None = None
+
+    def compose(self) -> ComposeResult:
+        """Playbook picker, title, drill box."""
+        playbooks = sorted(self.engine.workspace.playbooks.values(), key=lambda p: p.title)
+        items = [(p.id, p.title, p.id) for p in playbooks]
+        with Vertical(classes="dialog wide"):
+            yield Static("New incident", classes="dialog-title")
+            yield Static("Which playbook?", id="playbook-label", classes="label")
+            yield FuzzyPicker(items, placeholder="type a few letters, e.g. hack, leak, recall")
+            yield Static("What is happening, in a few words?", classes="label")
+            yield Input(placeholder="e.g. X account posting crypto scams", id="title")
+            yield Checkbox("Tabletop drill (nothing real is sent)", id="drill")
+            yield Static(
+                "type · enter picks the playbook · type the title · enter declares · esc cancels",
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        """Start in the playbook search."""
+        self.query_one("FuzzyPicker Input").focus()
+
+    def on_fuzzy_picker_picked(self, event: FuzzyPicker.Picked) -> None:
+        """Playbook chosen: on to the title."""
+        event.stop()
+        self.playbook = event.value
+        title = self.engine.workspace.playbooks[event.value].title
+        self.query_one("#playbook-label", Static).update(f"Playbook: {title} ✔")
+        self.query_one("#title", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the title: declare."""
+        event.stop()
+        if event.input.id != "title":
+            return
+        playbook = self.playbook or self.query_one(FuzzyPicker).value
+        if playbook is None:
+            self.app.tell("Pick a playbook first (type a few letters).", severity="warning")
+            self.query_one("FuzzyPicker Input").focus()
+            return
+        title = event.value
+        drill = self.query_one("#drill", Checkbox).value
+        engine = self.engine
+        self.run_command(
+            "declare the incident",
+            lambda: engine.declare(playbook, title, drill=drill),
+            then=lambda incident: self.dismiss(incident.id),
+        )

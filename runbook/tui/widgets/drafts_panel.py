@@ -1,0 +1,195 @@
+"""Drafts and approvals: each draft's state, who still must approve, stale approvals, findings.
+
+The highlighted draft is the one ``e``dit, ``s``ubmit, approve (``y``), reject (``x``),
+override (``o``) and publish (``P``) act on; choosing another posts :class:`DraftsPanel.Chosen`.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from runbook.model.incident import Draft
+from runbook.tui.data import DraftFacts, IncidentView, variant_count
+from runbook.tui.widgets.level_badge import tone_styles
+
+
+def draft_state(view: IncidentView, draft: Draft) -> str:
+    """The draft's state in words."""
+    facts = view.drafts.get(draft.draft_id)
+    if draft.published_hash == draft.content_hash:
+        return "published"
+    if draft.submitted and facts and facts.requirement and facts.requirement.complete:
+        return "approved"
+    if draft.submitted:
+        return "waiting for approval"
+    if draft.rejections and draft.rejections[-1][1] == draft.version:
+        return "rejected"
+    return "drafting"
+
+
+class DraftsPanel(Vertical):
+    """The drafts list over the highlighted draft's details (see module docstring)."""
+
+    DEFAULT_CSS = """
+    DraftsPanel { height: 1fr; }
+    DraftsPanel > OptionList { height: auto; max-height: 6; border: none; }
+    DraftsPanel > VerticalScroll { height: 1fr; }
+    """
+
+    class Chosen(Message):
+        """The operator highlighted another draft."""
+
+        def __init__(self, draft_id: str) -> None:
+            super().__init__()
+            self.draft_id = draft_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._ids: list[str] = []
+        self._showing = False
+
+    def compose(self) -> ComposeResult:
+        """Drafts list and details."""
+        yield OptionList(id="draft-list")
+        with VerticalScroll():
+            yield Static(id="draft-detail")
+
+    def show(self, view: IncidentView) -> None:
+        """Show ``view``'s drafts; the selected one (``view.draft_id``) highlighted."""
+        incident = view.incident
+        listing = self.query_one(OptionList)
+        self._showing = True
+        try:
+            listing.clear_options()
+            self._ids = list(incident.drafts)
+            for draft in incident.drafts.values():
+                label = Text(f"{draft.draft_id} v{draft.version} {draft.title}", no_wrap=True)
+                label.append(f"  {draft_state(view, draft)}", style="dim")
+                listing.add_option(Option(label, id=draft.draft_id))
+            if view.draft_id in self._ids:
+                listing.highlighted = self._ids.index(view.draft_id)
+        finally:
+            self._showing = False
+        detail = self.query_one("#draft-detail", Static)
+        draft = incident.drafts.get(view.draft_id or "")
+        if draft is None:
+            hint = "No draft yet." + (
+                "  Press d to start one from a template." if "start_draft" in view.allowed else ""
+            )
+            detail.update(Text(hint, style="dim"))
+            return
+        detail.update(self._detail(view, draft, view.drafts[draft.draft_id]))
+
+    def _detail(self, view: IncidentView, draft: Draft, facts: DraftFacts) -> Group:
+        styles = tone_styles(self.app)
+        names = view.names
+        lines: list[Text] = []
+        head = Text(
+            f"{draft.draft_id} v{draft.version} · {draft.title} · {draft.audience} · ", style="bold"
+        )
+        head.append(draft_state(view, draft), style=styles["accent"])
+        lines.append(head)
+        lines.append(
+            Text(
+                f"written by {names.get(draft.author, draft.author)}; last edited by "
+                f"{names.get(draft.last_editor, draft.last_editor)}",
+                style="dim",
+            )
+        )
+        need = facts.requirement
+        if need is not None:
+            approval = Text("Approval: ", style="bold")
+            if need.complete:
+                approval.append("complete", style=styles["good"])
+            else:
+                approval.append(need.describe(), style=styles["warn"])
+                if not draft.submitted:
+                    approval.append(" (once submitted)", style="dim")
+            lines.append(approval)
+            for role, people in facts.holders.items():
+                lines.append(
+                    Text(f"  {role}: {', '.join(people) or 'nobody holds it now'}", style="dim")
+                )
+            current = draft.current_approvals()
+            if current:
+                who = ", ".join(
+                    f"{names.get(a.person, a.person)} ({', '.join(a.roles)})" for a in current
+                )
+                lines.append(Text(f"  approved by {who}", style=styles["good"]))
+        stale = draft.stale_approvals()
+        if stale:
+            who = ", ".join(f"{names.get(a.person, a.person)} (v{a.version})" for a in stale)
+            lines.append(
+                Text(f"Stale approvals (given to an earlier version): {who}", style=styles["warn"])
+            )
+        for person, version, comment in draft.rejections[-2:]:
+            lines.append(
+                Text(
+                    f"Rejected v{version} by {names.get(person, person)}: {comment}",
+                    style=styles["warn"],
+                )
+            )
+        if facts.findings:
+            others = len(facts.findings) - len(facts.blocking)
+            lines.append(Text(f"Policy: {len(facts.blocking)} blocking, {others} other", "bold"))
+            for finding in facts.findings[:6]:
+                style = styles["bad"] if finding in facts.blocking else styles["warn"]
+                overridden = finding.blocking and finding not in facts.blocking
+                note = " (overridden)" if overridden else ""
+                lines.append(Text(f"  {finding.describe()}{note}", style=style))
+            if len(facts.findings) > 6:
+                lines.append(
+                    Text(
+                        f"  ... {len(facts.findings) - 6} more (e to see them in the editor)",
+                        style="dim",
+                    )
+                )
+        else:
+            lines.append(Text("Policy: no findings", style=styles["good"]))
+        counts = Text("Length: ", style="bold")
+        for index, (variant, text) in enumerate(draft.variants.items()):
+            measured = variant_count(view.incident.policy, variant, text)
+            if index:
+                counts.append(" · ")
+            limit = f"/{measured.limit}" if measured.limit else ""
+            counts.append(
+                f"{variant} {measured.length}{limit}",
+                style=styles["good"] if measured.fits else styles["bad"],
+            )
+        lines.append(counts)
+        if draft.published_hash:
+            url = f" at {draft.published_url}" if draft.published_url else ""
+            lines.append(
+                Text(
+                    f"Published{url}"
+                    + (
+                        ""
+                        if draft.published_hash == draft.content_hash
+                        else " (an earlier version)"
+                    ),
+                    style=styles["good"],
+                )
+            )
+        first = next(iter(draft.variants.items()), None)
+        if first:
+            lines.append(Text(f"\n{first[0]}:", style="bold"))
+            lines.append(Text(first[1]))
+        return Group(*lines)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """Another draft highlighted: the screen acts on it from now on."""
+        event.stop()
+        if not self._showing and event.option.id:
+            self.post_message(self.Chosen(event.option.id))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a draft: same as highlighting it."""
+        event.stop()
+        if event.option.id:
+            self.post_message(self.Chosen(event.option.id))

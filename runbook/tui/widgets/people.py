@@ -1,0 +1,81 @@
+"""People notified about the incident: how they were reached, who acknowledged, escalations."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from runbook.tui.data import IncidentView
+from runbook.tui.widgets.level_badge import tone_styles
+from runbook.tui.wording import clock_span, countdown
+
+
+class PeoplePanel(VerticalScroll):
+    """Recipients with their ack state, then the escalations (see module docstring)."""
+
+    DEFAULT_CSS = """
+    PeoplePanel { height: 1fr; }
+    PeoplePanel > Static { width: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        """One Static holding the table."""
+        yield Static(id="people-body")
+
+    def show(self, view: IncidentView) -> None:
+        """Show the recipients and escalations of ``view``'s incident."""
+        incident = view.incident
+        styles = tone_styles(self.app)
+        recipients = list(incident.recipients.values())
+        acked = sum(1 for r in recipients if r.acked_at)
+        head = Text(f"Notified {len(recipients)} · acknowledged {acked}")
+        if view.next_escalation is not None:
+            words, late = countdown(view.next_escalation, view.now)
+            head.append(" · next escalation ", style=styles["muted"])
+            head.append(words, style=styles["bad"] if late else styles["warn"])
+            head.append(" unless someone acknowledges", style=styles["muted"])
+        if not recipients:
+            hint = "Nobody notified yet." + (
+                "  Press n to notify." if "notify" in view.allowed else ""
+            )
+            self.query_one(Static).update(Group(head, Text(hint, style="dim")))
+            return
+        table = Table(box=None, expand=True, show_header=True, header_style="bold", pad_edge=False)
+        table.add_column("", width=1, no_wrap=True)
+        table.add_column("who", ratio=3, no_wrap=True, overflow="ellipsis")
+        table.add_column("roles", ratio=3, overflow="fold")
+        table.add_column("reached", ratio=3, overflow="fold")
+        table.add_column("ack", ratio=2, no_wrap=True)
+        for r in sorted(recipients, key=lambda r: (r.acked_at is not None, r.person)):
+            reached = Text(", ".join(r.delivered), style=styles["good"])
+            for channel, error in r.failed.items():
+                reached.append(f" {channel} ✗ {error}", style=styles["bad"])
+            if r.acked_at:
+                mark, ack = Text("✔", style=styles["good"]), Text(f"{r.acked_at:%H:%M}")
+            else:
+                waited = clock_span(view.now - r.notified_at) if r.notified_at else "-"
+                mark, ack = (
+                    Text("…", style=styles["warn"]),
+                    Text(f"waiting {waited}", style=styles["warn"]),
+                )
+            if r.failed and not r.delivered:
+                mark = Text("✗", style=styles["bad"])
+            table.add_row(
+                mark, view.names.get(r.person, r.person), ", ".join(sorted(r.roles)), reached, ack
+            )
+        parts: list[object] = [head, table]
+        if incident.escalations:
+            parts.append(Text("\nEscalations", style="bold"))
+            for e in incident.escalations:
+                to = ", ".join(e.to_roles) or "the same people"
+                parts.append(
+                    Text(
+                        f"{e.at:%H:%M} {e.rule_id} round {e.round} -> {to} (after {e.waited})",
+                        style=styles["warn"],
+                    )
+                )
+        self.query_one(Static).update(Group(*parts))

@@ -1,0 +1,518 @@
+"""The terminal UI driven by key presses only (Textual's ``run_test``/Pilot), on real SQLite.
+
+Covers the whole lifecycle of a shipped playbook from the keyboard (declare, size, pause,
+notify, acknowledge, draft, submit, approvals by other people, publish, resolve with the post
+review, close), refusals shown as notifications, a failure shown and on the timeline, the
+operator asked at first start, the keystrokes from launch to "posts paused" for a SEV1, and a
+change made by another process (the CLI) appearing within 2 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runbook.clock import SimulatedClock
+from runbook.effects import Effects, Outcome, Post
+from runbook.effects.sinks import DrillSink
+from runbook.engine import Engine
+from runbook.errors import EffectError
+from runbook.loading import Workspace
+from runbook.model import events as ev
+from runbook.store.sqlite import SqliteStore
+from runbook.tui.app import RunbookApp
+
+ROOT = Path(__file__).resolve().parent.parent
+START = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
+
+
+# -- helpers shared with the snapshot tests -------------------------------------------------
+
+
+def calendar(count: int = 6) -> DrillSink:
+    """A scheduler holding ``count`` posts (x, instagram, facebook), one an hour from 15:00."""
+    sink = DrillSink()
+    for index in range(count):
+        post_id = f"POST-{index + 1}"
+        channel = ("x", "instagram", "facebook")[index % 3]
+        when = (START + timedelta(hours=index + 1)).isoformat()
+        sink.posts[post_id] = Post(
+            post_id, channel, when, f"Autumn collection teaser #{index + 1}", "scheduled", "drill"
+        )
+    return sink
+
+
+def make_engine(
+    db: Path,
+    workspace: Workspace,
+    clock: SimulatedClock,
+    *,
+    operator: str | None = "amara",
+    scheduler: Any = None,
+) -> Engine:
+    """An engine on ``db`` whose effects stay in memory (a calendar of six posts)."""
+    sink = calendar()
+    effects = Effects(scheduler=scheduler or sink, channels={}, publisher=sink, fallback=sink)
+    return Engine(SqliteStore(db), workspace, operator=operator, clock=clock, effects=effects)
+
+
+def make_app(engine: Engine, **options: Any) -> RunbookApp:
+    """The app as tests run it: no blinking, no escalation timer, a quick poll."""
+    options.setdefault("poll_every", 0.2)
+    options.setdefault("tick_every", None)
+    return RunbookApp(engine, cursor_blink=False, **options)
+
+
+def idle(app: RunbookApp) -> bool:
+    """No worker running, no load under way, no command under way."""
+    loading = any(getattr(screen, "_loading", False) for screen in app.screen_stack)
+    running = any(worker.is_running for worker in app.workers)
+    return not (loading or running or app.busy)
+
+
+async def settle(pilot: Any, limit: float = 10.0) -> None:
+    """Wait until the app has finished every load and command the last keys started."""
+    app = pilot.app
+    deadline = time.monotonic() + limit
+    calm = 0
+    while time.monotonic() < deadline:
+        await pilot.pause(0.02)
+        if idle(app):
+            calm += 1
+            if calm >= 2:
+                return
+        else:
+            calm = 0
+    raise AssertionError("the app did not settle")
+
+
+def run(test: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run an async test body."""
+    asyncio.run(test())
+
+
+def said(app: RunbookApp, words: str) -> bool:
+    """True when a notification contained ``words``."""
+    return any(words in message for _, _, message in app.notices)
+
+
+async def type_keys(pilot: Any, text: str) -> None:
+    """Type ``text`` key by key."""
+    await pilot.press(*[("space" if char == " " else char) for char in text])
+
+
+async def declare_sev1(pilot: Any, title: str = "Scams") -> int:
+    """From the board: declare on account-compromised, answer the attacker is in control,
+    set the level, confirm the offered pause. Returns the keystrokes, typing excluded."""
+    keys = 0
+    await pilot.press("n")
+    keys += 1
+    await settle(pilot)
+    await type_keys(pilot, "acc")
+    await pilot.press("enter")
+    keys += 1
+    await type_keys(pilot, title)
+    await pilot.press("enter")
+    keys += 1
+    await settle(pilot)
+    await pilot.press("3", "s")
+    keys += 2
+    await settle(pilot)
+    await pilot.press("enter")
+    keys += 1
+    await settle(pilot)
+    return keys
+
+
+# -- the lifecycle --------------------------------------------------------------------------
+
+
+def test_full_lifecycle_driven_by_keys(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    from runbook.tui.screens.board import BoardScreen
+    from runbook.tui.screens.draft_editor import DraftEditor
+    from runbook.tui.screens.incident import IncidentScreen
+    from runbook.tui.screens.notify_preview import NotifyPreview
+    from runbook.tui.screens.resolve import ResolveScreen
+
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+
+    async def body() -> None:
+        app = make_app(engine)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, BoardScreen)
+            await declare_sev1(pilot)
+            assert isinstance(app.screen, NotifyPreview)  # offered after the pause
+            incident_id = app.screen.incident_id
+            incident = engine.incident(incident_id)
+            assert incident.level == "SEV1"
+            assert len(incident.paused_posts) == 6
+            await pilot.press("enter")  # notify
+            await settle(pilot)
+            assert isinstance(app.screen, IncidentScreen)
+            incident = engine.incident(incident_id)
+            assert incident.state == "notified"
+            assert "tom" in incident.recipients
+
+            clock.advance(timedelta(minutes=3))
+            await pilot.press("enter")  # tick the highlighted checklist item
+            await settle(pilot)
+            assert len(engine.incident(incident_id).checked) == 1
+            await pilot.press("m")
+            await type_keys(pilot, "Call")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert engine.incident(incident_id).notes == 1
+
+            await pilot.press("w")
+            await type_keys(pilot, "to")
+            await pilot.press("enter", "k")  # Tom acknowledges
+            await settle(pilot)
+            assert engine.incident(incident_id).recipients["tom"].acked_at is not None
+            await pilot.press("w")
+            await type_keys(pilot, "am")
+            await pilot.press("enter")
+            await settle(pilot)
+
+            await pilot.press("d", "enter")  # start the holding statement
+            await settle(pilot)
+            assert isinstance(app.screen, DraftEditor)
+            await type_keys(pilot, "NEW ")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            draft = engine.incident(incident_id).drafts["D1"]
+            assert draft.version == 2
+            assert next(iter(draft.variants.values())).startswith("NEW ")
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, IncidentScreen)
+
+            await pilot.press("s")  # submit
+            await settle(pilot)
+            assert engine.incident(incident_id).state == "in_review"
+            await pilot.press("y")  # the author may not approve
+            await settle(pilot)
+            assert said(app, "the author may not approve it (four-eyes rule)")
+            refusals = [e for e in engine.timeline(incident_id) if isinstance(e, ev.ActionRefused)]
+            assert refusals
+            assert refusals[-1].action == "approve"
+            for person in ("elena", "priya", "marcus", "daniel"):
+                await pilot.press("w")
+                await type_keys(pilot, person[:2])
+                await pilot.press("enter")
+                await settle(pilot)
+                await pilot.press("y")
+                await settle(pilot)
+            incident = engine.incident(incident_id)
+            assert incident.state == "approved"
+            assert {a.person for a in incident.drafts["D1"].current_approvals()} == {
+                "elena",
+                "priya",
+                "marcus",
+                "daniel",
+            }
+
+            await pilot.press("P", "enter")  # publish, confirmed
+            await settle(pilot)
+            draft = engine.incident(incident_id).drafts["D1"]
+            assert draft.published_hash == draft.content_hash
+
+            await pilot.press("r")
+            await settle(pilot)
+            assert isinstance(app.screen, ResolveScreen)
+            await type_keys(pilot, "Recovered")
+            await pilot.press("tab", "space")  # keep the first post held
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            incident = engine.incident(incident_id)
+            assert incident.state == "resolved"
+            assert list(incident.kept_posts) == ["POST-1"]
+            assert len(incident.resumed_posts) == 5
+
+            await pilot.press("c")
+            await type_keys(pilot, "Done")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert engine.incident(incident_id).state == "closed"
+
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, BoardScreen)
+            assert incident_id not in app.screen.query_one("DataTable").rows
+            await pilot.press("c")  # closed incidents on the toggle
+            await settle(pilot)
+            assert incident_id in app.screen.query_one("DataTable").rows
+            errors = [n for n in app.notices if n[0] == "error"]
+            assert errors == []
+
+    run(body)
+
+
+def test_sev1_posts_paused_within_six_keystrokes(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+
+    async def body() -> None:
+        app = make_app(engine)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            keys = await declare_sev1(pilot)
+            (row,) = engine.incidents()
+            incident = engine.incident(row["id"])
+            assert incident.level == "SEV1"
+            assert incident.pause_satisfied()
+            assert len(incident.paused_posts) == 6
+            assert keys <= 6
+
+    run(body)
+
+
+# -- refusals and failures -------------------------------------------------------------------
+
+
+def test_refusals_are_explained_when_tried(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    incident = engine.declare("offensive-post", "Tone-deaf post about the floods")
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident.id)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("p")  # no level yet: explained, not performed
+            await settle(pilot)
+            assert said(app, "cannot pause scheduled posts")
+            assert not engine.incident(incident.id).effects
+            await pilot.press("s")  # submit goes to the engine, which records the refusal
+            await settle(pilot)
+            assert said(app, "cannot submit a draft for approval")
+            assert engine.incident(incident.id).refusals == 1
+            await pilot.press("ctrl+p")
+            await settle(pilot)
+            await type_keys(pilot, "publish an approved")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert said(app, "cannot publish an approved statement")
+
+    run(body)
+
+
+class BrokenScheduler:
+    """Lists posts, then fails to hold them."""
+
+    name = "broken"
+
+    def __init__(self) -> None:
+        self.inner = calendar()
+
+    def list_posts(self) -> list[Post]:
+        return self.inner.list_posts()
+
+    def hold(self, post_ids: list[str], key: str) -> Outcome:
+        raise EffectError("the scheduler answered 503 Service Unavailable", transient=True)
+
+    def release(self, post_ids: list[str], key: str, new_times: dict[str, str]) -> Outcome:
+        return self.inner.release(post_ids, key, new_times)
+
+    def status(self, post_ids: list[str]) -> dict[str, str]:
+        return self.inner.status(post_ids)
+
+
+def test_a_failed_pause_is_told_and_on_the_timeline(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    from runbook.tui.widgets.timeline import Timeline
+
+    engine = make_engine(tmp_path / "tui.db", workspace, clock, scheduler=BrokenScheduler())
+    incident = engine.declare("account-compromised", "Scheduler login from abroad")
+    engine.assess(
+        incident.id,
+        {"control": "attacker", "content": "scam", "reach": "low", "data": "none", "scope": "one"},
+    )
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident.id)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("p", "enter")
+            await settle(pilot)
+            assert said(app, "503 Service Unavailable")
+            await pilot.press("escape")  # the notify preview offered next: not now
+            await settle(pilot)
+            lines = app.screen.query_one(Timeline).lines
+            assert any(line.text.startswith("FAILED pause") for line in lines)
+            assert engine.incident(incident.id).failed_effects()
+            assert "retry" in app.screen.view.allowed
+
+    run(body)
+
+
+def test_operator_is_asked_at_first_start(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    from runbook.tui.screens.person import PersonPicker
+
+    engine = make_engine(tmp_path / "tui.db", workspace, clock, operator=None)
+
+    async def body() -> None:
+        app = make_app(engine)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, PersonPicker)
+            await type_keys(pilot, "priya")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert engine.operator == "priya"
+            assert "Priya Nair" in app.sub_title
+
+    run(body)
+
+
+# -- live updates ----------------------------------------------------------------------------
+
+
+def test_a_note_from_another_process_appears_within_two_seconds(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    from runbook.tui.widgets.timeline import Timeline
+
+    db = tmp_path / "shared.db"
+    engine = make_engine(db, workspace, clock)
+    incident = engine.declare("conduct-viral", "CEO reply going viral")
+    env = {**os.environ, "RUNBOOK_CONFIG": str(ROOT)}
+    env.pop("RUNBOOK_OPERATOR", None)
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident.id, poll_every=0.5)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            timeline = app.screen.query_one(Timeline)
+            shown = len(timeline.lines)
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "runbook",
+                "--db",
+                str(db),
+                "--as",
+                "amara",
+                "note",
+                incident.id,
+                "Statement drafted in the crisis channel",
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            _, stderr = await process.communicate()
+            assert process.returncode == 0, stderr
+            written = time.monotonic()
+            while time.monotonic() - written < 2.0:
+                if any("Statement drafted" in line.text for line in timeline.lines):
+                    break
+                await pilot.pause(0.05)
+            else:
+                pytest.fail("the note did not appear within 2 s")
+            assert len(timeline.lines) == shown + 1  # only the new event was appended
+            assert [line.seq for line in timeline.lines] == list(range(1, len(timeline.lines) + 1))
+
+    run(body)
+
+
+def test_override_reject_help_and_a_missed_slot_at_resolve(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    from runbook.tui.screens.help import HelpScreen, InfoScreen
+    from runbook.tui.screens.resolve import ResolveScreen
+    from runbook.tui.widgets.timeline import Timeline
+
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    incident = engine.declare("account-compromised", "Scams").id
+    engine.assess(
+        incident,
+        {"control": "attacker", "content": "scam", "reach": "low", "data": "none", "scope": "one"},
+    )
+    engine.pause(incident)
+    engine.notify(incident)
+    engine.start_draft(incident)
+    engine.edit_draft(incident, "D1", {"x": "Fake news. We are on it."})
+
+    async def switch(pilot: Any, person: str) -> None:
+        await pilot.press("w")
+        await type_keys(pilot, person)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("4", "s")  # a blocking finding stops the submission
+            await settle(pilot)
+            assert said(app, "blocking finding")
+            await pilot.press("o")  # amara may not override it
+            await settle(pilot)
+            assert said(app, "only someone holding pr_director may override")
+            await switch(pilot, "ma")
+            await pilot.press("o", "enter")
+            await type_keys(pilot, "Legal agreed")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert not engine.incident(incident).blocking(engine.incident(incident).drafts["D1"])
+            await switch(pilot, "am")
+            await pilot.press("s")
+            await settle(pilot)
+            assert engine.incident(incident).state == "in_review"
+            await switch(pilot, "el")
+            await pilot.press("x")
+            await type_keys(pilot, "Too vague")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert engine.incident(incident).drafts["D1"].rejections[-1][2] == "Too vague"
+
+            await pilot.press("question_mark")
+            await settle(pilot)
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape", "1", "tab", "tab")
+            await settle(pilot)
+            assert isinstance(app.focused, Timeline)
+            await pilot.press("enter")  # the newest entry in full
+            await settle(pilot)
+            assert isinstance(app.screen, InfoScreen)
+            assert "Too vague" in app.screen.text
+            await pilot.press("escape")
+
+            clock.advance(timedelta(hours=2, minutes=30))  # 16:30: two slots passed while held
+            await pilot.press("r")
+            await settle(pilot)
+            await type_keys(pilot, "Done")
+            await pilot.press("ctrl+s")  # every post released: the missed slots are refused
+            await settle(pilot)
+            assert isinstance(app.screen, ResolveScreen)
+            assert said(app, "missed its slot")
+            await pilot.press("tab", "t", "enter")  # POST-1: the suggested new time
+            await settle(pilot)
+            await pilot.press("down", "n")  # POST-2: publish now
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            resolved = engine.incident(incident)
+            assert resolved.state == "resolved"
+            assert resolved.resumed_posts["POST-1"]["new_time"].startswith("2026-11-21T17:30")
+            assert "new_time" in resolved.resumed_posts["POST-2"]
+            assert len(resolved.resumed_posts) == 6
+
+    run(body)

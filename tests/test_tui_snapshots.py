@@ -1,0 +1,190 @@
+"""SVG snapshots of the terminal UI (pytest-textual-snapshot) at 80x24 and 120x40.
+
+The board, the incident screen, the severity questionnaire and the draft editor, on a store
+prepared here with fixed incident ids and a simulated clock, so every run draws the same
+frame. Update the baselines with ``pytest tests/test_tui_snapshots.py --snapshot-update``
+after checking the new frames (``--snapshot-report`` writes an HTML page to compare them).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runbook.clock import SimulatedClock
+from runbook.effects.notify import fanout
+from runbook.engine import Engine
+from runbook.loading import Workspace
+from runbook.model.severity import assess
+from runbook.tui.app import RunbookApp
+from tests.test_tui import START, make_app, make_engine, settle
+
+SIZES = [(80, 24), (120, 40)]
+MAIN = "INC-SNAPA2"
+
+
+def answers_for(engine: Engine, playbook_id: str, level: str) -> dict[str, str]:
+    """The first answers (mildest options first) that land on ``level``."""
+    playbook = engine.workspace.playbook(playbook_id)
+    questions = playbook.severity.questions
+    for combo in itertools.product(*[q.options for q in questions]):
+        answers = {q.id: o.id for q, o in zip(questions, combo, strict=True)}
+        if assess(playbook, answers).level == level:
+            return answers
+    raise AssertionError(f"no answers reach {level}")
+
+
+def one_at_a_time(
+    deliver_all: Callable[..., list[dict[str, Any]]],
+    deliveries: list[Any],
+    channels: Any,
+    **options: Any,
+) -> list[dict[str, Any]]:
+    """The real fan-out, one delivery after the other (results always in the same order)."""
+    results = []
+    for item in deliveries:
+        results += deliver_all([item], channels, **options)
+    return results
+
+
+def prepared(tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """Four incidents at 14:21 UTC: a SEV1 under way with a draft, a drill, one just declared
+    (its first target overdue) and one resolved waiting for its review. Notifications are
+    delivered one at a time so the timeline's delivery lines come in the same order."""
+    monkeypatch.setattr(fanout, "deliver_all", partial(one_at_a_time, fanout.deliver_all))
+    clock = SimulatedClock(START)
+    engine = make_engine(tmp_path / "snap.db", workspace, clock)
+    main = engine.declare(
+        "account-compromised", "X account posting crypto scams", incident_id=MAIN
+    ).id
+    clock.advance(timedelta(minutes=2))
+    engine.assess(main, answers_for(engine, "account-compromised", "SEV1"))
+    clock.advance(timedelta(minutes=1))
+    engine.pause(main)
+    clock.advance(timedelta(minutes=2))
+    engine.notify(main)
+    engine.check(main, "screenshot-evidence")
+    engine.operator = "tom"
+    clock.advance(timedelta(minutes=1))
+    engine.ack(main)
+    engine.operator = "amara"
+    clock.advance(timedelta(minutes=3))
+    engine.start_draft(main)
+    engine.note(main, "Journalist from the Courier called the press office")
+
+    recall = engine.declare(
+        "product-recall", "Kids' jacket zip recall", incident_id="INC-RCALL3"
+    ).id
+    engine.assess(recall, answers_for(engine, "product-recall", "SEV4"))
+    drill = engine.declare(
+        "offensive-post", "Tabletop: tone-deaf flood post", drill=True, incident_id="INC-DR2LL3"
+    ).id
+    clock.advance(timedelta(minutes=1))
+    engine.assess(drill, answers_for(engine, "offensive-post", "SEV3"))
+    engine.resolve(recall, "Checked: no post mentioned the jacket", resume="all")
+    clock.advance(timedelta(minutes=1))
+    engine.declare(
+        "data-leak-employee-post", "Employee posted a client list", incident_id="INC-LEAK22"
+    )
+    clock.advance(timedelta(minutes=11))
+    return engine
+
+
+def app_for(
+    tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch, **options: Any
+) -> RunbookApp:
+    """The app on the prepared store, with no timers that could change a frame."""
+    return make_app(prepared(tmp_path, workspace, monkeypatch), poll_every=None, **options)
+
+
+def settled(*keys: str) -> Callable[[Any], Any]:
+    """A ``run_before`` that waits for the data, presses ``keys`` and waits again."""
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        if keys:
+            await pilot.press(*keys)
+            await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_board(
+    snap_compare: Any,
+    tmp_path: Path,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+):
+    app = app_for(tmp_path, workspace, monkeypatch)
+    assert snap_compare(app, terminal_size=size, run_before=settled())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_incident_screen(
+    snap_compare: Any,
+    tmp_path: Path,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+):
+    app = app_for(tmp_path, workspace, monkeypatch, open_incident=MAIN)
+    assert snap_compare(app, terminal_size=size, run_before=settled())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_questionnaire(
+    snap_compare: Any,
+    tmp_path: Path,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+):
+    app = app_for(tmp_path, workspace, monkeypatch, open_incident="INC-LEAK22")
+    assert snap_compare(app, terminal_size=size, run_before=settled("a", "down", "enter"))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_draft_editor(
+    snap_compare: Any,
+    tmp_path: Path,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+):
+    app = app_for(tmp_path, workspace, monkeypatch, open_incident=MAIN)
+    typed = [("space" if c == " " else c) for c in "Fake news? An isolated incident. "]
+    assert snap_compare(app, terminal_size=size, run_before=settled("e", *typed))
+
+
+SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_tui_snapshots"
+MUST_SHOW = {
+    "test_board": ["INC-SNAPA2", "SEV1", "DRILL", "overdue", "statement", "new incident"],
+    "test_incident_screen": ["Critical", "Checklist", "Timeline", "held 6 scheduled posts"],
+    "test_questionnaire": ["Size the crisis", "Level:", "SEV4", "set the level"],
+    "test_draft_editor": ["Fake news", "BLOCK dismissive-labels", "not saved", "save"],
+}
+
+
+def frame_text(svg: str) -> str:
+    """The characters drawn in an SVG frame, row after row."""
+    import html
+    import re
+
+    runs = re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)
+    return html.unescape("".join(re.sub(r"<[^>]+>", "", run) for run in runs)).replace("\xa0", " ")
+
+
+@pytest.mark.parametrize("name", sorted(MUST_SHOW))
+def test_baselines_show_what_matters(name: str) -> None:
+    for width, height in SIZES:
+        text = frame_text((SNAPSHOTS / f"{name}[{width}x{height}].svg").read_text())
+        for words in MUST_SHOW[name]:
+            assert words in text, (name, width, words)
