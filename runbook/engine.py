@@ -135,6 +135,22 @@ class Engine(DraftCommands, PostCommands):
             )
         return result
 
+    def events_after(self, incident_id: str, seq: int) -> list[ev.Event]:
+        """The incident's events after ``seq`` (a screen adds only what is new)."""
+        return self.store.load(incident_id.strip().upper(), after_seq=seq)
+
+    def stored_rows(self, incident_id: str) -> list[dict[str, Any]]:
+        """The incident's events exactly as stored, hashes included (exports, verify)."""
+        return self.store.rows(incident_id.strip().upper())
+
+    def change_token(self) -> int:
+        """A number that changes whenever anyone writes to the store."""
+        return self.store.change_token()
+
+    def wait_for_change(self, token: int, timeout: float) -> int:
+        """Block until the store changes after ``token`` or ``timeout`` seconds pass."""
+        return self.store.wait_for_change(token, timeout)
+
     def allowed(self, incident_id: str) -> list[str]:
         """Actions the operator may take now (what the UI offers)."""
         incident = self.incident(incident_id)

@@ -95,3 +95,18 @@ def test_runbook_help_leaves_textual_and_pydantic_out_of_sys_modules(tmp_path: P
     assert "runbook.cli" in modules
     assert heavy(modules, "textual") == []
     assert heavy(modules, "pydantic") == []
+
+
+def test_the_terminal_ui_and_the_command_line_never_reach_into_the_store() -> None:
+    import ast
+
+    root = Path(__file__).resolve().parent.parent / "runbook"
+    offenders = []
+    files = [*root.joinpath("tui").rglob("*.py"), *root.joinpath("cli").glob("*.py")]
+    for path in files:
+        if path.name == "db.py":
+            continue  # `runbook db migrate/copy` manage stores themselves
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "store":
+                offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert offenders == [], "the UI and CLI go through the engine"

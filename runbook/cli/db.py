@@ -88,11 +88,11 @@ def watch(settings: Settings, incident_id: str, timeout: float | None) -> None:
 
     engine = settings.engine()
     incident = engine.incident(incident_id)
-    token = engine.store.change_token()  # before reading: nothing can slip between the two
+    token = engine.change_token()  # before reading: nothing can slip between the two
     seen = 0
     quiet_since = time.monotonic()
     while True:
-        fresh = engine.store.load(incident.id, after_seq=seen)
+        fresh = engine.events_after(incident.id, seen)
         for event in fresh:
             click.echo(_line(event))
             seen = event.seq
@@ -100,7 +100,7 @@ def watch(settings: Settings, incident_id: str, timeout: float | None) -> None:
             quiet_since = time.monotonic()
         elif timeout is not None and time.monotonic() - quiet_since >= timeout:
             return
-        token = engine.store.wait_for_change(token, 1.0)
+        token = engine.wait_for_change(token, 1.0)
 
 
 def _line(event) -> str:  # noqa: ANN001

@@ -352,7 +352,7 @@ def verify(
 
         check = verify_export(load_export(export_file))
         if check.ok and incident_id:
-            rows = settings.engine().store.rows(incident_id.strip().upper())
+            rows = settings.engine().stored_rows(incident_id)
             check.problem = compare_with_store(check, rows)
         report = {
             "id": check.incident_id,

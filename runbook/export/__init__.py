@@ -84,7 +84,7 @@ def export_incident(
     from runbook.export.redact import secret_values
 
     incident_id = incident_id.strip().upper()
-    rows: list[dict[str, Any]] = engine.store.rows(incident_id)
+    rows: list[dict[str, Any]] = engine.stored_rows(incident_id)
     if not rows:
         raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
     contacts = engine.workspace.contacts

@@ -177,7 +177,7 @@ class RunbookApp(App[None]):
         self._polling = True
 
         def read() -> None:
-            token, _, _ = perform(self.engine.store.change_token)
+            token, _, _ = perform(self.engine.change_token)
             self.call_from_thread(self._token_read, token)
 
         self.run_worker(read, thread=True, group="poll", exit_on_error=False)
@@ -186,7 +186,7 @@ class RunbookApp(App[None]):
         """After this app's own command (worker thread): take the store's token as seen, so
         the poll does not make every screen reload; the command's screen reloads itself and
         the others read afresh when they are shown again."""
-        token, _, _ = perform(self.engine.store.change_token)
+        token, _, _ = perform(self.engine.change_token)
         if token is not None and self._token is not None:
             self._token = token
         for screen in self.screen_stack:

@@ -372,7 +372,7 @@ def load_incident(
     if draft_id not in incident.drafts:
         draft_id = next(reversed(incident.drafts), None) if incident.drafts else None
     allowed, refusals = actions(engine, incident, draft_id)
-    events = engine.store.load(incident.id, after_seq=after_seq)
+    events = engine.events_after(incident.id, after_seq)
     stages = stage_status(incident)
     held = incident.paused_posts or incident.kept_posts or incident.resumed_posts
     return IncidentView(
