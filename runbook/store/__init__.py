@@ -31,8 +31,13 @@ class EventStore(Protocol):
         """
         ...
 
-    def load(self, incident_id: str, after_seq: int = 0) -> list[Event]:
-        """The incident's events after ``after_seq``, in order (empty if unknown)."""
+    def load(
+        self, incident_id: str, after_seq: int = 0, *, with_hashes: bool = True
+    ) -> list[Event]:
+        """The incident's events after ``after_seq``, in order (empty if unknown).
+
+        ``with_hashes=False`` may leave every hash but the newest empty (replay needs only
+        the head's)."""
         ...
 
     def rows(self, incident_id: str) -> list[dict[str, Any]]:

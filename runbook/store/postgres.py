@@ -332,8 +332,11 @@ class PostgresStore:
 
         return self._retrying(work)
 
-    def load(self, incident_id: str, after_seq: int = 0) -> list[Event]:
-        """Typed events after ``after_seq``."""
+    def load(
+        self, incident_id: str, after_seq: int = 0, *, with_hashes: bool = True
+    ) -> list[Event]:
+        """Typed events after ``after_seq`` (``with_hashes`` is accepted for the port; the
+        rows are read whole here)."""
         return list(from_rows(self.rows(incident_id, after_seq)))
 
     def incidents(self) -> list[dict[str, Any]]:
