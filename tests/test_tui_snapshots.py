@@ -2,8 +2,10 @@
 
 The board, the incident screen, the severity questionnaire and the draft editor, on a store
 prepared here with fixed incident ids and a simulated clock, so every run draws the same
-frame. Update the baselines with ``pytest tests/test_tui_snapshots.py --snapshot-update``
-after checking the new frames (``--snapshot-report`` writes an HTML page to compare them).
+frame; and the drill facilitator's view (120x40) on a shipped scenario whose clock moves only
+by ``n`` (jump to the next inject). Update the baselines with
+``pytest tests/test_tui_snapshots.py --snapshot-update`` after checking the new frames
+(``--snapshot-report`` writes an HTML page to compare them).
 """
 
 from __future__ import annotations
@@ -164,6 +166,26 @@ def test_draft_editor(
     assert snap_compare(app, terminal_size=size, run_before=settled("e", *typed))
 
 
+def test_facilitator(
+    snap_compare: Any, tmp_path: Path, workspace: Workspace, request: pytest.FixtureRequest
+):
+    """The drill facilitator at T+8m: one expectation met after the level was set at T+3m."""
+    from tests.test_tui_more import facilitated
+
+    app = facilitated(tmp_path, workspace, poll_every=None, drill_every=None)
+    request.addfinalizer(app.drill.store.close)
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        for keys in (["n"], ["enter"], ["a"], ["3", "s"], ["escape"], ["f"], ["n"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+        app.clear_notifications()
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
 SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_tui_snapshots"
 MUST_SHOW = {
     "test_board": ["INC-SNAPA2", "SEV1", "DRILL", "overdue", "statement", "new incident"],
@@ -188,3 +210,25 @@ def test_baselines_show_what_matters(name: str) -> None:
         text = frame_text((SNAPSHOTS / f"{name}[{width}x{height}].svg").read_text())
         for words in MUST_SHOW[name]:
             assert words in text, (name, width, words)
+
+
+def test_the_facilitator_baseline_shows_what_matters() -> None:
+    text = frame_text((SNAPSHOTS / "test_facilitator.svg").read_text())
+    for words in (
+        "DRILL",
+        "Hacked X account sends scam DMs",
+        "T+08:00",
+        "×10",
+        "paused",
+        "INC-GTUKT9",
+        "Injects",
+        "T+8m",
+        "inquiry",
+        "(upcoming)",
+        "Expectations",
+        "MET",
+        "took 3m",
+        "PENDING",
+        "next inject",
+    ):
+        assert words in text, words

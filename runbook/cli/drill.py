@@ -1,9 +1,12 @@
-"""``runbook drill``: check a scenario, or play it headless with scripted responses and score it.
+"""``runbook drill``: check a scenario, play it headless with scripted responses and score it,
+or facilitate it live in the terminal UI (``--tui``).
 
-Headless drills run on a temporary SQLite store unless ``--db`` is given on the command line
-(``RUNBOOK_DB`` is ignored here, so a CI drill never lands on the everyday board), with the
+Drills run on a temporary SQLite store unless ``--db`` is given on the command line
+(``RUNBOOK_DB`` is ignored here, so a drill never lands on the everyday board), with the
 simulated clock, and write the score report (Markdown, HTML or JSON). The same scenario and
-responses give the same report, byte for byte.
+responses give the same report, byte for byte. With ``--tui`` the app opens on the
+facilitator's view (clock controls, inject feed, live expectation status); its engine is the
+drill session's, and the score is printed (and written to ``--report``) when the app closes.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -67,6 +70,12 @@ def _write(path: Path, text: str) -> None:
     help="Send notifications through the configured channels, marked [DRILL].",
 )
 @click.option(
+    "--tui",
+    is_flag=True,
+    help="Facilitate the drill live in the terminal UI: simulated clock, inject feed and "
+    "expectation status; participants work on the normal incident screen.",
+)
+@click.option(
     "--min-score",
     type=click.IntRange(0, 100),
     help="Exit 1 when the score (percent of expectations met) is below this.",
@@ -79,6 +88,7 @@ def drill(
     report_file: Path | None,
     fmt: str | None,
     real_channels: bool,
+    tui: bool,
     min_score: int | None,
 ) -> None:
     """Check a drill SCENARIO, or play it with --responses and write the score report.
@@ -86,20 +96,40 @@ def drill(
     Without --responses the scenario is checked and its plan printed. With it, the scripted
     actions are played on the simulated clock (injects released and escalations run on time),
     nothing real is sent unless --real-channels, and the report goes to --report or stdout.
+    With --tui the facilitator runs it live in the terminal UI; participants act on the
+    normal incident screen (enter), and the score is printed when the app closes.
     """
     from runbook.drill.files import load_responses, load_scenario
 
     settings: Settings = ctx.obj
+    if tui and responses_file is not None:
+        raise click.UsageError("--tui runs the drill live; scripted --responses play headless")
     workspace = settings.workspace()
     loaded = load_scenario(scenario, workspace)
-    if responses_file is None:
-        _print_plan(loaded)
-        return
-    responses = load_responses(responses_file, workspace, loaded)
     explicit_db = (
         ctx.parent is not None
         and ctx.parent.get_parameter_source("db") == click.core.ParameterSource.COMMANDLINE
     )
+    if tui:
+        with tempfile.TemporaryDirectory(prefix="runbook-drill-") as folder:
+            db = settings.db if explicit_db and settings.db else os.path.join(folder, "drill.db")
+            played = _facilitate(
+                settings, workspace, loaded, db, real_channels, _format(fmt, report_file)
+            )
+        if played is None:
+            click.echo("the drill was not started; nothing to score")
+            return
+        text, line, _ = played
+        if report_file is not None:
+            _write(report_file, text)
+            click.echo(f"{line}; report written to {report_file}")
+        else:
+            click.echo(f"{line} (--report FILE writes the full report)")
+        return
+    if responses_file is None:
+        _print_plan(loaded)
+        return
+    responses = load_responses(responses_file, workspace, loaded)
     with tempfile.TemporaryDirectory(prefix="runbook-drill-") as folder:
         db = settings.db if explicit_db and settings.db else os.path.join(folder, "drill.db")
         text, line, score = _play(
@@ -113,6 +143,47 @@ def drill(
     if min_score is not None and score < min_score:
         click.echo(f"runbook: drill score {score}% is below --min-score {min_score}", err=True)
         raise SystemExit(1)
+
+
+def _effects(settings: Settings, workspace: Workspace, real_channels: bool) -> Any:
+    """The configured adapters when real channels are asked for (else None)."""
+    if not real_channels:
+        return None
+    from runbook.effects.wiring import build_effects
+    from runbook.locations import config_dir
+
+    return build_effects(workspace, config_dir(settings.config) / "contacts")
+
+
+def _facilitate(
+    settings: Settings,
+    workspace: Workspace,
+    scenario: Scenario,
+    db: str,
+    real_channels: bool,
+    fmt: str,
+) -> tuple[str, str, int] | None:
+    """Open the terminal UI on a drill session on ``db``; when it closes, finish the drill and
+    return (report text, headline, score percent), or None if it never started."""
+    from runbook.drill.render import headline, render
+    from runbook.drill.session import DrillSession
+    from runbook.store import open_store
+    from runbook.tui.app import RunbookApp
+
+    effects = _effects(settings, workspace, real_channels)
+    store = open_store(db)
+    try:
+        session = DrillSession.open(
+            workspace, scenario, store, effects=effects, real_channels=real_channels
+        )
+        RunbookApp(session.participant_engine(settings.operator), drill=session).run()
+        if not session.declared:
+            return None
+        session.finish()
+        report = session.report()
+    finally:
+        store.close()
+    return render(report, fmt), headline(report), report.score.percent
 
 
 def _play(
@@ -129,12 +200,7 @@ def _play(
     from runbook.drill.runner import run_headless
     from runbook.store import open_store
 
-    effects = None
-    if real_channels:
-        from runbook.effects.wiring import build_effects
-        from runbook.locations import config_dir
-
-        effects = build_effects(workspace, config_dir(settings.config) / "contacts")
+    effects = _effects(settings, workspace, real_channels)
     store = open_store(db)
     try:
         _, report = run_headless(
@@ -159,4 +225,4 @@ def _print_plan(scenario: Scenario) -> None:
         within = format_duration(expectation.within) if expectation.within else "playbook target"
         after = f" after {expectation.after}" if expectation.after else ""
         click.echo(f"  expect {expectation.id}: {expectation.describe()} within {within}{after}")
-    click.echo("play it headless with --responses FILE")
+    click.echo("play it headless with --responses FILE, or facilitate it live with --tui")

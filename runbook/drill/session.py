@@ -16,6 +16,7 @@ imports Textual and never touches an adapter directly::
     session.due_injects()            # injects whose time has come but update() has not released
     session.status()                 # ExpectationStatus per expectation: met / missed / pending
     session.engine_for("amara")      # an Engine acting as a participant, on the drill's cast
+    session.participant_engine("amara")  # a new one, not shared (a UI switches its operator)
     session.finish(); session.report()   # score report (runbook.drill.report renders it)
 
 Participants use the normal incident screen with ``session.engine_for(person)``: it shares the
@@ -182,6 +183,14 @@ class DrillSession:
                 self.store, self.workspace, operator=person, clock=self.clock, effects=self.effects
             )
         return self._engines[person]
+
+    def participant_engine(self, person: str | None) -> Engine:
+        """A new engine acting as ``person`` on the drill's store, clock, cast and effects, not
+        shared with the session's own (a terminal UI switches its operator; the session's
+        declarer must stay who it is)."""
+        return Engine(
+            self.store, self.workspace, operator=person, clock=self.clock, effects=self.effects
+        )
 
     @property
     def t0(self) -> datetime:

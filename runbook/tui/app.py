@@ -5,6 +5,12 @@ header; asked once when unknown), the poll of the store's change token (so anoth
 or the CLI's changes appear within a second) and the escalation timer (``engine.tick`` for open
 incidents, so nobody's acknowledgement deadline passes silently while the app is open).
 :func:`run_app` is what ``runbook`` with no command calls.
+
+In drill mode (``runbook drill SCENARIO --tui``) the app holds a
+:class:`~runbook.drill.session.DrillSession` (:attr:`RunbookApp.drill`): its engine is the
+session's (simulated clock, drill sink, cast), the facilitator's view comes first, a timer calls
+``session.update()`` every second (injects released are told as notifications, so participants
+on the incident screen see them too) and ``f`` comes back to the facilitator from any screen.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from runbook.clock import Clock
 from runbook.engine import Engine
 from runbook.errors import RunbookError
 from runbook.tui.commands import AppCommands, ScreenCommands
-from runbook.tui.messages import OperatorChanged, StoreChanged
+from runbook.tui.messages import DrillTicked, OperatorChanged, StoreChanged
 from runbook.tui.work import perform
 
 
@@ -37,6 +43,7 @@ class RunbookApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "keys", key_display="?"),
         Binding("w", "switch_person", "who am I"),
+        Binding("f", "facilitator", "facilitator"),
     ]
 
     def __init__(
@@ -48,6 +55,8 @@ class RunbookApp(App[None]):
         tick_every: float | None = 10.0,
         cursor_blink: bool = True,
         open_incident: str | None = None,
+        drill: Any = None,
+        drill_every: float | None = 1.0,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -66,6 +75,11 @@ class RunbookApp(App[None]):
         """Every notification shown: (severity, title, message), oldest first."""
         self.printed: list[str] = []
         """What was printed while the app ran (the console channel's messages), newest last."""
+        self.drill = drill
+        """The drill session in drill mode (its engine is ``engine``), else None."""
+        self.drill_every = drill_every
+        self._told = 0
+        self._drill_ticking = False
         self._tickets = itertools.count(1)
         self._token: int | None = None
         self._polling = False
@@ -73,7 +87,11 @@ class RunbookApp(App[None]):
 
     # -- start-up -----------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
-        """The board of incidents."""
+        """The board of incidents (the facilitator's view in drill mode)."""
+        if self.drill is not None:
+            from runbook.tui.screens.facilitator import FacilitatorScreen
+
+            return FacilitatorScreen()
         from runbook.tui.screens.board import BoardScreen
 
         return BoardScreen()
@@ -95,6 +113,8 @@ class RunbookApp(App[None]):
             self.set_interval(self.poll_every, self.poll)
         if self.tick_every:
             self.set_interval(self.tick_every, self.tick)
+        if self.drill is not None and self.drill_every:
+            self.set_interval(self.drill_every, self.drill_tick)
 
     def open(self, incident_id: str, *, then: str | None = None) -> None:
         """Show the incident screen for ``incident_id`` (``then``: an action to start)."""
@@ -244,6 +264,53 @@ class RunbookApp(App[None]):
         for problem in problems:
             self.tell(problem, title="Escalation check failed", severity="error")
 
+    # -- drill mode ---------------------------------------------------------------------
+    def drill_tick(self) -> None:
+        """Run the drill session's ``update()`` in a worker (injects, escalation timers)."""
+        if self.drill is None or self._drill_ticking:
+            return
+        self._drill_ticking = True
+        session = self.drill
+
+        def run() -> None:
+            with self.command_lock:
+                _, error, _ = perform(session.update)
+            self.call_from_thread(self._drill_ticked, error)
+
+        self.run_worker(run, thread=True, group="drill", exit_on_error=False)
+
+    def _drill_ticked(self, error: str | None) -> None:
+        self._drill_ticking = False
+        if error is not None and not said_last(self.notices, error):
+            self.tell(error, title="Drill clock", severity="error")
+        self.drill_news()
+        for screen in self.screen_stack:
+            screen.post_message(DrillTicked())
+
+    def drill_news(self) -> None:
+        """Tell the injects released since the last call (one notification each)."""
+        if self.drill is None:
+            return
+        feed = self.drill.feed()
+        for item in feed[self._told :]:
+            self.tell(item.label, title="Drill inject", severity="warning")
+        self._told = len(feed)
+
+    def action_facilitator(self) -> None:
+        """Back to the facilitator's view (drill mode)."""
+        from runbook.tui.screens.facilitator import FacilitatorScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, FacilitatorScreen):
+            self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``f`` (back to the facilitator) exists only in drill mode, away from it."""
+        if action == "facilitator":
+            from runbook.tui.screens.facilitator import FacilitatorScreen
+
+            return self.drill is not None and not isinstance(self.screen, FacilitatorScreen)
+        return True
+
     def on_print(self, event: events.Print) -> None:
         """Keep what the console channel prints (it would otherwise draw over the screen)."""
         self.printed.append(event.text)
@@ -263,6 +330,11 @@ class RunbookApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+
+def said_last(notices: list[tuple[str, str, str]], message: str) -> bool:
+    """True when the newest notification was ``message`` (a failing timer says it once)."""
+    return bool(notices) and notices[-1][2] == message
 
 
 def run_app(settings: Any) -> None:

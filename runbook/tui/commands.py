@@ -34,12 +34,18 @@ class _Commands(Provider):
 
 
 class AppCommands(_Commands):
-    """Commands available everywhere: switch person, list the keys."""
+    """Commands available everywhere: switch person, list the keys (the facilitator in drills)."""
 
     def commands(self) -> list[Command]:
         """The app's commands."""
         app: Any = self.app
+        drill = (
+            [("drill facilitator", "back to the facilitator's view (f)", app.action_facilitator)]
+            if getattr(app, "drill", None) is not None
+            else []
+        )
         return [
+            *drill,
             (
                 "switch person (who am I)",
                 "act as someone else: approvals need people other than the author",

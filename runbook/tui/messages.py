@@ -1,4 +1,5 @@
-"""Messages the terminal UI sends upwards: store changes, loaded data, finished commands."""
+"""Messages the terminal UI sends upwards: store changes, loaded data, finished commands,
+the drill timer."""
 
 from __future__ import annotations
 
@@ -49,3 +50,7 @@ class CommandDone(Message):
         self.refused = refused
         """True when the lifecycle or a guard refused (as opposed to something failing)."""
         self.then = then
+
+
+class DrillTicked(Message):
+    """The drill timer ran ``DrillSession.update()`` (the facilitator's view reads again)."""

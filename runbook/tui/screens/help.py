@@ -40,6 +40,8 @@ class HelpScreen(Modal[None]):
                 if binding.description:
                     rows.append((binding.key_display or key, binding.description))
         rows += GENERAL
+        if getattr(self.app, "drill", None) is not None:
+            rows.append(("f", "back to the drill facilitator's view"))
         width = max(len(key) for key, _ in rows) + 2
         body = "\n".join(f"{key:<{width}}{words}" for key, words in rows)
         with Vertical(classes="dialog wide"):

@@ -7,7 +7,8 @@ footer lists those the lifecycle allows now for the operator (and the highlighte
 command palette lists all of them. A key pressed when its action is not allowed explains why
 (the lifecycle's words, the same the engine refuses with); the direct ones (acknowledge,
 submit, approve, retry) go to the engine, which also records the refusal on the timeline.
-Forms (level, pause, notify, drafts, resolve...) open first; the engine call runs in a worker.
+Forms (level, pause, notify, drafts, publish, resolve...) open first; the engine call runs in
+a worker. ``X`` exports the timeline to a file (any time, whatever the state).
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
         *[Binding(key, f"act('{name}')", words) for key, name, words in KEYS],
         *[Binding(key, f"refused('{name}')", show=False) for key, name, _ in KEYS],
         Binding("escape", "back", "board"),
+        Binding("X", "export", "export"),
         Binding("left_square_bracket", "browse(-1)", "checklist ◀", key_display="[", show=False),
         Binding("right_square_bracket", "browse(1)", "checklist ▶", key_display="]", show=False),
         *[Binding(str(n), f"tab('{name}')", show=False) for n, name in enumerate(TABS, 1)],
@@ -336,6 +338,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
         return [
             *allowed,
             *refused,
+            ("export the timeline", "key X · md, html, json or csv to a file", self.action_export),
             ("back to the board", "escape", self.action_back),
             ("tick a checklist item", "enter on the checklist", self.focus_checklist),
         ]
@@ -352,6 +355,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
                 )
             )
         rows += [
+            ("X", "export the timeline to a file (md, html, json or csv)"),
             ("enter", "tick the highlighted checklist item / read a timeline entry"),
             ("[ ]", "checklist of the previous / next stage"),
             ("1-4", "timeline, people, posts, drafts"),

@@ -7,6 +7,7 @@ refusal is shown as a notification.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from runbook.model.incident import Incident
@@ -94,9 +95,29 @@ class IncidentActions:
         self.run_command("acknowledge", lambda: engine.ack(self.incident_id))
 
     def do_retry(self) -> None:
-        """Try failed steps again."""
+        """Re-run interrupted steps first (as ``runbook retry``), then try failed ones again."""
         engine = self.engine
-        self.run_command("retry the failed steps", lambda: engine.retry(self.incident_id))
+        incident_id = self.incident_id
+
+        def retry() -> tuple[int, Incident]:
+            recovered = engine.recover(incident_id, older_than=timedelta(0))
+            incident = engine.incident(incident_id)
+            if recovered and not incident.failed_effects():
+                return recovered, incident
+            return recovered, engine.retry(incident_id)
+
+        def done(result: tuple[int, Incident]) -> None:
+            recovered, incident = result
+            if recovered:
+                left = len(incident.failed_effects())
+                self.runbook.tell(
+                    f"Re-ran {recovered} interrupted step(s)"
+                    + (f"; still failing: {left}" if left else "."),
+                    title="Retried",
+                    severity="warning" if left else "information",
+                )
+
+        self.run_command("retry the failed steps", retry, then=done)
 
     # -- drafts ---------------------------------------------------------------------------
     def do_start_draft(self) -> None:
@@ -189,8 +210,8 @@ class IncidentActions:
         self.app.push_screen(OverrideScreen(self.incident_id, self.draft_id, findings))
 
     def do_publish(self) -> None:
-        """Confirm, then publish the approved draft."""
-        from runbook.tui.screens.confirm import ConfirmScreen
+        """Ask how it goes out (the publisher, or posted by hand at a URL), then publish."""
+        from runbook.tui.screens.publish import PublishScreen
 
         if self.view is None or self.draft_id not in self.view.incident.drafts:
             return
@@ -198,19 +219,30 @@ class IncidentActions:
         engine = self.engine
         draft_id = draft.draft_id
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.run_command("publish", lambda: engine.publish(self.incident_id, draft_id))
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice is None:
+                return
+            _, url = choice
+            self.run_command("publish", lambda: engine.publish(self.incident_id, draft_id, url=url))
 
         self.app.push_screen(
-            ConfirmScreen(
+            PublishScreen(
                 f"Publish draft {draft_id} v{draft.version}?",
                 f"{draft.title}\nOn: {', '.join(draft.variants)}\n\n"
                 + next(iter(draft.variants.values()), ""),
-                yes="Publish",
             ),
-            confirmed,
+            chosen,
         )
+
+    # -- export ---------------------------------------------------------------------------
+    def action_export(self) -> None:
+        """Export the timeline to a file (format, time zone, names, path in a form)."""
+        from runbook.tui.screens.export import ExportScreen
+
+        engine = self.engine
+        person = engine.workspace.contacts.person(engine.operator or "")
+        timezone = person.timezone if person is not None and person.timezone else "UTC"
+        self.app.push_screen(ExportScreen(self.incident_id, timezone=timezone))
 
     # -- notes, resolve, close ------------------------------------------------------------
     def do_note(self) -> None:

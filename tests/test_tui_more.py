@@ -1,0 +1,353 @@
+"""The terminal UI's export, publish-by-hand, retry of interrupted steps and the drill
+facilitator's view, driven by key presses (``run_test``/Pilot) on real SQLite files with a
+simulated clock (no real waiting: the drill clock moves by ``n``, never by sleeping).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runbook.clock import SimulatedClock
+from runbook.drill.files import load_scenario
+from runbook.drill.session import DrillSession
+from runbook.loading import Workspace
+from runbook.model import events as ev
+from runbook.store.sqlite import SqliteStore
+from runbook.tui.app import RunbookApp
+from tests.conftest import ROOT
+from tests.test_engine import SEV1_ACCOUNT
+from tests.test_tui import make_app, make_engine, run, said, settle, type_keys
+
+SCAM = ROOT / "playbooks" / "drills" / "account-compromised-scam.yaml"
+
+
+# -- export ----------------------------------------------------------------------------------
+
+
+def test_export_from_the_incident_screen_by_keys(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runbook.tui.screens.export import ExportScreen
+    from runbook.tui.screens.incident import IncidentScreen
+
+    monkeypatch.chdir(tmp_path)
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    incident = engine.declare("offensive-post", "Tone-deaf post about the floods")
+    engine.note(incident.id, "Screenshot saved by Amara")
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident.id)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("X")
+            await settle(pilot)
+            assert isinstance(app.screen, ExportScreen)
+            assert app.screen.query_one("#path").value == f"./{incident.id}-timeline.html"
+            await pilot.press("down", "enter")  # markdown: the suffix follows
+            assert app.screen.query_one("#path").value == f"./{incident.id}-timeline.md"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, IncidentScreen)
+            written = tmp_path / f"{incident.id}-timeline.md"
+            text = written.read_text(encoding="utf-8")
+            assert "Tone-deaf post about the floods" in text
+            assert "## Stage times" in text
+            assert "## Timeline" in text
+            assert "Screenshot saved by Amara" in text
+            assert said(app, f"md export written to {written}")
+
+            # the default: html, in the operator's time zone (Amara: Europe/London)
+            await pilot.press("X")
+            await settle(pilot)
+            assert app.screen.query_one("#tz").value == "Europe/London"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            html = (tmp_path / f"{incident.id}-timeline.html").read_text(encoding="utf-8")
+            assert "Tone-deaf post about the floods" in html
+            assert "Europe/London" in html
+
+            # a bad zone and an unwritable folder: one line each, the form stays open
+            await pilot.press("X")
+            await settle(pilot)
+            await pilot.press("tab")  # the zone (its text selected: typing replaces it)
+            await type_keys(pilot, "Mars/Olympus")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ExportScreen)
+            assert said(app, "unknown time zone 'Mars/Olympus'")
+            await pilot.press("ctrl+u")
+            await type_keys(pilot, "UTC")
+            await pilot.press("tab", "space", "tab")  # redact names; on to the path
+            await type_keys(pilot, "missing/folder/out.html")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ExportScreen)
+            assert said(app, "cannot write missing/folder/out.html")
+            errors = [message for kind, _, message in app.notices if kind == "error"]
+            assert all("\n" not in message and "Traceback" not in message for message in errors)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, IncidentScreen)
+
+    run(body)
+
+
+# -- publish ---------------------------------------------------------------------------------
+
+
+def approved(engine: Any, title: str) -> str:
+    """An incident whose holding statement D1 is approved by the four roles SEV1 needs."""
+    incident = engine.declare("account-compromised", title).id
+    engine.assess(incident, SEV1_ACCOUNT)
+    engine.pause(incident)
+    engine.notify(incident)
+    engine.start_draft(incident)
+    engine.submit(incident, "D1")
+    for person in ("elena", "priya", "marcus", "daniel"):
+        engine.operator = person
+        engine.approve(incident, "D1")
+    engine.operator = "amara"
+    assert engine.incident(incident).state == "approved"
+    return incident
+
+
+def test_publish_by_hand_with_a_url(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    from runbook.tui.screens.incident import IncidentScreen
+    from runbook.tui.screens.publish import PublishScreen
+
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    incident = approved(engine, "Scam DMs from our account")
+    url = "https://x.com/northwind/status/1"
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("P")
+            await settle(pilot)
+            assert isinstance(app.screen, PublishScreen)
+            await pilot.press("shift+tab", "down", "enter")  # choose "posted by hand"
+            await pilot.press("tab", "enter")  # ...without saying where: asked for the URL
+            await settle(pilot)
+            assert isinstance(app.screen, PublishScreen)
+            assert said(app, "give the URL where it was posted")
+            await type_keys(pilot, url)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, IncidentScreen)
+
+    run(body)
+    draft = engine.incident(incident).drafts["D1"]
+    assert draft.published_hash == draft.content_hash
+    assert draft.published_url == url
+    (published,) = [e for e in engine.timeline(incident) if isinstance(e, ev.StatementPublished)]
+    assert published.url == url
+
+
+def test_publish_through_the_publisher_is_the_default(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    incident = approved(engine, "Scam DMs from our account")
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("P", "enter")
+            await settle(pilot)
+
+    run(body)
+    draft = engine.incident(incident).drafts["D1"]
+    assert draft.published_hash == draft.content_hash
+    assert draft.published_url == ""
+
+
+# -- retry -----------------------------------------------------------------------------------
+
+
+def test_retry_reruns_an_interrupted_step_first(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    incident_id = engine.declare("account-compromised", "Hacked").id
+    engine.assess(incident_id, SEV1_ACCOUNT)
+    # Record the pause's intent without performing it, as a crash right after the append would.
+    incident = engine.incident(incident_id)
+    intent = engine._pause_intent(incident)
+    engine._commit(incident, engine.context(incident), [intent], "paused", "crash-1")
+    assert engine.incident(incident_id).pending_effects("pause")
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident_id)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("t")
+            await settle(pilot)
+            assert said(app, "Re-ran 1 interrupted step(s).")
+
+    run(body)
+    incident = engine.incident(incident_id)
+    assert not incident.pending_effects()
+    assert len(incident.paused_posts) == 6
+    paused = [e for e in engine.timeline(incident_id) if isinstance(e, ev.PostsPaused)]
+    assert len(paused) == 1
+    assert incident.refusals == 0
+
+
+# -- the drill facilitator ---------------------------------------------------------------------
+
+
+def facilitated(tmp_path: Path, workspace: Workspace, **options: Any) -> RunbookApp:
+    """The app in drill mode on the account-compromised scenario (clock standing still)."""
+    scenario = load_scenario(SCAM, workspace)
+    session = DrillSession.open(workspace, scenario, SqliteStore(tmp_path / "drill.db"))
+    options.setdefault("poll_every", 0.2)
+    options.setdefault("tick_every", None)
+    return RunbookApp(
+        session.participant_engine("amara"), drill=session, cursor_blink=False, **options
+    )
+
+
+def shown(app: RunbookApp, widget_id: str) -> str:
+    """The plain text a facilitator panel shows."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(app.screen.query_one(widget_id).content)
+    return console.export_text()
+
+
+def test_facilitator_runs_the_clock_releases_injects_and_scores_live(
+    tmp_path: Path,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    from runbook.tui.screens.facilitator import FacilitatorScreen
+    from runbook.tui.screens.incident import IncidentScreen
+    from runbook.tui.screens.questionnaire import Questionnaire
+
+    monkeypatch.chdir(tmp_path)
+    app = facilitated(tmp_path, workspace, drill_every=0.5)
+    session = app.drill
+    request.addfinalizer(session.store.close)
+
+    async def body() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, FacilitatorScreen)
+            assert "(upcoming)" in shown(app, "#drill-feed-lines")
+            await pilot.press("enter")  # nothing to open yet
+            assert said(app, "The drill has not started")
+
+            await pilot.press("space")  # start: the drill incident is declared at T+0
+            await settle(pilot)
+            assert session.declared
+            assert session.running
+            assert app.engine.clock is session.clock
+            await pilot.press("0")  # x10
+            await settle(pilot)
+            assert session.speed == 10
+            assert session.clock.speed == 10
+            await pilot.press("space")  # pause
+            await settle(pilot)
+            assert not session.running
+            assert "paused" in shown(app, "#drill-clock")
+            assert "×10" in shown(app, "#drill-clock")
+            assert said(app, "T+0 message: Tom (social media)")
+
+            await pilot.press("n")  # jump to T+3m: the follower's post is released
+            await settle(pilot)
+            assert [i.inject.id for i in session.feed()] == ["first-report", "follower-post"]
+            feed = shown(app, "#drill-feed-lines")
+            assert "T+3m social_post" in feed
+            assert "@trailrunner_jo" in feed.split("(upcoming)")[0]
+            assert said(app, "T+3m social_post: @trailrunner_jo")
+            assert "T+03:00" in shown(app, "#drill-clock")
+            status = shown(app, "#drill-status-table")
+            assert "PENDING" in status
+            assert "MET" not in status
+
+            await pilot.press("enter")  # the participants' incident screen, on the drill engine
+            await settle(pilot)
+            assert isinstance(app.screen, IncidentScreen)
+            assert app.screen.incident_id == session.incident_id
+            assert app.screen.view.incident.drill
+            await pilot.press("a")
+            await settle(pilot)
+            assert isinstance(app.screen, Questionnaire)
+            await pilot.press("3", "s")  # the attacker is in control: set the level
+            await settle(pilot)
+            await pilot.press("escape")  # the pause offered next: not now
+            await settle(pilot)
+            await pilot.press("X", "ctrl+s")  # a drill export keeps its [DRILL] marking
+            await settle(pilot)
+            exported = tmp_path / f"{session.incident_id}-timeline.html"
+            assert "[DRILL]" in exported.read_text(encoding="utf-8")
+
+            await pilot.press("f")  # back to the facilitator
+            await settle(pilot)
+            assert isinstance(app.screen, FacilitatorScreen)
+            status = shown(app, "#drill-status-table")
+            sized = next(line for line in status.splitlines() if "sized" in line)
+            assert "MET" in sized
+            assert "took 3m" in sized
+            assert next(s for s in session.status() if s.id == "sized").status == "met"
+
+            await pilot.press("b")  # the board shows the drill incident, marked
+            await settle(pilot)
+            table = app.screen.query_one("DataTable")
+            assert session.incident_id in table.rows
+            assert "DRILL" in str(table.get_row(session.incident_id)[3])
+
+    run(body)
+
+
+def test_drill_tui_opens_the_facilitator_on_the_sessions_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``runbook drill SCENARIO --tui``: the app gets the session (its engine on the simulated
+    clock); when it closes the drill is finished and scored. The terminal part is replaced by
+    a facilitator who jumps to the next inject and quits."""
+    from click.testing import CliRunner
+
+    import runbook.cli.drill  # noqa: F401  (registers the command)
+    from runbook.cli import cli
+
+    seen: dict[str, Any] = {}
+
+    def facilitate(app: RunbookApp) -> None:
+        session = app.drill
+        seen["same clock"] = app.engine.clock is session.clock
+        seen["operator"] = app.engine.operator
+        session.jump_to_next_inject()
+        seen["released"] = [item.inject.id for item in session.feed()]
+        seen["drill"] = app.engine.incident(session.incident_id).drill
+
+    monkeypatch.setattr(RunbookApp, "run", facilitate)
+    report = tmp_path / "score.md"
+    db = tmp_path / "drill.db"
+    runner = CliRunner()
+    common = ["--config", str(ROOT), "--db", str(db), "--as", "amara", "drill", str(SCAM)]
+    result = runner.invoke(cli, [*common, "--tui", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert seen == {
+        "same clock": True,
+        "operator": "amara",
+        "released": ["first-report", "follower-post"],
+        "drill": True,
+    }
+    assert "[DRILL] account-compromised-scam:" in result.output
+    assert "report written to" in result.output
+    assert "[DRILL]" in report.read_text(encoding="utf-8")
+    assert db.exists()  # --db given: the drill incident stays in that store
+
+    refused = runner.invoke(cli, [*common, "--tui", "--responses", str(SCAM)])
+    assert refused.exit_code == 2
+    assert "--tui runs the drill live" in refused.output
