@@ -10,44 +10,25 @@ from typing import Any
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, LoadingIndicator, Static
+from textual.widgets import Button, Static
 
-from runbook.tui.screens.modal import Modal
-from runbook.tui.work import fetch
+from runbook.tui.screens.preview import Preview
 
 
-class NotifyPreview(Modal[bool]):
+class NotifyPreview(Preview):
     """Returns True to notify, False/None to cancel."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    TITLE = "Notify people"
+    LOADING = "Working out who the playbook names…"
+    CONFIRM = "Notify"
+    VARIANT = "primary"
 
-    def __init__(self, incident_id: str) -> None:
-        super().__init__()
-        self.incident_id = incident_id
-
-    def compose(self) -> ComposeResult:
-        """Title, the recipients (loading first), buttons."""
-        with Vertical(classes="dialog wide"):
-            yield Static("Notify people", classes="dialog-title")
-            yield LoadingIndicator(id="loading")
-            with VerticalScroll(classes="dialog-scroll"):
-                yield Static("Working out who the playbook names…", id="preview")
-            with Horizontal(classes="buttons"):
-                yield Button("Notify", variant="primary", id="yes")
-                yield Button("Cancel", id="no")
-
-    def on_mount(self) -> None:
-        """Read the recipients in a worker; enter notifies."""
-        self.query_one("#yes", Button).focus()
-        engine = self.engine
-        fetch(self, lambda: engine.notify_preview(self.incident_id), self.show_preview)
+    def read(self) -> Any:
+        """The engine's preview (runs in a worker)."""
+        return self.engine.notify_preview(self.incident_id)
 
     def show_preview(self, recipients: list[dict[str, Any]] | None, error: str | None) -> None:
         """Show who will be told."""
-        self.query_one("#loading").display = False
         target = self.query_one("#preview", Static)
         if error is not None or recipients is None:
             target.update(Text(f"Cannot notify now: {error}", style="bold"))
@@ -71,8 +52,3 @@ class NotifyPreview(Modal[bool]):
                 ", ".join(r["rules"]),
             )
         target.update(Group(head, table))
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Notify or cancel."""
-        event.stop()
-        self.dismiss(event.button.id == "yes")

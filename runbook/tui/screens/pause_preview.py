@@ -12,44 +12,25 @@ from typing import Any
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, LoadingIndicator, Static
+from textual.widgets import Static
 
-from runbook.tui.screens.modal import Modal
-from runbook.tui.work import fetch
+from runbook.tui.screens.preview import Preview
 
 
-class PausePreview(Modal[bool]):
+class PausePreview(Preview):
     """Returns True to pause, False/None to cancel."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    TITLE = "Pause scheduled posts"
+    LOADING = "Asking the schedulers which posts are due…"
+    CONFIRM = "Pause posts"
+    VARIANT = "error"
 
-    def __init__(self, incident_id: str) -> None:
-        super().__init__()
-        self.incident_id = incident_id
-
-    def compose(self) -> ComposeResult:
-        """Title, the preview (loading first), buttons."""
-        with Vertical(classes="dialog wide"):
-            yield Static("Pause scheduled posts", classes="dialog-title")
-            yield LoadingIndicator(id="loading")
-            with VerticalScroll(classes="dialog-scroll"):
-                yield Static("Asking the schedulers which posts are due…", id="preview")
-            with Horizontal(classes="buttons"):
-                yield Button("Pause posts", variant="error", id="yes")
-                yield Button("Cancel", id="no")
-
-    def on_mount(self) -> None:
-        """Read the preview in a worker; enter pauses."""
-        self.query_one("#yes", Button).focus()
-        engine = self.engine
-        fetch(self, lambda: engine.pause_preview(self.incident_id), self.show_preview)
+    def read(self) -> Any:
+        """The engine's preview (runs in a worker)."""
+        return self.engine.pause_preview(self.incident_id)
 
     def show_preview(self, preview: dict[str, Any] | None, error: str | None) -> None:
         """Show what would be held."""
-        self.query_one("#loading").display = False
         target = self.query_one("#preview", Static)
         if error is not None or preview is None:
             target.update(
@@ -76,8 +57,3 @@ class PausePreview(Modal[bool]):
                 post.get("scheduled_at", ""), post["channel"], post["id"], post.get("excerpt", "")
             )
         target.update(Group(head, Text("\nNext up:", style="bold"), table))
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Pause or cancel."""
-        event.stop()
-        self.dismiss(event.button.id == "yes")
