@@ -16,7 +16,7 @@ from runbook.model import events as ev
 from runbook.model.base import format_duration
 from runbook.model.incident import Incident
 from runbook.model.lifecycle import Context
-from runbook.outbox import parse_slot
+from runbook.outbox import NO_SCHEDULER, parse_slot
 
 if TYPE_CHECKING:
     from runbook.engine import Engine as _Base
@@ -120,9 +120,13 @@ class PostCommands(_Base):
         per_channel: dict[str, int] = {}
         for post in posts:
             per_channel[post["channel"]] = per_channel.get(post["channel"], 0) + 1
+        scheduler = self.effects.for_incident(incident.drill).scheduler
+        configured = getattr(scheduler, "configured", True)
         return {
             "level": incident.level,
             "scope": scope.describe(),
+            "scheduler_configured": configured,
+            "note": "" if configured else NO_SCHEDULER,
             "total": len(posts),
             "per_channel": dict(sorted(per_channel.items())),
             "next": posts[:10],

@@ -35,6 +35,10 @@ from runbook.model.playbook import PauseRule
 if TYPE_CHECKING:
     from runbook.engine import Engine
 
+NO_SCHEDULER = (
+    "no scheduler is configured: hold the brand's scheduled posts by hand in your scheduling "
+    "tool (or configure one in contacts/)"
+)
 RECOVERY_LEASE = timedelta(seconds=60)
 """An intent older than this with no result is taken to have been interrupted."""
 FLUSH_EVERY = 5
@@ -170,7 +174,9 @@ class Outbox:
                         {"id": post["id"], "error": f"did not stay held (status {status})"}
                     )
         note = outcome.note if outcome else ""
-        if not targets and not note:
+        if not getattr(scheduler, "configured", True):
+            note = NO_SCHEDULER
+        elif not targets and not note:
             note = "no scheduled post in scope"
         return ev.PostsPaused(
             **self._base(incident),

@@ -461,3 +461,25 @@ def test_the_lifecycle_exports_as_mermaid():
     assert text.startswith("stateDiagram-v2")
     assert "in_review --> drafting: reject" in text
     assert "resolved --> closed: close" in text
+
+
+def test_without_a_scheduler_the_pause_says_to_hold_posts_by_hand(workspace, db_path, clock):
+    import io
+
+    from runbook.effects.sinks import console_effects
+
+    engine = Engine(
+        SqliteStore(db_path),
+        workspace,
+        operator="amara",
+        clock=clock,
+        effects=console_effects(io.StringIO()),
+    )
+    incident = engine.declare("account-compromised", "Hacked")
+    engine.assess(incident.id, SEV1_ACCOUNT)
+    preview = engine.pause_preview(incident.id)
+    assert preview["scheduler_configured"] is False
+    assert "hold the brand's scheduled posts by hand" in preview["note"]
+    engine.pause(incident.id)
+    paused = [e for e in engine.timeline(incident.id) if isinstance(e, ev.PostsPaused)][0]
+    assert "no scheduler is configured" in paused.note

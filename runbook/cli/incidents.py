@@ -94,6 +94,8 @@ def pause(settings: Settings, incident_id: str, dry_run: bool, as_json: bool) ->
             f"would hold {preview['total']} post(s) at {preview['level']} "
             f"(scope {preview['scope']}): {counts}"
         )
+        if preview.get("note"):
+            click.echo(f"note: {preview['note']}")
         for post in preview["next"]:
             click.echo(
                 f"  {post['scheduled_at']:25} {post['channel']:10} {post['id']:12} "

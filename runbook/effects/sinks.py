@@ -22,6 +22,8 @@ class ConsoleSink:
 
     stream: TextIO | None = None
     name: str = "console"
+    configured: bool = False
+    """Not a real scheduler: pausing must be done by hand in the scheduling tool."""
 
     def _out(self) -> TextIO:
         return self.stream or sys.stderr

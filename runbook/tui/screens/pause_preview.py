@@ -42,6 +42,8 @@ class PausePreview(Preview):
             f"At {preview['level']} the playbook pauses: {preview['scope']}\n", style="bold"
         )
         head.append(f"Will hold {preview['total']} scheduled post(s): {counts}")
+        if preview.get("note"):
+            head.append(f"\n{preview['note']}", style="bold yellow")
         if not preview["next"]:
             target.update(
                 Group(head, Text("\nNo scheduled post is in scope right now.", style="dim"))
