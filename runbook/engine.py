@@ -501,6 +501,15 @@ class Engine(DraftCommands, PostCommands):
             command_id=command_id,
         )
 
+    def retry_all(self, incident_id: str, *, command_id: str | None = None) -> tuple[int, Incident]:
+        """What the operator's "retry" means: re-run steps an interrupted run left without a
+        result, then try again whatever still failed. Returns (steps re-run, incident)."""
+        recovered = self.recover(incident_id, older_than=timedelta(0))
+        incident = self.incident(incident_id)
+        if recovered and not incident.failed_effects():
+            return recovered, incident
+        return recovered, self.retry(incident_id, command_id=command_id)
+
     def retry(self, incident_id: str, *, command_id: str | None = None) -> Incident:
         """Try again every effect that failed (same idempotency key, next attempt)."""
 

@@ -483,3 +483,18 @@ def test_without_a_scheduler_the_pause_says_to_hold_posts_by_hand(workspace, db_
     engine.pause(incident.id)
     paused = [e for e in engine.timeline(incident.id) if isinstance(e, ev.PostsPaused)][0]
     assert "no scheduler is configured" in paused.note
+
+
+def test_retry_reruns_an_interrupted_step_and_refuses_when_nothing_failed(engine_as):
+    engine = engine_as("amara")
+    incident = engine.declare("account-compromised", "Hacked")
+    engine.assess(incident.id, SEV1_ACCOUNT)
+    incident = engine.incident(incident.id)
+    intent = engine._pause_intent(incident)
+    engine._commit(incident, engine.context(incident), [intent], "paused", "crash-2")
+    recovered, incident = engine.retry_all(incident.id)
+    assert recovered == 1
+    assert incident.pending_effects() == []
+    assert incident.pause_satisfied()
+    with pytest.raises(ActionRefused, match="nothing has failed"):
+        engine.retry_all(incident.id)

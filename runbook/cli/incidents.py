@@ -273,13 +273,10 @@ def check(settings: Settings, incident_id: str, item: str) -> None:
 @click.pass_obj
 def retry(settings: Settings, incident_id: str) -> None:
     """Retry every step that failed (pause, notify, publish)."""
-    engine = settings.engine()
-    engine.recover(incident_id, older_than=__import__("datetime").timedelta(0))
-    incident = engine.incident(incident_id)
-    if incident.failed_effects():
-        incident = engine.retry(incident_id, command_id=settings.command_id)
+    recovered, incident = settings.engine().retry_all(incident_id, command_id=settings.command_id)
     left = incident.failed_effects()
-    _done(settings, incident, "retried" + (f"; still failing: {len(left)}" if left else ""))
+    rerun = f"; re-ran {recovered} interrupted step(s)" if recovered else ""
+    _done(settings, incident, "retried" + rerun + (f"; still failing: {len(left)}" if left else ""))
     if left:
         raise SystemExit(1)
 

@@ -16,6 +16,7 @@ against the playbook and contacts are made by :func:`runbook.drill.files.load_sc
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -110,9 +111,9 @@ class _Inject(Spec):
         problems.raise_if_any()
         return self
 
+    @abstractmethod
     def summary(self) -> str:
-        """One line saying what happens (for feeds and reports)."""
-        raise NotImplementedError
+        """One line saying what happens (for feeds and reports); each kind says it."""
 
 
 class MessageInject(_Inject):
@@ -207,9 +208,9 @@ class _Expectation(Spec):
     after: Id | None = None
     """Count the time from this inject's release instead of from the start."""
 
+    @abstractmethod
     def describe(self) -> str:
-        """The expectation in words (without its time)."""
-        raise NotImplementedError
+        """The expectation in words (without its time); each kind says it."""
 
 
 class LevelAtLeast(_Expectation):

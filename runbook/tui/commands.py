@@ -7,6 +7,7 @@ lifecycle's reason (choosing one explains the refusal, as its key does).
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
@@ -16,8 +17,9 @@ Command = tuple[str, str, Callable[[], Any]]
 
 
 class _Commands(Provider):
+    @abstractmethod
     def commands(self) -> list[Command]:
-        raise NotImplementedError
+        """(name, help, callback) of every command this provider offers."""
 
     async def discover(self) -> AsyncGenerator[DiscoveryHit, None]:
         """Every command, for an empty query."""

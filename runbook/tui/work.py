@@ -10,6 +10,7 @@ as work under way, and turns a refusal or a failure into a notification.
 from __future__ import annotations
 
 import time
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -94,13 +95,14 @@ class LiveScreen(CommandRunner, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     # -- loading ------------------------------------------------------------------------
+    @abstractmethod
     def load(self, publish: Callable[[Any], None]) -> Any:
-        """Read the data (runs in a worker thread); ``publish`` sends an early partial result."""
-        raise NotImplementedError
+        """Read the data (runs in a worker thread); ``publish`` sends an early partial result.
+        Every live screen says what it reads."""
 
+    @abstractmethod
     def show(self, data: Any, final: bool) -> None:
-        """Hand the data down to the widgets (UI thread)."""
-        raise NotImplementedError
+        """Hand the data down to the widgets (UI thread). Every live screen says how."""
 
     def reload(self) -> None:
         """Read fresh data in a worker (coalesced: at most one load runs at a time)."""

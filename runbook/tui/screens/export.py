@@ -3,7 +3,7 @@
 The same export as ``runbook export -o``: :func:`runbook.export.export_incident` builds and
 checks it, :func:`runbook.export.files.write_atomic` writes it (the file is complete or
 untouched), both in a worker. The time zone starts as the operator's (contacts), the file as
-``./INC-XXXXXX-timeline.<ext>`` in the current folder; choosing another format changes the
+``./INC-7KQ4PX-timeline.<ext>`` in the current folder; choosing another format changes the
 suffix. A bad zone or an unwritable folder is told in one line and the form stays open.
 """
 
@@ -27,7 +27,7 @@ FORMATS = ("html", "md", "json", "csv")
 
 
 def default_path(incident_id: str, fmt: str) -> str:
-    """``./INC-XXXXXX-timeline.html``."""
+    """``./INC-7KQ4PX-timeline.html``."""
     return f"./{incident_id}-timeline.{fmt}"
 
 

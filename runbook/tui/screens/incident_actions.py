@@ -7,7 +7,6 @@ refusal is shown as a notification.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from runbook.model.incident import Incident
@@ -100,11 +99,7 @@ class IncidentActions:
         incident_id = self.incident_id
 
         def retry() -> tuple[int, Incident]:
-            recovered = engine.recover(incident_id, older_than=timedelta(0))
-            incident = engine.incident(incident_id)
-            if recovered and not incident.failed_effects():
-                return recovered, incident
-            return recovered, engine.retry(incident_id)
+            return engine.retry_all(incident_id)
 
         def done(result: tuple[int, Incident]) -> None:
             recovered, incident = result
