@@ -118,10 +118,19 @@ def flip_bit(text: str, index: int) -> str:
 
 
 def note_worker(
-    db: str, incident_id: str, name: str, count: int, barrier: Any, results: Any
+    db: str,
+    incident_id: str,
+    name: str,
+    count: int,
+    barrier: Any,
+    results: Any,
+    meet_every: int = 0,
 ) -> None:
     """A process that adds ``count`` notes through its own Engine once ``barrier`` opens.
 
+    With ``meet_every`` > 0 the writers meet at ``barrier`` again after every ``meet_every``
+    notes, so each stretch between meetings holds notes from every writer: the writers are
+    guaranteed to contend, however the operating system schedules them.
     Puts ``(name, notes added, errors)`` on ``results``; never raises.
     """
     errors: list[str] = []
@@ -130,6 +139,8 @@ def note_worker(
         worker = engine(db)
         barrier.wait(timeout=120)
         for index in range(count):
+            if meet_every and index and index % meet_every == 0:
+                barrier.wait(timeout=120)
             try:
                 worker.note(incident_id, f"{name}-{index:04d}")
                 done += 1
