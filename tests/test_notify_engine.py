@@ -36,12 +36,17 @@ HOOK_SECRET = "T0KEN-SECRET"
 
 
 class Receiver:
-    """A webhook receiver on 127.0.0.1 that honours Idempotency-Key and can be slow."""
+    """A webhook receiver on 127.0.0.1 that honours Idempotency-Key and can be slow.
+
+    After the first ``fast`` requests, each one waits ``delay`` seconds or until ``release``
+    is set, whichever comes first.
+    """
 
     def __init__(self, delay: float = 0.0, fast: int = 10**9) -> None:
         self.requests: list[dict] = []
         self.delay = delay
         self.fast = fast
+        self.release = threading.Event()
         self.arrived = 0
         self.lock = threading.Lock()
         outer = self
@@ -54,7 +59,7 @@ class Receiver:
                     outer.arrived += 1
                     slow = outer.arrived > outer.fast
                 if slow:
-                    time.sleep(outer.delay)
+                    outer.release.wait(outer.delay)
                 with outer.lock:
                     outer.requests.append(
                         {"key": self.headers.get("Idempotency-Key"), "body": body}
@@ -303,7 +308,7 @@ KILLED_CHILD = textwrap.dedent(
 
 
 def test_a_kill_during_the_fan_out_never_sends_a_delivery_twice(workspace, db_path, clock):
-    receiver = Receiver(delay=3.0, fast=6)
+    receiver = Receiver(delay=300.0, fast=6)  # the slow ones stay in flight until released
     try:
         sink = DrillSink()
         engine = Engine(
@@ -319,18 +324,22 @@ def test_a_kill_during_the_fan_out_never_sends_a_delivery_twice(workspace, db_pa
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
-        deadline = time.monotonic() + 60
-        while len(receiver.keys()) < 6 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(1.0)  # the child records the fast deliveries; the slow ones are in flight
+
+        def recorded() -> set[str]:
+            return {
+                key
+                for e in engine.incident(incident_id).effects.values()
+                for key, d in e.deliveries.items()
+                if d.get("ok")
+            }
+
+        deadline = time.monotonic() + 120
+        while not recorded() and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.05)  # the child records the fast deliveries; the slow ones wait
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
-        recorded_before = {
-            key
-            for e in engine.incident(incident_id).effects.values()
-            for key, d in e.deliveries.items()
-            if d.get("ok")
-        }
+        receiver.release.set()  # the killed child's requests finish; the restart is not held
+        recorded_before = recorded()
         hook = spec_channels.WebhookChannel(kind="webhook", url_env="HOOK")
         engine.effects = Effects(
             scheduler=sink,

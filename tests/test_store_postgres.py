@@ -98,7 +98,18 @@ def test_a_backend_killed_mid_transaction_loses_nothing_and_the_append_is_retrie
 
     thread = threading.Thread(target=append_note)
     thread.start()
-    time.sleep(0.5)  # the append now waits for the incident's lock inside its transaction
+    # Wait until the append is inside its transaction, queued on the incident's lock.
+    with psycopg.connect(pg, autocommit=True) as watcher:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)
+            ).fetchone()
+            if waiting and waiting[0] == "Lock":
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the append never queued on the incident's lock")
     with psycopg.connect(pg, autocommit=True) as admin:
         killed = admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
     assert killed
