@@ -21,22 +21,13 @@ from runbook.drill.scoring import Decision, ExpectationStatus, Score, replay, sc
 from runbook.model import events as ev
 from runbook.model.base import format_duration
 from runbook.model.playbook import STAGES
+from runbook.model.targets import target_checks
 
 if TYPE_CHECKING:
     from runbook.drill.session import DrillSession
 
 FORMAT_VERSION = 1
 """Version of the JSON report's shape; raised on any incompatible change."""
-
-TARGET_STAGES = {
-    "acknowledge": "acknowledge",
-    "assess": "assess",
-    "pause": "pause",
-    "notify": "notify",
-    "first_statement": "approve",
-    "resolve": "resolve",
-}
-"""Playbook target -> the stage whose first completion meets it."""
 
 
 @dataclass(frozen=True)
@@ -127,21 +118,13 @@ def build_report(session: DrillSession) -> DrillReport:
                 not_ticked.append({"stage": stage, "item": item.id, "text": item.text})
 
     targets = []
-    for target, stage in TARGET_STAGES.items():
-        goal = getattr(playbook.targets, target)
-        if goal is None:
-            continue
-        reached = incident.stage_reached.get(stage)
-        if reached is None:
-            verdict = "not reached"
-        else:
-            verdict = "met" if reached - t0 <= goal else "missed"
+    for check in target_checks(incident, start=t0, playbook=playbook):
         targets.append(
             {
-                "target": target,
-                "goal": format_duration(goal),
-                "reached": format_offset(reached - t0) if reached else "-",
-                "verdict": verdict,
+                "target": check.name,
+                "goal": format_duration(check.limit),
+                "reached": format_offset(check.reached - t0) if check.reached else "-",
+                "verdict": {None: "not reached", True: "met", False: "missed"}[check.met],
             }
         )
 

@@ -16,15 +16,17 @@ from runbook.export.model import StageMetric
 from runbook.export.records import Record
 from runbook.export.times import duration, iso_local, iso_utc, t_plus
 from runbook.model.incident import Incident
+from runbook.model.targets import TARGET_STAGES
 
-MEASURES: tuple[tuple[str, str, str, str], ...] = (
-    # (stage in the report, key in stage_reached, attribute of Targets, label)
-    ("assess", "assess", "assess", "Time to assess"),
-    ("pause", "pause", "pause", "Time to pause posts"),
-    ("notify", "notify", "notify", "Time to notify"),
-    ("acknowledge", "acknowledge", "acknowledge", "Time to first acknowledgement"),
-    ("first_statement", "approve", "first_statement", "Time to first approved statement"),
-    ("resolve", "resolve", "resolve", "Time to resolve"),
+MEASURES: tuple[tuple[str, str], ...] = (
+    # (target name: the measure's name in the report, label); the stage that meets each
+    # target comes from runbook.model.targets.TARGET_STAGES
+    ("assess", "Time to assess"),
+    ("pause", "Time to pause posts"),
+    ("notify", "Time to notify"),
+    ("acknowledge", "Time to first acknowledgement"),
+    ("first_statement", "Time to first approved statement"),
+    ("resolve", "Time to resolve"),
 )
 
 
@@ -37,10 +39,11 @@ def stage_metrics(incident: Incident, records: Sequence[Record], tz: ZoneInfo) -
         if record.type == "StageSkipped":
             skips.setdefault(str(record.data.get("stage")), record)
     result = []
-    for stage, key, target_name, label in MEASURES:
-        target: timedelta | None = getattr(targets, target_name, None) if targets else None
+    for name, label in MEASURES:
+        key = TARGET_STAGES[name]
+        target: timedelta | None = getattr(targets, name, None) if targets else None
         reached: datetime | None = incident.stage_reached.get(key)
-        result.append(_metric(stage, label, opened, reached, target, skips.get(key), tz))
+        result.append(_metric(name, label, opened, reached, target, skips.get(key), tz))
     return result
 
 

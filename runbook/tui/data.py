@@ -26,41 +26,11 @@ from runbook.model.escalation import next_due
 from runbook.model.incident import Incident
 from runbook.model.lifecycle import ACTIONS, Context
 from runbook.model.playbook import STAGES, Playbook
+from runbook.model.targets import TargetCheck, next_target
 from runbook.tui.wording import describe
-
-TARGET_STAGES = {
-    "acknowledge": "acknowledge",
-    "assess": "assess",
-    "pause": "pause",
-    "notify": "notify",
-    "first_statement": "approve",
-    "resolve": "resolve",
-}
-"""Playbook target -> the ``stage_reached`` entry that meets it."""
 
 BANDS = ("critical", "high", "moderate")
 """Colour bands of the most severe levels, most severe first; milder levels are ``low``."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """A target time not met yet."""
-
-    name: str
-    due: datetime
-
-
-def next_target(incident: Incident) -> Target | None:
-    """The earliest playbook target whose stage is not reached yet (None when all are met)."""
-    playbook = incident.playbook
-    if playbook is None or incident.opened_at is None or not incident.is_open:
-        return None
-    pending = []
-    for name, stage in TARGET_STAGES.items():
-        limit = getattr(playbook.targets, name)
-        if limit is not None and stage not in incident.stage_reached:
-            pending.append(Target(name, incident.opened_at + limit))
-    return min(pending, key=lambda t: t.due) if pending else None
 
 
 def band(playbook: Playbook | None, level: str | None) -> str:
@@ -94,7 +64,7 @@ class BoardRow:
     opened_at: datetime | None
     band: str = "none"
     level_name: str = ""
-    target: Target | None = None
+    target: TargetCheck | None = None
     playbook: str = ""
     detailed: bool = False
     """False until the incident was folded (band and target known)."""
@@ -248,7 +218,7 @@ class IncidentView:
     after_seq: int
     names: dict[str, str]
     next_escalation: datetime | None
-    target: Target | None
+    target: TargetCheck | None
     posts: list[dict[str, Any]] | None
     progress: list[tuple[str, int, int]] = field(default_factory=list)
     """Effects under way: (kind, done, total); total 0 when unknown."""
