@@ -4,7 +4,7 @@ Covers the whole lifecycle of a shipped playbook from the keyboard (declare, siz
 notify, acknowledge, draft, submit, approvals by other people, publish, resolve with the post
 review, close), refusals shown as notifications, a failure shown and on the timeline, the
 operator asked at first start, the keystrokes from launch to "posts paused" for a SEV1, and a
-change made by another process (the CLI) appearing within 2 s.
+change made by another process (the CLI) appearing on the open incident screen.
 """
 
 from __future__ import annotations

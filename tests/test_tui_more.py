@@ -351,3 +351,41 @@ def test_drill_tui_opens_the_facilitator_on_the_sessions_engine(
     refused = runner.invoke(cli, [*common, "--tui", "--responses", str(SCAM)])
     assert refused.exit_code == 2
     assert "--tui runs the drill live" in refused.output
+
+
+# -- the footer ------------------------------------------------------------------------------
+
+
+def test_the_footer_is_rebuilt_only_when_the_keys_it_shows_change(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    from runbook.tui.widgets.footer import Footer
+
+    db = tmp_path / "tui.db"
+    engine = make_engine(db, workspace, clock)
+    incident = engine.declare("account-compromised", "Scam posts from our X account")
+    other = make_engine(db, workspace, clock)  # another terminal
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident.id)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            footer = app.screen.query_one(Footer)
+            keys = list(footer.query("FooterKey"))
+            assert "m" in [key.key for key in keys]
+            assert "p" not in [key.key for key in keys]  # no level yet: nothing to pause
+            await pilot.press("m")
+            await settle(pilot)
+            await pilot.press("escape")  # the note form closes: the same keys come back
+            await settle(pilot)
+            assert list(footer.query("FooterKey")) == keys  # the same widgets, not rebuilt
+            other.assess(incident.id, SEV1_ACCOUNT)  # now pausing is allowed
+            for _ in range(600):
+                if "p" in [key.key for key in footer.query("FooterKey")]:
+                    break
+                await pilot.pause(0.1)
+            else:
+                pytest.fail("the footer never offered the pause key")
+
+    run(body)
+    other.store.close()

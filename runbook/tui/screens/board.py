@@ -16,9 +16,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from runbook.tui.data import BoardRow, board_details, board_summaries
+from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import badge, tone_styles
 from runbook.tui.widgets.work_status import WorkStatus
 from runbook.tui.wording import TARGET_WORDS, countdown, since

@@ -16,11 +16,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, TextArea
+from textual.widgets import Header, Static, TabbedContent, TabPane, TextArea
 
 from runbook.model.incident import Draft, Incident
 from runbook.tui.data import lint_variant, variant_count
 from runbook.tui.screens.confirm import ConfirmScreen
+from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import tone_styles
 from runbook.tui.work import CommandRunner
 

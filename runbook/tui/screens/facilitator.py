@@ -26,9 +26,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from runbook.tui.messages import DrillTicked
+from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import tone_styles
 from runbook.tui.widgets.work_status import WorkStatus
 from runbook.tui.work import LiveScreen

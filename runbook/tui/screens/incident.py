@@ -20,7 +20,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from runbook.model.lifecycle import ACTIONS
 from runbook.model.playbook import STAGES
@@ -28,6 +28,7 @@ from runbook.tui.data import IncidentView, band, load_incident
 from runbook.tui.screens.incident_actions import IncidentActions
 from runbook.tui.widgets.checklist import Checklist
 from runbook.tui.widgets.drafts_panel import DraftsPanel
+from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import badge, tone_styles
 from runbook.tui.widgets.people import PeoplePanel
 from runbook.tui.widgets.posts import PostsPanel
