@@ -197,7 +197,7 @@ def test_watch_follows_changes_made_elsewhere_within_a_second(pg):
     )
     try:
         first = watcher.stdout.readline()
-        assert "IncidentDeclared" in first
+        assert 'Incident declared: "Watched"' in first
         engine.note(incident.id, "Journalist from the Gazette called")
         line = watcher.stdout.readline()  # "" if the watcher gave up (5 s quiet) first
         assert "Journalist from the Gazette called" in line

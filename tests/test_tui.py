@@ -354,7 +354,10 @@ def test_a_failed_pause_is_told_and_on_the_timeline(
             await pilot.press("escape")  # the notify preview offered next: not now
             await settle(pilot)
             lines = app.screen.query_one(Timeline).lines
-            assert any(line.text.startswith("FAILED pause") for line in lines)
+            (failed,) = [line for line in lines if line.type == "EffectFailed"]
+            assert failed.text.startswith("Step failed: pause: ")
+            assert "503 Service Unavailable" in failed.text
+            assert failed.tone == "bad"
             assert engine.incident(incident.id).failed_effects()
             assert "retry" in app.screen.view.allowed
 

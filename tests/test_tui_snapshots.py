@@ -189,7 +189,7 @@ def test_facilitator(
 SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_tui_snapshots"
 MUST_SHOW = {
     "test_board": ["INC-SNAPA2", "SEV1", "DRILL", "overdue", "statement", "new incident"],
-    "test_incident_screen": ["Critical", "Checklist", "Timeline", "held 6 scheduled posts"],
+    "test_incident_screen": ["Critical", "Checklist", "Timeline", "Posts paused: 6 post(s) held"],
     "test_questionnaire": ["Size the crisis", "Level:", "SEV4", "set the level"],
     "test_draft_editor": ["Fake news", "BLOCK dismissive-labels", "not saved", "save"],
 }

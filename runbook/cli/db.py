@@ -88,13 +88,14 @@ def watch(settings: Settings, incident_id: str, timeout: float | None) -> None:
 
     engine = settings.engine()
     incident = engine.incident(incident_id)
+    names = {person.id: person.name for person in engine.workspace.contacts.people}
     token = engine.change_token()  # before reading: nothing can slip between the two
     seen = 0
     quiet_since = time.monotonic()
     while True:
         fresh = engine.events_after(incident.id, seen)
         for event in fresh:
-            click.echo(_line(event))
+            click.echo(_line(event, names))
             seen = event.seq
         if fresh:
             quiet_since = time.monotonic()
@@ -103,15 +104,13 @@ def watch(settings: Settings, incident_id: str, timeout: float | None) -> None:
         token = engine.wait_for_change(token, 1.0)
 
 
-def _line(event) -> str:  # noqa: ANN001
-    """One line per event: seq, time, actor, what happened (long values shortened)."""
-    details = []
-    for key, value in event.data().items():
-        if key in ("playbook", "policy", "payload", "variants", "posts", "deliveries"):
-            size = len(value) if hasattr(value, "__len__") else ""
-            details.append(f"{key}: {size} item(s)" if size != "" else key)
-            continue
-        text = str(value)
-        details.append(f"{key}={text[:60]}{'...' if len(text) > 60 else ''}")
-    summary = ", ".join(details)
-    return f"#{event.seq:<5} {event.at:%Y-%m-%d %H:%M:%S} {event.actor:10} {event.type}: {summary}"
+def _line(event, names: dict[str, str]) -> str:  # noqa: ANN001
+    """One line per event: seq, time, who, and the event in the words the app and the export
+    use (``runbook.describe``)."""
+    from runbook.describe import sentence
+
+    def label(person: str) -> str:
+        return names.get(person, person)
+
+    what = sentence(event.type, event.data(), label)
+    return f"#{event.seq:<5} {event.at:%Y-%m-%d %H:%M:%S} {label(event.actor):16} {what}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from runbook.export.describe import CATEGORIES
+from runbook.describe import CATEGORIES
 from runbook.export.model import Report
 from runbook.export.times import duration
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from runbook.describe import describe
 from runbook.errors import NotFound
-from runbook.export.describe import describe
 from runbook.export.metrics import stage_metrics
 from runbook.export.model import (
     FORMAT_VERSION,

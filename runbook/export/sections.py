@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from runbook.export.describe import describe
+from runbook.describe import describe
 from runbook.export.model import (
     Assessment,
     DraftEntry,

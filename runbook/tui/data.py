@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from runbook.describe import sentence, tone
 from runbook.engine import Engine
 from runbook.errors import ActionRefused, RunbookError
 from runbook.model import lifecycle
@@ -27,7 +28,6 @@ from runbook.model.incident import Incident
 from runbook.model.lifecycle import ACTIONS, Context
 from runbook.model.playbook import STAGES, Playbook
 from runbook.model.targets import TargetCheck, next_target
-from runbook.tui.wording import describe
 
 BANDS = ("critical", "high", "moderate")
 """Colour bands of the most severe levels, most severe first; milder levels are ``low``."""
@@ -146,12 +146,14 @@ def sort_rows(rows: list[BoardRow]) -> list[BoardRow]:
 
 class Line:
     """One timeline entry; its words are worked out the first time it is shown (a
-    10,000-event timeline describes only the lines on screen)."""
+    10,000-event timeline describes only the lines on screen), in the words the export and
+    ``runbook watch`` use (:mod:`runbook.describe`), people by name."""
 
-    __slots__ = ("_event", "_words")
+    __slots__ = ("_event", "_names", "_words")
 
-    def __init__(self, event: Any) -> None:
+    def __init__(self, event: Any, names: dict[str, str]) -> None:
         self._event = event
+        self._names = names
         self._words: tuple[str, str] | None = None
 
     @property
@@ -176,7 +178,12 @@ class Line:
 
     def _described(self) -> tuple[str, str]:
         if self._words is None:
-            self._words = describe(self._event)
+            data = self._event.data()
+            kind = self.type
+            self._words = (
+                sentence(kind, data, lambda person: self._names.get(person, person)),
+                tone(kind, data),
+            )
         return self._words
 
     @property
@@ -241,9 +248,9 @@ def current_stage(stages: dict[str, str]) -> str:
     return next((s for s in STAGES if stages.get(s) not in ("done", "skipped")), STAGES[-1])
 
 
-def timeline_lines(events: list[Any]) -> list[Line]:
-    """Timeline entries for ``events``."""
-    return [Line(event) for event in events]
+def timeline_lines(events: list[Any], names: dict[str, str]) -> list[Line]:
+    """Timeline entries for ``events`` (``names``: person id -> full name)."""
+    return [Line(event, names) for event in events]
 
 
 def people_names(engine: Engine) -> dict[str, str]:
@@ -345,6 +352,7 @@ def load_incident(
     events = engine.events_after(incident.id, after_seq)
     stages = stage_status(incident)
     held = incident.paused_posts or incident.kept_posts or incident.resumed_posts
+    names = people_names(engine)
     return IncidentView(
         incident=incident,
         now=now,
@@ -355,9 +363,9 @@ def load_incident(
         current_stage=current_stage(stages),
         draft_id=draft_id,
         drafts=draft_facts(engine, incident, now),
-        lines=timeline_lines(events),
+        lines=timeline_lines(events, names),
         after_seq=after_seq,
-        names=people_names(engine),
+        names=names,
         next_escalation=next_due(incident),
         target=next_target(incident),
         posts=engine.posts(incident.id) if held else [],

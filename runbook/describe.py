@@ -1,5 +1,9 @@
-"""Each event in words: its name, one line of details and a category for the chart.
+"""Each event in words, for every reader: the terminal UI's timeline, ``runbook watch`` and the
+timeline export all say the same thing about an event.
 
+:func:`describe` gives its name, one line of details and a category for the export's chart;
+:func:`sentence` joins name and details for a one-line timeline; :func:`tone` says whether the
+line is good news, a warning or a failure (the UI colours it and alarms on failures).
 Works on the stored data (a dict), not on typed events, so a type this version does not know
 (or a field added later) still shows up: unknown types get a name made from the type
 (``LintOverridden`` -> ``Lint overridden``) and their fields as ``name: value`` details.
@@ -23,6 +27,7 @@ _NAMES = {
     "SeverityAssessed": ("Severity assessed", "lifecycle"),
     "StageSkipped": ("Stage skipped", "lifecycle"),
     "EffectRequested": ("Requested", "effect"),
+    "PauseTargeted": ("Posts to hold listed", "effect"),
     "PostsPaused": ("Posts paused", "effect"),
     "PostsResumed": ("Posts resumed", "effect"),
     "NotificationsSent": ("Notifications sent", "effect"),
@@ -78,6 +83,57 @@ def describe(
     except (KeyError, TypeError, ValueError, AttributeError):
         details = generic(data, scrub)  # a field changed shape: still show the event
     return name, details, category
+
+
+def knows(type_name: str) -> bool:
+    """True when ``type_name`` has words of its own here (not the generic fallback)."""
+    return type_name in _NAMES and type_name in _DETAILS
+
+
+def sentence(type_name: str, data: dict[str, Any], label: Label, scrub: Scrub = str) -> str:
+    """``Name: details`` on one line (whitespace in free text folded)."""
+    name, details, _ = describe(type_name, data, label, scrub)
+    return " ".join(f"{name}: {details}".split()) if details else name
+
+
+_GOOD = frozenset(
+    {
+        "PostsPaused",
+        "PostsResumed",
+        "NotificationsSent",
+        "StatementPublished",
+        "Acknowledged",
+        "DraftApproved",
+        "IncidentResolved",
+        "IncidentClosed",
+    }
+)
+_WARN = frozenset(
+    {
+        "IncidentDeclared",
+        "SeverityAssessed",
+        "Escalated",
+        "DraftRejected",
+        "LintOverridden",
+        "ActionRefused",
+    }
+)
+
+
+def tone(type_name: str, data: dict[str, Any]) -> str:
+    """``bad`` (something failed: someone not reached, a post not held...), ``warn`` (the
+    incident got worse or something needs a second look), ``good`` (a step done) or ``""``."""
+    if type_name == "EffectFailed" or data.get("failures"):
+        return "bad"
+    if type_name == "NotificationsSent" and any(
+        not delivery.get("ok") for delivery in data.get("deliveries", [])
+    ):
+        return "bad"
+    if type_name == "EffectRequested":
+        return "warn" if (data.get("payload") or {}).get("escalation") else ""
+    if type_name in _WARN:
+        return "warn"
+    return "good" if type_name in _GOOD else ""
 
 
 def generic(data: dict[str, Any], scrub: Scrub, skip: tuple[str, ...] = ()) -> str:
@@ -159,13 +215,23 @@ def _requested(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(text + retry)
 
 
-def _paused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    posts = data.get("posts", [])
+def _post_list(posts: list[dict[str, Any]]) -> str:
+    """``: P1 (x), P2 (instagram) and 8 more`` (empty for no posts)."""
+    if not posts:
+        return ""
     shown = ", ".join(f"{p.get('id')} ({p.get('channel', '?')})" for p in posts[:10])
     more = f" and {len(posts) - 10} more" if len(posts) > 10 else ""
-    text = f"{len(posts)} post(s) held, scope {data.get('scope', '?')}"
-    if posts:
-        text += f": {shown}{more}"
+    return f": {shown}{more}"
+
+
+def _targeted(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    posts = data.get("posts", [])
+    return scrub(f"{len(posts)} scheduled post(s){_post_list(posts)}")
+
+
+def _paused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    posts = data.get("posts", [])
+    text = f"{len(posts)} post(s) held, scope {data.get('scope', '?')}{_post_list(posts)}"
     text += _failures(data.get("failures", []))
     if data.get("note"):
         text += f"; {data['note']}"
@@ -201,8 +267,12 @@ def _notified(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
         if entry["failed"]:
             text += f"; NOT reached by {'; '.join(entry['failed'])}"
         parts.append(text)
-    rule = data.get("rule_id", "?")
-    return scrub(f"{rule}: " + ("; ".join(parts) if parts else "nobody"))
+    # Who was (not) reached first: on a one-line timeline the people matter more than the rule.
+    text = "; ".join(parts) if parts else "nobody"
+    rules = [r for r in str(data.get("rule_id", "")).split(",") if r and r != "stand-down"]
+    if rules:
+        text += f" (rule{'s' if len(rules) > 1 else ''} {', '.join(rules)})"
+    return scrub(text)
 
 
 def _published(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
@@ -294,6 +364,7 @@ _DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "SeverityAssessed": _assessed,
     "StageSkipped": _skipped,
     "EffectRequested": _requested,
+    "PauseTargeted": _targeted,
     "PostsPaused": _paused,
     "PostsResumed": _resumed,
     "NotificationsSent": _notified,
