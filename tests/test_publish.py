@@ -7,9 +7,7 @@ import csv
 import dataclasses
 import io
 import os
-import threading
 from datetime import UTC, datetime
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -33,7 +31,15 @@ from runbook.model import events as ev
 from runbook.store.sqlite import SqliteStore
 from tests.conftest import approvers_for
 from tests.test_drafts import _ready_to_submit
-from tests.test_scheduler_http import ENV, TOKEN, FakeScheduler, Handler, make_posts, send
+from tests.test_scheduler_http import (
+    ENV,
+    TOKEN,
+    FakeScheduler,
+    Handler,
+    make_posts,
+    send,
+    serving,
+)
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 NOW_TEXT = "2026-11-21T14:00:00Z"
@@ -362,17 +368,8 @@ class CreatingHandler(Handler):
 
 @pytest.fixture
 def api():
-    fake = CreatingScheduler(make_posts(3))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), CreatingHandler)
-    server.daemon_threads = True
-    server.fake = fake
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}/api"
-    yield fake
-    fake.stop.set()
-    server.shutdown()
-    server.server_close()
+    with serving(CreatingScheduler(make_posts(3)), CreatingHandler) as fake:
+        yield fake
 
 
 def http_client(api: CreatingScheduler, clock: SimulatedClock, **options: Any) -> HttpScheduler:

@@ -8,6 +8,8 @@ import socket
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -167,19 +169,27 @@ def make_posts(count: int) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.fixture
-def api():
-    fake = FakeScheduler(make_posts(5))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+@contextmanager
+def serving(fake: FakeScheduler, handler: type[Handler] = Handler) -> Iterator[FakeScheduler]:
+    """``fake`` served over HTTP on 127.0.0.1 (its ``base_url`` set) until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     server.fake = fake
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}/api"
-    yield fake
-    fake.stop.set()
-    server.shutdown()
-    server.server_close()
+    try:
+        yield fake
+    finally:
+        fake.stop.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def api():
+    with serving(FakeScheduler(make_posts(5))) as fake:
+        yield fake
 
 
 def client(api: FakeScheduler, **options: Any) -> HttpScheduler:
