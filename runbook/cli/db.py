@@ -88,7 +88,7 @@ def watch(settings: Settings, incident_id: str, timeout: float | None) -> None:
 
     engine = settings.engine()
     incident = engine.incident(incident_id)
-    names = {person.id: person.name for person in engine.workspace.contacts.people}
+    names = engine.workspace.contacts.names()
     token = engine.change_token()  # before reading: nothing can slip between the two
     seen = 0
     quiet_since = time.monotonic()

@@ -153,6 +153,10 @@ class Contacts(Spec):
         """The person with id ``person_id``."""
         return next((p for p in self.people if p.id == person_id), None)
 
+    def names(self) -> dict[str, str]:
+        """Person id -> full name, for putting people in words."""
+        return {person.id: person.name for person in self.people}
+
     def roles(self) -> set[str]:
         """Every role held by someone, permanently or by rotation."""
         held = {role for person in self.people for role in person.roles}

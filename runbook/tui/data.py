@@ -253,11 +253,6 @@ def timeline_lines(events: list[Any], names: dict[str, str]) -> list[Line]:
     return [Line(event, names) for event in events]
 
 
-def people_names(engine: Engine) -> dict[str, str]:
-    """Person id -> full name."""
-    return {p.id: p.name for p in engine.workspace.contacts.people}
-
-
 def _detached(incident: Incident) -> Incident:
     """A shallow copy never attached to the lifecycle machine (attaching binds trigger methods
     to the instance; attaching the same object twice makes ``transitions`` complain)."""
@@ -310,7 +305,7 @@ def actions(
 
 def draft_facts(engine: Engine, incident: Incident, now: datetime) -> dict[str, DraftFacts]:
     """Approval requirement, findings and the people who could still approve, per draft."""
-    names = people_names(engine)
+    names = engine.workspace.contacts.names()
     facts = {}
     for draft in incident.drafts.values():
         need = requirement(incident, draft) if incident.level else None
@@ -352,7 +347,7 @@ def load_incident(
     events = engine.events_after(incident.id, after_seq)
     stages = stage_status(incident)
     held = incident.paused_posts or incident.kept_posts or incident.resumed_posts
-    names = people_names(engine)
+    names = engine.workspace.contacts.names()
     return IncidentView(
         incident=incident,
         now=now,
