@@ -89,33 +89,30 @@ def parse_yaml(path: Path, raw: bytes) -> ParseResult:
         rows[pid] = row
         _check_row(path, row, problems)
 
-    def render(changes: Changes) -> bytes:
-        wanted = copy.deepcopy(data)
-        for pid, change in changes.items():
-            wanted[rows[pid].ref].update(change)
-        newline = "\r\n" if "\r\n" in text else "\n"
-        edited = _edit_in_place(text, parsed, rows, changes) if parsed is not None else None
+    newline = "\r\n" if "\r\n" in text else "\n"
+
+    def encoded(edited: str | None, wanted: list[Any]) -> bytes:
+        """The edited text when it reads back as ``wanted`` (comments and layout kept), else
+        ``wanted`` dumped afresh; in the file's line endings, with its byte-order mark."""
         if edited is not None:
             try:
                 if loading.parse_yaml(path, edited).data == wanted:
                     return bom + edited.encode("utf-8")
             except ConfigError:
                 pass
-        dumped = _dump(wanted)
-        return bom + dumped.replace("\n", newline).encode("utf-8")
+        return bom + _dump(wanted).replace("\n", newline).encode("utf-8")
+
+    def render(changes: Changes) -> bytes:
+        wanted = copy.deepcopy(data)
+        for pid, change in changes.items():
+            wanted[rows[pid].ref].update(change)
+        edited = _edit_in_place(text, parsed, rows, changes) if parsed is not None else None
+        return encoded(edited, wanted)
 
     def append(posts: list[dict[str, str]]) -> bytes:
-        wanted = [*copy.deepcopy(data), *posts]
-        newline = "\r\n" if "\r\n" in text else "\n"
         added = _block_items(text, posts, newline)
         edited = text + ("" if not text or text.endswith("\n") else newline) + added
-        try:
-            if loading.parse_yaml(path, edited).data == wanted:
-                return bom + edited.encode("utf-8")
-        except ConfigError:
-            pass
-        dumped = _dump(wanted)
-        return bom + dumped.replace("\n", newline).encode("utf-8")
+        return encoded(edited, [*copy.deepcopy(data), *posts])
 
     return rows, problems, render, append
 
