@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from runbook.model.proof import METHOD_WORDS, proof_of
+
 Label = Callable[[str], str]
 Scrub = Callable[[str], str]
 
@@ -39,6 +41,8 @@ _NAMES = {
     "DraftEdited": ("Draft edited", "draft"),
     "DraftSubmitted": ("Draft submitted", "draft"),
     "DraftApproved": ("Draft approved", "draft"),
+    "ApprovalAttested": ("Approval attested", "draft"),
+    "LinkRefused": ("Approval link refused", "refusal"),
     "DraftRejected": ("Draft rejected", "draft"),
     "LintOverridden": ("Lint overridden", "draft"),
     "ChecklistItemChecked": ("Checklist item ticked", "note"),
@@ -53,6 +57,12 @@ _KIND_NAMES = {
     "notify": "Notification requested",
     "stand_down": "Stand-down requested",
     "publish": "Publication requested",
+    "approval_request": "Approval requested",
+}
+_SENT_NAMES = {
+    "stand_down": "Stand-down sent",
+    "escalation": "Escalation sent",
+    "approval_request": "Approval request sent",
 }
 _GENERIC_LIMIT = 600
 
@@ -73,8 +83,13 @@ def describe(
     name, category = known if known else (humanise(type_name), "other")
     if type_name == "EffectRequested":
         name = _KIND_NAMES.get(str(data.get("kind")), name)
-    if type_name == "NotificationsSent" and data.get("rule_id") == "stand-down":
-        name = "Stand-down sent"
+        if (data.get("payload") or {}).get("escalation"):
+            name = "Escalation requested"
+    if type_name == "NotificationsSent":
+        purpose = data.get("purpose") or "notify"
+        if data.get("rule_id") == "stand-down":
+            purpose = "stand_down"  # events recorded before ``purpose`` existed
+        name = _SENT_NAMES.get(str(purpose), name)
     if type_name == "SeverityAssessed" and data.get("previous_level"):
         name = "Severity reassessed"
     handler = _DETAILS.get(type_name)
@@ -83,6 +98,32 @@ def describe(
     except (KeyError, TypeError, ValueError, AttributeError):
         details = generic(data, scrub)  # a field changed shape: still show the event
     return name, details, category
+
+
+def how(data: dict[str, Any], label: Label = str, *, accounts: bool = True) -> str:
+    """How the actor of an event was proven, in a few words (``SSH signature SHA256:ab…``,
+    ``claimed (typed by Tom Fletcher)``; empty for runbook's own steps; ``no proof recorded``
+    for events written before proofs existed). ``accounts=False`` leaves out operating-system
+    accounts and database roles (a redacted export: they can name people)."""
+    raw = data.get("proof")
+    if not isinstance(raw, dict):
+        return "no proof recorded"
+    proof = proof_of(data)
+    if proof is None:
+        return "unreadable proof"
+    if proof.method == "system":
+        return ""
+    if proof.method == "claimed":
+        if proof.behind:
+            return f"claimed (typed by {label(proof.behind)})"
+        if proof.account and accounts:
+            return f"claimed (OS account {proof.account})"
+        return "claimed"
+    if not accounts:
+        return METHOD_WORDS[proof.method] + (
+            f" {proof.key[:19]}…" if proof.method == "ssh-signature" and proof.key else ""
+        )
+    return proof.words()
 
 
 def knows(type_name: str) -> bool:
@@ -116,6 +157,8 @@ _WARN = frozenset(
         "DraftRejected",
         "LintOverridden",
         "ActionRefused",
+        "ApprovalAttested",
+        "LinkRefused",
     }
 )
 
@@ -140,7 +183,7 @@ def generic(data: dict[str, Any], scrub: Scrub, skip: tuple[str, ...] = ()) -> s
     """``name: value; ...`` for any event's data."""
     parts = []
     for key, value in data.items():
-        if key in skip:
+        if key in skip or key == "proof":  # how the actor was proven is shown beside them
             continue
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         parts.append(f"{key}: {text}")
@@ -197,10 +240,21 @@ def _requested(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     if kind == "pause":
         scope = payload.get("scope") or {}
         text = "scope " + (", ".join(scope.get("channels") or []) or str(scope.get("scope", "?")))
-    elif kind in ("notify", "stand_down"):
+    elif kind in ("notify", "stand_down", "approval_request"):
         people = [r.get("person", "?") for r in payload.get("recipients", [])]
-        rules = ", ".join(payload.get("rules", [])) or "stand-down"
-        text = f"{rules}: {len(people)} people ({_people(people, label)})"
+        escalation = payload.get("escalation") or {}
+        if kind == "stand_down":
+            what = "stand-down"
+        elif kind == "approval_request":
+            what = f"approval of {payload.get('draft_id')} v{payload.get('version')}"
+        elif escalation:
+            what = (
+                f"escalation of rule {escalation.get('rule_id', '?')} "
+                f"(round {escalation.get('round', 1)})"
+            )
+        else:
+            what = ", ".join(payload.get("rules", [])) or "notification"
+        text = f"{what}: {len(people)} people ({_people(people, label)})"
     elif kind == "resume":
         posts = [str(p.get("id")) for p in payload.get("posts", [])]
         kept = payload.get("kept") or []
@@ -269,9 +323,16 @@ def _notified(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
         parts.append(text)
     # Who was (not) reached first: on a one-line timeline the people matter more than the rule.
     text = "; ".join(parts) if parts else "nobody"
-    rules = [r for r in str(data.get("rule_id", "")).split(",") if r and r != "stand-down"]
-    if rules:
-        text += f" (rule{'s' if len(rules) > 1 else ''} {', '.join(rules)})"
+    purpose = data.get("purpose") or "notify"
+    rule_id = str(data.get("rule_id", ""))
+    if purpose == "escalation":
+        text += f" (escalation of rule {rule_id})"
+    elif purpose == "approval_request":
+        text += f" (asked to approve {rule_id.partition(':')[2] or 'a draft'})"
+    else:
+        rules = [r for r in rule_id.split(",") if r and r != "stand-down"]
+        if rules:
+            text += f" (rule{'s' if len(rules) > 1 else ''} {', '.join(rules)})"
     return scrub(text)
 
 
@@ -315,6 +376,23 @@ def _draft_version(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(
         f"{data['draft_id']} v{data['version']}" + (f" as {', '.join(roles)}" if roles else "")
     )
+
+
+def _attested(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    roles = data.get("roles") or []
+    note = f"; {data['note']}" if data.get("note") else ""
+    return scrub(
+        f"{label(data['person'])} approved {data['draft_id']} v{data['version']} "
+        f"{data.get('how', 'elsewhere')}, as recorded by the operator"
+        + (f" (as {', '.join(roles)})" if roles else "")
+        + note
+    )
+
+
+def _link_refused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    draft = f" for {data['draft_id']}" if data.get("draft_id") else ""
+    client = f" (from {data['client']})" if data.get("client") else ""
+    return scrub(f"{label(data['person'])}'s link{draft}: {data['reason']}{client}")
 
 
 def _draft_rejected(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
@@ -376,6 +454,8 @@ _DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "DraftEdited": _draft_edited,
     "DraftSubmitted": _draft_version,
     "DraftApproved": _draft_version,
+    "ApprovalAttested": _attested,
+    "LinkRefused": _link_refused,
     "DraftRejected": _draft_rejected,
     "LintOverridden": _lint_overridden,
     "ChecklistItemChecked": _checked,

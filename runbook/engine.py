@@ -20,33 +20,43 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from runbook.clock import Clock, SystemClock
 from runbook.effects import Effects
+from runbook.effects.ssh import Signer
 from runbook.engine_drafts import DraftCommands
+from runbook.engine_links import LinkCommands
 from runbook.engine_posts import PostCommands
 from runbook.errors import ActionRefused, ConcurrencyConflict, NotFound, RunbookError, StoreError
+from runbook.identity import Identity, os_account, resolve
+from runbook.links import LinkKeys
 from runbook.loading import Workspace
 from runbook.model import events as ev
 from runbook.model import lifecycle, severity
 from runbook.model.incident import Incident, apply, fold
 from runbook.model.lifecycle import Context
+from runbook.model.proof import Proof, ProofRules
+from runbook.model.proof import refusal as proof_refusal
 from runbook.outbox import RECOVERY_LEASE, Outbox
+from runbook.proofcheck import check_rows, optional_keys
 from runbook.store import EventStore
 from runbook.store.chain import Verification, verify_rows
 
 MAX_ATTEMPTS = 200
 """How often a command is retried on fresh state after losing a race (with a growing,
 jittered pause so busy writers take turns instead of colliding again)."""
+SIGNED = frozenset({"approve", "reject", "override", "attest"})
+"""Actions the operator's SSH key signs when the engine has a signer."""
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _ID_RE = re.compile(f"INC-[{_ALPHABET}]{{6}}")
 
 Build = Callable[[Incident, Context], list[ev.Event]]
 
 
-class Engine(DraftCommands, PostCommands):
+class Engine(DraftCommands, PostCommands, LinkCommands):
     """Runs commands on incidents for one operator (see module docstring)."""
 
     max_attempts = MAX_ATTEMPTS
@@ -60,6 +70,8 @@ class Engine(DraftCommands, PostCommands):
         operator: str | None = None,
         clock: Clock | None = None,
         effects: Effects | None = None,
+        account: str | None = None,
+        link_keys: LinkKeys | None = None,
     ) -> None:
         from runbook.effects.sinks import console_effects
 
@@ -67,29 +79,75 @@ class Engine(DraftCommands, PostCommands):
         self.workspace = workspace
         self.clock = clock or SystemClock()
         self.effects = effects or console_effects()
+        self.account = os_account() if account is None else account
+        """The operating-system account of this process (the ``login`` proof)."""
+        self._link_keys = link_keys
+        self.signer: Signer | None = None
+        """Signs approvals and rejections with the operator's SSH key when set (the app sets
+        it when the operator's key is available; ``--sign`` does for one command)."""
+        self._db: tuple[str, str | None] | None = None
+        self._identity: tuple[str | None, Identity] | None = None
         self.operator = operator
+        """Who the operator asked to be (``--as``); None: whoever the login or database role
+        proves (filled in when it proves someone)."""
+        if operator is None:
+            try:
+                self.operator = self.identity().person
+            except RunbookError:
+                pass  # nobody proven: the first command says how to say who you are
         self.outbox = Outbox(self)
         self._cache: dict[str, Incident] = {}
 
     # -- who is acting -------------------------------------------------------------------
+    def identity(self) -> Identity:
+        """Who is operating and how it is proven (see :mod:`runbook.identity`)."""
+        if self._identity is None or self._identity[0] != self.operator:
+            if self._db is None:
+                mapping = getattr(self.store, "db_identity", None)
+                self._db = mapping() if mapping is not None else ("", None)
+            role, person = self._db
+            found = resolve(
+                self.workspace.contacts,
+                self.operator,
+                account=self.account,
+                db_role=role,
+                db_person=person,
+            )
+            self._identity = (self.operator, found)
+        return self._identity[1]
+
     def actor(self) -> str:
         """The operator's person id; refuse when unset or unknown."""
-        people = self.workspace.contacts.people
-        if not self.operator:
-            ids = ", ".join(p.id for p in people[:8])
-            raise RunbookError(
-                f"who is operating? pass --as PERSON or set RUNBOOK_OPERATOR (people: {ids})"
-            )
-        if self.workspace.contacts.person(self.operator) is None:
-            ids = ", ".join(p.id for p in people[:8])
-            raise RunbookError(f"{self.operator!r} is not a person in contacts (people: {ids})")
-        return self.operator
+        return self.identity().person
 
-    def context(self, incident: Incident, draft_id: str | None = None) -> Context:
+    def signing(self) -> Signer | None:
+        """The signer for the operator's actions: the engine's, unless it is someone else's
+        key (the operator switched person)."""
+        signer = self.signer
+        if signer is None or signer.person not in ("", self.operator):
+            return None
+        return signer
+
+    def link_keys(self) -> LinkKeys:
+        """The team's approval-link secret (environment, else the key file)."""
+        if self._link_keys is None:
+            self._link_keys = LinkKeys.load(self.workspace.contacts.links())
+        return self._link_keys
+
+    def context(
+        self, incident: Incident, draft_id: str | None = None, *, proof: Proof | None = None
+    ) -> Context:
         """The guard context for the operator on ``incident`` now."""
-        actor = self.actor()
+        identity = self.identity()
+        actor = identity.person
         roles = frozenset(self.workspace.contacts.roles_of(actor, self.clock.now()))
-        return Context(actor=actor, roles=roles, draft_id=draft_id)
+        return Context(
+            actor=actor,
+            roles=roles,
+            draft_id=draft_id,
+            proof=proof or identity.proof(),
+            signed=SIGNED if self.signing() is not None else frozenset(),
+        )
 
     # -- queries -------------------------------------------------------------------------
     def incident(self, incident_id: str) -> Incident:
@@ -136,7 +194,25 @@ class Engine(DraftCommands, PostCommands):
                 f"the incident list records {recorded} events but only {result.count} are in "
                 f"the log: the newest {recorded - result.count} were removed",
             )
-        return result
+        if not result.ok:
+            return result
+        proofs = check_rows(rows, self.workspace.contacts, self._verifying_keys())
+        return replace(
+            result,
+            first_bad_seq=proofs.first_bad_seq,
+            problem=proofs.problem,
+            signatures=proofs.signatures,
+            links=proofs.links,
+            links_unchecked=proofs.links_unchecked,
+        )
+
+    def _verifying_keys(self) -> Callable[[], LinkKeys | None]:
+        """The link secret for checking receipts, if this machine has it (never made here)."""
+        if self._link_keys is not None:
+            keys = self._link_keys
+            return lambda: keys
+        settings = self.workspace.contacts.links()
+        return optional_keys(lambda: LinkKeys.load(settings, create=False))
 
     def events_after(self, incident_id: str, seq: int) -> list[ev.Event]:
         """The incident's events after ``seq`` (a screen adds only what is new)."""
@@ -170,9 +246,21 @@ class Engine(DraftCommands, PostCommands):
         draft_id: str | None = None,
         record_refusal: bool = True,
         extra: dict[str, Any] | None = None,
+        proof: Proof | None = None,
+        actor: str | None = None,
     ) -> Incident:
         command_id = command_id or uuid.uuid4().hex
-        args = (incident_id, action, build, command_id, draft_id, record_refusal, extra)
+        args = (
+            incident_id,
+            action,
+            build,
+            command_id,
+            draft_id,
+            record_refusal,
+            extra,
+            proof,
+            actor,
+        )
         exclusive = getattr(self.store, "exclusive", None)
         if exclusive is not None:  # team store: operators on one incident take turns
             with exclusive(incident_id.strip().upper()):
@@ -193,19 +281,25 @@ class Engine(DraftCommands, PostCommands):
         draft_id: str | None,
         record_refusal: bool,
         extra: dict[str, Any] | None,
+        proof: Proof | None,
+        actor: str | None,
     ) -> tuple[Incident, list[ev.Event]]:
         for attempt in range(MAX_ATTEMPTS):
             incident = self.incident(incident_id)
             if command_id in incident.command_ids:
                 return incident, []
-            ctx = self.context(incident, draft_id)
+            if actor is not None:  # a decision made through a link: the link's person acts
+                roles = self.workspace.contacts.roles_of(actor, self.clock.now())
+                ctx = Context(actor=actor, roles=frozenset(roles), draft_id=draft_id, proof=proof)
+            else:
+                ctx = self.context(incident, draft_id, proof=proof)
             ctx.extra.update(extra or {})
             try:
                 state = lifecycle.next_state(incident, action, ctx)
                 built = build(incident, ctx)
             except ActionRefused as refusal:
                 if record_refusal and not incident.finished:
-                    self._record_refusal(incident, action, str(refusal))
+                    self._record_refusal(incident, action, str(refusal), ctx)
                 raise
             try:
                 recorded = self._commit(incident, ctx, built, state, command_id)
@@ -234,21 +328,58 @@ class Engine(DraftCommands, PostCommands):
         summary["events"] = expected + len(stamped)
         return self.store.append(incident.id, expected, stamped, summary)
 
-    def _record_refusal(self, incident: Incident, action: str, reason: str) -> None:
+    def _record_refusal(
+        self, incident: Incident, action: str, reason: str, ctx: Context | None = None
+    ) -> None:
+        ctx = ctx or self.context(incident)
         event = ev.ActionRefused(
             incident_id=incident.id,
             at=self.clock.now(),
-            actor=self.actor(),
+            actor=ctx.actor,
+            proof=self._refusal_proof(ctx.proof),
             action=action,
             reason=reason,
         )
         try:
-            self._commit(_copy(incident), self.context(incident), [event], incident.state, None)
+            self._commit(_copy(incident), ctx, [event], incident.state, None)
         except ConcurrencyConflict:
             pass  # the refusal stands; losing its record to a race is harmless
 
+    def _refusal_proof(self, proof: Proof | None) -> Proof:
+        """How the author of a refused action is recorded: a signature that was refused proves
+        nothing, so the operator's own identity is kept; a link keeps only its id."""
+        if proof is not None and proof.method == "link":
+            return Proof(method="link", account=proof.account, link=proof.link)
+        if proof is None or proof.method == "ssh-signature":
+            return self.identity().proof()
+        return proof
+
     def _event(self, cls: type[ev.Event], incident: Incident, **data: Any) -> Any:
-        return cls(incident_id=incident.id, at=self.clock.now(), actor=self.actor(), **data)
+        """An event by the operator, stamped with how the operator is proven."""
+        if "proof" not in data:
+            data["proof"] = self.identity().proof()
+        if "actor" not in data:
+            data["actor"] = self.actor()
+        if "at" not in data:
+            data["at"] = self.clock.now()
+        return cls(incident_id=incident.id, **data)
+
+    def _system(self, cls: type[ev.Event], incident: Incident, **data: Any) -> Any:
+        """One of runbook's own steps (a result, an escalation), recorded by this process."""
+        return cls(
+            incident_id=incident.id,
+            at=self.clock.now(),
+            actor="runbook",
+            proof=self.system_proof(),
+            **data,
+        )
+
+    def system_proof(self) -> Proof:
+        """The proof of runbook's own steps: recorded by this process, for its operator."""
+        try:
+            return self.identity().system_proof()
+        except RunbookError:
+            return Proof(method="system", account=self.account)
 
     # -- commands ------------------------------------------------------------------------
     def declare(
@@ -277,12 +408,17 @@ class Engine(DraftCommands, PostCommands):
             )
         playbook = self.workspace.playbook(playbook_id)
         policy = self.workspace.policy
+        rules = policy.proofs if policy is not None else ProofRules()
+        refused = proof_refusal(rules, "declare", actor, self.identity().proof(), drill=drill)
+        if refused:
+            raise ActionRefused(f"cannot declare an incident: {refused}")
         for attempt in range(MAX_ATTEMPTS):
             chosen = incident_id or _new_id(command_id, attempt)
             event = ev.IncidentDeclared(
                 incident_id=chosen,
                 at=self.clock.now(),
                 actor=actor,
+                proof=self.identity().proof(),
                 state="declared",
                 command_id=command_id,
                 title=title,

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from typing import TYPE_CHECKING
+import uuid
+from typing import TYPE_CHECKING, Any
 
 from runbook.errors import ActionRefused
 from runbook.model import events as ev
 from runbook.model import lifecycle, messages
 from runbook.model.incident import Draft, Incident
 from runbook.model.lifecycle import Context
+from runbook.model.proof import Proof, attest_detail, override_detail, statement
 from runbook.model.templates import render
 from runbook.store.chain import canonical
 
 if TYPE_CHECKING:
+    from runbook.effects.ssh import Signer
     from runbook.engine import Engine as _Base
 else:
     _Base = object
@@ -33,6 +36,31 @@ def content_hash(variants: dict[str, str]) -> str:
 def _clean(text: str) -> str:
     """Statement text as stored: NFC-normalised (so counts and spans agree), trimmed."""
     return unicodedata.normalize("NFC", text).strip()
+
+
+def _pending_signature(account: str) -> Proof:
+    """What the guards see before the signature is made (the method is what they check)."""
+    return Proof(method="ssh-signature", account=account)
+
+
+def _check_read(draft: Draft, expect: str | None) -> None:
+    """Refuse when the text changed since the person read it (``expect``: the content hash
+    they read, a prefix of it, or the version as ``v3``)."""
+    if not expect:
+        return
+    wanted = expect.strip()
+    if wanted.lower().startswith("v") and wanted[1:].isdigit():
+        if int(wanted[1:]) == draft.version:
+            return
+        read = f"version {wanted[1:]}"
+    elif len(wanted) >= 6 and draft.content_hash.startswith(wanted):
+        return
+    else:
+        read = f"the text {wanted[:16]}"
+    raise ActionRefused(
+        f"draft {draft.draft_id} changed since you read it: you read {read}, it is now "
+        f"v{draft.version} ({draft.content_hash}); read it again before deciding"
+    )
 
 
 class DraftCommands(_Base):
@@ -134,38 +162,171 @@ class DraftCommands(_Base):
     def submit(
         self, incident_id: str, draft_id: str | None = None, *, command_id: str | None = None
     ) -> Incident:
-        """Submit a draft for approval."""
+        """Submit a draft for approval; the people who may approve it are asked to, each with
+        a personal approval link on a private channel (see :mod:`runbook.links`)."""
 
         def build(incident: Incident, ctx: Context) -> list[ev.Event]:
             candidates = [d for d in incident.drafts.values() if not d.submitted]
             draft = self._draft_for(incident, ctx, candidates, "waiting to be submitted")
-            return [
-                self._event(
-                    ev.DraftSubmitted,
-                    incident,
-                    draft_id=draft.draft_id,
-                    version=draft.version,
-                    content_hash=draft.content_hash,
-                )
-            ]
+            submitted = self._event(
+                ev.DraftSubmitted,
+                incident,
+                draft_id=draft.draft_id,
+                version=draft.version,
+                content_hash=draft.content_hash,
+            )
+            events: list[ev.Event] = [submitted]
+            request = self._approval_request(incident, draft)
+            if request is not None:
+                events.append(request)
+            return events
 
         return self._run(incident_id, "submit", build, command_id=command_id, draft_id=draft_id)
 
+    def _approval_request(self, incident: Incident, draft: Draft) -> ev.EffectRequested | None:
+        """The intent asking everyone who may approve ``draft`` to do so (None: nobody)."""
+        from runbook.links import link_id
+        from runbook.model.approvals import eligible, rule_for
+
+        contacts = self.workspace.contacts
+        settings = contacts.links()
+        now = self.clock.now()
+        channels = [name for name in settings.via if name in contacts.channels] or list(
+            settings.via
+        )
+        effect_id = f"{incident.id}-approval-{uuid.uuid4().hex[:10]}"
+        people: dict[str, dict[str, Any]] = {}
+        for role in rule_for(incident, draft).roles:
+            for person in contacts.holders(role, now):
+                roles = eligible(incident, draft, person, contacts.roles_of(person, now))
+                if role not in roles:
+                    continue
+                entry = people.setdefault(
+                    person,
+                    {
+                        "person": person,
+                        "roles": [],
+                        "rules": [],
+                        "channels": channels,
+                        "link_id": link_id(effect_id, person),
+                        "expires": (now + settings.valid_for).isoformat(),
+                    },
+                )
+                if role not in entry["roles"]:
+                    entry["roles"].append(role)
+        if not people:
+            return None
+        payload = {
+            "draft_id": draft.draft_id,
+            "version": draft.version,
+            "content_hash": draft.content_hash,
+            "recipients": list(people.values()),
+        }
+        intent: ev.EffectRequested = self._event(
+            ev.EffectRequested,
+            incident,
+            effect_id=effect_id,
+            kind="approval_request",
+            payload=payload,
+        )
+        return intent
+
+    def _signed(
+        self,
+        incident: Incident,
+        ctx: Context,
+        action: str,
+        draft: Draft,
+        signer: Signer,
+        cache: dict[str, Proof],
+        detail: str = "",
+    ) -> Proof:
+        """``ctx.actor``'s signature of ``action`` on ``draft`` as it is now, checked against
+        their keys in contacts (signed once per text: a retry after a race reuses it)."""
+        from runbook.effects import ssh
+
+        key = f"{draft.draft_id}/{draft.version}/{draft.content_hash}/{detail}"
+        if key in cache:
+            return cache[key]
+        signed_at = self.clock.now().isoformat(timespec="seconds")
+        text = statement(
+            incident_id=incident.id,
+            action=action,
+            person=ctx.actor,
+            signed_at=signed_at,
+            draft_id=draft.draft_id,
+            version=draft.version,
+            content_hash=draft.content_hash,
+            detail=detail,
+        )
+        person = self.workspace.contacts.person(ctx.actor)
+        keys = list(person.ssh_keys) if person is not None else []
+        if not keys:
+            raise ActionRefused(
+                f"{ctx.actor} has no SSH key in contacts (ssh_keys), so cannot sign; add the "
+                "public key (~/.ssh/id_ed25519.pub) to their entry"
+            )
+        signature = signer.sign(text)
+        fingerprint = ssh.verify(text, signature, ctx.actor, keys)
+        cache[key] = Proof(
+            method="ssh-signature",
+            account=self.account,
+            key=fingerprint,
+            signature=signature,
+            signed_at=signed_at,
+        )
+        return cache[key]
+
+    def _check_proofs(self, incident: Incident) -> None:
+        """Refuse to go on when a stored proof does not check (a signature, a link receipt,
+        an approval with a proof runbook never records): the approvals that unlock publishing
+        must be the ones people gave."""
+        from runbook.proofcheck import check_rows
+
+        checked = check_rows(
+            self.stored_rows(incident.id), self.workspace.contacts, self._verifying_keys()
+        )
+        if not checked.ok:
+            raise ActionRefused(
+                f"a proof in the record does not check ({checked.problem}); nothing is "
+                f"published until it is resolved (runbook verify {incident.id})"
+            )
+
     def approve(
-        self, incident_id: str, draft_id: str | None = None, *, command_id: str | None = None
+        self,
+        incident_id: str,
+        draft_id: str | None = None,
+        *,
+        command_id: str | None = None,
+        signer: Signer | None = None,
+        expect: str | None = None,
     ) -> Incident:
-        """Approve the draft waiting for approval (four-eyes rule, roles of the level)."""
+        """Approve the draft waiting for approval (four-eyes rule, roles of the level).
+
+        ``signer`` signs the approval with the operator's SSH key (proof ``ssh-signature``);
+        ``expect`` is the content hash (or version ``v3``) the approver read: when the text
+        changed since, the approval is refused naming the difference.
+        """
         from runbook.model.approvals import requirement
+
+        cache: dict[str, Proof] = {}
+        signer = signer or self.signing()
 
         def build(incident: Incident, ctx: Context) -> list[ev.Event]:
             chosen = self._draft_for(
                 incident, ctx, incident.draft_awaiting(), "waiting for approval"
             )
+            _check_read(chosen, expect)
             roles = sorted(set(ctx.roles) & set(requirement(incident, chosen).roles))
+            proof = ctx.proof
+            if signer is not None:
+                proof = self._signed(incident, ctx, "approve", chosen, signer, cache)
             return [
                 self._event(
                     ev.DraftApproved,
                     incident,
+                    actor=ctx.actor,
+                    proof=proof,
                     draft_id=chosen.draft_id,
                     version=chosen.version,
                     content_hash=chosen.content_hash,
@@ -173,7 +334,74 @@ class DraftCommands(_Base):
                 )
             ]
 
-        return self._run(incident_id, "approve", build, command_id=command_id, draft_id=draft_id)
+        return self._run(
+            incident_id,
+            "approve",
+            build,
+            command_id=command_id,
+            draft_id=draft_id,
+            proof=_pending_signature(self.account) if signer is not None else None,
+        )
+
+    def attest(
+        self,
+        incident_id: str,
+        person: str,
+        how: str,
+        note: str = "",
+        draft_id: str | None = None,
+        *,
+        command_id: str | None = None,
+    ) -> Incident:
+        """Record that ``person`` approved the draft elsewhere (``how``: by phone, in person).
+
+        An attestation by the operator, shown as such: it counts as ``person``'s approval only
+        at the levels the policy lists in ``proofs.attested_approvals`` (and in drills).
+        """
+        from runbook.model.approvals import requirement
+
+        how = " ".join(how.split())[:80]
+        note = note.strip()[:2000]
+        roles_now = sorted(self.workspace.contacts.roles_of(person, self.clock.now()))
+        cache: dict[str, Proof] = {}
+        signer = self.signing()
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            if self.workspace.contacts.person(person) is None:
+                raise ActionRefused(f"{person!r} is not a person in contacts")
+            chosen = self._draft_for(
+                incident, ctx, incident.draft_awaiting(), "waiting for approval"
+            )
+            roles = sorted(set(roles_now) & set(requirement(incident, chosen).roles))
+            proof = ctx.proof
+            if signer is not None:
+                detail = attest_detail(person, how, note)
+                proof = self._signed(incident, ctx, "attest", chosen, signer, cache, detail)
+            return [
+                self._event(
+                    ev.ApprovalAttested,
+                    incident,
+                    actor=ctx.actor,
+                    proof=proof,
+                    draft_id=chosen.draft_id,
+                    version=chosen.version,
+                    content_hash=chosen.content_hash,
+                    person=person,
+                    roles=roles,
+                    how=how,
+                    note=note,
+                )
+            ]
+
+        return self._run(
+            incident_id,
+            "attest",
+            build,
+            command_id=command_id,
+            draft_id=draft_id,
+            extra={"person": person, "how": how, "person_roles": roles_now},
+            proof=_pending_signature(self.account) if signer is not None else None,
+        )
 
     def reject(
         self,
@@ -182,9 +410,13 @@ class DraftCommands(_Base):
         draft_id: str | None = None,
         *,
         command_id: str | None = None,
+        signer: Signer | None = None,
+        expect: str | None = None,
     ) -> Incident:
         """Reject the draft under review with a comment; it returns to drafting."""
         comment = comment.strip()
+        cache: dict[str, Proof] = {}
+        signer = signer or self.signing()
 
         def build(incident: Incident, ctx: Context) -> list[ev.Event]:
             if not comment:
@@ -192,17 +424,31 @@ class DraftCommands(_Base):
             draft = self._draft_for(
                 incident, ctx, incident.draft_awaiting(), "waiting for approval"
             )
+            _check_read(draft, expect)
+            proof = ctx.proof
+            if signer is not None:
+                proof = self._signed(incident, ctx, "reject", draft, signer, cache, comment)
             return [
                 self._event(
                     ev.DraftRejected,
                     incident,
+                    actor=ctx.actor,
+                    proof=proof,
                     draft_id=draft.draft_id,
                     version=draft.version,
+                    content_hash=draft.content_hash,
                     comment=comment,
                 )
             ]
 
-        return self._run(incident_id, "reject", build, command_id=command_id, draft_id=draft_id)
+        return self._run(
+            incident_id,
+            "reject",
+            build,
+            command_id=command_id,
+            draft_id=draft_id,
+            proof=_pending_signature(self.account) if signer is not None else None,
+        )
 
     def override(
         self,
@@ -213,10 +459,14 @@ class DraftCommands(_Base):
         draft_id: str | None = None,
         variant: str | None = None,
         command_id: str | None = None,
+        signer: Signer | None = None,
     ) -> Incident:
         """Let a blocking policy finding stand, as a person holding the rule's override role,
-        with a recorded reason (binds to the current content: an edit needs a new override)."""
+        with a recorded reason (binds to the current content: an edit needs a new override).
+        ``signer`` signs it with the operator's SSH key."""
         reason = reason.strip()
+        cache: dict[str, Proof] = {}
+        signer = signer or self.signing()
 
         def build(incident: Incident, ctx: Context) -> list[ev.Event]:
             draft = self._draft_for(
@@ -232,10 +482,16 @@ class DraftCommands(_Base):
                     if f.rule_id == rule_id and variant in (None, f.variant)
                 }
             )
+            proof = ctx.proof
+            if signer is not None:
+                detail = override_detail(rule_id, reason)
+                proof = self._signed(incident, ctx, "override", draft, signer, cache, detail)
             return [
                 self._event(
                     ev.LintOverridden,
                     incident,
+                    actor=ctx.actor,
+                    proof=proof,
                     draft_id=draft.draft_id,
                     version=draft.version,
                     content_hash=draft.content_hash,
@@ -253,6 +509,7 @@ class DraftCommands(_Base):
             command_id=command_id,
             draft_id=draft_id,
             extra={"rule_id": rule_id, "variant": variant, "reason": reason},
+            proof=_pending_signature(self.account) if signer is not None else None,
         )
 
     def publish(
@@ -269,6 +526,7 @@ class DraftCommands(_Base):
         def build(incident: Incident, ctx: Context) -> list[ev.Event]:
             ready = [d for d in incident.drafts_approved() if d.published_hash != d.content_hash]
             draft = self._draft_for(incident, ctx, ready, "approved and not yet published")
+            self._check_proofs(incident)
             payload = {
                 "draft_id": draft.draft_id,
                 "version": draft.version,

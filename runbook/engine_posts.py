@@ -168,10 +168,9 @@ class PostCommands(_Base):
             escalations = []
             for item in rounds:
                 intent = self._escalation_intent(incident, item.rule, item.round)
-                escalated = ev.Escalated(
-                    incident_id=incident.id,
-                    at=self.clock.now(),
-                    actor="runbook",
+                escalated = self._system(
+                    ev.Escalated,
+                    incident,
                     rule_id=item.rule.id,
                     to_roles=list(item.rule.escalate_to),
                     waited=format_duration(item.rule.ack_within * item.round),
@@ -216,11 +215,11 @@ class PostCommands(_Base):
             "escalation": {"rule_id": rule.id, "round": round_},
             "recipients": list(people.values()),
         }
-        return ev.EffectRequested(
-            incident_id=incident.id,
-            at=at,
-            actor="runbook",
+        intent: ev.EffectRequested = self._system(
+            ev.EffectRequested,
+            incident,
             effect_id=f"{incident.id}-escalate-{uuid.uuid4().hex[:10]}",
             kind="notify",
             payload=payload,
         )
+        return intent

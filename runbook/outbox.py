@@ -78,7 +78,7 @@ class Outbox:
                 result: ev.Event | None = self._pause(incident, effect)
             elif effect.kind == "resume":
                 result = self._resume(incident, effect)
-            elif effect.kind in ("notify", "stand_down"):
+            elif effect.kind in ("notify", "stand_down", "approval_request"):
                 self._notify(incident, effect)
                 return
             elif effect.kind == "publish":
@@ -110,7 +110,12 @@ class Outbox:
         raise StoreError(f"could not record what happened on {incident_id}; run `runbook retry`")
 
     def _base(self, incident: Incident) -> dict[str, Any]:
-        return {"incident_id": incident.id, "at": self.engine.clock.now(), "actor": "runbook"}
+        return {
+            "incident_id": incident.id,
+            "at": self.engine.clock.now(),
+            "actor": "runbook",
+            "proof": self.engine.system_proof(),
+        }
 
     def _failed(self, incident: Incident, effect: Effect, error: str) -> ev.Event:
         return ev.EffectFailed(
@@ -227,7 +232,7 @@ class Outbox:
             name = person.name if person else recipient["person"]
             if effect.kind == "stand_down":
                 subject, body = messages.stand_down(incident, effect.payload.get("summary", ""))
-            else:
+            elif effect.kind != "approval_request":
                 rules = [r for r in incident.playbook.notify if r.id in recipient.get("rules", [])]
                 subject, body = messages.notification(
                     incident, rules, recipient["roles"], escalation=bool(escalation)
@@ -236,6 +241,8 @@ class Outbox:
                 key = f"{effect.effect_id}/{recipient['person']}/{channel}"
                 if key not in wanted:
                     continue
+                if effect.kind == "approval_request":
+                    subject, body = self._approval_message(incident, effect, recipient, channel)
                 address = ""
                 if person is not None:
                     address = (person.email if channel == "email" else person.chat) or ""
@@ -252,18 +259,64 @@ class Outbox:
                 result.append((message, key))
         return result
 
+    def _approval_message(
+        self, incident: Incident, effect: Effect, recipient: dict[str, Any], channel: str
+    ) -> tuple[str, str]:
+        """The approval request for one person on one channel: their personal link only on a
+        private channel (email), never in a drill (switching person is how drills approve)."""
+        from runbook.links import LinkClaim
+        from runbook.model.contacts import is_private
+
+        contacts = self.engine.workspace.contacts
+        settings = contacts.links()
+        payload = effect.payload
+        spec = contacts.channels.get(channel)
+        link = None
+        why = ""
+        if incident.drill:
+            why = "This is a drill: approve in the drill (switching person is allowed)."
+        elif spec is None or not is_private(spec):
+            why = (
+                f"Personal approval links go by email only; {channel} is not private, "
+                "so none is included here."
+            )
+        else:
+            claim = LinkClaim(
+                incident_id=incident.id,
+                draft_id=str(payload["draft_id"]),
+                version=int(payload["version"]),
+                content_hash=str(payload["content_hash"]),
+                person=recipient["person"],
+                link_id=recipient["link_id"],
+                expires=datetime.fromisoformat(recipient["expires"]),
+            )
+            token = self.engine.link_keys().make(claim)
+            link = f"{settings.base_url.rstrip('/')}/approve/{token}"
+        return messages.approval_request(
+            incident,
+            payload,
+            list(recipient.get("roles", [])),
+            link=link,
+            expires=recipient.get("expires", ""),
+            why_no_link=why,
+        )
+
     def _notify(self, incident: Incident, effect: Effect) -> None:
         from runbook.effects.notify.fanout import deliver_all
 
         adapters = self._adapters(incident)
         deliveries = self.messages_for(incident, effect)
         channels = adapters.channel_map(sorted({m.channel for m, _ in deliveries}))
-        rule_id = (
-            "stand-down"
-            if effect.kind == "stand_down"
-            else ",".join(effect.payload.get("rules", []))
-            or str((effect.payload.get("escalation") or {}).get("rule_id", ""))
-        )
+        escalation = effect.payload.get("escalation") or {}
+        if effect.kind == "stand_down":
+            purpose, rule_id = "stand_down", "stand-down"
+        elif effect.kind == "approval_request":
+            purpose = "approval_request"
+            rule_id = f"approval:{effect.payload.get('draft_id')}"
+        elif escalation:
+            purpose, rule_id = "escalation", str(escalation.get("rule_id", ""))
+        else:
+            purpose, rule_id = "notify", ",".join(effect.payload.get("rules", []))
         pending: list[dict[str, Any]] = []
         lock = threading.Lock()
         batch = [0]
@@ -279,6 +332,7 @@ class Outbox:
                     **self._base(incident),
                     effect_id=effect.effect_id,
                     rule_id=rule_id,
+                    purpose=purpose,
                     deliveries=chunk,
                 )
                 self.record(
@@ -303,6 +357,7 @@ class Outbox:
                 **self._base(incident),
                 effect_id=effect.effect_id,
                 rule_id=rule_id,
+                purpose=purpose,
                 deliveries=[],
             )
             self.record(incident.id, [event], f"result:{effect.effect_id}:{effect.attempt}:{run}:0")

@@ -12,18 +12,32 @@ from pathlib import Path
 import pytest
 
 from runbook.clock import SimulatedClock
+from runbook.effects.ssh import Signer
 from runbook.engine import Engine
 from runbook.loading import Workspace, load_workspace
 from runbook.store.sqlite import SqliteStore
+from tests.signing import make_keyring, signed_config, with_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
-def workspace() -> Workspace:
-    """The shipped playbooks, policy and contacts."""
-    return load_workspace([ROOT / "playbooks", ROOT / "contacts"])
+def keyring(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A real SSH key (ed25519, made by ssh-keygen) for every person in the shipped contacts."""
+    return make_keyring(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="session")
+def workspace(keyring: dict[str, Path]) -> Workspace:
+    """The shipped playbooks, policy and contacts, each person with their test SSH key."""
+    return with_keys(load_workspace([ROOT / "playbooks", ROOT / "contacts"]), keyring)
+
+
+@pytest.fixture(scope="session")
+def config_dir(tmp_path_factory: pytest.TempPathFactory, keyring: dict[str, Path]) -> Path:
+    """A copy of the shipped configuration whose contacts list each person's test SSH key."""
+    return signed_config(tmp_path_factory.mktemp("config"), keyring)
 
 
 @pytest.fixture
@@ -40,7 +54,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def engine_as(
-    workspace: Workspace, db_path: Path, clock: SimulatedClock
+    workspace: Workspace, db_path: Path, clock: SimulatedClock, keyring: dict[str, Path]
 ) -> Callable[[str], Engine]:
     """Engines acting as a given person, sharing one store file and clock."""
     from runbook.effects.sinks import drill_effects
@@ -52,6 +66,8 @@ def engine_as(
         engine = Engine(
             SqliteStore(db_path), workspace, operator=person, clock=clock, effects=effects
         )
+        if person in keyring:  # approvals and rejections are signed with the person's key
+            engine.signer = Signer(keyring[person], interactive=False)
         made.append(engine)
         return engine
 
@@ -61,8 +77,11 @@ def engine_as(
 
 
 @pytest.fixture
-def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run ``python -m runbook`` in a subprocess against a test database."""
+def run_cli(
+    tmp_path: Path, config_dir: Path, keyring: dict[str, Path]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``python -m runbook`` in a subprocess against a test database, on the shipped
+    configuration with test SSH keys; ``--sign`` signs with the operator's key."""
     db = tmp_path / "cli.db"
 
     def run(
@@ -71,10 +90,14 @@ def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
         check: bool | None = None,
         stdin: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "RUNBOOK_DB": str(db), "RUNBOOK_CONFIG": str(ROOT)}
+        env = {**os.environ, "RUNBOOK_DB": str(db), "RUNBOOK_CONFIG": str(config_dir)}
         env.pop("RUNBOOK_OPERATOR", None)
+        env.pop("RUNBOOK_SSH_KEY", None)
+        env.pop("SSH_AUTH_SOCK", None)
         if operator:
             env["RUNBOOK_OPERATOR"] = operator
+            if operator in keyring:
+                env["RUNBOOK_SSH_KEY"] = str(keyring[operator])
         result = subprocess.run(
             [sys.executable, "-m", "runbook", *args],
             capture_output=True,

@@ -436,6 +436,21 @@ def script() -> list[tuple[timedelta, str, str, str, str | None, dict[str, Any]]
     # fmt: on
 
 
+def _proof(type_: str, actor: str) -> dict[str, str]:
+    """How each scripted event's actor is proven: approvals through approval links, runbook's
+    own steps as system, everything else by the actor's login."""
+    if actor == "runbook":
+        return {"method": "system", "account": "comms-desk", "behind": "amara"}
+    if type_ == "DraftApproved":
+        return {
+            "method": "link",
+            "account": "runbook-serve",
+            "link": f"lnk-{actor}",
+            "receipt": "0" * 40,
+        }
+    return {"method": "login", "account": actor}
+
+
 def rows(*, drill: bool = False, incident_id: str = INCIDENT_ID) -> list[dict[str, Any]]:
     """The incident's stored rows, hashed and chained as the store writes them."""
     clock = SimulatedClock(START)
@@ -445,6 +460,7 @@ def rows(*, drill: bool = False, incident_id: str = INCIDENT_ID) -> list[dict[st
         clock.set(START + offset)
         if type_ == "IncidentDeclared":
             data = {**data, "drill": drill}
+        data = {**data, "proof": data.get("proof") or _proof(type_, actor)}
         text = canonical(data).replace(INCIDENT_ID, incident_id)
         row = {
             "incident_id": incident_id,

@@ -61,7 +61,7 @@ def test_every_shipped_playbook_is_run_end_to_end_on_the_command_line(run_cli, w
         run_cli("submit", incident_id, operator=author, check=True)
         rule = playbook.approval["SEV1"]
         for approver in approvers_for(workspace, rule.roles, exclude={author}):
-            run_cli("approve", incident_id, operator=approver, check=True)
+            run_cli("approve", incident_id, "--sign", operator=approver, check=True)
         approved = json.loads(run_cli("status", incident_id, "--json", check=True).stdout)
         assert approved["state"] == "approved", (playbook_id, approved["drafts"])
         run_cli("publish", incident_id, operator="amara", check=True)

@@ -283,13 +283,18 @@ def test_publishing_by_hand_records_the_url(engine_as, workspace):
         engine.publish(incident_id)
 
 
-def _approve_in_process(db: str, incident_id: str, person: str, barrier) -> str:
+def _approve_in_process(db: str, incident_id: str, person: str, key: str, barrier) -> str:
+    from runbook.effects.ssh import Signer
     from runbook.engine import Engine
     from runbook.loading import load_workspace
     from runbook.store.sqlite import SqliteStore
+    from tests.signing import with_keys
 
-    workspace = load_workspace([ROOT / "playbooks", ROOT / "contacts"])
+    workspace = with_keys(
+        load_workspace([ROOT / "playbooks", ROOT / "contacts"]), {person: Path(key)}
+    )
     engine = Engine(SqliteStore(db), workspace, operator=person)
+    engine.signer = Signer(Path(key), interactive=False)
     engine.incident(incident_id)
     barrier.wait()
     engine.approve(incident_id)
@@ -297,7 +302,7 @@ def _approve_in_process(db: str, incident_id: str, person: str, barrier) -> str:
 
 
 def test_two_processes_approving_the_same_version_at_once_are_both_recorded(
-    engine_as, db_path: Path
+    engine_as, db_path: Path, keyring
 ):
     engine, incident_id = _ready_to_submit(engine_as)
     engine.submit(incident_id)
@@ -305,7 +310,10 @@ def test_two_processes_approving_the_same_version_at_once_are_both_recorded(
     barrier = ctx.Manager().Barrier(2)
     with ctx.Pool(2) as pool:
         results = [
-            pool.apply_async(_approve_in_process, (str(db_path), incident_id, person, barrier))
+            pool.apply_async(
+                _approve_in_process,
+                (str(db_path), incident_id, person, str(keyring[person]), barrier),
+            )
             for person in ("amara", "marcus")
         ]
         assert sorted(r.get(timeout=120) for r in results) == ["amara", "marcus"]

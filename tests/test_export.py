@@ -376,14 +376,14 @@ def test_a_cell_that_would_run_as_a_formula_is_escaped_in_the_csv():
     rows[9] = {**rows[9], "data": canonical(note)}
     text = render(build_report(rows, fx.CONTACTS), "csv")
     cells = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[10]
-    assert cells[11] == '\'=HYPERLINK("http://evil.example","click")'
+    assert cells[12] == '\'=HYPERLINK("http://evil.example","click")'
 
 
 def test_markdown_table_cells_cannot_be_broken_by_event_text():
     md = render(report(), "md")
     line = next(line for line in md.splitlines() if "| Note |" in line)
     cells = re.split(r"(?<!\\)\|", line)[1:-1]
-    assert len(cells) == 8, "the note's | is escaped: the row keeps its 8 cells"
+    assert len(cells) == 9, "the note's | is escaped: the row keeps its 9 cells"
     assert "\\<b>Do not\\</b> \\| reply" in line
     rejection = next(line for line in md.splitlines() if "| Draft rejected |" in line)
     assert "say since when \\| and" in rejection

@@ -24,6 +24,7 @@ from runbook.effects.scheduler.config import FileCalendarConfig
 from runbook.effects.scheduler.file_calendar import FileCalendar
 from runbook.effects.scheduler.http import HttpScheduler
 from runbook.effects.sinks import ConsoleSink, DrillSink
+from runbook.effects.ssh import Signer
 from runbook.effects.wiring import build_effects
 from runbook.engine import Engine
 from runbook.errors import EffectError
@@ -487,7 +488,7 @@ def test_the_token_never_appears_in_a_create_failure(api, clock):
 
 
 @pytest.fixture
-def calendar_engine_as(workspace, db_path, clock, tmp_path):
+def calendar_engine_as(workspace, db_path, clock, tmp_path, keyring):
     path = calendar_file(
         tmp_path,
         "id,channel,scheduled_at,text,status\n"
@@ -506,6 +507,7 @@ def calendar_engine_as(workspace, db_path, clock, tmp_path):
         engine = Engine(
             SqliteStore(db_path), workspace, operator=person, clock=clock, effects=effects
         )
+        engine.signer = Signer(keyring[person], interactive=False)
         made.append(engine)
         return engine
 

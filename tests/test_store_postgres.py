@@ -169,7 +169,7 @@ def test_db_migrate_and_copy_move_a_history_with_hashes_verified(pg, tmp_path: P
     assert _cli("note", incident_id, "First call with the platform", db=sqlite_db).returncode == 0
     migrated = _cli("db", "migrate", db=pg)
     assert migrated.returncode == 0, migrated.stderr
-    assert "schema at version 1" in migrated.stdout
+    assert "schema at version 2" in migrated.stdout
 
     copied = _cli("db", "copy", "--from", sqlite_db, "--to", pg, db=pg)
     assert copied.returncode == 0, copied.stderr
@@ -206,7 +206,8 @@ def test_watch_follows_changes_made_elsewhere_within_a_second(pg):
         watcher.wait()
 
 
-def test_the_full_lifecycle_runs_on_the_team_store(pg):
+def test_the_full_lifecycle_runs_on_the_team_store(pg, keyring):
+    from tests.signing import approve_as, with_keys
     from tests.test_engine import SEV1_ACCOUNT
 
     engine = _engine(pg, "tom")
@@ -217,8 +218,9 @@ def test_the_full_lifecycle_runs_on_the_team_store(pg):
     engine.start_draft(incident.id)
     incident = engine.submit(incident.id)
     assert incident.state == "in_review"
+    engine.workspace = with_keys(engine.workspace, keyring)
     for person in ("amara", "priya", "marcus", "daniel"):
-        incident = _engine(pg, person).approve(incident.id)
+        incident = approve_as(engine, person, keyring, incident.id)
     assert incident.state == "approved"
     incident = engine.resolve(incident.id, "Recovered")
     assert incident.state == "resolved"

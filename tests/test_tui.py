@@ -24,6 +24,7 @@ import pytest
 from runbook.clock import SimulatedClock
 from runbook.effects import Effects, Outcome, Post
 from runbook.effects.sinks import DrillSink
+from runbook.effects.ssh import Signer
 from runbook.engine import Engine
 from runbook.errors import EffectError
 from runbook.loading import Workspace
@@ -100,6 +101,26 @@ def run(test: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(test())
 
 
+async def until(pilot: Any, condition: Callable[[], bool], limit: float = 30.0) -> None:
+    """Wait until ``condition()`` holds (a change another terminal made reaching the app)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                await settle(pilot)
+                return
+        except (AttributeError, KeyError):
+            pass
+        await pilot.pause(0.05)
+    raise AssertionError("the app never showed the change")
+
+
+def become(app: RunbookApp, person: str, keyring: dict[str, Path]) -> None:
+    """The app as ``person`` runs it on their own machine: their name and their SSH key."""
+    app.engine.signer = Signer(keyring[person], interactive=False, person=person)
+    app.set_operator(person)
+
+
 def said(app: RunbookApp, words: str) -> bool:
     """True when a notification contained ``words``."""
     return any(words in message for _, _, message in app.notices)
@@ -137,7 +158,7 @@ async def declare_sev1(pilot: Any, title: str = "Scams") -> int:
 
 
 def test_full_lifecycle_driven_by_keys(
-    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock, keyring: dict[str, Path]
 ) -> None:
     from runbook.tui.screens.board import BoardScreen
     from runbook.tui.screens.draft_editor import DraftEditor
@@ -207,13 +228,24 @@ def test_full_lifecycle_driven_by_keys(
             refusals = [e for e in engine.timeline(incident_id) if isinstance(e, ev.ActionRefused)]
             assert refusals
             assert refusals[-1].action == "approve"
+            await pilot.press("w")  # switching person to elena is a claim, not elena's approval
+            await type_keys(pilot, "el")
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+            assert said(app, "approvals need ssh-signature, link, db-role as proof")
+            assert not engine.incident(incident_id).drafts["D1"].approvals
+            await pilot.press("w")
+            await type_keys(pilot, "am")
+            await pilot.press("enter")
+            await settle(pilot)
+            # The approvers approve from their own terminals, signed with their own keys.
             for person in ("elena", "priya", "marcus", "daniel"):
-                await pilot.press("w")
-                await type_keys(pilot, person[:2])
-                await pilot.press("enter")
-                await settle(pilot)
-                await pilot.press("y")
-                await settle(pilot)
+                approver = make_engine(tmp_path / "tui.db", workspace, clock, operator=person)
+                approver.signer = Signer(keyring[person], interactive=False)
+                approver.approve(incident_id)
+            await until(pilot, lambda: "publish" in app.screen.view.allowed)
             incident = engine.incident(incident_id)
             assert incident.state == "approved"
             assert {a.person for a in incident.drafts["D1"].current_approvals()} == {
@@ -438,7 +470,7 @@ def test_a_note_from_another_process_appears_on_the_open_incident_screen(
 
 
 def test_override_reject_help_and_a_missed_slot_at_resolve(
-    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock, keyring: dict[str, Path]
 ) -> None:
     from runbook.tui.screens.help import HelpScreen, InfoScreen
     from runbook.tui.screens.resolve import ResolveScreen
@@ -456,9 +488,7 @@ def test_override_reject_help_and_a_missed_slot_at_resolve(
     engine.edit_draft(incident, "D1", {"x": "Fake news. We are on it."})
 
     async def switch(pilot: Any, person: str) -> None:
-        await pilot.press("w")
-        await type_keys(pilot, person)
-        await pilot.press("enter")
+        become(pilot.app, person, keyring)  # each at their own terminal, with their own key
         await settle(pilot)
 
     async def body() -> None:
@@ -471,17 +501,17 @@ def test_override_reject_help_and_a_missed_slot_at_resolve(
             await pilot.press("o")  # amara may not override it
             await settle(pilot)
             assert said(app, "only someone holding pr_director may override")
-            await switch(pilot, "ma")
+            await switch(pilot, "marcus")
             await pilot.press("o", "enter")
             await type_keys(pilot, "Legal agreed")
             await pilot.press("enter")
             await settle(pilot)
             assert not engine.incident(incident).blocking(engine.incident(incident).drafts["D1"])
-            await switch(pilot, "am")
+            await switch(pilot, "amara")
             await pilot.press("s")
             await settle(pilot)
             assert engine.incident(incident).state == "in_review"
-            await switch(pilot, "el")
+            await switch(pilot, "elena")
             await pilot.press("x")
             await type_keys(pilot, "Too vague")
             await pilot.press("enter")

@@ -18,8 +18,9 @@ from runbook.model import events as ev
 from runbook.store.sqlite import SqliteStore
 from runbook.tui.app import RunbookApp
 from tests.conftest import ROOT
+from tests.signing import approve_as
 from tests.test_engine import SEV1_ACCOUNT
-from tests.test_tui import make_app, make_engine, run, said, settle, type_keys
+from tests.test_tui import become, make_app, make_engine, run, said, settle, type_keys
 
 SCAM = ROOT / "playbooks" / "drills" / "account-compromised-scam.yaml"
 
@@ -98,8 +99,9 @@ def test_export_from_the_incident_screen_by_keys(
 # -- publish ---------------------------------------------------------------------------------
 
 
-def approved(engine: Any, title: str) -> str:
-    """An incident whose holding statement D1 is approved by the four roles SEV1 needs."""
+def approved(engine: Any, title: str, keyring: dict[str, Path]) -> str:
+    """An incident whose holding statement D1 is approved by the four roles SEV1 needs, each
+    signed with the approver's own key."""
     incident = engine.declare("account-compromised", title).id
     engine.assess(incident, SEV1_ACCOUNT)
     engine.pause(incident)
@@ -107,21 +109,19 @@ def approved(engine: Any, title: str) -> str:
     engine.start_draft(incident)
     engine.submit(incident, "D1")
     for person in ("elena", "priya", "marcus", "daniel"):
-        engine.operator = person
-        engine.approve(incident, "D1")
-    engine.operator = "amara"
+        approve_as(engine, person, keyring, incident, "D1")
     assert engine.incident(incident).state == "approved"
     return incident
 
 
 def test_publish_by_hand_with_a_url(
-    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock, keyring: dict[str, Path]
 ) -> None:
     from runbook.tui.screens.incident import IncidentScreen
     from runbook.tui.screens.publish import PublishScreen
 
     engine = make_engine(tmp_path / "tui.db", workspace, clock)
-    incident = approved(engine, "Scam DMs from our account")
+    incident = approved(engine, "Scam DMs from our account", keyring)
     url = "https://x.com/northwind/status/1"
 
     async def body() -> None:
@@ -150,10 +150,10 @@ def test_publish_by_hand_with_a_url(
 
 
 def test_publish_through_the_publisher_is_the_default(
-    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock, keyring: dict[str, Path]
 ) -> None:
     engine = make_engine(tmp_path / "tui.db", workspace, clock)
-    incident = approved(engine, "Scam DMs from our account")
+    incident = approved(engine, "Scam DMs from our account", keyring)
 
     async def body() -> None:
         app = make_app(engine, open_incident=incident)
@@ -389,3 +389,54 @@ def test_the_footer_is_rebuilt_only_when_the_keys_it_shows_change(
 
     run(body)
     other.store.close()
+
+
+# -- proofs on screen ---------------------------------------------------------------------------
+
+
+def shown_text(widget: Any) -> str:
+    """The plain text a Static widget shows (rich Text or a Group of them)."""
+    content = widget.content
+    parts = getattr(content, "renderables", [content])
+    return "\n".join(getattr(part, "plain", str(part)) for part in parts)
+
+
+def test_approvals_show_who_how_and_when_and_an_attestation_does_not_count(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock, keyring: dict[str, Path]
+) -> None:
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    incident = engine.declare("account-compromised", "Scam DMs").id
+    engine.assess(incident, SEV1_ACCOUNT)
+    engine.pause(incident)
+    engine.notify(incident)
+    engine.start_draft(incident)
+    engine.submit(incident, "D1")
+    approve_as(engine, "elena", keyring, incident, "D1")
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert "amara" in app.sub_title
+            assert "claimed" in app.sub_title
+            become(app, "amara", keyring)  # amara's own key signs her attestation
+            await settle(pilot)
+            assert "signs with SSH key" in app.sub_title
+            await pilot.press("4", "Y")  # the drafts tab; record an approval given by phone
+            await settle(pilot)
+            await type_keys(pilot, "dan")
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("enter")  # "by phone"
+            await settle(pilot)
+            detail = shown_text(app.screen.query_one("#draft-detail"))
+            assert "approved by Elena Rossi (comms_lead)" in detail
+            assert "SSH signature SHA256:" in detail
+            assert "attested by amara (by phone)" in detail
+            assert "does not count: attested by amara, not given by daniel" in detail
+            attested = [e for e in engine.timeline(incident) if isinstance(e, ev.ApprovalAttested)]
+            assert [(e.actor, e.person, e.how) for e in attested] == [
+                ("amara", "daniel", "by phone")
+            ]
+
+    run(body)

@@ -111,7 +111,7 @@ def cli(
 def main() -> None:
     """Console-script entry point."""
     # Importing the command modules registers their commands.
-    from runbook.cli import db, drafts, drill, export, files, incidents  # noqa: F401
+    from runbook.cli import db, drafts, drill, export, files, incidents, serve  # noqa: F401
 
     cli(prog_name="runbook")
 

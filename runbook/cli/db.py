@@ -38,6 +38,57 @@ def migrate(settings: Settings) -> None:
 
 
 @db.command()
+@click.argument("person")
+@click.option(
+    "--role", help="The database role (default: the first of the person's db_roles in contacts)."
+)
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    help="Environment variable holding the role's password (never typed on the command line).",
+)
+@click.pass_obj
+def grant(settings: Settings, person: str, role: str | None, password_env: str | None) -> None:
+    """Give PERSON their own database role on the team store (run as the store's owner): the
+    database then refuses any event from that role under another name."""
+    import os
+
+    from runbook.errors import RunbookError
+    from runbook.locations import default_db
+
+    location = settings.db or default_db()
+    if not location.startswith(("postgresql://", "postgres://")):
+        raise RunbookError("database roles exist on the team store only (--db postgresql://...)")
+    found = settings.workspace().contacts.person(person)
+    if found is None:
+        raise RunbookError(f"{person!r} is not a person in contacts")
+    role = role or (found.db_roles[0] if found.db_roles else None)
+    if role is None:
+        raise RunbookError(
+            f"list {person}'s database role in contacts first (db_roles: [...]), or pass --role"
+        )
+    if role not in found.db_roles:
+        raise RunbookError(
+            f"{role!r} is not among {person}'s db_roles in contacts; add it there first, so "
+            "runbook and the database agree"
+        )
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            raise RunbookError(f"the environment variable {password_env} is not set")
+    store = _open(location)
+    try:
+        created = store.grant_operator(person, role, password)
+    finally:
+        store.close()
+    click.echo(
+        f"{'created' if created else 'updated'} database role {role} for {person}: it may only "
+        f"record events as {person}"
+    )
+
+
+@db.command()
 @click.option("--from", "source", required=True, help="Store to copy from (path or URL).")
 @click.option("--to", "target", required=True, help="Store to copy into (path or URL).")
 def copy(source: str, target: str) -> None:

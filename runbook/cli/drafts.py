@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -186,12 +187,49 @@ def lint(settings: Settings, incident_id: str, draft_id: str | None, as_json: bo
         sys.exit(1)
 
 
+SIGN = click.option(
+    "--sign", is_flag=True, help="Sign with your SSH key (proof ssh-signature; see --key)."
+)
+KEY = click.option(
+    "--key",
+    metavar="PATH",
+    help="SSH key to sign with (default RUNBOOK_SSH_KEY, the ssh-agent, ~/.ssh/id_ed25519).",
+)
+READ = click.option(
+    "--read",
+    "expect",
+    metavar="HASH|vN",
+    help="The version you read (content hash or vN): refused if the text changed since.",
+)
+
+
+def _signer(settings: Settings, sign: bool, key: str | None) -> Any:
+    """The signer for ``--sign`` (None without it)."""
+    if not sign and not key:
+        return None
+    from runbook.effects import ssh
+    from runbook.errors import ActionRefused
+
+    engine = settings.engine()
+    person = engine.workspace.contacts.person(engine.actor())
+    keys = list(person.ssh_keys) if person is not None else []
+    signer = ssh.discover(keys, key)
+    if signer is None:
+        raise ActionRefused(
+            "no SSH key found to sign with: pass --key PATH, set RUNBOOK_SSH_KEY, or load "
+            "your key into ssh-agent"
+        )
+    return signer
+
+
 @cli.command()
 @ID
 @click.argument("rule")
 @click.option("--reason", required=True, help="Why the finding may stand.")
 @click.option("--variant", help="Only this variant (default: every variant with the finding).")
 @DRAFT
+@SIGN
+@KEY
 @click.pass_obj
 def override(
     settings: Settings,
@@ -200,6 +238,8 @@ def override(
     reason: str,
     variant: str | None,
     draft_id: str | None,
+    sign: bool,
+    key: str | None,
 ) -> None:
     """Let a blocking policy finding stand (needs the rule's override role)."""
     incident = settings.engine().override(
@@ -209,6 +249,7 @@ def override(
         draft_id=draft_id,
         variant=variant,
         command_id=settings.command_id,
+        signer=_signer(settings, sign, key),
     )
     _done(settings, incident, f"{rule} overridden")
 
@@ -227,13 +268,31 @@ def submit(settings: Settings, incident_id: str, draft_id: str | None, as_json: 
 @cli.command()
 @ID
 @DRAFT
+@SIGN
+@KEY
+@READ
 @JSON
 @click.pass_obj
-def approve(settings: Settings, incident_id: str, draft_id: str | None, as_json: bool) -> None:
-    """Approve the draft waiting for approval."""
+def approve(
+    settings: Settings,
+    incident_id: str,
+    draft_id: str | None,
+    sign: bool,
+    key: str | None,
+    expect: str | None,
+    as_json: bool,
+) -> None:
+    """Approve the draft waiting for approval (the policy says which proofs count: usually
+    --sign, an approval link, or your own database role)."""
     from runbook.model.approvals import requirement
 
-    incident = settings.engine().approve(incident_id, draft_id, command_id=settings.command_id)
+    incident = settings.engine().approve(
+        incident_id,
+        draft_id,
+        command_id=settings.command_id,
+        signer=_signer(settings, sign, key),
+        expect=expect,
+    )
     waiting = incident.draft_awaiting()
     note = "; ".join(f"{d.draft_id} {requirement(incident, d).describe()}" for d in waiting)
     _done(settings, incident, "approved" + (f" ({note})" if note else ""), as_json)
@@ -241,16 +300,70 @@ def approve(settings: Settings, incident_id: str, draft_id: str | None, as_json:
 
 @cli.command()
 @ID
+@click.option("--for", "person", required=True, metavar="PERSON", help="Who approved.")
+@click.option(
+    "--how", required=True, help="How they approved (phone, in person, email, video call...)."
+)
+@click.option("--note", default="", help="Anything the record should say about it.")
+@DRAFT
+@SIGN
+@KEY
+@JSON
+@click.pass_obj
+def attest(
+    settings: Settings,
+    incident_id: str,
+    person: str,
+    how: str,
+    note: str,
+    draft_id: str | None,
+    sign: bool,
+    key: str | None,
+    as_json: bool,
+) -> None:
+    """Record that PERSON approved elsewhere (by phone...): an attestation by you, shown as
+    such, that counts only where the policy allows attested approvals."""
+    from runbook.model.approvals import requirement
+
+    engine = settings.engine()
+    signer = _signer(settings, sign, key)
+    if signer is not None:
+        engine.signer = signer
+    incident = engine.attest(
+        incident_id, person, how, note, draft_id, command_id=settings.command_id
+    )
+    waiting = incident.draft_awaiting()
+    needs = "; ".join(f"{d.draft_id} {requirement(incident, d).describe()}" for d in waiting)
+    _done(settings, incident, f"attested {person}'s approval" + (f" ({needs})" if needs else ""))
+
+
+@cli.command()
+@ID
 @click.option("--comment", required=True, help="Why, and what to change.")
 @DRAFT
+@SIGN
+@KEY
+@READ
 @JSON
 @click.pass_obj
 def reject(
-    settings: Settings, incident_id: str, comment: str, draft_id: str | None, as_json: bool
+    settings: Settings,
+    incident_id: str,
+    comment: str,
+    draft_id: str | None,
+    sign: bool,
+    key: str | None,
+    expect: str | None,
+    as_json: bool,
 ) -> None:
     """Reject the draft under review; it goes back to drafting."""
     incident = settings.engine().reject(
-        incident_id, comment, draft_id, command_id=settings.command_id
+        incident_id,
+        comment,
+        draft_id,
+        command_id=settings.command_id,
+        signer=_signer(settings, sign, key),
+        expect=expect,
     )
     _done(settings, incident, "draft rejected", as_json)
 

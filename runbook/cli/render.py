@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from runbook.model.approvals import requirement
-from runbook.model.incident import Incident
+from runbook.model.approvals import requirement, why_not_counted
+from runbook.model.incident import Draft, Incident
 from runbook.model.playbook import STAGES
 
 
@@ -54,6 +54,7 @@ def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
             "content_hash": d.content_hash,
             "submitted": d.submitted,
             "approved_by": [a.person for a in d.current_approvals()],
+            "approvals": approvals_object(incident, d),
             "stale_approvals": [a.person for a in d.stale_approvals()],
             "needs": requirement(incident, d).describe() if incident.level else "",
             "published": d.published_hash == d.content_hash,
@@ -65,6 +66,27 @@ def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
     data["allowed"] = allowed
     data["summary"] = incident.summary or None
     return data
+
+
+def approvals_object(incident: Incident, draft: Draft) -> list[dict[str, Any]]:
+    """Each approval of the draft's current text: who, how proven, when, and whether it
+    counts (with the reason when it does not)."""
+    found = []
+    for approval in draft.current_approvals():
+        reason = why_not_counted(incident, draft, approval) if incident.level else None
+        found.append(
+            {
+                "person": approval.person,
+                "roles": list(approval.roles),
+                "proof": approval.proof.method if approval.proof else None,
+                "proof_words": approval.words(),
+                "attested_by": approval.attested_by or None,
+                "at": approval.at.isoformat(),
+                "counts": reason is None,
+                "why_not": reason,
+            }
+        )
+    return found
 
 
 def status_lines(incident: Incident, allowed: list[str]) -> list[str]:
@@ -85,6 +107,12 @@ def status_lines(incident: Incident, allowed: list[str]) -> list[str]:
     for d in data["drafts"]:
         state = "published" if d["published"] else ("submitted" if d["submitted"] else "drafting")
         lines.append(f"draft    {d['id']} v{d['version']} {d['template']} {state}: {d['needs']}")
+        for a in d["approvals"]:
+            counted = "" if a["counts"] else f"  DOES NOT COUNT: {a['why_not']}"
+            lines.append(
+                f"         approved by {a['person']} ({', '.join(a['roles']) or '-'}) "
+                f"{a['at'][:16].replace('T', ' ')} UTC, {a['proof_words']}{counted}"
+            )
     for step in data["failed_steps"]:
         lines.append(f"FAILED   {step['kind']}: {step['error']} (runbook retry {incident.id})")
     if allowed:

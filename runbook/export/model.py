@@ -145,6 +145,24 @@ class DraftStep:
 
 
 @dataclass(slots=True)
+class ApprovalEntry:
+    """One approval (or attestation) of a draft's latest version: who, how proven, when."""
+
+    __pydantic_config__ = _CONFIG
+
+    by: str
+    roles: list[str]
+    proof: str
+    """How the approver was proven (``approval link``, ``SSH signature SHA256:…``), or who
+    attested it."""
+    at: str
+    t_plus: str
+    counts: bool
+    """False when it does not satisfy the approval rule (see ``why_not``)."""
+    why_not: str
+
+
+@dataclass(slots=True)
 class DraftEntry:
     """A statement draft, its versions and its approval history."""
 
@@ -161,6 +179,8 @@ class DraftEntry:
     """``published``, ``approved``, ``in review``, ``rejected`` or ``draft``."""
     approved_by: list[str]
     """Approvals of the latest version."""
+    approvals: list[ApprovalEntry]
+    """The same approvals with how each was proven and whether it counts."""
     stale_approvals: list[str]
     """Approvals given to earlier versions (no longer counting)."""
     history: list[DraftStep]
@@ -233,6 +253,9 @@ class TimelineEntry:
     """Who (label; ``runbook`` for automatic steps)."""
     actor_name: str
     actor_role: str
+    proof: str
+    """How the actor was proven (``login tom``, ``approval link``, ``claimed (typed by
+    tom)``); empty for runbook's own steps."""
     type: str
     """The event type (``DraftApproved``); unknown types are kept as stored."""
     event: str

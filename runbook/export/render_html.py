@@ -88,7 +88,8 @@ def render_html(report: Report) -> str:
             f'<td class="time">{escape(readable(e.at))}</td>'
             f'<td class="time">{escape(readable_local(e.at_local, tz))}</td>'
             f'<td class="num">{e.t_plus}</td><td>{repeated(e.actor_name)}</td>'
-            f"<td>{repeated(e.actor_role)}</td><td>{repeated(e.event)}</td>"
+            f"<td>{repeated(e.actor_role)}</td><td>{repeated(e.proof or '-')}</td>"
+            f"<td>{repeated(e.event)}</td>"
             f"<td>{escape(e.details)}</td></tr>\n"
             for e in report.timeline
         )

@@ -172,6 +172,21 @@ def render_md(report: Report) -> str:
             ),
             "",
         ]
+        if draft.approvals:
+            out += _table(
+                ["T+", "Approver", "Roles", "Proven by", "Counts"],
+                [
+                    [
+                        a.t_plus,
+                        a.by,
+                        ", ".join(a.roles) or "-",
+                        a.proof,
+                        "yes" if a.counts else f"no: {a.why_not}",
+                    ]
+                    for a in draft.approvals
+                ],
+            )
+            out.append("")
         out += _table(
             ["T+", "Step", "By", "Version", "Detail"],
             [[s.t_plus, s.action, s.by, s.version or "-", s.detail or "-"] for s in draft.history],
@@ -215,7 +230,17 @@ def render_md(report: Report) -> str:
 
     out += ["", "## Timeline", ""]
     out += _table(
-        ["#", "Time (UTC)", f"Time ({report.timezone})", "T+", "Who", "Role", "Event", "Details"],
+        [
+            "#",
+            "Time (UTC)",
+            f"Time ({report.timezone})",
+            "T+",
+            "Who",
+            "Role",
+            "Proven by",
+            "Event",
+            "Details",
+        ],
         [],
     )
     memo: dict[str, str] = {}
@@ -228,7 +253,8 @@ def render_md(report: Report) -> str:
 
     out += [
         f"| {e.seq} | {readable(e.at)} | {readable_local(e.at_local, tz)} | {esc(e.t_plus)} "
-        f"| {repeated(e.actor_name)} | {repeated(e.actor_role)} | {repeated(e.event)} "
+        f"| {repeated(e.actor_name)} | {repeated(e.actor_role)} | {repeated(e.proof or '-')} "
+        f"| {repeated(e.event)} "
         f"| {esc(e.details)} |"
         for e in report.timeline
     ]

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from runbook.describe import describe
+from runbook.describe import describe, how
 from runbook.errors import NotFound
 from runbook.export.metrics import stage_metrics
 from runbook.export.model import (
@@ -146,6 +146,7 @@ class _Builder(Sections):
             shown,
             actor_name,
             role,
+            self._scrub(how(record.data, redactor.label, accounts=not self.names)),
             record.type,
             name,
             details,

@@ -14,7 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from runbook.describe import describe
+from runbook.describe import how as describe_how
 from runbook.export.model import (
+    ApprovalEntry,
     Assessment,
     DraftEntry,
     DraftStep,
@@ -348,9 +350,38 @@ class Sections:
                     content_hash=draft.content_hash,
                     status=status,
                     approved_by=[label(a.person) for a in draft.current_approvals()],
+                    approvals=self._approvals(draft),
                     stale_approvals=[label(a.person) for a in draft.stale_approvals()],
                     history=history,
                     variants={k: self.redactor.text(v) for k, v in draft.variants.items()},
+                )
+            )
+        return result
+
+    def _approvals(self, draft: Any) -> list[ApprovalEntry]:
+        from runbook.model.approvals import why_not_counted
+
+        label = self.redactor.label
+        result = []
+        for approval in draft.current_approvals():
+            reason = (
+                _safe(lambda a=approval: why_not_counted(self.incident, draft, a))
+                if self.incident.level
+                else None
+            )
+            stored = {"proof": approval.proof.compact()} if approval.proof else {}
+            how = describe_how(stored, label, accounts=not self.names)
+            if approval.attested_by:
+                how = f"attested by {label(approval.attested_by)} ({approval.how})"
+            result.append(
+                ApprovalEntry(
+                    by=label(approval.person),
+                    roles=list(approval.roles),
+                    proof=self._scrub(how),
+                    at=iso_utc(approval.at),
+                    t_plus=self._t(approval.at),
+                    counts=reason is None,
+                    why_not=self._scrub(reason or ""),
                 )
             )
         return result
@@ -389,7 +420,7 @@ class Sections:
         for record in self.records:
             if record.type != "LintOverridden":
                 continue
-            details = {k: v for k, v in record.data.items() if k != "reason"}
+            details = {k: v for k, v in record.data.items() if k not in ("reason", "proof")}
             result.append(
                 LintOverride(
                     seq=record.seq,

@@ -149,6 +149,7 @@ def load_workspace(paths: Iterable[Path]) -> Workspace:
 def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, list[str]]:
     """Merge several contacts files into one directory, locating cross-file problems."""
     people, rotations, channels, schedulers = [], [], {}, {}
+    links: tuple[object, Path] | None = None
     origin: dict[Loc, tuple[Parsed, Loc]] = {}
     channel_files: dict[str, Path] = {}
     duplicates: list[str] = []
@@ -166,6 +167,13 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
                 continue
             channels[name] = channel
             channel_files[name] = parsed.path
+        if contacts.approval_links is not None:
+            if links is not None:
+                message = f"approval_links is already set in {links[1]}"
+                duplicates.extend(problems_in(parsed, [(("approval_links",), message, True)]))
+            else:
+                links = (contacts.approval_links, parsed.path)
+                origin[("approval_links", "via")] = (parsed, ("approval_links", "via"))
         for name, scheduler in contacts.schedulers.items():
             if name in schedulers:
                 message = f"scheduler {name!r} is configured twice"
@@ -174,7 +182,11 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
             schedulers[name] = scheduler
     try:
         merged = Contacts(
-            people=people, rotations=rotations, channels=channels, schedulers=schedulers
+            people=people,
+            rotations=rotations,
+            channels=channels,
+            schedulers=schedulers,
+            approval_links=links[0] if links else None,
         )
         return merged, duplicates
     except ValidationError as exc:

@@ -1,18 +1,23 @@
-"""Who must approve a statement, and whether a draft is approved.
+"""Who must approve a statement, whose approvals count, and whether a draft is approved.
 
 The playbook's ``approval`` rule for the incident's current level names roles that must each
 approve and a minimum number of different approvers. Approvals bind to the draft's content
-hash: an edit makes earlier approvals stale. The author and the last editor of a draft may
-never approve it (four-eyes rule). Because the rule is looked up at the current level,
-reassessing to a stricter level re-opens approval of drafts that no longer qualify.
+hash: an edit makes earlier approvals stale. An approval counts only when it was *proven* the
+way the policy asks (``proofs.approve``: by default an SSH signature, an approval link or a
+database role; any proof in a drill), or, for an operator's attestation ("approved by phone"),
+only at the levels the policy lists in ``proofs.attested_approvals``. Four-eyes compares proven
+people: the author, the last editor and whoever their logins proved behind a claimed name may
+never approve. Because the rule is looked up at the current level, reassessing to a stricter
+level re-opens approval of drafts that no longer qualify.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from runbook.model.incident import Draft, Incident
+from runbook.model.incident import Approval, Draft, Incident
 from runbook.model.playbook import ApprovalRule
+from runbook.model.proof import METHOD_WORDS, Proof, people_behind
 
 
 @dataclass(frozen=True)
@@ -23,9 +28,11 @@ class Requirement:
     """Roles that must each approve."""
     min_approvals: int
     missing_roles: list[str]
-    """Required roles nobody with a current approval holds."""
+    """Required roles nobody with a counted approval holds."""
     approvers: list[str]
     """People whose approval of the current content counts."""
+    not_counted: list[tuple[Approval, str]] = field(default_factory=list)
+    """Approvals of the current content that do not count, each with the reason."""
 
     @property
     def complete(self) -> bool:
@@ -58,16 +65,50 @@ def rule_for(incident: Incident, draft: Draft) -> ApprovalRule:
     return ApprovalRule(roles=roles, min_approvals=rule.min_approvals)
 
 
+def why_not_counted(incident: Incident, draft: Draft, approval: Approval) -> str | None:
+    """Why ``approval`` of ``draft`` does not count (None when it does)."""
+    if approval.person in draft.writers:
+        return f"{approval.person} wrote or last edited this version (four-eyes rule)"
+    rules = incident.proof_rules
+    if approval.attested_by:
+        if approval.attested_by == approval.person:
+            return "an attestation of one's own approval proves nothing"
+        if incident.drill or rules.attested_counts(incident.level):
+            return None
+        return (
+            f"attested by {approval.attested_by}, not given by {approval.person}: the policy "
+            f"does not count attested approvals at {incident.level}"
+        )
+    if incident.drill:
+        return None
+    proof = approval.proof
+    method = proof.method if proof is not None else "claimed"
+    if method not in rules.approve:
+        return (
+            f"{METHOD_WORDS.get(method, method)}: approvals need "
+            f"{', '.join(rules.approve)} as proof"
+        )
+    return None
+
+
 def requirement(incident: Incident, draft: Draft) -> Requirement:
     """What ``draft`` needs at the incident's current level."""
     rule = rule_for(incident, draft)
-    current = draft.current_approvals()
-    covered = {role for approval in current for role in approval.roles}
+    counted: list[Approval] = []
+    not_counted: list[tuple[Approval, str]] = []
+    for approval in draft.current_approvals():
+        reason = why_not_counted(incident, draft, approval)
+        if reason is None:
+            counted.append(approval)
+        else:
+            not_counted.append((approval, reason))
+    covered = {role for approval in counted for role in approval.roles}
     return Requirement(
         roles=list(rule.roles),
         min_approvals=rule.min_approvals,
         missing_roles=[role for role in rule.roles if role not in covered],
-        approvers=list(dict.fromkeys(a.person for a in current)),
+        approvers=list(dict.fromkeys(a.person for a in counted)),
+        not_counted=not_counted,
     )
 
 
@@ -79,20 +120,31 @@ def is_approved(incident: Incident, draft: Draft) -> bool:
 
 
 def approval_refusal(
-    incident: Incident, draft: Draft, person: str, person_roles: set[str]
+    incident: Incident,
+    draft: Draft,
+    person: str,
+    person_roles: set[str],
+    proof: Proof | None = None,
 ) -> str | None:
-    """Why ``person`` may not approve ``draft`` now, or None if they may."""
+    """Why ``person`` (proven by ``proof``) may not approve ``draft`` now, or None if they may.
+
+    Four-eyes compares proven people: when ``person`` is only claimed, the person the login
+    proves behind the claim must not be a writer of the draft either.
+    """
     if not draft.submitted:
         return f"draft {draft.draft_id} v{draft.version} is not submitted for approval"
-    if person == draft.author:
-        return (
-            f"{person} wrote draft {draft.draft_id}; the author may not approve it (four-eyes rule)"
-        )
-    if person == draft.last_editor:
-        return (
-            f"{person} last edited draft {draft.draft_id}; the last editor may not approve it "
-            "(four-eyes rule)"
-        )
+    for who in sorted(people_behind(person, proof)):
+        shown = who if who == person else f"{who} (typing as {person})"
+        if who == draft.author or who in draft.author_people:
+            return (
+                f"{shown} wrote draft {draft.draft_id}; the author may not approve it "
+                "(four-eyes rule)"
+            )
+        if who == draft.last_editor or who in draft.editor_people:
+            return (
+                f"{shown} last edited draft {draft.draft_id}; the last editor may not approve "
+                "it (four-eyes rule)"
+            )
     rule = rule_for(incident, draft)
     counting = sorted(person_roles & set(rule.roles))
     if not counting:
@@ -100,6 +152,16 @@ def approval_refusal(
             f"{person} holds none of the roles that approve at {incident.level} "
             f"({', '.join(rule.roles)})"
         )
-    if any(a.person == person for a in draft.current_approvals()):
+    if any(
+        a.person == person and why_not_counted(incident, draft, a) is None
+        for a in draft.current_approvals()
+    ):
         return f"{person} already approved draft {draft.draft_id} v{draft.version}"
     return None
+
+
+def eligible(incident: Incident, draft: Draft, person: str, person_roles: set[str]) -> list[str]:
+    """The roles through which ``person`` could approve ``draft`` now (empty: they cannot)."""
+    if person in draft.writers:
+        return []
+    return sorted(person_roles & set(rule_for(incident, draft).roles))

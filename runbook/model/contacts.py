@@ -19,6 +19,16 @@ from runbook.model.base import Duration, Id, ProblemList, Spec
 EnvName = Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]
 """The name of an environment variable holding a secret (``RUNBOOK_SMTP_PASSWORD``)."""
 
+LoginName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.@-]{0,62}$")]
+"""An operating-system account or database role name (``tom``, ``tom.fletcher``)."""
+
+SSH_KEY_PATTERN = (
+    r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|"
+    r"sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n\r]{0,200})?$"
+)
+SshKey = Annotated[str, Field(pattern=SSH_KEY_PATTERN, max_length=4000)]
+"""A public key line as OpenSSH writes it (``ssh-ed25519 AAAA... comment``)."""
+
 
 def _check_timezone(name: str) -> str:
     try:
@@ -45,6 +55,15 @@ class Person(Spec):
     """Phone number in international form."""
     timezone: str = "UTC"
     """Where this person works (``Europe/Paris``)."""
+    logins: list[LoginName] = []
+    """Operating-system accounts that are this person: runbook started under one of them acts
+    as this person with proof ``login`` (no ``--as`` needed)."""
+    ssh_keys: list[SshKey] = []
+    """Public SSH keys this person signs with (allowed signers, as in ``~/.ssh/id_ed25519.pub``):
+    a signature by one of them proves an approval is theirs."""
+    db_roles: list[LoginName] = []
+    """PostgreSQL roles that are this person on the team store (``runbook db grant``): the
+    database refuses events from such a role under any other name."""
 
     _tz = field_validator("timezone")(lambda value: _check_timezone(value))
 
@@ -119,6 +138,37 @@ class ConsoleChannel(Spec):
 Channel = Annotated[SmtpChannel | WebhookChannel | ConsoleChannel, Field(discriminator="kind")]
 
 
+def is_private(channel: SmtpChannel | WebhookChannel | ConsoleChannel) -> bool:
+    """True when a message on ``channel`` reaches only its addressee (email does; a chat room
+    webhook and the operator's console do not): only private channels carry approval links."""
+    return channel.kind == "smtp"
+
+
+class ApprovalLinks(Spec):
+    """Personal approval links, sent when a draft is submitted to the people who must approve
+    it, and served by ``runbook serve``. The signing secret is never in a file people edit:
+    it is read from ``secret_env``, else from a key file in runbook's data folder."""
+
+    base_url: str = Field(default="http://127.0.0.1:8750", pattern=r"^https?://[^\s/?#]+(/\S*)?$")
+    """Where approvers reach ``runbook serve`` (behind an HTTPS proxy for phones)."""
+    via: list[Id] = Field(default_factory=lambda: ["email"], min_length=1)
+    """Channels approval requests go through; links are included only on private ones (email)."""
+    valid_for: Duration = timedelta(hours=2)
+    """How long a link works (at most 7 days)."""
+    secret_env: EnvName = "RUNBOOK_LINK_SECRET"
+    """Environment variable holding the signing secret (every runbook and ``runbook serve`` of
+    a team must share it)."""
+
+    @field_validator("valid_for")
+    @classmethod
+    def _bounded(cls, value: timedelta) -> timedelta:
+        if value > timedelta(days=7):
+            raise ValueError("approval links may be valid for at most 7d")
+        if value < timedelta(minutes=5):
+            raise ValueError("approval links must be valid for at least 5m")
+        return value
+
+
 class Contacts(Spec):
     """The contacts directory (one or more files in ``contacts/``, merged)."""
 
@@ -130,6 +180,8 @@ class Contacts(Spec):
     """Notification channels by name (``email``, ``chat``)."""
     schedulers: dict[Id, SchedulerConfig] = {}
     """Schedulers holding the brand's upcoming posts (a file calendar, a scheduler's API)."""
+    approval_links: ApprovalLinks | None = None
+    """Personal approval links for people away from a terminal (defaults when absent)."""
 
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> Contacts:
@@ -139,6 +191,25 @@ class Contacts(Spec):
         problems.unique([p.id for p in self.people], "person", ("people",))
         problems.unique([r.id for r in self.rotations], "rotation", ("rotations",))
         people = {p.id for p in self.people}
+        for field in ("logins", "db_roles"):
+            owner: dict[str, str] = {}
+            for index, person in enumerate(self.people):
+                for position, name in enumerate(getattr(person, field)):
+                    if name in owner and owner[name] != person.id:
+                        problems.add(
+                            ("people", index, field, position),
+                            f"{name!r} is already {owner[name]}'s; one account is one person",
+                        )
+                    owner.setdefault(name, person.id)
+        links = self.approval_links
+        if links is not None:
+            for position, channel in enumerate(links.via):
+                if channel not in self.channels:
+                    problems.add(
+                        ("approval_links", "via", position),
+                        f"channel {channel!r} is not configured (channels: "
+                        f"{', '.join(sorted(self.channels)) or 'none'})",
+                    )
         for index, rotation in enumerate(self.rotations):
             for position, member in enumerate(rotation.members):
                 if member not in people:
@@ -152,6 +223,18 @@ class Contacts(Spec):
     def person(self, person_id: str) -> Person | None:
         """The person with id ``person_id``."""
         return next((p for p in self.people if p.id == person_id), None)
+
+    def person_with_login(self, account: str) -> Person | None:
+        """The person an operating-system account is mapped to."""
+        return next((p for p in self.people if account and account in p.logins), None)
+
+    def person_with_db_role(self, role: str) -> Person | None:
+        """The person a PostgreSQL role is mapped to."""
+        return next((p for p in self.people if role and role in p.db_roles), None)
+
+    def links(self) -> ApprovalLinks:
+        """The approval-link settings (defaults when the section is absent)."""
+        return self.approval_links or ApprovalLinks()
 
     def names(self) -> dict[str, str]:
         """Person id -> full name, for putting people in words."""

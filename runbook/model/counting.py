@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 URL = re.compile(
     r"(?i)\bhttps?://[^\s<>\"']+|\b(?:[a-z0-9-]+\.)+(?:com|org|net|io|co|uk|fr|de|eu|info|gov|"
@@ -118,3 +119,32 @@ def _split(text: str, offset: int, counting: str) -> list[tuple[int, str, int]]:
         result.append((index, cluster, weight))
         index += len(cluster)
     return result
+
+
+@dataclass(frozen=True)
+class VariantCount:
+    """A variant's length as its platform counts it."""
+
+    variant: str
+    platform: str
+    """The platform's name (``X``)."""
+    length: int
+    limit: int | None
+    counting: str
+
+    @property
+    def fits(self) -> bool:
+        """True when within the platform's limit (or the platform has none)."""
+        return self.limit is None or self.length <= self.limit
+
+
+def variant_count(policy: Any, variant: str, text: str) -> VariantCount:
+    """Count ``text`` the way the variant's platform counts (policy ``platforms``)."""
+    from runbook.model.lint import platform_of
+
+    platform, _ = platform_of(variant)
+    spec = policy.platforms.get(platform) if policy is not None else None
+    if spec is None:
+        return VariantCount(variant, platform, len(text), None, "characters")
+    measured = count(text, spec.counting, spec.limit, spec.url_length)
+    return VariantCount(variant, spec.name, measured.length, spec.limit, spec.counting)

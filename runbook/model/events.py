@@ -16,7 +16,9 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_serializer
+
+from runbook.model.proof import Proof
 
 ENVELOPE = ("incident_id", "seq", "type", "at", "actor", "state", "command_id", "prev_hash", "hash")
 """Fields every event has; the rest is the event's ``data``."""
@@ -43,10 +45,21 @@ class Event(BaseModel):
     """Hash of the previous event (empty for the first)."""
     hash: str = ""
     """Hash of this event's content and ``prev_hash`` (set when appended)."""
+    proof: Proof | None = None
+    """How the actor was proven (login, ssh-signature, db-role, link, claimed, or system for
+    runbook's own steps). Part of the event's data, so covered by the hash chain; None only in
+    events recorded before proofs existed."""
+
+    @field_serializer("proof")
+    def _compact_proof(self, proof: Proof | None) -> dict[str, str] | None:
+        return proof.compact() if proof is not None else None
 
     def data(self) -> dict[str, Any]:
         """The event's own fields (everything but the envelope), JSON-ready."""
-        return self.model_dump(mode="json", exclude=set(ENVELOPE))
+        data = self.model_dump(mode="json", exclude=set(ENVELOPE))
+        if data.get("proof") is None:
+            data.pop("proof", None)
+        return data
 
 
 class IncidentDeclared(Event):
@@ -91,7 +104,7 @@ class EffectRequested(Event):
     type: Literal["EffectRequested"] = "EffectRequested"
     effect_id: str
     """Idempotency key of the effect."""
-    kind: Literal["pause", "resume", "notify", "stand_down", "publish"]
+    kind: Literal["pause", "resume", "notify", "stand_down", "publish", "approval_request"]
     payload: dict[str, Any] = {}
     """What to do, as the adapter needs it."""
     attempt: int = 1
@@ -137,12 +150,19 @@ class PostsResumed(Event):
     """Post id -> the new slot given for a post that missed its slot (or now: publish now)."""
 
 
+Purpose = Literal["notify", "escalation", "stand_down", "approval_request"]
+"""Why people were sent a message: the playbook's notify rules, an escalation (nobody
+acknowledged in time), the stand-down at resolution, or a request to approve a draft."""
+
+
 class NotificationsSent(Event):
     """Result: messages were delivered (or not) to people."""
 
     type: Literal["NotificationsSent"] = "NotificationsSent"
     effect_id: str
     rule_id: str
+    purpose: Purpose = "notify"
+    """Why they were sent (older events: read from ``rule_id``)."""
     deliveries: list[dict[str, Any]] = []
     """One per person and channel: person, roles, channel, ok, error, message_id."""
 
@@ -237,6 +257,39 @@ class DraftApproved(Event):
     """Roles of the approver that count for the approval rule."""
 
 
+class ApprovalAttested(Event):
+    """The operator recorded that someone approved a draft version elsewhere (by phone, in
+    person). An attestation, not that person's approval: it counts only at the levels the
+    policy lists in ``proofs.attested_approvals``."""
+
+    type: Literal["ApprovalAttested"] = "ApprovalAttested"
+    draft_id: str
+    version: int
+    content_hash: str
+    person: str
+    """Who the operator says approved."""
+    roles: list[str]
+    """That person's roles that count for the approval rule."""
+    how: str
+    """How the approval was given (``phone``, ``in person``, ``email``, ``chat``)."""
+    note: str = ""
+
+
+class LinkRefused(Event):
+    """An approval link was refused when used (expired, used before, altered, for an older
+    version, or the draft no longer waits for this person)."""
+
+    type: Literal["LinkRefused"] = "LinkRefused"
+    link_id: str
+    """The link's id (the link itself is a secret and is never recorded)."""
+    person: str
+    """Who the link was made for."""
+    draft_id: str = ""
+    reason: str
+    client: str = ""
+    """Where the request came from (address as the approval server saw it)."""
+
+
 class DraftRejected(Event):
     """A person rejected a draft version; it returns to drafting."""
 
@@ -244,6 +297,8 @@ class DraftRejected(Event):
     draft_id: str
     version: int
     comment: str
+    content_hash: str = ""
+    """The text that was rejected (empty in events recorded before it was kept)."""
 
 
 class LintOverridden(Event):
@@ -313,6 +368,8 @@ AnyEvent = Annotated[
     | DraftEdited
     | DraftSubmitted
     | DraftApproved
+    | ApprovalAttested
+    | LinkRefused
     | DraftRejected
     | LintOverridden
     | ChecklistItemChecked

@@ -16,6 +16,7 @@ from typing import Any
 from runbook.model import events as ev
 from runbook.model.playbook import PauseRule, Playbook
 from runbook.model.policy import Policy
+from runbook.model.proof import Proof, ProofRules, people_behind
 
 
 @dataclass
@@ -66,13 +67,40 @@ class Recipient:
 
 @dataclass
 class Approval:
-    """One person's approval of one draft version."""
+    """One person's approval of one draft version (or an operator's attestation of one)."""
 
     person: str
     roles: list[str]
     version: int
     content_hash: str
     at: datetime
+    proof: Proof | None = None
+    """How the approver was proven (None: recorded before proofs existed)."""
+    attested_by: str = ""
+    """Set for an attestation: the operator who recorded that ``person`` approved elsewhere."""
+    how: str = ""
+    """For an attestation: how the approval was given (phone, in person...)."""
+    seq: int = 0
+    """The event that recorded it."""
+
+    def words(self) -> str:
+        """How it was given, in a few words (``approval link``, ``attested by amara (phone)``)."""
+        if self.attested_by:
+            return f"attested by {self.attested_by} ({self.how})"
+        return self.proof.words() if self.proof else "no proof recorded"
+
+
+@dataclass
+class LinkIssued:
+    """A personal approval link sent with an approval request."""
+
+    link_id: str
+    person: str
+    draft_id: str
+    version: int
+    content_hash: str
+    expires: datetime
+    effect_id: str
 
 
 @dataclass
@@ -89,6 +117,10 @@ class Draft:
     author: str
     last_editor: str
     created_at: datetime
+    author_people: set[str] = field(default_factory=set)
+    """The author and whoever the author's login proved behind a claimed name."""
+    editor_people: set[str] = field(default_factory=set)
+    """The same for the last edit."""
     submitted_hash: str | None = None
     approvals: list[Approval] = field(default_factory=list)
     rejections: list[tuple[str, int, str]] = field(default_factory=list)
@@ -112,8 +144,14 @@ class Draft:
         return self.submitted_hash == self.content_hash
 
     def current_approvals(self) -> list[Approval]:
-        """Approvals of the current content (earlier ones are stale)."""
+        """Approvals (and attestations) of the current content (earlier ones are stale)."""
         return [a for a in self.approvals if a.content_hash == self.content_hash]
+
+    @property
+    def writers(self) -> set[str]:
+        """Everyone four-eyes keeps from approving: the author and the last editor, and the
+        people proven behind them when they were only claimed."""
+        return {self.author, self.last_editor} | self.author_people | self.editor_people
 
     def stale_approvals(self) -> list[Approval]:
         """Approvals given to an earlier version."""
@@ -167,6 +205,11 @@ class Incident:
         self.summary = ""
         self.closed_at: datetime | None = None
         self.command_ids: set[str] = set()
+        self.links: dict[str, LinkIssued] = {}
+        """Approval links sent, by link id."""
+        self.used_links: dict[str, tuple[datetime, str]] = {}
+        """Link id -> (when, what was decided with it): a link works once."""
+        self.link_refusals = 0
 
     # -- derived facts ----------------------------------------------------------------
     @property
@@ -234,12 +277,7 @@ class Incident:
         if self.policy is None:
             return []
         if draft._lint is None or draft._lint[0] != draft.content_hash:
-            from runbook.model.lint import lint_variants
-
-            draft._lint = (
-                draft.content_hash,
-                lint_variants(self.policy, draft.variants, draft.audience),
-            )
+            draft._lint = (draft.content_hash, _linted(self.policy, draft))
         return draft._lint[1]
 
     def blocking(self, draft: Draft) -> list[Any]:
@@ -260,6 +298,11 @@ class Incident:
 
         return [d for d in self.drafts.values() if d.submitted and is_approved(self, d)]
 
+    @property
+    def proof_rules(self) -> ProofRules:
+        """Which proofs count for which action, from the policy pinned at declaration."""
+        return self.policy.proofs if self.policy is not None else ProofRules()
+
     def unacknowledged(self) -> list[Recipient]:
         """Notified people who have not acknowledged yet."""
         return [r for r in self.recipients.values() if r.acked_at is None]
@@ -278,6 +321,25 @@ class Incident:
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
             "events": self.seq,
         }
+
+
+_LINTED: dict[tuple[int, str, str], tuple[Policy, list[Any]]] = {}
+"""Findings per (policy, content hash, audience): an incident is folded afresh for every read,
+and lint is the costly part of showing a draft."""
+
+
+def _linted(policy: Policy, draft: Draft) -> list[Any]:
+    from runbook.model.lint import lint_variants
+
+    key = (id(policy), draft.content_hash, draft.audience)
+    found = _LINTED.get(key)
+    if found is not None and found[0] is policy:
+        return found[1]
+    findings = lint_variants(policy, draft.variants, draft.audience)
+    if len(_LINTED) >= 512:
+        _LINTED.pop(next(iter(_LINTED)))
+    _LINTED[key] = (policy, findings)
+    return findings
 
 
 # -- folding ------------------------------------------------------------------------------
@@ -345,6 +407,20 @@ def _requested(incident: Incident, event: ev.EffectRequested) -> None:
         targets=previous.targets if previous else None,
         deliveries=dict(previous.deliveries) if previous else {},
     )
+    if event.kind == "approval_request":
+        payload = event.payload
+        for recipient in payload.get("recipients", []):
+            if not recipient.get("link_id"):
+                continue
+            incident.links[recipient["link_id"]] = LinkIssued(
+                link_id=recipient["link_id"],
+                person=recipient["person"],
+                draft_id=payload["draft_id"],
+                version=int(payload["version"]),
+                content_hash=payload["content_hash"],
+                expires=datetime.fromisoformat(recipient["expires"]),
+                effect_id=event.effect_id,
+            )
 
 
 def _targeted(incident: Incident, event: ev.PauseTargeted) -> None:
@@ -395,8 +471,23 @@ def _resumed(incident: Incident, event: ev.PostsResumed) -> None:
             incident.kept_posts[post_id] = incident.paused_posts.pop(post_id)
 
 
+def purpose_of(event: ev.NotificationsSent, effect: Effect | None) -> str:
+    """Why the messages of ``event`` were sent (events before ``purpose`` existed say it
+    through their rule id and their intent)."""
+    if event.purpose != "notify":
+        return event.purpose
+    if event.rule_id == "stand-down" or (effect is not None and effect.kind == "stand_down"):
+        return "stand_down"
+    if effect is not None and effect.kind == "approval_request":
+        return "approval_request"
+    if effect is not None and effect.payload.get("escalation"):
+        return "escalation"
+    return "notify"
+
+
 def _notified(incident: Incident, event: ev.NotificationsSent) -> None:
     effect = incident.effects.get(event.effect_id)
+    purpose = purpose_of(event, effect)
     if effect is not None:
         for delivery in event.deliveries:
             key = delivery.get("key") or f"{effect.effect_id}/{delivery['person']}/" + str(
@@ -408,15 +499,17 @@ def _notified(incident: Incident, event: ev.NotificationsSent) -> None:
         elif all(k in effect.deliveries for k in effect.delivery_keys()):
             failed = [effect.deliveries[k] for k in effect.undelivered()]
             _close_effect(incident, event.effect_id, failed)
+    if purpose == "approval_request":
+        return  # approvers asked to approve a draft: not people notified of the incident
     rules = list(effect.payload.get("rules", [event.rule_id])) if effect else [event.rule_id]
-    if event.rule_id != "stand-down":
+    if purpose in ("notify", "escalation"):
         for rule in rules:
             incident.sent_rules.setdefault(rule, event.at)
     for delivery in event.deliveries:
         person = delivery["person"]
         recipient = incident.recipients.setdefault(person, Recipient(person=person))
         recipient.roles.update(delivery.get("roles", []))
-        if event.rule_id != "stand-down":
+        if purpose != "stand_down":
             recipient.rules.update(delivery.get("rules", rules))
         if recipient.notified_at is None:
             recipient.notified_at = event.at
@@ -460,6 +553,7 @@ def _escalated(incident: Incident, event: ev.Escalated) -> None:
 
 
 def _draft_started(incident: Incident, event: ev.DraftStarted) -> None:
+    behind = people_behind(event.actor, event.proof)
     incident.drafts[event.draft_id] = Draft(
         draft_id=event.draft_id,
         template_id=event.template_id,
@@ -471,6 +565,8 @@ def _draft_started(incident: Incident, event: ev.DraftStarted) -> None:
         author=event.actor,
         last_editor=event.actor,
         created_at=event.at,
+        author_people=behind,
+        editor_people=set(behind),
     )
     _reach(incident, "draft", event.at)
 
@@ -481,6 +577,7 @@ def _draft_edited(incident: Incident, event: ev.DraftEdited) -> None:
     draft.content_hash = event.content_hash
     draft.version = event.version
     draft.last_editor = event.actor
+    draft.editor_people = people_behind(event.actor, event.proof)
 
 
 def _draft_submitted(incident: Incident, event: ev.DraftSubmitted) -> None:
@@ -496,16 +593,48 @@ def _draft_approved(incident: Incident, event: ev.DraftApproved) -> None:
             version=event.version,
             content_hash=event.content_hash,
             at=event.at,
+            proof=event.proof,
+            seq=event.seq,
+        )
+    )
+    _used_link(incident, event.proof, event.at, "approved")
+    if incident.drafts_approved():
+        _reach(incident, "approve", event.at)
+
+
+def _attested(incident: Incident, event: ev.ApprovalAttested) -> None:
+    draft = incident.drafts[event.draft_id]
+    draft.approvals.append(
+        Approval(
+            person=event.person,
+            roles=list(event.roles),
+            version=event.version,
+            content_hash=event.content_hash,
+            at=event.at,
+            proof=event.proof,
+            attested_by=event.actor,
+            how=event.how,
+            seq=event.seq,
         )
     )
     if incident.drafts_approved():
         _reach(incident, "approve", event.at)
 
 
+def _used_link(incident: Incident, proof: Proof | None, at: datetime, decision: str) -> None:
+    if proof is not None and proof.method == "link" and proof.link:
+        incident.used_links.setdefault(proof.link, (at, decision))
+
+
+def _link_refused(incident: Incident, event: ev.LinkRefused) -> None:
+    incident.link_refusals += 1
+
+
 def _draft_rejected(incident: Incident, event: ev.DraftRejected) -> None:
     draft = incident.drafts[event.draft_id]
     draft.rejections.append((event.actor, event.version, event.comment))
     draft.submitted_hash = None
+    _used_link(incident, event.proof, event.at, "rejected")
 
 
 def _overridden(incident: Incident, event: ev.LintOverridden) -> None:
@@ -554,6 +683,8 @@ _HANDLERS: dict[type, Any] = {
     ev.DraftEdited: _draft_edited,
     ev.DraftSubmitted: _draft_submitted,
     ev.DraftApproved: _draft_approved,
+    ev.ApprovalAttested: _attested,
+    ev.LinkRefused: _link_refused,
     ev.DraftRejected: _draft_rejected,
     ev.LintOverridden: _overridden,
     ev.ChecklistItemChecked: _checked,

@@ -24,6 +24,8 @@ from transitions import EventData, Machine, MachineError
 from runbook.errors import ActionRefused
 from runbook.model.approvals import approval_refusal, is_approved
 from runbook.model.incident import Draft, Incident
+from runbook.model.proof import Proof
+from runbook.model.proof import refusal as proof_refusal
 
 STATES = [
     "declared",
@@ -51,6 +53,7 @@ ACTIONS = {
     "edit_draft": "edit a draft",
     "submit": "submit a draft for approval",
     "approve": "approve a draft",
+    "attest": "record an approval given elsewhere",
     "reject": "reject a draft",
     "override": "override a policy finding",
     "publish": "publish an approved statement",
@@ -89,6 +92,7 @@ TRANSITIONS = [
     _t("edit_draft", ["in_review", "approved"], "drafting"),
     _t("submit", DRAFTING, "in_review"),
     _t("approve", DRAFTING, "="),
+    _t("attest", DRAFTING, "="),
     _t("reject", DRAFTING, "drafting"),
     _t("override", DRAFTING, "="),
     _t("publish", DRAFTING, "="),
@@ -115,6 +119,10 @@ class Context:
     draft_id: str | None = None
     """The draft the action is about (approve, submit, ...)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    proof: Proof | None = None
+    """How the actor is proven for this action (the policy says which proofs count)."""
+    signed: frozenset[str] = frozenset()
+    """Actions the operator's process signs with their SSH key (proof ``ssh-signature``)."""
 
 
 def _guard(event: EventData) -> bool:
@@ -232,12 +240,16 @@ def why_not(incident: Incident, action: str, ctx: Context | None) -> str | None:
     """Why ``action`` is refused now (None when allowed). Pure: reads the incident only."""
     ctx = ctx or Context(actor="")
     check = _GUARDS.get(action)
-    if check is None:
-        return None
     try:
-        return check(incident, ctx)
-    except ActionRefused as refusal:
-        return str(refusal)
+        reason = check(incident, ctx) if check is not None else None
+    except ActionRefused as refused:
+        return str(refused)
+    if reason is None and action in ACTIONS:
+        proof = ctx.proof
+        if action in ctx.signed and proof is not None:
+            proof = Proof(method="ssh-signature", account=proof.account)
+        reason = proof_refusal(incident.proof_rules, action, ctx.actor, proof, drill=incident.drill)
+    return reason
 
 
 def _assess(incident: Incident, ctx: Context) -> str | None:
@@ -310,7 +322,22 @@ def _approve(incident: Incident, ctx: Context) -> str | None:
     draft = select_draft(incident, ctx, incident.draft_awaiting(), "waiting for approval")
     if draft.submitted and is_approved(incident, draft):
         return f"draft {draft.draft_id} v{draft.version} is already approved"
-    return approval_refusal(incident, draft, ctx.actor, set(ctx.roles))
+    return approval_refusal(incident, draft, ctx.actor, set(ctx.roles), ctx.proof)
+
+
+def _attest(incident: Incident, ctx: Context) -> str | None:
+    draft = select_draft(incident, ctx, incident.draft_awaiting(), "waiting for approval")
+    if "person" not in ctx.extra:
+        return None  # asking what is allowed: who and how are given with the command
+    person = str(ctx.extra.get("person") or "")
+    if not person:
+        return "say who approved (--for PERSON)"
+    if person == ctx.actor or (ctx.proof is not None and ctx.proof.behind == person):
+        return f"{person} cannot attest their own approval; approve instead"
+    if not str(ctx.extra.get("how") or "").strip():
+        return "say how the approval was given (--how phone, in person, email...)"
+    roles = set(ctx.extra.get("person_roles") or ())
+    return approval_refusal(incident, draft, person, roles)
 
 
 def _reject(incident: Incident, ctx: Context) -> str | None:
@@ -404,6 +431,7 @@ _GUARDS = {
     "edit_draft": _editable,
     "submit": _submit,
     "approve": _approve,
+    "attest": _attest,
     "reject": _reject,
     "publish": _publish,
     "override": _override,

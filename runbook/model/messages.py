@@ -71,6 +71,47 @@ def notification(
     return subject, "\n".join(lines) + "\n"
 
 
+def approval_request(
+    incident: Incident,
+    draft: dict[str, object],
+    roles: list[str],
+    *,
+    link: str | None,
+    expires: str,
+    why_no_link: str = "",
+) -> tuple[str, str]:
+    """Subject and body asking someone to approve a draft version.
+
+    ``link``: their personal approval link (only on a private channel); otherwise
+    ``why_no_link`` says why there is none. The text of the draft is not repeated here: the
+    link's page (or ``runbook draft ID --show``) shows it exactly as it will go out.
+    """
+    prefix = drill_mark(incident)
+    draft_id, version = draft.get("draft_id", "?"), draft.get("version", "?")
+    subject = f"{prefix}Approval needed: {draft_id} v{version} for {incident.title} [{incident.id}]"
+    lines = [
+        f"{prefix}Draft {draft_id} v{version} of incident {incident.id} ({incident.title}) "
+        "needs your approval.",
+        f"You are asked as: {', '.join(roles)}",
+        "",
+    ]
+    if link:
+        lines += [
+            "Read it and approve or reject it here (this link is for you only: do not forward it;",
+            f"it works once, until {expires[:16].replace('T', ' ')} UTC):",
+            link,
+        ]
+    else:
+        if why_no_link:
+            lines.append(why_no_link)
+        lines.append(
+            f"From a terminal: runbook draft {incident.id} --draft {draft_id} --show, then "
+            f"runbook approve {incident.id} --draft {draft_id} --sign"
+        )
+    lines += ["", "The approval binds to this exact text: any later edit needs a new approval."]
+    return subject, "\n".join(lines) + "\n"
+
+
 def stand_down(incident: Incident, summary: str) -> tuple[str, str]:
     """Subject and body of the stand-down notice sent at resolution."""
     prefix = drill_mark(incident)

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from runbook.model.base import Id, ProblemList, Spec
 from runbook.model.playbook import Audience
+from runbook.model.proof import ProofRules
 
 
 def _compiled(patterns: list[str]) -> list[str]:
@@ -139,6 +140,8 @@ class Policy(Spec):
     """Markers of confidential material (``CONFIDENTIAL``, ``internal only``)."""
     speculation: list[Rule] = []
     """Speculation the brand must not make (on causes, on financial impact, ...)."""
+    proofs: ProofRules = ProofRules()
+    """Which proofs of identity count for approvals, overrides and every other action."""
 
     @model_validator(mode="after")
     def _rule_ids_unique(self) -> Policy:

@@ -144,6 +144,12 @@ class Verification:
     head_hash: str
     first_bad_seq: int | None = None
     problem: str = ""
+    signatures: int = 0
+    """SSH signatures checked and good."""
+    links: int = 0
+    """Approval-link receipts checked and good."""
+    links_unchecked: int = 0
+    """Approval-link receipts this machine could not check (no link secret here)."""
 
     @property
     def ok(self) -> bool:

@@ -74,6 +74,49 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
         FOR EACH STATEMENT EXECUTE FUNCTION runbook_refuse_change();
     """,
+    # 2: database roles mapped to people; the database refuses another person's actor.
+    """
+    CREATE TABLE operators (
+        db_role TEXT PRIMARY KEY,
+        person TEXT NOT NULL
+    );
+    CREATE FUNCTION runbook_check_actor() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        mapped TEXT;
+        proof JSONB;
+    BEGIN
+        SELECT person INTO mapped FROM operators WHERE db_role = current_user;
+        BEGIN
+            proof := (NEW.data::jsonb) -> 'proof';
+        EXCEPTION WHEN others THEN
+            RAISE EXCEPTION 'the event''s data is not JSON';
+        END;
+        IF mapped IS NOT NULL THEN
+            IF NEW.actor = mapped THEN
+                IF proof ->> 'method' IS DISTINCT FROM 'db-role'
+                   OR proof ->> 'db_role' IS DISTINCT FROM current_user THEN
+                    RAISE EXCEPTION 'database role % records events as % with proof db-role only',
+                        current_user, mapped;
+                END IF;
+            ELSIF NEW.actor = 'runbook' AND proof ->> 'method' = 'system' AND NEW.type IN (
+                'PauseTargeted', 'PostsPaused', 'PostsResumed', 'NotificationsSent',
+                'StatementPublished', 'EffectFailed', 'Escalated', 'EffectRequested',
+                'LinkRefused') THEN
+                NULL;
+            ELSE
+                RAISE EXCEPTION 'database role % is %: it cannot record an event as %',
+                    current_user, mapped, NEW.actor;
+            END IF;
+        ELSIF proof ->> 'method' = 'db-role' THEN
+            RAISE EXCEPTION
+                'only a database role mapped to a person gives proof db-role (% is not)',
+                current_user;
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER events_check_actor BEFORE INSERT ON events
+        FOR EACH ROW EXECUTE FUNCTION runbook_check_actor();
+    """,
 ]
 
 _COLUMNS = "incident_id, seq, type, at, actor, state, command_id, data, prev_hash, hash"
@@ -135,6 +178,11 @@ class PostgresStore:
                     self._drop()
                 except pg_errors.RaiseException as exc:
                     raise StoreError(_first_line(exc)) from None
+                except pg_errors.InsufficientPrivilege as exc:
+                    raise StoreError(
+                        f"the team store refused: {_first_line(exc)} (your database role may "
+                        "not do this)"
+                    ) from None
             time.sleep(min(0.05 * 2**attempt, 1.0))
         raise StoreError(
             f"the team incident store at {self._where()} keeps failing: {_first_line(last)}"
@@ -167,14 +215,19 @@ class PostgresStore:
         """The migration the database is at (0: empty)."""
 
         def work(conn: psycopg.Connection[Any]) -> int:
-            conn.execute("CREATE TABLE IF NOT EXISTS runbook_schema (version INTEGER NOT NULL)")
+            found = conn.execute("SELECT to_regclass('runbook_schema') AS t").fetchone()
+            if found["t"] is None:
+                return 0
             row = conn.execute("SELECT max(version) AS v FROM runbook_schema").fetchone()
             return int(row["v"] or 0)
 
         return self._retrying(work)
 
     def migrate(self) -> list[int]:
-        """Apply pending migrations (serialised by an advisory lock); return those applied."""
+        """Apply pending migrations (serialised by an advisory lock); return those applied.
+        A store already up to date is only read (an operator's role may not create tables)."""
+        if self.schema_version() == len(MIGRATIONS):
+            return []
 
         def work(conn: psycopg.Connection[Any]) -> list[int]:
             conn.execute("SELECT pg_advisory_xact_lock(424242)")
@@ -193,6 +246,59 @@ class PostgresStore:
                     conn.execute("INSERT INTO runbook_schema VALUES (%s)", (number,))
                     applied.append(number)
             return applied
+
+        return self._retrying(work)
+
+    # -- people and roles ----------------------------------------------------------------
+    def db_identity(self) -> tuple[str, str | None]:
+        """(the role this connection is, the person the database maps it to or None)."""
+
+        def work(conn: psycopg.Connection[Any]) -> tuple[str, str | None]:
+            row = conn.execute(
+                "SELECT current_user AS role, "
+                "(SELECT person FROM operators WHERE db_role = current_user) AS person"
+            ).fetchone()
+            return str(row["role"]), row["person"]
+
+        return self._retrying(work)
+
+    def grant_operator(self, person: str, role: str, password: str | None = None) -> bool:
+        """Map the database role ``role`` to ``person`` (creating it when missing, with a
+        password when given) and let it do what an operator needs; True when created."""
+        from psycopg import sql
+
+        def work(conn: psycopg.Connection[Any]) -> bool:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            name = sql.Identifier(role)
+            if not exists:
+                if password:
+                    conn.execute(
+                        sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                            name, sql.Literal(password)
+                        )
+                    )
+                else:
+                    conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(name))
+            elif password:
+                conn.execute(
+                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(name, sql.Literal(password))
+                )
+            schema = conn.execute("SELECT current_schema() AS s").fetchone()["s"]
+            grants = [
+                "GRANT USAGE ON SCHEMA {schema} TO {role}",
+                "GRANT SELECT, INSERT ON {schema}.events TO {role}",
+                "GRANT SELECT, INSERT, UPDATE ON {schema}.incidents TO {role}",
+                "GRANT SELECT, UPDATE ON {schema}.changes TO {role}",
+                "GRANT SELECT ON {schema}.operators, {schema}.runbook_schema TO {role}",
+            ]
+            for grant in grants:
+                conn.execute(sql.SQL(grant).format(schema=sql.Identifier(schema), role=name))
+            conn.execute(
+                "INSERT INTO operators (db_role, person) VALUES (%s, %s) "
+                "ON CONFLICT (db_role) DO UPDATE SET person = excluded.person",
+                (role, person),
+            )
+            return not exists
 
         return self._retrying(work)
 

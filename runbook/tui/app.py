@@ -34,6 +34,14 @@ from runbook.tui.messages import DrillTicked, OperatorChanged, StoreChanged
 from runbook.tui.work import perform
 
 
+HEADER_WORDS = {
+    "login": "proven by login",
+    "db-role": "proven by database role",
+    "claimed": "claimed, not proven",
+}
+"""How the operator is proven, as the header says it."""
+
+
 class RunbookApp(App[None]):
     """runbook's terminal UI (see module docstring)."""
 
@@ -129,11 +137,17 @@ class RunbookApp(App[None]):
         return bool(operator) and self.engine.workspace.contacts.person(operator) is not None
 
     def operator_name(self) -> str:
-        """The operator in words for the header."""
+        """The operator in words for the header, with how it is proven (``login``,
+        ``claimed``: switching person is a claim, not proof)."""
         person = self.engine.workspace.contacts.person(self.engine.operator or "")
         if person is None:
             return "who are you? press w"
-        return f"{person.name} ({person.id})"
+        try:
+            how = HEADER_WORDS.get(self.engine.identity().method, "")
+        except RunbookError:
+            how = "not proven"
+        signing = " · signs with SSH key" if self.engine.signing() is not None else ""
+        return f"{person.name} ({person.id}) · {how}{signing}"
 
     def show_operator(self) -> None:
         """Put the operator in the header."""
@@ -338,5 +352,14 @@ def said_last(notices: list[tuple[str, str, str]], message: str) -> bool:
 
 
 def run_app(settings: Any) -> None:
-    """Open the terminal UI on the store, playbooks and contacts ``settings`` name."""
-    RunbookApp(settings.engine()).run()
+    """Open the terminal UI on the store, playbooks and contacts ``settings`` name; the
+    operator's SSH key signs approvals when the ssh-agent (or RUNBOOK_SSH_KEY) has it."""
+    from runbook.effects import ssh
+
+    engine = settings.engine()
+    person = engine.workspace.contacts.person(engine.operator or "")
+    if person is not None and person.ssh_keys:
+        found = ssh.discover(list(person.ssh_keys), None)
+        if found is not None:
+            engine.signer = ssh.Signer(found.key, interactive=False, person=person.id)
+    RunbookApp(engine).run()

@@ -23,11 +23,14 @@ from runbook.engine import Engine
 from runbook.errors import ActionRefused, RunbookError
 from runbook.model import lifecycle
 from runbook.model.approvals import Requirement, requirement
+from runbook.model.counting import VariantCount, variant_count
 from runbook.model.escalation import next_due
 from runbook.model.incident import Incident
 from runbook.model.lifecycle import ACTIONS, Context
 from runbook.model.playbook import STAGES, Playbook
 from runbook.model.targets import TargetCheck, next_target
+
+__all__ = ["VariantCount", "variant_count"]  # counting lives in the model; screens import here
 
 BANDS = ("critical", "high", "moderate")
 """Colour bands of the most severe levels, most severe first; milder levels are ``low``."""
@@ -366,36 +369,6 @@ def load_incident(
         posts=engine.posts(incident.id) if held else [],
         progress=progress(incident),
     )
-
-
-@dataclass(frozen=True)
-class VariantCount:
-    """A variant's length as its platform counts it."""
-
-    variant: str
-    platform: str
-    """The platform's name (``X``)."""
-    length: int
-    limit: int | None
-    counting: str
-
-    @property
-    def fits(self) -> bool:
-        """True when within the platform's limit (or the platform has none)."""
-        return self.limit is None or self.length <= self.limit
-
-
-def variant_count(policy: Any, variant: str, text: str) -> VariantCount:
-    """Count ``text`` the way the variant's platform counts (policy ``platforms``)."""
-    from runbook.model.counting import count
-    from runbook.model.lint import platform_of
-
-    platform, _ = platform_of(variant)
-    spec = policy.platforms.get(platform) if policy is not None else None
-    if spec is None:
-        return VariantCount(variant, platform, len(text), None, "characters")
-    measured = count(text, spec.counting, spec.limit, spec.url_length)
-    return VariantCount(variant, spec.name, measured.length, spec.limit, spec.counting)
 
 
 def lint_variant(policy: Any, audience: str, variant: str, text: str) -> list[Any]:

@@ -33,6 +33,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Mapping
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
@@ -131,7 +132,10 @@ class SmtpEmail:
         return value
 
     def _compose(self, message: Message, address: str, key: str) -> EmailMessage:
-        email = EmailMessage()
+        # Lines up to 120 characters: with the default 78, Python folds a subject that starts
+        # with a bracketed word ("[DRILL] ...") onto its own line, and readers show a leading
+        # space.
+        email = EmailMessage(policy=email_policy.default.clone(max_line_length=120))
         try:
             email["From"] = formataddr(("runbook", self.config.sender))
             email["To"] = formataddr((_one_line(message.name), address))

@@ -47,6 +47,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("e", "edit_draft", "edit"),
     ("s", "submit", "submit"),
     ("y", "approve", "approve"),
+    ("Y", "attest", "attest"),
     ("x", "reject", "reject"),
     ("o", "override", "override"),
     ("P", "publish", "publish"),

@@ -172,10 +172,61 @@ class IncidentActions:
         self.run_command("submit the draft", lambda: engine.submit(self.incident_id, draft))
 
     def do_approve(self) -> None:
-        """Approve the highlighted draft (as the operator)."""
+        """Approve the highlighted draft as the operator, bound to the text shown (signed
+        with the operator's SSH key when the app has it)."""
         engine = self.engine
         draft = self.draft_id
-        self.run_command("approve the draft", lambda: engine.approve(self.incident_id, draft))
+        shown = None
+        if self.view is not None and draft in self.view.incident.drafts:
+            shown = self.view.incident.drafts[draft].content_hash
+        self.run_command(
+            "approve the draft",
+            lambda: engine.approve(self.incident_id, draft, expect=shown),
+        )
+
+    def do_attest(self) -> None:
+        """Record that someone approved elsewhere (by phone...): who, then how."""
+        from runbook.model.approvals import eligible, requirement
+        from runbook.tui.screens.note import TextEntry
+        from runbook.tui.screens.pick import PickScreen
+
+        if self.view is None or self.draft_id not in self.view.incident.drafts:
+            return
+        incident = self.view.incident
+        draft = incident.drafts[self.draft_id]
+        engine = self.engine
+        contacts = engine.workspace.contacts
+        now = engine.clock.now()
+        missing = requirement(incident, draft).missing_roles if incident.level else []
+        items = []
+        for person in contacts.people:
+            roles = eligible(incident, draft, person.id, contacts.roles_of(person.id, now))
+            if person.id != engine.operator and set(roles) & set(missing or roles):
+                items.append((person.id, f"{person.name} ({person.id})", ", ".join(roles)))
+        draft_id = draft.draft_id
+
+        def how(person: str | None) -> None:
+            if not person:
+                return
+
+            def given(words: str | None) -> None:
+                if words is not None:
+                    self.run_command(
+                        "record the attestation",
+                        lambda: engine.attest(self.incident_id, person, words, "", draft_id),
+                    )
+
+            self.app.push_screen(
+                TextEntry(
+                    f"How did {person} approve {draft_id}?",
+                    "Recorded as your attestation, not their approval: it counts only where "
+                    "the policy allows attested approvals.",
+                    value="by phone",
+                ),
+                given,
+            )
+
+        self.app.push_screen(PickScreen(f"Who approved {draft_id} elsewhere?", items), how)
 
     def do_reject(self) -> None:
         """Reject with a comment."""

@@ -116,12 +116,16 @@ class DraftsPanel(Vertical):
                 lines.append(
                     Text(f"  {role}: {', '.join(people) or 'nobody holds it now'}", style="dim")
                 )
-            current = draft.current_approvals()
-            if current:
-                who = ", ".join(
-                    f"{names.get(a.person, a.person)} ({', '.join(a.roles)})" for a in current
-                )
-                lines.append(Text(f"  approved by {who}", style=styles["good"]))
+            not_counted = dict((id(a), why) for a, why in need.not_counted)
+            for approval in draft.current_approvals():
+                who = names.get(approval.person, approval.person)
+                roles = ", ".join(approval.roles) or "-"
+                line = f"  approved by {who} ({roles}) {approval.at:%H:%M} · {approval.words()}"
+                why = not_counted.get(id(approval))
+                if why is None:
+                    lines.append(Text(line, style=styles["good"]))
+                else:
+                    lines.append(Text(f"{line} · does not count: {why}", style=styles["warn"]))
         stale = draft.stale_approvals()
         if stale:
             who = ", ".join(f"{names.get(a.person, a.person)} (v{a.version})" for a in stale)

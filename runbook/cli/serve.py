@@ -1,0 +1,72 @@
+"""``runbook serve``: the approval server (see :mod:`runbook.serve`)."""
+
+from __future__ import annotations
+
+import click
+
+from runbook.cli import Settings, cli
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8750, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--proxy",
+    is_flag=True,
+    help="Behind an HTTPS reverse proxy on this machine: trust its X-Forwarded-For/-Proto.",
+)
+@click.option(
+    "--reads-per-minute",
+    default=60,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="Pages one client may open per minute.",
+)
+@click.option(
+    "--decisions-per-minute",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="Decisions one client may send per minute.",
+)
+@click.pass_obj
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    proxy: bool,
+    reads_per_minute: int,
+    decisions_per_minute: int,
+) -> None:
+    """Serve the personal approval links for people away from a terminal."""
+    import uvicorn
+
+    from runbook.serve.app import ServeSettings, build_app
+
+    engine = settings.engine()
+    engine.link_keys()  # fail now, in one line, if the link secret cannot be read
+    limits = ServeSettings(
+        trust_proxy=proxy,
+        reads_per_minute=reads_per_minute,
+        decisions_per_minute=decisions_per_minute,
+    )
+    app = build_app(engine, limits)
+    click.echo(f"runbook serve: approval links on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    if host not in LOOPBACK:
+        click.echo(
+            "runbook serve: listening beyond this machine; put an HTTPS reverse proxy in front "
+            "(see the README) so links never travel in clear text",
+            err=True,
+        )
+    # No access log: a link is a secret in the URL and must not be written anywhere.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+    )

@@ -1,0 +1,146 @@
+"""The approval server's pages: a link's page from the engine's :class:`LinkView`, in English or
+French. Presentation only: what a page says comes from the engine; every string is looked up
+in the language's catalog; Jinja2 escapes everything (statement text included), so no text
+from a draft, a name or a link can become markup or script.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from runbook.engine_links import LinkView
+from runbook.i18n import translator
+from runbook.model.proof import METHOD_WORDS
+
+LANGUAGE_NAMES = (("en", "English"), ("fr", "Français"))
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("runbook.serve", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def stylesheet() -> str:
+    """The page's CSS."""
+    loader = _environment().loader
+    assert loader is not None
+    source, _, _ = loader.get_source(_environment(), "serve.css")
+    return source
+
+
+def render_page(
+    view: LinkView,
+    *,
+    lang: str,
+    names: dict[str, str],
+    csrf: str = "",
+    outcome: dict[str, str] | None = None,
+    problem: str | None = None,
+) -> str:
+    """The HTML of a link's page (``outcome``: what a decision did, shown on top)."""
+    tr = translator(lang)
+    _ = tr.gettext
+    incident = view.incident
+    draft = view.draft
+    context: dict[str, Any] = {
+        "_": _,
+        "lang": lang,
+        "languages": LANGUAGE_NAMES,
+        "title": _("Approve a statement") + " · runbook",
+        "incident": incident,
+        "drill": bool(incident and incident.drill),
+        "draft": draft,
+        "problem": problem if problem is not None else view.problem,
+        "outcome": outcome,
+        "newer_link": view.newer_link,
+        "changed": view.changed,
+        "link_version": view.claim.version if view.claim else "",
+        "roles": view.roles,
+        "csrf": csrf,
+        "can_decide": bool(draft and not view.problem and not view.changed and not outcome),
+    }
+    if incident is not None and draft is not None:
+        context.update(_draft_context(view, names, _))
+    return _environment().get_template("approve.html.j2").render(context)
+
+
+def _draft_context(view: LinkView, names: dict[str, str], _: Any) -> dict[str, Any]:
+    from runbook.model.approvals import requirement
+    from runbook.model.counting import variant_count
+
+    incident = view.incident
+    draft = view.draft
+    assert incident is not None
+    assert draft is not None
+    playbook = incident.playbook
+    level = ""
+    if playbook is not None and incident.level:
+        level = f"{incident.level} ({playbook.level(incident.level).name})"
+    variants = []
+    for key, text in draft.variants.items():
+        measured = variant_count(incident.policy, key, text)
+        variants.append(
+            {
+                "name": measured.platform + (f" ({key.partition(':')[2]})" if ":" in key else ""),
+                "text": text,
+                "length": measured.length,
+                "limit": measured.limit,
+                "fits": measured.fits,
+            }
+        )
+    overrides = {(o[0], o[1]): o for o in draft.overrides if o[2] == draft.content_hash}
+    findings = []
+    for finding in view.findings:
+        override = overrides.get((finding.rule_id, finding.variant))
+        findings.append(
+            {
+                "rule": finding.rule_id,
+                "variant": finding.variant,
+                "matched": finding.matched,
+                "explanation": finding.explanation,
+                "tone": "bad" if finding.blocking and override is None else "warn",
+                "overridden": override is not None,
+                "overridden_by": names.get(override[3], override[3]) if override else "",
+                "reason": override[4] if override else "",
+            }
+        )
+    approvals = [
+        {
+            "name": name,
+            "roles": ", ".join(roles) or "-",
+            "proof": _(proof_words) if proof_words in METHOD_WORDS.values() else proof_words,
+            "at": f"{at:%Y-%m-%d %H:%M} UTC",
+            "counts": counts,
+        }
+        for name, roles, proof_words, at, counts in view.approvals
+    ]
+    needs = requirement(incident, draft).describe() if incident.level else ""
+    return {
+        "level": level,
+        "audience": _("public") if draft.audience == "public" else _("internal"),
+        "author": names.get(draft.author, draft.author),
+        "variants": variants,
+        "findings": findings,
+        "approvals": approvals,
+        "needs": needs,
+    }
+
+
+def render_message(lang: str, title: str, text: str, *, tone: str = "bad") -> str:
+    """A page that only says something (a refused request, a page not found)."""
+    view = LinkView(claim=None)
+    return render_page(
+        view,
+        lang=lang,
+        names={},
+        outcome={"title": title, "text": text, "tone": tone},
+        problem="",
+    )
