@@ -34,7 +34,14 @@ from tests.browser import Browser
 from tests.conftest import ROOT
 from tests.signing import approve_as, with_keys
 from tests.test_engine import SEV1_ACCOUNT
-from tests.test_notify_channels import PASSWORD, USER, MailServer, free_port
+from tests.test_notify_channels import (
+    PASSWORD,
+    SECRET_PATH,
+    USER,
+    MailServer,
+    Receiver,
+    free_port,
+)
 
 SECRET = "canary-link-secret-Qm7Zt2Lw9Xc4"
 """The server's link secret (a canary: it must appear nowhere)."""
@@ -87,7 +94,7 @@ def _config(folder: Path, base: Path, mail: MailServer, port: int) -> Path:
         f"  email: {{kind: smtp, host: 127.0.0.1, port: {mail.port}, security: none,\n"
         "          sender: crisis@example.com, username_env: RUNBOOK_SMTP_USER,\n"
         "          password_env: RUNBOOK_SMTP_PASSWORD, timeout: 5s}\n"
-        "  chat: {kind: console}\n"
+        "  chat: {kind: webhook, url_env: RUNBOOK_CHAT_WEBHOOK_URL}\n"
         "  console: {kind: console}\n"
         "approval_links:\n"
         f"  base_url: http://127.0.0.1:{port}\n"
@@ -101,6 +108,8 @@ def _config(folder: Path, base: Path, mail: MailServer, port: int) -> Path:
 def site(tmp_path: Path, config_dir: Path, keyring, monkeypatch) -> Iterator[Site]:
     mail = MailServer()
     mail.start()
+    hook = Receiver()
+    hook.thread.start()
     port = free_port()
     config = _config(tmp_path / "config", config_dir, mail, port)
     db = tmp_path / "serve.db"
@@ -111,9 +120,15 @@ def site(tmp_path: Path, config_dir: Path, keyring, monkeypatch) -> Iterator[Sit
         "RUNBOOK_LINK_SECRET": SECRET,
         "RUNBOOK_SMTP_USER": USER,
         "RUNBOOK_SMTP_PASSWORD": PASSWORD,
+        "RUNBOOK_CHAT_WEBHOOK_URL": hook.url,
     }
     env.pop("RUNBOOK_OPERATOR", None)
-    for name in ("RUNBOOK_SMTP_USER", "RUNBOOK_SMTP_PASSWORD", "RUNBOOK_LINK_SECRET"):
+    for name in (
+        "RUNBOOK_SMTP_USER",
+        "RUNBOOK_SMTP_PASSWORD",
+        "RUNBOOK_LINK_SECRET",
+        "RUNBOOK_CHAT_WEBHOOK_URL",
+    ):
         monkeypatch.setenv(name, env[name])
     workspace = load_workspace([config / "playbooks", config / "contacts"])
     engine = Engine(
@@ -148,6 +163,8 @@ def site(tmp_path: Path, config_dir: Path, keyring, monkeypatch) -> Iterator[Sit
     except subprocess.TimeoutExpired:
         process.kill()
     mail.stop()
+    hook.server.shutdown()
+    hook.server.server_close()
     engine.store.close()
 
 
@@ -445,6 +462,7 @@ def test_secrets_appear_in_no_event_export_page_or_log(site: Site):
     for text in [json.dumps(rows), *exports, page, log.decode()]:
         assert SECRET not in text
         assert PASSWORD not in text
+        assert SECRET_PATH not in text, "the chat webhook's URL is a secret"
         assert token not in text, "a link is a secret too: only its id is recorded"
 
 

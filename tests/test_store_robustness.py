@@ -293,7 +293,9 @@ def test_runbook_verify_of_an_intact_log_prints_count_and_head(
     result = run_cli("verify", incident_id, db=db)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"{incident_id}: ok, 20 events, head {head}\n"
+    assert result.stdout == (
+        f"{incident_id}: ok, 20 events, head {head}; 0 signature(s) and 0 link receipt(s) checked\n"
+    )
 
 
 def test_deleting_the_newest_events_is_detected(tamper_db: tuple[Path, str]) -> None:

@@ -158,10 +158,13 @@ def watch(settings: Settings, incident_id: str, timeout: float | None) -> None:
 def _line(event, names: dict[str, str]) -> str:  # noqa: ANN001
     """One line per event: seq, time, who, and the event in the words the app and the export
     use (``runbook.describe``)."""
-    from runbook.describe import sentence
+    from runbook.describe import how, sentence
 
     def label(person: str) -> str:
         return names.get(person, person)
 
-    what = sentence(event.type, event.data(), label)
-    return f"#{event.seq:<5} {event.at:%Y-%m-%d %H:%M:%S} {label(event.actor):16} {what}"
+    data = event.data()
+    what = sentence(event.type, data, label)
+    proven = how(data, label)
+    by = f"{label(event.actor)} [{proven}]" if proven else label(event.actor)
+    return f"#{event.seq:<5} {event.at:%Y-%m-%d %H:%M:%S} {by:16} {what}"

@@ -397,10 +397,21 @@ def verify(
                 "head_hash": result.head_hash,
                 "first_bad_seq": result.first_bad_seq,
                 "problem": result.problem,
+                "signatures_checked": result.signatures,
+                "link_receipts_checked": result.links,
+                "link_receipts_unchecked": result.links_unchecked,
             }
         )
     elif result.ok:
-        click.echo(f"{result.incident_id}: ok, {result.count} events, head {result.head_hash}")
+        proofs = f"{result.signatures} signature(s) and {result.links} link receipt(s) checked"
+        if result.links_unchecked:
+            proofs += (
+                f"; {result.links_unchecked} link receipt(s) not checked (the team's link "
+                "secret is not on this machine)"
+            )
+        click.echo(
+            f"{result.incident_id}: ok, {result.count} events, head {result.head_hash}; {proofs}"
+        )
     else:
         click.echo(f"{result.incident_id}: TAMPERED OR DAMAGED: {result.problem}", err=True)
         click.echo(

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from runbook.describe import sentence, tone
+from runbook.describe import how, sentence, tone
 from runbook.engine import Engine
 from runbook.errors import ActionRefused, RunbookError
 from runbook.model import lifecycle
@@ -147,6 +147,16 @@ def sort_rows(rows: list[BoardRow]) -> list[BoardRow]:
 # -- one incident ---------------------------------------------------------------------------
 
 
+PROOF_MARKS = {
+    "claimed": "claimed",
+    "ssh-signature": "signed",
+    "link": "by link",
+    "db-role": "db role",
+    "none": "no proof",
+}
+"""The timeline's short marks per proof method."""
+
+
 class Line:
     """One timeline entry; its words are worked out the first time it is shown (a
     10,000-event timeline describes only the lines on screen), in the words the export and
@@ -198,6 +208,19 @@ class Line:
     def tone(self) -> str:
         """``good``, ``warn``, ``bad`` or ``""``."""
         return self._described()[1]
+
+    @property
+    def how(self) -> str:
+        """How the actor was proven, in words (empty for runbook's own steps)."""
+        return how(self._event.data(), lambda person: self._names.get(person, person))
+
+    @property
+    def mark(self) -> str:
+        """A short mark after the line for proofs worth seeing at a glance (a claim, a
+        signature, a link, a database role; nothing for a login or runbook's steps)."""
+        proof = self._event.proof
+        method = proof.method if proof is not None else "none"
+        return PROOF_MARKS.get(method, "")
 
 
 @dataclass

@@ -406,9 +406,10 @@ class IncidentScreen(IncidentActions, LiveScreen):
         from runbook.tui.screens.help import InfoScreen
 
         line = message.line
+        proven = f" ({line.how})" if line.how else ""
         self.app.push_screen(
             InfoScreen(
-                f"#{line.seq} {line.type} · {line.at:%Y-%m-%d %H:%M:%S} UTC · {line.actor}",
+                f"#{line.seq} {line.type} · {line.at:%Y-%m-%d %H:%M:%S} UTC · {line.actor}{proven}",
                 line.text,
             )
         )

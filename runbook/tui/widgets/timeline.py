@@ -119,6 +119,8 @@ class Timeline(ScrollView, can_focus=True):
         else:
             parts.append((f"{line.at:%H:%M} ", styles["muted"]))
             parts.append((f"{line.actor[:7]:<7} ", styles["accent"]))
+        if line.mark:  # before the text, so a long line never hides it
+            parts.append((f"({line.mark}) ", styles["muted"]))
         parts.append((line.text, styles.get(line.tone, Style())))
         text = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
         text.truncate(width, overflow="ellipsis", pad=True)
