@@ -33,7 +33,6 @@ from runbook.tui.commands import AppCommands, ScreenCommands
 from runbook.tui.messages import DrillTicked, OperatorChanged, StoreChanged
 from runbook.tui.work import perform
 
-
 HEADER_WORDS = {
     "login": "proven by login",
     "db-role": "proven by database role",
