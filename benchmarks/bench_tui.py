@@ -281,6 +281,8 @@ async def keystrokes(db: Path) -> dict[str, Any]:
         await pilot.pause(0.5)
         await key("3", "s")  # the attacker is in control -> SEV1; set the level
         await pilot.pause(0.5)
+        await key("enter")  # the questions left unanswered: recorded as not known yet
+        await pilot.pause(0.5)
         await key("enter")  # the pause preview is offered: confirm
 
         def paused() -> bool:

@@ -31,9 +31,11 @@ _NAMES = {
     "EffectRequested": ("Requested", "effect"),
     "PauseTargeted": ("Posts to hold listed", "effect"),
     "PostsPaused": ("Posts paused", "effect"),
+    "PostsHeldByHand": ("Posts held by hand", "effect"),
     "PostsResumed": ("Posts resumed", "effect"),
     "NotificationsSent": ("Notifications sent", "effect"),
     "StatementPublished": ("Statement published", "effect"),
+    "StatementPostedByHand": ("Statement posted by hand", "effect"),
     "EffectFailed": ("Step failed", "effect"),
     "Acknowledged": ("Acknowledged", "people"),
     "Escalated": ("Escalated", "people"),
@@ -140,6 +142,7 @@ def sentence(type_name: str, data: dict[str, Any], label: Label, scrub: Scrub = 
 _GOOD = frozenset(
     {
         "PostsPaused",
+        "StatementPostedByHand",
         "PostsResumed",
         "NotificationsSent",
         "StatementPublished",
@@ -159,6 +162,7 @@ _WARN = frozenset(
         "ActionRefused",
         "ApprovalAttested",
         "LinkRefused",
+        "PostsHeldByHand",
     }
 )
 
@@ -241,7 +245,9 @@ def _requested(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
         scope = payload.get("scope") or {}
         text = "scope " + (", ".join(scope.get("channels") or []) or str(scope.get("scope", "?")))
     elif kind in ("notify", "stand_down", "approval_request"):
-        people = [r.get("person", "?") for r in payload.get("recipients", [])]
+        recipients = payload.get("recipients", [])
+        people = [r.get("person", "?") for r in recipients if not r.get("running")]
+        running = [r.get("person", "?") for r in recipients if r.get("running")]
         escalation = payload.get("escalation") or {}
         if kind == "stand_down":
             what = "stand-down"
@@ -255,6 +261,8 @@ def _requested(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
         else:
             what = ", ".join(payload.get("rules", [])) or "notification"
         text = f"{what}: {len(people)} people ({_people(people, label)})"
+        if running:
+            text += f"; not messaged, running the incident: {_people(running, label)}"
     elif kind == "resume":
         posts = [str(p.get("id")) for p in payload.get("posts", [])]
         kept = payload.get("kept") or []
@@ -290,6 +298,20 @@ def _paused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     if data.get("note"):
         text += f"; {data['note']}"
     return scrub(text)
+
+
+def _held_by_hand(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    scope = data.get("scope") or {}
+    where = ", ".join(scope.get("channels") or []) or str(scope.get("scope", "?"))
+    note = f"; {data['note']}" if data.get("note") else ""
+    return scrub(
+        f"in {data['tool']}, scope {where}: the operator's confirmation (runbook could not "
+        f"check it){note}"
+    )
+
+
+def _posted_by_hand(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(f"{data['draft_id']} v{data['version']} on {data['variant']} at {data['url']}")
 
 
 def _resumed(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
@@ -434,7 +456,12 @@ def _resolved(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
 
 
 def _closed(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    return scrub(str(data.get("review") or "review done"))
+    text = str(data.get("review") or "review done")
+    left = data.get("open_items") or []
+    if left:
+        names = ", ".join(str(item.get("id", "?")) for item in left)
+        text += f"; closed with {len(left)} checklist item(s) left open: {names}"
+    return scrub(text)
 
 
 _DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
@@ -444,9 +471,11 @@ _DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "EffectRequested": _requested,
     "PauseTargeted": _targeted,
     "PostsPaused": _paused,
+    "PostsHeldByHand": _held_by_hand,
     "PostsResumed": _resumed,
     "NotificationsSent": _notified,
     "StatementPublished": _published,
+    "StatementPostedByHand": _posted_by_hand,
     "EffectFailed": _failed,
     "Acknowledged": _acked,
     "Escalated": _escalated,

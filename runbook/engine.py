@@ -38,6 +38,7 @@ from runbook.model import events as ev
 from runbook.model import lifecycle, severity
 from runbook.model.incident import Incident, apply, fold
 from runbook.model.lifecycle import Context
+from runbook.model.messages import SentMessage, sent_messages
 from runbook.model.proof import Proof, ProofRules
 from runbook.model.proof import refusal as proof_refusal
 from runbook.outbox import RECOVERY_LEASE, Outbox
@@ -214,6 +215,10 @@ class Engine(DraftCommands, PostCommands, LinkCommands):
         settings = self.workspace.contacts.links()
         return optional_keys(lambda: LinkKeys.load(settings, create=False))
 
+    def messages(self, incident_id: str) -> list[SentMessage]:
+        """Every message runbook sent about the incident (or tried to), oldest first."""
+        return sent_messages(self.timeline(incident_id))
+
     def events_after(self, incident_id: str, seq: int) -> list[ev.Event]:
         """The incident's events after ``seq`` (a screen adds only what is new)."""
         return self.store.load(incident_id.strip().upper(), after_seq=seq)
@@ -299,7 +304,7 @@ class Engine(DraftCommands, PostCommands, LinkCommands):
                 built = build(incident, ctx)
             except ActionRefused as refusal:
                 if record_refusal and not incident.finished:
-                    self._record_refusal(incident, action, str(refusal), ctx)
+                    self._record_refusal(incident, action, refusal.reason, ctx)
                 raise
             try:
                 recorded = self._commit(incident, ctx, built, state, command_id)
@@ -508,7 +513,12 @@ class Engine(DraftCommands, PostCommands, LinkCommands):
         ) > after.playbook.level_rank(before.level)
         if escalated:
             paused_before = before.paused_scope.scope != "none" or before.pending_effects("pause")
-            if paused_before and not after.pause_satisfied() and rule is not None:
+            if (
+                paused_before
+                and not after.pause_satisfied()
+                and rule is not None
+                and self.has_scheduler(after)
+            ):  # without a scheduler, the wider pause is the operator's to confirm by hand
                 events.append(self._pause_intent(after))
             if before.sent_rules and after.rules_due():
                 events.append(self._notify_intent(after))
@@ -549,6 +559,15 @@ class Engine(DraftCommands, PostCommands, LinkCommands):
                     for channel in rule.via:
                         if channel not in entry["channels"]:
                             entry["channels"].append(channel)
+        running = incident.running_people()
+        try:
+            running.add(self.actor())
+        except RunbookError:
+            pass  # runbook's own step: only the declarer is known to be running it
+        for entry in people.values():
+            if entry["person"] in running:  # never paged about their own incident
+                entry["channels"] = []
+                entry["running"] = True
         payload = {"rules": [r.id for r in due], "recipients": list(people.values())}
         return self._intent(incident, "notify", payload)
 
@@ -558,14 +577,59 @@ class Engine(DraftCommands, PostCommands, LinkCommands):
             ev.EffectRequested, incident, effect_id=effect_id, kind=kind, payload=payload
         )
 
-    def pause(self, incident_id: str, *, command_id: str | None = None) -> Incident:
-        """Hold the brand's scheduled posts at the scope the playbook sets for the level."""
-        return self._run(
-            incident_id,
-            "pause",
-            lambda incident, ctx: [self._pause_intent(incident)],
-            command_id=command_id,
-        )
+    def has_scheduler(self, incident: Incident) -> bool:
+        """True when runbook can reach a scheduler holding the brand's posts (drills: their
+        simulated calendar)."""
+        scheduler = self.effects.for_incident(incident.drill).scheduler
+        return bool(getattr(scheduler, "configured", True))
+
+    def pause(
+        self,
+        incident_id: str,
+        *,
+        by_hand: str | None = None,
+        note: str = "",
+        command_id: str | None = None,
+    ) -> Incident:
+        """Hold the brand's scheduled posts at the scope the playbook sets for the level.
+
+        Without a scheduler runbook can reach, the operator holds them by hand in their tool
+        and confirms it here (``by_hand``: the tool's name); that is recorded as their
+        confirmation, not as a pause runbook made."""
+        tool = " ".join((by_hand or "").split())[:100]
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            scheduler = self.has_scheduler(incident)
+            if by_hand is None:
+                if not scheduler:
+                    raise ActionRefused(
+                        "no scheduler is configured: hold the brand's scheduled posts by hand in "
+                        "your scheduling tool, then confirm it",
+                        cli=f"runbook pause {incident.id} --by-hand TOOL",
+                        app="p, then name the tool",
+                    )
+                return [self._pause_intent(incident)]
+            if scheduler:
+                raise ActionRefused(
+                    "runbook holds the posts in the configured scheduler itself: pause "
+                    "without confirming by hand"
+                )
+            if not tool:
+                raise ActionRefused("name the tool where you held the posts (e.g. Hootsuite)")
+            rule = incident.pause_rule()
+            assert rule is not None
+            scope = incident.paused_scope.union(rule)
+            return [
+                self._event(
+                    ev.PostsHeldByHand,
+                    incident,
+                    tool=tool,
+                    scope=scope.model_dump(mode="json"),
+                    note=note.strip()[:2000],
+                )
+            ]
+
+        return self._run(incident_id, "pause", build, command_id=command_id)
 
     def notify(self, incident_id: str, *, command_id: str | None = None) -> Incident:
         """Tell the people the playbook names for the level (once each)."""
@@ -627,15 +691,41 @@ class Engine(DraftCommands, PostCommands, LinkCommands):
         return self._run(incident_id, "note", build, command_id=command_id, record_refusal=False)
 
     def close(
-        self, incident_id: str, review: str = "", *, command_id: str | None = None
+        self,
+        incident_id: str,
+        review: str = "",
+        *,
+        leave_open: bool = False,
+        command_id: str | None = None,
     ) -> Incident:
-        """Mark the post-incident review done; nothing more can happen after this."""
-        return self._run(
-            incident_id,
-            "close",
-            lambda incident, ctx: [self._event(ev.IncidentClosed, incident, review=review.strip())],
-            command_id=command_id,
-        )
+        """Mark the post-incident review done; nothing more can happen after this.
+
+        Checklist items still unticked are named and the close refused, unless the operator
+        confirms leaving them open (``leave_open``): the record then lists them."""
+
+        def build(incident: Incident, ctx: Context) -> list[ev.Event]:
+            unticked = incident.unticked()
+            if unticked and not leave_open:
+                names = ", ".join(item for _, item, _ in unticked[:8])
+                more = f" and {len(unticked) - 8} more" if len(unticked) > 8 else ""
+                raise ActionRefused(
+                    f"{len(unticked)} checklist item(s) are not ticked: {names}{more}; tick "
+                    "them, or close leaving them open",
+                    cli="--leave-open",
+                    app="confirm in the dialog",
+                )
+            return [
+                self._event(
+                    ev.IncidentClosed,
+                    incident,
+                    review=review.strip()[:10_000],
+                    open_items=[
+                        {"id": item, "stage": stage, "text": text} for stage, item, text in unticked
+                    ],
+                )
+            ]
+
+        return self._run(incident_id, "close", build, command_id=command_id)
 
     def retry_all(self, incident_id: str, *, command_id: str | None = None) -> tuple[int, Incident]:
         """What the operator's "retry" means: re-run steps an interrupted run left without a
@@ -673,12 +763,11 @@ class Engine(DraftCommands, PostCommands, LinkCommands):
         self.outbox.perform_all(incident_id, recorded)
 
     def statement_posts(self) -> set[str]:
-        """Scheduler posts runbook created for statements (any incident not closed): a
-        pause never holds them."""
+        """Scheduler posts runbook created for statements (of any incident, closed ones too:
+        a crisis statement is never the brand's routine post): a pause never holds them."""
         found: set[str] = set()
         for row in self.store.incidents():
-            if row["state"] != "closed":
-                found |= self.incident(row["id"]).statement_posts
+            found |= self.incident(row["id"]).statement_posts
         return found
 
     def held_elsewhere(self, incident_id: str) -> dict[str, list[str]]:

@@ -84,7 +84,9 @@ class DraftCommands(_Base):
                 if not fresh:
                     names = ", ".join(t.id for t in templates)
                     raise ActionRefused(
-                        f"every template has a draft; name one with --template ({names})"
+                        f"every template has a draft ({names})",
+                        cli="name one with --template",
+                        app="choose the template in the list",
                     )
                 template = fresh[0]
             else:
@@ -289,7 +291,8 @@ class DraftCommands(_Base):
         if not checked.ok:
             raise ActionRefused(
                 f"a proof in the record does not check ({checked.problem}); nothing is "
-                f"published until it is resolved (runbook verify {incident.id})"
+                "published until it is resolved",
+                cli=f"runbook verify {incident.id}",
             )
 
     def approve(
@@ -420,7 +423,7 @@ class DraftCommands(_Base):
 
         def build(incident: Incident, ctx: Context) -> list[ev.Event]:
             if not comment:
-                raise ActionRefused("say why the draft is rejected (--comment)")
+                raise ActionRefused("say why the draft is rejected", cli="--comment")
             draft = self._draft_for(
                 incident, ctx, incident.draft_awaiting(), "waiting for approval"
             )
@@ -517,24 +520,81 @@ class DraftCommands(_Base):
         incident_id: str,
         draft_id: str | None = None,
         *,
-        url: str = "",
+        on: list[str] | None = None,
+        by_hand: dict[str, str] | None = None,
         command_id: str | None = None,
     ) -> Incident:
-        """Publish an approved statement through the publisher, or mark it published at
-        ``url`` when it was posted by hand."""
+        """Publish an approved statement where the operator chose: ``on`` lists the variants
+        (``x``, ``linkedin:fr``) to send through the publisher, ``by_hand`` the variants the
+        operator already posted by hand, with the post's URL. A variant posted by hand is only
+        recorded, never sent again; a variant named in neither is left out (a compromised
+        account, say) and can be published later."""
+        on = list(dict.fromkeys(on or []))
+        posted = {key.strip(): url.strip() for key, url in (by_hand or {}).items()}
 
         def build(incident: Incident, ctx: Context) -> list[ev.Event]:
-            ready = [d for d in incident.drafts_approved() if d.published_hash != d.content_hash]
-            draft = self._draft_for(incident, ctx, ready, "approved and not yet published")
+            ready = [d for d in incident.drafts_approved() if d.unpublished()]
+            draft = self._draft_for(
+                incident, ctx, ready, "approved and not yet published everywhere"
+            )
+            left = draft.unpublished()
+            if not on and not posted:
+                raise ActionRefused(
+                    f"choose where draft {draft.draft_id} goes ({', '.join(left)})",
+                    cli="--on VARIANT to publish through the scheduler, --by-hand VARIANT=URL "
+                    "for a post made by hand",
+                    app="tick the platforms in the publish dialog",
+                )
+            both = sorted(set(on) & set(posted))
+            if both:
+                raise ActionRefused(
+                    f"{both[0]} cannot be both published and posted by hand: choose one"
+                )
+            for key in [*on, *posted]:
+                if key not in draft.variants:
+                    raise ActionRefused(
+                        f"draft {draft.draft_id} has no variant {key!r} "
+                        f"(variants: {', '.join(draft.variants)})"
+                    )
+                if key not in left:
+                    raise ActionRefused(f"draft {draft.draft_id} is already published on {key}")
+            for key, address in posted.items():
+                if not _is_url(address):
+                    raise ActionRefused(
+                        f"give the address of the post on {key} (https://...), not {address!r}"
+                    )
             self._check_proofs(incident)
-            payload = {
-                "draft_id": draft.draft_id,
-                "version": draft.version,
-                "content_hash": draft.content_hash,
-                "audience": draft.audience,
-                "variants": dict(draft.variants),
-                "url": url.strip(),
-            }
-            return [self._intent(incident, "publish", payload)]
+            events: list[ev.Event] = [
+                self._event(
+                    ev.StatementPostedByHand,
+                    incident,
+                    draft_id=draft.draft_id,
+                    version=draft.version,
+                    content_hash=draft.content_hash,
+                    variant=key,
+                    url=address,
+                )
+                for key, address in posted.items()
+            ]
+            if on:
+                payload = {
+                    "draft_id": draft.draft_id,
+                    "version": draft.version,
+                    "content_hash": draft.content_hash,
+                    "audience": draft.audience,
+                    "variants": {key: draft.variants[key] for key in on},
+                }
+                events.append(self._intent(incident, "publish", payload))
+            return events
 
         return self._run(incident_id, "publish", build, command_id=command_id, draft_id=draft_id)
+
+
+def _is_url(text: str) -> bool:
+    """True for an http(s) address of reasonable length with no spaces."""
+    return (
+        text.startswith(("https://", "http://"))
+        and len(text) <= 2000
+        and not any(c.isspace() for c in text)
+        and len(text) > len("https://x")
+    )

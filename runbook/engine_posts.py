@@ -50,16 +50,18 @@ class PostCommands(_Base):
 
         def build(incident: Incident, ctx: Context) -> list[ev.Event]:
             if not summary:
-                raise ActionRefused("write a resolution summary (--summary)")
+                raise ActionRefused("write a resolution summary", cli="--summary")
             held = incident.paused_posts
             for post_id in [*keep, *new_times]:
                 if post_id not in held:
                     raise ActionRefused(f"post {post_id!r} is not held by this incident")
             if held and resume is None and not keep and not new_times:
                 raise ActionRefused(
-                    f"review the {len(held)} post(s) this incident holds first (runbook posts "
-                    f"{incident.id}); then resolve with --resume all, --resume none, or "
-                    "--keep / --reschedule / --publish-now"
+                    f"review the {len(held)} post(s) this incident holds first, then choose "
+                    "what happens to each",
+                    cli=f"runbook posts {incident.id}; then --resume all, --resume none, or "
+                    "--keep / --reschedule / --publish-now",
+                    app="the resolve dialog lists them",
                 )
             if resume not in (None, "all", "none"):
                 raise ActionRefused("--resume takes all or none")
@@ -71,8 +73,10 @@ class PostCommands(_Base):
                 if slot is not None and slot <= now and post["id"] not in new_times:
                     raise ActionRefused(
                         f"post {post['id']} missed its slot ({post['scheduled_at']}) while held: "
-                        f"give it a new time (--reschedule {post['id']}=TIME), publish it now "
-                        f"(--publish-now {post['id']}) or keep it held (--keep {post['id']})"
+                        "give it a new time, publish it now or keep it held",
+                        cli=f"--reschedule {post['id']}=TIME, --publish-now {post['id']} or "
+                        f"--keep {post['id']}",
+                        app="t new time, n publish now, space keep held",
                     )
             for post_id, moment in new_times.items():
                 when = parse_slot(moment)
@@ -203,11 +207,13 @@ class PostCommands(_Base):
                 if channel not in entry["channels"]:
                     entry["channels"].append(channel)
 
+        running = incident.running_people()  # never paged about their own incident
         for role in rule.escalate_to:
             for person in self.workspace.contacts.holders(role, at):
-                add(person, role)
+                if person not in running:
+                    add(person, role)
         for recipient in incident.unacknowledged():
-            if rule.id in recipient.rules:
+            if rule.id in recipient.rules and recipient.person not in running:
                 for role in sorted(recipient.roles) or ["notified"]:
                     add(recipient.person, role)
         payload = {

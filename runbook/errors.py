@@ -30,7 +30,36 @@ class NotFound(RunbookError):
 
 
 class ActionRefused(RunbookError):
-    """The lifecycle or a guard refuses an action; the message says why and what is allowed."""
+    """The lifecycle or a guard refuses an action; the message says why and what is allowed.
+
+    ``reason`` is the refusal in words that fit every surface (it is what the timeline
+    records); ``cli`` and ``app`` say how to go on from the command line or in the app (a
+    command, a key). ``str()`` is the command line's words; :meth:`for_app` the app's.
+    """
+
+    def __init__(self, reason: str, *, cli: str = "", app: str = "") -> None:
+        self.reason = reason
+        self.cli = cli
+        self.app = app
+        super().__init__(reason + (f" ({cli})" if cli else ""))
+
+    def for_app(self) -> str:
+        """The refusal with the app's way on (a key) instead of a command."""
+        return self.reason + (f" ({self.app})" if self.app else "")
+
+
+class Reason(str):
+    """A guard's reason for refusing, with how to go on from the command line and in the app
+    (see :class:`ActionRefused`)."""
+
+    cli: str
+    app: str
+
+    def __new__(cls, text: str, cli: str = "", app: str = "") -> Reason:
+        made = super().__new__(cls, text)
+        made.cli = cli
+        made.app = app
+        return made
 
 
 class ConcurrencyConflict(RunbookError):

@@ -38,3 +38,42 @@ def default_db() -> str:
     from platformdirs import user_data_path
 
     return str(user_data_path(APP_NAME, appauthor=False) / "runbook.db")
+
+
+def _state_file() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False) / "operators.json"
+
+
+def remembered_operator(config: Path) -> str | None:
+    """Who last chose to operate the app on this configuration (a claim, remembered so the
+    app does not ask at every launch; a login mapped in contacts needs none)."""
+    import json
+
+    try:
+        chosen = json.loads(_state_file().read_text(encoding="utf-8")).get(str(config.resolve()))
+    except (OSError, ValueError, AttributeError):
+        return None
+    return chosen if isinstance(chosen, str) and 0 < len(chosen) <= 64 else None
+
+
+def remember_operator(config: Path, person: str) -> None:
+    """Remember ``person`` as this configuration's operator (best effort, written atomically)."""
+    import json
+
+    path = _state_file()
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(known, dict):
+            known = {}
+    except (OSError, ValueError):
+        known = {}
+    known[str(config.resolve())] = person
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_text(json.dumps(known, indent=1), encoding="utf-8")
+        os.replace(temp, path)
+    except OSError:
+        temp.unlink(missing_ok=True)

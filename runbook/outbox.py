@@ -241,8 +241,11 @@ class Outbox:
                 key = f"{effect.effect_id}/{recipient['person']}/{channel}"
                 if key not in wanted:
                     continue
+                recorded = ""
                 if effect.kind == "approval_request":
-                    subject, body = self._approval_message(incident, effect, recipient, channel)
+                    subject, body, recorded = self._approval_message(
+                        incident, effect, recipient, channel
+                    )
                 address = ""
                 if person is not None:
                     address = (person.email if channel == "email" else person.chat) or ""
@@ -255,15 +258,17 @@ class Outbox:
                     body=body,
                     roles=tuple(recipient.get("roles", [])),
                     rules=tuple(recipient.get("rules", [])),
+                    recorded=recorded,
                 )
                 result.append((message, key))
         return result
 
     def _approval_message(
         self, incident: Incident, effect: Effect, recipient: dict[str, Any], channel: str
-    ) -> tuple[str, str]:
-        """The approval request for one person on one channel: their personal link only on a
-        private channel (email), never in a drill (switching person is how drills approve)."""
+    ) -> tuple[str, str, str]:
+        """The approval request for one person on one channel: (subject, body, the body as
+        recorded). Their personal link goes only on a private channel (email), never in a
+        drill (switching person is how drills approve), and is never recorded."""
         from runbook.links import LinkClaim
         from runbook.model.contacts import is_private
 
@@ -292,7 +297,7 @@ class Outbox:
             )
             token = self.engine.link_keys().make(claim)
             link = f"{settings.base_url.rstrip('/')}/approve/{token}"
-        return messages.approval_request(
+        subject, body = messages.approval_request(
             incident,
             payload,
             list(recipient.get("roles", [])),
@@ -300,6 +305,8 @@ class Outbox:
             expires=recipient.get("expires", ""),
             why_no_link=why,
         )
+        recorded = body.replace(link, "[personal approval link, sent only to them]") if link else ""
+        return subject, body, recorded
 
     def _notify(self, incident: Incident, effect: Effect) -> None:
         from runbook.effects.notify.fanout import deliver_all
@@ -374,7 +381,6 @@ class Outbox:
             content_hash=payload["content_hash"],
             platforms=[d.get("platform", "") for d in outcome.done],
             failures=outcome.failures,
-            url=payload.get("url", ""),
             posts=[
                 {k: d[k] for k in ("id", "channel", "scheduled_at", "scheduler") if k in d}
                 for d in outcome.done

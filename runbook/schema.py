@@ -64,3 +64,10 @@ def write_schemas(folder: Path) -> list[Path]:
 
     written.append(write_export_schema(folder))  # the JSON export's schema, for its readers
     return written
+
+
+if __name__ == "__main__":  # runbook schema runs this with RUNBOOK_FIELD_DOCS=1
+    import sys
+
+    for written in write_schemas(Path(sys.argv[1])):
+        print(written)

@@ -64,15 +64,39 @@ def test_every_shipped_playbook_is_run_end_to_end_on_the_command_line(run_cli, w
             run_cli("approve", incident_id, "--sign", operator=approver, check=True)
         approved = json.loads(run_cli("status", incident_id, "--json", check=True).stdout)
         assert approved["state"] == "approved", (playbook_id, approved["drafts"])
-        run_cli("publish", incident_id, operator="amara", check=True)
+        draft = approved["drafts"][0]
+        shown = json.loads(run_cli("draft", incident_id, "--show", "--json").stdout)
+        on = [arg for key in shown["variants"] for arg in ("--on", key)]
+        run_cli("publish", incident_id, *on, operator="amara", check=True)
+        published = json.loads(run_cli("status", incident_id, "--json", check=True).stdout)
+        assert published["drafts"][0]["published"], (playbook_id, draft)
 
         item = next(iter(playbook.checklist.values()))[0].id
         run_cli("check", incident_id, item, check=True)
         run_cli(
             "note", incident_id, "Journalist from the Gazette called; routed to PR.", check=True
         )
-        run_cli("resolve", incident_id, "--summary", "Contained; statement published.", check=True)
-        run_cli("close", incident_id, "--review", "Review held; actions logged.", check=True)
+        run_cli(
+            "resolve",
+            incident_id,
+            "--summary",
+            "Contained; statement published.",
+            "--resume",
+            "all",
+            check=True,
+        )
+        closing = run_cli("close", incident_id, "--review", "Review held; actions logged.")
+        assert closing.returncode == 1
+        assert "checklist item(s) are not ticked" in closing.stderr
+        assert "--leave-open" in closing.stderr
+        run_cli(
+            "close",
+            incident_id,
+            "--review",
+            "Review held; actions logged.",
+            "--leave-open",
+            check=True,
+        )
 
         final = json.loads(run_cli("status", incident_id, "--json", check=True).stdout)
         assert final["state"] == "closed"
@@ -153,3 +177,57 @@ def test_the_lifecycle_prints_as_mermaid(run_cli):
     result = run_cli("lifecycle", "--mermaid", check=True)
     assert result.stdout.startswith("stateDiagram-v2")
     assert "declared --> assessed: assess" in result.stdout
+
+
+def test_messages_lists_what_was_sent_with_its_text(run_cli):
+    incident_id = run_cli(
+        "declare", "account-compromised", "--title", "Hacked \x1b]0;owned\x07", check=True
+    ).stdout.strip()
+    answers = ["--answer=control=attacker", "--answer=content=scam", "--answer=reach=viral"]
+    answers += ["--answer=data=unknown", "--answer=scope=unknown"]
+    run_cli("assess", incident_id, *answers, check=True)
+    run_cli("notify", incident_id, check=True)
+    listed = run_cli("messages", incident_id, check=True).stdout
+    assert "notification" in listed
+    assert "\x1b" not in listed, "control characters are shown inert"
+    assert "\\x1b]0;owned\\x07" in listed
+    full = json.loads(run_cli("messages", incident_id, "--json", check=True).stdout)
+    assert full
+    assert all(m["purpose"] == "notification" and m["text"] for m in full)
+    assert all(m["person"] != "amara" for m in full), "amara declared it: not messaged"
+
+
+def test_unanswered_questions_are_refused_unless_said_unknown(run_cli):
+    incident_id = run_cli(
+        "declare", "account-compromised", "--title", "Hacked", check=True
+    ).stdout.strip()
+    partial = run_cli("assess", incident_id, "--answer=control=attacker")
+    assert partial.returncode == 1
+    assert "unanswered question(s): content, reach, data, scope" in partial.stderr
+    assert "content=unknown" in partial.stderr
+    answers = [f"--answer={q}=unknown" for q in ("content", "reach", "data", "scope")]
+    done = run_cli("assess", incident_id, "--answer=control=attacker", *answers, "--json")
+    assert done.returncode == 0, done.stderr
+    status = json.loads(run_cli("status", incident_id, "--json", check=True).stdout)
+    assert status["answers"] == {
+        "control": "attacker",
+        "content": "unknown",
+        "reach": "unknown",
+        "data": "unknown",
+        "scope": "unknown",
+    }
+
+
+def test_the_operator_chosen_in_the_app_is_remembered_per_configuration(tmp_path, monkeypatch):
+    from runbook.locations import remember_operator, remembered_operator
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    config = tmp_path / "config"
+    config.mkdir()
+    other = tmp_path / "other"
+    other.mkdir()
+    assert remembered_operator(config) is None
+    remember_operator(config, "amara")
+    remember_operator(other, "elena")
+    assert remembered_operator(config) == "amara"
+    assert remembered_operator(other) == "elena"

@@ -269,18 +269,53 @@ def test_refusals_are_recorded_on_the_timeline(engine_as):
     assert "holds none of the roles" in refused[-1].reason
 
 
-def test_publishing_by_hand_records_the_url(engine_as, workspace):
+def _approved_draft(engine_as, workspace):
     engine, incident_id = _ready_to_submit(engine_as)
     engine.submit(incident_id)
     rule = workspace.playbook("account-compromised").approval["SEV1"]
     for person in approvers_for(workspace, rule.roles, exclude={"tom"}):
         engine_as(person).approve(incident_id)
-    incident = engine.publish(incident_id, url="https://x.com/northwind/status/1")
+    return engine, incident_id
+
+
+def test_publishing_by_hand_records_the_url_per_platform_and_sends_nothing(engine_as, workspace):
+    engine, incident_id = _approved_draft(engine_as, workspace)
+    sink = engine.effects.for_incident(False).publisher
+    before = len(sink.published)
+    variants = list(engine.incident(incident_id).drafts["D1"].variants)
+    incident = engine.publish(incident_id, by_hand={"x": "https://x.com/northwind/status/1"})
     draft = incident.drafts["D1"]
-    assert draft.published_url == "https://x.com/northwind/status/1"
+    assert draft.published["x"][:2] == ("by hand", "https://x.com/northwind/status/1")
+    assert len(sink.published) == before, "posted by hand is never also sent"
     assert "publish" in incident.stage_reached
-    with pytest.raises(ActionRefused):
+    assert draft.unpublished() == [v for v in variants if v != "x"]
+    posted = [e for e in engine.timeline(incident_id) if isinstance(e, ev.StatementPostedByHand)]
+    assert [(e.variant, e.url) for e in posted] == [("x", "https://x.com/northwind/status/1")]
+    with pytest.raises(ActionRefused, match="already published on x"):
+        engine.publish(incident_id, on=["x"])
+
+
+def test_the_operator_chooses_the_platforms_and_a_left_out_one_stays_unpublished(
+    engine_as, workspace
+):
+    engine, incident_id = _approved_draft(engine_as, workspace)
+    variants = list(engine.incident(incident_id).drafts["D1"].variants)
+    assert len(variants) > 1
+    with pytest.raises(ActionRefused, match="choose where draft D1 goes"):
         engine.publish(incident_id)
+    with pytest.raises(ActionRefused, match="no variant 'myspace'"):
+        engine.publish(incident_id, on=["myspace"])
+    with pytest.raises(ActionRefused, match="both published and posted by hand"):
+        engine.publish(incident_id, on=[variants[0]], by_hand={variants[0]: "https://a.b/c"})
+    with pytest.raises(ActionRefused, match="give the address of the post"):
+        engine.publish(incident_id, by_hand={variants[0]: "on the website"})
+    incident = engine.publish(incident_id, on=variants[1:])  # the compromised account left out
+    draft = incident.drafts["D1"]
+    published = [e for e in engine.timeline(incident_id) if isinstance(e, ev.StatementPublished)]
+    assert published[-1].platforms == variants[1:]
+    assert draft.unpublished() == [variants[0]]
+    assert set(draft.published) == set(variants[1:])
+    assert all(how == "publisher" for how, _, _ in draft.published.values())
 
 
 def _approve_in_process(db: str, incident_id: str, person: str, key: str, barrier) -> str:

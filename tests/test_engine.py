@@ -362,14 +362,16 @@ def test_resolve_resumes_exactly_the_posts_this_incident_paused_except_kept_ones
     assert scheduler.posts["p2"]["status"] == "scheduled"
     assert scheduler.posts["p3"]["status"] == "draft"
     stand_down = [m for m in sink.sent if m.subject.startswith("STAND DOWN")]
-    assert {m.person for m in stand_down} == set(incident.recipients)
+    assert {m.person for m in stand_down} == {
+        r.person for r in incident.recipients.values() if not r.running
+    }
 
 
 def test_nothing_can_happen_on_a_closed_incident(engine_as):
     engine = engine_as("amara")
     incident = engine.declare("offensive-post", "False alarm")
     engine.resolve(incident.id, "False alarm: the post was a parody account.")
-    engine.close(incident.id, "No follow-up needed.")
+    engine.close(incident.id, "No follow-up needed.", leave_open=True)
     for action in (
         lambda: engine.note(incident.id, "late note"),
         lambda: engine.assess(incident.id, mildest_answers(engine, "offensive-post")),
@@ -480,9 +482,26 @@ def test_without_a_scheduler_the_pause_says_to_hold_posts_by_hand(workspace, db_
     preview = engine.pause_preview(incident.id)
     assert preview["scheduler_configured"] is False
     assert "hold the brand's scheduled posts by hand" in preview["note"]
-    engine.pause(incident.id)
-    paused = [e for e in engine.timeline(incident.id) if isinstance(e, ev.PostsPaused)][0]
-    assert "no scheduler is configured" in paused.note
+    with pytest.raises(ActionRefused, match="no scheduler is configured") as refused:
+        engine.pause(incident.id)
+    assert refused.value.cli == f"runbook pause {incident.id} --by-hand TOOL"
+    assert not engine.incident(incident.id).pause_satisfied(), "a pause nobody made is not done"
+    with pytest.raises(ActionRefused, match="name the tool"):
+        engine.pause(incident.id, by_hand="  ")
+    incident = engine.pause(incident.id, by_hand="Hootsuite")
+    assert incident.pause_satisfied()
+    assert not [e for e in engine.timeline(incident.id) if isinstance(e, ev.PostsPaused)]
+    (held,) = [e for e in engine.timeline(incident.id) if isinstance(e, ev.PostsHeldByHand)]
+    assert (held.actor, held.tool, held.scope["scope"]) == ("amara", "Hootsuite", "all")
+    assert incident.held_by_hand[0][1:] == ("amara", "Hootsuite", "all")
+
+
+def test_confirming_by_hand_is_refused_where_runbook_holds_the_posts_itself(engine_as):
+    engine = engine_as("amara")
+    incident = engine.declare("account-compromised", "Hacked")
+    engine.assess(incident.id, SEV1_ACCOUNT)
+    with pytest.raises(ActionRefused, match="holds the posts in the configured scheduler"):
+        engine.pause(incident.id, by_hand="Hootsuite")
 
 
 def test_retry_reruns_an_interrupted_step_and_refuses_when_nothing_failed(engine_as):
@@ -498,3 +517,19 @@ def test_retry_reruns_an_interrupted_step_and_refuses_when_nothing_failed(engine
     assert incident.pause_satisfied()
     with pytest.raises(ActionRefused, match="nothing has failed"):
         engine.retry_all(incident.id)
+
+
+def test_closing_with_unticked_checklist_items_needs_a_confirmation_and_records_them(engine_as):
+    engine = engine_as("amara")
+    incident = engine.declare("offensive-post", "False alarm")
+    engine.resolve(incident.id, "False alarm: the post was a parody account.")
+    unticked = engine.incident(incident.id).unticked()
+    assert unticked
+    with pytest.raises(ActionRefused, match="checklist item\\(s\\) are not ticked") as refused:
+        engine.close(incident.id, "Done")
+    assert refused.value.cli == "--leave-open"
+    engine.check(incident.id, unticked[0][1])
+    closed = engine.close(incident.id, "Done", leave_open=True)
+    assert closed.state == "closed"
+    (event,) = [e for e in engine.timeline(incident.id) if isinstance(e, ev.IncidentClosed)]
+    assert [item["id"] for item in event.open_items] == [item for _, item, _ in unticked[1:]]

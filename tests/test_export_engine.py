@@ -41,7 +41,7 @@ def test_an_incident_run_by_the_engine_exports_with_a_verified_chain_and_its_sta
         clock.advance(timedelta(minutes=3 + minute))
         engine_as(person).approve(incident.id)
     clock.advance(timedelta(minutes=2))
-    tom.publish(incident.id)
+    tom.publish(incident.id, on=list(tom.incident(incident.id).drafts["D1"].variants))
     clock.advance(timedelta(hours=1))
     tom.resolve(incident.id, "Account recovered.")
 
@@ -81,3 +81,32 @@ def test_an_incident_run_by_the_engine_exports_with_a_verified_chain_and_its_sta
     assert check.ok, check.problem
     assert check.unchecked == [note.seq], "only the scrubbed note cannot be rechecked"
     assert compare_with_store(check, rows) == ""
+
+
+def test_a_pause_held_by_hand_is_reported_as_such_never_as_met(workspace, db_path, clock):
+    import io
+
+    from runbook.effects.sinks import console_effects
+    from runbook.engine import Engine
+    from runbook.store.sqlite import SqliteStore
+    from tests.test_engine import SEV1_ACCOUNT
+
+    engine = Engine(
+        SqliteStore(db_path),
+        workspace,
+        operator="amara",
+        clock=clock,
+        effects=console_effects(io.StringIO()),
+    )
+    incident = engine.declare("account-compromised", "Hacked")
+    engine.assess(incident.id, SEV1_ACCOUNT)
+    clock.advance(timedelta(minutes=4))
+    engine.pause(incident.id, by_hand="Hootsuite")
+    report = build_report(engine.stored_rows(incident.id), workspace.contacts)
+    (pause,) = [m for m in report.stages if m.stage == "pause"]
+    assert pause.status == "held_by_hand"
+    assert pause.verdict.startswith("held by hand in Hootsuite (confirmed by Amara Okafor)")
+    assert "met" not in pause.verdict
+    md = render(report, "md")
+    assert "held by hand in Hootsuite (confirmed by Amara Okafor)" in md
+    assert "Posts held by hand" in md

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from runbook.effects.sinks import drill_effects
 from runbook.effects.ssh import Signer
 from runbook.engine import Engine
 from runbook.errors import ActionRefused, RunbookError
@@ -116,7 +117,7 @@ def test_a_claimed_approval_is_refused_with_the_proofs_that_count_and_recorded(e
         elena.approve(incident_id)
     message = str(refused.value)
     assert "approvals need ssh-signature, link, db-role as proof" in message
-    assert "runbook approve ID --sign" in message
+    assert "(--sign signs with your SSH key)" in message
     assert "\n" not in message
     refusal = [e for e in elena.timeline(incident_id) if isinstance(e, ev.ActionRefused)][-1]
     assert (refusal.action, refusal.actor) == ("approve", "elena")
@@ -160,7 +161,9 @@ def test_four_eyes_compares_the_person_behind_a_claim(workspace, db_path, clock,
     """Tom, logged in as himself, writes the draft under amara's name, then tries to approve
     it with his own signature: the person behind the claim is the author."""
     mapped = with_logins(workspace, {"tom": "tfletcher"})
-    engine = Engine(SqliteStore(db_path), mapped, clock=clock, account="tfletcher")
+    engine = Engine(
+        SqliteStore(db_path), mapped, clock=clock, account="tfletcher", effects=drill_effects()
+    )
     incident_id = engine.declare("account-compromised", "Hacked").id
     engine.assess(incident_id, SEV1_ACCOUNT)
     engine.pause(incident_id)
@@ -204,7 +207,9 @@ def test_an_attestation_counts_where_the_policy_allows_it_at_that_level(
     lenient = dataclasses.replace(workspace, policy=policy.model_copy(update={"proofs": rules}))
 
     def engine(person: str) -> Engine:
-        made = Engine(SqliteStore(db_path), lenient, operator=person, clock=clock)
+        made = Engine(
+            SqliteStore(db_path), lenient, operator=person, clock=clock, effects=drill_effects()
+        )
         made.signer = Signer(keyring[person], interactive=False)
         return made
 

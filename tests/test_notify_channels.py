@@ -658,6 +658,8 @@ def test_a_result_describes_the_delivery(receiver):
         "message_id": result["message_id"],
         "attempts": 1,
         "key": "n1:amara:chat",
+        "subject": message().subject,
+        "text": message().body,
     }
     assert result["message_id"]
 

@@ -155,7 +155,9 @@ def test_each_person_gets_one_email_and_one_chat_message_listing_their_roles(
     engine = engine_for()
     incident_id = _declared_sev1(engine)
     incident = engine.notify(incident_id)
-    people = set(incident.recipients)
+    running = {r.person for r in incident.recipients.values() if r.running}
+    assert running == {engine.actor()}, "whoever runs the incident is not messaged about it"
+    people = set(incident.recipients) - running
     assert people
     emails = mail.handler.parsed()
     addresses = [parseaddr(m["To"])[1] for m in emails]
@@ -169,7 +171,7 @@ def test_each_person_gets_one_email_and_one_chat_message_listing_their_roles(
         assert f"runbook ack {incident_id} --as" in body
         assert "Playbook: Brand social account compromised" in body
     assert len(receiver.requests) == len(people)
-    multi = [r for r in incident.recipients.values() if len(r.roles) > 1]
+    multi = [r for r in incident.recipients.values() if len(r.roles) > 1 and not r.running]
     for recipient in multi:
         email = workspace.contacts.person(recipient.person).email
         (body,) = [m.get_content() for m in emails if parseaddr(m["To"])[1] == email]
@@ -186,13 +188,14 @@ def test_a_failed_delivery_is_shown_and_retry_sends_only_what_was_not_delivered(
     incident = engine.notify(incident_id)
     failed = [r for r in incident.recipients.values() if "email" in r.failed]
     assert failed, "people not reached by email are shown"
-    assert all("chat" in r.delivered for r in incident.recipients.values())
+    messaged = [r for r in incident.recipients.values() if not r.running]
+    assert all("chat" in r.delivered for r in messaged)
     assert incident.failed_effects()[0].kind == "notify"
     chat_before = len(receiver.requests)
     mail.start()
     incident = engine.retry(incident_id)
     assert not incident.failed_effects()
-    assert len(mail.handler.envelopes) == len(incident.recipients)
+    assert len(mail.handler.envelopes) == len(messaged)
     assert len(receiver.requests) == chat_before, "chat messages already delivered are not resent"
 
 
@@ -370,7 +373,9 @@ def test_the_stand_down_goes_to_everyone_who_was_notified(engine_for, mail, rece
     engine.resolve(incident_id, "Account recovered, statement out.")
     stand_down = mail.handler.parsed()[before:]
     assert {parseaddr(m["To"])[1] for m in stand_down} == {
-        engine.workspace.contacts.person(p).email for p in incident.recipients
+        engine.workspace.contacts.person(r.person).email
+        for r in incident.recipients.values()
+        if not r.running  # the person running it stands down by resolving it
     }
     assert all(m["Subject"].startswith("STAND DOWN") for m in stand_down)
 
@@ -387,3 +392,50 @@ def test_drill_notifications_never_reach_real_channels(engine_for, mail, receive
     sent = engine.effects.for_incident(True).fallback.sent
     assert sent
     assert all(m.subject.startswith("[DRILL]") for m in sent)
+
+
+def test_escalation_stops_on_acknowledgement_and_never_pages_the_person_running_it(
+    engine_as, clock, workspace
+):
+    """Every rule escalates once; one person reached by each acknowledges; ticking past every
+    timer afterwards sends nothing more. The declarer (running it) is never messaged."""
+    from runbook.model.escalation import next_due
+
+    tom = engine_as("tom")
+    incident_id = tom.declare("account-compromised", "Scam DMs").id
+    tom.assess(incident_id, SEV1_ACCOUNT)
+    tom.pause(incident_id)
+    incident = tom.notify(incident_id)
+    sink = tom.effects.for_incident(False).fallback
+    assert "tom" in incident.recipients
+    assert incident.recipients["tom"].running
+    assert all(m.person != "tom" for m in sink.sent), "tom declared it: never paged"
+    clock.advance(timedelta(hours=1))
+    escalated = tom.tick(incident_id)
+    assert escalated, "nobody acknowledged: escalated"
+    for event in tom.timeline(incident_id):
+        if isinstance(event, ev.NotificationsSent) and event.effect_id.split("-")[2:3] == [
+            "escalate"
+        ]:
+            assert event.purpose == "escalation"
+    assert all(m.person != "tom" for m in sink.sent), "not paged by an escalation either"
+    escalation_mails = [m for m in sink.sent if m.subject.startswith("ESCALATION")]
+    assert escalation_mails
+    assert not [m for m in sink.sent if "STAND DOWN" in m.subject]
+    incident = tom.incident(incident_id)
+    for rule in {e.rule_id for e in escalated}:
+        person = next(
+            r.person
+            for r in incident.recipients.values()
+            if rule in r.rules and not r.running and r.acked_at is None
+        )
+        engine_as(person).ack(incident_id)
+        incident = tom.incident(incident_id)
+    assert next_due(incident) is None
+    sent = len(sink.sent)
+    for _ in range(12):
+        clock.advance(timedelta(hours=1))
+        assert tom.tick(incident_id) == []
+    assert len(sink.sent) == sent, "no further message after the acknowledgements"
+    words = [line for line in (e.type for e in tom.timeline(incident_id))]
+    assert "Escalated" in words

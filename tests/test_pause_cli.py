@@ -19,6 +19,7 @@ def make_config(tmp_path: Path) -> Path:
     config = tmp_path / "config"
     shutil.copytree(ROOT / "playbooks", config / "playbooks")
     shutil.copytree(ROOT / "contacts", config / "contacts")
+    (config / "contacts" / "demo-calendar.yaml").unlink()  # this test's calendar instead
     (config / "contacts" / "schedulers.yaml").write_text(
         "schedulers:\n  calendar:\n    kind: file\n    path: ../calendar.csv\n",
         encoding="utf-8",

@@ -43,11 +43,12 @@ def pg() -> str:
 
 
 def _engine(url: str, operator: str = "amara") -> Engine:
+    from runbook.effects.sinks import drill_effects
     from runbook.loading import load_workspace
     from runbook.store import open_store
 
     workspace = load_workspace([ROOT / "playbooks", ROOT / "contacts"])
-    return Engine(open_store(url), workspace, operator=operator)
+    return Engine(open_store(url), workspace, operator=operator, effects=drill_effects())
 
 
 def _writer(url: str, incident_id: str, number: int, barrier) -> int:

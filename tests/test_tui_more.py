@@ -114,7 +114,7 @@ def approved(engine: Any, title: str, keyring: dict[str, Path]) -> str:
     return incident
 
 
-def test_publish_by_hand_with_a_url(
+def test_publish_chooses_platforms_and_a_post_made_by_hand_is_only_recorded(
     tmp_path: Path, workspace: Workspace, clock: SimulatedClock, keyring: dict[str, Path]
 ) -> None:
     from runbook.tui.screens.incident import IncidentScreen
@@ -122,7 +122,13 @@ def test_publish_by_hand_with_a_url(
 
     engine = make_engine(tmp_path / "tui.db", workspace, clock)
     incident = approved(engine, "Scam DMs from our account", keyring)
-    url = "https://x.com/northwind/status/1"
+    found = engine.incident(incident)
+    order = found.playbook.draft_template("holding").platforms
+    variants = sorted(found.drafts["D1"].variants, key=lambda key: order.index(key))
+    assert variants[0] == "x", "the dialog lists platforms as the playbook does"
+    sink = engine.effects.publisher
+    sent_before = len(sink.published)
+    url = "https://www.linkedin.com/feed/update/1"
 
     async def body() -> None:
         app = make_app(engine, open_incident=incident)
@@ -131,25 +137,26 @@ def test_publish_by_hand_with_a_url(
             await pilot.press("P")
             await settle(pilot)
             assert isinstance(app.screen, PublishScreen)
-            await pilot.press("shift+tab", "down", "enter")  # choose "posted by hand"
-            await pilot.press("tab", "enter")  # ...without saying where: asked for the URL
-            await settle(pilot)
-            assert isinstance(app.screen, PublishScreen)
-            assert said(app, "give the URL where it was posted")
+            await pilot.press("enter")  # untick the first platform (the hacked account)
+            await pilot.press("tab")  # the first platform's URL box: nothing there
+            await pilot.press("tab", "tab")  # the second platform's URL: posted by hand
             await type_keys(pilot, url)
-            await pilot.press("enter")
+            await pilot.press("ctrl+s")
             await settle(pilot)
             assert isinstance(app.screen, IncidentScreen)
 
     run(body)
     draft = engine.incident(incident).drafts["D1"]
-    assert draft.published_hash == draft.content_hash
-    assert draft.published_url == url
-    (published,) = [e for e in engine.timeline(incident) if isinstance(e, ev.StatementPublished)]
-    assert published.url == url
+    assert draft.published[variants[1]][:2] == ("by hand", url)
+    assert variants[0] not in draft.published, "left out: not published"
+    assert draft.unpublished() == [variants[0]]
+    sent = sink.published[sent_before:]
+    assert [sorted(s["variants"]) for s in sent] == [sorted(variants[2:])]
+    posted = [e for e in engine.timeline(incident) if isinstance(e, ev.StatementPostedByHand)]
+    assert [(e.variant, e.url) for e in posted] == [(variants[1], url)]
 
 
-def test_publish_through_the_publisher_is_the_default(
+def test_publish_through_the_publisher_on_every_platform_by_default(
     tmp_path: Path, workspace: Workspace, clock: SimulatedClock, keyring: dict[str, Path]
 ) -> None:
     engine = make_engine(tmp_path / "tui.db", workspace, clock)
@@ -159,13 +166,14 @@ def test_publish_through_the_publisher_is_the_default(
         app = make_app(engine, open_incident=incident)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            await pilot.press("P", "enter")
+            await pilot.press("P", "ctrl+s")
             await settle(pilot)
 
     run(body)
     draft = engine.incident(incident).drafts["D1"]
     assert draft.published_hash == draft.content_hash
-    assert draft.published_url == ""
+    assert draft.unpublished() == []
+    assert {how for how, _, _ in draft.published.values()} == {"publisher"}
 
 
 # -- retry -----------------------------------------------------------------------------------
@@ -283,6 +291,8 @@ def test_facilitator_runs_the_clock_releases_injects_and_scores_live(
             await settle(pilot)
             assert isinstance(app.screen, Questionnaire)
             await pilot.press("3", "s")  # the attacker is in control: set the level
+            await settle(pilot)
+            await pilot.press("enter")  # the unanswered questions: not known yet
             await settle(pilot)
             await pilot.press("escape")  # the pause offered next: not now
             await settle(pilot)
@@ -438,5 +448,130 @@ def test_approvals_show_who_how_and_when_and_an_attestation_does_not_count(
             assert [(e.actor, e.person, e.how) for e in attested] == [
                 ("amara", "daniel", "by phone")
             ]
+
+    run(body)
+
+
+def test_a_refusal_points_to_keys_in_the_app_and_is_recorded_as_from_the_cli(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock, config_dir: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    incident = engine.declare("account-compromised", "Scams").id
+    engine.assess(incident, SEV1_ACCOUNT)
+    engine.pause(incident)
+    engine.notify(incident)
+    engine.start_draft(incident)
+    engine.edit_draft(incident, "D1", {"x": "Fake news. We are on it."})
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("s")  # a blocking finding stops the submission
+            await settle(pilot)
+            assert said(app, "(e edits the text, o overrides)")
+            assert not said(app, "runbook lint")
+
+    run(body)
+    env = {
+        **os.environ,
+        "RUNBOOK_DB": str(tmp_path / "tui.db"),
+        "RUNBOOK_CONFIG": str(config_dir),
+        "RUNBOOK_OPERATOR": "amara",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "runbook", "submit", incident],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert f"(runbook lint {incident})" in result.stderr
+    assert "o overrides" not in result.stderr
+    refused = [e for e in engine.timeline(incident) if isinstance(e, ev.ActionRefused)]
+    assert len(refused) == 2
+    assert refused[0].reason == refused[1].reason, "recorded the same way from app and CLI"
+    assert "runbook lint" not in refused[0].reason
+    assert "o overrides" not in refused[0].reason
+
+
+# -- the stress path at 80x24 ---------------------------------------------------------------
+
+
+def test_the_stress_path_at_80x24_editor_timeline_and_resolve_show_what_matters(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    from textual.widgets import Input, TextArea
+
+    from runbook.tui.screens.confirm import ConfirmScreen
+    from runbook.tui.screens.draft_editor import DraftEditor
+    from runbook.tui.screens.incident import IncidentScreen
+    from runbook.tui.screens.resolve import ResolveScreen
+
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    incident = engine.declare("account-compromised", "Scams").id
+    engine.assess(incident, SEV1_ACCOUNT)
+    engine.pause(incident)
+    engine.notify(incident)
+    engine.start_draft(incident)
+    draft = engine.incident(incident).drafts["D1"]
+    last = sorted(draft.variants)[-1]
+    engine.edit_draft(incident, "D1", {last: "Fake news. We are on it."})  # a blocking finding
+    engine.note(incident, "A long note " + "that goes on and on " * 12 + "THE END")
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, IncidentScreen)
+            words = shown_text(screen.query_one("#next-step"))
+            assert "blocking finding" in words and "e edits" in words
+
+            # The highlighted timeline entry is shown in full, wrapped, under the timeline.
+            screen.query_one("Timeline").focus()
+            await pilot.press("end")
+            await settle(pilot)
+            detail = screen.query_one("#timeline-detail")
+            assert detail.display
+            assert shown_text(detail).endswith("THE END")
+
+            # The editor opens on the variant that needs attention; ctrl+a selects it all.
+            await pilot.press("e")
+            await settle(pilot)
+            editor = app.screen
+            assert isinstance(editor, DraftEditor)
+            area = editor.focused
+            assert isinstance(area, TextArea)
+            assert area.text == "Fake news. We are on it."
+            await pilot.press("ctrl+a")
+            assert area.selected_text == "Fake news. We are on it."
+            await type_keys(pilot, "We are looking into it")
+            await pilot.press("escape")  # unsaved: asked, and enter keeps editing
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmScreen)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is editor
+            assert area.text == "We are looking into it"
+            await pilot.press("ctrl+s", "escape")
+            await settle(pilot)
+
+            # The resolve summary box is tall enough to show what is typed.
+            await pilot.press("r")
+            await settle(pilot)
+            assert isinstance(app.screen, ResolveScreen)
+            await type_keys(pilot, "Recovered")
+            box = app.screen.query_one("#resolve-summary", Input)
+            assert box.value == "Recovered"
+            from tests.test_tui_snapshots import frame_text
+
+            assert "Recovered" in frame_text(app.export_screenshot()), "what is typed shows"
 
     run(body)

@@ -166,6 +166,18 @@ def test_draft_editor(
     assert snap_compare(app, terminal_size=size, run_before=settled("e", *typed))
 
 
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_messages_view(
+    snap_compare: Any,
+    tmp_path: Path,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    size: tuple[int, int],
+):
+    app = app_for(tmp_path, workspace, monkeypatch, open_incident=MAIN)
+    assert snap_compare(app, terminal_size=size, run_before=settled("5"))
+
+
 def test_facilitator(
     snap_compare: Any, tmp_path: Path, workspace: Workspace, request: pytest.FixtureRequest
 ):
@@ -177,7 +189,7 @@ def test_facilitator(
 
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
-        for keys in (["n"], ["enter"], ["a"], ["3", "s"], ["escape"], ["f"], ["n"]):
+        for keys in (["n"], ["enter"], ["a"], ["3", "s"], ["enter"], ["escape"], ["f"], ["n"]):
             await pilot.press(*keys)
             await settle(pilot)
         app.clear_notifications()
@@ -190,8 +202,9 @@ SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_tui_snapshots"
 MUST_SHOW = {
     "test_board": ["INC-SNAPA2", "SEV1", "DRILL", "overdue", "statement", "new incident"],
     "test_incident_screen": ["Critical", "Checklist", "Timeline", "Posts paused: 6 post(s) held"],
-    "test_questionnaire": ["Size the crisis", "Level:", "SEV4", "set the level"],
+    "test_questionnaire": ["Size the crisis", "Level:", "unanswered", "Not known yet", "set the"],
     "test_draft_editor": ["Fake news", "BLOCK dismissive-labels", "not saved", "save"],
+    "test_messages_view": ["Messages", "notification", "Subject:", "✔"],
 }
 
 

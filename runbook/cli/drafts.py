@@ -371,14 +371,65 @@ def reject(
 @cli.command()
 @ID
 @DRAFT
-@click.option("--url", default="", help="Where it was posted, when posted by hand.")
+@click.option(
+    "--on",
+    "on",
+    multiple=True,
+    metavar="VARIANT",
+    help="Publish on this platform through the scheduler (x, linkedin:fr...); repeat.",
+)
+@click.option(
+    "--by-hand",
+    "by_hand",
+    multiple=True,
+    metavar="VARIANT=URL",
+    help="You posted it by hand there: record where (never sent again); repeat.",
+)
+@click.option("--url", default="", help="Posted by hand: the URL (a one-platform draft only).")
 @JSON
 @click.pass_obj
 def publish(
-    settings: Settings, incident_id: str, draft_id: str | None, url: str, as_json: bool
+    settings: Settings,
+    incident_id: str,
+    draft_id: str | None,
+    on: tuple[str, ...],
+    by_hand: tuple[str, ...],
+    url: str,
+    as_json: bool,
 ) -> None:
-    """Publish an approved statement (or mark it published at --url)."""
-    incident = settings.engine().publish(
-        incident_id, draft_id, url=url, command_id=settings.command_id
+    """Publish an approved statement where you choose: through the scheduler (--on), or
+    record that you posted it by hand (--by-hand). Platforms you leave out stay unpublished."""
+    from runbook.errors import ActionRefused
+
+    engine = settings.engine()
+    posted = {}
+    for item in by_hand:
+        variant, sep, address = item.partition("=")
+        if not sep or not variant.strip():
+            raise click.BadParameter(f"{item!r}: write VARIANT=URL", param_hint="--by-hand")
+        posted[variant.strip()] = address.strip()
+    if url:
+        incident = engine.incident(incident_id)
+        ready = [d for d in incident.drafts_approved() if d.unpublished()]
+        draft = incident.drafts.get(draft_id or "") or (ready[0] if len(ready) == 1 else None)
+        left = draft.unpublished() if draft is not None else []
+        if len(left) != 1:
+            raise ActionRefused(
+                "--url is for a draft left with one platform; name each: --by-hand VARIANT=URL"
+                + (f" (variants: {', '.join(left)})" if left else "")
+            )
+        posted[left[0]] = url
+    incident = engine.publish(
+        incident_id, draft_id, on=list(on), by_hand=posted, command_id=settings.command_id
     )
-    _done(settings, incident, "statement published", as_json)
+    done = [
+        f"{variant} ({how}{' ' + address if address else ''})"
+        for draft in incident.drafts.values()
+        for variant, (how, address, _) in draft.published.items()
+    ]
+    failed = incident.failed_effects()
+    _done(settings, incident, "published: " + (", ".join(done) or "nothing"), as_json)
+    if failed:
+        for effect in failed:
+            click.echo(f"runbook: {incident.id}: {effect.kind} failed: {effect.error}", err=True)
+        raise SystemExit(1)

@@ -85,10 +85,25 @@ def playbooks(settings: Settings, as_json: bool) -> None:
 )
 def schema(output: Path) -> None:
     """Write JSON Schema files for playbooks, policy and contacts (for editors)."""
-    from runbook.schema import write_schemas
+    import os
+    import subprocess
+    import sys
 
-    for path in write_schemas(output):
-        click.echo(str(path))
+    # In a fresh interpreter that reads the fields' docstrings (the schemas' descriptions).
+    env = {**os.environ, "RUNBOOK_FIELD_DOCS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "runbook.schema", str(output)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        from runbook.errors import RunbookError
+
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        raise RunbookError(f"could not write the schemas: {lines[-1] if lines else 'failed'}")
+    click.echo(result.stdout, nl=False)
 
 
 @cli.command()

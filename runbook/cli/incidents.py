@@ -79,10 +79,24 @@ def assess(settings: Settings, incident_id: str, answers: tuple[str, ...], as_js
 @cli.command()
 @ID
 @click.option("--dry-run", is_flag=True, help="Only show what would be held.")
+@click.option(
+    "--by-hand",
+    metavar="TOOL",
+    help="No scheduler configured: confirm you held the posts by hand in TOOL.",
+)
+@click.option("--note", default="", help="With --by-hand: anything the record should say.")
 @JSON
 @click.pass_obj
-def pause(settings: Settings, incident_id: str, dry_run: bool, as_json: bool) -> None:
-    """Pause the brand's scheduled posts at the scope the playbook sets for the level."""
+def pause(
+    settings: Settings,
+    incident_id: str,
+    dry_run: bool,
+    by_hand: str | None,
+    note: str,
+    as_json: bool,
+) -> None:
+    """Pause the brand's scheduled posts at the scope the playbook sets for the level (or,
+    without a scheduler, confirm you held them by hand)."""
     engine = settings.engine()
     if dry_run:
         preview = engine.pause_preview(incident_id)
@@ -102,11 +116,16 @@ def pause(settings: Settings, incident_id: str, dry_run: bool, as_json: bool) ->
                 f"{post['excerpt']}"
             )
         return
-    incident = engine.pause(incident_id, command_id=settings.command_id)
+    if dry_run and by_hand:
+        raise click.UsageError("--dry-run shows what would be held; it cannot confirm anything")
+    incident = engine.pause(incident_id, by_hand=by_hand, note=note, command_id=settings.command_id)
     problem = incident.pause_unconfirmed()
     if problem:
         click.echo(f"runbook: {incident.id}: {problem}", err=True)
         raise SystemExit(1)
+    if by_hand:
+        _done(settings, incident, f"posts held by hand in {by_hand} (your confirmation)", as_json)
+        return
     _done(settings, incident, f"{len(incident.paused_posts)} scheduled post(s) held", as_json)
 
 
@@ -240,11 +259,20 @@ def resolve(
 @cli.command()
 @ID
 @click.option("--review", default="", help="Outcome of the post-incident review.")
+@click.option(
+    "--leave-open",
+    is_flag=True,
+    help="Close although checklist items are not ticked (they are recorded as left open).",
+)
 @JSON
 @click.pass_obj
-def close(settings: Settings, incident_id: str, review: str, as_json: bool) -> None:
+def close(
+    settings: Settings, incident_id: str, review: str, leave_open: bool, as_json: bool
+) -> None:
     """Close the incident once the review is done."""
-    incident = settings.engine().close(incident_id, review, command_id=settings.command_id)
+    incident = settings.engine().close(
+        incident_id, review, leave_open=leave_open, command_id=settings.command_id
+    )
     _done(settings, incident, "closed", as_json)
 
 
@@ -420,3 +448,47 @@ def verify(
         )
     if not result.ok:
         raise SystemExit(1)
+
+
+@cli.command()
+@ID
+@click.option("--full", is_flag=True, help="Print each message's whole text.")
+@JSON
+@click.pass_obj
+def messages(settings: Settings, incident_id: str, full: bool, as_json: bool) -> None:
+    """What runbook sent about the incident: every notification, escalation, approval request
+    and stand-down, to whom, on which channel, delivered or not."""
+    from runbook.model.text import inert
+
+    sent = settings.engine().messages(incident_id)
+    if as_json:
+        emit_json(
+            [
+                {
+                    "seq": m.seq,
+                    "at": m.at.isoformat(),
+                    "purpose": m.purpose,
+                    "person": m.person,
+                    "channel": m.channel,
+                    "delivered": m.ok,
+                    "error": m.error or None,
+                    "subject": m.subject,
+                    "text": m.text,
+                }
+                for m in sent
+            ]
+        )
+        return
+    if not sent:
+        click.echo("nothing was sent about this incident yet")
+    for m in sent:
+        state = "sent" if m.ok else f"NOT SENT: {m.error}"
+        click.echo(
+            inert(
+                f"{m.at:%Y-%m-%d %H:%M:%S} {m.purpose:17} {m.person:10} {m.channel:8} "
+                f"{state}  {m.subject}"
+            )
+        )
+        if full and m.text:
+            for line in m.text.splitlines():
+                click.echo(inert(f"    {line}"))

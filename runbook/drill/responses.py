@@ -81,10 +81,13 @@ class RejectArgs(DraftRef):
 
 
 class PublishArgs(DraftRef):
-    """How the statement is published."""
+    """Where the statement is published."""
 
-    url: str = ""
-    """Where it was posted by hand (empty: through the drill's publisher)."""
+    on: list[str] = []
+    """Variants to publish through the drill's publisher (empty: every variant not posted by
+    hand)."""
+    by_hand: dict[str, str] = {}
+    """Variants posted by hand, with the post's URL."""
 
 
 class CheckArgs(Spec):
@@ -117,6 +120,9 @@ class CloseArgs(Spec):
 
     review: str = ""
     """What the post-incident review concluded."""
+    leave_open: bool = True
+    """Close even with checklist items unticked (they are recorded, and the drill report
+    counts them as missed)."""
 
 
 class _Response(Spec):

@@ -379,6 +379,16 @@ def _perform_table() -> dict[str, Any]:
     def resolve(engine: Engine, incident: str, args: Any) -> None:
         engine.resolve(incident, args.summary, resume=args.resume, keep=list(args.keep))
 
+    def publish(engine: Engine, incident: str, args: Any) -> Any:
+        on = list(args.on)
+        if not on:  # every variant not posted by hand, of the draft the command picks
+            found = engine.incident(incident)
+            ready = [d for d in found.drafts_approved() if d.unpublished()]
+            chosen = found.drafts.get(args.draft or "") or (ready[0] if len(ready) == 1 else None)
+            if chosen is not None:
+                on = [v for v in chosen.unpublished() if v not in args.by_hand]
+        return engine.publish(incident, args.draft, on=on, by_hand=dict(args.by_hand))
+
     return {
         "assess": lambda e, i, a: e.assess(i, dict(a.answers)),
         "pause": lambda e, i, a: e.pause(i),
@@ -389,11 +399,11 @@ def _perform_table() -> dict[str, Any]:
         "submit": lambda e, i, a: e.submit(i, a.draft),
         "approve": lambda e, i, a: e.approve(i, a.draft),
         "reject": lambda e, i, a: e.reject(i, a.comment, a.draft),
-        "publish": lambda e, i, a: e.publish(i, a.draft, url=a.url),
+        "publish": publish,
         "check": lambda e, i, a: e.check(i, a.item),
         "note": lambda e, i, a: e.note(i, a.text),
         "resolve": resolve,
-        "close": lambda e, i, a: e.close(i, a.review),
+        "close": lambda e, i, a: e.close(i, a.review, leave_open=a.leave_open),
     }
 
 

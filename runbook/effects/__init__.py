@@ -59,6 +59,9 @@ class Message:
     body: str
     roles: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
+    recorded: str = ""
+    """The text as the record keeps it when it must differ from ``body`` (a personal approval
+    link left out: it is a secret); empty: the body itself."""
 
 
 class Publisher(Protocol):

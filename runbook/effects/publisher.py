@@ -6,8 +6,8 @@ answer back into per-variant results. A ``public`` statement becomes one post pe
 the variant's platform, scheduled for now (each language is its own post); the scheduling tool
 or the team then sends it out. An ``internal`` statement (the employee advisory) is never put
 on a social channel: it is reported done with a note to share it by email or on the intranet.
-A statement given a ``url`` was posted by hand (``runbook publish --url``): it is only marked
-published there, never scheduled a second time.
+A statement posted by hand never reaches the publisher: the engine records it
+(``StatementPostedByHand``) and hands the publisher only the variants the operator chose.
 
 The outbox's ``effect_id`` is the idempotency key: the scheduler knows each post by the key and
 its position, so a publish retried after a failure or a crash creates only what is missing.
@@ -53,15 +53,6 @@ class SchedulerPublisher:
             return Outcome(
                 done=[{"platform": platform, "note": INTERNAL_NOTE} for platform in variants],
                 note="an internal statement is not scheduled; share it by email or intranet",
-            )
-        url = str(statement.get("url") or "").strip()
-        if url:  # posted by hand: scheduling it too would post it twice
-            return Outcome(
-                done=[
-                    {"platform": platform, "note": f"posted by hand: {url}"}
-                    for platform in variants
-                ],
-                note=f"posted by hand ({url}); not scheduled",
             )
         if not variants:
             return Outcome(note="the statement has no text for any platform; nothing scheduled")

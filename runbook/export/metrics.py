@@ -8,7 +8,7 @@ statement and resolve, each against its target in ``playbook.targets``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,8 +30,15 @@ MEASURES: tuple[tuple[str, str], ...] = (
 )
 
 
-def stage_metrics(incident: Incident, records: Sequence[Record], tz: ZoneInfo) -> list[StageMetric]:
-    """One :class:`StageMetric` per measure, in the order of :data:`MEASURES`."""
+def stage_metrics(
+    incident: Incident,
+    records: Sequence[Record],
+    tz: ZoneInfo,
+    label: Callable[[str], str] = str,
+) -> list[StageMetric]:
+    """One :class:`StageMetric` per measure, in the order of :data:`MEASURES`. A pause the
+    operator confirmed doing by hand is reported as that, never as "met" (``label`` names
+    who confirmed it)."""
     opened = incident.opened_at
     targets = incident.playbook.targets if incident.playbook else None
     skips: dict[str, Record] = {}
@@ -39,11 +46,22 @@ def stage_metrics(incident: Incident, records: Sequence[Record], tz: ZoneInfo) -
         if record.type == "StageSkipped":
             skips.setdefault(str(record.data.get("stage")), record)
     result = []
-    for name, label in MEASURES:
+    for name, title in MEASURES:
         key = TARGET_STAGES[name]
         target: timedelta | None = getattr(targets, name, None) if targets else None
         reached: datetime | None = incident.stage_reached.get(key)
-        result.append(_metric(name, label, opened, reached, target, skips.get(key), tz))
+        metric = _metric(name, title, opened, reached, target, skips.get(key), tz)
+        if key == "pause" and reached is not None:
+            by_hand = [h for h in incident.held_by_hand if h[0] == reached]
+            if by_hand:
+                _, who, tool, _ = by_hand[0]
+                metric.status = "held_by_hand"
+                metric.verdict = (
+                    f"held by hand in {tool} (confirmed by {label(who)}); runbook could not "
+                    "check it" + (f"; target {metric.target}" if metric.target else "")
+                )
+                metric.margin_seconds = None
+        result.append(metric)
     return result
 
 

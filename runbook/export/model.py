@@ -15,13 +15,15 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict
 
+from runbook.model.base import FIELD_DOCS
+
 FORMAT_VERSION = "1.0"
 """Version of the export format: the major number changes when a field changes meaning or is
 removed; the minor number when fields are added."""
 
-_CONFIG = ConfigDict(use_attribute_docstrings=True)
+_CONFIG = ConfigDict(use_attribute_docstrings=FIELD_DOCS)
 
-StageStatus = Literal["met", "missed", "skipped", "not_reached", "no_target"]
+StageStatus = Literal["met", "missed", "skipped", "not_reached", "no_target", "held_by_hand"]
 
 
 @dataclass(slots=True)

@@ -88,7 +88,7 @@ class _Builder(Sections):
             if record.actor in roles:
                 entry.actor_role = roles[record.actor]
         verification = check_chain(self.incident_id, [r.row for r in self.records])
-        stages = stage_metrics(self.incident, self.records, self.tz)
+        stages = stage_metrics(self.incident, self.records, self.tz, self.redactor.label)
         for metric in stages:
             metric.verdict = self._scrub(metric.verdict)
         return Report(

@@ -7,6 +7,7 @@ Specs are what people write in YAML; they are strict (unknown fields are errors)
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import timedelta
 from typing import Annotated, Any
@@ -28,10 +29,15 @@ _DURATION_RE = re.compile(DURATION_PATTERN)
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
+FIELD_DOCS = os.environ.get("RUNBOOK_FIELD_DOCS") == "1"
+"""Read each field's docstring into its model (the JSON Schema descriptions). Reading them
+parses the models' source (~0.1 s at every start), so only ``runbook schema`` turns it on."""
+
+
 class Spec(BaseModel):
     """Base of every YAML-backed spec: unknown fields are errors, instances are frozen."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=FIELD_DOCS)
 
 
 def parse_duration(value: Any) -> timedelta:

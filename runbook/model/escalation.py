@@ -4,7 +4,9 @@ Driven by the engine's clock (never by threads of the state machine): the engine
 timer or a drill's simulated clock asks :func:`due` at any moment and gets the same answer.
 A rule escalates when nobody it reached acknowledged within ``ack_within``; each round
 notifies the ``escalate_to`` roles and reminds those who have not acknowledged. Rounds are
-bounded (:data:`MAX_ROUNDS`); an acknowledgement by anyone the rule reached stops them.
+bounded (:data:`MAX_ROUNDS`); an acknowledgement by anyone the rule reached stops them. The
+people running the incident are never messaged; a rule whose only audience is them is not
+chased.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ def _next_rounds(incident: Incident) -> list[Due]:
             continue
         reached = [r for r in incident.recipients.values() if rule.id in r.rules]
         if any(r.acked_at is not None for r in reached):
-            continue
+            continue  # acknowledged
+        if reached and all(r.running for r in reached):
+            continue  # the rule's only audience is running the incident: nobody to chase
         rounds = max((e.round for e in incident.escalations if e.rule_id == rule.id), default=0)
         if rounds < MAX_ROUNDS:
             due_at = sent_at + rule.ack_within * (rounds + 1)

@@ -63,6 +63,8 @@ class Recipient:
     failed: dict[str, str] = field(default_factory=dict)
     """Channel -> last error, for channels that did not deliver."""
     acked_at: datetime | None = None
+    running: bool = False
+    """True for the person running the incident: counted as reached, never messaged."""
 
 
 @dataclass
@@ -126,7 +128,10 @@ class Draft:
     rejections: list[tuple[str, int, str]] = field(default_factory=list)
     """(person, version, comment)."""
     published_hash: str | None = None
+    """The content hash of the version (last) published anywhere."""
     published_url: str = ""
+    published: dict[str, tuple[str, str, datetime]] = field(default_factory=dict)
+    """Variant -> (how: ``publisher`` or ``by hand``, URL, when) for the published version."""
     overrides: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     """(rule id, variant, content hash, person, reason) of lint overrides."""
     _lint: tuple[str, list[Any]] | None = field(default=None, repr=False, compare=False)
@@ -152,6 +157,12 @@ class Draft:
         """Everyone four-eyes keeps from approving: the author and the last editor, and the
         people proven behind them when they were only claimed."""
         return {self.author, self.last_editor} | self.author_people | self.editor_people
+
+    def unpublished(self) -> list[str]:
+        """Variants of the current version not published anywhere yet."""
+        if self.published_hash != self.content_hash:
+            return list(self.variants)
+        return [key for key in self.variants if key not in self.published]
 
     def stale_approvals(self) -> list[Approval]:
         """Approvals given to an earlier version."""
@@ -190,6 +201,8 @@ class Incident:
         """Ids of scheduler posts created to publish this incident's statements."""
         self.kept_posts: dict[str, dict[str, Any]] = {}
         """Posts the operator chose to keep held at resolution."""
+        self.held_by_hand: list[tuple[datetime, str, str, str]] = []
+        """Confirmations that posts were held by hand: (when, who, tool, scope in words)."""
         self.effects: dict[str, Effect] = {}
         self.recipients: dict[str, Recipient] = {}
         self.sent_rules: dict[str, datetime] = {}
@@ -304,8 +317,28 @@ class Incident:
         return self.policy.proofs if self.policy is not None else ProofRules()
 
     def unacknowledged(self) -> list[Recipient]:
-        """Notified people who have not acknowledged yet."""
-        return [r for r in self.recipients.values() if r.acked_at is None]
+        """Notified people who have not acknowledged yet (the people running the incident
+        need not)."""
+        return [r for r in self.recipients.values() if r.acked_at is None and not r.running]
+
+    def unticked(self) -> list[tuple[str, str, str]]:
+        """Checklist items not ticked: (stage, item id, text), in the playbook's order."""
+        if self.playbook is None:
+            return []
+        return [
+            (stage, item.id, item.text)
+            for stage, items in self.playbook.checklist.items()
+            for item in items
+            if item.id not in self.checked
+        ]
+
+    def running_people(self) -> set[str]:
+        """The people running the incident: who declared it and who sent its notifications
+        (never paged about it)."""
+        found = {r.person for r in self.recipients.values() if r.running}
+        if self.declared_by:
+            found.add(self.declared_by)
+        return found
 
     def status(self) -> dict[str, Any]:
         """A summary for ``status``/``list`` (JSON-ready)."""
@@ -407,6 +440,15 @@ def _requested(incident: Incident, event: ev.EffectRequested) -> None:
         targets=previous.targets if previous else None,
         deliveries=dict(previous.deliveries) if previous else {},
     )
+    if event.kind == "notify":
+        for recipient in event.payload.get("recipients", []):
+            if recipient.get("running"):
+                person = recipient["person"]
+                entry = incident.recipients.setdefault(person, Recipient(person=person))
+                entry.running = True
+                entry.roles.update(recipient.get("roles", []))
+                entry.rules.update(recipient.get("rules", []))
+                entry.notified_at = entry.notified_at or event.at
     if event.kind == "approval_request":
         payload = event.payload
         for recipient in payload.get("recipients", []):
@@ -454,6 +496,14 @@ def _paused(incident: Incident, event: ev.PostsPaused) -> None:
         incident.paused_scope = incident.paused_scope.union(PauseRule.model_validate(scope))
         if incident.pause_satisfied():
             _reach(incident, "pause", event.at)
+
+
+def _held_by_hand(incident: Incident, event: ev.PostsHeldByHand) -> None:
+    rule = PauseRule.model_validate(event.scope)
+    incident.paused_scope = incident.paused_scope.union(rule)
+    incident.held_by_hand.append((event.at, event.actor, event.tool, rule.describe()))
+    if incident.pause_satisfied():
+        _reach(incident, "pause", event.at)
 
 
 def _resumed(incident: Incident, event: ev.PostsResumed) -> None:
@@ -528,10 +578,31 @@ def _published(incident: Incident, event: ev.StatementPublished) -> None:
     _close_effect(incident, event.effect_id, event.failures)
     draft = incident.drafts.get(event.draft_id)
     incident.statement_posts.update(str(p["id"]) for p in event.posts if p.get("id"))
-    if draft is not None and not event.failures:
-        draft.published_hash = event.content_hash
+    if draft is None or not event.platforms:
+        return
+    _mark_published(draft, event.content_hash)
+    for variant in event.platforms:
+        draft.published[variant] = ("publisher", event.url, event.at)
+    if event.url:
         draft.published_url = event.url
-        _reach(incident, "publish", event.at)
+    _reach(incident, "publish", event.at)
+
+
+def _posted_by_hand(incident: Incident, event: ev.StatementPostedByHand) -> None:
+    draft = incident.drafts.get(event.draft_id)
+    if draft is None:
+        return
+    _mark_published(draft, event.content_hash)
+    draft.published[event.variant] = ("by hand", event.url, event.at)
+    draft.published_url = draft.published_url or event.url
+    _reach(incident, "publish", event.at)
+
+
+def _mark_published(draft: Draft, content_hash: str) -> None:
+    if draft.published_hash != content_hash:
+        draft.published_hash = content_hash
+        draft.published = {}
+        draft.published_url = ""
 
 
 def _effect_failed(incident: Incident, event: ev.EffectFailed) -> None:
@@ -673,9 +744,11 @@ _HANDLERS: dict[type, Any] = {
     ev.EffectRequested: _requested,
     ev.PauseTargeted: _targeted,
     ev.PostsPaused: _paused,
+    ev.PostsHeldByHand: _held_by_hand,
     ev.PostsResumed: _resumed,
     ev.NotificationsSent: _notified,
     ev.StatementPublished: _published,
+    ev.StatementPostedByHand: _posted_by_hand,
     ev.EffectFailed: _effect_failed,
     ev.Acknowledged: _acked,
     ev.Escalated: _escalated,

@@ -21,7 +21,7 @@ from typing import Any
 
 from transitions import EventData, Machine, MachineError
 
-from runbook.errors import ActionRefused
+from runbook.errors import ActionRefused, Reason
 from runbook.model.approvals import approval_refusal, is_approved
 from runbook.model.incident import Draft, Incident
 from runbook.model.proof import Proof
@@ -174,7 +174,11 @@ def next_state(incident: Incident, action: str, ctx: Context) -> str:
         raise ActionRefused(_not_now(incident, action, ctx))
     reason = why_not(incident, action, ctx)
     if reason is not None:
-        raise ActionRefused(f"cannot {_label(action)}: {reason}")
+        raise ActionRefused(
+            f"cannot {_label(action)}: {reason}",
+            cli=getattr(reason, "cli", ""),
+            app=getattr(reason, "app", ""),
+        )
     before = incident.state
     with attached(incident) as model:
         try:
@@ -232,7 +236,11 @@ def select_draft(incident: Incident, ctx: Context, candidates: list[Draft], what
         raise ActionRefused(f"no draft is {what}")
     if len(candidates) > 1:
         names = ", ".join(d.draft_id for d in candidates)
-        raise ActionRefused(f"several drafts are {what} ({names}); name one with --draft")
+        raise ActionRefused(
+            f"several drafts are {what} ({names})",
+            cli="name one with --draft",
+            app="choose one on the drafts tab, 4",
+        )
     return candidates[0]
 
 
@@ -243,7 +251,7 @@ def why_not(incident: Incident, action: str, ctx: Context | None) -> str | None:
     try:
         reason = check(incident, ctx) if check is not None else None
     except ActionRefused as refused:
-        return str(refused)
+        return Reason(refused.reason, refused.cli, refused.app)
     if reason is None and action in ACTIONS:
         proof = ctx.proof
         if action in ctx.signed and proof is not None:
@@ -310,10 +318,12 @@ def _submit(incident: Incident, ctx: Context) -> str | None:
     blocking = incident.blocking(draft)
     if blocking:
         first = blocking[0]
-        return (
+        return Reason(
             f"draft {draft.draft_id} has {len(blocking)} blocking finding(s), first "
             f"{first.rule_id} in {first.variant} ({first.matched!r}); fix the text or have "
-            f"it overridden (runbook lint {incident.id})"
+            "it overridden",
+            cli=f"runbook lint {incident.id}",
+            app="e edits the text, o overrides",
         )
     return None
 
@@ -331,11 +341,11 @@ def _attest(incident: Incident, ctx: Context) -> str | None:
         return None  # asking what is allowed: who and how are given with the command
     person = str(ctx.extra.get("person") or "")
     if not person:
-        return "say who approved (--for PERSON)"
+        return Reason("say who approved", cli="--for PERSON")
     if person == ctx.actor or (ctx.proof is not None and ctx.proof.behind == person):
         return f"{person} cannot attest their own approval; approve instead"
     if not str(ctx.extra.get("how") or "").strip():
-        return "say how the approval was given (--how phone, in person, email...)"
+        return Reason("say how the approval was given (by phone, in person, email...)")
     roles = set(ctx.extra.get("person_roles") or ())
     return approval_refusal(incident, draft, person, roles)
 
@@ -367,17 +377,17 @@ def _override(incident: Incident, ctx: Context) -> str | None:
     if role not in ctx.roles:
         return f"only someone holding {role} may override {rule_id}"
     if not str(ctx.extra.get("reason", "")).strip():
-        return "give a reason for the override (--reason)"
+        return Reason("give a reason for the override", cli="--reason")
     return None
 
 
 def _publish(incident: Incident, ctx: Context) -> str | None:
-    ready = [d for d in incident.drafts_approved() if d.published_hash != d.content_hash]
-    draft = select_draft(incident, ctx, ready, "approved and not yet published")
+    ready = [d for d in incident.drafts_approved() if d.unpublished()]
+    draft = select_draft(incident, ctx, ready, "approved and not yet published everywhere")
     if not (draft.submitted and is_approved(incident, draft)):
         return f"draft {draft.draft_id} v{draft.version} is not approved"
-    if draft.published_hash == draft.content_hash:
-        return f"draft {draft.draft_id} v{draft.version} is already published"
+    if not draft.unpublished():
+        return f"draft {draft.draft_id} v{draft.version} is already published everywhere"
     if incident.pending_effects("publish"):
         return "a publication is already under way"
     return None

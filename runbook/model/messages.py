@@ -7,6 +7,11 @@ how to acknowledge (the command and the TUI key); drill messages are marked ``[D
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from runbook.model import events as ev
 from runbook.model.incident import Incident
 from runbook.model.playbook import NotifyRule
 from runbook.model.templates import render
@@ -129,3 +134,64 @@ def _short(delta: object) -> str:
     from runbook.model.base import format_duration
 
     return format_duration(delta)  # type: ignore[arg-type]
+
+
+PURPOSE_WORDS = {
+    "notify": "notification",
+    "escalation": "escalation",
+    "stand_down": "stand-down",
+    "approval_request": "approval request",
+}
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """One message runbook sent (or tried to), as its delivery was recorded."""
+
+    seq: int
+    at: datetime
+    purpose: str
+    """``notification``, ``escalation``, ``stand-down`` or ``approval request``."""
+    person: str
+    channel: str
+    ok: bool
+    error: str
+    subject: str
+    text: str
+    """The text sent (a personal approval link left out); empty for deliveries recorded
+    before texts were kept."""
+
+
+def sent_messages(events: list[Any]) -> list[SentMessage]:
+    """Every delivery recorded in ``events``, oldest first."""
+    found = []
+    kinds: dict[str, Any] = {}
+    for event in events:
+        if isinstance(event, ev.EffectRequested):
+            kinds[event.effect_id] = event
+        if not isinstance(event, ev.NotificationsSent):
+            continue
+        intent = kinds.get(event.effect_id)
+        purpose = event.purpose
+        if purpose == "notify" and intent is not None:  # recorded before ``purpose`` existed
+            if intent.kind == "stand_down" or event.rule_id == "stand-down":
+                purpose = "stand_down"
+            elif intent.kind == "approval_request":
+                purpose = "approval_request"
+            elif intent.payload.get("escalation"):
+                purpose = "escalation"
+        for delivery in event.deliveries:
+            found.append(
+                SentMessage(
+                    seq=event.seq,
+                    at=event.at,
+                    purpose=PURPOSE_WORDS.get(purpose, purpose),
+                    person=str(delivery.get("person", "?")),
+                    channel=str(delivery.get("channel", "?")),
+                    ok=bool(delivery.get("ok")),
+                    error=str(delivery.get("error") or ""),
+                    subject=str(delivery.get("subject") or ""),
+                    text=str(delivery.get("text") or ""),
+                )
+            )
+    return found

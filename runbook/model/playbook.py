@@ -22,6 +22,10 @@ Stage = Literal["assess", "pause", "notify", "draft", "approve", "resolve", "rev
 
 STAGES: tuple[str, ...] = ("assess", "pause", "notify", "draft", "approve", "resolve", "review")
 
+UNKNOWN = "unknown"
+"""The answer to a severity question the operator cannot answer yet (scored as the question
+says: ``Question.unknown_score``)."""
+
 
 class Option(Spec):
     """One answer to a severity question."""
@@ -45,6 +49,26 @@ class Question(Spec):
     """Optional guidance shown under the question."""
     options: list[Option] = Field(min_length=2)
     """The possible answers, mildest first."""
+    unknown: int | None = Field(default=None, ge=0, le=100)
+    """Points an answer of ``unknown`` adds when the operator does not know yet (default: as
+    the most severe option, so not knowing never lowers the level). An option with id
+    ``unknown`` is that answer itself."""
+
+    def unknown_score(self) -> int:
+        """What ``unknown`` scores for this question."""
+        for option in self.options:
+            if option.id == UNKNOWN:
+                return option.score
+        if self.unknown is not None:
+            return self.unknown
+        return max(option.score for option in self.options)
+
+    def label_of(self, answer: str) -> str:
+        """An answer in words (``unknown`` included)."""
+        for option in self.options:
+            if option.id == answer:
+                return option.label
+        return "Not known yet" if answer == UNKNOWN else answer
 
     @model_validator(mode="after")
     def _unique_options(self) -> Question:
@@ -311,6 +335,8 @@ class Playbook(Spec):
     """What the crisis is, in plain words."""
     summary: str = Field(min_length=1)
     """When to use this playbook."""
+    keywords: list[str] = []
+    """Words people type to find it under stress (``hacked``, ``scam``, ``phishing``)."""
     version: int = Field(ge=1)
     """Raise it on every change; incidents record the version they ran."""
     severity: Severity

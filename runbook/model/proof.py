@@ -30,6 +30,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from runbook.errors import Reason
 from runbook.model.base import Id, ProblemList, Spec
 
 ProofMethod = Literal["login", "ssh-signature", "db-role", "link", "claimed", "system"]
@@ -52,13 +53,18 @@ METHOD_WORDS = {
 """Each method in the words the app, the CLI and the exports use."""
 
 HOW_TO = {
-    "ssh-signature": "sign with your SSH key (runbook approve ID --sign)",
+    "ssh-signature": "sign with your SSH key",
     "link": "use the personal approval link sent to you",
     "db-role": "connect to the team store with your own database role",
     "login": "run runbook under your own login (mapped to you in contacts)",
-    "claimed": "say who you are with --as",
+    "claimed": "say who you are",
 }
-"""How a person gives each proof, for refusals."""
+"""How a person gives each proof, for refusals (any surface)."""
+HOW_TO_CLI = {"ssh-signature": "--sign signs with your SSH key", "claimed": "--as PERSON"}
+HOW_TO_APP = {
+    "ssh-signature": "the app signs when the ssh-agent holds your key",
+    "claimed": "w chooses who you are",
+}
 
 SIGNATURE_NAMESPACE = "runbook"
 """The ``ssh-keygen -Y`` namespace of runbook's signatures (a signature made for another
@@ -260,7 +266,9 @@ def refusal(
     names = ", ".join(accepted)
     what = "approvals" if action == "approve" else f"to {action.replace('_', ' ')}, the policy"
     verb = "need" if action == "approve" else "accepts"
-    return (
+    return Reason(
         f"{what} {verb} {names} as proof, and {person} is {METHOD_WORDS[proof.method]} here; "
-        f"to give one: {how}"
+        f"to give one: {how}",
+        cli="; ".join(HOW_TO_CLI[m] for m in accepted if m in HOW_TO_CLI),
+        app="; ".join(HOW_TO_APP[m] for m in accepted if m in HOW_TO_APP),
     )

@@ -2,6 +2,7 @@
 
 The level is the most severe level whose ``min_score`` the score reaches, lifted by any
 override whose answers match (e.g. "anyone's safety at risk" => SEV1). Overrides only lift.
+An answer of ``unknown`` scores as the question says (by default as its most severe option).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runbook.errors import ActionRefused
-from runbook.model.playbook import Playbook
+from runbook.model.playbook import UNKNOWN, Playbook
 
 
 @dataclass(frozen=True)
@@ -23,25 +24,35 @@ class Assessment:
 
 
 def check_answers(playbook: Playbook, answers: dict[str, str], *, partial: bool = False) -> None:
-    """Refuse unknown questions or options, and (unless ``partial``) unanswered questions."""
+    """Refuse unknown questions or options, and (unless ``partial``) unanswered questions.
+
+    Every question needs an answer the operator gave: an option, or ``unknown`` when they do
+    not know yet (never a default nobody chose)."""
     questions = {q.id: q for q in playbook.severity.questions}
     for qid, oid in answers.items():
         question = questions.get(qid)
         if question is None:
             raise ActionRefused(f"no question {qid!r}; questions: {', '.join(questions)}")
         options = [o.id for o in question.options]
-        if oid not in options:
-            raise ActionRefused(f"{qid}: no option {oid!r}; options: {', '.join(options)}")
+        if oid not in options and oid != UNKNOWN:
+            raise ActionRefused(
+                f"{qid}: no option {oid!r}; options: {', '.join(options)} (or {UNKNOWN})"
+            )
     if not partial:
         missing = [qid for qid in questions if qid not in answers]
         if missing:
-            raise ActionRefused(f"unanswered question(s): {', '.join(missing)}")
+            raise ActionRefused(
+                f"unanswered question(s): {', '.join(missing)}; answer each, or say "
+                f"{missing[0]}={UNKNOWN} when it is not known yet"
+            )
 
 
 def assess(playbook: Playbook, answers: dict[str, str]) -> Assessment:
     """Score complete answers and find the level (see module docstring)."""
     check_answers(playbook, answers)
     scores = {q.id: {o.id: o.score for o in q.options} for q in playbook.severity.questions}
+    for question in playbook.severity.questions:
+        scores[question.id].setdefault(UNKNOWN, question.unknown_score())
     score = sum(scores[qid][oid] for qid, oid in answers.items())
     levels = playbook.severity.levels
     rank = max(i for i, level in enumerate(levels) if score >= level.min_score)

@@ -85,6 +85,9 @@ class RunbookApp(App[None]):
         self.drill = drill
         """The drill session in drill mode (its engine is ``engine``), else None."""
         self.drill_every = drill_every
+        self.remember: Any = None
+        """Called (in a worker) with the person chosen, to remember them for the next
+        launch; None: not remembered (tests, drills)."""
         self._told = 0
         self._drill_ticking = False
         self._tickets = itertools.count(1)
@@ -161,7 +164,7 @@ class RunbookApp(App[None]):
         self.push_screen(PersonPicker(self.engine, first=first), self.set_operator)
 
     def set_operator(self, person_id: str | None) -> None:
-        """Act as ``person_id`` from now on."""
+        """Act as ``person_id`` from now on (remembered for the next launch)."""
         if not person_id:
             return
         self.engine.operator = person_id
@@ -169,6 +172,9 @@ class RunbookApp(App[None]):
         self.tell(f"You are now {self.operator_name()}.", title="Operator")
         for screen in self.screen_stack:
             screen.post_message(OperatorChanged())
+        if self.remember is not None:
+            remember = self.remember
+            self.run_worker(lambda: remember(person_id), thread=True, group="remember")
 
     # -- notifications ------------------------------------------------------------------
     def tell(
@@ -354,11 +360,19 @@ def run_app(settings: Any) -> None:
     """Open the terminal UI on the store, playbooks and contacts ``settings`` name; the
     operator's SSH key signs approvals when the ssh-agent (or RUNBOOK_SSH_KEY) has it."""
     from runbook.effects import ssh
+    from runbook.locations import config_dir, remember_operator, remembered_operator
 
     engine = settings.engine()
+    config = config_dir(settings.config)
+    if engine.operator is None:  # no login mapped to anyone, no --as: the last choice
+        remembered = remembered_operator(config)
+        if remembered and engine.workspace.contacts.person(remembered) is not None:
+            engine.operator = remembered
     person = engine.workspace.contacts.person(engine.operator or "")
     if person is not None and person.ssh_keys:
         found = ssh.discover(list(person.ssh_keys), None)
         if found is not None:
             engine.signer = ssh.Signer(found.key, interactive=False, person=person.id)
-    RunbookApp(engine).run()
+    app = RunbookApp(engine)
+    app.remember = lambda person: remember_operator(config, person)
+    app.run()

@@ -27,6 +27,7 @@ from runbook.model.counting import VariantCount, variant_count
 from runbook.model.escalation import next_due
 from runbook.model.incident import Incident
 from runbook.model.lifecycle import ACTIONS, Context
+from runbook.model.messages import SentMessage, sent_messages
 from runbook.model.playbook import STAGES, Playbook
 from runbook.model.targets import TargetCheck, next_target
 
@@ -255,6 +256,8 @@ class IncidentView:
     posts: list[dict[str, Any]] | None
     progress: list[tuple[str, int, int]] = field(default_factory=list)
     """Effects under way: (kind, done, total); total 0 when unknown."""
+    messages: list[SentMessage] = field(default_factory=list)
+    """Messages recorded as sent since ``after_seq``."""
 
     @property
     def last_seq(self) -> int:
@@ -323,7 +326,7 @@ def actions(
         try:
             lifecycle.next_state(_detached(incident), action, ctx)
         except ActionRefused as refusal:
-            refusals[action] = str(refusal)
+            refusals[action] = refusal.for_app()
         else:
             refusals[action] = f"cannot {ACTIONS[action]} now"
     return allowed, refusals
@@ -391,6 +394,7 @@ def load_incident(
         target=next_target(incident),
         posts=engine.posts(incident.id) if held else [],
         progress=progress(incident),
+        messages=sent_messages(events),
     )
 
 
@@ -401,3 +405,57 @@ def lint_variant(policy: Any, audience: str, variant: str, text: str) -> list[An
     from runbook.model.lint import lint_text
 
     return lint_text(policy, text, audience, variant)
+
+
+NextStep = tuple[str, list[str]]
+"""(what to do next in words with its key, the actions it names)."""
+
+
+def next_step(view: IncidentView) -> NextStep:
+    """The line under the stepper: the one thing to do next, and its key."""
+    incident = view.incident
+    allowed = set(view.allowed)
+    failed = incident.failed_effects()
+    if failed:
+        return f"Something failed ({failed[0].kind}): t tries it again", ["retry"]
+    if incident.state == "closed":
+        return "Closed: nothing more to do. X exports the timeline", []
+    if incident.state == "resolved":
+        return "Resolved: c closes it once the review is done", ["close"]
+    if incident.level is None:
+        return "Next: size the crisis, press a", ["assess"]
+    if incident.pending_effects():
+        return "Working… (the result appears on the timeline)", []
+    if "pause" in allowed and not incident.pause_satisfied():
+        return "Next: pause the brand's scheduled posts, press p", ["pause"]
+    if "notify" in allowed and incident.rules_due():
+        return "Next: notify the people the playbook names, press n", ["notify"]
+    drafts = list(incident.drafts.values())
+    if not drafts and "start_draft" in allowed:
+        return "Next: draft the holding statement, press d", ["start_draft"]
+    draft = incident.drafts.get(view.draft_id or "") if view.draft_id else None
+    if draft is not None and not draft.submitted:
+        facts = view.drafts.get(draft.draft_id)
+        if facts is not None and facts.blocking:
+            return (
+                f"Next: {draft.draft_id} has a blocking finding: e edits it, o overrides",
+                ["edit_draft", "override"],
+            )
+        if "submit" in allowed:
+            return f"Next: e edits {draft.draft_id}, s submits it for approval", [
+                "edit_draft",
+                "submit",
+            ]
+    if draft is not None and draft.submitted:
+        facts = view.drafts.get(draft.draft_id)
+        need = facts.requirement if facts else None
+        if need is not None and not need.complete:
+            missing = ", ".join(need.missing_roles) or f"{need.min_approvals} approvers"
+            key = " · y approves" if "approve" in allowed else ""
+            return f"Waiting for approval from {missing} (links sent){key}", ["approve"]
+        if draft.unpublished() and "publish" in allowed:
+            return f"Next: {draft.draft_id} is approved: P publishes it", ["publish"]
+    ready = [d for d in drafts if not d.submitted]
+    if ready and "submit" in allowed:
+        return f"Next: s submits {ready[0].draft_id} for approval", ["submit"]
+    return "When it is over: r resolves (release held posts, stand everyone down)", ["resolve"]

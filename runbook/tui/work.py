@@ -28,7 +28,7 @@ def perform(call: Callable[[], Any]) -> tuple[Any, str | None, bool]:
     try:
         return call(), None, False
     except ActionRefused as refusal:
-        return None, str(refusal), True
+        return None, refusal.for_app(), True
     except RunbookError as exc:
         return None, str(exc), False
     except Exception as exc:  # a bug must show as a message, never kill the UI

@@ -153,6 +153,10 @@ def _deliver_one(
             return _result(message, key, message_id=message_id, attempts=attempt)
 
 
+MAX_RECORDED = 4000
+"""Characters of a message's text kept in the record of its delivery."""
+
+
 def _delay(attempt: int, backoff: float, retry_after: float | None) -> float:
     """Exponential backoff with jitter (so retries from many threads do not arrive in step);
     never shorter than the server's ``Retry-After``, never longer than :data:`MAX_DELAY`."""
@@ -175,4 +179,6 @@ def _result(
         "message_id": message_id,
         "attempts": attempts,
         "key": key,
+        "subject": message.subject[:300],
+        "text": (message.recorded or message.body)[:MAX_RECORDED],
     }

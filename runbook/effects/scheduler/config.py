@@ -42,6 +42,9 @@ class FileCalendarConfig(Spec):
     """The calendar file; a relative path is relative to the contacts folder."""
     format: Literal["csv", "yaml"] | None = None
     """``csv`` or ``yaml``; left out, it follows the file name (``.csv``, ``.yaml``)."""
+    demo: int = Field(default=0, ge=0, le=500)
+    """For trying runbook out: when the file is missing, runbook writes this many example
+    posts (marked ``[DEMO]``) over the coming week. 0: a real calendar, never written."""
 
     @model_validator(mode="after")
     def _format_known(self) -> FileCalendarConfig:
@@ -108,6 +111,13 @@ def build_scheduler(
         path = Path(config.path).expanduser()
         if not path.is_absolute():
             path = Path(os.path.abspath(Path(base_dir) / path))
+        if config.demo:
+            from datetime import UTC, datetime
+
+            from runbook.effects.scheduler.demo import ensure_demo_calendar
+
+            now = clock.now() if clock is not None else datetime.now(UTC)
+            ensure_demo_calendar(path, config.demo, now)
         return FileCalendar(name, path, clock=clock, format=config.resolved_format)
     from runbook.effects.scheduler.http import HttpScheduler
 

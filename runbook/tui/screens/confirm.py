@@ -18,12 +18,22 @@ class ConfirmScreen(Modal[bool]):
         Binding("y", "confirm", "yes", show=False),
     ]
 
-    def __init__(self, title: str, message: str, *, yes: str = "Yes", no: str = "Cancel") -> None:
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        *,
+        yes: str = "Yes",
+        no: str = "Cancel",
+        default_yes: bool = True,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.message = message
         self.yes = yes
         self.no = no
+        self.default_yes = default_yes
+        """Which button enter presses: False where the safe answer is no (discarding work)."""
 
     def compose(self) -> ComposeResult:
         """Title, message, buttons."""
@@ -35,8 +45,8 @@ class ConfirmScreen(Modal[bool]):
                 yield Button(self.no, id="no")
 
     def on_mount(self) -> None:
-        """Focus the confirming button: enter confirms."""
-        self.query_one("#yes", Button).focus()
+        """Focus the default button: enter presses it."""
+        self.query_one("#yes" if self.default_yes else "#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """A button: yes confirms, no cancels."""

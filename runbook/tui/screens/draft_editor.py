@@ -78,6 +78,7 @@ class DraftEditor(CommandRunner, Screen[None]):
         Binding("escape", "close", "back"),
         Binding("ctrl+n", "variant(1)", "next variant"),
         Binding("ctrl+b", "variant(-1)", "previous variant"),
+        Binding("ctrl+a", "select_all", "select all", show=False, priority=True),
     ]
 
     def __init__(self, incident: Incident, draft_id: str) -> None:
@@ -101,14 +102,19 @@ class DraftEditor(CommandRunner, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Count and lint every variant; focus the first text."""
+        """Count and lint every variant; open on the first that needs attention (over its
+        platform's limit, or with a blocking finding), else the first."""
         blink = getattr(self.app, "cursor_blink", True)
+        attention = []
         for index in range(len(self.variants)):
             area = self.query_one(f"#text-{index}", LintTextArea)
             area.cursor_blink = blink
-            self.check(index)
+            if self.check(index):
+                attention.append(index)
         self.show_title()
-        self.query_one("#text-0", LintTextArea).focus()
+        first = attention[0] if attention else 0
+        self.query_one(TabbedContent).active = f"v{first}"
+        self.query_one(f"#text-{first}", LintTextArea).focus()
 
     def show_title(self) -> None:
         """Which draft, which version, what saving does."""
@@ -130,8 +136,8 @@ class DraftEditor(CommandRunner, Screen[None]):
         else:
             banner.display = False
 
-    def check(self, index: int) -> None:
-        """Count and lint one variant as it stands."""
+    def check(self, index: int) -> bool:
+        """Count and lint one variant as it stands; True when it needs attention."""
         variant = self.variants[index]
         area = self.query_one(f"#text-{index}", LintTextArea)
         text = area.text
@@ -157,9 +163,10 @@ class DraftEditor(CommandRunner, Screen[None]):
         if not findings:
             lines = Text("No policy findings.", style=styles["good"])
         self.query_one(f"#findings-{index}", Static).update(lines)
-        mark = "✓" if measured.fits and not any(f.blocking for f in findings) else "✗"
+        fine = measured.fits and not any(f.blocking for f in findings)
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab(f"v{index}").label = f"{variant} {mark}"
+        tabs.get_tab(f"v{index}").label = f"{variant} {'✓' if fine else '✗'}"
+        return not fine
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         """Typing: count and lint again."""
@@ -216,9 +223,16 @@ class DraftEditor(CommandRunner, Screen[None]):
                 "Some variants were edited and not saved (ctrl+s saves).",
                 yes="Discard",
                 no="Keep editing",
+                default_yes=False,
             ),
             answer,
         )
+
+    def action_select_all(self) -> None:
+        """Select the whole text of the variant being edited (typing then replaces it)."""
+        focused = self.focused
+        if isinstance(focused, TextArea):
+            focused.select_all()
 
     def action_variant(self, step: int) -> None:
         """Next or previous variant."""

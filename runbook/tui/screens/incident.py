@@ -24,12 +24,13 @@ from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from runbook.model.lifecycle import ACTIONS
 from runbook.model.playbook import STAGES
-from runbook.tui.data import IncidentView, band, load_incident
+from runbook.tui.data import IncidentView, band, load_incident, next_step
 from runbook.tui.screens.incident_actions import IncidentActions
 from runbook.tui.widgets.checklist import Checklist
 from runbook.tui.widgets.drafts_panel import DraftsPanel
 from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import badge, tone_styles
+from runbook.tui.widgets.messages import MessagesPanel
 from runbook.tui.widgets.people import PeoplePanel
 from runbook.tui.widgets.posts import PostsPanel
 from runbook.tui.widgets.stepper import Stepper
@@ -61,7 +62,7 @@ KEYS: list[tuple[str, str, str]] = [
 DIRECT = {"ack", "submit", "approve", "retry"}
 """Actions without a form: a refused key goes to the engine (which records the refusal)."""
 
-TABS = ("timeline", "people", "posts", "drafts")
+TABS = ("timeline", "people", "posts", "drafts", "messages")
 
 
 def signature(panel: str, view: IncidentView) -> object:
@@ -132,23 +133,29 @@ class IncidentScreen(IncidentActions, LiveScreen):
         self._start = start
         self._offer: tuple[list[str], int] | None = None
         self._drawn: dict[str, object] = {}
+        self.next_actions: list[str] = []
+        """The actions the next-step line names (their keys come first in the footer)."""
 
     def compose(self) -> ComposeResult:
         """Summary, stepper, checklist beside the tabs, work status, footer."""
         yield Header()
-        yield Static(id="summary")
+        yield Static(id="incident-summary")
         yield Stepper(id="stepper")
+        yield Static(id="next-step")
         with Horizontal(id="body"):
             yield Checklist(id="checklist")
             with TabbedContent(id="tabs"):
                 with TabPane("Timeline", id="tab-timeline"):
                     yield Timeline(id="timeline")
+                    yield Static(id="timeline-detail")
                 with TabPane("People", id="tab-people"):
                     yield PeoplePanel(id="people")
                 with TabPane("Posts", id="tab-posts"):
                     yield PostsPanel(id="posts")
                 with TabPane("Drafts", id="tab-drafts"):
                     yield DraftsPanel(id="drafts")
+                with TabPane("Messages", id="tab-messages"):
+                    yield MessagesPanel(id="messages")
         yield WorkStatus(id="work")
         yield Footer()
 
@@ -180,6 +187,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
         timeline.opened_at = incident.opened_at
         if view.after_seq == self._last_seq:
             timeline.append(view.lines)
+            self.query_one(MessagesPanel).append(view.messages, view.names)
             self._last_seq = view.last_seq
             if not first:
                 self.alarm(view)
@@ -188,6 +196,9 @@ class IncidentScreen(IncidentActions, LiveScreen):
         if self.changed("stepper", (tuple(view.stages.items()), view.current_stage, stage)):
             self.query_one(Stepper).show(view.stages, view.current_stage, stage)
         self.query_one(Checklist).show(incident, stage, view.current_stage, view.names)
+        words, self.next_actions = next_step(view)
+        if self.changed("next-step", words):
+            self.query_one("#next-step", Static).update(Text(words, style="bold"))
         for name, panel in (
             ("people", PeoplePanel),
             ("posts", PostsPanel),
@@ -197,7 +208,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
                 self.query_one(panel).show(view)
         self.query_one(WorkStatus).effects = view.progress
         self.label_tabs(view)
-        if self.changed("allowed", (tuple(view.allowed), view.draft_id)):
+        if self.changed("allowed", (tuple(view.allowed), view.draft_id, tuple(self.next_actions))):
             self.refresh_bindings()
         self.continue_flow(view)
 
@@ -248,18 +259,20 @@ class IncidentScreen(IncidentActions, LiveScreen):
         first.append("\n")
         first.append_text(second)
         if self.changed("summary", first):
-            self.query_one("#summary", Static).update(first)
+            self.query_one("#incident-summary", Static).update(first)
 
     def label_tabs(self, view: IncidentView) -> None:
         """Counts on the tabs."""
         incident = view.incident
-        counts = (len(incident.recipients), len(incident.paused_posts), len(incident.drafts))
+        sent = len(self.query_one(MessagesPanel).sent)
+        counts = (len(incident.recipients), len(incident.paused_posts), len(incident.drafts), sent)
         if not self.changed("tabs", counts):
             return
         tabs = self.query_one(TabbedContent)
         tabs.get_tab("tab-people").label = f"People {counts[0]}"
         tabs.get_tab("tab-posts").label = f"Posts {counts[1]}"
         tabs.get_tab("tab-drafts").label = f"Drafts {counts[2]}"
+        tabs.get_tab("tab-messages").label = f"Messages {counts[3]}"
 
     def tick_clock(self) -> None:
         """Countdowns move with the clock between loads."""
@@ -284,6 +297,14 @@ class IncidentScreen(IncidentActions, LiveScreen):
         if self.view is None:
             return "still reading the incident; try again in a moment"
         return self.view.refusals.get(self.lifecycle_action(name), "not now")
+
+    def footer_rank(self, action: str) -> int:
+        """Which keys the footer keeps when it cannot show them all: the next step's first,
+        then moving around, then the rest in their order."""
+        if action.startswith("act("):
+            name = action[5:-2]
+            return 0 if self.lifecycle_action(name) in self.next_actions else 2
+        return 1 if action in ("back", "app.help", "help") else 3
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer shows (and the key runs) an action only when it is allowed now."""
@@ -360,7 +381,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
             ("X", "export the timeline to a file (md, html, json or csv)"),
             ("enter", "tick the highlighted checklist item / read a timeline entry"),
             ("[ ]", "checklist of the previous / next stage"),
-            ("1-4", "timeline, people, posts, drafts"),
+            ("1-5", "timeline, people, posts, drafts, messages sent"),
         ]
         return rows
 
@@ -400,6 +421,19 @@ class IncidentScreen(IncidentActions, LiveScreen):
         if message.draft_id != self.draft_id:
             self.draft_id = message.draft_id
             self.reload()
+
+    def on_timeline_selected(self, message: Timeline.Selected) -> None:
+        """The highlighted entry in full under the timeline (it wraps: nothing is cut)."""
+        detail = self.query_one("#timeline-detail", Static)
+        line = message.line
+        if line is None:
+            detail.display = False
+            return
+        proven = f" ({line.how})" if line.how else ""
+        text = Text(f"#{line.seq} {line.at:%H:%M:%S} {line.actor}{proven}: ", style="bold")
+        text.append(line.text)
+        detail.update(text)
+        detail.display = True
 
     def on_timeline_opened(self, message: Timeline.Opened) -> None:
         """Read a timeline entry in full."""

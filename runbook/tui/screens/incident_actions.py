@@ -256,26 +256,44 @@ class IncidentActions:
         self.app.push_screen(OverrideScreen(self.incident_id, self.draft_id, findings))
 
     def do_publish(self) -> None:
-        """Ask how it goes out (the publisher, or posted by hand at a URL), then publish."""
+        """Choose where it goes (and where it was posted by hand), then publish."""
+        from runbook.model.counting import variant_count
         from runbook.tui.screens.publish import PublishScreen
 
         if self.view is None or self.draft_id not in self.view.incident.drafts:
             return
-        draft = self.view.incident.drafts[self.draft_id]
+        incident = self.view.incident
+        draft = incident.drafts[self.draft_id]
         engine = self.engine
         draft_id = draft.draft_id
+        template = (
+            incident.playbook.draft_template(draft.template_id) if incident.playbook else None
+        )
+        order = list(template.platforms) if template is not None else []
 
-        def chosen(choice: tuple[str, str] | None) -> None:
+        def place(key: str) -> tuple[int, str]:
+            platform = key.partition(":")[0]
+            return (order.index(platform) if platform in order else len(order), key)
+
+        variants = [
+            (key, variant_count(incident.policy, key, draft.variants[key]).platform)
+            for key in sorted(draft.unpublished(), key=place)  # as the playbook lists them
+        ]
+
+        def chosen(choice: tuple[list[str], dict[str, str]] | None) -> None:
             if choice is None:
                 return
-            _, url = choice
-            self.run_command("publish", lambda: engine.publish(self.incident_id, draft_id, url=url))
+            on, by_hand = choice
+            self.run_command(
+                "publish",
+                lambda: engine.publish(self.incident_id, draft_id, on=on, by_hand=by_hand),
+            )
 
         self.app.push_screen(
             PublishScreen(
                 f"Publish draft {draft_id} v{draft.version}?",
-                f"{draft.title}\nOn: {', '.join(draft.variants)}\n\n"
-                + next(iter(draft.variants.values()), ""),
+                f"{draft.title}\n\n" + next(iter(draft.variants.values()), ""),
+                variants,
             ),
             chosen,
         )
@@ -321,8 +339,33 @@ class IncidentActions:
         engine = self.engine
 
         def reviewed(text: str | None) -> None:
-            if text is not None:
+            if text is None:
+                return
+            unticked = self.view.incident.unticked() if self.view is not None else []
+            if not unticked:
                 self.run_command("close the incident", lambda: engine.close(self.incident_id, text))
+                return
+            from runbook.tui.screens.confirm import ConfirmScreen
+
+            def decided(yes: bool | None) -> None:
+                if yes:
+                    self.run_command(
+                        "close the incident",
+                        lambda: engine.close(self.incident_id, text, leave_open=True),
+                    )
+
+            listed = "\n".join(f"· [{stage}] {words}" for stage, _, words in unticked[:12])
+            more = f"\n· and {len(unticked) - 12} more" if len(unticked) > 12 else ""
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"{len(unticked)} checklist item(s) not ticked",
+                    f"{listed}{more}\n\nClose anyway? The record lists them as left open.",
+                    yes="close, leave them open",
+                    no="go back",
+                    default_yes=False,
+                ),
+                decided,
+            )
 
         self.app.push_screen(
             TextEntry(

@@ -22,10 +22,13 @@ class NewIncidentScreen(Modal[str]):
         """Playbook picker, title, drill box."""
         playbooks = sorted(self.engine.workspace.playbooks.values(), key=lambda p: p.title)
         items = [(p.id, p.title, p.id) for p in playbooks]
+        words = {p.id: " ".join([p.title, p.summary, *p.keywords]) for p in playbooks}
         with Vertical(classes="dialog wide"):
             yield Static("New incident", classes="dialog-title")
             yield Static("Which playbook?", id="playbook-label", classes="label")
-            yield FuzzyPicker(items, placeholder="type a few letters, e.g. hack, leak, recall")
+            yield FuzzyPicker(
+                items, placeholder="type a word, e.g. hacked, leak, recall", words=words
+            )
             yield Static("What is happening, in a few words?", classes="label")
             yield Input(placeholder="e.g. X account posting crypto scams", id="title")
             yield Checkbox("Tabletop drill (nothing real is sent)", id="drill")

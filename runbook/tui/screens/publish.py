@@ -1,53 +1,52 @@
-"""Publish an approved statement: through the configured publisher, or posted by hand at a URL.
+"""Publish an approved statement: choose where, and say where it was already posted by hand.
 
-The same choice as ``runbook publish [--url URL]``. Through the publisher (the default) the
-engine hands each variant to the scheduling tool; posted by hand, the engine only marks the
-statement published at the URL given (and never schedules it a second time), so the URL is
-asked for. Typing a URL chooses "posted by hand". Returns ``("publisher", "")`` or
-``("hand", url)``, None when cancelled; the incident screen calls ``engine.publish``.
+One row per platform not published yet: ticked, it goes out through the scheduling tool; a URL
+typed on its row means it was posted by hand there (only recorded, never sent again); unticked
+with no URL, it is left out (a compromised account, say) and can be published later. The same
+choice as ``runbook publish --on VARIANT --by-hand VARIANT=URL``. Returns ``(on, by_hand)``, or
+None when cancelled; the incident screen calls ``engine.publish``.
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, Input, Static
 
 from runbook.tui.screens.modal import Modal
 
-Choice = tuple[str, str]
+Choice = tuple[list[str], dict[str, str]]
 
 
 class PublishScreen(Modal[Choice]):
-    """How the statement goes out (see module docstring)."""
+    """Where the statement goes (see module docstring)."""
 
     BINDINGS = [
         Binding("escape", "cancel", "cancel"),
         Binding("ctrl+s", "publish", "publish"),
     ]
 
-    def __init__(self, title: str, preview: str) -> None:
+    def __init__(self, title: str, preview: str, variants: list[tuple[str, str]]) -> None:
         super().__init__()
         self.title_text = title
         self.preview = preview
+        self.variants = variants
+        """(variant key, platform name) of every variant not published yet."""
 
     def compose(self) -> ComposeResult:
-        """Preview, the two ways, the URL, buttons."""
-        with Vertical(classes="dialog", id="publish"):
+        """Preview, one row per platform, buttons."""
+        with Vertical(classes="dialog wide", id="publish"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Static(self.preview, classes="dialog-body", markup=False)
-            with RadioSet(id="publish-how"):
-                yield RadioButton(
-                    "Through the configured publisher (scheduling tool)",
-                    value=True,
-                    id="how-publisher",
-                )
-                yield RadioButton("Already posted by hand (mark it published)", id="how-hand")
-            yield Static("Where it was posted (posted by hand)", classes="label")
-            yield Input(placeholder="https://x.com/brand/status/…", id="url")
+            with VerticalScroll(id="publish-rows"):
+                for index, (key, name) in enumerate(self.variants):
+                    with Horizontal(classes="publish-row"):
+                        yield Checkbox(f"{name} ({key})", value=True, id=f"on-{index}")
+                        yield Input(placeholder="posted by hand? its URL", id=f"url-{index}")
             yield Static(
-                "enter publishes · a URL means posted by hand · tab: the choice · escape cancels",
+                "ticked: sent through the scheduler · a URL: posted by hand · untick to leave "
+                "out · ctrl+s publishes",
                 classes="hint",
             )
             with Horizontal(classes="buttons"):
@@ -55,21 +54,21 @@ class PublishScreen(Modal[Choice]):
                 yield Button("Cancel", id="publish-cancel")
 
     def on_mount(self) -> None:
-        """Start on the URL: enter alone publishes through the publisher."""
-        self.query_one("#url", Input).focus()
-
-    def by_hand(self) -> bool:
-        """True when "posted by hand" is chosen."""
-        return self.query_one("#how-hand", RadioButton).value
+        """Start on the first platform's box."""
+        super().on_mount()
+        if self.variants:
+            self.query_one("#on-0", Checkbox).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        """A URL typed: it was posted by hand."""
+        """A URL typed: that platform was posted by hand, not to be sent again."""
         event.stop()
-        if event.value.strip() and not self.by_hand():
-            self.query_one("#how-hand", RadioButton).value = True
+        index = (event.input.id or "").removeprefix("url-")
+        box = self.query_one(f"#on-{index}", Checkbox)
+        if event.value.strip() and box.value:
+            box.value = False
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Enter publishes."""
+        """Enter in a URL box publishes."""
         event.stop()
         self.action_publish()
 
@@ -81,18 +80,26 @@ class PublishScreen(Modal[Choice]):
         else:
             self.action_cancel()
 
+    def choice(self) -> Choice:
+        """(variants to send, variant -> URL posted by hand) as the rows stand."""
+        on: list[str] = []
+        by_hand: dict[str, str] = {}
+        for index, (key, _) in enumerate(self.variants):
+            url = self.query_one(f"#url-{index}", Input).value.strip()
+            if url:
+                by_hand[key] = url
+            elif self.query_one(f"#on-{index}", Checkbox).value:
+                on.append(key)
+        return on, by_hand
+
     def action_publish(self) -> None:
-        """Return the choice (posted by hand needs the URL)."""
-        url = self.query_one("#url", Input).value.strip()
-        if not self.by_hand():
-            self.dismiss(("publisher", ""))
-        elif not url:
+        """Return the choice (nothing chosen: say so and stay)."""
+        on, by_hand = self.choice()
+        if not on and not by_hand:
             self.app.tell(
-                "Posted by hand: give the URL where it was posted (without it the publisher "
-                "would post it again).",
-                title="Where was it posted?",
+                "Nothing chosen: tick a platform, or give the URL where you posted it by hand.",
+                title="Where does it go?",
                 severity="warning",
             )
-            self.query_one("#url", Input).focus()
-        else:
-            self.dismiss(("hand", url))
+            return
+        self.dismiss((on, by_hand))

@@ -1,10 +1,11 @@
 """The severity questionnaire: size the crisis with the arrow keys, see the level as you answer.
 
-Each question lists its options mildest first; the highlighted option is the answer (the
-current answer when reassessing). Up/down change it, enter (or a digit) moves to the next
-question, ``s`` sets the level now, enter on the last question too. The level, score and any
-override are worked out live by :func:`runbook.model.severity.assess` as answers change; the
-engine records them when the form is sent.
+Each question lists its options mildest first, then "Not known yet". Nothing is chosen for the
+operator: a question is answered when its highlight is moved (arrows), a digit is pressed (``1``
+to ``9``, ``u`` for not known) or enter is pressed on it; when reassessing, the current answers
+are shown chosen. ``s`` sets the level; with questions still unanswered it first asks whether to
+record them as "not known yet" (scored as the playbook says), so the timeline holds exactly the
+answers given. The level is worked out live by :func:`runbook.model.severity.assess`.
 """
 
 from __future__ import annotations
@@ -13,22 +14,52 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from runbook.model.playbook import Playbook
+from runbook.model.playbook import UNKNOWN, Playbook
 from runbook.model.severity import assess
 from runbook.tui.data import band
 from runbook.tui.screens.modal import Modal
 from runbook.tui.widgets.level_badge import badge
 
 
+class AnswerList(OptionList):
+    """One question's options: moving the highlight with the keys is answering (a highlight
+    placed by the screen itself, or by Textual on start, never is)."""
+
+    class Moved(Message):
+        """The operator moved to another option."""
+
+        def __init__(self, listing: AnswerList) -> None:
+            super().__init__()
+            self.listing = listing
+
+    def action_cursor_up(self) -> None:
+        super().action_cursor_up()
+        self.post_message(self.Moved(self))
+
+    def action_cursor_down(self) -> None:
+        super().action_cursor_down()
+        self.post_message(self.Moved(self))
+
+    def action_first(self) -> None:
+        super().action_first()
+        self.post_message(self.Moved(self))
+
+    def action_last(self) -> None:
+        super().action_last()
+        self.post_message(self.Moved(self))
+
+
 class Questionnaire(Modal[dict[str, str]]):
-    """Returns the answers (question id -> option id), or None when cancelled."""
+    """Returns the answers (question id -> option id or ``unknown``), or None when cancelled."""
 
     BINDINGS = [
         Binding("escape", "cancel", "cancel"),
         Binding("s", "send", "set the level"),
+        Binding("u", "unknown", "not known", show=False),
         *[Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)],
     ]
 
@@ -36,9 +67,13 @@ class Questionnaire(Modal[dict[str, str]]):
         super().__init__()
         self.playbook = playbook
         self.reassess = bool(answers)
-        self.answers = {
-            q.id: (answers or {}).get(q.id, q.options[0].id) for q in playbook.severity.questions
-        }
+        self.answers: dict[str, str] = dict(answers or {})
+        """Answers given (or already recorded when reassessing); nothing else."""
+
+    def _option_ids(self, question_id: str) -> list[str]:
+        question = next(q for q in self.playbook.severity.questions if q.id == question_id)
+        ids = [o.id for o in question.options]
+        return ids if UNKNOWN in ids else [*ids, UNKNOWN]
 
     def compose(self) -> ComposeResult:
         """The live level over the questions."""
@@ -60,28 +95,41 @@ class Questionnaire(Modal[dict[str, str]]):
                         Option(Text(f"{index}  {option.label}"), id=option.id)
                         for index, option in enumerate(question.options, 1)
                     ]
-                    yield OptionList(*options, id=f"q-{question.id}", classes="answers")
+                    if all(o.id != UNKNOWN for o in question.options):
+                        options.append(Option(Text("u  Not known yet", style="italic"), id=UNKNOWN))
+                    yield AnswerList(*options, id=f"q-{question.id}", classes="answers")
             yield Static(
-                "↑↓ answer · enter or 1-9 next question · s set the level · esc cancel",
+                "↑↓ or 1-9 answer · u not known · enter next · s set the level · esc cancel",
                 classes="hint",
             )
 
     def on_mount(self) -> None:
-        """Highlight the current answers; focus the first question."""
+        """Show the answers already recorded (reassessing); focus the first question."""
         for question in self.playbook.severity.questions:
             listing = self.query_one(f"#q-{question.id}", OptionList)
-            ids = [o.id for o in question.options]
-            listing.highlighted = ids.index(self.answers[question.id])
+            chosen = self.answers.get(question.id)
+            ids = self._option_ids(question.id)
+            listing.highlighted = ids.index(chosen) if chosen in ids else None
         self.query(".answers").first(OptionList).focus()
         self.show_level()
 
+    def unanswered(self) -> list[str]:
+        """Question ids with no answer given yet."""
+        return [q.id for q in self.playbook.severity.questions if q.id not in self.answers]
+
     def show_level(self) -> None:
-        """Work out the level from the answers as they stand."""
-        result = assess(self.playbook, self.answers)
+        """Work out the level from the answers given (unanswered ones as not known yet)."""
+        missing = self.unanswered()
+        result = assess(self.playbook, {**dict.fromkeys(missing, UNKNOWN), **self.answers})
         level = self.playbook.level(result.level)
         text = Text("Level: ")
         text.append_text(badge(result.level, band(self.playbook, result.level), level.name))
         text.append(f"  score {result.score}\n", style="dim")
+        if missing:
+            text.append(
+                f"{len(missing)} question(s) unanswered, counted as not known yet\n",
+                style="bold",
+            )
         text.append(level.description or "", style="italic")
         for reason in result.overrides:
             text.append(f"\nraised by a rule: {reason}", style="bold")
@@ -90,17 +138,27 @@ class Questionnaire(Modal[dict[str, str]]):
     def _lists(self) -> list[OptionList]:
         return list(self.query(".answers").results(OptionList))
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        """An answer changed: show the level it gives."""
-        event.stop()
-        question = (event.option_list.id or "")[2:]
-        if question in self.answers and event.option.id:
-            self.answers[question] = event.option.id
+    def _answer(self, listing: OptionList, option_id: str | None) -> None:
+        question = (listing.id or "")[2:]
+        if option_id and question in {q.id for q in self.playbook.severity.questions}:
+            self.answers[question] = option_id
             self.show_level()
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        """Enter: next question (or send, on the last one)."""
+    def on_answer_list_moved(self, event: AnswerList.Moved) -> None:
+        """The operator moved to an answer with the keys: that is their answer."""
         event.stop()
+        listing = event.listing
+        if listing.highlighted is not None:
+            self._answer(listing, listing.get_option_at_index(listing.highlighted).id)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """A highlight alone (placed on start) is not an answer."""
+        event.stop()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter: this answer, then the next question (or send, on the last one)."""
+        event.stop()
+        self._answer(event.option_list, event.option.id)
         self._advance(event.option_list)
 
     def _advance(self, listing: OptionList) -> None:
@@ -115,16 +173,48 @@ class Questionnaire(Modal[dict[str, str]]):
     def action_pick(self, number: int) -> None:
         """A digit: choose that option of the question in focus and move on."""
         focused = self.focused
-        if not isinstance(focused, OptionList) or number > focused.option_count:
+        if not isinstance(focused, OptionList):
             return
-        focused.highlighted = number - 1
-        option = focused.get_option_at_index(number - 1)
-        question = (focused.id or "")[2:]
-        if question in self.answers and option.id:
-            self.answers[question] = option.id
-            self.show_level()
-        self._advance(focused)
+        ids = self._option_ids((focused.id or "")[2:])
+        real = [i for i in ids if i != UNKNOWN] if UNKNOWN not in ids[:-1] else ids
+        if number > len(real):
+            return
+        self._choose(focused, real[number - 1])
+
+    def action_unknown(self) -> None:
+        """``u``: the question in focus is not known yet."""
+        focused = self.focused
+        if isinstance(focused, OptionList):
+            self._choose(focused, UNKNOWN)
+
+    def _choose(self, listing: OptionList, option_id: str) -> None:
+        ids = self._option_ids((listing.id or "")[2:])
+        listing.highlighted = ids.index(option_id)
+        self._answer(listing, option_id)
+        self._advance(listing)
 
     def action_send(self) -> None:
-        """Set the level with the answers as they stand."""
-        self.dismiss(dict(self.answers))
+        """Set the level; unanswered questions are recorded as not known only once the
+        operator says so."""
+        from runbook.tui.screens.confirm import ConfirmScreen
+
+        missing = self.unanswered()
+        if not missing:
+            self.dismiss(dict(self.answers))
+            return
+        questions = {q.id: q.text for q in self.playbook.severity.questions}
+        listed = "\n".join(f"· {questions[qid]}" for qid in missing)
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.dismiss({**self.answers, **dict.fromkeys(missing, UNKNOWN)})
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{len(missing)} question(s) not answered",
+                f"{listed}\n\nRecord them as not known yet (scored as the playbook says)?",
+                yes="record as not known",
+                no="go back",
+            ),
+            decided,
+        )

@@ -51,7 +51,9 @@ class ResolveScreen(Modal[bool]):
             yield Static(
                 "What happened and how it ended (sent to everyone notified):", classes="label"
             )
-            yield Input(placeholder="e.g. Account recovered; statement published.", id="summary")
+            yield Input(
+                placeholder="e.g. Account recovered; statement published.", id="resolve-summary"
+            )
             yield Static("Reading the posts this incident holds…", id="posts-head", classes="label")
             yield DataTable(id="held", cursor_type="row")
             yield Static(
@@ -65,7 +67,7 @@ class ResolveScreen(Modal[bool]):
         table = self.query_one("#held", DataTable)
         table.add_columns("what happens", "post", "on", "scheduled", "")
         table.display = False
-        self.query_one("#summary", Input).focus()
+        self.query_one("#resolve-summary", Input).focus()
         engine = self.engine
         fetch(self, lambda: engine.posts(self.incident_id), self.show_posts)
 
@@ -199,7 +201,7 @@ class ResolveScreen(Modal[bool]):
 
     def action_resolve(self) -> None:
         """Resolve through the engine; a refusal leaves the dialog open."""
-        summary = self.query_one("#summary", Input).value
+        summary = self.query_one("#resolve-summary", Input).value
         plan = self.plan()
         engine = self.engine
         self.run_command(

@@ -1,4 +1,9 @@
-"""The key footer, rebuilt only when the keys it shows change.
+"""The key footer: the keys that matter now fit, and it is rebuilt only when they change.
+
+At 80 columns a screen has more keys than fit. A screen with a ``footer_rank(action)`` method
+says which come first (the incident screen: the key of the next step, then moving around); the
+footer keeps keys in that order while they fit and shows them in their own order (every key
+stays in the help screen, ``?``, and the command palette).
 
 Textual's footer rebuilds all its keys whenever a screen's bindings are refreshed, which
 happens each time a dialog closes, even when the same keys come back. Rebuilding a dozen keys
@@ -15,6 +20,10 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
+
+PALETTE_WIDTH = 14
+"""Columns the command palette's key takes at the footer's right end."""
 
 
 class Footer(TextualFooter):
@@ -24,12 +33,33 @@ class Footer(TextualFooter):
         super().__init__(*args, **kwargs)
         self._shown: tuple[tuple[str, str, bool, str], ...] | None = None
 
+    def _shown_bindings(self) -> list[tuple[Any, bool, str]]:
+        """(binding, enabled, tooltip) of the keys to show: all that fit, by the screen's rank."""
+        found = [
+            (binding, enabled, tooltip)
+            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show
+        ]
+        rank = getattr(self.screen, "footer_rank", None)
+        if rank is None:
+            return found
+        room = (self.size.width or self.app.size.width) - PALETTE_WIDTH
+        kept: set[int] = set()
+        used = 0
+        order = sorted(range(len(found)), key=lambda i: (rank(found[i][0].action), i))
+        for index in order:
+            binding = found[index][0]
+            width = len(self.app.get_key_display(binding)) + len(binding.description) + 3
+            if used + width <= room:
+                kept.add(index)
+                used += width
+        return [item for index, item in enumerate(found) if index in kept]
+
     def _keys(self) -> tuple[tuple[str, str, bool, str], ...]:
         """What the footer would show now."""
         return tuple(
             (binding.key, binding.description, enabled, tooltip)
-            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
-            if binding.show
+            for binding, enabled, tooltip in self._shown_bindings()
         )
 
     def bindings_changed(self, screen: Screen) -> None:
@@ -39,6 +69,36 @@ class Footer(TextualFooter):
         super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
-        """Textual's keys; remember which."""
-        self._shown = self._keys() if self._bindings_ready else None
-        yield from super().compose()
+        """The keys that fit (see module docstring); remember which."""
+        if not self._bindings_ready:
+            return
+        shown = self._shown_bindings()
+        self._shown = tuple((b.key, b.description, e, t) for b, e, t in shown)
+        self.styles.grid_size_columns = len(shown)
+        for binding, enabled, tooltip in shown:
+            yield FooterKey(
+                binding.key,
+                self.app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                disabled=not enabled,
+                tooltip=tooltip,
+            ).data_bind(compact=TextualFooter.compact)
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            found = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                _, binding, enabled, tooltip = found
+                yield FooterKey(
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                    classes="-command-palette",
+                    disabled=not enabled,
+                    tooltip=binding.tooltip or binding.description,
+                )
+
+    def on_resize(self) -> None:
+        """Another width may fit other keys."""
+        if self._shown is not None and self._keys() != self._shown:
+            self.refresh(recompose=True)

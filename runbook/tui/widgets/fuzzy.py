@@ -46,12 +46,15 @@ class FuzzyPicker(Vertical):
         placeholder: str = "type to search",
         highlight: str | None = None,
         id: str | None = None,
+        words: dict[str, str] | None = None,
     ) -> None:
         super().__init__(id=id)
         self.items = items
         self.placeholder = placeholder
         self._shown: list[Item] = list(items)
         self._initial = highlight
+        self._words = {value: _words(text) for value, text in (words or {}).items()}
+        """Value -> the words it is also found by (a playbook's title, summary, keywords)."""
 
     def compose(self) -> ComposeResult:
         """The search input over the list."""
@@ -91,11 +94,16 @@ class FuzzyPicker(Vertical):
         if query:
             matcher = Matcher(query)
             scored = []
-            folded = query.casefold()
+            folded = _fold(query)
+            tokens = _words(query)
             for position, item in enumerate(self.items):
                 score = max(matcher.match(item[1]), matcher.match(item[0]))
-                if item[0].casefold().startswith(folded):
+                if _fold(item[0]).startswith(folded):
                     score += 1.0  # typing the start of an id picks it
+                words = self._words.get(item[0], set()) | _words(item[1])
+                hits = sum(1 for t in tokens if any(w.startswith(t) for w in words))
+                if tokens and hits == len(tokens):
+                    score += 2.0  # every word typed starts a word it is known by
                 if score > 0:
                     scored.append((-score, position, item))
             self._shown = [item for _, _, item in sorted(scored)]
@@ -126,3 +134,18 @@ class FuzzyPicker(Vertical):
         event.stop()
         if event.option.id is not None:
             self.post_message(self.Picked(self, event.option.id))
+
+
+def _fold(text: str) -> str:
+    """Case and accents folded (``Fuité`` -> ``fuite``), typographic apostrophes plain."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _words(text: str) -> set[str]:
+    """The folded words of ``text``."""
+    import re
+
+    return set(re.findall(r"[^\W_]+", _fold(text)))

@@ -31,7 +31,7 @@ class PeoplePanel(VerticalScroll):
         incident = view.incident
         styles = tone_styles(self.app)
         recipients = list(incident.recipients.values())
-        acked = sum(1 for r in recipients if r.acked_at)
+        acked = sum(1 for r in recipients if r.acked_at or r.running)
         head = Text(f"Notified {len(recipients)} · acknowledged {acked}")
         if view.next_escalation is not None:
             words, late = countdown(view.next_escalation, view.now)
@@ -46,15 +46,18 @@ class PeoplePanel(VerticalScroll):
             return
         table = Table(box=None, expand=True, show_header=True, header_style="bold", pad_edge=False)
         table.add_column("", width=1, no_wrap=True)
-        table.add_column("who", ratio=3, no_wrap=True, overflow="ellipsis")
+        table.add_column("who", ratio=3, overflow="fold")
         table.add_column("roles", ratio=3, overflow="fold")
         table.add_column("reached", ratio=3, overflow="fold")
-        table.add_column("ack", ratio=2, no_wrap=True)
+        table.add_column("ack", ratio=2, overflow="fold")
         for r in sorted(recipients, key=lambda r: (r.acked_at is not None, r.person)):
             reached = Text(", ".join(r.delivered), style=styles["good"])
             for channel, error in r.failed.items():
                 reached.append(f" {channel} ✗ {error}", style=styles["bad"])
-            if r.acked_at:
+            if r.running:
+                reached = Text("not messaged: running it", style=styles["muted"])
+                mark, ack = Text("★", style=styles["good"]), Text("running", style=styles["good"])
+            elif r.acked_at:
                 mark, ack = Text("✔", style=styles["good"]), Text(f"{r.acked_at:%H:%M}")
             else:
                 waited = clock_span(view.now - r.notified_at) if r.notified_at else "-"

@@ -45,6 +45,13 @@ class Timeline(ScrollView, can_focus=True):
         Binding("enter", "open", "read entry", show=False),
     ]
 
+    class Selected(Message):
+        """The cursor is on another entry (or left the timeline: ``line`` None)."""
+
+        def __init__(self, line: Line | None) -> None:
+            super().__init__()
+            self.line = line
+
     class Opened(Message):
         """The operator asked to read a timeline entry in full."""
 
@@ -131,9 +138,15 @@ class Timeline(ScrollView, can_focus=True):
         return Strip(segments).apply_style(base).crop_extend(0, width, base)
 
     def watch_has_focus(self, focused: bool) -> None:
-        """The cursor row shows only while the timeline has focus."""
+        """The cursor row shows only while the timeline has focus (its entry in full under
+        the timeline)."""
         self._cache.clear()
         self.refresh()
+        self._announce()
+
+    def _announce(self) -> None:
+        line = self.lines[self._current()] if self.lines and self.has_focus else None
+        self.post_message(self.Selected(line))
 
     # -- keys ---------------------------------------------------------------------------
     def _set_cursor(self, index: int) -> None:
@@ -146,6 +159,7 @@ class Timeline(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
         self._cache.clear()
         self.refresh()
+        self._announce()
 
     def _current(self) -> int:
         return self.cursor if self.cursor >= 0 else len(self.lines) - 1

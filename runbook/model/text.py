@@ -1,0 +1,32 @@
+"""Text shown on a terminal, made inert: control characters become visible escapes.
+
+Titles, notes, statements, names and anything received from outside may carry terminal control
+sequences (clear the screen, set the window title, write the clipboard with OSC 52) or
+bidirectional overrides that reorder what is read. Everything runbook prints to a terminal goes
+through :func:`inert`: such characters are shown as ``\\x1b`` or ``\\u202e``; new lines and tabs
+stay (:func:`one_line` folds those too). The event log keeps the exact text.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb]"
+)
+_LINE_BREAKS = re.compile("[\r\n\t\u2028\u2029\x85]+")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def inert(text: str) -> str:
+    """``text`` with every control character (but new line and tab) shown as an escape."""
+    return _CONTROL.sub(_escape, text)
+
+
+def one_line(text: str) -> str:
+    """:func:`inert`, on one line (line breaks and tabs folded into spaces)."""
+    return inert(_LINE_BREAKS.sub(" ", text))

@@ -1,0 +1,85 @@
+"""What runbook sent about the incident: every notification, escalation, approval request and
+stand-down, to whom, on which channel, delivered or not, and the text itself.
+
+The list (newest last) over the highlighted message's whole text, so a newcomer on the shipped
+console channels reads every message the app sent instead of text printed under the screen.
+Texts come from the record of each delivery (a personal approval link is never shown: it was
+sent only to its owner).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from runbook.model.messages import SentMessage
+from runbook.model.text import inert, one_line
+from runbook.tui.widgets.level_badge import tone_styles
+
+
+class MessagesPanel(Vertical):
+    """Messages sent (see module docstring)."""
+
+    DEFAULT_CSS = """
+    MessagesPanel { height: 1fr; }
+    MessagesPanel > OptionList { height: 1fr; max-height: 12; border: none; }
+    MessagesPanel > VerticalScroll { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.sent: list[SentMessage] = []
+        self.names: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        """The list over the text."""
+        yield OptionList(id="message-list")
+        with VerticalScroll():
+            yield Static(
+                Text("Nothing was sent about this incident yet.", style="dim"), id="message-text"
+            )
+
+    def append(self, sent: list[SentMessage], names: dict[str, str]) -> None:
+        """Add messages recorded since the last call (the newest is highlighted)."""
+        self.names = names
+        if not sent:
+            return
+        styles = tone_styles(self.app)
+        listing = self.query_one(OptionList)
+        follow = listing.highlighted is None or listing.highlighted >= len(self.sent) - 1
+        for message in sent:
+            self.sent.append(message)
+            who = names.get(message.person, message.person)
+            line = Text(f"{message.at:%H:%M} ", style=styles["muted"])
+            line.append(f"{message.purpose:<17} ", style=styles["accent"])
+            line.append(f"{who} · {message.channel} ")
+            if message.ok:
+                line.append("✔ ", style=styles["good"])
+            else:
+                line.append("✗ not sent ", style=styles["bad"])
+            line.append(one_line(message.subject), style=styles["muted"])
+            line.no_wrap = True
+            line.overflow = "ellipsis"
+            listing.add_option(Option(line))
+        if follow:
+            listing.highlighted = len(self.sent) - 1
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """Show the highlighted message in full."""
+        event.stop()
+        index = event.option_index
+        if not 0 <= index < len(self.sent):
+            return
+        message = self.sent[index]
+        styles = tone_styles(self.app)
+        who = self.names.get(message.person, message.person)
+        body = Text(f"{message.purpose} to {who} via {message.channel}, ", style="bold")
+        body.append(f"{message.at:%Y-%m-%d %H:%M:%S} UTC\n")
+        if not message.ok:
+            body.append(f"NOT SENT: {one_line(message.error)}\n", style=styles["bad"])
+        body.append(f"Subject: {one_line(message.subject)}\n\n", style="bold")
+        body.append(inert(message.text) or "(the text was not recorded)")
+        self.query_one("#message-text", Static).update(body)
