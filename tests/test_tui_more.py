@@ -532,7 +532,8 @@ def test_the_stress_path_at_80x24_editor_timeline_and_resolve_show_what_matters(
             screen = app.screen
             assert isinstance(screen, IncidentScreen)
             words = shown_text(screen.query_one("#next-step"))
-            assert "blocking finding" in words and "e edits" in words
+            assert "blocking finding" in words
+            assert "e edits" in words
 
             # The highlighted timeline entry is shown in full, wrapped, under the timeline.
             screen.query_one("Timeline").focus()
