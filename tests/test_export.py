@@ -16,7 +16,7 @@ from runbook.export import FORMATS, build_report, render
 from runbook.export.model import FORMAT_VERSION, Report
 from runbook.export.records import DATA_ONLY, KNOWN_TYPES, read_rows
 from runbook.export.redact import Redactor, leaks, secret_values
-from runbook.export.schema import export_schema, schema_text
+from runbook.export.schema import export_schema
 from runbook.store.chain import canonical, row_hash
 from tests import export_fixture as fx
 
@@ -342,10 +342,30 @@ def test_the_json_export_validates_against_the_published_schema():
     assert len(list(validator.iter_errors(broken))) == 2, "the schema does check the export"
 
 
+def _schema_with_descriptions() -> str:
+    """The export schema as ``runbook schema`` writes it: in an interpreter that reads the
+    models' field docstrings (the descriptions)."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from runbook.export.schema import schema_text; print(schema_text(), end='')"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "RUNBOOK_FIELD_DOCS": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
 def test_the_committed_json_schema_is_current_and_uses_draft_07_keywords():
+    fresh = _schema_with_descriptions()
     if UPDATE:
-        SCHEMA_FILE.write_text(schema_text(), encoding="utf-8")
-    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text(), (
+        SCHEMA_FILE.write_text(fresh, encoding="utf-8")
+    assert '"description"' in fresh
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == fresh, (
         "schemas/export.schema.json is out of date: RUNBOOK_UPDATE_GOLDEN=1 rewrites it "
         "(or runbook schema -o schemas)"
     )
