@@ -15,6 +15,7 @@ from runbook.model import events as ev
 from runbook.model.lifecycle import mermaid
 from runbook.store.sqlite import SqliteStore
 from tests.conftest import approvers_for
+from tests.crash import pause_intent_left_unperformed
 
 SEV1_ACCOUNT = {
     "control": "attacker",
@@ -446,9 +447,7 @@ def test_an_interrupted_effect_is_performed_on_recovery_once(engine_as, workspac
     incident = engine.declare("account-compromised", "Hacked")
     engine.assess(incident.id, SEV1_ACCOUNT)
     # Record an intent without performing it, as a crash right after the append would.
-    incident = engine.incident(incident.id)
-    intent = engine._pause_intent(incident)
-    engine._commit(incident, engine.context(incident), [intent], "paused", "crash-1")
+    pause_intent_left_unperformed(engine, incident.id, "crash-1")
     assert engine.incident(incident.id).pending_effects("pause")
     assert engine.recover(incident.id) == 0, "a fresh intent may still be in flight"
     clock.advance(timedelta(minutes=2))
@@ -508,9 +507,7 @@ def test_retry_reruns_an_interrupted_step_and_refuses_when_nothing_failed(engine
     engine = engine_as("amara")
     incident = engine.declare("account-compromised", "Hacked")
     engine.assess(incident.id, SEV1_ACCOUNT)
-    incident = engine.incident(incident.id)
-    intent = engine._pause_intent(incident)
-    engine._commit(incident, engine.context(incident), [intent], "paused", "crash-2")
+    pause_intent_left_unperformed(engine, incident.id, "crash-2")
     recovered, incident = engine.retry_all(incident.id)
     assert recovered == 1
     assert incident.pending_effects() == []

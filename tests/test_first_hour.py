@@ -22,7 +22,7 @@ from runbook.clock import SimulatedClock
 from runbook.effects.ssh import Signer
 from runbook.effects.wiring import build_effects
 from runbook.engine import Engine
-from runbook.identity import os_account
+from runbook.engine.identity import os_account
 from runbook.loading import load_workspace
 from runbook.model import events as ev
 from runbook.store.sqlite import SqliteStore

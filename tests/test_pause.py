@@ -10,6 +10,7 @@ from runbook.engine import Engine
 from runbook.errors import ActionRefused
 from runbook.model import events as ev
 from runbook.store.sqlite import SqliteStore
+from tests.crash import pause_intent_left_unperformed
 from tests.test_engine import SEV1_ACCOUNT, HoldingScheduler, answers_for_level, effects_with
 
 POSTS = [
@@ -194,13 +195,10 @@ def test_an_interrupted_pause_is_retried_on_exactly_the_recorded_targets(
     engine = engine_with()
     incident = engine.declare("account-compromised", "Hacked")
     engine.assess(incident.id, SEV1_ACCOUNT)
-    incident = engine.incident(incident.id)
-    intent = engine._pause_intent(incident)
-    engine._commit(incident, engine.context(incident), [intent], "paused", "crash")
-    targets = engine.outbox.targets(
-        engine.incident(incident.id), engine.incident(incident.id).pause_rule()
-    )
-    engine.outbox.record(
+    intent = pause_intent_left_unperformed(engine, incident.id, "crash")
+    fresh = engine.incident(incident.id)
+    targets = engine.outbox(fresh).targets(fresh, fresh.pause_rule())
+    engine.record(
         incident.id,
         [
             ev.PauseTargeted(

@@ -26,7 +26,7 @@ import pytest
 
 from runbook.effects.wiring import build_effects
 from runbook.engine import Engine
-from runbook.links import LinkClaim, LinkKeys
+from runbook.engine.link_keys import LinkClaim, LinkKeys
 from runbook.loading import load_workspace
 from runbook.model import events as ev
 from runbook.store.sqlite import SqliteStore

@@ -18,6 +18,7 @@ from runbook.model import events as ev
 from runbook.store.sqlite import SqliteStore
 from runbook.tui.app import RunbookApp
 from tests.conftest import ROOT
+from tests.crash import pause_intent_left_unperformed
 from tests.signing import approve_as
 from tests.test_engine import SEV1_ACCOUNT
 from tests.test_tui import become, make_app, make_engine, run, said, settle, type_keys
@@ -186,9 +187,7 @@ def test_retry_reruns_an_interrupted_step_first(
     incident_id = engine.declare("account-compromised", "Hacked").id
     engine.assess(incident_id, SEV1_ACCOUNT)
     # Record the pause's intent without performing it, as a crash right after the append would.
-    incident = engine.incident(incident_id)
-    intent = engine._pause_intent(incident)
-    engine._commit(incident, engine.context(incident), [intent], "paused", "crash-1")
+    pause_intent_left_unperformed(engine, incident_id, "crash-1")
     assert engine.incident(incident_id).pending_effects("pause")
 
     async def body() -> None:

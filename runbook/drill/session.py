@@ -46,7 +46,8 @@ from runbook.drill.scenario import Inject, Scenario, format_offset
 from runbook.drill.scoring import Decision, ExpectationStatus, Score, decisions, evaluate, score
 from runbook.effects import Effects, Post
 from runbook.effects.sinks import DrillSink
-from runbook.engine import _ALPHABET, Engine
+from runbook.engine import Engine
+from runbook.engine.core import ID_ALPHABET
 from runbook.errors import ActionRefused, NotFound, RunbookError
 from runbook.loading import Workspace
 from runbook.model import events as ev
@@ -88,7 +89,7 @@ class ActionRecord:
 def drill_incident_id(scenario_id: str, attempt: int = 0) -> str:
     """A reproducible incident id for a scenario (``attempt`` > 0 when taken)."""
     digest = hashlib.sha256(f"drill:{scenario_id}:{attempt}".encode()).digest()
-    return "INC-" + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:6])
+    return "INC-" + "".join(ID_ALPHABET[b % len(ID_ALPHABET)] for b in digest[:6])
 
 
 class DrillSession:

@@ -20,8 +20,9 @@ compares the *proven* people behind each event (:func:`people_behind`). Acting f
 never a proof: an operator recording that someone approved elsewhere is an attestation
 (:class:`~runbook.model.events.ApprovalAttested`), counted only where the policy allows it.
 
-Pure: the signed statement's text and the rules live here; signing and checking keys (ssh-keygen)
-are effects, and checking a link's receipt needs the server secret (:mod:`runbook.links`).
+Pure: the signed statement's text and the rules live here; signing and checking keys
+(ssh-keygen) are effects, and checking a link's receipt needs the server secret
+(:mod:`runbook.engine.link_keys`).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from runbook.engine_links import LinkView
+from runbook.engine.approval_links import LinkView
 from runbook.i18n import translator
 from runbook.model.proof import METHOD_WORDS
 

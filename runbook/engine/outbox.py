@@ -1,7 +1,11 @@
-"""The outbox: performing recorded intents against the outside world, and recording results.
+"""The outbox: performing recorded intents against the outside world, and reporting results.
 
-An effect is recorded as an intent (:class:`EffectRequested`) by a command, then performed
-here with the intent's ``effect_id`` as idempotency key, and its result recorded:
+An effect is recorded as an intent (:class:`EffectRequested`) by a command; the engine then
+hands it here, and it is performed through the incident's adapters with the intent's
+``effect_id`` as idempotency key. :meth:`Outbox.perform` returns the result to record; what
+must be recorded *during* an effect (the posts a pause targets, before holding them; each
+batch of deliveries as it completes) goes to the :class:`Ledger` the engine passes in, its
+public recording interface, so the outbox never reaches into the engine:
 
 * **pause**: list the posts in scope, record them (:class:`PauseTargeted`) *before* holding, hold
   them, read their status back, record :class:`PostsPaused`. A pause interrupted after the
@@ -22,18 +26,18 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from runbook.effects import Message
-from runbook.errors import ConcurrencyConflict, RunbookError, StoreError
+from runbook.clock import Clock
+from runbook.effects import Effects, Message
+from runbook.engine.link_keys import LinkClaim, LinkKeys
+from runbook.errors import RunbookError
 from runbook.model import events as ev
 from runbook.model import messages
+from runbook.model.contacts import Contacts, is_private
 from runbook.model.incident import Effect, Incident
-from runbook.model.lifecycle import Context
 from runbook.model.playbook import PauseRule
-
-if TYPE_CHECKING:
-    from runbook.engine import Engine
+from runbook.model.proof import Proof
 
 NO_SCHEDULER = (
     "no scheduler is configured: hold the brand's scheduled posts by hand in your scheduling "
@@ -45,76 +49,66 @@ FLUSH_EVERY = 5
 """Delivery results recorded per batch during a fan-out."""
 
 
+class Ledger(Protocol):
+    """What the outbox needs from the engine: where results go, and what other incidents
+    hold (the engine's public interface; see :class:`runbook.engine.core.EngineCore`)."""
+
+    def record(self, incident_id: str, events: list[ev.Event], marker: str) -> None:
+        """Append runbook's own ``events`` once (``marker``: their idempotency key)."""
+        ...
+
+    def held_elsewhere(self, incident_id: str) -> dict[str, list[str]]:
+        """Post id -> the other open incidents that hold it."""
+        ...
+
+    def statement_posts(self) -> set[str]:
+        """Posts runbook scheduled for statements (never held by a pause)."""
+        ...
+
+    def system_proof(self) -> Proof:
+        """The proof stamped on runbook's own steps."""
+        ...
+
+    def link_keys(self) -> LinkKeys:
+        """The team's approval-link secret."""
+        ...
+
+
 class Outbox:
-    """Performs an engine's pending effects (see module docstring)."""
+    """Performs one incident's intents through its adapters (see module docstring)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, ledger: Ledger, adapters: Effects, contacts: Contacts, clock: Clock):
+        self.ledger = ledger
+        self.adapters = adapters
+        """The incident's adapters (a drill's are simulated: nothing real is sent)."""
+        self.contacts = contacts
+        self.clock = clock
 
-    # -- entry points --------------------------------------------------------------------
-    def perform_all(self, incident_id: str, recorded: list[ev.Event]) -> None:
-        """Perform every intent among ``recorded`` (just appended by a command)."""
-        for event in recorded:
-            if isinstance(event, ev.EffectRequested):
-                self.perform(incident_id, event.effect_id)
-
-    def recover(self, incident_id: str, *, older_than: timedelta = RECOVERY_LEASE) -> int:
-        """Perform intents with no result older than ``older_than`` (interrupted runs)."""
-        incident = self.engine.incident(incident_id)
-        now = self.engine.clock.now()
-        stale = [e for e in incident.pending_effects() if now - e.requested_at >= older_than]
-        for effect in stale:
-            self.perform(incident.id, effect.effect_id)
-        return len(stale)
-
-    def perform(self, incident_id: str, effect_id: str) -> None:
-        """Perform one intent and record its result (never raises for an adapter failure)."""
-        incident = self.engine.incident(incident_id)
-        effect = incident.effects[effect_id]
-        if effect.result is not None:
-            return
+    def perform(self, incident: Incident, effect: Effect) -> ev.Event | None:
+        """Perform ``effect`` and return the result to record (None: recorded as it went, a
+        fan-out's deliveries). Never raises for an adapter's failure: that is the result."""
         try:
             if effect.kind == "pause":
-                result: ev.Event | None = self._pause(incident, effect)
-            elif effect.kind == "resume":
-                result = self._resume(incident, effect)
-            elif effect.kind in ("notify", "stand_down", "approval_request"):
+                return self._pause(incident, effect)
+            if effect.kind == "resume":
+                return self._resume(incident, effect)
+            if effect.kind in ("notify", "stand_down", "approval_request"):
                 self._notify(incident, effect)
-                return
-            elif effect.kind == "publish":
-                result = self._publish(incident, effect)
-            else:
-                raise RunbookError(f"unknown effect kind {effect.kind!r}")
+                return None
+            if effect.kind == "publish":
+                return self._publish(incident, effect)
+            raise RunbookError(f"unknown effect kind {effect.kind!r}")
         except RunbookError as exc:
-            result = self._failed(incident, effect, str(exc))
+            return self._failed(incident, effect, str(exc))
         except Exception as exc:  # an adapter bug must not lose the incident's record
-            result = self._failed(incident, effect, f"{type(exc).__name__}: {exc}")
-        if result is not None:
-            self.record(incident_id, [result], f"result:{effect.effect_id}:{effect.attempt}")
-
-    # -- recording -----------------------------------------------------------------------
-    def record(self, incident_id: str, events: list[ev.Event], marker: str) -> None:
-        """Append result events (facts, always valid), retrying on conflicts; ``marker``
-        makes the append idempotent."""
-        for _ in range(50):
-            incident = self.engine.incident(incident_id)
-            if marker in incident.command_ids:
-                return
-            try:
-                self.engine._commit(
-                    incident, Context(actor="runbook"), events, incident.state, marker
-                )
-                return
-            except ConcurrencyConflict:
-                continue
-        raise StoreError(f"could not record what happened on {incident_id}; run `runbook retry`")
+            return self._failed(incident, effect, f"{type(exc).__name__}: {exc}")
 
     def _base(self, incident: Incident) -> dict[str, Any]:
         return {
             "incident_id": incident.id,
-            "at": self.engine.clock.now(),
+            "at": self.clock.now(),
             "actor": "runbook",
-            "proof": self.engine.system_proof(),
+            "proof": self.ledger.system_proof(),
         }
 
     def _failed(self, incident: Incident, effect: Effect, error: str) -> ev.Event:
@@ -122,16 +116,13 @@ class Outbox:
             **self._base(incident), effect_id=effect.effect_id, kind=effect.kind, error=error
         )
 
-    def _adapters(self, incident: Incident) -> Any:
-        return self.engine.effects.for_incident(incident.drill)
-
     # -- pause and resume ----------------------------------------------------------------
     def targets(self, incident: Incident, scope: PauseRule) -> list[dict[str, Any]]:
         """Posts a pause at ``scope`` would hold now: scheduled posts in scope, and posts in
         scope another incident holds (so they stay held until this one releases them too)."""
-        scheduler = self._adapters(incident).scheduler
-        elsewhere = self.engine.held_elsewhere(incident.id)
-        statements = self.engine.statement_posts()
+        scheduler = self.adapters.scheduler
+        elsewhere = self.ledger.held_elsewhere(incident.id)
+        statements = self.ledger.statement_posts()
         chosen = []
         for post in scheduler.list_posts():
             if not scope.covers(post.channel) or post.id in incident.paused_posts:
@@ -143,7 +134,7 @@ class Outbox:
         return sorted(chosen, key=lambda p: (p["scheduled_at"], p["id"]))
 
     def _pause(self, incident: Incident, effect: Effect) -> ev.Event:
-        scheduler = self._adapters(incident).scheduler
+        scheduler = self.adapters.scheduler
         scope = PauseRule.model_validate(effect.payload["scope"])
         targets = effect.targets
         unread: list[dict[str, Any]] = []
@@ -155,7 +146,7 @@ class Outbox:
             unread = list(getattr(scheduler, "problems", []))
             targets = [*(targets or []), *[p for p in listed if p["id"] not in known]]
             marker = f"targets:{effect.effect_id}:{effect.attempt}"
-            self.record(
+            self.ledger.record(
                 incident.id,
                 [
                     ev.PauseTargeted(
@@ -193,9 +184,9 @@ class Outbox:
         )
 
     def _resume(self, incident: Incident, effect: Effect) -> ev.Event:
-        scheduler = self._adapters(incident).scheduler
+        scheduler = self.adapters.scheduler
         payload = effect.payload
-        elsewhere = self.engine.held_elsewhere(incident.id)
+        elsewhere = self.ledger.held_elsewhere(incident.id)
         posts = payload.get("posts", [])
         release = [p["id"] for p in posts if p["id"] not in elsewhere]
         still = {p["id"]: elsewhere[p["id"]] for p in posts if p["id"] in elsewhere}
@@ -223,7 +214,7 @@ class Outbox:
     def messages_for(self, incident: Incident, effect: Effect) -> list[tuple[Message, str]]:
         """The (message, delivery key) pairs an intent asks for, not yet delivered."""
         assert incident.playbook is not None
-        contacts = self.engine.workspace.contacts
+        contacts = self.contacts
         wanted = set(effect.undelivered())
         result = []
         escalation = effect.payload.get("escalation")
@@ -269,10 +260,7 @@ class Outbox:
         """The approval request for one person on one channel: (subject, body, the body as
         recorded). Their personal link goes only on a private channel (email), never in a
         drill (switching person is how drills approve), and is never recorded."""
-        from runbook.links import LinkClaim
-        from runbook.model.contacts import is_private
-
-        contacts = self.engine.workspace.contacts
+        contacts = self.contacts
         settings = contacts.links()
         payload = effect.payload
         spec = contacts.channels.get(channel)
@@ -295,7 +283,7 @@ class Outbox:
                 link_id=recipient["link_id"],
                 expires=datetime.fromisoformat(recipient["expires"]),
             )
-            token = self.engine.link_keys().make(claim)
+            token = self.ledger.link_keys().make(claim)
             link = f"{settings.base_url.rstrip('/')}/approve/{token}"
         subject, body = messages.approval_request(
             incident,
@@ -311,7 +299,7 @@ class Outbox:
     def _notify(self, incident: Incident, effect: Effect) -> None:
         from runbook.effects.notify.fanout import deliver_all
 
-        adapters = self._adapters(incident)
+        adapters = self.adapters
         deliveries = self.messages_for(incident, effect)
         channels = adapters.channel_map(sorted({m.channel for m, _ in deliveries}))
         escalation = effect.payload.get("escalation") or {}
@@ -342,7 +330,7 @@ class Outbox:
                     purpose=purpose,
                     deliveries=chunk,
                 )
-                self.record(
+                self.ledger.record(
                     incident.id,
                     [event],
                     f"result:{effect.effect_id}:{effect.attempt}:{run}:{number}",
@@ -367,12 +355,14 @@ class Outbox:
                 purpose=purpose,
                 deliveries=[],
             )
-            self.record(incident.id, [event], f"result:{effect.effect_id}:{effect.attempt}:{run}:0")
+            self.ledger.record(
+                incident.id, [event], f"result:{effect.effect_id}:{effect.attempt}:{run}:0"
+            )
 
     # -- publishing ----------------------------------------------------------------------
     def _publish(self, incident: Incident, effect: Effect) -> ev.Event:
         payload = effect.payload
-        outcome = self._adapters(incident).publisher.publish(payload, effect.effect_id)
+        outcome = self.adapters.publisher.publish(payload, effect.effect_id)
         return ev.StatementPublished(
             **self._base(incident),
             effect_id=effect.effect_id,

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from runbook.engine.link_keys import LinkKeys
 from runbook.errors import ActionRefused, RunbookError
-from runbook.links import LinkKeys
 from runbook.model.contacts import Contacts
 from runbook.model.policy import Policy
 from runbook.model.proof import ProofRules, attest_detail, override_detail, proof_of, statement

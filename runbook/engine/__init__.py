@@ -1,0 +1,14 @@
+"""The engine: the one place commands happen (the CLI, the app and the approval server call
+it; none touches the store or an adapter directly).
+
+The package reads in the order a command runs: :mod:`.commands` (the verbs), the decisions
+they hand the runner (:mod:`.incidents`, :mod:`.statements`, :mod:`.sign_off`,
+:mod:`.resolution`, :mod:`.approval_links`), the runner and the record in :mod:`.core`, and
+the outbox that performs intents (:mod:`.outbox`). Who operates and how that is proven is
+:mod:`.identity`; approval-link tokens are :mod:`.link_keys`; checking stored proofs is
+:mod:`.proofs`.
+"""
+
+from runbook.engine.commands import Engine
+
+__all__ = ["Engine"]

@@ -1,0 +1,337 @@
+"""The engine's commands: what the CLI, the app and the approval server call.
+
+Each command is a verb; it names the lifecycle action, hands the runner
+(:meth:`~runbook.engine.core.EngineCore.run`) the decision that builds its events (from
+:mod:`~runbook.engine.incidents`, :mod:`~runbook.engine.statements`,
+:mod:`~runbook.engine.sign_off`, :mod:`~runbook.engine.resolution` or
+:mod:`~runbook.engine.approval_links`) and returns the incident as it is afterwards. Nothing
+here decides anything or touches the store or an adapter.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from runbook.effects.ssh import Signer
+from runbook.engine import approval_links, incidents, resolution, sign_off, statements
+from runbook.engine.approval_links import LinkView
+from runbook.engine.core import EngineCore
+from runbook.errors import ActionRefused
+from runbook.model import events as ev
+from runbook.model.incident import Incident
+
+
+class Engine(EngineCore):
+    """Runs commands on incidents for one operator."""
+
+    # -- the incident ----------------------------------------------------------------------
+    def declare(
+        self,
+        playbook_id: str,
+        title: str,
+        *,
+        drill: bool = False,
+        command_id: str | None = None,
+        incident_id: str | None = None,
+    ) -> Incident:
+        """Open an incident on a playbook; the playbook and policy are pinned in the event.
+
+        ``incident_id`` chooses the id (``INC-`` and six letters or digits of the id alphabet;
+        drills use it for reproducible reports); by default a random free id is drawn.
+        """
+        declared = incidents.declaration(self, playbook_id, title, drill, incident_id)
+        return self.open_incident(declared, command_id=command_id, incident_id=incident_id)
+
+    def assess(
+        self, incident_id: str, answers: dict[str, str], *, command_id: str | None = None
+    ) -> Incident:
+        """Set the level from answers (first time), or reassess (answers merged over the old)."""
+        action = "assess" if self.incident(incident_id).level is None else "reassess"
+        build = partial(incidents.assess, self, answers)
+        return self.run(incident_id, action, build, command_id=command_id)
+
+    def pause(
+        self,
+        incident_id: str,
+        *,
+        by_hand: str | None = None,
+        note: str = "",
+        command_id: str | None = None,
+    ) -> Incident:
+        """Hold the brand's scheduled posts at the scope the playbook sets for the level.
+
+        Without a scheduler runbook can reach, the operator holds them by hand in their tool
+        and confirms it here (``by_hand``: the tool's name); that is recorded as their
+        confirmation, not as a pause runbook made."""
+        build = partial(incidents.pause, self, by_hand, note)
+        return self.run(incident_id, "pause", build, command_id=command_id)
+
+    def notify(self, incident_id: str, *, command_id: str | None = None) -> Incident:
+        """Tell the people the playbook names for the level (once each)."""
+        build = partial(incidents.notify, self)
+        return self.run(incident_id, "notify", build, command_id=command_id)
+
+    def notify_preview(self, incident_id: str) -> list[dict[str, Any]]:
+        """Who ``notify`` would tell now (person, roles, rules, channels); records nothing."""
+        incident = self.incident(incident_id)
+        if incident.level is None:
+            raise ActionRefused("assess the level first")
+        return list(incidents.notify_intent(self, incident).payload["recipients"])
+
+    def ack(self, incident_id: str, *, command_id: str | None = None) -> Incident:
+        """The operator acknowledges being notified."""
+        return self.run(incident_id, "ack", partial(incidents.ack, self), command_id=command_id)
+
+    def check(self, incident_id: str, item_id: str, *, command_id: str | None = None) -> Incident:
+        """Tick a checklist item."""
+        build = partial(incidents.check, self, item_id)
+        return self.run(incident_id, "check", build, command_id=command_id)
+
+    def note(self, incident_id: str, text: str, *, command_id: str | None = None) -> Incident:
+        """Add a note to the timeline."""
+        build = partial(incidents.note, self, text.strip())
+        return self.run(incident_id, "note", build, command_id=command_id, record_refusal=False)
+
+    def close(
+        self,
+        incident_id: str,
+        review: str = "",
+        *,
+        leave_open: bool = False,
+        command_id: str | None = None,
+    ) -> Incident:
+        """Mark the post-incident review done; nothing more can happen after this.
+
+        Checklist items still unticked are named and the close refused, unless the operator
+        confirms leaving them open (``leave_open``): the record then lists them."""
+        build = partial(incidents.close, self, review, leave_open)
+        return self.run(incident_id, "close", build, command_id=command_id)
+
+    def retry_all(self, incident_id: str, *, command_id: str | None = None) -> tuple[int, Incident]:
+        """What the operator's "retry" means: re-run steps an interrupted run left without a
+        result, then try again whatever still failed. Returns (steps re-run, incident)."""
+        recovered = self.recover(incident_id, older_than=timedelta(0))
+        incident = self.incident(incident_id)
+        if recovered and not incident.failed_effects():
+            return recovered, incident
+        return recovered, self.retry(incident_id, command_id=command_id)
+
+    def retry(self, incident_id: str, *, command_id: str | None = None) -> Incident:
+        """Try again every effect that failed (same idempotency key, next attempt)."""
+        build = partial(incidents.retry, self)
+        return self.run(incident_id, "retry", build, command_id=command_id)
+
+    # -- statements ------------------------------------------------------------------------
+    def start_draft(
+        self, incident_id: str, template_id: str | None = None, *, command_id: str | None = None
+    ) -> Incident:
+        """Start a draft from a template (default: the first template with no draft yet)."""
+        build = partial(statements.start_draft, self, template_id)
+        return self.run(incident_id, "start_draft", build, command_id=command_id)
+
+    def edit_draft(
+        self,
+        incident_id: str,
+        draft_id: str | None,
+        changes: dict[str, str],
+        *,
+        command_id: str | None = None,
+    ) -> Incident:
+        """Save a new version of a draft with ``changes`` (variant -> text)."""
+        build = partial(statements.edit_draft, self, changes)
+        return self.run(incident_id, "edit_draft", build, command_id=command_id, draft_id=draft_id)
+
+    def submit(
+        self, incident_id: str, draft_id: str | None = None, *, command_id: str | None = None
+    ) -> Incident:
+        """Submit a draft for approval; the people who may approve it are asked to, each with
+        a personal approval link on a private channel."""
+        build = partial(statements.submit, self)
+        return self.run(incident_id, "submit", build, command_id=command_id, draft_id=draft_id)
+
+    def approve(
+        self,
+        incident_id: str,
+        draft_id: str | None = None,
+        *,
+        command_id: str | None = None,
+        signer: Signer | None = None,
+        expect: str | None = None,
+    ) -> Incident:
+        """Approve the draft waiting for approval (four-eyes rule, roles of the level).
+
+        ``signer`` signs the approval with the operator's SSH key (proof ``ssh-signature``);
+        ``expect`` is the content hash (or version ``v3``) the approver read: when the text
+        changed since, the approval is refused naming the difference.
+        """
+        signing = sign_off.signature(signer or self.signing())
+        return self.run(
+            incident_id,
+            "approve",
+            partial(sign_off.approve, self, expect, signing),
+            command_id=command_id,
+            draft_id=draft_id,
+            proof=sign_off.pending(self, signing),
+        )
+
+    def attest(
+        self,
+        incident_id: str,
+        person: str,
+        how: str,
+        note: str = "",
+        draft_id: str | None = None,
+        *,
+        command_id: str | None = None,
+    ) -> Incident:
+        """Record that ``person`` approved the draft elsewhere (``how``: by phone, in person).
+
+        An attestation by the operator, shown as such: it counts as ``person``'s approval only
+        at the levels the policy lists in ``proofs.attested_approvals`` (and in drills).
+        """
+        how = " ".join(how.split())[:80]
+        note = note.strip()[:2000]
+        roles_now = sorted(self.workspace.contacts.roles_of(person, self.clock.now()))
+        signing = sign_off.signature(self.signing())
+        return self.run(
+            incident_id,
+            "attest",
+            partial(sign_off.attest, self, person, how, note, roles_now, signing),
+            command_id=command_id,
+            draft_id=draft_id,
+            extra={"person": person, "how": how, "person_roles": roles_now},
+            proof=sign_off.pending(self, signing),
+        )
+
+    def reject(
+        self,
+        incident_id: str,
+        comment: str,
+        draft_id: str | None = None,
+        *,
+        command_id: str | None = None,
+        signer: Signer | None = None,
+        expect: str | None = None,
+    ) -> Incident:
+        """Reject the draft under review with a comment; it returns to drafting."""
+        signing = sign_off.signature(signer or self.signing())
+        return self.run(
+            incident_id,
+            "reject",
+            partial(sign_off.reject, self, comment.strip(), expect, signing),
+            command_id=command_id,
+            draft_id=draft_id,
+            proof=sign_off.pending(self, signing),
+        )
+
+    def override(
+        self,
+        incident_id: str,
+        rule_id: str,
+        reason: str,
+        *,
+        draft_id: str | None = None,
+        variant: str | None = None,
+        command_id: str | None = None,
+        signer: Signer | None = None,
+    ) -> Incident:
+        """Let a blocking policy finding stand, as a person holding the rule's override role,
+        with a recorded reason (binds to the current content: an edit needs a new override).
+        ``signer`` signs it with the operator's SSH key."""
+        reason = reason.strip()
+        signing = sign_off.signature(signer or self.signing())
+        return self.run(
+            incident_id,
+            "override",
+            partial(sign_off.override, self, rule_id, reason, variant, signing),
+            command_id=command_id,
+            draft_id=draft_id,
+            extra={"rule_id": rule_id, "variant": variant, "reason": reason},
+            proof=sign_off.pending(self, signing),
+        )
+
+    def publish(
+        self,
+        incident_id: str,
+        draft_id: str | None = None,
+        *,
+        on: list[str] | None = None,
+        by_hand: dict[str, str] | None = None,
+        command_id: str | None = None,
+    ) -> Incident:
+        """Publish an approved statement where the operator chose: ``on`` lists the variants
+        (``x``, ``linkedin:fr``) to send through the publisher, ``by_hand`` the variants the
+        operator already posted by hand, with the post's URL. A variant posted by hand is only
+        recorded, never sent again; a variant named in neither is left out (a compromised
+        account, say) and can be published later."""
+        chosen = list(dict.fromkeys(on or []))
+        posted = {key.strip(): url.strip() for key, url in (by_hand or {}).items()}
+        build = partial(statements.publish, self, chosen, posted)
+        return self.run(incident_id, "publish", build, command_id=command_id, draft_id=draft_id)
+
+    # -- resolution, posts and escalation --------------------------------------------------
+    def resolve(
+        self,
+        incident_id: str,
+        summary: str,
+        *,
+        resume: str | None = None,
+        keep: list[str] | None = None,
+        new_times: dict[str, str] | None = None,
+        command_id: str | None = None,
+    ) -> Incident:
+        """Stand down: release the posts this incident held as the operator chose, tell
+        everyone who was notified, and record the summary.
+
+        When the incident holds posts the operator must decide: ``resume="all"`` or
+        ``"none"``, or name posts to ``keep`` held and give ``new_times`` (ISO 8601) to posts
+        whose slot passed during the pause ("missed slot": a new time, or now to publish now).
+        """
+        build = partial(
+            resolution.resolve,
+            self,
+            summary.strip(),
+            resume,
+            list(keep or []),
+            dict(new_times or {}),
+        )
+        return self.run(incident_id, "resolve", build, command_id=command_id)
+
+    def pause_preview(self, incident_id: str) -> dict[str, Any]:
+        """What ``pause`` would hold now: scope, total, counts per channel, next 10 posts."""
+        return resolution.pause_preview(self, self.incident(incident_id))
+
+    def posts(self, incident_id: str) -> list[dict[str, Any]]:
+        """The incident's ledger of posts: held, resumed or kept, with missed slots flagged."""
+        return resolution.post_ledger(self, self.incident(incident_id))
+
+    def tick(self, incident_id: str) -> list[ev.Escalated]:
+        """Escalate every notify rule whose acknowledgement time ran out (engine clock)."""
+        incident, recorded = self.record_steps(incident_id, partial(resolution.escalations, self))
+        self.perform_all(incident.id, recorded)
+        return [event for event in recorded if isinstance(event, ev.Escalated)]
+
+    # -- approval links --------------------------------------------------------------------
+    def link_view(self, token: str) -> LinkView:
+        """What the page of an approval link shows; records nothing."""
+        return approval_links.link_view(self, token)
+
+    def decide_by_link(
+        self,
+        token: str,
+        decision: str,
+        *,
+        comment: str = "",
+        shown_hash: str = "",
+        client: str = "",
+    ) -> Incident:
+        """Approve or reject through an approval link (see :mod:`.approval_links`)."""
+        return approval_links.decide_by_link(
+            self, token, decision, comment=comment, shown_hash=shown_hash, client=client
+        )
+
+    def refuse_link(self, token: str, reason: str, client: str = "") -> None:
+        """Record a refused use of an approval link on the incident it names."""
+        approval_links.refuse_link(self, token, reason, client)

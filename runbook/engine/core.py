@@ -1,0 +1,591 @@
+"""The engine's core: who operates, what the record says, and the runner of every command.
+
+A command (:mod:`runbook.engine.commands`) hands the runner a decision: a function of the
+incident as folded now and the guard context that returns the events to record (the decisions
+live in :mod:`~runbook.engine.incidents`, :mod:`~runbook.engine.statements`,
+:mod:`~runbook.engine.resolution` and :mod:`~runbook.engine.approval_links`). The runner loads
+the incident, asks the lifecycle whether the action is allowed now, builds the events, lets the
+lifecycle settle (a skipped stage is passed, approval re-opened after a stricter reassessment),
+appends with the expected seq, and on a conflict starts again on fresh state while the command
+is still valid. Side effects are intents among those events: once appended, each is performed by
+the outbox (:mod:`runbook.engine.outbox`) with its ``effect_id`` as idempotency key, and the
+result the outbox returns is appended in turn. So one ``pause`` reads top to bottom: CLI or app,
+``Engine.pause``, ``run`` (decide, ``append``), ``perform`` (outbox), ``record`` (append).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import random
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from runbook.clock import Clock, SystemClock
+from runbook.effects import Effects
+from runbook.effects.ssh import Signer
+from runbook.engine.identity import Identity, os_account, resolve
+from runbook.engine.link_keys import LinkKeys
+from runbook.engine.outbox import RECOVERY_LEASE, Outbox
+from runbook.engine.proofs import check_rows, optional_keys
+from runbook.errors import ActionRefused, ConcurrencyConflict, NotFound, RunbookError, StoreError
+from runbook.loading import Workspace
+from runbook.model import events as ev
+from runbook.model import lifecycle
+from runbook.model.incident import Incident, apply, fold
+from runbook.model.lifecycle import Context
+from runbook.model.messages import SentMessage, sent_messages
+from runbook.model.proof import Proof
+from runbook.store import EventStore
+from runbook.store.chain import Verification, verify_rows
+
+MAX_ATTEMPTS = 200
+"""How often a command is retried on fresh state after losing a race (with a growing,
+jittered pause so busy writers take turns instead of colliding again)."""
+SIGNED = frozenset({"approve", "reject", "override", "attest"})
+"""Actions the operator's SSH key signs when the engine has a signer."""
+ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""The letters and digits of incident ids (no 0/O, 1/I: read aloud on a call)."""
+ID_PATTERN = re.compile(f"INC-[{ID_ALPHABET}]{{6}}")
+
+Build = Callable[[Incident, Context], list[ev.Event]]
+E = TypeVar("E", bound=ev.Event)
+
+
+class EngineCore:
+    """Who operates, what the record says, and the runner every command goes through (see
+    module docstring); :class:`runbook.engine.commands.Engine` adds the commands."""
+
+    max_attempts = MAX_ATTEMPTS
+    """Tries for one command before giving up (see MAX_ATTEMPTS)."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        workspace: Workspace,
+        *,
+        operator: str | None = None,
+        clock: Clock | None = None,
+        effects: Effects | None = None,
+        account: str | None = None,
+        link_keys: LinkKeys | None = None,
+    ) -> None:
+        from runbook.effects.sinks import console_effects
+
+        self.store = store
+        self.workspace = workspace
+        self.clock = clock or SystemClock()
+        self.effects = effects or console_effects()
+        self.account = os_account() if account is None else account
+        """The operating-system account of this process (the ``login`` proof)."""
+        self._link_keys = link_keys
+        self.signer: Signer | None = None
+        """Signs approvals and rejections with the operator's SSH key when set (the app sets
+        it when the operator's key is available; ``--sign`` does for one command)."""
+        self._db: tuple[str, str | None] | None = None
+        self._identity: tuple[str | None, Identity] | None = None
+        self.operator = operator
+        """Who the operator asked to be (``--as``); None: whoever the login or database role
+        proves (filled in when it proves someone)."""
+        if operator is None:
+            try:
+                self.operator = self.identity().person
+            except RunbookError:
+                pass  # nobody proven: the first command says how to say who you are
+        self._cache: dict[str, Incident] = {}
+
+    # -- who is acting -------------------------------------------------------------------
+    def identity(self) -> Identity:
+        """Who is operating and how it is proven (see :mod:`runbook.identity`)."""
+        if self._identity is None or self._identity[0] != self.operator:
+            if self._db is None:
+                mapping = getattr(self.store, "db_identity", None)
+                self._db = mapping() if mapping is not None else ("", None)
+            role, person = self._db
+            found = resolve(
+                self.workspace.contacts,
+                self.operator,
+                account=self.account,
+                db_role=role,
+                db_person=person,
+            )
+            self._identity = (self.operator, found)
+        return self._identity[1]
+
+    def actor(self) -> str:
+        """The operator's person id; refuse when unset or unknown."""
+        return self.identity().person
+
+    def signing(self) -> Signer | None:
+        """The signer for the operator's actions: the engine's, unless it is someone else's
+        key (the operator switched person)."""
+        signer = self.signer
+        if signer is None or signer.person not in ("", self.operator):
+            return None
+        return signer
+
+    def link_keys(self) -> LinkKeys:
+        """The team's approval-link secret (environment, else the key file)."""
+        if self._link_keys is None:
+            self._link_keys = LinkKeys.load(self.workspace.contacts.links())
+        return self._link_keys
+
+    def context(
+        self, incident: Incident, draft_id: str | None = None, *, proof: Proof | None = None
+    ) -> Context:
+        """The guard context for the operator on ``incident`` now."""
+        identity = self.identity()
+        actor = identity.person
+        roles = frozenset(self.workspace.contacts.roles_of(actor, self.clock.now()))
+        return Context(
+            actor=actor,
+            roles=roles,
+            draft_id=draft_id,
+            proof=proof or identity.proof(),
+            signed=SIGNED if self.signing() is not None else frozenset(),
+        )
+
+    # -- queries -------------------------------------------------------------------------
+    def incident(self, incident_id: str) -> Incident:
+        """The incident folded from its events (incrementally from a cached fold)."""
+        incident_id = incident_id.strip().upper()
+        cached = self._cache.get(incident_id)
+        if cached is not None:
+            fresh = self.store.load(incident_id, after_seq=cached.seq, with_hashes=False)
+            if not fresh:
+                return _copy(cached)
+            incident = fold(incident_id, fresh, into=_copy(cached))
+        else:
+            with _quiet_collector():
+                loaded = self.store.load(incident_id, with_hashes=False)
+                if not loaded:
+                    raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
+                incident = fold(incident_id, loaded)
+        self._cache[incident_id] = incident
+        return _copy(incident)
+
+    def incidents(self) -> list[dict[str, Any]]:
+        """Every incident's summary, newest first."""
+        return self.store.incidents()
+
+    def timeline(self, incident_id: str) -> list[ev.Event]:
+        """Every event of the incident in order."""
+        self.incident(incident_id)
+        return self.store.load(incident_id.strip().upper())
+
+    def verify(self, incident_id: str) -> Verification:
+        """Check the incident's hash chain."""
+        incident_id = incident_id.strip().upper()
+        rows = self.store.rows(incident_id)
+        if not rows:
+            raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
+        result = verify_rows(incident_id, rows)
+        recorded = next((r["events"] for r in self.store.incidents() if r["id"] == incident_id), 0)
+        if result.ok and recorded > result.count:
+            return Verification(
+                incident_id,
+                result.count,
+                result.head_hash,
+                result.count + 1,
+                f"the incident list records {recorded} events but only {result.count} are in "
+                f"the log: the newest {recorded - result.count} were removed",
+            )
+        if not result.ok:
+            return result
+        proofs = check_rows(rows, self.workspace.contacts, self.verifying_keys())
+        return replace(
+            result,
+            first_bad_seq=proofs.first_bad_seq,
+            problem=proofs.problem,
+            signatures=proofs.signatures,
+            links=proofs.links,
+            links_unchecked=proofs.links_unchecked,
+        )
+
+    def verifying_keys(self) -> Callable[[], LinkKeys | None]:
+        """The link secret for checking receipts, if this machine has it (never made here)."""
+        if self._link_keys is not None:
+            keys = self._link_keys
+            return lambda: keys
+        settings = self.workspace.contacts.links()
+        return optional_keys(lambda: LinkKeys.load(settings, create=False))
+
+    def messages(self, incident_id: str) -> list[SentMessage]:
+        """Every message runbook sent about the incident (or tried to), oldest first."""
+        return sent_messages(self.timeline(incident_id))
+
+    def events_after(self, incident_id: str, seq: int) -> list[ev.Event]:
+        """The incident's events after ``seq`` (a screen adds only what is new)."""
+        return self.store.load(incident_id.strip().upper(), after_seq=seq)
+
+    def stored_rows(self, incident_id: str) -> list[dict[str, Any]]:
+        """The incident's events exactly as stored, hashes included (exports, verify)."""
+        return self.store.rows(incident_id.strip().upper())
+
+    def change_token(self) -> int:
+        """A number that changes whenever anyone writes to the store."""
+        return self.store.change_token()
+
+    def wait_for_change(self, token: int, timeout: float) -> int:
+        """Block until the store changes after ``token`` or ``timeout`` seconds pass."""
+        return self.store.wait_for_change(token, timeout)
+
+    def allowed(self, incident_id: str) -> list[str]:
+        """Actions the operator may take now (what the UI offers)."""
+        incident = self.incident(incident_id)
+        return lifecycle.allowed(incident, self.context(incident))
+
+    # -- the command runner --------------------------------------------------------------
+    def run(
+        self,
+        incident_id: str,
+        action: str,
+        build: Build,
+        *,
+        command_id: str | None = None,
+        draft_id: str | None = None,
+        record_refusal: bool = True,
+        extra: dict[str, Any] | None = None,
+        proof: Proof | None = None,
+        actor: str | None = None,
+    ) -> Incident:
+        """Run one command: decide on fresh state (``build``), append, perform its intents.
+
+        ``build`` gets the incident as folded now and the guard context, and returns the
+        events to record; a refusal it raises is recorded (unless ``record_refusal`` is off)
+        and raised. ``command_id`` makes the command idempotent; ``actor`` and ``proof`` set
+        who decides when it is not the operator (a decision through an approval link)."""
+        command = Command(
+            action=action,
+            build=build,
+            command_id=command_id or uuid.uuid4().hex,
+            draft_id=draft_id,
+            record_refusal=record_refusal,
+            extra=extra or {},
+            proof=proof,
+            actor=actor,
+        )
+        exclusive = getattr(self.store, "exclusive", None)
+        if exclusive is not None:  # team store: operators on one incident take turns
+            with exclusive(incident_id.strip().upper()):
+                incident, recorded = self._attempts(incident_id, command)
+        else:
+            incident, recorded = self._attempts(incident_id, command)
+        if recorded:  # effects run outside the lock: a slow mail server blocks nobody
+            self.perform_all(incident.id, recorded)
+            return self.incident(incident.id)
+        return incident
+
+    def open_incident(
+        self,
+        declared: Callable[[str], ev.IncidentDeclared],
+        *,
+        command_id: str | None = None,
+        incident_id: str | None = None,
+    ) -> Incident:
+        """Record an incident's first event, ``declared(id)``, under ``incident_id`` or a free
+        random id (derived from ``command_id`` when given, so a repeated declaration finds
+        the incident it opened)."""
+        if incident_id is not None and not ID_PATTERN.fullmatch(incident_id):
+            raise ActionRefused(
+                f"incident id {incident_id!r} must be INC- and 6 of {ID_ALPHABET} (e.g. INC-7KQ4PX)"
+            )
+        for attempt in range(self.max_attempts):
+            chosen = incident_id or _new_id(command_id, attempt)
+            event = declared(chosen).model_copy(update={"command_id": command_id})
+            scratch = Incident(chosen)
+            apply(scratch, event)
+            try:
+                self.store.append(chosen, 0, [event], scratch.status())
+            except ConcurrencyConflict:
+                first = self.store.load(chosen)[:1]
+                if command_id and first and first[0].command_id == command_id:
+                    return self.incident(chosen)  # the same declaration, repeated
+                if incident_id is not None:
+                    raise ActionRefused(f"incident {incident_id} already exists") from None
+                continue
+            return self.incident(chosen)
+        raise StoreError("could not find a free incident id; try again")
+
+    def _attempts(self, incident_id: str, command: Command) -> tuple[Incident, list[ev.Event]]:
+        for attempt in range(self.max_attempts):
+            incident = self.incident(incident_id)
+            if command.command_id in incident.command_ids:
+                return incident, []
+            if command.actor is not None:  # a decision through a link: the link's person acts
+                roles = self.workspace.contacts.roles_of(command.actor, self.clock.now())
+                ctx = Context(
+                    actor=command.actor,
+                    roles=frozenset(roles),
+                    draft_id=command.draft_id,
+                    proof=command.proof,
+                )
+            else:
+                ctx = self.context(incident, command.draft_id, proof=command.proof)
+            ctx.extra.update(command.extra)
+            try:
+                state = lifecycle.next_state(incident, command.action, ctx)
+                built = command.build(incident, ctx)
+            except ActionRefused as refusal:
+                if command.record_refusal and not incident.finished:
+                    self._record_refusal(incident, command.action, refusal.reason, ctx)
+                raise
+            try:
+                recorded = self.append(incident, ctx, built, state, command.command_id)
+            except ConcurrencyConflict:
+                _back_off(attempt)
+                continue
+            return incident, recorded
+        raise StoreError(
+            f"incident {incident_id} is changing too fast to record {command.action}; retry"
+        )
+
+    def append(
+        self,
+        incident: Incident,
+        ctx: Context,
+        built: list[ev.Event],
+        state: str,
+        command_id: str | None,
+    ) -> list[ev.Event]:
+        """Apply ``built`` to ``incident`` (a scratch fold: it is changed), let the lifecycle
+        settle, stamp the state and append with the expected seq (ConcurrencyConflict when
+        someone else wrote first)."""
+        expected = incident.seq
+        incident.state = state
+        for event in built:
+            apply(incident, event)
+        final = lifecycle.settle(incident, ctx)
+        stamped = [e.model_copy(update={"state": final, "command_id": command_id}) for e in built]
+        summary = incident.status()
+        summary["events"] = expected + len(stamped)
+        return self.store.append(incident.id, expected, stamped, summary)
+
+    def record_steps(
+        self,
+        incident_id: str,
+        build: Callable[[Incident], list[ev.Event]],
+        marker: str | None = None,
+    ) -> tuple[Incident, list[ev.Event]]:
+        """Append runbook's own steps (results, escalations, refused links): facts no guard
+        stops, built by ``build`` on fresh state and built again after losing a race.
+        ``marker`` makes the append idempotent: once recorded, it is never recorded again."""
+        for attempt in range(self.max_attempts):
+            incident = self.incident(incident_id)
+            if marker is not None and marker in incident.command_ids:
+                return incident, []
+            events = build(incident)
+            if not events:
+                return incident, []
+            try:
+                ctx = Context(actor="runbook")
+                return incident, self.append(incident, ctx, events, incident.state, marker)
+            except ConcurrencyConflict:
+                _back_off(attempt)
+        raise StoreError(f"could not record what happened on {incident_id}; run `runbook retry`")
+
+    def record(self, incident_id: str, events: list[ev.Event], marker: str) -> None:
+        """Append results the outbox reports, once (``marker``: their idempotency key)."""
+        self.record_steps(incident_id, lambda _incident: events, marker)
+
+    def _record_refusal(self, incident: Incident, action: str, reason: str, ctx: Context) -> None:
+        event = ev.ActionRefused(
+            incident_id=incident.id,
+            at=self.clock.now(),
+            actor=ctx.actor,
+            proof=self._refusal_proof(ctx.proof),
+            action=action,
+            reason=reason,
+        )
+        try:
+            self.append(self.scratch(incident), ctx, [event], incident.state, None)
+        except ConcurrencyConflict:
+            pass  # the refusal stands; losing its record to a race is harmless
+
+    def _refusal_proof(self, proof: Proof | None) -> Proof:
+        """How the author of a refused action is recorded: a signature that was refused proves
+        nothing, so the operator's own identity is kept; a link keeps only its id."""
+        if proof is not None and proof.method == "link":
+            return Proof(method="link", account=proof.account, link=proof.link)
+        if proof is None or proof.method == "ssh-signature":
+            return self.identity().proof()
+        return proof
+
+    # -- what commands build -------------------------------------------------------------
+    def event(self, cls: type[E], incident: Incident, **data: Any) -> E:
+        """An event by the operator, stamped with how the operator is proven (``actor``,
+        ``proof`` and ``at`` may be given: a decision through a link, a signed approval)."""
+        if "proof" not in data:
+            data["proof"] = self.identity().proof()
+        if "actor" not in data:
+            data["actor"] = self.actor()
+        if "at" not in data:
+            data["at"] = self.clock.now()
+        return cls(incident_id=incident.id, **data)
+
+    def system_event(self, cls: type[E], incident: Incident, **data: Any) -> E:
+        """One of runbook's own steps (a result, an escalation), recorded by this process."""
+        return cls(
+            incident_id=incident.id,
+            at=self.clock.now(),
+            actor="runbook",
+            proof=self.system_proof(),
+            **data,
+        )
+
+    def intent(
+        self,
+        incident: Incident,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        system: bool = False,
+        label: str = "",
+    ) -> ev.EffectRequested:
+        """An outbox intent, its ``effect_id`` the idempotency key the adapters see
+        (``system``: one runbook makes by itself, an escalation; ``label`` names it in the
+        id instead of ``kind``)."""
+        make = self.system_event if system else self.event
+        return make(
+            ev.EffectRequested,
+            incident,
+            effect_id=f"{incident.id}-{label or kind}-{uuid.uuid4().hex[:10]}",
+            kind=kind,
+            payload=payload,
+        )
+
+    def system_proof(self) -> Proof:
+        """The proof of runbook's own steps: recorded by this process, for its operator."""
+        try:
+            return self.identity().system_proof()
+        except RunbookError:
+            return Proof(method="system", account=self.account)
+
+    @staticmethod
+    def scratch(incident: Incident) -> Incident:
+        """A copy of ``incident`` to fold proposed events into (specs shared, state copied)."""
+        return _copy(incident)
+
+    # -- effects -------------------------------------------------------------------------
+    def outbox(self, incident: Incident) -> Outbox:
+        """The outbox for ``incident``: its adapters (a drill's are simulated), this engine
+        as the ledger results are recorded in."""
+        return Outbox(
+            self,
+            self.effects.for_incident(incident.drill),
+            self.workspace.contacts,
+            self.clock,
+        )
+
+    def has_scheduler(self, incident: Incident) -> bool:
+        """True when runbook can reach a scheduler holding the brand's posts (drills: their
+        simulated calendar)."""
+        scheduler = self.effects.for_incident(incident.drill).scheduler
+        return bool(getattr(scheduler, "configured", True))
+
+    def perform_all(self, incident_id: str, recorded: list[ev.Event]) -> None:
+        """Perform every intent among ``recorded`` (just appended by a command)."""
+        for event in recorded:
+            if isinstance(event, ev.EffectRequested):
+                self.perform(incident_id, event.effect_id)
+
+    def perform(self, incident_id: str, effect_id: str) -> None:
+        """Perform one intent through the outbox and record its result (once)."""
+        incident = self.incident(incident_id)
+        effect = incident.effects[effect_id]
+        if effect.result is not None:
+            return
+        result = self.outbox(incident).perform(incident, effect)
+        if result is not None:
+            self.record(incident.id, [result], f"result:{effect.effect_id}:{effect.attempt}")
+
+    def recover(self, incident_id: str, *, older_than: timedelta = RECOVERY_LEASE) -> int:
+        """Perform intents with no result older than ``older_than`` (left by an interrupted
+        run: younger ones may still be in flight in another process)."""
+        incident = self.incident(incident_id)
+        now = self.clock.now()
+        stale = [e for e in incident.pending_effects() if now - e.requested_at >= older_than]
+        for effect in stale:
+            self.perform(incident.id, effect.effect_id)
+        return len(stale)
+
+    def statement_posts(self) -> set[str]:
+        """Scheduler posts runbook created for statements (of any incident, closed ones too:
+        a crisis statement is never the brand's routine post): a pause never holds them."""
+        found: set[str] = set()
+        for row in self.store.incidents():
+            found |= self.incident(row["id"]).statement_posts
+        return found
+
+    def held_elsewhere(self, incident_id: str) -> dict[str, list[str]]:
+        """Post id -> other incidents (not closed) that hold it: paused and not released,
+        or kept held at their resolution."""
+        holders: dict[str, list[str]] = {}
+        for row in self.store.incidents():
+            if row["id"] == incident_id or row["state"] == "closed":
+                continue
+            other = self.incident(row["id"])
+            for post_id in [*other.paused_posts, *other.kept_posts]:
+                holders.setdefault(post_id, []).append(other.id)
+        return holders
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command as the runner sees it (see :meth:`EngineCore.run`)."""
+
+    action: str
+    build: Build
+    command_id: str
+    draft_id: str | None
+    record_refusal: bool
+    extra: dict[str, Any]
+    proof: Proof | None
+    actor: str | None
+
+
+def _back_off(attempt: int) -> None:
+    """Pause a little after losing a race: nothing at first, then up to 20 ms, jittered."""
+    if attempt >= 2:
+        time.sleep(random.uniform(0, min(0.02, 0.001 * attempt)))
+
+
+def _new_id(command_id: str | None, attempt: int) -> str:
+    """A fresh incident id: random, or derived from the command id so that a repeated
+    declaration finds the incident it already opened."""
+    if command_id is None:
+        return "INC-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(6))
+    digest = hashlib.sha256(f"{command_id}/{attempt}".encode()).digest()
+    return "INC-" + "".join(ID_ALPHABET[b % len(ID_ALPHABET)] for b in digest[:6])
+
+
+@contextmanager
+def _quiet_collector() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a long incident is read: replaying 100,000
+    events allocates many objects and no cycles, and collections would cost ~20% of it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _copy(incident: Incident) -> Incident:
+    """A shallow-enough copy for a scratch fold (containers copied, specs shared)."""
+    import copy
+
+    memo: dict[int, object] = {
+        id(incident.playbook): incident.playbook,  # frozen specs are shared, not copied
+        id(incident.policy): incident.policy,
+        id(incident.command_ids): set(incident.command_ids),  # flat set of strings: fast copy
+    }
+    return copy.deepcopy(incident, memo=memo)
