@@ -52,7 +52,7 @@ def free_port() -> int:
 def engine_on(db: Path, operator: str = "tom") -> Any:
     from runbook.effects.sinks import drill_effects
     from runbook.engine import Engine
-    from runbook.links import LinkKeys
+    from runbook.engine.link_keys import LinkKeys
     from runbook.loading import load_workspace
     from runbook.store.sqlite import SqliteStore
 
@@ -77,7 +77,7 @@ def submitted(engine: Any) -> str:
 
 
 def link_for(engine: Any, incident_id: str, person: str, base: str) -> str:
-    from runbook.links import LinkClaim
+    from runbook.engine.link_keys import LinkClaim
 
     incident = engine.incident(incident_id)
     issued = next(link for link in incident.links.values() if link.person == person)

@@ -19,7 +19,7 @@ from pathlib import Path
 from runbook.engine import Engine
 from runbook.loading import load_workspace
 from runbook.model import events as ev
-from runbook.model.incident import fold
+from runbook.model.fold import fold
 from runbook.store.chain import COLUMNS, to_row, verify_rows
 from runbook.store.sqlite import SCHEMA, SqliteStore, _statements
 

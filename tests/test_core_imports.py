@@ -22,6 +22,8 @@ CORE_MODULES = (
     "runbook.store",
     "runbook.store.sqlite",
     "runbook.engine",
+    "runbook.engine.core",
+    "runbook.engine.outbox",
     "runbook.effects",
     "runbook.cli",
 )

@@ -20,7 +20,6 @@ from runbook.effects.publisher import INTERNAL_NOTE, SchedulerPublisher
 from runbook.effects.scheduler import Schedulers
 from runbook.effects.scheduler import file_calendar as file_calendar_module
 from runbook.effects.scheduler.calendar_create import post_id
-from runbook.effects.scheduler.config import FileCalendarConfig
 from runbook.effects.scheduler.file_calendar import FileCalendar
 from runbook.effects.scheduler.http import HttpScheduler
 from runbook.effects.sinks import ConsoleSink, DrillSink
@@ -29,6 +28,7 @@ from runbook.effects.wiring import build_effects
 from runbook.engine import Engine
 from runbook.errors import EffectError
 from runbook.model import events as ev
+from runbook.model.schedulers import FileCalendarConfig
 from runbook.store.sqlite import SqliteStore
 from tests.conftest import approvers_for
 from tests.test_drafts import _ready_to_submit

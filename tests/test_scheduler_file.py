@@ -12,13 +12,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from runbook.clock import SimulatedClock
 from runbook.effects.scheduler import file_calendar
-from runbook.effects.scheduler.config import (
-    FileCalendarConfig,
-    SchedulerConfig,
-    build_scheduler,
-)
+from runbook.effects.scheduler.factory import build_scheduler
 from runbook.effects.scheduler.file_calendar import FileCalendar
 from runbook.errors import EffectError
+from runbook.model.schedulers import FileCalendarConfig, SchedulerConfig
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 

@@ -18,9 +18,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from runbook.effects.scheduler.config import HttpSchedulerConfig, SchedulerConfig, build_scheduler
+from runbook.effects.scheduler.factory import build_scheduler
 from runbook.effects.scheduler.http import HttpScheduler
 from runbook.errors import EffectError
+from runbook.model.schedulers import HttpSchedulerConfig, SchedulerConfig
 
 TOKEN = "tok-8f2a61c9d0e34b7e"
 ENV = "RUNBOOK_TEST_SCHEDULER_TOKEN"

@@ -12,8 +12,8 @@ def open_app(settings: Any) -> None:
     try:
         from runbook.tui.app import run_app
     except ImportError:
-        run_app = None
-    if run_app is not None:
+        pass  # the TUI is not installed: list what there is instead
+    else:
         run_app(settings)
         return
     workspace = settings.workspace()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -63,7 +63,7 @@ def draft(
     draft_id: str | None,
     changes: tuple[str, ...],
     text: str | None,
-    edit_file: click.utils.LazyFile | None,
+    edit_file: TextIO | None,
     show: bool,
     as_json: bool,
 ) -> None:

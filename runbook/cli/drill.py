@@ -166,6 +166,7 @@ def _facilitate(
     """Open the terminal UI on a drill session on ``db``; when it closes, finish the drill and
     return (report text, headline, score percent), or None if it never started."""
     from runbook.drill.render import headline, render
+    from runbook.drill.report import build_report
     from runbook.drill.session import DrillSession
     from runbook.store import open_store
     from runbook.tui.app import RunbookApp
@@ -180,7 +181,7 @@ def _facilitate(
         if not session.declared:
             return None
         session.finish()
-        report = session.report()
+        report = build_report(session)
     finally:
         store.close()
     return render(report, fmt), headline(report), report.score.percent

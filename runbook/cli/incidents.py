@@ -5,6 +5,7 @@ Each command is a few lines: parse options, call one engine method, print the ou
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -377,7 +378,7 @@ def verify(
     if export_file is not None:
         from runbook.export.verify import compare_with_store, load_export, verify_export
 
-        check = verify_export(load_export(export_file))
+        check = verify_export(load_export(Path(export_file)))
         if check.ok and incident_id:
             rows = settings.engine().stored_rows(incident_id)
             check.problem = compare_with_store(check, rows)

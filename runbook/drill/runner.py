@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from runbook.drill.report import DrillReport
+from runbook.drill.report import DrillReport, build_report
 from runbook.drill.responses import Responses
 from runbook.drill.scenario import Scenario
 from runbook.drill.scoring import target_of
@@ -72,4 +72,4 @@ def run_headless(
         incident_id=incident_id,
     )
     play(session, responses)
-    return session, session.report()
+    return session, build_report(session)

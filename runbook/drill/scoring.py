@@ -30,7 +30,8 @@ from runbook.drill.scenario import (
 )
 from runbook.model import events as ev
 from runbook.model.base import format_duration
-from runbook.model.incident import Incident, apply
+from runbook.model.fold import apply
+from runbook.model.incident import Incident
 from runbook.model.playbook import Playbook
 
 MET, MISSED, PENDING = "met", "missed", "pending"

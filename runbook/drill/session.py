@@ -17,7 +17,7 @@ imports Textual and never touches an adapter directly::
     session.status()                 # ExpectationStatus per expectation: met / missed / pending
     session.engine_for("amara")      # an Engine acting as a participant, on the drill's cast
     session.participant_engine("amara")  # a new one, not shared (a UI switches its operator)
-    session.finish(); session.report()   # score report (runbook.drill.report renders it)
+    session.finish(); build_report(session)   # score report (runbook.drill.report)
 
 Participants use the normal incident screen with ``session.engine_for(person)``: it shares the
 drill's store, simulated clock, cast directory and effects. Every effect goes to the session's
@@ -368,12 +368,6 @@ class DrillSession:
     def score(self) -> Score:
         """The overall score so far."""
         return score(self.status())
-
-    def report(self) -> Any:
-        """The score report (a :class:`runbook.drill.report.DrillReport`)."""
-        from runbook.drill.report import build_report
-
-        return build_report(self)
 
 
 def _perform_table() -> dict[str, Any]:

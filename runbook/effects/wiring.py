@@ -17,7 +17,7 @@ from runbook.effects import Effects
 from runbook.effects.notify.fanout import build_channels
 from runbook.effects.publisher import SchedulerPublisher
 from runbook.effects.scheduler import Schedulers
-from runbook.effects.scheduler.config import build_scheduler
+from runbook.effects.scheduler.factory import build_scheduler
 from runbook.effects.sinks import ConsoleSink
 from runbook.loading import Workspace
 

@@ -1,4 +1,4 @@
-"""The engine's commands: what the CLI, the app and the approval server call.
+"""The engine's commands and queries: what the CLI, the app and the approval server call.
 
 Each command is a verb; it names the lifecycle action, hands the runner
 (:meth:`~runbook.engine.core.EngineCore.run`) the decision that builds its events (from
@@ -15,16 +15,62 @@ from functools import partial
 from typing import Any
 
 from runbook.effects.ssh import Signer
-from runbook.engine import approval_links, incidents, resolution, sign_off, statements
+from runbook.engine import approval_links, incidents, proofs, resolution, sign_off, statements
 from runbook.engine.approval_links import LinkView
 from runbook.engine.core import EngineCore
-from runbook.errors import ActionRefused
+from runbook.errors import ActionRefused, NotFound
 from runbook.model import events as ev
+from runbook.model import lifecycle
 from runbook.model.incident import Incident
+from runbook.model.messages import SentMessage, sent_messages
+from runbook.store.chain import Verification
 
 
 class Engine(EngineCore):
-    """Runs commands on incidents for one operator."""
+    """Runs commands on incidents for one operator, and answers what the record says."""
+
+    # -- reading the record ------------------------------------------------------------------
+    def incidents(self) -> list[dict[str, Any]]:
+        """Every incident's summary, newest first."""
+        return self.store.incidents()
+
+    def timeline(self, incident_id: str) -> list[ev.Event]:
+        """Every event of the incident in order."""
+        self.incident(incident_id)
+        return self.store.load(incident_id.strip().upper())
+
+    def verify(self, incident_id: str) -> Verification:
+        """Check the incident's hash chain, that no event was cut off its end, and every
+        stored proof (see :func:`runbook.engine.proofs.verify_stored`)."""
+        incident_id = incident_id.strip().upper()
+        rows = self.store.rows(incident_id)
+        if not rows:
+            raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
+        recorded = next((r["events"] for r in self.store.incidents() if r["id"] == incident_id), 0)
+        return proofs.verify_stored(
+            incident_id, rows, recorded, self.workspace.contacts, self.verifying_keys()
+        )
+
+    def messages(self, incident_id: str) -> list[SentMessage]:
+        """Every message runbook sent about the incident (or tried to), oldest first."""
+        return sent_messages(self.timeline(incident_id))
+
+    def events_after(self, incident_id: str, seq: int) -> list[ev.Event]:
+        """The incident's events after ``seq`` (a screen adds only what is new)."""
+        return self.store.load(incident_id.strip().upper(), after_seq=seq)
+
+    def change_token(self) -> int:
+        """A number that changes whenever anyone writes to the store."""
+        return self.store.change_token()
+
+    def wait_for_change(self, token: int, timeout: float) -> int:
+        """Block until the store changes after ``token`` or ``timeout`` seconds pass."""
+        return self.store.wait_for_change(token, timeout)
+
+    def allowed(self, incident_id: str) -> list[str]:
+        """Actions the operator may take now (what the UI offers)."""
+        incident = self.incident(incident_id)
+        return lifecycle.allowed(incident, self.context(incident))
 
     # -- the incident ----------------------------------------------------------------------
     def declare(

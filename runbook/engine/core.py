@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -34,17 +34,16 @@ from runbook.effects.ssh import Signer
 from runbook.engine.identity import Identity, os_account, resolve
 from runbook.engine.link_keys import LinkKeys
 from runbook.engine.outbox import RECOVERY_LEASE, Outbox
-from runbook.engine.proofs import check_rows, optional_keys
+from runbook.engine.proofs import optional_keys
 from runbook.errors import ActionRefused, ConcurrencyConflict, NotFound, RunbookError, StoreError
 from runbook.loading import Workspace
 from runbook.model import events as ev
 from runbook.model import lifecycle
-from runbook.model.incident import Incident, apply, fold
+from runbook.model.fold import apply, fold, scratch_copy
+from runbook.model.incident import Incident
 from runbook.model.lifecycle import Context
-from runbook.model.messages import SentMessage, sent_messages
 from runbook.model.proof import Proof
 from runbook.store import EventStore
-from runbook.store.chain import Verification, verify_rows
 
 MAX_ATTEMPTS = 200
 """How often a command is retried on fresh state after losing a race (with a growing,
@@ -160,8 +159,8 @@ class EngineCore:
         if cached is not None:
             fresh = self.store.load(incident_id, after_seq=cached.seq, with_hashes=False)
             if not fresh:
-                return _copy(cached)
-            incident = fold(incident_id, fresh, into=_copy(cached))
+                return scratch_copy(cached)
+            incident = fold(incident_id, fresh, into=scratch_copy(cached))
         else:
             with _quiet_collector():
                 loaded = self.store.load(incident_id, with_hashes=False)
@@ -169,45 +168,7 @@ class EngineCore:
                     raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
                 incident = fold(incident_id, loaded)
         self._cache[incident_id] = incident
-        return _copy(incident)
-
-    def incidents(self) -> list[dict[str, Any]]:
-        """Every incident's summary, newest first."""
-        return self.store.incidents()
-
-    def timeline(self, incident_id: str) -> list[ev.Event]:
-        """Every event of the incident in order."""
-        self.incident(incident_id)
-        return self.store.load(incident_id.strip().upper())
-
-    def verify(self, incident_id: str) -> Verification:
-        """Check the incident's hash chain."""
-        incident_id = incident_id.strip().upper()
-        rows = self.store.rows(incident_id)
-        if not rows:
-            raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
-        result = verify_rows(incident_id, rows)
-        recorded = next((r["events"] for r in self.store.incidents() if r["id"] == incident_id), 0)
-        if result.ok and recorded > result.count:
-            return Verification(
-                incident_id,
-                result.count,
-                result.head_hash,
-                result.count + 1,
-                f"the incident list records {recorded} events but only {result.count} are in "
-                f"the log: the newest {recorded - result.count} were removed",
-            )
-        if not result.ok:
-            return result
-        proofs = check_rows(rows, self.workspace.contacts, self.verifying_keys())
-        return replace(
-            result,
-            first_bad_seq=proofs.first_bad_seq,
-            problem=proofs.problem,
-            signatures=proofs.signatures,
-            links=proofs.links,
-            links_unchecked=proofs.links_unchecked,
-        )
+        return scratch_copy(incident)
 
     def verifying_keys(self) -> Callable[[], LinkKeys | None]:
         """The link secret for checking receipts, if this machine has it (never made here)."""
@@ -217,30 +178,9 @@ class EngineCore:
         settings = self.workspace.contacts.links()
         return optional_keys(lambda: LinkKeys.load(settings, create=False))
 
-    def messages(self, incident_id: str) -> list[SentMessage]:
-        """Every message runbook sent about the incident (or tried to), oldest first."""
-        return sent_messages(self.timeline(incident_id))
-
-    def events_after(self, incident_id: str, seq: int) -> list[ev.Event]:
-        """The incident's events after ``seq`` (a screen adds only what is new)."""
-        return self.store.load(incident_id.strip().upper(), after_seq=seq)
-
     def stored_rows(self, incident_id: str) -> list[dict[str, Any]]:
         """The incident's events exactly as stored, hashes included (exports, verify)."""
         return self.store.rows(incident_id.strip().upper())
-
-    def change_token(self) -> int:
-        """A number that changes whenever anyone writes to the store."""
-        return self.store.change_token()
-
-    def wait_for_change(self, token: int, timeout: float) -> int:
-        """Block until the store changes after ``token`` or ``timeout`` seconds pass."""
-        return self.store.wait_for_change(token, timeout)
-
-    def allowed(self, incident_id: str) -> list[str]:
-        """Actions the operator may take now (what the UI offers)."""
-        incident = self.incident(incident_id)
-        return lifecycle.allowed(incident, self.context(incident))
 
     # -- the command runner --------------------------------------------------------------
     def run(
@@ -471,7 +411,7 @@ class EngineCore:
     @staticmethod
     def scratch(incident: Incident) -> Incident:
         """A copy of ``incident`` to fold proposed events into (specs shared, state copied)."""
-        return _copy(incident)
+        return scratch_copy(incident)
 
     # -- effects -------------------------------------------------------------------------
     def outbox(self, incident: Incident) -> Outbox:
@@ -577,15 +517,3 @@ def _quiet_collector() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _copy(incident: Incident) -> Incident:
-    """A shallow-enough copy for a scratch fold (containers copied, specs shared)."""
-    import copy
-
-    memo: dict[int, object] = {
-        id(incident.playbook): incident.playbook,  # frozen specs are shared, not copied
-        id(incident.policy): incident.policy,
-        id(incident.command_ids): set(incident.command_ids),  # flat set of strings: fast copy
-    }
-    return copy.deepcopy(incident, memo=memo)

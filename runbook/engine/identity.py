@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Literal
 
 from runbook.errors import RunbookError
 from runbook.model.contacts import Contacts
@@ -39,7 +40,7 @@ class Identity:
     """The person operating and how it is proven (see module docstring)."""
 
     person: str
-    method: str
+    method: Literal["login", "db-role", "claimed"]
     """``login``, ``db-role`` or ``claimed``."""
     account: str = ""
     """The operating-system account of the process."""
@@ -50,7 +51,7 @@ class Identity:
     def proof(self) -> Proof:
         """The proof stamped on the events this operator records."""
         return Proof(
-            method=self.method,  # type: ignore[arg-type]
+            method=self.method,
             account=self.account,
             behind=self.behind,
             db_role=self.db_role,

@@ -16,7 +16,8 @@ from runbook.engine.core import ID_ALPHABET, ID_PATTERN, EngineCore
 from runbook.errors import ActionRefused, RunbookError
 from runbook.model import events as ev
 from runbook.model import severity
-from runbook.model.incident import Incident, apply
+from runbook.model.fold import apply
+from runbook.model.incident import Incident
 from runbook.model.lifecycle import Context
 from runbook.model.proof import ProofRules
 from runbook.model.proof import refusal as proof_refusal

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from runbook.engine.link_keys import LinkKeys
@@ -20,6 +20,7 @@ from runbook.errors import ActionRefused, RunbookError
 from runbook.model.contacts import Contacts
 from runbook.model.policy import Policy
 from runbook.model.proof import ProofRules, attest_detail, override_detail, proof_of, statement
+from runbook.store.chain import Verification, verify_rows
 
 SIGNED_ACTIONS = {
     "DraftApproved": "approve",
@@ -49,6 +50,39 @@ class ProofCheck:
     def ok(self) -> bool:
         """True when every proof checked is good."""
         return self.first_bad_seq is None
+
+
+def verify_stored(
+    incident_id: str,
+    rows: list[dict[str, Any]],
+    recorded: int,
+    contacts: Contacts,
+    keys: Callable[[], LinkKeys | None],
+) -> Verification:
+    """Verify an incident as stored: its hash chain (``rows``), that the incident list's
+    count of events (``recorded``) is not higher than the log holds (the newest cut off),
+    and every proof in it (:func:`check_rows`)."""
+    result = verify_rows(incident_id, rows)
+    if result.ok and recorded > result.count:
+        return Verification(
+            incident_id,
+            result.count,
+            result.head_hash,
+            result.count + 1,
+            f"the incident list records {recorded} events but only {result.count} are in "
+            f"the log: the newest {recorded - result.count} were removed",
+        )
+    if not result.ok:
+        return result
+    proofs = check_rows(rows, contacts, keys)
+    return replace(
+        result,
+        first_bad_seq=proofs.first_bad_seq,
+        problem=proofs.problem,
+        signatures=proofs.signatures,
+        links=proofs.links,
+        links_unchecked=proofs.links_unchecked,
+    )
 
 
 def check_rows(

@@ -146,7 +146,7 @@ def escalations(engine: EngineCore, incident: Incident) -> list[ev.Event]:
             incident,
             rule_id=item.rule.id,
             to_roles=list(item.rule.escalate_to),
-            waited=format_duration(item.rule.ack_within * item.round),
+            waited=format_duration(item.waited),
             round=item.round,
             effect_id=intent.effect_id,
         )

@@ -128,14 +128,14 @@ def chart(report: Report, title: str, span: int) -> Chart:
             names.append("")
     for index, lane in enumerate(lanes):
         result.lanes.append({"y": LANE_Y + LANE_H * index, "label": lane})
-    lane_y = {lane["label"]: lane["y"] for lane in result.lanes}
+    lane_y = {lane: LANE_Y + LANE_H * index for index, lane in enumerate(lanes)}
     for (category, x), names in buckets.items():
         shown = [n for n in names if n]
         more = len(names) - len(shown)
         result.marks.append(
             {
                 "x": x - 1,
-                "y": int(lane_y[category]) + 3,
+                "y": lane_y[category] + 3,
                 "h": LANE_H - 6,
                 "colour": CATEGORY_COLOURS.get(category, "#f0b429"),
                 "title": "; ".join(shown) + (f" and {more} more" if more else ""),

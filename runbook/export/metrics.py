@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from runbook.export.model import StageMetric
+from runbook.export.model import StageMetric, StageStatus
 from runbook.export.records import Record
 from runbook.export.times import duration, iso_local, iso_utc, t_plus
 from runbook.model.incident import Incident
@@ -94,6 +94,7 @@ def _metric(
         )
     elapsed = int((reached - opened).total_seconds())
     margin = elapsed - target_seconds if target_seconds is not None else None
+    status: StageStatus
     if skip is not None and skip.at == reached:
         status = "skipped"
         verdict = f"skipped: {skip.data.get('reason', 'nothing to do at this level')}"

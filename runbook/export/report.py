@@ -1,7 +1,7 @@
 """Building the report: a pure function from an incident's stored rows and the contacts.
 
 :func:`build_report` reads the rows (unknown event types included), folds the known events with
-:func:`runbook.model.incident.fold` (so stage times, drafts and posts agree with the engine and
+:func:`runbook.model.fold.fold` (so stage times, drafts and posts agree with the engine and
 the TUI), checks the hash chain, and describes every event with people named by
 :class:`~runbook.export.redact.Redactor`. No I/O and no clock: the caller passes the secrets to
 scrub and the generation time, so the TUI, drills and tests get the same report from the same
@@ -31,7 +31,8 @@ from runbook.export.redact import Redactor
 from runbook.export.sections import Sections
 from runbook.export.times import iso_utc, t_plus, zone
 from runbook.model.contacts import Contacts
-from runbook.model.incident import Incident, fold
+from runbook.model.fold import fold
+from runbook.model.incident import Incident
 from runbook.store.chain import Verification, row_hash
 
 _CONFIG_KEYS = ("playbook", "policy")

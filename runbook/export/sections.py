@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from runbook.describe import describe
@@ -299,6 +299,7 @@ class Sections:
         for post_id, entry in self.posts.items():
             post = entry["post"]
             paused, resumed = entry.get("paused"), entry.get("resumed")
+            status: Literal["resumed", "kept_held", "still_held", "pause_failed"]
             if resumed is not None:
                 status = "resumed"
             elif entry.get("kept"):
@@ -394,7 +395,7 @@ class Sections:
                 continue
             data = record.data
             previous, level = data.get("previous_level"), str(data.get("level"))
-            direction = "initial"
+            direction: Literal["initial", "up", "down", "same"] = "initial"
             if previous and playbook is not None:
                 rank = _safe(
                     lambda p=previous, lv=level: playbook.level_rank(lv) - playbook.level_rank(p)

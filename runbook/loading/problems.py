@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from runbook.errors import ConfigError
 from runbook.loading.safe_yaml import Loc, Parsed
@@ -21,7 +22,7 @@ M = TypeVar("M", bound=BaseModel)
 # -- pydantic errors -> file:line:col lines ------------------------------------------
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     loc = error["loc"]
     if kind == "missing":
@@ -42,7 +43,7 @@ def _dotted(loc: Loc) -> str:
     return text or "(top)"
 
 
-def _expand(errors: list[dict[str, Any]]) -> list[tuple[Loc, str, bool]]:
+def located(errors: Iterable[ErrorDetails]) -> list[tuple[Loc, str, bool]]:
     """Flatten pydantic errors into (loc, message, at_key), expanding SpecProblems."""
     found: list[tuple[Loc, str, bool]] = []
     for error in errors:
@@ -106,7 +107,7 @@ def validate_model(parsed: Parsed, model: type[M], context: dict[str, Any] | Non
     try:
         return model.model_validate(parsed.data, context=context)
     except ValidationError as exc:
-        errors = _expand(exc.errors(include_url=False))
+        errors = located(exc.errors(include_url=False))
         lines = problems_in(parsed, _with_suggestions(errors, model))
         raise ConfigError(lines) from None
 

@@ -16,11 +16,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from runbook.errors import ConfigError
-from runbook.loading.problems import _expand, problems_in, validate_model
+from runbook.loading.problems import located, problems_in, validate_model
 from runbook.loading.safe_yaml import Loc, Parsed, parse_yaml
-from runbook.model.contacts import Contacts
+from runbook.model.contacts import ApprovalLinks, Channel, Contacts, Person, Rotation
 from runbook.model.playbook import Playbook
 from runbook.model.policy import Policy
+from runbook.model.schedulers import SchedulerConfig
 
 # -- the workspace: playbooks + policy + contacts, checked together -----------------------
 
@@ -148,8 +149,11 @@ def load_workspace(paths: Iterable[Path]) -> Workspace:
 
 def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, list[str]]:
     """Merge several contacts files into one directory, locating cross-file problems."""
-    people, rotations, channels, schedulers = [], [], {}, {}
-    links: tuple[object, Path] | None = None
+    people: list[Person] = []
+    rotations: list[Rotation] = []
+    channels: dict[str, Channel] = {}
+    schedulers: dict[str, SchedulerConfig] = {}
+    links: tuple[ApprovalLinks, Path] | None = None
     origin: dict[Loc, tuple[Parsed, Loc]] = {}
     channel_files: dict[str, Path] = {}
     duplicates: list[str] = []
@@ -191,7 +195,7 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
         return merged, duplicates
     except ValidationError as exc:
         lines = list(duplicates)
-        for loc, message, _ in _expand(exc.errors(include_url=False)):
+        for loc, message, _ in located(exc.errors(include_url=False)):
             parsed, local = origin.get(loc[:2], (files[0][1], ()))
             lines.extend(problems_in(parsed, [((*local, *loc[2:]), message, True)]))
         return Contacts(), lines
@@ -240,8 +244,8 @@ def _cross_check(
                             ],
                         )
                     )
-        for level, rule in playbook.approval.items():
-            for j, role in enumerate(rule.roles):
+        for level, approval in playbook.approval.items():
+            for j, role in enumerate(approval.roles):
                 role_problem(where, ("approval", level, "roles", j), role)
         if platforms is not None:
             for i, draft in enumerate(playbook.drafts):

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from runbook.effects.scheduler.config import SchedulerConfig
 from runbook.model.base import Duration, Id, ProblemList, Spec
+from runbook.model.schedulers import SchedulerConfig
 
 EnvName = Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")]
 """The name of an environment variable holding a secret (``RUNBOOK_SMTP_PASSWORD``)."""

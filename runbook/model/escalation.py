@@ -12,7 +12,7 @@ chased.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from runbook.model.incident import Incident
 from runbook.model.playbook import NotifyRule
@@ -28,6 +28,8 @@ class Due:
     rule: NotifyRule
     round: int
     due_at: datetime
+    waited: timedelta
+    """How long the rule has waited for an acknowledgement when this round falls due."""
 
 
 def _next_rounds(incident: Incident) -> list[Due]:
@@ -47,8 +49,8 @@ def _next_rounds(incident: Incident) -> list[Due]:
             continue  # the rule's only audience is running the incident: nobody to chase
         rounds = max((e.round for e in incident.escalations if e.rule_id == rule.id), default=0)
         if rounds < MAX_ROUNDS:
-            due_at = sent_at + rule.ack_within * (rounds + 1)
-            found.append(Due(rule=rule, round=rounds + 1, due_at=due_at))
+            waited = rule.ack_within * (rounds + 1)
+            found.append(Due(rule=rule, round=rounds + 1, due_at=sent_at + waited, waited=waited))
     return found
 
 

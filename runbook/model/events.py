@@ -416,12 +416,13 @@ class _Events:
     """Validates a list of stored event dicts into typed events in one fast call; built on
     first use (building it costs ~0.1 s, which the app's first frame does not need)."""
 
-    _adapter: TypeAdapter[list[Any]] | None = None
+    _adapter: TypeAdapter[list[AnyEvent]] | None = None
 
-    def validate_python(self, items: Any) -> list[Any]:
-        if self._adapter is None:
-            type(self)._adapter = TypeAdapter(list[AnyEvent])
-        return self._adapter.validate_python(items)
+    def validate_python(self, items: Any) -> list[AnyEvent]:
+        adapter = self._adapter
+        if adapter is None:
+            adapter = type(self)._adapter = TypeAdapter(list[AnyEvent])
+        return adapter.validate_python(items)
 
 
 EVENTS = _Events()

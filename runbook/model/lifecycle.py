@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from transitions import EventData, Machine, MachineError
 
@@ -127,7 +127,8 @@ class Context:
 
 def _guard(event: EventData) -> bool:
     """Machine condition: the action's guard finds no reason to refuse."""
-    return why_not(event.model, event.event.name, event.kwargs.get("ctx")) is None
+    incident = cast(Incident, event.model)
+    return why_not(incident, event.event.name, event.kwargs.get("ctx")) is None
 
 
 for _transition in TRANSITIONS:

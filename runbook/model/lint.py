@@ -66,7 +66,7 @@ def _compile(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[re.Pa
 
 
 def _rule_matches(rule: Rule, text: str) -> list[re.Match[str]]:
-    matches = []
+    matches: list[re.Match[str]] = []
     for pattern in _compile(tuple(rule.phrases), tuple(rule.patterns)):
         matches.extend(m for m in pattern.finditer(text) if m.end() > m.start())
     return sorted(matches, key=lambda m: m.start())

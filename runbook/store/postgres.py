@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -31,6 +31,9 @@ from runbook.errors import ConcurrencyConflict, StoreError
 from runbook.model.events import Event
 from runbook.store.chain import from_rows, to_row
 
+Conn = psycopg.Connection[dict[str, Any]]
+"""A connection whose rows are dicts (``row_factory=dict_row``)."""
+T = TypeVar("T")
 CHANNEL = "runbook_events"
 """The LISTEN/NOTIFY channel every append notifies (payload: the incident id)."""
 ATTEMPTS = 5
@@ -133,8 +136,8 @@ class PostgresStore:
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         self._lock = threading.RLock()
-        self._conn: psycopg.Connection[Any] | None = None
-        self._listener: psycopg.Connection[Any] | None = None
+        self._conn: Conn | None = None
+        self._listener: Conn | None = None
         if migrate:
             self.migrate()
 
@@ -144,7 +147,7 @@ class PostgresStore:
         info = psycopg.conninfo.conninfo_to_dict(self.url)
         return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 
-    def _connect(self) -> psycopg.Connection[Any]:
+    def _connect(self) -> Conn:
         if self._conn is None or self._conn.closed:
             try:
                 self._conn = psycopg.connect(
@@ -164,7 +167,7 @@ class PostgresStore:
                 pass
             self._conn = None
 
-    def _retrying(self, work: Any) -> Any:
+    def _retrying(self, work: Callable[[Conn], T]) -> T:
         """Run ``work(conn)`` in a transaction, retrying transient failures."""
         last: Exception | None = None
         for attempt in range(ATTEMPTS):
@@ -214,11 +217,11 @@ class PostgresStore:
     def schema_version(self) -> int:
         """The migration the database is at (0: empty)."""
 
-        def work(conn: psycopg.Connection[Any]) -> int:
-            found = conn.execute("SELECT to_regclass('runbook_schema') AS t").fetchone()
+        def work(conn: Conn) -> int:
+            found = _one(conn.execute("SELECT to_regclass('runbook_schema') AS t"))
             if found["t"] is None:
                 return 0
-            row = conn.execute("SELECT max(version) AS v FROM runbook_schema").fetchone()
+            row = _one(conn.execute("SELECT max(version) AS v FROM runbook_schema"))
             return int(row["v"] or 0)
 
         return self._retrying(work)
@@ -229,10 +232,10 @@ class PostgresStore:
         if self.schema_version() == len(MIGRATIONS):
             return []
 
-        def work(conn: psycopg.Connection[Any]) -> list[int]:
+        def work(conn: Conn) -> list[int]:
             conn.execute("SELECT pg_advisory_xact_lock(424242)")
             conn.execute("CREATE TABLE IF NOT EXISTS runbook_schema (version INTEGER NOT NULL)")
-            row = conn.execute("SELECT max(version) AS v FROM runbook_schema").fetchone()
+            row = _one(conn.execute("SELECT max(version) AS v FROM runbook_schema"))
             current = int(row["v"] or 0)
             if current > len(MIGRATIONS):
                 raise StoreError(
@@ -253,11 +256,13 @@ class PostgresStore:
     def db_identity(self) -> tuple[str, str | None]:
         """(the role this connection is, the person the database maps it to or None)."""
 
-        def work(conn: psycopg.Connection[Any]) -> tuple[str, str | None]:
-            row = conn.execute(
-                "SELECT current_user AS role, "
-                "(SELECT person FROM operators WHERE db_role = current_user) AS person"
-            ).fetchone()
+        def work(conn: Conn) -> tuple[str, str | None]:
+            row = _one(
+                conn.execute(
+                    "SELECT current_user AS role, "
+                    "(SELECT person FROM operators WHERE db_role = current_user) AS person"
+                )
+            )
             return str(row["role"]), row["person"]
 
         return self._retrying(work)
@@ -267,7 +272,7 @@ class PostgresStore:
         password when given) and let it do what an operator needs; True when created."""
         from psycopg import sql
 
-        def work(conn: psycopg.Connection[Any]) -> bool:
+        def work(conn: Conn) -> bool:
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
             name = sql.Identifier(role)
             if not exists:
@@ -283,7 +288,7 @@ class PostgresStore:
                 conn.execute(
                     sql.SQL("ALTER ROLE {} PASSWORD {}").format(name, sql.Literal(password))
                 )
-            schema = conn.execute("SELECT current_schema() AS s").fetchone()["s"]
+            schema = _one(conn.execute("SELECT current_schema() AS s"))["s"]
             grants = [
                 "GRANT USAGE ON SCHEMA {schema} TO {role}",
                 "GRANT SELECT, INSERT ON {schema}.events TO {role}",
@@ -313,12 +318,15 @@ class PostgresStore:
         """Append after ``expected_seq`` or raise ConcurrencyConflict (see EventStore)."""
         rows: list[dict[str, Any]] = []
 
-        def work(conn: psycopg.Connection[Any]) -> None:
+        def work(conn: Conn) -> None:
             if not rows:
                 # Fail fast: a writer whose view is already stale does not queue for the lock.
-                seen = conn.execute(
-                    "SELECT max(seq) AS seq FROM events WHERE incident_id = %s", (incident_id,)
-                ).fetchone()
+                seen = _one(
+                    conn.execute(
+                        "SELECT max(seq) AS seq FROM events WHERE incident_id = %s",
+                        (incident_id,),
+                    )
+                )
                 if (seen["seq"] or 0) != expected_seq:
                     raise _conflict(conn, incident_id, expected_seq)
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (incident_id,))
@@ -368,9 +376,7 @@ class PostgresStore:
         ]
 
     @staticmethod
-    def _landed(
-        conn: psycopg.Connection[Any], incident_id: str, rows: list[dict[str, Any]]
-    ) -> bool:
+    def _landed(conn: Conn, incident_id: str, rows: list[dict[str, Any]]) -> bool:
         found = conn.execute(
             "SELECT hash FROM events WHERE incident_id = %s AND seq = %s",
             (incident_id, rows[-1]["seq"]),
@@ -386,7 +392,7 @@ class PostgresStore:
         Returns how many rows were written.
         """
 
-        def work(conn: psycopg.Connection[Any]) -> int:
+        def work(conn: Conn) -> int:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (incident_id,))
             existing = conn.execute(
                 "SELECT seq, hash FROM events WHERE incident_id = %s ORDER BY seq",
@@ -427,7 +433,7 @@ class PostgresStore:
     def rows(self, incident_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
         """The stored rows after ``after_seq`` in seq order."""
 
-        def work(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+        def work(conn: Conn) -> list[dict[str, Any]]:
             return list(
                 conn.execute(
                     f"SELECT {_COLUMNS} FROM events WHERE incident_id = %s AND seq > %s "
@@ -448,7 +454,7 @@ class PostgresStore:
     def incidents(self) -> list[dict[str, Any]]:
         """Every incident's summary, newest first."""
 
-        def work(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+        def work(conn: Conn) -> list[dict[str, Any]]:
             return list(
                 conn.execute("SELECT * FROM incidents ORDER BY opened_at DESC, id").fetchall()
             )
@@ -458,7 +464,7 @@ class PostgresStore:
     def incident_ids(self) -> list[str]:
         """Every incident id that has events (for copying a store)."""
 
-        def work(conn: psycopg.Connection[Any]) -> list[str]:
+        def work(conn: Conn) -> list[str]:
             rows = conn.execute("SELECT DISTINCT incident_id FROM events ORDER BY 1").fetchall()
             return [row["incident_id"] for row in rows]
 
@@ -467,10 +473,8 @@ class PostgresStore:
     def change_token(self) -> int:
         """A counter every append increments (any writer, any machine)."""
 
-        def work(conn: psycopg.Connection[Any]) -> int:
-            return int(
-                conn.execute("SELECT counter FROM changes WHERE id = 1").fetchone()["counter"]
-            )
+        def work(conn: Conn) -> int:
+            return int(_one(conn.execute("SELECT counter FROM changes WHERE id = 1"))["counter"])
 
         return self._retrying(work)
 
@@ -499,9 +503,7 @@ class PostgresStore:
                 self._listener = None
 
 
-def _conflict(
-    conn: psycopg.Connection[Any], incident_id: str, expected_seq: int
-) -> ConcurrencyConflict:
+def _conflict(conn: Conn, incident_id: str, expected_seq: int) -> ConcurrencyConflict:
     """The conflict a stale writer gets, naming the event that took its place."""
     winner = conn.execute(
         "SELECT type, actor, at FROM events WHERE incident_id = %s AND seq = %s",
@@ -514,3 +516,12 @@ def _conflict(
 def _first_line(exc: BaseException | None) -> str:
     text = str(exc or "unknown error").strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _one(cursor: psycopg.Cursor[dict[str, Any]]) -> dict[str, Any]:
+    """The one row a query always answers (an aggregate, a setting); a store that answers
+    none is not one runbook can use."""
+    row = cursor.fetchone()
+    if row is None:
+        raise StoreError("the team store answered a query with no row; is it a runbook store?")
+    return row

@@ -13,12 +13,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from runbook.errors import ConcurrencyConflict, StoreError
 from runbook.model.events import Event
 from runbook.store.chain import COLUMNS, from_tuples, to_row
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -88,7 +91,7 @@ class SqliteStore:
         for statement in _statements(SCHEMA):
             self._db.execute(statement)
 
-    def _write(self, work: Any) -> Any:
+    def _write(self, work: Callable[[], T]) -> T:
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -226,7 +229,7 @@ class SqliteStore:
         """SQLite's ``data_version``: changes when another connection commits."""
         with self._lock:
             total = self._db.total_changes
-            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
         return version * 1_000_003 + total
 
     def wait_for_change(self, token: int, timeout: float) -> int:

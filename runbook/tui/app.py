@@ -136,7 +136,7 @@ class RunbookApp(App[None]):
     def operator_known(self) -> bool:
         """True when the operator is a person in contacts."""
         operator = self.engine.operator
-        return bool(operator) and self.engine.workspace.contacts.person(operator) is not None
+        return bool(operator) and self.engine.workspace.contacts.person(operator or "") is not None
 
     def operator_name(self) -> str:
         """The operator in words for the header, with how it is proven (``login``,

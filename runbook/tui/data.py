@@ -178,7 +178,7 @@ class Line:
     @property
     def at(self) -> datetime:
         """When it happened (UTC)."""
-        return self._event.at  # type: ignore[no-any-return]
+        return self._event.at
 
     @property
     def actor(self) -> str:

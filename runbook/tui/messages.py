@@ -41,7 +41,7 @@ class CommandDone(Message):
         result: Any,
         error: str | None,
         refused: bool,
-        then: Callable[[Any], None] | None,
+        then: Callable[[Any], object] | None,
     ) -> None:
         super().__init__()
         self.label = label

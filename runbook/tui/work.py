@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from abc import abstractmethod
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.screen import Screen
 
@@ -44,7 +44,7 @@ class CommandRunner:
         self,
         label: str,
         call: Callable[[], Any],
-        then: Callable[[Any], None] | None = None,
+        then: Callable[[Any], object] | None = None,
     ) -> None:
         """Run the engine command ``call`` in a worker; ``then(result)`` on success."""
         app = self.app
@@ -92,7 +92,7 @@ class LiveScreen(CommandRunner, Screen[None]):
     @property
     def runbook(self) -> RunbookApp:
         """The app, typed."""
-        return self.app  # type: ignore[return-value]
+        return cast("RunbookApp", self.app)
 
     # -- loading ------------------------------------------------------------------------
     @abstractmethod

@@ -16,6 +16,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Literal
 
 from runbook.effects.scheduler.file_calendar import (
     COLUMNS,
@@ -37,10 +38,10 @@ def _delimiter(path: Path, header_line: str) -> str:
         names = {part.strip().strip('"').strip().lower() for part in header_line.split(candidate)}
         if all(column in names for column in REQUIRED):
             return candidate
-    names = header_line.strip().lstrip("\ufeff")
+    found = header_line.strip().lstrip("\ufeff")
     raise EffectError(
         f"{path} line 1: the header must name the columns {', '.join(COLUMNS)} "
-        f"(found: {names[:120]!r})"
+        f"(found: {found[:120]!r})"
     )
 
 
@@ -109,7 +110,7 @@ def parse_csv(path: Path, raw: bytes) -> ParseResult:
         raise EffectError(f"{path} line {reader.line_num}: not valid CSV ({exc})") from None
 
     cell = rf'(?:"(?:[^"]|"")*"|[^{re.escape(delimiter)}"\r\n]*)'
-    style = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
+    style: Literal[0, 1] = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
     plans: dict[tuple[str, str], tuple[int, re.Pattern[str], str, str]] = {}
 
     def plan(name: str, value: str) -> tuple[int, re.Pattern[str], str, str]:

@@ -159,7 +159,10 @@ def _edit_in_place(text: str, parsed: Any, rows: dict[str, _Row], changes: Chang
                 end = match.end()
                 new = json.dumps(value) if quote == '"' else "'" + value.replace("'", "''") + "'"
             else:
-                end = _PLAIN_END.search(text, start).start()
+                plain_end = _PLAIN_END.search(text, start)
+                if plain_end is None:  # never: the pattern matches at the end of the text
+                    return None
+                end = plain_end.start()
                 while end > start and text[end - 1] in " \t\r":
                     end -= 1
                 new = value if _SAFE_PLAIN.fullmatch(value) else json.dumps(value)

@@ -46,6 +46,7 @@ from runbook.clock import Clock, SystemClock
 from runbook.effects import Outcome, Post
 from runbook.effects.scheduler import HELD, SCHEDULED
 from runbook.errors import EffectError
+from runbook.model.schedulers import CALENDAR_FORMATS
 
 try:
     import fcntl
@@ -63,8 +64,6 @@ OVERDUE_WINDOW = timedelta(hours=24)
 person may be about to publish an overdue post by hand."""
 LOCK_WAIT = 10.0
 """Seconds to wait for another runbook writing the same calendar before giving up."""
-FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".yaml": "yaml", ".yml": "yaml"}
-"""File suffixes and the format they imply."""
 
 Fingerprint = tuple[int, int, str]
 """(mtime_ns, size, sha256) of the calendar's bytes."""
@@ -143,7 +142,7 @@ class FileCalendar:
         self.name = name
         self.path = Path(path)
         self.clock: Clock = clock or SystemClock()
-        self.format = format or FORMATS.get(self.path.suffix.lower())
+        self.format = format or CALENDAR_FORMATS.get(self.path.suffix.lower())
         if self.format not in ("csv", "yaml"):
             raise ValueError(
                 f"cannot tell whether {self.path} is CSV or YAML; name it .csv or .yaml, or "
@@ -395,7 +394,7 @@ def _check_row(path: Path, row: _Row, problems: list[str]) -> None:
 
 def _apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
     """``text`` with each ``(start, end, new)`` span replaced (spans do not overlap)."""
-    pieces = []
+    pieces: list[str] = []
     copied = 0
     for start, end, new in sorted(edits):
         pieces += (text[copied:start], new)

@@ -49,6 +49,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from http.client import HTTPException
 from typing import Any, TypeVar
 
@@ -152,7 +153,7 @@ class HttpScheduler:
             seen.add(page)
             query = urllib.parse.urlencode({"page": page, "per_page": self.page_size})
             url = f"{self.base_url}/posts?{query}"
-            answer = self._retrying(lambda url=url: self._send("GET", url, token), token)
+            answer = self._retrying(partial(self._send, "GET", url, token), token)
             if not isinstance(answer, dict) or not isinstance(answer.get("posts"), list):
                 raise EffectError(f'{url} did not answer with a list of posts ("posts": [...])')
             posts.extend(self._post(item, url) for item in answer["posts"])

@@ -199,11 +199,12 @@ class IncidentScreen(IncidentActions, LiveScreen):
         words, self.next_actions = next_step(view)
         if self.changed("next-step", words):
             self.query_one("#next-step", Static).update(Text(words, style="bold"))
-        for name, panel in (
+        panels: tuple[tuple[str, type[PeoplePanel | PostsPanel | DraftsPanel]], ...] = (
             ("people", PeoplePanel),
             ("posts", PostsPanel),
             ("drafts", DraftsPanel),
-        ):
+        )
+        for name, panel in panels:
             if self.changed(name, signature(name, view)):
                 self.query_one(panel).show(view)
         self.query_one(WorkStatus).effects = view.progress

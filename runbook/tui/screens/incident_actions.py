@@ -45,9 +45,12 @@ class IncidentActions:
         """Size (or resize) the crisis; then offer the pause."""
         from runbook.tui.screens.questionnaire import Questionnaire
 
-        if self.view is None or self.view.incident.playbook is None:
+        if self.view is None:
             return
         incident = self.view.incident
+        playbook = incident.playbook
+        if playbook is None:
+            return
         engine = self.engine
 
         def answered(answers: dict[str, str] | None) -> None:
@@ -58,7 +61,7 @@ class IncidentActions:
                     then=self._offer_next("pause", "notify"),
                 )
 
-        self.app.push_screen(Questionnaire(incident.playbook, incident.answers or None), answered)
+        self.app.push_screen(Questionnaire(playbook, incident.answers or None), answered)
 
     def do_pause(self) -> None:
         """Preview, confirm, pause; then offer notify."""
@@ -119,9 +122,12 @@ class IncidentActions:
         """Pick a template; start the draft and open the editor."""
         from runbook.tui.screens.pick import PickScreen
 
-        if self.view is None or self.view.incident.playbook is None:
+        if self.view is None:
             return
         incident = self.view.incident
+        playbook = incident.playbook
+        if playbook is None:
+            return
         used = {d.template_id: d.draft_id for d in incident.drafts.values()}
         items = [
             (
@@ -130,9 +136,9 @@ class IncidentActions:
                 f"{t.audience} · {', '.join(t.platforms)}"
                 + (f" · already {used[t.id]}" if t.id in used else ""),
             )
-            for t in incident.playbook.drafts
+            for t in playbook.drafts
         ]
-        fresh = next((t.id for t in incident.playbook.drafts if t.id not in used), None)
+        fresh = next((t.id for t in playbook.drafts if t.id not in used), None)
         engine = self.engine
 
         def started(incident: Incident) -> None:

@@ -30,7 +30,7 @@ class ResolveScreen(Modal[bool]):
     BINDINGS = [
         Binding("escape", "cancel", "cancel"),
         Binding("ctrl+s", "resolve", "resolve"),
-        Binding("space", "toggle", "release/keep"),
+        Binding("space", "keep_or_release", "release/keep"),
         Binding("n", "now", "publish now"),
         Binding("t", "new_time", "new time"),
         Binding("a", "all(True)", "release all"),
@@ -132,11 +132,11 @@ class ResolveScreen(Modal[bool]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Post keys only act while the posts list has focus (letters type in the summary)."""
-        if action in ("toggle", "now", "new_time", "all"):
+        if action in ("keep_or_release", "now", "new_time", "all"):
             return self._focused_on_posts()
         return True
 
-    def action_toggle(self) -> None:
+    def action_keep_or_release(self) -> None:
         """Release <-> keep held."""
         post = self._current()
         if post:

@@ -68,10 +68,10 @@ class DraftsPanel(Vertical):
         try:
             listing.clear_options()
             self._ids = list(incident.drafts)
-            for draft in incident.drafts.values():
-                label = Text(f"{draft.draft_id} v{draft.version} {draft.title}", no_wrap=True)
-                label.append(f"  {draft_state(view, draft)}", style="dim")
-                listing.add_option(Option(label, id=draft.draft_id))
+            for listed in incident.drafts.values():
+                label = Text(f"{listed.draft_id} v{listed.version} {listed.title}", no_wrap=True)
+                label.append(f"  {draft_state(view, listed)}", style="dim")
+                listing.add_option(Option(label, id=listed.draft_id))
             if view.draft_id in self._ids:
                 listing.highlighted = self._ids.index(view.draft_id)
         finally:
@@ -104,14 +104,14 @@ class DraftsPanel(Vertical):
         )
         need = facts.requirement
         if need is not None:
-            approval = Text("Approval: ", style="bold")
+            summary = Text("Approval: ", style="bold")
             if need.complete:
-                approval.append("complete", style=styles["good"])
+                summary.append("complete", style=styles["good"])
             else:
-                approval.append(need.describe(), style=styles["warn"])
+                summary.append(need.describe(), style=styles["warn"])
                 if not draft.submitted:
-                    approval.append(" (once submitted)", style="dim")
-            lines.append(approval)
+                    summary.append(" (once submitted)", style="dim")
+            lines.append(summary)
             for role, people in facts.holders.items():
                 lines.append(
                     Text(f"  {role}: {', '.join(people) or 'nobody holds it now'}", style="dim")

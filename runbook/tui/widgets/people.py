@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -70,7 +70,7 @@ class PeoplePanel(VerticalScroll):
             table.add_row(
                 mark, view.names.get(r.person, r.person), ", ".join(sorted(r.roles)), reached, ack
             )
-        parts: list[object] = [head, table]
+        parts: list[RenderableType] = [head, table]
         if incident.escalations:
             parts.append(Text("\nEscalations", style="bold"))
             for e in incident.escalations:

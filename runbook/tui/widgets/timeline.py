@@ -107,11 +107,11 @@ class Timeline(ScrollView, can_focus=True):
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        strip = self._render(self.lines[index], width, selected)
+        strip = self._render_line(self.lines[index], width, selected)
         self._cache[key] = strip
         return strip
 
-    def _render(self, line: Line, width: int, selected: bool) -> Strip:
+    def _render_line(self, line: Line, width: int, selected: bool) -> Strip:
         if self._styles is None:
             self._styles = tone_styles(self.app)
         styles = self._styles

@@ -1,8 +1,8 @@
-"""Scheduler settings as written in ``contacts/*.yaml``, and the factory that builds adapters.
+"""Scheduler settings as written in ``contacts/*.yaml``: pure data the contacts embed.
 
-The spec models are pure data (no I/O) so the contacts model can embed them
-(``schedulers: dict[Id, SchedulerConfig]``); :func:`build_scheduler` turns one into a working
-adapter. Like notification channels, a scheduler's secret (its API token) is named by
+``schedulers: dict[Id, SchedulerConfig]`` in :class:`runbook.model.contacts.Contacts`; the
+effects layer builds a working adapter from each (:func:`runbook.effects.scheduler.factory.
+build_scheduler`). Like notification channels, a scheduler's secret (its API token) is named by
 environment variable only, never written in YAML.
 
 .. code-block:: yaml
@@ -19,7 +19,6 @@ environment variable only, never written in YAML.
 
 from __future__ import annotations
 
-import os
 import urllib.parse
 from datetime import timedelta
 from pathlib import Path
@@ -27,10 +26,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from runbook.clock import Clock
-from runbook.effects.scheduler import SchedulerAdapter
-from runbook.effects.scheduler.file_calendar import FORMATS as _SUFFIXES
 from runbook.model.base import Duration, Spec
+
+CALENDAR_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".yaml": "yaml", ".yml": "yaml"}
+"""Calendar file suffixes and the format they imply."""
 
 
 class FileCalendarConfig(Spec):
@@ -48,7 +47,7 @@ class FileCalendarConfig(Spec):
 
     @model_validator(mode="after")
     def _format_known(self) -> FileCalendarConfig:
-        if self.format is None and Path(self.path).suffix.lower() not in _SUFFIXES:
+        if self.format is None and Path(self.path).suffix.lower() not in CALENDAR_FORMATS:
             raise ValueError(
                 f"cannot tell whether {self.path!r} is CSV or YAML; add format: csv or format: yaml"
             )
@@ -57,7 +56,7 @@ class FileCalendarConfig(Spec):
     @property
     def resolved_format(self) -> str:
         """The format, given or implied by the file name."""
-        return self.format or _SUFFIXES[Path(self.path).suffix.lower()]
+        return self.format or CALENDAR_FORMATS[Path(self.path).suffix.lower()]
 
 
 class HttpSchedulerConfig(Spec):
@@ -96,38 +95,3 @@ class HttpSchedulerConfig(Spec):
 
 SchedulerConfig = Annotated[FileCalendarConfig | HttpSchedulerConfig, Field(discriminator="kind")]
 """One configured scheduler (``kind: file`` or ``kind: http``)."""
-
-
-def build_scheduler(
-    name: str,
-    config: FileCalendarConfig | HttpSchedulerConfig,
-    base_dir: str | Path,
-    clock: Clock | None = None,
-) -> SchedulerAdapter:
-    """The adapter for ``config``; relative calendar paths are resolved against ``base_dir``."""
-    if isinstance(config, FileCalendarConfig):
-        from runbook.effects.scheduler.file_calendar import FileCalendar
-
-        path = Path(config.path).expanduser()
-        if not path.is_absolute():
-            path = Path(os.path.abspath(Path(base_dir) / path))
-        if config.demo:
-            from datetime import UTC, datetime
-
-            from runbook.effects.scheduler.demo import ensure_demo_calendar
-
-            now = clock.now() if clock is not None else datetime.now(UTC)
-            ensure_demo_calendar(path, config.demo, now)
-        return FileCalendar(name, path, clock=clock, format=config.resolved_format)
-    from runbook.effects.scheduler.http import HttpScheduler
-
-    return HttpScheduler(
-        name,
-        config.base_url,
-        token_env=config.token_env,
-        timeout=config.timeout.total_seconds(),
-        page_size=config.page_size,
-        max_retries=config.max_retries,
-        concurrency=config.concurrency,
-        clock=clock,
-    )
