@@ -41,21 +41,6 @@ def best(runs: int, work: Callable[[], object]) -> float:
     return min(times)
 
 
-def summary(incident_id: str, events: int) -> dict[str, object]:
-    now = START.isoformat()
-    return {
-        "id": incident_id,
-        "playbook": "offensive-post",
-        "title": "Benchmark",
-        "level": None,
-        "state": "declared",
-        "drill": False,
-        "opened_at": now,
-        "updated_at": now,
-        "events": events,
-    }
-
-
 def notes(incident_id: str, count: int) -> list[ev.NoteAdded]:
     return [
         ev.NoteAdded(
@@ -88,7 +73,7 @@ def bench_append(folder: Path, count: int, rounds: int) -> None:
         store = SqliteStore(path)
         started = time.perf_counter()
         for seq, event in enumerate(events):
-            store.append(incident_id, seq, [event], summary(incident_id, seq + 1))
+            store.append(incident_id, seq, [event])
         seconds = time.perf_counter() - started
         store.close()
         return seconds

@@ -101,9 +101,7 @@ def populate(db: Path, incidents: int, events: int) -> str:
             )
             for i in range(chunk)
         ]
-        summary = current.status()
-        summary["events"] = seq + chunk
-        engine.store.append(big, seq, notes, summary)
+        engine.store.append(big, seq, notes)
         seq += chunk
         written += chunk
     engine.store.close()

@@ -57,29 +57,34 @@ def note(
     )
 
 
-def summary(
-    incident_id: str,
-    events: int,
-    *,
-    state: str = "declared",
-    title: str = "Offensive post",
-    level: str | None = None,
-    opened_at: datetime = T0,
-    drill: bool = False,
-) -> dict[str, Any]:
-    """The incident summary an append carries (what the engine's ``status()`` gives)."""
-    return {
-        "id": incident_id,
-        "playbook": PLAYBOOK,
-        "playbook_version": 1,
-        "title": title,
-        "level": level,
-        "state": state,
-        "drill": drill,
-        "opened_at": opened_at.isoformat(),
-        "updated_at": (opened_at + timedelta(minutes=events)).isoformat(),
-        "events": events,
-    }
+def declared(
+    incident_id: str, title: str, *, minute: int = 0, drill: bool = False
+) -> ev.IncidentDeclared:
+    """An IncidentDeclared event on :data:`PLAYBOOK` (not yet appended)."""
+    return ev.IncidentDeclared(
+        incident_id=incident_id,
+        at=T0 + timedelta(minutes=minute),
+        actor=OPERATOR,
+        state="declared",
+        title=title,
+        playbook_id=PLAYBOOK,
+        playbook_version=1,
+        playbook={},
+        drill=drill,
+    )
+
+
+def assessed(incident_id: str, level: str, *, minute: int = 0) -> ev.SeverityAssessed:
+    """A SeverityAssessed event setting ``level`` (not yet appended)."""
+    return ev.SeverityAssessed(
+        incident_id=incident_id,
+        at=T0 + timedelta(minutes=minute),
+        actor=OPERATOR,
+        state="assessed",
+        answers={},
+        score=0,
+        level=level,
+    )
 
 
 def raw(db: Path | str) -> sqlite3.Connection:
@@ -179,13 +184,7 @@ while True:
         )
         for index in range(1, size + 1)
     ]
-    now = datetime.now(UTC).isoformat()
-    summary = {
-        "id": incident_id, "playbook": "offensive-post", "title": "kill test", "level": None,
-        "state": "declared", "drill": False, "opened_at": now, "updated_at": now,
-        "events": head + size,
-    }
-    stored = store.append(incident_id, head, events, summary)
+    stored = store.append(incident_id, head, events)
     sys.stdout.write("".join(f"{event.seq} {event.text}\\n" for event in stored))
     sys.stdout.flush()
     head = stored[-1].seq

@@ -29,7 +29,17 @@ from runbook.store.chain import (
     verify_rows,
 )
 from runbook.store.sqlite import BUSY_TIMEOUT_MS, SqliteStore
-from tests.helpers_store import PG_SKIP, T0, note, pg_url, raw, summary, with_search_path
+from tests.helpers_store import (
+    PG_SKIP,
+    PLAYBOOK,
+    T0,
+    assessed,
+    declared,
+    note,
+    pg_url,
+    raw,
+    with_search_path,
+)
 
 INC = "INC-TEST01"
 OTHER = "INC-TEST02"
@@ -46,6 +56,8 @@ class Backend:
     """Run SQL (``?`` placeholders) on a raw connection, outside the store."""
     refused: tuple[type[BaseException], ...]
     """What that raw connection raises when the store refuses a change."""
+    folder: Path
+    """A scratch folder for the test."""
     opened: list[EventStore] = field(default_factory=list)
 
     def open(self) -> EventStore:
@@ -68,7 +80,9 @@ def sqlite_backend(folder: Path) -> Backend:
         finally:
             connection.close()
 
-    return Backend("sqlite", lambda: open_store(str(path)), execute, (sqlite3.IntegrityError,))
+    return Backend(
+        "sqlite", lambda: open_store(str(path)), execute, (sqlite3.IntegrityError,), folder
+    )
 
 
 def postgres_backend(folder: Path) -> Backend:
@@ -88,7 +102,7 @@ def postgres_backend(folder: Path) -> Backend:
             connection.execute(sql.replace("?", "%s"), params)
 
     return Backend(
-        "postgres", lambda: open_store(scoped), execute, (psycopg.errors.RaiseException,)
+        "postgres", lambda: open_store(scoped), execute, (psycopg.errors.RaiseException,), folder
     )
 
 
@@ -119,7 +133,7 @@ def append_notes(
     for offset, text in enumerate(texts):
         seq = after + offset
         event = note(incident_id, text, minute=seq, **kw)
-        appended += store.append(incident_id, seq, [event], summary(incident_id, seq + 1))
+        appended += store.append(incident_id, seq, [event])
     return appended
 
 
@@ -130,7 +144,7 @@ class TestStoreContract:
         texts = [f"note {i}" for i in range(5)]
         append_notes(store, INC, texts)
         batch = [note(INC, "batch a", minute=10), note(INC, "batch b", minute=11)]
-        store.append(INC, 5, batch, summary(INC, 7))
+        store.append(INC, 5, batch)
 
         loaded = store.load(INC)
 
@@ -179,10 +193,10 @@ class TestStoreContract:
         first, second = backend.open(), backend.open()
         append_notes(first, INC, ["declared"])
         winner = note(INC, "I was first", actor="elena", minute=5)
-        first.append(INC, 1, [winner], summary(INC, 2))
+        first.append(INC, 1, [winner])
 
         with pytest.raises(ConcurrencyConflict) as caught:
-            second.append(INC, 1, [note(INC, "too late", actor="tom")], summary(INC, 2))
+            second.append(INC, 1, [note(INC, "too late", actor="tom")])
 
         message = str(caught.value)
         assert caught.value.seq == 2
@@ -198,7 +212,7 @@ class TestStoreContract:
         loser = [note(INC, "lost 1"), note(INC, "lost 2")]
 
         with pytest.raises(ConcurrencyConflict):
-            second.append(INC, 1, loser, summary(INC, 3, state="resolved"))
+            second.append(INC, 1, loser)
 
         assert [e.text for e in first.load(INC)] == ["a", "b"]
         (listed,) = first.incidents()
@@ -209,7 +223,7 @@ class TestStoreContract:
         append_notes(store, INC, ["a"])
 
         with pytest.raises(ConcurrencyConflict) as caught:
-            store.append(INC, 3, [note(INC, "from the future")], summary(INC, 4))
+            store.append(INC, 3, [note(INC, "from the future")])
 
         assert caught.value.seq == 4
         assert [e.seq for e in store.load(INC)] == [1]
@@ -236,29 +250,74 @@ class TestStoreContract:
 
         assert [e.text for e in store.load(INC)] == ["keep me", "and me"]
 
-    def test_incidents_summary_follows_appends(self, store: EventStore) -> None:
-        store.append(INC, 0, [note(INC, "a")], summary(INC, 1, title="Offensive post on X"))
-        assert store.incidents() == [_listed(summary(INC, 1, title="Offensive post on X"))]
+    def test_the_incident_list_follows_the_events_appended(self, store: EventStore) -> None:
+        store.append(INC, 0, [declared(INC, "Offensive post on X")])
+        (listed,) = store.incidents()
+        assert listed == {
+            "id": INC,
+            "playbook": PLAYBOOK,
+            "title": "Offensive post on X",
+            "level": None,
+            "state": "declared",
+            "drill": False,
+            "opened_at": T0.isoformat(),
+            "updated_at": T0.isoformat(),
+            "events": 1,
+        }
 
-        later = summary(INC, 3, state="assessed", level="L2", title="Offensive post on X")
-        store.append(INC, 1, [note(INC, "b"), note(INC, "c")], later)
+        store.append(
+            INC, 1, [assessed(INC, "L2", minute=2), note(INC, "c", minute=3, state="assessed")]
+        )
 
         (listed,) = store.incidents()
-        assert listed == _listed(later)
         assert listed["events"] == 3
         assert listed["state"] == "assessed"
         assert listed["level"] == "L2"
-        assert listed["drill"] is False
+        assert listed["updated_at"] == (T0 + timedelta(minutes=3)).isoformat()
+        assert listed["title"] == "Offensive post on X"
 
     def test_incidents_are_listed_newest_first(self, store: EventStore) -> None:
-        store.append(INC, 0, [note(INC, "old")], summary(INC, 1, opened_at=T0))
-        later = T0 + timedelta(hours=2)
-        store.append(OTHER, 0, [note(OTHER, "new")], summary(OTHER, 1, opened_at=later, drill=True))
+        store.append(INC, 0, [declared(INC, "old")])
+        store.append(OTHER, 0, [declared(OTHER, "new", minute=120, drill=True)])
 
         listed = store.incidents()
 
         assert [row["id"] for row in listed] == [OTHER, INC]
         assert [row["drill"] for row in listed] == [True, False]
+
+    def test_heads_come_from_the_log_whatever_the_list_says(self, backend: Backend) -> None:
+        store = backend.open()
+        store.append(INC, 0, [declared(INC, "Hacked")])
+        append_notes(store, INC, ["a", "b"], after=1)
+        store.append(OTHER, 0, [declared(OTHER, "Leak")])
+        backend.execute(
+            "UPDATE incidents SET state = ?, events = ? WHERE id = ?", ("closed", 9, INC)
+        )
+        backend.execute("DELETE FROM incidents WHERE id = ?", (OTHER,))
+
+        heads = store.heads()
+
+        assert sorted(heads) == [INC, OTHER]
+        assert (heads[INC]["seq"], heads[INC]["state"]) == (3, "declared")
+        assert heads[OTHER]["seq"] == 1
+
+    def test_rebuilding_the_list_restores_it_from_the_logs(self, backend: Backend) -> None:
+        store = backend.open()
+        store.append(INC, 0, [declared(INC, "Hacked"), assessed(INC, "L1", minute=1)])
+        store.append(OTHER, 0, [declared(OTHER, "Leak")])
+        before = store.incidents()
+        backend.execute(
+            "UPDATE incidents SET state = ?, level = ? WHERE id = ?", ("closed", None, INC)
+        )
+        backend.execute("DELETE FROM incidents WHERE id = ?", (OTHER,))
+        backend.execute(
+            "INSERT INTO incidents (id, title, state, drill, events) VALUES (?, ?, ?, ?, ?)",
+            ("INC-GHOST1", "never happened", "paused", False, 4),
+        )
+
+        assert store.rebuild_incidents() == sorted([INC, OTHER, "INC-GHOST1"])
+        assert store.incidents() == before
+        assert store.rebuild_incidents() == []
 
     def test_change_token_changes_after_another_connection_writes(self, backend: Backend) -> None:
         watcher, writer = backend.open(), backend.open()
@@ -312,13 +371,17 @@ class TestStoreContract:
         append_notes(source, INC, ["a", "b", "c"])
         rows = source.rows(INC)
         target = backend.open()
-        assert target.import_rows(INC, rows, summary(INC, 3)) == 0, "already there"
-        other = [dict(r, incident_id=OTHER) for r in rows]
-        assert target.import_rows(OTHER, other, summary(OTHER, 3)) == 3
-        assert [r["hash"] for r in target.rows(OTHER)] == [r["hash"] for r in rows]
+        assert target.import_rows(INC, rows) == 0, "already there"
+        elsewhere = SqliteStore(backend.folder / "elsewhere.db")
+        append_notes(elsewhere, OTHER, ["x", "y", "z"])
+        other = elsewhere.rows(OTHER)
+        elsewhere.close()
+        assert target.import_rows(OTHER, other) == 3
+        assert [r["hash"] for r in target.rows(OTHER)] == [r["hash"] for r in other]
+        assert {row["id"]: row["events"] for row in target.incidents()} == {INC: 3, OTHER: 3}
         forged = [dict(other[0], hash="0" * 64)]
         with pytest.raises(StoreError, match="different history"):
-            target.import_rows(OTHER, forged, summary(OTHER, 3))
+            target.import_rows(OTHER, forged)
 
     def test_events_survive_closing_and_reopening(self, backend: Backend) -> None:
         store = backend.open()
@@ -327,12 +390,6 @@ class TestStoreContract:
         backend.opened.remove(store)
 
         assert backend.open().load(INC) == appended
-
-
-def _listed(summary: dict[str, Any]) -> dict[str, Any]:
-    """What ``incidents()`` lists for an appended summary."""
-    keys = ("id", "playbook", "title", "level", "state", "drill", "opened_at", "updated_at")
-    return {**{k: summary[k] for k in keys}, "events": summary["events"]}
 
 
 class TestSqliteStore:
@@ -363,14 +420,21 @@ class TestSqliteStore:
     ) -> None:
         store = SqliteStore(tmp_path / "events.db")
         append_notes(store, INC, ["a"])
-        broken = summary(INC, 3)
-        del broken["title"]  # the incidents upsert runs after the events insert, and fails
+        sabotage = raw(tmp_path / "events.db")
+        sabotage.execute(  # the list is written after the events, in the same transaction
+            "CREATE TRIGGER broken BEFORE UPDATE ON incidents "
+            "BEGIN SELECT RAISE(ABORT, 'the incident list is broken'); END"
+        )
+        sabotage.close()
 
-        with pytest.raises(StoreError, match="title"):
-            store.append(INC, 1, [note(INC, "b"), note(INC, "c")], broken)
+        with pytest.raises(StoreError, match="incident list is broken"):
+            store.append(INC, 1, [note(INC, "b"), note(INC, "c")])
 
         assert [e.seq for e in store.load(INC)] == [1]
         assert not store._db.in_transaction
+        repair = raw(tmp_path / "events.db")
+        repair.execute("DROP TRIGGER broken")
+        repair.close()
         append_notes(store, INC, ["b"], after=1)
         assert [e.text for e in store.load(INC)] == ["a", "b"]
         assert store.incidents()[0]["events"] == 2
@@ -379,7 +443,7 @@ class TestSqliteStore:
         store = SqliteStore(tmp_path / "events.db")
 
         with pytest.raises(ValueError, match=OTHER):
-            store.append(INC, 0, [note(OTHER, "misfiled")], summary(INC, 1))
+            store.append(INC, 0, [note(OTHER, "misfiled")])
 
         assert store.load(INC) == store.load(OTHER) == []
 

@@ -20,6 +20,7 @@ import pytest
 from runbook.engine import Engine
 from runbook.model import events as ev
 from runbook.store.chain import verify_rows
+from runbook.store.postgres.schema import MIGRATIONS
 from tests.conftest import ROOT
 from tests.helpers_store import PG_SKIP, pg_url, with_search_path
 
@@ -137,7 +138,7 @@ def test_the_log_is_append_only_in_the_database_itself(pg):
 
 
 def test_migrations_are_versioned_and_applied_once(pg):
-    from runbook.store.postgres import MIGRATIONS, PostgresStore
+    from runbook.store.postgres import PostgresStore
 
     store = PostgresStore(pg)
     assert store.schema_version() == len(MIGRATIONS)
@@ -170,7 +171,7 @@ def test_db_migrate_and_copy_move_a_history_with_hashes_verified(pg, tmp_path: P
     assert _cli("note", incident_id, "First call with the platform", db=sqlite_db).returncode == 0
     migrated = _cli("db", "migrate", db=pg)
     assert migrated.returncode == 0, migrated.stderr
-    assert "schema at version 2" in migrated.stdout
+    assert f"schema at version {len(MIGRATIONS)}" in migrated.stdout
 
     copied = _cli("db", "copy", "--from", sqlite_db, "--to", pg, db=pg)
     assert copied.returncode == 0, copied.stderr

@@ -48,6 +48,9 @@ class Settings:
         self.command_id = command_id
         self._workspace: Any = None
         self._engine: Any = None
+        self.warn_owner = True
+        """Warn when the store's login can rewrite history (off for the owner's own
+        commands: ``db migrate``, ``db grant``, ``db rebuild``)."""
 
     def workspace(self) -> Any:
         """The validated playbooks, policy and contacts."""
@@ -67,9 +70,14 @@ class Settings:
             from runbook.store import open_store
 
             store = open_store(self.db or default_db())
+            store.notice = lambda line: click.echo(f"runbook: {line}", err=True)
             workspace = self.workspace()
             effects = build_effects(workspace, config_dir(self.config) / "contacts")
             self._engine = Engine(store, workspace, operator=self.operator, effects=effects)
+            if self.warn_owner:
+                warning = self._engine.store_warning()
+                if warning:
+                    click.echo(f"runbook: WARNING: {warning}", err=True)
         return self._engine
 
 
@@ -111,7 +119,7 @@ def cli(
 def main() -> None:
     """Console-script entry point."""
     # Importing the command modules registers their commands.
-    from runbook.cli import db, drafts, drill, export, files, incidents, serve  # noqa: F401
+    from runbook.cli import db, drafts, drill, export, files, incidents, serve, verify  # noqa: F401
 
     cli(prog_name="runbook")
 

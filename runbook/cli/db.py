@@ -1,4 +1,5 @@
-"""Commands about the incident store itself: ``db migrate``, ``db copy``, and ``watch``."""
+"""Commands about the incident store itself: ``db migrate``, ``db grant``, ``db check``,
+``db rebuild``, ``db copy``, and ``watch``."""
 
 from __future__ import annotations
 
@@ -89,6 +90,67 @@ def grant(settings: Settings, person: str, role: str | None, password_env: str |
 
 
 @db.command()
+@click.pass_obj
+def check(settings: Settings) -> None:
+    """List what the current login may do on the team store; exit 1 when it can do more than
+    read and append events (it could rewrite history) or less (it cannot work)."""
+    from runbook.errors import RunbookError
+    from runbook.locations import default_db
+
+    location = settings.db or default_db()
+    if not location.startswith(("postgresql://", "postgres://")):
+        raise RunbookError(
+            "logins and privileges exist on the team store only (--db postgresql://...); "
+            "an SQLite file is as safe as the folder it is in"
+        )
+    store = _open(location)
+    try:
+        access = store.access()
+    finally:
+        store.close()
+    person = f" (mapped to {access.person})" if access.person else " (mapped to nobody)"
+    click.echo(f"login {access.role}{person}")
+    for table, held in access.privileges.items():
+        click.echo(f"  {table:15} {', '.join(held) or 'nothing'}")
+    click.echo(
+        "  schema changes  "
+        + ("yes (superuser)" if access.superuser else "yes (owner)" if access.owner else "no")
+    )
+    too_much, missing = access.too_much(), access.missing()
+    if too_much:
+        click.echo(
+            "this login can rewrite history: " + "; ".join(too_much) + ". Use it for "
+            "`runbook db migrate` and `db grant` only; operators get their own login "
+            "(`runbook db grant PERSON`)",
+            err=True,
+        )
+    if missing:
+        click.echo(
+            "this login cannot work as an operator: it lacks " + ", ".join(missing), err=True
+        )
+    if too_much or missing:
+        raise SystemExit(1)
+    click.echo("ok: this login may read and append events, nothing more")
+
+
+@db.command()
+@click.pass_obj
+def rebuild(settings: Settings) -> None:
+    """Rewrite the incident list from the events (after `runbook verify` found it wrong; on
+    the team store, with the owner's login)."""
+    settings.warn_owner = False
+    engine = settings.engine()
+    changed = engine.rebuild_incidents()
+    if changed:
+        click.echo(
+            f"rebuilt the incident list from the events: {len(changed)} incident(s) "
+            f"corrected ({', '.join(changed)})"
+        )
+    else:
+        click.echo("the incident list already agrees with the events")
+
+
+@db.command()
 @click.option("--from", "source", required=True, help="Store to copy from (path or URL).")
 @click.option("--to", "target", required=True, help="Store to copy into (path or URL).")
 def copy(source: str, target: str) -> None:
@@ -99,9 +161,9 @@ def copy(source: str, target: str) -> None:
     src = _open(source)
     dst = _open(target)
     try:
-        rows_by_id = {row["id"]: row for row in src.incidents()}
+        ids = sorted(src.heads())  # every incident in the log, whatever its list says
         copied = 0
-        for incident_id, summary in sorted(rows_by_id.items()):
+        for incident_id in ids:
             rows = src.rows(incident_id)
             before = verify_rows(incident_id, rows)
             if not before.ok:
@@ -109,7 +171,7 @@ def copy(source: str, target: str) -> None:
                     f"{incident_id} in the source fails verification ({before.problem}); "
                     "nothing of it was copied"
                 )
-            written = dst.import_rows(incident_id, rows, summary)
+            written = dst.import_rows(incident_id, rows)
             after = verify_rows(incident_id, dst.rows(incident_id))
             if not after.ok or after.head_hash != before.head_hash:
                 problem = after.problem or "its head hash differs"
@@ -118,7 +180,7 @@ def copy(source: str, target: str) -> None:
             click.echo(
                 f"{incident_id}: {after.count} events, head {after.head_hash} ({written} copied)"
             )
-        click.echo(f"copied {copied} events of {len(rows_by_id)} incident(s); all verified")
+        click.echo(f"copied {copied} events of {len(ids)} incident(s); all verified")
     finally:
         src.close()
         dst.close()

@@ -5,7 +5,6 @@ Each command is a few lines: parse options, call one engine method, print the ou
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -359,96 +358,6 @@ def list_(settings: Settings, show_all: bool, as_json: bool) -> None:
     for r in rows:
         drill = " [DRILL]" if r["drill"] else ""
         click.echo(f"{r['id']:12} {r['level'] or '-':6} {r['state']:10} {r['title']}{drill}")
-
-
-@cli.command()
-@click.argument("incident_id", metavar="[ID]", required=False)
-@click.option(
-    "--export",
-    "export_file",
-    type=click.Path(dir_okay=False),
-    help="Check a JSON export's embedded chain (and, with ID, that it matches the database).",
-)
-@JSON
-@click.pass_obj
-def verify(
-    settings: Settings, incident_id: str | None, export_file: str | None, as_json: bool
-) -> None:
-    """Check the incident's tamper-evident event chain; exit 1 naming the first bad event."""
-    if export_file is not None:
-        from runbook.export.verify import compare_with_store, load_export, verify_export
-
-        check = verify_export(load_export(Path(export_file)))
-        if check.ok and incident_id:
-            rows = settings.engine().stored_rows(incident_id)
-            check.problem = compare_with_store(check, rows)
-        report = {
-            "id": check.incident_id,
-            "ok": check.ok,
-            "events": check.count,
-            "head_hash": check.head_hash,
-            "first_bad_seq": check.first_bad_seq,
-            "problem": check.problem,
-            "unchecked_redacted": check.unchecked,
-        }
-        if as_json:
-            emit_json(report)
-        elif check.ok:
-            matches = ", matches the database" if incident_id else ""
-            click.echo(
-                f"{check.incident_id}: export ok, {check.count} events, "
-                f"head {check.head_hash}{matches}"
-            )
-            if check.unchecked:
-                seqs = ", ".join(f"#{seq}" for seq in check.unchecked[:20])
-                more = " ..." if len(check.unchecked) > 20 else ""
-                click.echo(
-                    f"note: {len(check.unchecked)} redacted event(s) were link-checked only "
-                    f"(their hash needs the database): {seqs}{more}",
-                    err=True,
-                )
-        else:
-            click.echo(
-                f"{check.incident_id}: EXPORT TAMPERED OR DAMAGED: {check.problem}", err=True
-            )
-        if not check.ok:
-            raise SystemExit(1)
-        return
-    if not incident_id:
-        raise click.UsageError("give an incident ID, or --export FILE")
-    result = settings.engine().verify(incident_id)
-    if as_json:
-        emit_json(
-            {
-                "id": result.incident_id,
-                "ok": result.ok,
-                "events": result.count,
-                "head_hash": result.head_hash,
-                "first_bad_seq": result.first_bad_seq,
-                "problem": result.problem,
-                "signatures_checked": result.signatures,
-                "link_receipts_checked": result.links,
-                "link_receipts_unchecked": result.links_unchecked,
-            }
-        )
-    elif result.ok:
-        proofs = f"{result.signatures} signature(s) and {result.links} link receipt(s) checked"
-        if result.links_unchecked:
-            proofs += (
-                f"; {result.links_unchecked} link receipt(s) not checked (the team's link "
-                "secret is not on this machine)"
-            )
-        click.echo(
-            f"{result.incident_id}: ok, {result.count} events, head {result.head_hash}; {proofs}"
-        )
-    else:
-        click.echo(f"{result.incident_id}: TAMPERED OR DAMAGED: {result.problem}", err=True)
-        click.echo(
-            f"verified up to event #{(result.first_bad_seq or 1) - 1}, head {result.head_hash}",
-            err=True,
-        )
-    if not result.ok:
-        raise SystemExit(1)
 
 
 @cli.command()

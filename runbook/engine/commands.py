@@ -10,6 +10,8 @@ here decides anything or touches the store or an adapter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -24,6 +26,7 @@ from runbook.model import lifecycle
 from runbook.model.incident import Incident
 from runbook.model.messages import SentMessage, sent_messages
 from runbook.store.chain import Verification
+from runbook.store.listing import LISTED, disagreements
 
 
 class Engine(EngineCore):
@@ -31,8 +34,59 @@ class Engine(EngineCore):
 
     # -- reading the record ------------------------------------------------------------------
     def incidents(self) -> list[dict[str, Any]]:
-        """Every incident's summary, newest first."""
-        return self.store.incidents()
+        """Every incident in the log, newest first, summarised. The store's incident list is
+        a cache: a row is used only when it agrees with its log's newest event (count, state,
+        time); an incident whose row is missing or disagrees is summarised from its events
+        (``listed`` says so), so no row can hide an incident from the board or ``tick``."""
+        listed = {row["id"]: row for row in self.store.incidents()}
+        found = []
+        for incident_id, head in self.store.heads().items():
+            row = listed.get(incident_id)
+            if (
+                row is None
+                or row["events"] != head["seq"]
+                or row["updated_at"] != head["at"]
+                or (head["state"] and row["state"] != head["state"])
+            ):
+                status = self.incident(incident_id).status()
+                row = {name: status[name] for name in LISTED}
+                row["listed"] = "from its events: the incident list disagrees"
+            found.append(row)
+        found.sort(key=lambda row: row["id"])
+        found.sort(key=lambda row: row.get("opened_at") or "", reverse=True)
+        return found
+
+    def listing_problems(self, incident_id: str) -> list[str]:
+        """Where the store's incident list disagrees with the incident's events (empty: it
+        agrees); ``runbook db rebuild`` restores the list from the logs."""
+        incident_id = incident_id.strip().upper()
+        status = self.incident(incident_id).status()
+        row = next((r for r in self.store.incidents() if r["id"] == incident_id), None)
+        if row is None:
+            return ["the incident list has no row for it"]
+        return disagreements(row, status)
+
+    def unlisted_problems(self) -> dict[str, str]:
+        """Rows of the incident list with no events behind them (added outside runbook)."""
+        heads = self.store.heads()
+        return {
+            row["id"]: "it is in the incident list but has no events"
+            for row in self.store.incidents()
+            if row["id"] not in heads
+        }
+
+    def rebuild_incidents(self) -> list[str]:
+        """Rewrite the store's incident list from the logs; the ids corrected."""
+        return self.store.rebuild_incidents()
+
+    def report_store_notices(self, callback: Callable[[str], None]) -> None:
+        """Have the store tell ``callback`` when it loses its connection and tries again."""
+        self.store.notice = callback
+
+    def store_warning(self) -> str:
+        """One line when the store's login can rewrite history (empty otherwise)."""
+        access = getattr(self.store, "access", None)
+        return str(access().warning) if access is not None else ""
 
     def timeline(self, incident_id: str) -> list[ev.Event]:
         """Every event of the incident in order."""
@@ -47,9 +101,12 @@ class Engine(EngineCore):
         if not rows:
             raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
         recorded = next((r["events"] for r in self.store.incidents() if r["id"] == incident_id), 0)
-        return proofs.verify_stored(
+        result = proofs.verify_stored(
             incident_id, rows, recorded, self.workspace.contacts, self.verifying_keys()
         )
+        if not result.ok:
+            return result
+        return replace(result, listing=tuple(self.listing_problems(incident_id)))
 
     def messages(self, incident_id: str) -> list[SentMessage]:
         """Every message runbook sent about the incident (or tried to), oldest first."""

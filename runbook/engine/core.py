@@ -240,10 +240,8 @@ class EngineCore:
         for attempt in range(self.max_attempts):
             chosen = incident_id or _new_id(command_id, attempt)
             event = declared(chosen).model_copy(update={"command_id": command_id})
-            scratch = Incident(chosen)
-            apply(scratch, event)
             try:
-                self.store.append(chosen, 0, [event], scratch.status())
+                self.store.append(chosen, 0, [event])
             except ConcurrencyConflict:
                 first = self.store.load(chosen)[:1]
                 if command_id and first and first[0].command_id == command_id:
@@ -304,9 +302,7 @@ class EngineCore:
             apply(incident, event)
         final = lifecycle.settle(incident, ctx)
         stamped = [e.model_copy(update={"state": final, "command_id": command_id}) for e in built]
-        summary = incident.status()
-        summary["events"] = expected + len(stamped)
-        return self.store.append(incident.id, expected, stamped, summary)
+        return self.store.append(incident.id, expected, stamped)
 
     def record_steps(
         self,
@@ -460,18 +456,18 @@ class EngineCore:
         """Scheduler posts runbook created for statements (of any incident, closed ones too:
         a crisis statement is never the brand's routine post): a pause never holds them."""
         found: set[str] = set()
-        for row in self.store.incidents():
-            found |= self.incident(row["id"]).statement_posts
+        for incident_id in self.store.heads():
+            found |= self.incident(incident_id).statement_posts
         return found
 
     def held_elsewhere(self, incident_id: str) -> dict[str, list[str]]:
         """Post id -> other incidents (not closed) that hold it: paused and not released,
         or kept held at their resolution."""
         holders: dict[str, list[str]] = {}
-        for row in self.store.incidents():
-            if row["id"] == incident_id or row["state"] == "closed":
+        for other_id, head in self.store.heads().items():  # the logs, not the list
+            if other_id == incident_id or head["state"] == "closed":
                 continue
-            other = self.incident(row["id"])
+            other = self.incident(other_id)
             for post_id in [*other.paused_posts, *other.kept_posts]:
                 holders.setdefault(post_id, []).append(other.id)
         return holders

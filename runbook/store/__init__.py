@@ -4,11 +4,14 @@
 carry the seq the writer expects to follow; a stale writer gets
 :class:`~runbook.errors.ConcurrencyConflict` and retries on fresh state. Every event is
 chained to the previous one by hash, so :mod:`runbook.store.chain` can name the first event
-that was tampered with or corrupted.
+that was tampered with or corrupted. Beside the log each store keeps the incident list
+(:mod:`runbook.store.listing`), derived from the events it appends: a cache that
+:meth:`EventStore.heads` lets the engine check, and ``runbook db rebuild`` rewrites.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from runbook.model.events import Event
@@ -17,17 +20,20 @@ from runbook.model.events import Event
 class EventStore(Protocol):
     """Where incidents' events are kept."""
 
+    notice: Callable[[str], None] | None
+    """Called with one line when the store loses its connection and tries again (the team
+    store; the CLI prints it, the app shows it). None: nobody is told."""
+
     def append(
         self,
         incident_id: str,
         expected_seq: int,
         events: list[Event],
-        summary: dict[str, Any],
     ) -> list[Event]:
         """Append ``events`` after ``expected_seq``; return them with seq and hashes set.
 
-        ``summary`` (the incident's status after the events) updates the incident list.
-        Raises ConcurrencyConflict if another writer appended first.
+        The incident list follows from the events (:mod:`runbook.store.listing`). Raises
+        ConcurrencyConflict if another writer appended first.
         """
         ...
 
@@ -45,7 +51,17 @@ class EventStore(Protocol):
         ...
 
     def incidents(self) -> list[dict[str, Any]]:
-        """A summary of every incident, newest first."""
+        """The incident list: a summary of every incident, newest first (a cache)."""
+        ...
+
+    def heads(self) -> dict[str, dict[str, Any]]:
+        """Every incident in the log itself: id -> its newest event's ``seq``, ``state`` and
+        ``at`` (what the incident list must agree with)."""
+        ...
+
+    def rebuild_incidents(self) -> list[str]:
+        """Rewrite the incident list from the logs; return the ids whose row changed (or was
+        dropped: a row with no events behind it)."""
         ...
 
     def change_token(self) -> int:
@@ -57,9 +73,7 @@ class EventStore(Protocol):
         return the new token. PostgreSQL listens for notifications; SQLite polls."""
         ...
 
-    def import_rows(
-        self, incident_id: str, rows: list[dict[str, Any]], summary: dict[str, Any]
-    ) -> int:
+    def import_rows(self, incident_id: str, rows: list[dict[str, Any]]) -> int:
         """Write rows copied from another store exactly (hashes kept); return how many."""
         ...
 

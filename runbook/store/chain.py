@@ -150,11 +150,13 @@ class Verification:
     """Approval-link receipts checked and good."""
     links_unchecked: int = 0
     """Approval-link receipts this machine could not check (no link secret here)."""
+    listing: tuple[str, ...] = ()
+    """Where the store's incident list disagrees with the events (a cache gone wrong)."""
 
     @property
     def ok(self) -> bool:
-        """True when every event verifies."""
-        return self.first_bad_seq is None
+        """True when every event verifies and the incident list agrees with them."""
+        return self.first_bad_seq is None and not self.listing
 
 
 def verify_rows(incident_id: str, rows: list[dict[str, Any]]) -> Verification:

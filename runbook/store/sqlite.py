@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from runbook.errors import ConcurrencyConflict, StoreError
 from runbook.model.events import Event
 from runbook.store.chain import COLUMNS, from_tuples, to_row
+from runbook.store.listing import HEADS, derive, follow
 
 T = TypeVar("T")
 
@@ -63,6 +64,8 @@ class SqliteStore:
     """Event store in one SQLite file (see module docstring)."""
 
     def __init__(self, path: str | Path) -> None:
+        self.notice: Callable[[str], None] | None = None
+        """Unused: a file does not lose its connection (see EventStore)."""
         self.path = Path(path)
         self._lock = threading.RLock()
         try:
@@ -113,7 +116,6 @@ class SqliteStore:
         incident_id: str,
         expected_seq: int,
         events: list[Event],
-        summary: dict[str, Any],
     ) -> list[Event]:
         """Append after ``expected_seq`` or raise ConcurrencyConflict (see EventStore)."""
         for event in events:
@@ -148,20 +150,14 @@ class SqliteStore:
                 ":prev_hash, :hash)",
                 rows,
             )
-            self._db.execute(
-                "INSERT INTO incidents (id, playbook, title, level, state, drill, opened_at, "
-                "updated_at, events) VALUES (:id, :playbook, :title, :level, :state, :drill, "
-                ":opened_at, :updated_at, :events) ON CONFLICT(id) DO UPDATE SET "
-                "playbook = excluded.playbook, title = excluded.title, level = excluded.level, "
-                "state = excluded.state, drill = excluded.drill, opened_at = excluded.opened_at,"
-                " updated_at = excluded.updated_at, events = excluded.events",
-                {**summary, "drill": int(bool(summary.get("drill")))},
-            )
+            self._list(incident_id, rows)
             return rows
 
         try:
             rows = self._write(work)
-        except sqlite3.IntegrityError:
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" not in str(exc):  # a constraint or trigger of the file refused it
+                raise StoreError(_explain(self.path, exc)) from None
             # Only reachable if another writer slipped past the seq check: same outcome.
             raise ConcurrencyConflict(incident_id, expected_seq + 1, "another writer") from None
         except sqlite3.DatabaseError as exc:
@@ -225,6 +221,83 @@ class SqliteStore:
                 raise StoreError(_explain(self.path, exc)) from None
         return [{**dict(row), "drill": bool(row["drill"])} for row in rows]
 
+    def heads(self) -> dict[str, dict[str, Any]]:
+        """Every incident in the log: id -> its newest event's seq, state and time (a skip
+        scan of the primary key: one short lookup per incident, however long its log)."""
+        with self._lock:
+            try:
+                rows = self._db.execute(HEADS).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(_explain(self.path, exc)) from None
+        return {row["incident_id"]: dict(row) for row in rows}
+
+    def rebuild_incidents(self) -> list[str]:
+        """Rewrite the incident list from the logs (see EventStore)."""
+
+        def work() -> list[str]:
+            changed = []
+            listed = {
+                row["id"]: {**dict(row), "drill": bool(row["drill"])}
+                for row in self._db.execute("SELECT * FROM incidents").fetchall()
+            }
+            for incident_id in self._db.execute(HEADS).fetchall():
+                found = incident_id["incident_id"]
+                derived = derive(
+                    dict(row)
+                    for row in self._db.execute(
+                        f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? ORDER BY seq",
+                        (found,),
+                    )
+                )
+                assert derived is not None
+                if listed.pop(found, None) != derived:
+                    self._upsert(derived)
+                    changed.append(found)
+            for phantom in listed:
+                self._db.execute("DELETE FROM incidents WHERE id = ?", (phantom,))
+                changed.append(phantom)
+            return sorted(changed)
+
+        try:
+            return self._write(work)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(self.path, exc)) from None
+
+    def _list(self, incident_id: str, rows: list[dict[str, Any]]) -> None:
+        """Bring the incident's row of the list up to date after ``rows`` (inside the
+        append's transaction)."""
+        first = rows[0]["seq"]
+        summary: dict[str, Any] | None = None
+        if first > 1:
+            found = self._db.execute(
+                "SELECT * FROM incidents WHERE id = ?", (incident_id,)
+            ).fetchone()
+            summary = {**dict(found), "drill": bool(found["drill"])} if found else None
+            if summary is None or summary["events"] != first - 1:  # the row was lost: rederive
+                summary = derive(
+                    dict(row)
+                    for row in self._db.execute(
+                        f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? AND seq < ? "
+                        "ORDER BY seq",
+                        (incident_id, first),
+                    )
+                )
+        for row in rows:
+            summary = follow(summary, row)
+        assert summary is not None
+        self._upsert(summary)
+
+    def _upsert(self, summary: dict[str, Any]) -> None:
+        self._db.execute(
+            "INSERT INTO incidents (id, playbook, title, level, state, drill, opened_at, "
+            "updated_at, events) VALUES (:id, :playbook, :title, :level, :state, :drill, "
+            ":opened_at, :updated_at, :events) ON CONFLICT(id) DO UPDATE SET "
+            "playbook = excluded.playbook, title = excluded.title, level = excluded.level, "
+            "state = excluded.state, drill = excluded.drill, opened_at = excluded.opened_at,"
+            " updated_at = excluded.updated_at, events = excluded.events",
+            {**summary, "drill": int(bool(summary.get("drill")))},
+        )
+
     def change_token(self) -> int:
         """SQLite's ``data_version``: changes when another connection commits."""
         with self._lock:
@@ -242,9 +315,7 @@ class SqliteStore:
                 return current
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
 
-    def import_rows(
-        self, incident_id: str, rows: list[dict[str, Any]], summary: dict[str, Any]
-    ) -> int:
+    def import_rows(self, incident_id: str, rows: list[dict[str, Any]]) -> int:
         """Write another store's rows exactly as they are (hashes kept) for ``db copy``.
 
         Rows already present and identical are skipped; a different history is refused.
@@ -273,14 +344,8 @@ class SqliteStore:
                 f"({', '.join(':' + name for name in COLUMNS)})",
                 fresh,
             )
-            self._db.execute(
-                "INSERT INTO incidents (id, playbook, title, level, state, drill, opened_at, "
-                "updated_at, events) VALUES (:id, :playbook, :title, :level, :state, :drill, "
-                ":opened_at, :updated_at, :events) ON CONFLICT(id) DO UPDATE SET "
-                "level = excluded.level, state = excluded.state, "
-                "updated_at = excluded.updated_at, events = excluded.events",
-                {**summary, "drill": int(bool(summary.get("drill")))},
-            )
+            if fresh:
+                self._list(incident_id, fresh)
             return len(fresh)
 
         try:

@@ -94,6 +94,8 @@ class RunbookApp(App[None]):
         self._token: int | None = None
         self._polling = False
         self._ticking = False
+        self.store_warning = ""
+        """Set when the store's login can rewrite history: shown in the header."""
 
     # -- start-up -----------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:
@@ -110,6 +112,7 @@ class RunbookApp(App[None]):
         """Open the incident asked for, ask who is operating if unknown, start the timers."""
         self.begin_capture_print(self)
         self.show_operator()
+        self.check_store()
         if self.open_incident:
             self.open(self.open_incident)
         if not self.operator_known():
@@ -152,8 +155,29 @@ class RunbookApp(App[None]):
         return f"{person.name} ({person.id}) · {how}{signing}"
 
     def show_operator(self) -> None:
-        """Put the operator in the header."""
-        self.sub_title = f"operator: {self.operator_name()}"
+        """Put the operator in the header (after a warning about the store's login)."""
+        warning = "⚠ OWNER LOGIN: CAN REWRITE HISTORY · " if self.store_warning else ""
+        self.sub_title = f"{warning}operator: {self.operator_name()}"
+
+    def check_store(self) -> None:
+        """In a worker: have the store's lost connections shown, and warn when its login can
+        rewrite history (the team store's owner)."""
+
+        def lost(line: str) -> None:
+            self.call_from_thread(self.tell, line, severity="warning")
+
+        def check() -> None:
+            self.engine.report_store_notices(lost)
+            warning, _, _ = perform(self.engine.store_warning)
+            if warning:
+                self.call_from_thread(self._warn_store, warning)
+
+        self.run_worker(check, thread=True, group="store", exit_on_error=False)
+
+    def _warn_store(self, warning: str) -> None:
+        self.store_warning = warning
+        self.show_operator()
+        self.notify(warning, title="Team store", severity="error", timeout=30, markup=False)
 
     def action_switch_person(self, first: bool = False) -> None:
         """Choose who is operating (approvals need different people)."""

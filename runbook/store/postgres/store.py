@@ -6,17 +6,24 @@ chain, and an append-only log enforced in the database (triggers refuse UPDATE, 
 TRUNCATE). Appends serialise per incident with a transaction-scoped advisory lock, so writers to
 different incidents never wait for each other.
 
-Schema changes are versioned migrations (:data:`MIGRATIONS`, applied by ``runbook db
-migrate`` or on first use). A dropped connection or a serialization failure is retried; when a
-connection drops during COMMIT, the store checks whether the events landed before trying
-again, so nothing is lost and nothing is written twice. Every append sends ``NOTIFY
-runbook_events`` so the TUI and ``runbook watch`` follow changes within a second.
+Schema changes are versioned migrations (:mod:`.schema`, applied by ``runbook db migrate`` as
+the schema's owner, or on first use). Operators' logins may only read and append: the database
+checks each event follows its incident's log and keeps the incident list and the change counter
+itself (:mod:`.access` says what a login may do). A dropped connection or a serialization
+failure is retried, each retry reported as one line through :attr:`PostgresStore.notice`; when a
+connection drops during COMMIT, the store checks whether the events landed before trying again,
+so nothing is lost and nothing is written twice, and a final failure says whether the change
+was saved. Every append sends ``NOTIFY runbook_events`` so the TUI and ``runbook watch`` follow
+changes within a second.
 
-psycopg is imported here only, and this module only when a ``postgresql://`` URL is used.
+psycopg is imported in this package only, and the package only when a ``postgresql://`` URL is
+used. psycopg's own log lines (its internal state on a broken connection) are kept off the
+terminal: what happened is said in runbook's words.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +37,12 @@ from psycopg.rows import dict_row
 from runbook.errors import ConcurrencyConflict, StoreError
 from runbook.model.events import Event
 from runbook.store.chain import from_rows, to_row
+from runbook.store.listing import HEADS, derive
+from runbook.store.postgres import access
+from runbook.store.postgres.schema import MIGRATIONS
+
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
+logging.getLogger("psycopg").propagate = False
 
 Conn = psycopg.Connection[dict[str, Any]]
 """A connection whose rows are dicts (``row_factory=dict_row``)."""
@@ -38,89 +51,6 @@ CHANNEL = "runbook_events"
 """The LISTEN/NOTIFY channel every append notifies (payload: the incident id)."""
 ATTEMPTS = 5
 """Tries for one operation when the connection drops or a transaction cannot serialise."""
-
-MIGRATIONS: list[str] = [
-    # 1: the log, the incident list, append-only triggers, a change counter.
-    """
-    CREATE TABLE events (
-        incident_id TEXT NOT NULL,
-        seq INTEGER NOT NULL CHECK (seq >= 1),
-        type TEXT NOT NULL,
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        state TEXT NOT NULL,
-        command_id TEXT,
-        data TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL,
-        PRIMARY KEY (incident_id, seq)
-    );
-    CREATE TABLE incidents (
-        id TEXT PRIMARY KEY,
-        playbook TEXT,
-        title TEXT NOT NULL,
-        level TEXT,
-        state TEXT NOT NULL,
-        drill BOOLEAN NOT NULL DEFAULT FALSE,
-        opened_at TEXT,
-        updated_at TEXT,
-        events INTEGER NOT NULL
-    );
-    CREATE TABLE changes (id INTEGER PRIMARY KEY CHECK (id = 1), counter BIGINT NOT NULL);
-    INSERT INTO changes VALUES (1, 0);
-    CREATE FUNCTION runbook_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        RAISE EXCEPTION 'the event log is append-only';
-    END $$;
-    CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON events
-        FOR EACH ROW EXECUTE FUNCTION runbook_refuse_change();
-    CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
-        FOR EACH STATEMENT EXECUTE FUNCTION runbook_refuse_change();
-    """,
-    # 2: database roles mapped to people; the database refuses another person's actor.
-    """
-    CREATE TABLE operators (
-        db_role TEXT PRIMARY KEY,
-        person TEXT NOT NULL
-    );
-    CREATE FUNCTION runbook_check_actor() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        mapped TEXT;
-        proof JSONB;
-    BEGIN
-        SELECT person INTO mapped FROM operators WHERE db_role = current_user;
-        BEGIN
-            proof := (NEW.data::jsonb) -> 'proof';
-        EXCEPTION WHEN others THEN
-            RAISE EXCEPTION 'the event''s data is not JSON';
-        END;
-        IF mapped IS NOT NULL THEN
-            IF NEW.actor = mapped THEN
-                IF proof ->> 'method' IS DISTINCT FROM 'db-role'
-                   OR proof ->> 'db_role' IS DISTINCT FROM current_user THEN
-                    RAISE EXCEPTION 'database role % records events as % with proof db-role only',
-                        current_user, mapped;
-                END IF;
-            ELSIF NEW.actor = 'runbook' AND proof ->> 'method' = 'system' AND NEW.type IN (
-                'PauseTargeted', 'PostsPaused', 'PostsResumed', 'NotificationsSent',
-                'StatementPublished', 'EffectFailed', 'Escalated', 'EffectRequested',
-                'LinkRefused') THEN
-                NULL;
-            ELSE
-                RAISE EXCEPTION 'database role % is %: it cannot record an event as %',
-                    current_user, mapped, NEW.actor;
-            END IF;
-        ELSIF proof ->> 'method' = 'db-role' THEN
-            RAISE EXCEPTION
-                'only a database role mapped to a person gives proof db-role (% is not)',
-                current_user;
-        END IF;
-        RETURN NEW;
-    END $$;
-    CREATE TRIGGER events_check_actor BEFORE INSERT ON events
-        FOR EACH ROW EXECUTE FUNCTION runbook_check_actor();
-    """,
-]
 
 _COLUMNS = "incident_id, seq, type, at, actor, state, command_id, data, prev_hash, hash"
 _TRANSIENT = (
@@ -138,6 +68,9 @@ class PostgresStore:
         self._lock = threading.RLock()
         self._conn: Conn | None = None
         self._listener: Conn | None = None
+        self.notice: Callable[[str], None] | None = None
+        """Called with one line when the connection is lost and the store tries again (the
+        CLI prints it; the app shows it)."""
         if migrate:
             self.migrate()
 
@@ -151,7 +84,11 @@ class PostgresStore:
         if self._conn is None or self._conn.closed:
             try:
                 self._conn = psycopg.connect(
-                    self.url, row_factory=dict_row, connect_timeout=10, autocommit=True
+                    self.url,
+                    row_factory=dict_row,
+                    connect_timeout=10,
+                    autocommit=True,
+                    application_name="runbook",
                 )
             except psycopg.Error as exc:
                 raise StoreError(
@@ -168,14 +105,27 @@ class PostgresStore:
             self._conn = None
 
     def _retrying(self, work: Callable[[Conn], T]) -> T:
-        """Run ``work(conn)`` in a transaction, retrying transient failures."""
+        """Run ``work(conn)`` in a transaction, retrying when the connection is lost or the
+        transaction cannot serialise; every failure leaves as a StoreError in plain words."""
         last: Exception | None = None
+        committing = False
         for attempt in range(ATTEMPTS):
+            if attempt:
+                self._say(
+                    f"lost the connection to the team database ({_reason(last)}); "
+                    f"trying again ({attempt + 1} of {ATTEMPTS})"
+                )
+                time.sleep(min(0.05 * 2**attempt, 1.0))
             with self._lock:
                 conn = self._connect()
+                committing = False
                 try:
                     with conn.transaction():
-                        return work(conn)
+                        result = work(conn)
+                        committing = True
+                    if attempt:
+                        self._say("reconnected to the team database; done")
+                    return result
                 except _TRANSIENT as exc:
                     last = exc
                     self._drop()
@@ -183,13 +133,27 @@ class PostgresStore:
                     raise StoreError(_first_line(exc)) from None
                 except pg_errors.InsufficientPrivilege as exc:
                     raise StoreError(
-                        f"the team store refused: {_first_line(exc)} (your database role may "
+                        f"the team store refused: {_first_line(exc)} (your database login may "
                         "not do this)"
                     ) from None
-            time.sleep(min(0.05 * 2**attempt, 1.0))
-        raise StoreError(
-            f"the team incident store at {self._where()} keeps failing: {_first_line(last)}"
+                except pg_errors.UniqueViolation:
+                    raise
+                except psycopg.Error as exc:
+                    self._drop()
+                    raise StoreError(f"the team store failed: {_reason(exc)}") from None
+        outcome = (
+            "it may have been saved just before the connection dropped: check before repeating"
+            if committing
+            else "nothing was saved; run the command again"
         )
+        raise StoreError(
+            f"lost the connection to the team database at {self._where()} and could not get it "
+            f"back after {ATTEMPTS} tries ({_reason(last)}); {outcome}"
+        )
+
+    def _say(self, line: str) -> None:
+        if self.notice is not None:
+            self.notice(line)
 
     @contextmanager
     def exclusive(self, incident_id: str) -> Iterator[None]:
@@ -229,8 +193,14 @@ class PostgresStore:
     def migrate(self) -> list[int]:
         """Apply pending migrations (serialised by an advisory lock); return those applied.
         A store already up to date is only read (an operator's role may not create tables)."""
-        if self.schema_version() == len(MIGRATIONS):
+        current = self.schema_version()
+        if current == len(MIGRATIONS):
             return []
+        if current and not self.access().can_alter:
+            raise StoreError(
+                f"the team store at {self._where()} has schema version {current} and this "
+                f"runbook needs {len(MIGRATIONS)}: its owner runs `runbook db migrate` first"
+            )
 
         def work(conn: Conn) -> list[int]:
             conn.execute("SELECT pg_advisory_xact_lock(424242)")
@@ -269,43 +239,12 @@ class PostgresStore:
 
     def grant_operator(self, person: str, role: str, password: str | None = None) -> bool:
         """Map the database role ``role`` to ``person`` (creating it when missing, with a
-        password when given) and let it do what an operator needs; True when created."""
-        from psycopg import sql
+        password when given) with an operator's grants only; True when created."""
+        return self._retrying(lambda conn: access.grant_operator(conn, person, role, password))
 
-        def work(conn: Conn) -> bool:
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-            name = sql.Identifier(role)
-            if not exists:
-                if password:
-                    conn.execute(
-                        sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-                            name, sql.Literal(password)
-                        )
-                    )
-                else:
-                    conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(name))
-            elif password:
-                conn.execute(
-                    sql.SQL("ALTER ROLE {} PASSWORD {}").format(name, sql.Literal(password))
-                )
-            schema = _one(conn.execute("SELECT current_schema() AS s"))["s"]
-            grants = [
-                "GRANT USAGE ON SCHEMA {schema} TO {role}",
-                "GRANT SELECT, INSERT ON {schema}.events TO {role}",
-                "GRANT SELECT, INSERT, UPDATE ON {schema}.incidents TO {role}",
-                "GRANT SELECT, UPDATE ON {schema}.changes TO {role}",
-                "GRANT SELECT ON {schema}.operators, {schema}.runbook_schema TO {role}",
-            ]
-            for grant in grants:
-                conn.execute(sql.SQL(grant).format(schema=sql.Identifier(schema), role=name))
-            conn.execute(
-                "INSERT INTO operators (db_role, person) VALUES (%s, %s) "
-                "ON CONFLICT (db_role) DO UPDATE SET person = excluded.person",
-                (role, person),
-            )
-            return not exists
-
-        return self._retrying(work)
+    def access(self) -> access.Access:
+        """What the current login is and may do (``runbook db check``; the owner warning)."""
+        return self._retrying(access.read_access)
 
     # -- the port ------------------------------------------------------------------------
     def append(
@@ -313,7 +252,6 @@ class PostgresStore:
         incident_id: str,
         expected_seq: int,
         events: list[Event],
-        summary: dict[str, Any],
     ) -> list[Event]:
         """Append after ``expected_seq`` or raise ConcurrencyConflict (see EventStore)."""
         rows: list[dict[str, Any]] = []
@@ -351,17 +289,7 @@ class PostgresStore:
                     "%(prev_hash)s, %(hash)s)",
                     rows,
                 )
-            conn.execute(
-                "INSERT INTO incidents (id, playbook, title, level, state, drill, opened_at, "
-                "updated_at, events) VALUES (%(id)s, %(playbook)s, %(title)s, %(level)s, "
-                "%(state)s, %(drill)s, %(opened_at)s, %(updated_at)s, %(events)s) "
-                "ON CONFLICT (id) DO UPDATE SET playbook = excluded.playbook, "
-                "title = excluded.title, level = excluded.level, state = excluded.state, "
-                "drill = excluded.drill, opened_at = excluded.opened_at, "
-                "updated_at = excluded.updated_at, events = excluded.events",
-                {**summary, "drill": bool(summary.get("drill"))},
-            )
-            conn.execute("UPDATE changes SET counter = counter + 1 WHERE id = 1")
+            # The incident list and the change counter follow in the database (a trigger).
             conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, incident_id))
 
         try:
@@ -383,9 +311,7 @@ class PostgresStore:
         ).fetchone()
         return bool(found and found["hash"] == rows[-1]["hash"])
 
-    def import_rows(
-        self, incident_id: str, rows: list[dict[str, Any]], summary: dict[str, Any]
-    ) -> int:
+    def import_rows(self, incident_id: str, rows: list[dict[str, Any]]) -> int:
         """Write another store's rows exactly as they are (hashes kept) for ``db copy``.
 
         Rows already present and identical are skipped; a different history is refused.
@@ -416,15 +342,6 @@ class PostgresStore:
                     "%(prev_hash)s, %(hash)s)",
                     fresh,
                 )
-            conn.execute(
-                "INSERT INTO incidents (id, playbook, title, level, state, drill, opened_at, "
-                "updated_at, events) VALUES (%(id)s, %(playbook)s, %(title)s, %(level)s, "
-                "%(state)s, %(drill)s, %(opened_at)s, %(updated_at)s, %(events)s) "
-                "ON CONFLICT (id) DO UPDATE SET level = excluded.level, state = excluded.state,"
-                " updated_at = excluded.updated_at, events = excluded.events",
-                {**summary, "drill": bool(summary.get("drill"))},
-            )
-            conn.execute("UPDATE changes SET counter = counter + 1 WHERE id = 1")
             conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, incident_id))
             return len(fresh)
 
@@ -460,6 +377,46 @@ class PostgresStore:
             )
 
         return self._retrying(work)
+
+    def heads(self) -> dict[str, dict[str, Any]]:
+        """Every incident in the log: id -> its newest event's seq, state and time."""
+
+        def work(conn: Conn) -> dict[str, dict[str, Any]]:
+            return {row["incident_id"]: row for row in conn.execute(HEADS).fetchall()}
+
+        return self._retrying(work)
+
+    def rebuild_incidents(self) -> list[str]:
+        """Rewrite the incident list from the logs (needs the owner's login: operators may
+        not write the list; the database keeps it for them)."""
+
+        def work(conn: Conn) -> list[str]:
+            changed = []
+            listed = {row["id"]: row for row in conn.execute("SELECT * FROM incidents")}
+            for head in conn.execute(HEADS).fetchall():
+                found = head["incident_id"]
+                rows = conn.execute(
+                    f"SELECT {_COLUMNS} FROM events WHERE incident_id = %s ORDER BY seq",
+                    (found,),
+                ).fetchall()
+                derived = derive(rows)
+                if listed.pop(found, None) != derived:
+                    conn.execute("SELECT runbook_list_incident(%s)", (found,))
+                    changed.append(found)
+            for phantom in listed:
+                conn.execute("DELETE FROM incidents WHERE id = %s", (phantom,))
+                changed.append(phantom)
+            return sorted(changed)
+
+        try:
+            return self._retrying(work)
+        except StoreError as exc:
+            if "may not" in str(exc) or "permission denied" in str(exc):
+                raise StoreError(
+                    "rebuilding the incident list needs the team store's owner login (the one "
+                    "that runs `runbook db migrate`); the database keeps the list for operators"
+                ) from None
+            raise
 
     def incident_ids(self) -> list[str]:
         """Every incident id that has events (for copying a store)."""
@@ -511,6 +468,18 @@ def _conflict(conn: Conn, incident_id: str, expected_seq: int) -> ConcurrencyCon
     ).fetchone()
     who = f"{winner['type']} by {winner['actor']} at {winner['at']}" if winner else "unknown"
     return ConcurrencyConflict(incident_id, expected_seq + 1, who)
+
+
+def _reason(exc: BaseException | None) -> str:
+    """Why the connection failed, in words (never the driver's object representations)."""
+    if isinstance(exc, pg_errors.AdminShutdown):
+        return "the database server ended this session"
+    if isinstance(exc, pg_errors.SerializationFailure | pg_errors.DeadlockDetected):
+        return "another writer got in the way"
+    text = _first_line(exc)
+    if "<" in text and ">" in text:
+        return "the connection broke"
+    return text
 
 
 def _first_line(exc: BaseException | None) -> str:

@@ -1,0 +1,163 @@
+"""``runbook verify``: is the record intact? The hash chain, the proofs, the incident list.
+
+For one incident (``verify ID``), every incident (``verify --all``), or a JSON export
+(``verify --export FILE``). Exit 0 when everything checks, 1 naming the first problem of each
+incident that does not: a broken chain (the first bad event), a proof that does not check, or
+an incident list that disagrees with the events (``runbook db rebuild`` restores it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from runbook.cli import Settings, cli, emit_json
+from runbook.cli.incidents import JSON
+
+
+@cli.command()
+@click.argument("incident_id", metavar="[ID]", required=False)
+@click.option("--all", "every", is_flag=True, help="Check every incident in the store.")
+@click.option(
+    "--export",
+    "export_file",
+    type=click.Path(dir_okay=False),
+    help="Check a JSON export's embedded chain (and, with ID, that it matches the database).",
+)
+@JSON
+@click.pass_obj
+def verify(
+    settings: Settings,
+    incident_id: str | None,
+    every: bool,
+    export_file: str | None,
+    as_json: bool,
+) -> None:
+    """Check the tamper-evident record; exit 1 naming the first problem."""
+    if export_file is not None:
+        if every:
+            raise click.UsageError("--all and --export do not go together")
+        _verify_export(settings, incident_id, export_file, as_json)
+        return
+    if every == bool(incident_id):
+        raise click.UsageError("give an incident ID, --all, or --export FILE")
+    engine = settings.engine()
+    if not every:
+        assert incident_id is not None
+        report = _report(engine.verify(incident_id))
+        _show([report], as_json, single=True)
+        if not report["ok"]:
+            raise SystemExit(1)
+        return
+    reports = [_report(engine.verify(row["id"])) for row in engine.incidents()]
+    for phantom, problem in sorted(engine.unlisted_problems().items()):
+        reports.append(
+            {
+                "id": phantom,
+                "ok": False,
+                "events": 0,
+                "problem": f"the incident list disagrees with the events: {problem}",
+                "listing": [problem],
+            }
+        )
+    _show(reports, as_json, single=False)
+    if not all(report["ok"] for report in reports):
+        raise SystemExit(1)
+
+
+def _report(result: Any) -> dict[str, Any]:
+    problem = result.problem
+    if not problem and result.listing:
+        problem = "the incident list disagrees with the events: " + "; ".join(result.listing)
+    return {
+        "id": result.incident_id,
+        "ok": result.ok,
+        "events": result.count,
+        "head_hash": result.head_hash,
+        "first_bad_seq": result.first_bad_seq,
+        "problem": problem,
+        "listing": list(result.listing),
+        "signatures_checked": result.signatures,
+        "link_receipts_checked": result.links,
+        "link_receipts_unchecked": result.links_unchecked,
+    }
+
+
+def _show(reports: list[dict[str, Any]], as_json: bool, single: bool) -> None:
+    if as_json:
+        emit_json(reports[0] if single else reports)
+        return
+    for report in reports:
+        if report["ok"]:
+            proofs = (
+                f"{report['signatures_checked']} signature(s) and "
+                f"{report['link_receipts_checked']} link receipt(s) checked"
+            )
+            if report["link_receipts_unchecked"]:
+                proofs += (
+                    f"; {report['link_receipts_unchecked']} link receipt(s) not checked (the "
+                    "team's link secret is not on this machine)"
+                )
+            click.echo(
+                f"{report['id']}: ok, {report['events']} events, head {report['head_hash']}; "
+                f"{proofs}"
+            )
+        elif report["listing"] and report.get("first_bad_seq") is None:
+            click.echo(
+                f"{report['id']}: THE INCIDENT LIST IS WRONG: {report['problem']}; "
+                "`runbook db rebuild` restores it from the events",
+                err=True,
+            )
+        else:
+            click.echo(f"{report['id']}: TAMPERED OR DAMAGED: {report['problem']}", err=True)
+            if report.get("first_bad_seq") is not None:
+                click.echo(
+                    f"verified up to event #{report['first_bad_seq'] - 1}, head "
+                    f"{report['head_hash']}",
+                    err=True,
+                )
+    if not single:
+        bad = sum(1 for report in reports if not report["ok"])
+        summary = f"{len(reports)} incident(s) checked: "
+        click.echo(summary + ("all ok" if not bad else f"{bad} with a problem"), err=bool(bad))
+
+
+def _verify_export(
+    settings: Settings, incident_id: str | None, export_file: str, as_json: bool
+) -> None:
+    from runbook.export.verify import compare_with_store, load_export, verify_export
+
+    check = verify_export(load_export(Path(export_file)))
+    if check.ok and incident_id:
+        rows = settings.engine().stored_rows(incident_id)
+        check.problem = compare_with_store(check, rows)
+    report = {
+        "id": check.incident_id,
+        "ok": check.ok,
+        "events": check.count,
+        "head_hash": check.head_hash,
+        "first_bad_seq": check.first_bad_seq,
+        "problem": check.problem,
+        "unchecked_redacted": check.unchecked,
+    }
+    if as_json:
+        emit_json(report)
+    elif check.ok:
+        matches = ", matches the database" if incident_id else ""
+        click.echo(
+            f"{check.incident_id}: export ok, {check.count} events, head {check.head_hash}{matches}"
+        )
+        if check.unchecked:
+            seqs = ", ".join(f"#{seq}" for seq in check.unchecked[:20])
+            more = " ..." if len(check.unchecked) > 20 else ""
+            click.echo(
+                f"note: {len(check.unchecked)} redacted event(s) were link-checked only "
+                f"(their hash needs the database): {seqs}{more}",
+                err=True,
+            )
+    else:
+        click.echo(f"{check.incident_id}: EXPORT TAMPERED OR DAMAGED: {check.problem}", err=True)
+    if not check.ok:
+        raise SystemExit(1)
