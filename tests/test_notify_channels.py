@@ -25,9 +25,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from runbook.effects import Message
+from runbook.effects import Message, Wait
 from runbook.effects.notify.console import ConsoleChannel
-from runbook.effects.notify.fanout import build_channels, deliver_all
+from runbook.effects.notify.fanout import MAX_RETRY_AFTER, MAX_WAIT, build_channels, deliver_all
 from runbook.effects.notify.smtp import SmtpEmail, email_message_id
 from runbook.effects.notify.webhook import ChatWebhook
 from runbook.errors import EffectError
@@ -580,6 +580,59 @@ def test_a_429_is_retried_after_the_time_the_server_asks_for(receiver):
     assert result["ok"] is True
     assert result["attempts"] == 2
     assert waits == [2.0]
+
+
+def test_every_long_wait_is_reported_as_it_starts_with_who_and_until_when(receiver):
+    receiver.fail(429, times=3, **{"Retry-After": "2"})
+    waits: list[float] = []
+    told: list[Wait] = []
+
+    [result] = deliver_all(
+        [(message(channel="chat"), "k")],
+        {"chat": chat(receiver)},
+        backoff=0.001,
+        sleep=no_sleep(waits),
+        on_wait=told.append,
+    )
+
+    assert result["ok"] is True
+    assert waits == [2.0, 2.0, 2.0]
+    assert [(w.attempt, w.attempts, w.seconds) for w in told] == [
+        (2, 4, 2.0),
+        (3, 4, 2.0),
+        (4, 4, 2.0),
+    ]
+    assert told[0].what == "chat message to Amara Okafor"
+    assert "chat asked to wait 2 s" in told[0].words()
+    assert "attempt 2 of 4 at" in told[0].words()
+
+
+def test_a_retry_after_beyond_the_documented_maximum_fails_at_once(receiver):
+    receiver.fail(429, times=5, **{"Retry-After": str(int(MAX_RETRY_AFTER) + 45)})
+    waits: list[float] = []
+
+    [result] = deliver_all(
+        [(message(channel="chat"), "k")], {"chat": chat(receiver)}, sleep=no_sleep(waits)
+    )
+
+    assert result["ok"] is False
+    assert waits == []
+    assert result["attempts"] == 1
+    assert f"asks to wait {int(MAX_RETRY_AFTER) + 45} s" in result["error"]
+
+
+def test_the_waits_for_one_message_stop_at_the_documented_total(receiver):
+    receiver.fail(429, times=5, **{"Retry-After": str(int(MAX_RETRY_AFTER))})
+    waits: list[float] = []
+
+    [result] = deliver_all(
+        [(message(channel="chat"), "k")], {"chat": chat(receiver)}, sleep=no_sleep(waits)
+    )
+
+    assert result["ok"] is False
+    assert sum(waits) <= MAX_WAIT
+    assert waits == [MAX_RETRY_AFTER, MAX_RETRY_AFTER]
+    assert f"gave up after waiting {int(2 * MAX_RETRY_AFTER)} s in all" in result["error"]
 
 
 def test_a_429_error_carries_the_retry_after_seconds(receiver):

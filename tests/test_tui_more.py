@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 from tests.crash import pause_intent_left_unperformed
 from tests.signing import approve_as
 from tests.test_engine import SEV1_ACCOUNT
-from tests.test_tui import become, make_app, make_engine, run, said, settle, type_keys
+from tests.test_tui import become, make_app, make_engine, run, said, settle, type_keys, until
 
 SCAM = ROOT / "playbooks" / "drills" / "account-compromised-scam.yaml"
 
@@ -575,3 +575,33 @@ def test_the_stress_path_at_80x24_editor_timeline_and_resolve_show_what_matters(
             assert "Recovered" in frame_text(app.export_screenshot()), "what is typed shows"
 
     run(body)
+
+
+def test_a_long_wait_before_trying_again_is_shown_in_the_app(workspace, clock, tmp_path):
+    from runbook.effects.notify.webhook import ChatWebhook
+    from runbook.model.contacts import WebhookChannel
+    from tests.test_cli_failures import Hook
+
+    hook = Hook(429, **{"Retry-After": "1"})
+    engine = make_engine(tmp_path / "waits.db", workspace, clock)
+    settings = WebhookChannel(kind="webhook", url_env="RUNBOOK_TEST_HOOK")
+    engine.effects.channels = {
+        "chat": ChatWebhook("chat", settings, environ={"RUNBOOK_TEST_HOOK": hook.url})
+    }
+    incident_id = engine.declare("account-compromised", "Hacked").id
+    engine.assess(incident_id, SEV1_ACCOUNT)
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident_id)
+        async with app.run_test() as pilot:
+            await settle(pilot)
+            app.run_worker(lambda: engine.notify(incident_id), thread=True)
+            await until(pilot, lambda: said(app, "waiting 1 s to try the chat message to "))
+            notice = next(m for _, _, m in app.notices if "waiting 1 s" in m)
+            assert "(chat asked to wait 1 s); attempt 2 of 4 at " in notice
+            assert notice.endswith(" UTC")
+
+    try:
+        run(body)
+    finally:
+        hook.close()

@@ -2,7 +2,10 @@
 
 Start-up stays fast (``runbook --help`` imports neither Textual nor pydantic): commands import
 what they need when they run. Exit codes: 0 success, 1 a refused or invalid action (one-line
-reason on stderr; every problem for invalid files), 2 a usage error.
+reason on stderr; every problem for invalid files) or an effect that failed for everyone (a
+notification nobody received, a pause that held nothing: one line each), 2 a usage error.
+Long waits before trying again, and lost connections to the team store, are one line each on
+stderr as they happen.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ class RunbookGroup(click.Group):
         from runbook.errors import ConfigError, RunbookError
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if _report_failures(ctx.obj):
+                ctx.exit(1)
+            return result
         except ConfigError as exc:
             for problem in exc.problems:
                 click.echo(problem, err=True)
@@ -36,6 +42,26 @@ class RunbookGroup(click.Group):
             ctx.exit(130)
 
 
+def _report_failures(settings: Any) -> bool:
+    """Say, one line each, which effects of the command failed (stderr); True when one failed
+    for everyone (nobody notified, no post held, one channel that reached nobody), or the
+    command itself asked to exit 1 (:attr:`Settings.failed`)."""
+    engine = getattr(settings, "_engine", None)
+    failed = bool(getattr(settings, "failed", False))
+    if engine is None:
+        return failed
+    for incident_id, effect in engine.failures_performed():
+        for whole, words in effect.what_failed():
+            failed = failed or whole
+            prefix = "" if whole else "warning: "
+            click.echo(
+                f"runbook: {prefix}{incident_id}: {words}; `runbook retry {incident_id}` tries "
+                "again",
+                err=True,
+            )
+    return failed
+
+
 class Settings:
     """Global options, resolved lazily so cheap commands stay cheap."""
 
@@ -48,6 +74,8 @@ class Settings:
         self.command_id = command_id
         self._workspace: Any = None
         self._engine: Any = None
+        self.failed = False
+        """Set by a command that ends with exit code 1 after reporting what failed."""
         self.warn_owner = True
         """Warn when the store's login can rewrite history (off for the owner's own
         commands: ``db migrate``, ``db grant``, ``db rebuild``)."""
@@ -73,6 +101,7 @@ class Settings:
             store.notice = lambda line: click.echo(f"runbook: {line}", err=True)
             workspace = self.workspace()
             effects = build_effects(workspace, config_dir(self.config) / "contacts")
+            effects.report_waits(lambda wait: click.echo(f"runbook: {wait.words()}", err=True))
             self._engine = Engine(store, workspace, operator=self.operator, effects=effects)
             if self.warn_owner:
                 warning = self._engine.store_warning()

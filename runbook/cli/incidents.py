@@ -184,13 +184,14 @@ def tick(settings: Settings, incident_id: str | None) -> None:
 def notify(settings: Settings, incident_id: str, as_json: bool) -> None:
     """Notify the people the playbook names for the level."""
     incident = settings.engine().notify(incident_id, command_id=settings.command_id)
-    failed = [r for r in incident.recipients.values() if r.failed and not r.delivered]
+    recipients = list(incident.recipients.values())
+    failed = [r for r in recipients if r.failed and not r.delivered]
     for recipient in failed:
         reasons = "; ".join(f"{c}: {e}" for c, e in recipient.failed.items())
         click.echo(f"{incident.id}: not reached: {recipient.person} ({reasons})", err=True)
-    _done(settings, incident, f"{len(incident.recipients)} people notified", as_json)
-    if failed:
-        raise SystemExit(1)
+    reached = [r for r in recipients if r.delivered or r.running]
+    _done(settings, incident, f"{len(reached)} of {len(recipients)} people reached", as_json)
+    settings.failed = bool(failed)  # someone was not reached at all: exit 1
 
 
 @cli.command()

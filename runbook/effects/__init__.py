@@ -9,8 +9,37 @@ and the drill sink (tabletop drills: nothing leaves the building).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
+
+REPORTED_WAIT = 1.0
+"""Waits before trying again this long or longer are reported as they start (seconds)."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A wait before trying something again (a server's Retry-After, or backoff), reported
+    as it starts so the operator knows who is waiting and until when."""
+
+    what: str
+    """What will be tried again: ``chat message to Maya Chen``, ``scheduler postiz``."""
+    seconds: float
+    until: datetime
+    reason: str
+    """Why: ``chat answered 429 and asked to wait 8 s``."""
+    attempt: int
+    """The attempt that comes after the wait."""
+    attempts: int
+    """How many attempts there will be at most."""
+
+    def words(self) -> str:
+        """One line for the terminal or the app."""
+        return (
+            f"waiting {self.seconds:.0f} s to try the {self.what} again ({self.reason}); "
+            f"attempt {self.attempt} of {self.attempts} at {self.until:%H:%M:%S} UTC"
+        )
 
 
 @dataclass(frozen=True)
@@ -89,6 +118,17 @@ class Effects:
     fallback: Any = None
     drill: Effects | None = None
     """What drills use instead (the drill sink unless a facilitator chose otherwise)."""
+    on_wait: Callable[[Wait], None] | None = None
+    """Told about every long wait before trying again (see :meth:`report_waits`)."""
+
+    def report_waits(self, callback: Callable[[Wait], None]) -> None:
+        """Have every adapter tell ``callback`` when it waits before trying again: the
+        notification fan-out and the schedulers that retry (drills' adapters never wait)."""
+        self.on_wait = callback
+        schedulers = getattr(self.scheduler, "adapters", {"": self.scheduler})
+        for adapter in [*schedulers.values(), self.publisher]:
+            if hasattr(adapter, "on_wait"):
+                adapter.on_wait = callback
 
     def for_incident(self, drill: bool) -> Effects:
         """The adapters for a real incident or a drill."""

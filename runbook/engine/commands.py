@@ -16,6 +16,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from runbook.effects import Wait
 from runbook.effects.ssh import Signer
 from runbook.engine import approval_links, incidents, proofs, resolution, sign_off, statements
 from runbook.engine.approval_links import LinkView
@@ -23,7 +24,7 @@ from runbook.engine.core import EngineCore
 from runbook.errors import ActionRefused, NotFound
 from runbook.model import events as ev
 from runbook.model import lifecycle
-from runbook.model.incident import Incident
+from runbook.model.incident import Effect, Incident
 from runbook.model.messages import SentMessage, sent_messages
 from runbook.store.chain import Verification
 from runbook.store.listing import LISTED, disagreements
@@ -78,6 +79,22 @@ class Engine(EngineCore):
     def rebuild_incidents(self) -> list[str]:
         """Rewrite the store's incident list from the logs; the ids corrected."""
         return self.store.rebuild_incidents()
+
+    def failures_performed(self) -> list[tuple[str, Effect]]:
+        """Effects this engine performed (since this was last asked) whose
+        result is a failure, for everyone or for some, as recorded now."""
+        found = []
+        for incident_id, effect_id in dict.fromkeys(self.performed):
+            effect = self.incident(incident_id).effects.get(effect_id)
+            if effect is not None and effect.result in ("failed", "partial"):
+                found.append((incident_id, effect))
+        self.performed.clear()
+        return found
+
+    def report_waits(self, callback: Callable[[Wait], None]) -> None:
+        """Have the adapters tell ``callback`` when they wait before trying again (a
+        server's Retry-After, backoff), as each wait starts."""
+        self.effects.report_waits(callback)
 
     def report_store_notices(self, callback: Callable[[str], None]) -> None:
         """Have the store tell ``callback`` when it loses its connection and tries again."""

@@ -99,6 +99,9 @@ class EngineCore:
             except RunbookError:
                 pass  # nobody proven: the first command says how to say who you are
         self._cache: dict[str, Incident] = {}
+        self.performed: list[tuple[str, str]] = []
+        """(incident id, effect id) of every intent this engine performed, in order: what
+        the command line reports on when an effect failed."""
 
     # -- who is acting -------------------------------------------------------------------
     def identity(self) -> Identity:
@@ -441,6 +444,7 @@ class EngineCore:
         result = self.outbox(incident).perform(incident, effect)
         if result is not None:
             self.record(incident.id, [result], f"result:{effect.effect_id}:{effect.attempt}")
+        self.performed.append((incident.id, effect_id))
 
     def recover(self, incident_id: str, *, older_than: timedelta = RECOVERY_LEASE) -> int:
         """Perform intents with no result older than ``older_than`` (left by an interrupted

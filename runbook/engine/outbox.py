@@ -344,7 +344,7 @@ class Outbox:
                 flush()
 
         if deliveries:
-            deliver_all(deliveries, channels, on_result=on_result)
+            deliver_all(deliveries, channels, on_result=on_result, on_wait=adapters.on_wait)
         flush()
         if not deliveries:
             # Nothing to send (everyone already reached): close the intent explicitly.

@@ -112,12 +112,16 @@ def _targeted(incident: Incident, event: ev.PauseTargeted) -> None:
         effect.targets = list(event.posts)
 
 
-def _close_effect(incident: Incident, effect_id: str, failures: list[dict[str, Any]]) -> None:
+def _close_effect(
+    incident: Incident, effect_id: str, failures: list[dict[str, Any]], done: int
+) -> None:
+    """Record an effect's outcome: ``ok``, ``partial`` (some of it failed) or ``failed``
+    (``done``: how much of it succeeded; none with failures is a failure for everyone)."""
     effect = incident.effects.get(effect_id)
     if effect is None:
         return
     if failures:
-        effect.result = "partial"
+        effect.result = "partial" if done else "failed"
         effect.error = "; ".join(
             f"{f.get('id') or f.get('person') or f.get('platform')}: {f.get('error')}"
             for f in failures[:3]
@@ -128,7 +132,7 @@ def _close_effect(incident: Incident, effect_id: str, failures: list[dict[str, A
 
 
 def _paused(incident: Incident, event: ev.PostsPaused) -> None:
-    _close_effect(incident, event.effect_id, event.failures)
+    _close_effect(incident, event.effect_id, event.failures, len(event.posts))
     for post in event.posts:
         incident.paused_posts[str(post["id"])] = dict(post)
     if not event.failures:
@@ -148,7 +152,7 @@ def _held_by_hand(incident: Incident, event: ev.PostsHeldByHand) -> None:
 
 
 def _resumed(incident: Incident, event: ev.PostsResumed) -> None:
-    _close_effect(incident, event.effect_id, event.failures)
+    _close_effect(incident, event.effect_id, event.failures, len(event.posts))
     for post in event.posts:
         post_id = str(post["id"])
         entry = incident.paused_posts.pop(post_id, dict(post))
@@ -186,10 +190,11 @@ def _notified(incident: Incident, event: ev.NotificationsSent) -> None:
             )
             effect.deliveries[key] = dict(delivery)
         if not effect.undelivered():
-            _close_effect(incident, event.effect_id, [])
+            _close_effect(incident, event.effect_id, [], len(effect.deliveries))
         elif all(k in effect.deliveries for k in effect.delivery_keys()):
             failed = [effect.deliveries[k] for k in effect.undelivered()]
-            _close_effect(incident, event.effect_id, failed)
+            delivered = len(effect.delivery_keys()) - len(failed)
+            _close_effect(incident, event.effect_id, failed, delivered)
     if purpose == "approval_request":
         return  # approvers asked to approve a draft: not people notified of the incident
     rules = list(effect.payload.get("rules", [event.rule_id])) if effect else [event.rule_id]
@@ -216,7 +221,7 @@ def _notified(incident: Incident, event: ev.NotificationsSent) -> None:
 
 
 def _published(incident: Incident, event: ev.StatementPublished) -> None:
-    _close_effect(incident, event.effect_id, event.failures)
+    _close_effect(incident, event.effect_id, event.failures, len(event.platforms))
     draft = incident.drafts.get(event.draft_id)
     incident.statement_posts.update(str(p["id"]) for p in event.posts if p.get("id"))
     if draft is None or not event.platforms:

@@ -16,6 +16,16 @@ from runbook.model.playbook import PauseRule, Playbook
 from runbook.model.policy import Policy
 from runbook.model.proof import Proof, ProofRules
 
+WORDS = {
+    "notify": ("nobody was notified", "some people were not notified"),
+    "stand_down": ("nobody was told to stand down", "some people were not told to stand down"),
+    "approval_request": ("no approver was asked", "some approvers were not asked"),
+    "pause": ("no post was held", "some posts were not held"),
+    "resume": ("no post was released", "some posts were not released"),
+    "publish": ("the statement was published nowhere", "the statement missed some platforms"),
+}
+"""What a failed effect of each kind means: (failed for everyone, failed for some)."""
+
 
 @dataclass
 class Effect:
@@ -46,6 +56,39 @@ class Effect:
     def undelivered(self) -> list[str]:
         """Notify: delivery keys without a successful result."""
         return [k for k in self.delivery_keys() if not self.deliveries.get(k, {}).get("ok")]
+
+    def what_failed(self) -> list[tuple[bool, str]]:
+        """What a failed (or partly failed) effect did not do, in a comms person's words: one
+        ``(for everyone?, line)`` per failure, e.g. nobody notified, or one channel that
+        reached nobody while another worked."""
+        if self.result not in ("failed", "partial"):
+            return []
+        whole = self.result == "failed"
+        if self.kind == "notify" and self.payload.get("escalation"):
+            words = ("the escalation reached nobody", "the escalation missed some people")
+        else:
+            words = WORDS.get(self.kind, (f"{self.kind} failed", f"{self.kind} partly failed"))
+        if whole or not self.deliveries:
+            line = words[0 if whole else 1]
+            return [(whole, f"{line} ({self.error})" if self.error else line)]
+        found: list[tuple[bool, str]] = []
+        channels: dict[str, list[dict[str, Any]]] = {}
+        for key in self.delivery_keys():
+            channels.setdefault(key.rsplit("/", 1)[-1], []).append(self.deliveries.get(key, {}))
+        for channel, results in channels.items():
+            failed = [r for r in results if not r.get("ok")]
+            if failed and len(failed) == len(results):
+                reason = str(failed[0].get("error", "not delivered"))
+                found.append(
+                    (
+                        True,
+                        f"{channel} reached nobody: {len(failed)} of {len(results)} failed "
+                        f"({reason})",
+                    )
+                )
+        if not found:
+            found.append((False, f"{words[1]} ({self.error})" if self.error else words[1]))
+        return found
 
 
 @dataclass

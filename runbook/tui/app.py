@@ -163,16 +163,21 @@ class RunbookApp(App[None]):
         """In a worker: have the store's lost connections shown, and warn when its login can
         rewrite history (the team store's owner)."""
 
-        def lost(line: str) -> None:
-            self.call_from_thread(self.tell, line, severity="warning")
-
         def check() -> None:
-            self.engine.report_store_notices(lost)
+            self.engine.report_store_notices(self.warn_from_anywhere)
+            self.engine.report_waits(lambda wait: self.warn_from_anywhere(wait.words()))
             warning, _, _ = perform(self.engine.store_warning)
             if warning:
                 self.call_from_thread(self._warn_store, warning)
 
         self.run_worker(check, thread=True, group="store", exit_on_error=False)
+
+    def warn_from_anywhere(self, line: str) -> None:
+        """Show ``line`` as a warning, from a worker thread or the app's own."""
+        if threading.get_ident() == self._thread_id:
+            self.tell(line, severity="warning")
+        else:
+            self.call_from_thread(self.tell, line, severity="warning")
 
     def _warn_store(self, warning: str) -> None:
         self.store_warning = warning

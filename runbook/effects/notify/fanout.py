@@ -2,8 +2,10 @@
 
 This module owns *how* a batch of messages leaves: concurrently (a bounded thread pool, so
 forty people are told in about the time it takes to tell one), each retried on transient
-failures with exponential backoff and jitter (honouring a server's ``retry_after``), never
-retried on permanent ones, and each reported through ``on_result`` the moment it finishes,
+failures with exponential backoff and jitter (honouring a server's ``retry_after`` up to
+:data:`MAX_RETRY_AFTER`, and never waiting more than :data:`MAX_WAIT` in all for one message;
+each long wait reported through ``on_wait`` as it starts), never retried on permanent ones,
+and each reported through ``on_result`` the moment it finishes,
 from the calling thread, so the engine can record it in the event log at once (a crash
 half-way never loses what was already delivered, and a restart never re-sends it).
 
@@ -19,9 +21,10 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from runbook.effects import Message
+from runbook.effects import REPORTED_WAIT, Message, Wait
 from runbook.effects.notify import Channel
 from runbook.effects.notify.console import ConsoleChannel
 from runbook.effects.notify.smtp import SmtpEmail
@@ -33,8 +36,11 @@ log = logging.getLogger(__name__)
 
 __all__ = ["build_channels", "deliver_all"]
 
-MAX_DELAY = 30.0
-"""Longest single wait between attempts, whatever a server asks (a crisis cannot wait)."""
+MAX_RETRY_AFTER = 15.0
+"""Longest ``Retry-After`` honoured (seconds): a channel asking to wait longer is reported as
+failed at once, so the operator can use another way in time (``runbook retry`` later)."""
+MAX_WAIT = 30.0
+"""Longest total wait between attempts for one message (seconds): a crisis cannot wait."""
 
 
 def build_channels(
@@ -64,6 +70,7 @@ def deliver_all(
     max_attempts: int = 4,
     backoff: float = 0.2,
     on_result: Callable[[dict[str, Any]], None] | None = None,
+    on_wait: Callable[[Wait], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[dict[str, Any]]:
     """Send every ``(message, key)`` through ``channels[message.channel]``; results in input
@@ -92,7 +99,7 @@ def deliver_all(
                     report(index, _result(message, key, error=error, attempts=0))
                     continue
                 future = pool.submit(
-                    _deliver_one, channel, message, key, max_attempts, backoff, sleep
+                    _deliver_one, channel, message, key, max_attempts, backoff, sleep, on_wait
                 )
                 pending[future] = index
             while pending:
@@ -113,32 +120,63 @@ def _deliver_one(
     max_attempts: int,
     backoff: float,
     sleep: Callable[[float], None],
+    on_wait: Callable[[Wait], None] | None = None,
 ) -> dict[str, Any]:
     attempt = 0
+    waited = 0.0
+    attempts = max(1, max_attempts)
     while True:
         attempt += 1
         try:
             message_id = channel.send(message, key)
         except EffectError as exc:
-            if not exc.transient or attempt >= max(1, max_attempts):
-                log.info(
-                    "delivery to %s via %s failed after %d attempt(s): %s",
-                    message.person,
-                    message.channel,
-                    attempt,
-                    exc,
-                )
-                error = str(exc) or f"sending via {message.channel} failed"
-                return _result(message, key, error=error, attempts=attempt)
-            delay = _delay(attempt, backoff, getattr(exc, "retry_after", None))
-            log.debug(
-                "delivery to %s via %s: %s; retrying in %.2fs",
+            error = str(exc) or f"sending via {message.channel} failed"
+            asked = getattr(exc, "retry_after", None)
+            gave_up = ""
+            if exc.transient and attempt < attempts:
+                delay = _delay(attempt, backoff, asked)
+                if asked is not None and asked > MAX_RETRY_AFTER:
+                    gave_up = (
+                        f"; {message.channel} asks to wait {asked:.0f} s, longer than runbook "
+                        f"waits in a crisis ({MAX_RETRY_AFTER:.0f} s): try again later"
+                    )
+                elif waited + delay > MAX_WAIT:
+                    gave_up = f"; gave up after waiting {waited:.0f} s in all"
+                else:
+                    log.debug(
+                        "delivery to %s via %s: %s; retrying in %.2fs",
+                        message.person,
+                        message.channel,
+                        exc,
+                        delay,
+                    )
+                    if on_wait is not None and delay >= REPORTED_WAIT:
+                        reason = (
+                            f"{message.channel} asked to wait {asked:.0f} s"
+                            if asked is not None
+                            else f"{message.channel} failed: {error}"
+                        )
+                        on_wait(
+                            Wait(
+                                what=f"{message.channel} message to {message.name}",
+                                seconds=delay,
+                                until=datetime.now(UTC) + timedelta(seconds=delay),
+                                reason=reason,
+                                attempt=attempt + 1,
+                                attempts=attempts,
+                            )
+                        )
+                    sleep(delay)
+                    waited += delay
+                    continue
+            log.info(
+                "delivery to %s via %s failed after %d attempt(s): %s",
                 message.person,
                 message.channel,
+                attempt,
                 exc,
-                delay,
             )
-            sleep(delay)
+            return _result(message, key, error=error + gave_up, attempts=attempt)
         except Exception as exc:  # a bug in a channel: report it, never retry it
             # only the type: an unexpected exception's text could carry anything
             log.error(
@@ -159,11 +197,11 @@ MAX_RECORDED = 4000
 
 def _delay(attempt: int, backoff: float, retry_after: float | None) -> float:
     """Exponential backoff with jitter (so retries from many threads do not arrive in step);
-    never shorter than the server's ``Retry-After``, never longer than :data:`MAX_DELAY`."""
+    never shorter than the server's ``Retry-After``."""
     delay = backoff * (2 ** (attempt - 1)) * random.uniform(0.5, 1.5)
     if retry_after is not None:
         delay = max(delay, float(retry_after))
-    return min(delay, MAX_DELAY)
+    return delay
 
 
 def _result(

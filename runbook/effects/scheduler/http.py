@@ -47,21 +47,22 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import partial
 from http.client import HTTPException
 from typing import Any, TypeVar
 
 from runbook.clock import Clock, SystemClock
-from runbook.effects import Outcome, Post
+from runbook.effects import REPORTED_WAIT, Outcome, Post, Wait
 from runbook.effects.scheduler import HELD, SCHEDULED, scheduled_time
 from runbook.errors import EffectError
 
 log = logging.getLogger(__name__)
 
-MAX_RETRY_AFTER = 60.0
-"""Longest ``Retry-After`` runbook waits; a scheduler asking for more is reported as failed."""
+MAX_RETRY_AFTER = 30.0
+"""Longest ``Retry-After`` runbook waits (seconds); a scheduler asking for more is reported as
+failed at once (hold the posts by hand, or ``runbook retry`` later)."""
 MAX_BODY = 16 * 1024 * 1024
 """Largest answer read from the scheduler."""
 MAX_PAGES = 100_000
@@ -133,6 +134,8 @@ class HttpScheduler:
         self._environ = environ
         self._opener = urllib.request.build_opener(_NoRedirect)
         self._sleep: Callable[[float], None] = time.sleep
+        self.on_wait: Callable[[Wait], None] | None = None
+        """Told about every long wait before trying again (see Effects.report_waits)."""
 
     def __repr__(self) -> str:
         return f"HttpScheduler({self.name!r}, {self.base_url!r}, token_env={self.token_env!r})"
@@ -375,6 +378,24 @@ class HttpScheduler:
             self.max_retries,
             delay,
         )
+        if self.on_wait is not None and delay >= REPORTED_WAIT:
+            reason = (
+                f"it asked to wait {exc.retry_after:.0f} s"
+                if exc.retry_after is not None
+                else f"HTTP {exc.status}"
+                if exc.status
+                else "no answer"
+            )
+            self.on_wait(
+                Wait(
+                    what=f"scheduler {self.name}",
+                    seconds=delay,
+                    until=datetime.now(UTC) + timedelta(seconds=delay),
+                    reason=reason,
+                    attempt=attempt + 1,
+                    attempts=self.max_retries + 1,
+                )
+            )
         self._sleep(delay)
 
     def _send(
