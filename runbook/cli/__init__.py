@@ -18,7 +18,14 @@ import click
 
 
 class RunbookGroup(click.Group):
-    """A click group that turns RunbookError into a clear message and exit code 1."""
+    """A click group that turns RunbookError into a clear message and exit code 1, and
+    shows what it prints inert (:mod:`runbook.cli.output`)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from runbook.cli.output import inert_output
+
+        with inert_output():
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         from runbook.errors import ConfigError, RunbookError
@@ -157,7 +164,9 @@ def emit_json(data: Any) -> None:
     """Print ``data`` as JSON on stdout."""
     import json
 
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    from runbook.model.text import json_safe
+
+    click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 
 def is_tty() -> bool:

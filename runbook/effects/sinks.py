@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from runbook.effects import Effects, Message, Outcome, Post
 from runbook.effects.scheduler import HELD, SCHEDULED
+from runbook.model.text import inert
 
 
 @dataclass
@@ -49,8 +50,10 @@ class ConsoleSink:
     def send(self, message: Message, key: str) -> str:
         """Print the message."""
         print(
-            f"[{self.name}] to {message.name} ({', '.join(message.roles) or 'notified'})"
-            f" via {message.channel}: {message.subject}",
+            inert(
+                f"[{self.name}] to {message.name} ({', '.join(message.roles) or 'notified'})"
+                f" via {message.channel}: {message.subject}"
+            ),
             file=self._out(),
         )
         return key
@@ -60,7 +63,7 @@ class ConsoleSink:
         """Print each variant of the statement."""
         outcome = Outcome()
         for variant, text in statement.get("variants", {}).items():
-            print(f"[{self.name}] publish on {variant}: {text}", file=self._out())
+            print(inert(f"[{self.name}] publish on {variant}: {text}"), file=self._out())
             outcome.done.append({"platform": variant})
         return outcome
 

@@ -13,15 +13,16 @@ import io
 
 from runbook.export.model import Report
 from runbook.export.times import spreadsheet
+from runbook.model.text import inert
 
 BOM = "\ufeff"
 _DANGEROUS = frozenset("=+-@\t\r")
 
 
 def cell(value: object) -> str:
-    """A value made safe for a spreadsheet cell."""
+    """A value made safe for a spreadsheet cell (and inert on a terminal)."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in _DANGEROUS else text
+    return ("'" if text[:1] in _DANGEROUS else "") + inert(text)
 
 
 def render_csv(report: Report) -> str:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from runbook.export.model import Report
 from runbook.export.times import readable, readable_local
+from runbook.model.text import inert
 
 _NEEDS_ESCAPE = re.compile(r"[\\|*`<_(\r\n]")
 _SPECIAL = re.compile(r"([\\|*`<]|(?<!\w)_|_(?!\w)|(?<=\])\()")
@@ -45,7 +46,7 @@ def _table(headers: list[str], rows: list[list[object]]) -> list[str]:
 
 
 def render_md(report: Report) -> str:
-    """The report as Markdown text."""
+    """The report as Markdown text, inert on a terminal (control characters escaped)."""
     info = report.incident
     tz = ZoneInfo(report.timezone)
     mark = f"{info.marking} " if info.marking else ""
@@ -276,4 +277,4 @@ def render_md(report: Report) -> str:
         )
     if info.drill:
         out += ["", "**[DRILL]** End of drill export."]
-    return "\n".join(out) + "\n"
+    return inert("\n".join(out) + "\n")

@@ -30,3 +30,32 @@ def inert(text: str) -> str:
 def one_line(text: str) -> str:
     """:func:`inert`, on one line (line breaks and tabs folded into spaces)."""
     return inert(_LINE_BREAKS.sub(" ", text))
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control pictures: ␛ for ESC, ␇ for BEL
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+def pictured(text: str) -> str:
+    """``text`` with every control character (new lines and tabs included) replaced by one
+    visible sign of the same width (``␛`` for ESC, ``�`` for a direction override): for places
+    that must keep a line's width, such as the app's screen lines."""
+    return _CONTROL_ALL.sub(_picture, text)
+
+
+_CONTROL_ALL = re.compile(_CONTROL.pattern[:-1] + "\t\n\r]")
+
+
+def json_safe(dumped: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with the control characters
+    JSON leaves raw (DEL, C1, direction overrides) written as ``\\uXXXX`` escapes: the same
+    data once parsed, inert on a terminal."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", dumped)
+
+
+def has_control(text: str) -> bool:
+    """True when ``text`` holds a character :func:`inert` would escape."""
+    return _CONTROL.search(text) is not None

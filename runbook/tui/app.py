@@ -18,11 +18,13 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -30,6 +32,7 @@ from runbook.clock import Clock
 from runbook.engine import Engine
 from runbook.errors import RunbookError
 from runbook.tui.commands import AppCommands, ScreenCommands
+from runbook.tui.inert import InertLines
 from runbook.tui.messages import DrillTicked, OperatorChanged, StoreChanged
 from runbook.tui.work import perform
 
@@ -95,7 +98,13 @@ class RunbookApp(App[None]):
         self._polling = False
         self._ticking = False
         self.store_warning = ""
+        self._inert = InertLines()
         """Set when the store's login can rewrite history: shown in the header."""
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters and :class:`InertLines`: no control character from any text
+        reaches the terminal."""
+        return [*super().get_line_filters(), self._inert]
 
     # -- start-up -----------------------------------------------------------------------
     def get_default_screen(self) -> Screen[Any]:

@@ -4,7 +4,8 @@ A real :class:`~runbook.effects.notify.Channel` (unlike the console *sink*, whic
 for every effect at once): it lets a team try runbook, or train with it, before a mail server
 or chat webhook is configured, while the rest of the fan-out (keys, results, retries) behaves
 exactly as it will in production. Output goes to standard error so ``--json`` output on
-standard out stays clean; one lock keeps concurrent deliveries from interleaving.
+standard out stays clean; control characters are shown as escapes; one lock keeps
+concurrent deliveries from interleaving.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 from typing import TextIO
 
 from runbook.effects import Message
+from runbook.model.text import inert
 
 __all__ = ["ConsoleChannel"]
 
@@ -35,7 +37,7 @@ class ConsoleChannel:
         """Print ``message``; return an id derived from ``key``."""
         roles = f" ({', '.join(message.roles)})" if message.roles else ""
         body = "".join(f"    {line}\n" for line in message.body.rstrip("\n").splitlines())
-        text = f"to {message.name}{roles} via {self.name}: {message.subject}\n{body}"
+        text = inert(f"to {message.name}{roles} via {self.name}: {message.subject}\n{body}")
         stream = self.stream or sys.stderr  # looked up now, so redirection is honoured
         with _lock:
             stream.write(text)
