@@ -445,10 +445,24 @@ def test_invalid_regex_in_policy_is_reported_at_the_pattern(tmp_path: Path) -> N
     assert found == [
         f"{path}:{pos(text, QUOTE + '(unclosed')}: "
         "forbidden_phrases[0].patterns[1]: pattern '(unclosed' is not a valid regular "
-        "expression: missing ), unterminated subpattern at position 0",
+        "expression: missing ) at '(unclosed'",
         f"{path}:{pos(text, QUOTE + '[a-')}: forbidden_phrases[0].patterns[2]: pattern "
-        "'[a-' is not a valid regular expression: unterminated character set at position 0",
+        "'[a-' is not a valid regular expression: missing ] at '[a-'",
     ]
+
+
+def test_a_pattern_that_could_run_forever_is_refused_at_its_line_with_the_way_out(
+    tmp_path: Path,
+) -> None:
+    text = POLICY + "    patterns:\n      - '(?<![+\\d])\\d{12}'\n      - '(a)\\1'\n"
+    path = write(tmp_path, "policy.yaml", text)
+    found = problems(path, Policy)
+    assert len(found) == 2
+    assert found[0].startswith(f"{path}:{pos(text, QUOTE + '(?<!')}: ")
+    assert "cannot be run safely: lookaround" in found[0]
+    assert "(?P<hit>...)" in found[0]
+    assert found[1].startswith(f"{path}:{pos(text, QUOTE + '(a)')}: ")
+    assert "cannot be run safely: backreferences" in found[1]
 
 
 def test_invalid_regex_in_a_disclaimer_condition_is_reported(tmp_path: Path) -> None:

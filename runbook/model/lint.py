@@ -4,6 +4,9 @@ A finding names the rule, its severity (``block`` stops submission unless a pers
 rule's override role overrides it with a reason; ``warn`` is shown), the matched span in the
 variant's text and a one-line explanation. Legal-review topics add their review role to the
 draft's required approvers. Platform limits are checked as each platform counts.
+Matching runs on the text folded by :mod:`runbook.model.folding` (’ matches ', a non-breaking
+space matches a space, composed and decomposed letters are equal) and reports spans in the
+original text; patterns run on RE2 (:mod:`runbook.model.patterns`), linear in the text.
 Pure and cached per content hash: linting is cheap enough to run on every keystroke.
 """
 
@@ -14,7 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from runbook.model.counting import count
-from runbook.model.policy import Policy, Rule
+from runbook.model.folding import Folded, fold, folded_words
+from runbook.model.patterns import find_all
+from runbook.model.policy import Policy
 
 SECTIONS = (
     ("forbidden_phrases", "forbidden phrase"),
@@ -56,20 +61,24 @@ class Finding:
 
 
 @lru_cache(maxsize=4096)
-def _compile(phrases: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    compiled = []
+def _phrase(phrase: str) -> re.Pattern[str]:
+    """A literal phrase as whole words (linear: escaped words, no nested repetition)."""
+    words = r"\s+".join(re.escape(part) for part in fold(phrase).text.split())
+    return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
+
+
+def _spans(phrases: list[str], patterns: list[str], folded: Folded) -> list[tuple[int, int]]:
+    """Every match of the phrases and patterns in the folded text, as original spans."""
+    spans: list[tuple[int, int]] = []
     for phrase in phrases:
-        words = r"\s+".join(re.escape(part) for part in phrase.split())
-        compiled.append(re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE))
-    compiled.extend(re.compile(p, re.IGNORECASE) for p in patterns)
-    return tuple(compiled)
-
-
-def _rule_matches(rule: Rule, text: str) -> list[re.Match[str]]:
-    matches: list[re.Match[str]] = []
-    for pattern in _compile(tuple(rule.phrases), tuple(rule.patterns)):
-        matches.extend(m for m in pattern.finditer(text) if m.end() > m.start())
-    return sorted(matches, key=lambda m: m.start())
+        spans.extend(
+            folded.original(m.start(), m.end())
+            for m in _phrase(phrase).finditer(folded.text)
+            if m.end() > m.start()
+        )
+    for pattern in patterns:
+        spans.extend(folded.original(start, end) for start, end in find_all(pattern, folded.text))
+    return sorted(spans)
 
 
 def platform_of(variant: str) -> tuple[str, str]:
@@ -81,28 +90,32 @@ def platform_of(variant: str) -> tuple[str, str]:
 def lint_text(policy: Policy, text: str, audience: str, variant: str) -> list[Finding]:
     """Every finding for one variant's text."""
     platform, _ = platform_of(variant)
+    folded = fold(text)
     findings: list[Finding] = []
     for section, category in SECTIONS:
         for rule in getattr(policy, section):
             if audience not in rule.audiences:
                 continue
             review = getattr(rule, "review_role", None)
-            for match in _rule_matches(rule, text):
+            allowed = {folded_words(value) for value in rule.allow}
+            for start, end in _spans(rule.phrases, rule.patterns, folded):
+                if allowed and folded_words(text[start:end]) in allowed:
+                    continue
                 findings.append(
                     Finding(
                         rule_id=rule.id,
                         severity=rule.severity,
                         category=category,
                         variant=variant,
-                        start=match.start(),
-                        end=match.end(),
-                        matched=match.group(0),
+                        start=start,
+                        end=end,
+                        matched=text[start:end],
                         explanation=rule.explanation,
                         override_role=rule.override_role,
                         review_role=review,
                     )
                 )
-    findings.extend(_disclaimers(policy, text, audience, variant, platform))
+    findings.extend(_disclaimers(policy, text, folded, audience, variant, platform))
     spec = policy.platforms.get(platform)
     if spec is not None:
         measured = count(text, spec.counting, spec.limit, spec.url_length)
@@ -127,10 +140,10 @@ def lint_text(policy: Policy, text: str, audience: str, variant: str) -> list[Fi
 
 
 def _disclaimers(
-    policy: Policy, text: str, audience: str, variant: str, platform: str
+    policy: Policy, text: str, folded: Folded, audience: str, variant: str, platform: str
 ) -> list[Finding]:
     findings = []
-    folded = " ".join(text.split()).casefold()
+    words = folded_words(text)
     for disclaimer in policy.required_disclaimers:
         if audience not in disclaimer.audiences:
             continue
@@ -138,15 +151,15 @@ def _disclaimers(
             continue
         trigger = None
         if disclaimer.when_patterns:
-            for pattern in _compile((), tuple(disclaimer.when_patterns)):
-                trigger = pattern.search(text)
+            for pattern in disclaimer.when_patterns:  # the first pattern found says why
+                trigger = next(iter(_spans([], [pattern], folded)), None)
                 if trigger:
                     break
             if trigger is None:
                 continue
-        if " ".join(disclaimer.text.split()).casefold() in folded:
+        if folded_words(disclaimer.text) in words:
             continue
-        start, end = (trigger.start(), trigger.end()) if trigger else (len(text), len(text))
+        start, end = trigger if trigger else (len(text), len(text))
         findings.append(
             Finding(
                 rule_id=disclaimer.id,

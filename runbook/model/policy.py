@@ -2,30 +2,31 @@
 
 Every draft is linted against these rules: platform length limits (counted as each platform
 counts), forbidden phrases, required disclaimers, topics that need legal review, personal-data
-patterns and confidential markers. Regular expressions are compiled when the file loads, so a
-broken pattern is a validation error, never a crash mid-incident.
+patterns and confidential markers. Regular expressions are compiled (on RE2, linear time:
+:mod:`runbook.model.patterns`) when the file loads, so a broken or unsafe pattern is a
+validation error, never a crash or a hang mid-incident.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from runbook.model.base import Id, ProblemList, Spec
+from runbook.model.patterns import why_refused
 from runbook.model.playbook import Audience
 from runbook.model.proof import ProofRules
 
 
 def _compiled(patterns: list[str]) -> list[str]:
-    """Check that every pattern is a valid regular expression (each bad one located)."""
+    """Check that RE2 can run every pattern (each bad one located, with the reason)."""
     problems = ProblemList()
     for index, pattern in enumerate(patterns):
-        try:
-            re.compile(pattern, re.IGNORECASE)
-        except re.error as exc:
-            problems.add((index,), f"pattern {pattern!r} is not a valid regular expression: {exc}")
+        why = why_refused(pattern)
+        if why:
+            shown = pattern if len(pattern) <= 80 else pattern[:77] + "..."
+            problems.add((index,), f"pattern {shown!r} {why}")
     problems.raise_if_any()
     return patterns
 
@@ -73,7 +74,12 @@ class Rule(Spec):
     phrases: list[str] = []
     """Literal phrases to find (case-insensitive, whole words)."""
     patterns: list[str] = []
-    """Regular expressions to find (case-insensitive)."""
+    """Regular expressions to find (case-insensitive, run on RE2: no lookaround or
+    backreferences). Where a pattern has a group named ``hit`` (``(?P<hit>...)``), only that
+    group is reported: the rest is context that must be there."""
+    allow: list[str] = []
+    """Matches that are fine as they are (case-insensitive, whole match): our own press
+    mailbox for a rule that blocks email addresses."""
     override_role: Id | None = None
     """Role whose holder may override a blocking finding with a reason."""
     audiences: list[Audience] = ["public", "internal"]
