@@ -110,6 +110,8 @@ class Settings:
             effects = build_effects(workspace, config_dir(self.config) / "contacts")
             effects.report_waits(lambda wait: click.echo(f"runbook: {wait.words()}", err=True))
             self._engine = Engine(store, workspace, operator=self.operator, effects=effects)
+            if self.command_id:
+                self._engine.request = request_of(click.get_current_context(), self.operator)
             if self.warn_owner:
                 warning = self._engine.store_warning()
                 if warning:
@@ -158,6 +160,18 @@ def main() -> None:
     from runbook.cli import db, drafts, drill, export, files, incidents, serve, verify  # noqa: F401
 
     cli(prog_name="runbook")
+
+
+def request_of(ctx: click.Context, operator: str | None) -> str:
+    """The command being run, as an operator's ``--command-id`` is tied to it: its name and a
+    short hash of its arguments (and who runs it), e.g. ``runbook note 3f9a1c2be0d4``."""
+    import hashlib
+    import json
+
+    arguments = json.dumps(
+        {"params": ctx.params, "as": operator}, sort_keys=True, default=str, ensure_ascii=False
+    )
+    return f"{ctx.command_path} {hashlib.sha256(arguments.encode('utf-8')).hexdigest()[:12]}"
 
 
 def emit_json(data: Any) -> None:

@@ -102,6 +102,10 @@ class EngineCore:
         self.performed: list[tuple[str, str]] = []
         """(incident id, effect id) of every intent this engine performed, in order: what
         the command line reports on when an effect failed."""
+        self.request: str | None = None
+        """The command line an operator's ``--command-id`` came with (set by the command
+        line): recorded with the command's events, so the id cannot be reused for another."""
+        self._given_id: str | None = None
 
     # -- who is acting -------------------------------------------------------------------
     def identity(self) -> Identity:
@@ -215,6 +219,8 @@ class EngineCore:
             proof=proof,
             actor=actor,
         )
+        if command_id is not None:
+            self.check_command_id(command_id)
         exclusive = getattr(self.store, "exclusive", None)
         if exclusive is not None:  # team store: operators on one incident take turns
             with exclusive(incident_id.strip().upper()):
@@ -240,9 +246,14 @@ class EngineCore:
             raise ActionRefused(
                 f"incident id {incident_id!r} must be INC- and 6 of {ID_ALPHABET} (e.g. INC-7KQ4PX)"
             )
+        if command_id is not None:
+            self.check_command_id(command_id)
+        request = self.request if command_id is not None else None
         for attempt in range(self.max_attempts):
             chosen = incident_id or _new_id(command_id, attempt)
-            event = declared(chosen).model_copy(update={"command_id": command_id})
+            event = declared(chosen).model_copy(
+                update={"command_id": command_id, "command": request}
+            )
             try:
                 self.store.append(chosen, 0, [event])
             except ConcurrencyConflict:
@@ -254,6 +265,24 @@ class EngineCore:
                 continue
             return self.incident(chosen)
         raise StoreError("could not find a free incident id; try again")
+
+    def check_command_id(self, command_id: str) -> None:
+        """Refuse an operator's ``--command-id`` already given to another command (another
+        name or other arguments, on any incident): one id means one command. The same
+        command repeated passes (it is then recorded once)."""
+        if self.request is None:
+            return
+        self._given_id = command_id
+        used = self.store.command_use(command_id)
+        if used is None:
+            return
+        where, first = used
+        if first != self.request:
+            what = f"`{first}`" if first else "another command"
+            raise ActionRefused(
+                f"command id {command_id!r} was already used for {what} on {where}; give each "
+                "command its own --command-id"
+            )
 
     def _attempts(self, incident_id: str, command: Command) -> tuple[Incident, list[ev.Event]]:
         for attempt in range(self.max_attempts):
@@ -279,7 +308,8 @@ class EngineCore:
                     self._record_refusal(incident, command.action, refusal.reason, ctx)
                 raise
             try:
-                recorded = self.append(incident, ctx, built, state, command.command_id)
+                request = self.request if command.command_id == self._given_id else None
+                recorded = self.append(incident, ctx, built, state, command.command_id, request)
             except ConcurrencyConflict:
                 _back_off(attempt)
                 continue
@@ -295,6 +325,7 @@ class EngineCore:
         built: list[ev.Event],
         state: str,
         command_id: str | None,
+        request: str | None = None,
     ) -> list[ev.Event]:
         """Apply ``built`` to ``incident`` (a scratch fold: it is changed), let the lifecycle
         settle, stamp the state and append with the expected seq (ConcurrencyConflict when
@@ -304,7 +335,10 @@ class EngineCore:
         for event in built:
             apply(incident, event)
         final = lifecycle.settle(incident, ctx)
-        stamped = [e.model_copy(update={"state": final, "command_id": command_id}) for e in built]
+        update: dict[str, Any] = {"state": final, "command_id": command_id}
+        if request is not None:
+            update["command"] = request
+        stamped = [e.model_copy(update=update) for e in built]
         return self.store.append(incident.id, expected, stamped)
 
     def record_steps(

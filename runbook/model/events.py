@@ -41,6 +41,10 @@ class Event(BaseModel):
     """The incident's lifecycle state after this event."""
     command_id: str | None = None
     """The command that produced it; a retried command never appends twice."""
+    command: str | None = None
+    """The command line an operator's own ``--command-id`` was given with (its name and a hash
+    of its arguments): the same id given to another command is refused. Part of the event's
+    data, so covered by the hash chain; None for every other command."""
     prev_hash: str = ""
     """Hash of the previous event (empty for the first)."""
     hash: str = ""
@@ -59,6 +63,8 @@ class Event(BaseModel):
         data = self.model_dump(mode="json", exclude=set(ENVELOPE))
         if data.get("proof") is None:
             data.pop("proof", None)
+        if data.get("command") is None:
+            data.pop("command", None)
         return data
 
 

@@ -54,6 +54,11 @@ class EventStore(Protocol):
         """The incident list: a summary of every incident, newest first (a cache)."""
         ...
 
+    def command_use(self, command_id: str) -> tuple[str, str | None] | None:
+        """Where a command id was first used: (incident id, the command recorded with it, as
+        :attr:`Event.command` says), or None when no event carries it."""
+        ...
+
     def heads(self) -> dict[str, dict[str, Any]]:
         """Every incident in the log itself: id -> its newest event's ``seq``, ``state`` and
         ``at`` (what the incident list must agree with)."""

@@ -4,7 +4,9 @@ Every write is ``BEGIN IMMEDIATE`` (deferred transactions leak "database is lock
 concurrent writers), the journal is WAL with ``synchronous=FULL`` so an acknowledged event
 survives power loss, ``busy_timeout`` lets writers queue instead of failing, triggers make
 the log append-only, and ``PRIMARY KEY (incident_id, seq)`` is the last line of defence
-against two writers taking the same seq. SQLite's own errors are translated into
+against two writers taking the same seq. A file is runbook's by its SQLite application id: a
+file of another application, or with tables runbook did not make, is refused before anything
+is written to it. SQLite's own errors are translated into
 :class:`~runbook.errors.StoreError` messages a person can act on.
 """
 
@@ -44,6 +46,8 @@ CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE INDEX IF NOT EXISTS events_by_command ON events (command_id)
+    WHERE command_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS incidents (
     id TEXT PRIMARY KEY,
     playbook TEXT,
@@ -58,6 +62,12 @@ CREATE TABLE IF NOT EXISTS incidents (
 """
 
 _COLUMNS = ", ".join(COLUMNS)
+APPLICATION_ID = 0x52424B31
+"""``PRAGMA application_id`` of runbook's files ("RBK1"): ``file`` and runbook know them."""
+SCHEMA_VERSION = 1
+"""``PRAGMA user_version`` of the store this runbook writes."""
+OWN_TABLES = frozenset({"events", "incidents"})
+"""Every table runbook makes in its file: a file with any other table is not runbook's."""
 
 
 class SqliteStore:
@@ -78,16 +88,70 @@ class SqliteStore:
             )
             self._db.row_factory = sqlite3.Row
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            fresh = self._check_ownership()  # before anything writes to the file
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise StoreError(f"{self.path}: cannot use write-ahead logging ({mode})")
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._write(self._schema)
+            if fresh:
+                self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             raise StoreError(_explain(self.path, exc)) from None
         except OSError as exc:
             raise StoreError(f"cannot open the incident store at {self.path}: {exc}") from None
+
+    def _check_ownership(self) -> bool:
+        """Refuse, before writing anything, a file that is not runbook's: another application's
+        (its SQLite application id), or one holding tables runbook did not make; and one made
+        by a newer runbook. True when the file is new (runbook marks it as its own)."""
+        app_id = self._db.execute("PRAGMA application_id").fetchone()[0]
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {
+            row[0]
+            for row in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        }
+        if app_id not in (0, APPLICATION_ID):
+            raise StoreError(
+                f"{self.path} belongs to another application (SQLite application id "
+                f"{app_id:#x}), not runbook; nothing was changed: choose another --db"
+            )
+        foreign = sorted(tables - OWN_TABLES)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+            raise StoreError(
+                f"{self.path} is not a runbook incident store: it holds tables runbook did not "
+                f"make ({shown}); nothing was changed: choose another --db"
+            )
+        if app_id == APPLICATION_ID and version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was made by a newer runbook (store version {version}); upgrade "
+                "runbook to open it"
+            )
+        if app_id == 0 and tables and "events" not in tables:
+            raise StoreError(
+                f"{self.path} is not a runbook incident store (it has no event log); nothing "
+                "was changed: choose another --db"
+            )
+        return bool(app_id == 0)
+
+    def command_use(self, command_id: str) -> tuple[str, str | None] | None:
+        """Where a command id was first used: (incident id, the command recorded with it),
+        or None when no event carries it (see EventStore)."""
+        with self._lock:
+            try:
+                row = self._db.execute(
+                    "SELECT incident_id, json_extract(data, '$.command') AS command FROM events "
+                    "WHERE command_id = ? ORDER BY at, seq LIMIT 1",
+                    (command_id,),
+                ).fetchone()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(_explain(self.path, exc)) from None
+        return (row["incident_id"], row["command"]) if row else None
 
     # sqlite3 has no executescript inside an open transaction, so split statements ourselves.
     def _schema(self) -> None:

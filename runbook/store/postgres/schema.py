@@ -5,10 +5,15 @@ and a change counter; 2 maps database roles to people (the database refuses an e
 names anyone else); 3 takes every write but appending away from operators: the database checks
 that each event follows its incident's log and keeps the incident list and the counter itself
 (``SECURITY DEFINER`` triggers owned by the schema's owner). Operators get ``SELECT`` on the
-tables and ``INSERT`` on ``events``, nothing else (:data:`OPERATOR_GRANTS`).
+tables and ``INSERT`` on ``events``, nothing else (:data:`OPERATOR_GRANTS`); 4 indexes command
+ids. :data:`OWN_TABLES` are every table runbook makes: a schema holding any other is not
+runbook's, and is refused before anything is written.
 """
 
 from __future__ import annotations
+
+SCHEMA = "runbook"
+"""The schema runbook's tables live in when the URL does not choose one (``search_path``)."""
 
 MIGRATIONS: list[str] = [
     # 1: the log, the incident list, append-only triggers, a change counter.
@@ -190,6 +195,10 @@ MIGRATIONS: list[str] = [
         END LOOP;
     END $$;
     """,
+    # 4: find a command id across incidents (a reused --command-id is refused).
+    """
+    CREATE INDEX events_by_command ON events (command_id) WHERE command_id IS NOT NULL;
+    """,
 ]
 
 
@@ -203,3 +212,5 @@ OPERATOR_GRANTS = (
 
 TABLES = ("events", "incidents", "changes", "operators", "runbook_schema")
 """runbook's tables (``runbook db check`` lists what the login may do on each)."""
+OWN_TABLES = frozenset(TABLES)
+"""Every table the migrations make: a schema holding any other is not runbook's."""

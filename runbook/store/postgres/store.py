@@ -7,9 +7,11 @@ TRUNCATE). Appends serialise per incident with a transaction-scoped advisory loc
 different incidents never wait for each other.
 
 Schema changes are versioned migrations (:mod:`.schema`, applied by ``runbook db migrate`` as
-the schema's owner, or on first use). Operators' logins may only read and append: the database
-checks each event follows its incident's log and keeps the incident list and the change counter
-itself (:mod:`.access` says what a login may do). A dropped connection or a serialization
+the schema's owner, or on first use) in runbook's own schema, ``runbook``, unless the URL sets a
+``search_path``; a schema holding tables runbook did not make is refused untouched.
+Operators' logins may only read and append: the database checks each event follows its
+incident's log and keeps the incident list and the change counter itself (:mod:`.access`
+says what a login may do). A dropped connection or a serialization
 failure is retried, each retry reported as one line through :attr:`PostgresStore.notice`; when a
 connection drops during COMMIT, the store checks whether the events landed before trying again,
 so nothing is lost and nothing is written twice, and a final failure says whether the change
@@ -39,7 +41,7 @@ from runbook.model.events import Event
 from runbook.store.chain import from_rows, to_row
 from runbook.store.listing import HEADS, derive
 from runbook.store.postgres import access
-from runbook.store.postgres.schema import MIGRATIONS
+from runbook.store.postgres.schema import MIGRATIONS, OWN_TABLES, SCHEMA
 
 logging.getLogger("psycopg").addHandler(logging.NullHandler())
 logging.getLogger("psycopg").propagate = False
@@ -80,11 +82,25 @@ class PostgresStore:
         info = psycopg.conninfo.conninfo_to_dict(self.url)
         return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
 
+    def _options(self) -> str:
+        """The URL's server options, with ``search_path`` set to runbook's own schema
+        (:data:`SCHEMA`) unless the URL chose one."""
+        options = str(psycopg.conninfo.conninfo_to_dict(self.url).get("options") or "")
+        if "search_path" in options:
+            return options
+        return f"{options} -c search_path={SCHEMA}".strip()
+
+    def _default_schema(self) -> bool:
+        return "search_path" not in str(
+            psycopg.conninfo.conninfo_to_dict(self.url).get("options") or ""
+        )
+
     def _connect(self) -> Conn:
         if self._conn is None or self._conn.closed:
             try:
                 self._conn = psycopg.connect(
                     self.url,
+                    options=self._options(),
                     row_factory=dict_row,
                     connect_timeout=10,
                     autocommit=True,
@@ -190,9 +206,31 @@ class PostgresStore:
 
         return self._retrying(work)
 
+    def _check_ownership(self) -> None:
+        """Refuse, before writing anything, a schema holding tables runbook did not make."""
+
+        def work(conn: Conn) -> list[str]:
+            rows = conn.execute(
+                "SELECT table_name AS name, current_schema() AS schema "
+                "FROM information_schema.tables WHERE table_schema = current_schema()"
+            ).fetchall()
+            schema = rows[0]["schema"] if rows else ""
+            return [schema, *sorted(str(r["name"]) for r in rows if r["name"] not in OWN_TABLES)]
+
+        schema, *foreign = self._retrying(work)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+            raise StoreError(
+                f"the schema {schema!r} at {self._where()} holds tables runbook did not make "
+                f"({shown}); nothing was changed: give runbook its own schema (add "
+                "?options=-csearch_path%3Drunbook to the URL, or see the README)"
+            )
+
     def migrate(self) -> list[int]:
         """Apply pending migrations (serialised by an advisory lock); return those applied.
-        A store already up to date is only read (an operator's role may not create tables)."""
+        A store already up to date is only read (an operator's role may not create tables).
+        A schema with tables runbook did not make is refused, untouched."""
+        self._check_ownership()
         current = self.schema_version()
         if current == len(MIGRATIONS):
             return []
@@ -204,6 +242,8 @@ class PostgresStore:
 
         def work(conn: Conn) -> list[int]:
             conn.execute("SELECT pg_advisory_xact_lock(424242)")
+            if self._default_schema():
+                conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
             conn.execute("CREATE TABLE IF NOT EXISTS runbook_schema (version INTEGER NOT NULL)")
             row = _one(conn.execute("SELECT max(version) AS v FROM runbook_schema"))
             current = int(row["v"] or 0)
@@ -378,6 +418,19 @@ class PostgresStore:
 
         return self._retrying(work)
 
+    def command_use(self, command_id: str) -> tuple[str, str | None] | None:
+        """Where a command id was first used: (incident id, the command recorded with it)."""
+
+        def work(conn: Conn) -> tuple[str, str | None] | None:
+            row = conn.execute(
+                "SELECT incident_id, (data::jsonb)->>'command' AS command FROM events "
+                "WHERE command_id = %s ORDER BY at, seq LIMIT 1",
+                (command_id,),
+            ).fetchone()
+            return (row["incident_id"], row["command"]) if row else None
+
+        return self._retrying(work)
+
     def heads(self) -> dict[str, dict[str, Any]]:
         """Every incident in the log: id -> its newest event's seq, state and time."""
 
@@ -439,7 +492,9 @@ class PostgresStore:
         """Block until the store changes after ``token`` (LISTEN/NOTIFY) or ``timeout``."""
         try:
             if self._listener is None or self._listener.closed:
-                self._listener = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+                self._listener = psycopg.connect(
+                    self.url, options=self._options(), autocommit=True, connect_timeout=10
+                )
                 self._listener.execute(f"LISTEN {CHANNEL}")  # listen first, then look
             current = self.change_token()
             if current != token:
