@@ -24,8 +24,25 @@ class RunbookGroup(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         from runbook.cli.output import inert_output
 
+        standalone = kwargs.pop("standalone_mode", True)
         with inert_output():
-            return super().main(*args, **kwargs)
+            if not standalone:
+                return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+            try:
+                code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+            except click.UsageError as exc:  # one line, naming the command's help
+                where = f" (`{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+                click.echo(f"runbook: {exc.format_message()}{where}", err=True)
+                sys.exit(exc.exit_code)
+            except click.ClickException as exc:
+                click.echo(f"runbook: {exc.format_message()}", err=True)
+                sys.exit(exc.exit_code)
+            except click.Abort:
+                click.echo("runbook: aborted", err=True)
+                sys.exit(1)
+            except click.exceptions.Exit as exc:
+                sys.exit(exc.exit_code)
+            sys.exit(code if isinstance(code, int) else 0)  # ctx.exit(n) returns n here
 
     def invoke(self, ctx: click.Context) -> Any:
         from runbook.errors import ConfigError, RunbookError
@@ -172,6 +189,15 @@ def request_of(ctx: click.Context, operator: str | None) -> str:
         {"params": ctx.params, "as": operator}, sort_keys=True, default=str, ensure_ascii=False
     )
     return f"{ctx.command_path} {hashlib.sha256(arguments.encode('utf-8')).hexdigest()[:12]}"
+
+
+def refuse_together(**options: Any) -> None:
+    """Refuse options given together that cannot all be honoured (never drop one silently):
+    each keyword is an option's name (``dry_run`` for ``--dry-run``) and whether it was given;
+    raises a usage error naming them when more than one was."""
+    given = [f"--{name.replace('_', '-')}" for name, value in options.items() if value]
+    if len(given) > 1:
+        raise click.UsageError(f"{' and '.join(given)} cannot be used together: choose one")
 
 
 def emit_json(data: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any, TextIO
 
 import click
 
-from runbook.cli import Settings, cli, emit_json
+from runbook.cli import Settings, cli, emit_json, refuse_together
 from runbook.cli.incidents import DRAFT, ID, JSON, _done
 
 
@@ -70,8 +70,10 @@ def draft(
     """Start a draft from a template; or edit one (--set, --text, --edit); or --show it."""
     from runbook.model.lifecycle import select_draft
 
-    engine = settings.engine()
     editing = bool(changes) or text is not None or edit_file is not None
+    refuse_together(show=show, template=template, **{"set/--text/--edit": editing})
+    refuse_together(text=text is not None, edit=edit_file is not None, set=bool(changes))
+    engine = settings.engine()
     if show or editing:
         incident = engine.incident(incident_id)
         chosen = select_draft(
@@ -401,13 +403,20 @@ def publish(
     record that you posted it by hand (--by-hand). Platforms you leave out stay unpublished."""
     from runbook.errors import ActionRefused
 
-    engine = settings.engine()
+    refuse_together(url=bool(url), by_hand=bool(by_hand))
+    refuse_together(url=bool(url), on=bool(on))
     posted = {}
     for item in by_hand:
         variant, sep, address = item.partition("=")
         if not sep or not variant.strip():
             raise click.BadParameter(f"{item!r}: write VARIANT=URL", param_hint="--by-hand")
+        if variant.strip() in posted or variant.strip() in on:
+            raise click.UsageError(
+                f"{variant.strip()} is named twice: publish it through the scheduler (--on) "
+                "or record it as posted by hand (--by-hand), once"
+            )
         posted[variant.strip()] = address.strip()
+    engine = settings.engine()
     if url:
         incident = engine.incident(incident_id)
         ready = [d for d in incident.drafts_approved() if d.unpublished()]

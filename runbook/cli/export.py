@@ -67,8 +67,14 @@ def export_command(
     except RunbookError as exc:
         click.echo(f"runbook: --tz: {exc}", err=True)
         ctx.exit(2)
+    suffix = SUFFIXES.get(output.suffix.lower()) if output else None
+    if fmt is not None and suffix is not None and suffix != fmt:
+        raise click.UsageError(
+            f"--format {fmt} and the file name {output.name if output else ''} ({suffix}) "
+            "disagree: choose one"
+        )
     if fmt is None:
-        fmt = SUFFIXES.get(output.suffix.lower(), "md") if output else "md"
+        fmt = suffix or "md"
     engine = settings.engine()
     text = export_incident(
         engine,

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from runbook.cli import Settings, cli, emit_json
+from runbook.cli import Settings, cli, emit_json, refuse_together
 
 ID = click.argument("incident_id", metavar="ID")
 DRAFT = click.option("--draft", "draft_id", help="Which draft (D1, D2, ...) when several apply.")
@@ -97,6 +97,9 @@ def pause(
 ) -> None:
     """Pause the brand's scheduled posts at the scope the playbook sets for the level (or,
     without a scheduler, confirm you held them by hand)."""
+    refuse_together(dry_run=dry_run, by_hand=by_hand)
+    if note and not by_hand:
+        raise click.UsageError("--note goes with --by-hand (what you held by hand, and where)")
     engine = settings.engine()
     if dry_run:
         preview = engine.pause_preview(incident_id)
@@ -116,8 +119,6 @@ def pause(
                 f"{post['excerpt']}"
             )
         return
-    if dry_run and by_hand:
-        raise click.UsageError("--dry-run shows what would be held; it cannot confirm anything")
     incident = engine.pause(incident_id, by_hand=by_hand, note=note, command_id=settings.command_id)
     problem = incident.pause_unconfirmed()
     if problem:
@@ -231,13 +232,29 @@ def resolve(
     as_json: bool,
 ) -> None:
     """Stand down: release held posts as you choose, tell everyone, record a summary."""
-    engine = settings.engine()
-    new_times = {}
+    if resume == "none" and (reschedule or publish_now):
+        raise click.UsageError(
+            "--resume none releases no post: it cannot go with --reschedule or --publish-now"
+        )
+    if resume == "all" and keep:
+        raise click.UsageError("--resume all releases every post: it cannot go with --keep")
+    new_times: dict[str, str] = {}
     for item in reschedule:
         post_id, sep, when = item.partition("=")
-        if not sep:
+        if not sep or not post_id.strip():
             raise click.BadParameter(f"{item!r}: write POST=TIME", param_hint="--reschedule")
+        if new_times.get(post_id.strip(), when.strip()) != when.strip():
+            raise click.BadParameter(
+                f"{post_id.strip()} is given two times", param_hint="--reschedule"
+            )
         new_times[post_id.strip()] = when.strip()
+    chosen = [*new_times, *publish_now, *keep]
+    twice = sorted({post for post in chosen if chosen.count(post) > 1})
+    if twice:
+        raise click.UsageError(
+            f"{', '.join(twice)}: a post is kept, rescheduled or published now, only one of them"
+        )
+    engine = settings.engine()
     now = engine.clock.now().isoformat()
     new_times.update(dict.fromkeys(publish_now, now))
     incident = engine.resolve(

@@ -50,6 +50,13 @@ def resolve(
         )
     if resume not in (None, "all", "none"):
         raise ActionRefused("--resume takes all or none")
+    if resume == "none" and new_times:
+        raise ActionRefused("resume none releases no post: a new time for one cannot be kept")
+    if resume == "all" and keep:
+        raise ActionRefused("resume all releases every post: none can be kept held")
+    if set(keep) & set(new_times):
+        both = ", ".join(sorted(set(keep) & set(new_times)))
+        raise ActionRefused(f"{both}: kept held and given a new time; choose one")
     release = [] if resume == "none" else [p for pid, p in held.items() if pid not in keep]
     kept = [pid for pid in held if pid not in {p["id"] for p in release}]
     now = engine.clock.now()
