@@ -104,7 +104,10 @@ def test_verify_export_accepts_an_untouched_export_and_checks_it_against_the_dat
     run_cli("export", ID, "-o", str(out), check=True)
     head = fx.rows()[-1]["hash"]
     alone = run_cli("verify", "--export", str(out), check=True)
-    assert alone.stdout.strip() == f"{ID}: export ok, 37 events, head {head}"
+    assert alone.stdout.strip() == (
+        f"{ID}: export ok, 37 events, head {head} (chain consistent; give the incident ID to "
+        "compare it with the database)"
+    )
     assert "2 redacted event(s) were link-checked only" in alone.stderr
     both = run_cli("verify", ID, "--export", str(out), "--json", check=True)
     report = json.loads(both.stdout)
@@ -228,3 +231,33 @@ def test_the_command_line_format_list_matches_the_exporter():
     from runbook.export import FORMATS
 
     assert CLI_FORMATS == FORMATS
+
+
+def test_verify_export_names_the_first_field_changed_after_export(run_cli, stored, tmp_path):
+    out = tmp_path / "report.json"
+    run_cli("export", ID, "-o", str(out), check=True)
+    original = json.loads(out.read_text(encoding="utf-8"))
+
+    def forged(change) -> str:
+        document = json.loads(json.dumps(original))
+        change(document)
+        path = tmp_path / "forged.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        result = run_cli("verify", ID, "--export", str(path))
+        assert result.returncode == 1, result.stdout
+        assert "matches the database" not in result.stdout
+        return result.stderr
+
+    title = forged(lambda d: d["incident"].update(title="All calm"))
+    assert 'differs from the database at incident.title: the export says "All calm"' in title
+    level = forged(lambda d: d["incident"].update(level="SEV3"))
+    assert "at incident.level" in level
+    details = forged(lambda d: d["timeline"][5].update(details="nothing happened"))
+    assert "at timeline[5].details" in details
+    actor = forged(lambda d: d["timeline"][19].update(actor_name="Elena Legal"))
+    assert "at timeline[19].actor_name" in actor
+    if original["drafts"]:
+        drafts = forged(lambda d: d["drafts"].pop())
+        assert "at drafts" in drafts
+    redaction = forged(lambda d: d["redaction"].update(replacements=0, names=True))
+    assert "differs from the database" in redaction

@@ -129,10 +129,14 @@ def _verify_export(
 ) -> None:
     from runbook.export.verify import compare_with_store, load_export, verify_export
 
-    check = verify_export(load_export(Path(export_file)))
+    document = load_export(Path(export_file))
+    check = verify_export(document)
     if check.ok and incident_id:
-        rows = settings.engine().stored_rows(incident_id)
+        engine = settings.engine()
+        rows = engine.stored_rows(incident_id)
         check.problem = compare_with_store(check, rows)
+        if not check.problem:
+            check.problem = _content_problem(engine, incident_id, document, check.count)
     report = {
         "id": check.incident_id,
         "ok": check.ok,
@@ -145,7 +149,11 @@ def _verify_export(
     if as_json:
         emit_json(report)
     elif check.ok:
-        matches = ", matches the database" if incident_id else ""
+        matches = (
+            ", matches the database"
+            if incident_id
+            else " (chain consistent; give the incident ID to compare it with the database)"
+        )
         click.echo(
             f"{check.incident_id}: export ok, {check.count} events, head {check.head_hash}{matches}"
         )
@@ -161,3 +169,34 @@ def _verify_export(
         click.echo(f"{check.incident_id}: EXPORT TAMPERED OR DAMAGED: {check.problem}", err=True)
     if not check.ok:
         raise SystemExit(1)
+
+
+def _content_problem(engine: Any, incident_id: str, document: dict[str, Any], count: int) -> str:
+    """Where the export's content differs from the same export rebuilt from the database
+    (same events, time zone, redaction and generation time), or ``""``."""
+    import json
+    import os
+    from datetime import datetime
+
+    from runbook.errors import RunbookError
+    from runbook.export import export_incident
+    from runbook.export.verify import first_difference
+
+    redaction = document.get("redaction")
+    names = bool(redaction.get("names")) if isinstance(redaction, dict) else False
+    try:
+        generated = datetime.fromisoformat(str(document.get("generated_at", "")))
+        rebuilt = export_incident(
+            engine,
+            incident_id,
+            "json",
+            tz=str(document.get("timezone") or "UTC"),
+            redact_names=names,
+            environ=os.environ,
+            now=generated,
+            upto_seq=count,
+        )
+    except (ValueError, RunbookError) as exc:
+        return f"the export cannot be rebuilt from the database to compare ({exc})"
+    found = first_difference(document, json.loads(rebuilt))
+    return f"the export differs from the database at {found}" if found else ""

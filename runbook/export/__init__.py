@@ -75,16 +75,20 @@ def export_incident(
     redact_names: bool = False,
     environ: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    upto_seq: int | None = None,
 ) -> str:
     """The export of incident ``incident_id`` from ``engine``'s store, checked for leaks.
 
     ``environ`` (usually ``os.environ``) supplies the secret values that must not appear;
-    ``now`` is the generation time written in the export.
+    ``now`` is the generation time written in the export; ``upto_seq`` exports the incident
+    as it stood at that event (``verify --export`` rebuilds an earlier export to compare).
     """
     from runbook.export.redact import secret_values
 
     incident_id = incident_id.strip().upper()
     rows: list[dict[str, Any]] = engine.stored_rows(incident_id)
+    if upto_seq is not None:
+        rows = rows[:upto_seq]
     if not rows:
         raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
     contacts = engine.workspace.contacts

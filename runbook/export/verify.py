@@ -5,7 +5,9 @@ be recomputed from the file alone: seq order, each ``prev_hash`` link, each hash
 count the export states, and that each row's shown type, time and state agree with its record.
 Events whose record was redacted (contact details scrubbed, or people shown by role) can only
 be link-checked; they are listed. Given the database too, the export's head must be the hash the
-database holds at the same seq.
+database holds at the same seq, and every field the export shows (title, level, names, roles,
+drafts, redaction marks, timeline text) must be what the database rebuilds for the same events,
+time zone and redaction: the first field that differs is named (:func:`first_difference`).
 """
 
 from __future__ import annotations
@@ -156,3 +158,41 @@ def compare_with_store(check: ExportCheck, rows: list[dict[str, Any]]) -> str:
             "for that event"
         )
     return ""
+
+
+IGNORED = frozenset({"generated_at"})
+"""Fields that differ between two exports of the same record (when each was written)."""
+
+
+def first_difference(shown: Any, stored: Any, path: str = "") -> str:
+    """The first field where the export file (``shown``) differs from the export rebuilt from
+    the database (``stored``), in document order, as one line; ``""`` when none does."""
+    if isinstance(shown, dict) and isinstance(stored, dict):
+        for key in [*stored, *(k for k in shown if k not in stored)]:
+            if key in IGNORED and not path:
+                continue
+            where = f"{path}.{key}" if path else str(key)
+            if key not in shown:
+                return f"{where} is missing from the export"
+            if key not in stored:
+                return f"{where} is in the export but not in the database's record"
+            found = first_difference(shown[key], stored[key], where)
+            if found:
+                return found
+        return ""
+    if isinstance(shown, list) and isinstance(stored, list):
+        for index, (a, b) in enumerate(zip(shown, stored, strict=False)):
+            found = first_difference(a, b, f"{path}[{index}]")
+            if found:
+                return found
+        if len(shown) != len(stored):
+            return f"{path} has {len(shown)} entries in the export, {len(stored)} in the database"
+        return ""
+    if shown != stored:
+        return f"{path}: the export says {_short(shown)}, the database {_short(stored)}"
+    return ""
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
