@@ -1019,7 +1019,28 @@ def test_invalid_utf8_is_refused_with_its_position(tmp_path: Path) -> None:
     path.write_bytes("id: demo\ntitle: Caf\u00e9\n".encode("latin-1"))
     with pytest.raises(ConfigError) as caught:
         parse_yaml(path)
-    assert caught.value.problems == [f"{path}:2:11: not UTF-8 text (byte 19)"]
+    assert caught.value.problems == [
+        f"{path}:2:11: byte 0xe9 is not UTF-8 (Latin-1 or Windows-1252 text?); save the file "
+        "as UTF-8"
+    ]
+
+
+def test_utf16_and_binary_files_are_named_for_what_they_are(tmp_path: Path) -> None:
+    utf16 = tmp_path / "utf16.yaml"
+    utf16.write_bytes("id: demo\n".encode("utf-16"))
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml(utf16)
+    assert caught.value.problems == [
+        f"{utf16}: the file is UTF-16 text (it starts with a UTF-16 byte order mark); save it "
+        "as UTF-8"
+    ]
+    binary = tmp_path / "image.yaml"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml(binary)
+    assert caught.value.problems == [
+        f"{binary}:1:1: the file is not text (it holds NUL bytes); give a UTF-8 text file"
+    ]
 
 
 def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:

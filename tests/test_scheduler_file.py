@@ -412,7 +412,7 @@ def test_duplicate_ids_rows_without_id_and_non_utf8_files_name_the_line(tmp_path
             FileCalendar("c", write(tmp_path / name, text), clock=clock).list_posts()
     latin = tmp_path / "latin.csv"
     latin.write_bytes((header + "a,x,2026-12-01,Caf\xe9,scheduled\n").encode("latin-1"))
-    with pytest.raises(EffectError, match=r'latin.csv line 2: .*not UTF-8.*"CSV UTF-8"'):
+    with pytest.raises(EffectError, match=r'latin.csv:2:\d+: .*not UTF-8.*"CSV UTF-8"'):
         FileCalendar("c", latin, clock=clock).list_posts()
 
 

@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import click
 
 from runbook.cli import Settings, cli, emit_json, refuse_together
 from runbook.cli.incidents import DRAFT, ID, JSON, _done
+
+MAX_EDIT_BYTES = 1_000_000
+"""Largest file ``draft --edit`` reads (a statement is a few thousand characters)."""
+
+
+def _read_edit(handle: BinaryIO) -> str:
+    """The text of a ``--edit`` file: bounded in size, UTF-8, or one line saying why not."""
+    from runbook.errors import RunbookError
+    from runbook.model.text import decode_utf8
+
+    name = getattr(handle, "name", "-")
+    name = "standard input" if name in ("-", "<stdin>") else str(name)
+    raw = handle.read(MAX_EDIT_BYTES + 1)
+    if len(raw) > MAX_EDIT_BYTES:
+        raise RunbookError(f"{name}: larger than {MAX_EDIT_BYTES:,} bytes; a statement is shorter")
+    try:
+        return decode_utf8(raw, name)
+    except ValueError as exc:
+        raise RunbookError(str(exc)) from None
 
 
 def parse_variants(text: str, known: list[str]) -> dict[str, str]:
@@ -50,7 +69,7 @@ def parse_variants(text: str, known: list[str]) -> dict[str, str]:
 @click.option(
     "--edit",
     "edit_file",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     help="Edit from FILE (or - for stdin) in the format --show prints.",
 )
 @click.option("--show", is_flag=True, help="Print the draft's variants.")
@@ -63,7 +82,7 @@ def draft(
     draft_id: str | None,
     changes: tuple[str, ...],
     text: str | None,
-    edit_file: TextIO | None,
+    edit_file: BinaryIO | None,
     show: bool,
     as_json: bool,
 ) -> None:
@@ -97,7 +116,7 @@ def draft(
     if editing:
         edits: dict[str, str] = {}
         if edit_file is not None:
-            edits.update(parse_variants(edit_file.read(), list(chosen.variants)))
+            edits.update(parse_variants(_read_edit(edit_file), list(chosen.variants)))
         if text is not None:
             edits.update(dict.fromkeys(chosen.variants, text))
         for change in changes:

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from runbook.errors import ConfigError
+from runbook.model.text import decode_utf8
 
 MAX_FILE_BYTES = 1024 * 1024
 """Largest YAML file accepted (1 MiB): playbooks are a few KiB."""
@@ -157,13 +158,9 @@ def parse_yaml(path: Path, text: str | None = None) -> Parsed:
         if len(raw) > MAX_FILE_BYTES:
             raise ConfigError([f"{name}: file is larger than the {MAX_FILE_BYTES:,} byte limit"])
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw.count(b"\n", 0, exc.start) + 1
-            column = exc.start - raw.rfind(b"\n", 0, exc.start)
-            raise ConfigError(
-                [f"{name}:{line}:{column}: not UTF-8 text (byte {exc.start})"]
-            ) from None
+            text = decode_utf8(raw, name)
+        except ValueError as exc:
+            raise ConfigError([str(exc)]) from None
     elif len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise ConfigError([f"{name}: file is larger than the {MAX_FILE_BYTES:,} byte limit"])
 

@@ -59,3 +59,39 @@ def json_safe(dumped: str) -> str:
 def has_control(text: str) -> bool:
     """True when ``text`` holds a character :func:`inert` would escape."""
     return _CONTROL.search(text) is not None
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def decode_utf8(raw: bytes, name: str) -> str:
+    """``raw`` as UTF-8 text (a UTF-8 byte order mark is dropped), or ``ValueError`` with one
+    line naming ``name``, the line and column, and what the bytes look like instead (UTF-16
+    or UTF-32 by their byte order mark, binary by its NUL bytes, Latin-1 or Windows-1252 by a
+    lone accented byte), with the fix: save it as UTF-8."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        for bom, encoding in _BOMS:
+            if raw.startswith(bom):
+                raise ValueError(
+                    f"{name}: the file is {encoding} text (it starts with a {encoding} byte "
+                    "order mark); save it as UTF-8"
+                ) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        if b"\x00" in raw[:4096]:
+            raise ValueError(
+                f"{name}:{line}:{column}: the file is not text (it holds NUL bytes); give a "
+                "UTF-8 text file"
+            ) from None
+        byte = raw[exc.start]
+        guess = " (Latin-1 or Windows-1252 text?)" if byte >= 0x80 else ""
+        raise ValueError(
+            f"{name}:{line}:{column}: byte {byte:#04x} is not UTF-8{guess}; save the file as UTF-8"
+        ) from None

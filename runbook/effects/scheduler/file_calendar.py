@@ -47,6 +47,7 @@ from runbook.effects import Outcome, Post
 from runbook.effects.scheduler import HELD, SCHEDULED
 from runbook.errors import EffectError
 from runbook.model.schedulers import CALENDAR_FORMATS
+from runbook.model.text import decode_utf8
 
 try:
     import fcntl
@@ -364,13 +365,9 @@ ParseResult = tuple[
 
 def _decode(path: Path, raw: bytes) -> str:
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise EffectError(
-            f'{path} line {line}: the file is not UTF-8 text; save it as "CSV UTF-8" '
-            "(or UTF-8 YAML)"
-        ) from None
+        return decode_utf8(raw, str(path))
+    except ValueError as exc:
+        raise EffectError(f'{exc} (in a spreadsheet: "CSV UTF-8")') from None
 
 
 def _check_row(path: Path, row: _Row, problems: list[str]) -> None:
