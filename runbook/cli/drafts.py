@@ -129,10 +129,20 @@ def draft(
         )
         saved = incident.drafts[chosen.draft_id]
         _done(settings, incident, f"draft {saved.draft_id} saved as v{saved.version}", as_json)
+        _nobody_left(saved)
         return
     incident = engine.start_draft(incident_id, template, command_id=settings.command_id)
     latest = list(incident.drafts.values())[-1]
     _done(settings, incident, f"draft {latest.draft_id} started from {latest.template_id}", as_json)
+    _nobody_left(latest)
+
+
+def _nobody_left(draft: Any) -> None:
+    """Warn, at once, when the version just written leaves nobody to approve as a role."""
+    from runbook.model.approvals import stand_in_words
+
+    for words in stand_in_words(draft):
+        click.echo(f"runbook: warning: {words}", err=True)
 
 
 @cli.command()

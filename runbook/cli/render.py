@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runbook.model.approvals import requirement, why_not_counted
+from runbook.model.approvals import requirement, stand_in_words, why_not_counted
 from runbook.model.incident import Draft, Incident
 from runbook.model.playbook import STAGES
 
@@ -57,6 +57,8 @@ def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
             "approvals": approvals_object(incident, d),
             "stale_approvals": [a.person for a in d.stale_approvals()],
             "needs": requirement(incident, d).describe() if incident.level else "",
+            "stand_ins": d.stand_ins,
+            "nobody_left": stand_in_words(d),
             "published": d.published_hash == d.content_hash,
         }
         for d in incident.drafts.values()
@@ -107,6 +109,7 @@ def status_lines(incident: Incident, allowed: list[str]) -> list[str]:
     for d in data["drafts"]:
         state = "published" if d["published"] else ("submitted" if d["submitted"] else "drafting")
         lines.append(f"draft    {d['id']} v{d['version']} {d['template']} {state}: {d['needs']}")
+        lines.extend(f"         ! {words}" for words in d["nobody_left"])
         for a in d["approvals"]:
             counted = "" if a["counts"] else f"  DOES NOT COUNT: {a['why_not']}"
             lines.append(

@@ -17,7 +17,7 @@ from runbook.engine.core import EngineCore
 from runbook.errors import ActionRefused
 from runbook.model import events as ev
 from runbook.model import lifecycle
-from runbook.model.approvals import requirement
+from runbook.model.approvals import approving_roles
 from runbook.model.incident import Draft, Incident
 from runbook.model.lifecycle import Context
 from runbook.model.proof import Proof, attest_detail, override_detail, statement
@@ -123,7 +123,7 @@ def approve(
     hold."""
     chosen = _awaiting(incident, ctx)
     check_read(chosen, expect)
-    roles = sorted(set(ctx.roles) & set(requirement(incident, chosen).roles))
+    roles = sorted(set(ctx.roles) & approving_roles(incident, chosen))
     proof = ctx.proof
     if signing is not None:
         proof = signing.proof(engine, incident, ctx, "approve", chosen)
@@ -155,7 +155,7 @@ def attest(
     if engine.workspace.contacts.person(person) is None:
         raise ActionRefused(f"{person!r} is not a person in contacts")
     chosen = _awaiting(incident, ctx)
-    roles = sorted(set(roles_now) & set(requirement(incident, chosen).roles))
+    roles = sorted(set(roles_now) & approving_roles(incident, chosen))
     proof = ctx.proof
     if signing is not None:
         detail = attest_detail(person, how, note)

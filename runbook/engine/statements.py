@@ -20,9 +20,11 @@ from runbook.engine.proofs import check_rows
 from runbook.errors import ActionRefused
 from runbook.model import events as ev
 from runbook.model import lifecycle, messages
-from runbook.model.approvals import eligible, rule_for
+from runbook.model.approvals import eligible, rule_for, stranded
 from runbook.model.incident import Draft, Incident
 from runbook.model.lifecycle import Context
+from runbook.model.lint import lint_variants
+from runbook.model.proof import people_behind
 from runbook.model.templates import render
 from runbook.store.chain import canonical
 
@@ -67,6 +69,7 @@ def start_draft(
         for language, text in template.languages.items():
             key = platform if language == "default" else f"{platform}:{language}"
             variants[key] = clean(render(text, values))
+    writers = people_behind(ctx.actor, ctx.proof)
     return [
         engine.event(
             ev.DraftStarted,
@@ -77,8 +80,32 @@ def start_draft(
             audience=template.audience,
             variants=variants,
             content_hash=content_hash(variants),
+            stand_ins=stand_ins(engine, incident, variants, template.audience, writers),
         )
     ]
+
+
+def stand_ins(
+    engine: EngineCore,
+    incident: Incident,
+    variants: dict[str, str],
+    audience: str,
+    writers: set[str],
+) -> dict[str, list[str]]:
+    """The approving roles of a version with ``variants`` written by ``writers`` that nobody
+    eligible holds now, each with the roles the policy lets approve in its place."""
+    if incident.playbook is None or incident.level is None:
+        return {}
+    required = list(incident.playbook.approval[incident.level].roles)
+    if incident.policy is not None:
+        for finding in lint_variants(incident.policy, variants, audience):
+            if finding.review_role and finding.review_role not in required:
+                required.append(finding.review_role)
+    contacts = engine.workspace.contacts
+    now = engine.clock.now()
+    holders = {role: set(contacts.holders(role, now)) for role in required}
+    alternates = incident.policy.alternate_approvers if incident.policy is not None else {}
+    return {role: list(alternates.get(role, [])) for role in stranded(required, writers, holders)}
 
 
 def edit_draft(
@@ -99,6 +126,7 @@ def edit_draft(
     new_hash = content_hash(variants)
     if new_hash == draft.content_hash:
         raise ActionRefused(f"draft {draft.draft_id} is unchanged")
+    writers = {draft.author} | draft.author_people | people_behind(ctx.actor, ctx.proof)
     return [
         engine.event(
             ev.DraftEdited,
@@ -107,6 +135,7 @@ def edit_draft(
             variants=variants,
             content_hash=new_hash,
             version=draft.version + 1,
+            stand_ins=stand_ins(engine, incident, variants, draft.audience, writers),
         )
     ]
 

@@ -7,7 +7,9 @@ way the policy asks (``proofs.approve``: by default an SSH signature, an approva
 database role; any proof in a drill), or, for an operator's attestation ("approved by phone"),
 only at the levels the policy lists in ``proofs.attested_approvals``. Four-eyes compares proven
 people: the author, the last editor and whoever their logins proved behind a claimed name may
-never approve. Because the rule is looked up at the current level, reassessing to a stricter
+never approve. When an edit leaves nobody eligible for a role, the version records the
+policy's alternate approvers for it (``stand_ins``) and they may approve in its place. Because
+the rule is looked up at the current level, reassessing to a stricter
 level re-opens approval of drafts that no longer qualify.
 """
 
@@ -103,6 +105,9 @@ def requirement(incident: Incident, draft: Draft) -> Requirement:
         else:
             not_counted.append((approval, reason))
     covered = {role for approval in counted for role in approval.roles}
+    for role, alternates in draft.stand_ins.items():  # nobody eligible held it: alternates do
+        if covered & set(alternates):
+            covered.add(role)
     return Requirement(
         roles=list(rule.roles),
         min_approvals=rule.min_approvals,
@@ -146,7 +151,7 @@ def approval_refusal(
                 "it (four-eyes rule)"
             )
     rule = rule_for(incident, draft)
-    counting = sorted(person_roles & set(rule.roles))
+    counting = sorted(person_roles & approving_roles(incident, draft))
     if not counting:
         return (
             f"{person} holds none of the roles that approve at {incident.level} "
@@ -164,4 +169,40 @@ def eligible(incident: Incident, draft: Draft, person: str, person_roles: set[st
     """The roles through which ``person`` could approve ``draft`` now (empty: they cannot)."""
     if person in draft.writers:
         return []
-    return sorted(person_roles & set(rule_for(incident, draft).roles))
+    return sorted(person_roles & approving_roles(incident, draft))
+
+
+def approving_roles(incident: Incident, draft: Draft) -> set[str]:
+    """The roles whose holders may approve ``draft``: the rule's, and the alternates of the
+    roles nobody eligible held when this version was written."""
+    roles = set(rule_for(incident, draft).roles)
+    for role, alternates in draft.stand_ins.items():
+        if role in roles:
+            roles.update(alternates)
+    return roles
+
+
+def stranded(required: list[str], writers: set[str], holders: dict[str, set[str]]) -> list[str]:
+    """The ``required`` roles everyone holding them is among ``writers`` (``holders``: role ->
+    people holding it now): four-eyes leaves nobody to approve as them."""
+    return [role for role in required if not holders.get(role, set()) - writers]
+
+
+def stand_in_words(draft: Draft) -> list[str]:
+    """One line per role nobody eligible may approve as, saying how to proceed."""
+    lines = []
+    for role, alternates in draft.stand_ins.items():
+        if alternates:
+            lines.append(
+                f"nobody left who may approve draft {draft.draft_id} as {role} (everyone "
+                f"holding it wrote this text): the policy lets {', '.join(alternates)} "
+                "approve in its place"
+            )
+        else:
+            lines.append(
+                f"nobody left who may approve draft {draft.draft_id} as {role} (everyone "
+                f"holding it wrote this text) and the policy names no alternate: have someone "
+                f"who does not hold {role} write the next version, or add alternate_approvers "
+                "for it to policy.yaml"
+            )
+    return lines

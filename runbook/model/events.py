@@ -63,8 +63,9 @@ class Event(BaseModel):
         data = self.model_dump(mode="json", exclude=set(ENVELOPE))
         if data.get("proof") is None:
             data.pop("proof", None)
-        if data.get("command") is None:
-            data.pop("command", None)
+        for optional in ("command", "stand_ins"):  # left out when empty: older hashes hold
+            if not data.get(optional, True):
+                data.pop(optional, None)
         return data
 
 
@@ -258,6 +259,10 @@ class DraftStarted(Event):
     """Text per variant: ``platform`` or ``platform:language``."""
     content_hash: str
     version: int = 1
+    stand_ins: dict[str, list[str]] = {}
+    """Approving roles nobody eligible held when this version was written (everyone holding
+    them wrote it), each with the roles the policy lets approve in its place (empty list:
+    nobody may until someone else writes a version)."""
 
 
 class DraftEdited(Event):
@@ -268,6 +273,10 @@ class DraftEdited(Event):
     variants: dict[str, str]
     content_hash: str
     version: int
+    stand_ins: dict[str, list[str]] = {}
+    """Approving roles nobody eligible held when this version was written (everyone holding
+    them wrote it), each with the roles the policy lets approve in its place (empty list:
+    nobody may until someone else writes a version)."""
 
 
 class DraftSubmitted(Event):

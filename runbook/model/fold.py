@@ -284,6 +284,7 @@ def _draft_started(incident: Incident, event: ev.DraftStarted) -> None:
         created_at=event.at,
         author_people=behind,
         editor_people=set(behind),
+        stand_ins={role: list(alts) for role, alts in event.stand_ins.items()},
     )
     _reach(incident, "draft", event.at)
 
@@ -295,6 +296,7 @@ def _draft_edited(incident: Incident, event: ev.DraftEdited) -> None:
     draft.version = event.version
     draft.last_editor = event.actor
     draft.editor_people = people_behind(event.actor, event.proof)
+    draft.stand_ins = {role: list(alts) for role, alts in event.stand_ins.items()}
 
 
 def _draft_submitted(incident: Incident, event: ev.DraftSubmitted) -> None:

@@ -164,6 +164,9 @@ class Draft:
     """The author and whoever the author's login proved behind a claimed name."""
     editor_people: set[str] = field(default_factory=set)
     """The same for the last edit."""
+    stand_ins: dict[str, list[str]] = field(default_factory=dict)
+    """Approving roles nobody eligible held when this version was written, each with the
+    roles that may approve in its place (see :class:`~runbook.model.events.DraftEdited`)."""
     submitted_hash: str | None = None
     approvals: list[Approval] = field(default_factory=list)
     rejections: list[tuple[str, int, str]] = field(default_factory=list)

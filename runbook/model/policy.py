@@ -148,6 +148,9 @@ class Policy(Spec):
     """Speculation the brand must not make (on causes, on financial impact, ...)."""
     proofs: ProofRules = ProofRules()
     """Which proofs of identity count for approvals, overrides and every other action."""
+    alternate_approvers: dict[Id, list[Id]] = {}
+    """Per approving role, the roles that may approve in its place when everyone holding it
+    wrote or edited the text (four-eyes leaves nobody): ``legal: [general_counsel]``."""
 
     @model_validator(mode="after")
     def _rule_ids_unique(self) -> Policy:
@@ -184,4 +187,8 @@ class Policy(Spec):
             found.append((("legal_review_topics", index, "review_role"), topic.review_role))
             if topic.override_role:
                 found.append((("legal_review_topics", index, "override_role"), topic.override_role))
+        for role, alternates in self.alternate_approvers.items():
+            found.append((("alternate_approvers", role), role))
+            for index, alternate in enumerate(alternates):
+                found.append((("alternate_approvers", role, index), alternate))
         return found

@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from runbook.model.approvals import stand_in_words
 from runbook.model.incident import Draft
 from runbook.tui.data import DraftFacts, IncidentView, variant_count
 from runbook.tui.widgets.level_badge import tone_styles
@@ -112,6 +113,8 @@ class DraftsPanel(Vertical):
                 if not draft.submitted:
                     summary.append(" (once submitted)", style="dim")
             lines.append(summary)
+            for words in stand_in_words(draft):
+                lines.append(Text(f"  ! {words}", style=styles["warn"]))
             for role, people in facts.holders.items():
                 lines.append(
                     Text(f"  {role}: {', '.join(people) or 'nobody holds it now'}", style="dim")
