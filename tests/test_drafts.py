@@ -372,3 +372,20 @@ def test_lint_on_the_command_line_exits_1_when_blocking(run_cli):
     result = run_cli("lint", incident_id, operator="tom")
     assert result.returncode == 1
     assert "BLOCK no-comment x:0-10 'No comment'" in result.stdout
+
+
+def test_dates_in_a_statement_follow_its_language(workspace):
+    from datetime import UTC, datetime
+
+    from runbook.model.incident import Incident
+    from runbook.model.messages import template_values
+
+    incident = Incident("INC-7KQ4PX")
+    incident.playbook = workspace.playbook("product-recall")
+    incident.opened_at = datetime(2026, 3, 1, 14, 5, tzinfo=UTC)
+    assert template_values(incident, "fr")["declared_date"] == "1er mars 2026"
+    assert template_values(incident, "fr")["declared_at"] == "1er mars 2026 à 14:05 UTC"
+    assert template_values(incident, "en")["declared_date"] == "1 March 2026"
+    assert template_values(incident)["declared_date"] == "1 March 2026"
+    incident.playbook = incident.playbook.model_copy(update={"language": "fr"})
+    assert template_values(incident)["declared_date"] == "1er mars 2026"

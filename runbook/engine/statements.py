@@ -63,12 +63,11 @@ def start_draft(
             names = ", ".join(t.id for t in templates)
             raise ActionRefused(f"no template {template_id!r} (templates: {names})")
         template = found
-    values = messages.template_values(incident)
     variants = {}
     for platform in template.platforms:
         for language, text in template.languages.items():
             key = platform if language == "default" else f"{platform}:{language}"
-            variants[key] = clean(render(text, values))
+            variants[key] = clean(render(text, messages.template_values(incident, language)))
     writers = people_behind(ctx.actor, ctx.proof)
     return [
         engine.event(

@@ -17,9 +17,35 @@ from runbook.model.playbook import NotifyRule
 from runbook.model.templates import render
 
 
-def template_values(incident: Incident) -> dict[str, str]:
-    """Values for statement placeholders (see :data:`runbook.model.templates.PLACEHOLDERS`)."""
+MONTHS = {
+    "en": "January February March April May June July August September October November "
+    "December".split(),
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre "
+    "décembre".split(),
+}
+"""Month names per language (values in statements follow the statement's language)."""
+
+
+def long_date(when: datetime, language: str) -> str:
+    """``12 March 2026`` / ``12 mars 2026`` (1er for the first day in French)."""
+    months = MONTHS.get(language, MONTHS["en"])
+    day = "1er" if language == "fr" and when.day == 1 else str(when.day)
+    return f"{day} {months[when.month - 1]} {when.year}"
+
+
+def date_time(when: datetime, language: str) -> str:
+    """``2026-03-12 14:05 UTC`` / ``12 mars 2026 à 14:05 UTC``."""
+    if language == "fr":
+        return f"{long_date(when, language)} à {when:%H:%M} UTC"
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def template_values(incident: Incident, language: str = "default") -> dict[str, str]:
+    """Values for statement placeholders (see :data:`runbook.model.templates.PLACEHOLDERS`),
+    written in ``language`` (``default``: the playbook's language)."""
     playbook = incident.playbook
+    if language == "default":
+        language = playbook.language if playbook else "en"
     level = playbook.level(incident.level) if playbook and incident.level else None
     policy = incident.policy
     opened = incident.opened_at
@@ -32,8 +58,8 @@ def template_values(incident: Incident) -> dict[str, str]:
         "organisation": policy.organisation.name if policy else "",
         "press_contact": policy.organisation.press_contact if policy else "",
         "support_url": policy.organisation.support_url if policy else "",
-        "declared_at": opened.strftime("%Y-%m-%d %H:%M UTC") if opened else "",
-        "declared_date": f"{opened.day} {opened:%B %Y}" if opened else "",
+        "declared_at": date_time(opened, language) if opened else "",
+        "declared_date": long_date(opened, language) if opened else "",
     }
 
 

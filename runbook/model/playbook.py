@@ -353,6 +353,9 @@ class Playbook(Spec):
     """Things to do per stage (assess, pause, notify, draft, approve, resolve, review)."""
     targets: Targets = Targets()
     """Target times from declaration."""
+    language: Literal["en", "fr"] = "en"
+    """The language of statement texts written without a language key: dates and other
+    values in them are written in it (``12 March 2026`` or ``12 mars 2026``)."""
 
     @model_validator(mode="after")
     def _levels_are_covered(self) -> Playbook:
