@@ -16,7 +16,6 @@ from runbook.model.incident import Incident
 from runbook.model.playbook import NotifyRule
 from runbook.model.templates import render
 
-
 MONTHS = {
     "en": "January February March April May June July August September October November "
     "December".split(),
