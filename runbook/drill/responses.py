@@ -15,7 +15,7 @@ action the engine refuses is recorded in the report, and the drill goes on.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -282,6 +282,8 @@ Response = Annotated[
 
 class Responses(Spec):
     """A scripted team for a headless drill."""
+
+    SIZES: ClassVar[dict[str, int]] = {"responses": 1_000}
 
     scenario: Id | None = None
     """The scenario these responses are written for (checked when given)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from abc import abstractmethod
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -353,6 +353,8 @@ class CalendarPost(Spec):
 
 class Scenario(Spec):
     """A tabletop drill on a playbook (a file in ``playbooks/drills/``)."""
+
+    SIZES: ClassVar[dict[str, int]] = {"injects": 1_000}
 
     id: Id
     """Unique name of the scenario."""

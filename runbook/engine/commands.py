@@ -25,6 +25,7 @@ from runbook.errors import ActionRefused, NotFound
 from runbook.model import events as ev
 from runbook.model import lifecycle
 from runbook.model.incident import Effect, Incident
+from runbook.model.limits import MAX_HOW, MAX_REASON, check_text
 from runbook.model.messages import SentMessage, sent_messages
 from runbook.store.chain import Verification
 from runbook.store.listing import LISTED, disagreements
@@ -311,8 +312,10 @@ class Engine(EngineCore):
         An attestation by the operator, shown as such: it counts as ``person``'s approval only
         at the levels the policy lists in ``proofs.attested_approvals`` (and in drills).
         """
-        how = " ".join(how.split())[:80]
-        note = note.strip()[:2000]
+        how = " ".join(how.split())
+        note = note.strip()
+        check_text("how it was approved (--how)", how, MAX_HOW)
+        check_text("the note", note, MAX_REASON)
         roles_now = sorted(self.workspace.contacts.roles_of(person, self.clock.now()))
         signing = sign_off.signature(self.signing())
         return self.run(
@@ -361,6 +364,7 @@ class Engine(EngineCore):
         with a recorded reason (binds to the current content: an edit needs a new override).
         ``signer`` signs it with the operator's SSH key."""
         reason = reason.strip()
+        check_text("the reason", reason, MAX_REASON)
         signing = sign_off.signature(signer or self.signing())
         return self.run(
             incident_id,

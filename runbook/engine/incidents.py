@@ -19,6 +19,7 @@ from runbook.model import severity
 from runbook.model.fold import apply
 from runbook.model.incident import Incident
 from runbook.model.lifecycle import Context
+from runbook.model.limits import MAX_HOW, MAX_NOTE, MAX_REASON, MAX_TITLE, check_text
 from runbook.model.proof import ProofRules
 from runbook.model.proof import refusal as proof_refusal
 
@@ -33,8 +34,7 @@ def declaration(
     title = " ".join(title.split())
     if not title:
         raise ActionRefused("give the incident a title (what is happening, in a few words)")
-    if len(title) > 200:
-        raise ActionRefused("keep the title under 200 characters")
+    check_text("the title", title, MAX_TITLE)
     if incident_id is not None and not ID_PATTERN.fullmatch(incident_id):
         raise ActionRefused(
             f"incident id {incident_id!r} must be INC- and 6 of {ID_ALPHABET} (e.g. INC-7KQ4PX)"
@@ -207,9 +207,11 @@ def pause(
             "runbook holds the posts in the configured scheduler itself: pause without "
             "confirming by hand"
         )
-    tool = " ".join(by_hand.split())[:100]
+    tool = " ".join(by_hand.split())
     if not tool:
         raise ActionRefused("name the tool where you held the posts (e.g. Hootsuite)")
+    check_text("the tool's name", tool, MAX_HOW)
+    check_text("the note", note.strip(), MAX_REASON)
     rule = incident.pause_rule()
     assert rule is not None
     scope = incident.paused_scope.union(rule)
@@ -219,7 +221,7 @@ def pause(
             incident,
             tool=tool,
             scope=scope.model_dump(mode="json"),
-            note=note.strip()[:2000],
+            note=note.strip(),
         )
     ]
 
@@ -257,8 +259,7 @@ def note(engine: EngineCore, text: str, incident: Incident, ctx: Context) -> lis
     """A note on the timeline (not empty, at most 10,000 characters)."""
     if not text:
         raise ActionRefused("the note is empty")
-    if len(text) > 10_000:
-        raise ActionRefused("keep a note under 10,000 characters")
+    check_text("the note", text, MAX_NOTE)
     return [engine.event(ev.NoteAdded, incident, text=text)]
 
 

@@ -19,6 +19,7 @@ from runbook.model.base import format_duration
 from runbook.model.escalation import due
 from runbook.model.incident import Incident
 from runbook.model.lifecycle import Context
+from runbook.model.limits import MAX_NOTE, check_text
 from runbook.model.playbook import NotifyRule
 
 
@@ -36,6 +37,7 @@ def resolve(
     the summary. Refused until every held post has a decision."""
     if not summary:
         raise ActionRefused("write a resolution summary", cli="--summary")
+    check_text("the summary", summary, MAX_NOTE)
     held = incident.paused_posts
     for post_id in [*keep, *new_times]:
         if post_id not in held:

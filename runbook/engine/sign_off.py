@@ -20,6 +20,7 @@ from runbook.model import lifecycle
 from runbook.model.approvals import approving_roles
 from runbook.model.incident import Draft, Incident
 from runbook.model.lifecycle import Context
+from runbook.model.limits import MAX_REASON, check_text
 from runbook.model.proof import Proof, attest_detail, override_detail, statement
 
 
@@ -188,6 +189,7 @@ def reject(
     """The operator's rejection of the draft under review, with the comment saying why."""
     if not comment:
         raise ActionRefused("say why the draft is rejected", cli="--comment")
+    check_text("the comment", comment, MAX_REASON)
     draft = _awaiting(incident, ctx)
     check_read(draft, expect)
     proof = ctx.proof

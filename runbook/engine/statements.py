@@ -23,6 +23,7 @@ from runbook.model import lifecycle, messages
 from runbook.model.approvals import eligible, rule_for, stranded
 from runbook.model.incident import Draft, Incident
 from runbook.model.lifecycle import Context
+from runbook.model.limits import MAX_STATEMENT, check_text
 from runbook.model.lint import lint_variants
 from runbook.model.proof import people_behind
 from runbook.model.templates import render
@@ -68,6 +69,7 @@ def start_draft(
         for language, text in template.languages.items():
             key = platform if language == "default" else f"{platform}:{language}"
             variants[key] = clean(render(text, messages.template_values(incident, language)))
+            check_text(f"the {key} text from template {template.id}", variants[key], MAX_STATEMENT)
     writers = people_behind(ctx.actor, ctx.proof)
     return [
         engine.event(
@@ -122,6 +124,8 @@ def edit_draft(
     variants = {**draft.variants, **{k: clean(v) for k, v in changes.items()}}
     if any(not text for text in variants.values()):
         raise ActionRefused("a variant cannot be empty")
+    for key in changes:
+        check_text(f"the {key} text", variants[key], MAX_STATEMENT)
     new_hash = content_hash(variants)
     if new_hash == draft.content_hash:
         raise ActionRefused(f"draft {draft.draft_id} is unchanged")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     BaseModel,
@@ -19,6 +19,7 @@ from pydantic import (
     PlainSerializer,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -34,10 +35,53 @@ FIELD_DOCS = os.environ.get("RUNBOOK_FIELD_DOCS") == "1"
 parses the models' source (~0.1 s at every start), so only ``runbook schema`` turns it on."""
 
 
+MAX_ENTRIES = 200
+"""Entries of any list or mapping in a spec, unless the model's ``SIZES`` says otherwise
+(questions, rules, templates, phrases, ...)."""
+MAX_CHARS = 20_000
+"""Characters of any text in a spec (a statement template, an explanation, a phrase)."""
+
+
 class Spec(BaseModel):
-    """Base of every YAML-backed spec: unknown fields are errors, instances are frozen."""
+    """Base of every YAML-backed spec: unknown fields are errors, instances are frozen, and
+    every list, mapping and text is bounded (:data:`MAX_ENTRIES`, :data:`MAX_CHARS`, or the
+    model's ``SIZES``), checked before anything inside is built."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=FIELD_DOCS)
+    SIZES: ClassVar[dict[str, int]] = {}
+    """Per field, a bound other than :data:`MAX_ENTRIES` (``people: 10000``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sizes_bounded(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        problems = ProblemList()
+        for key, value in data.items():
+            if isinstance(value, list | dict):
+                limit = cls.SIZES.get(str(key), MAX_ENTRIES)
+                if len(value) > limit:
+                    problems.add((key,), f"has {len(value):,} entries; at most {limit:,}")
+                elif isinstance(value, list):
+                    for index, item in enumerate(value):
+                        if isinstance(item, str) and len(item) > MAX_CHARS:
+                            problems.add((key, index), _too_long(item))
+                else:
+                    for name, item in value.items():
+                        if isinstance(item, str) and len(item) > MAX_CHARS:
+                            problems.add((key, name), _too_long(item))
+            elif isinstance(value, str) and len(value) > MAX_CHARS:
+                problems.add((key,), _too_long(value))
+        problems.raise_if_any()
+        return data
+
+
+def _too_long(text: str) -> str:
+    return f"is {len(text):,} characters long; at most {MAX_CHARS:,}"
+
+
+MAX_DURATION_SECONDS = 90 * 86400
+"""The longest duration a file may set (``runbook.model.limits.MAX_DURATION``)."""
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -54,9 +98,13 @@ def parse_duration(value: Any) -> timedelta:
     for part in match.groups():
         if part:
             part = part.replace(" ", "")
+            if len(part) > 10:
+                raise ValueError(f"{text} is longer than the longest duration allowed (90d)")
             seconds += int(part[:-1]) * _UNITS[part[-1]]
     if seconds <= 0:
         raise ValueError("a duration must be longer than zero")
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(f"{text} is longer than the longest duration allowed (90d)")
     return timedelta(seconds=seconds)
 
 

@@ -8,7 +8,7 @@ no secrets: passwords, tokens and webhook URLs are named by environment variable
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -70,6 +70,8 @@ class Person(Spec):
 
 class Rotation(Spec):
     """An on-call rotation: members take turns holding ``role``."""
+
+    SIZES: ClassVar[dict[str, int]] = {"members": 10_000}
 
     id: Id
     """Name of the rotation."""
@@ -171,6 +173,8 @@ class ApprovalLinks(Spec):
 
 class Contacts(Spec):
     """The contacts directory (one or more files in ``contacts/``, merged)."""
+
+    SIZES: ClassVar[dict[str, int]] = {"people": 10_000, "rotations": 1_000}
 
     people: list[Person] = []
     """Everyone runbook may notify or who may operate it."""

@@ -10,7 +10,7 @@ are checked by :mod:`runbook.loading`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
@@ -40,6 +40,8 @@ class Option(Spec):
 
 class Question(Spec):
     """A severity question: the operator picks exactly one option."""
+
+    SIZES: ClassVar[dict[str, int]] = {"options": 20}
 
     id: Id
     """How the question is named on the command line."""
@@ -104,6 +106,8 @@ class Override(Spec):
 
 class Severity(Spec):
     """How to size the crisis: questions, levels and overrides."""
+
+    SIZES: ClassVar[dict[str, int]] = {"questions": 50, "levels": 10}
 
     questions: list[Question] = Field(min_length=1)
     """The questions the operator answers to size the crisis."""

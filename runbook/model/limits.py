@@ -1,0 +1,30 @@
+"""Bounds on everything a file or a person can size, in one place.
+
+A pasted megabyte, a duration of a million days or a playbook with ten thousand questions must
+never overflow a date at ``tick``, make ``status`` lint for minutes or fill the screen: each is
+refused where it enters, with one line naming the field and the limit. Files are checked when
+they load (every list, mapping and text of a spec: :class:`runbook.model.base.Spec`, durations
+at most 90 days: :func:`runbook.model.base.parse_duration`); what people type is checked by
+the engine's commands against the limits here (:func:`check_text`).
+"""
+
+from __future__ import annotations
+
+from runbook.errors import ActionRefused
+
+MAX_TITLE = 200
+"""An incident's title (characters)."""
+MAX_NOTE = 10_000
+"""A note, a resolution summary or a review (characters)."""
+MAX_STATEMENT = 20_000
+"""One variant of a statement, typed or rendered from a template (characters)."""
+MAX_REASON = 2_000
+"""A reason, a comment or an attestation's note (characters)."""
+MAX_HOW = 80
+"""How an approval was given elsewhere (``by phone``)."""
+
+
+def check_text(what: str, text: str, limit: int) -> None:
+    """Refuse ``text`` longer than ``limit`` characters, naming ``what`` (one line)."""
+    if len(text) > limit:
+        raise ActionRefused(f"{what} is {len(text):,} characters long; at most {limit:,}")
