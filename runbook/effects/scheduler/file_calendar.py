@@ -68,6 +68,8 @@ LOCK_WAIT = 10.0
 
 Fingerprint = tuple[int, int, str]
 """(mtime_ns, size, sha256) of the calendar's bytes."""
+MAX_CALENDAR_BYTES = 50 * 1024 * 1024
+"""Largest calendar file runbook reads (a 10,000-post CSV is about 1.2 MB)."""
 Changes = dict[str, dict[str, str]]
 """Per post id, the columns to set (``status``, ``scheduled_at``)."""
 NewPosts = list[dict[str, str]]
@@ -255,7 +257,13 @@ class FileCalendar:
         try:
             with open(self.path, "rb") as handle:
                 info = os.fstat(handle.fileno())
-                raw = handle.read()
+                if info.st_size > MAX_CALENDAR_BYTES:
+                    raise EffectError(
+                        f"the content calendar {self.path} is {info.st_size:,} bytes; runbook "
+                        f"reads calendars up to {MAX_CALENDAR_BYTES:,} bytes (about 400,000 "
+                        "posts): split it, or use a scheduler's API"
+                    )
+                raw = handle.read(MAX_CALENDAR_BYTES + 1)
         except FileNotFoundError:
             raise EffectError(
                 f"the content calendar {self.path} does not exist; check the path configured "
