@@ -1055,7 +1055,14 @@ def test_a_control_character_is_refused_with_its_position(tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as caught:
         parse_yaml(path)
     assert caught.value.problems == [
-        f"{path}:2:9: invalid YAML: character #x0000 is not allowed (control characters "
+        f"{path}:2:9: the file is not text (it holds NUL bytes); give a UTF-8 text file"
+    ]
+    bell = tmp_path / "bell.yaml"
+    bell.write_bytes(b"id: demo\ntitle: a\x07b\n")
+    with pytest.raises(ConfigError) as caught:
+        parse_yaml(bell)
+    assert caught.value.problems == [
+        f"{bell}:2:9: invalid YAML: character #x0007 is not allowed (control characters "
         "cannot appear in a YAML file)"
     ]
 
@@ -1065,7 +1072,8 @@ def test_a_tab_used_for_indentation_is_reported_with_line_and_column(tmp_path: P
     with pytest.raises(ConfigError) as caught:
         parse_yaml(path)
     assert caught.value.problems == [
-        f"{path}:3:1: invalid YAML: found character '\\t' that cannot start any token"
+        f"{path}:3:1: invalid YAML: found character '\\t' that cannot start any token (a tab: "
+        "indent with spaces)"
     ]
 
 
@@ -1091,7 +1099,9 @@ def test_syntax_errors_are_reported_with_line_and_column(
 
 def test_a_document_that_is_not_a_mapping_is_refused_at_the_top(tmp_path: Path) -> None:
     path = write(tmp_path, "list.yaml", "- a\n- b\n")
-    assert only_problem(path).startswith(f"{path}:1:1: (top): Input should be a valid dictionary")
+    assert only_problem(path) == (
+        f"{path}:1:1: (top): should be a mapping of fields (name: value), not a list"
+    )
 
 
 def test_positions_of_parsed_values_are_remembered(tmp_path: Path) -> None:

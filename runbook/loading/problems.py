@@ -29,6 +29,10 @@ def _message(error: ErrorDetails) -> str:
         return f"missing required field {loc[-1]!r}" if loc else "missing required field"
     if kind == "extra_forbidden":
         return f"unknown field {loc[-1]!r}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        found = type(error.get("input")).__name__
+        shown = {"list": "a list", "str": "text", "int": "a number", "NoneType": "nothing"}
+        return f"should be a mapping of fields (name: value), not {shown.get(found, found)}"
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):

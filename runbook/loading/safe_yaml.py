@@ -192,6 +192,8 @@ def parse_yaml(path: Path, text: str | None = None) -> Parsed:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
+        if "'\\t'" in message:
+            message += " (a tab: indent with spaces)"
         if exc.context and exc.problem and exc.problem.startswith("but "):
             message = f"{exc.context}, {exc.problem}"
         raise ConfigError([_at(name, mark, f"invalid YAML: {message}")]) from None

@@ -75,7 +75,7 @@ def decode_utf8(raw: bytes, name: str) -> str:
     or UTF-32 by their byte order mark, binary by its NUL bytes, Latin-1 or Windows-1252 by a
     lone accented byte), with the fix: save it as UTF-8."""
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         for bom, encoding in _BOMS:
             if raw.startswith(bom):
@@ -95,3 +95,12 @@ def decode_utf8(raw: bytes, name: str) -> str:
         raise ValueError(
             f"{name}:{line}:{column}: byte {byte:#04x} is not UTF-8{guess}; save the file as UTF-8"
         ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        raise ValueError(
+            f"{name}:{line}:{column}: the file is not text (it holds NUL bytes); give a UTF-8 "
+            "text file"
+        )
+    return text
