@@ -147,7 +147,8 @@ def test_validate_reports_yaml_syntax_errors_with_line_and_column(tmp_path: Path
     result = run(tmp_path, "validate", str(broken))
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"{broken}:3:1: invalid YAML: found character '\\t' that cannot start any token",
+        f"{broken}:3:1: invalid YAML: found character '\\t' that cannot start any token (a tab: "
+        "indent with spaces)",
         "runbook: 1 problem found",
     ]
 
