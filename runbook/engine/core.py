@@ -476,6 +476,17 @@ class EngineCore:
                 holders.setdefault(post_id, []).append(other.id)
         return holders
 
+    def held_posts_elsewhere(self, incident_id: str) -> dict[str, dict[str, Any]]:
+        """Post id -> the post (with its record) as another open incident holds it."""
+        found: dict[str, dict[str, Any]] = {}
+        for other_id, head in self.store.heads().items():
+            if other_id == incident_id or head["state"] == "closed":
+                continue
+            other = self.incident(other_id)
+            for post_id, post in [*other.paused_posts.items(), *other.kept_posts.items()]:
+                found.setdefault(post_id, post)
+        return found
+
 
 @dataclass(frozen=True)
 class Command:

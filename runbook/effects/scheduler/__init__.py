@@ -5,8 +5,11 @@ need to list posts, hold a set, release a set (optionally at new times), read st
 and create posts (an approved statement handed over for publishing). Holding or releasing a
 post already in that state is success, and creating again with the same key finds the posts
 the first try created instead of adding them twice, which makes retries safe.
-Adapters: :mod:`.file_calendar` (a CSV or YAML content calendar) and :mod:`.http` (a
-scheduler's REST API). :class:`Schedulers` joins several configured schedulers into one.
+Adapters: :mod:`.file_calendar` (a CSV or YAML content calendar), :mod:`.http` (a
+scheduler's generic REST API) and the products :mod:`.postiz`, :mod:`.hootsuite`,
+:mod:`.buffer` and :mod:`.meta` (see :mod:`.product`: a product that cannot set a post aside
+deletes it after its full record is in the event log, and :meth:`Schedulers.recreate` makes it
+again on release). :class:`Schedulers` joins several configured schedulers into one.
 """
 
 from __future__ import annotations
@@ -121,6 +124,8 @@ class Schedulers:
                         post.excerpt,
                         post.status,
                         name,
+                        post.hold,
+                        post.record,
                     )
                 )
         return posts
@@ -164,6 +169,57 @@ class Schedulers:
             outcome.done += part.done
             outcome.failures += part.failures
         return outcome
+
+    def recreate(self, posts: list[dict[str, Any]], key: str, new_times: dict[str, str]) -> Outcome:
+        """Recreate deleted posts from their records, each in its own scheduler."""
+        outcome = Outcome()
+        routed: dict[str, list[dict[str, Any]]] = {}
+        for post in posts:
+            name, local = self._split([post["id"]]).popitem()
+            routed.setdefault(name, []).append({**post, "id": local[0]})
+        for name, local_posts in routed.items():
+            adapter = self.adapters.get(name)
+            ids = [self._id(name, p["id"]) for p in local_posts]
+            recreate = getattr(adapter, "recreate", None)
+            if recreate is None:
+                outcome.failures += [
+                    {"id": i, "error": f"scheduler {name!r} cannot recreate posts"} for i in ids
+                ]
+                continue
+            times = {
+                p["id"]: new_times[self._id(name, p["id"])]
+                for p in local_posts
+                if self._id(name, p["id"]) in new_times
+            }
+            try:
+                part = recreate(local_posts, key, times)
+            except EffectError as exc:
+                outcome.failures += [
+                    {"id": i, "error": str(exc), "transient": exc.transient} for i in ids
+                ]
+                continue
+            outcome.done += [{**d, "id": self._id(name, d["id"])} for d in part.done]
+            outcome.failures += [{**f, "id": self._id(name, f["id"])} for f in part.failures]
+        return outcome
+
+    def check(self) -> list[dict[str, Any]]:
+        """Each scheduler's credentials, reachability and the posts it would see (changes
+        nothing); an adapter without its own check is listed."""
+        results = []
+        for name, adapter in self.adapters.items():
+            check = getattr(adapter, "check", None)
+            if check is not None:
+                results.append(check())
+                continue
+            entry: dict[str, Any] = {"scheduler": name, "product": type(adapter).__name__}
+            try:
+                listed = adapter.list_posts()
+            except EffectError as exc:
+                results.append({**entry, "ok": False, "error": str(exc)})
+                continue
+            scheduled = sum(1 for p in listed if p.status == SCHEDULED)
+            results.append({**entry, "ok": True, "posts": len(listed), "scheduled": scheduled})
+        return results
 
     def status(self, post_ids: list[str]) -> dict[str, str]:
         """Read statuses back from each scheduler."""
