@@ -184,7 +184,9 @@ class Outbox:
             for p in targets
             if p.get("hold") == DELETE_AND_RECREATE and not isinstance(p.get("record"), dict)
         ]
-        skip = {f["id"] for f in unrecorded}
+        # A retry does not send again what an earlier attempt already held (Postiz counts
+        # every request against its hourly budget); the read-back below still checks them.
+        skip = {f["id"] for f in unrecorded} | set(incident.paused_posts)
         ids = [p["id"] for p in targets if p["id"] not in skip]
         outcome = scheduler.hold(ids, effect.effect_id) if ids else None
         failures = [*unread, *unrecorded, *(outcome.failures if outcome else [])]

@@ -53,6 +53,8 @@ class FakeProduct:
         self._plans: list[tuple[str, str, list[str]]] = []
         self._server: ThreadingHTTPServer | None = None
         self.url = ""
+        self.before: Callable[[Seen], None] | None = None
+        """Called with each request before it is answered (a test's witness)."""
 
     # -- test controls -------------------------------------------------------------------
     def plan(self, method: str, path_part: str, *actions: str) -> None:
@@ -132,6 +134,8 @@ class FakeProduct:
         with self.lock:
             self.seen.append(seen)
             action = self._planned(seen)
+        if self.before is not None:
+            self.before(seen)
         if self.latency:
             time.sleep(self.latency)
         if action:
