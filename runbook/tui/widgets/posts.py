@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from runbook.describe import HOW_HELD
 from runbook.tui.data import IncidentView
 from runbook.tui.widgets.level_badge import tone_styles
 
@@ -77,6 +78,10 @@ class PostsPanel(VerticalScroll):
                         "also held by " + ", ".join(row["also_held_by"]) + " ", style=styles["warn"]
                     )
                 )
+            if row.get("hold") in HOW_HELD:
+                made = f" as {row['recreated_as']}" if row.get("recreated_as") else ""
+                how = f"recreated{made}" if made else HOW_HELD[row["hold"]]
+                flags.append(Text(f"{how} ", style=styles["warn"]))
             flags.append(Text(row.get("excerpt", ""), style="dim"))
             table.add_row(
                 row["ledger"],
