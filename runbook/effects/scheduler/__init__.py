@@ -14,12 +14,16 @@ again on release). :class:`Schedulers` joins several configured schedulers into 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from runbook.clock import Clock
 from runbook.effects import Outcome, Post
 from runbook.errors import EffectError
+
+T = TypeVar("T")
 
 SCHEDULED = "scheduled"
 """Will go out at its time."""
@@ -103,17 +107,29 @@ class Schedulers:
     def _id(self, name: str, local: str) -> str:
         return f"{name}:{local}" if self._qualify else local
 
-    def list_posts(self) -> list[Post]:
-        """Every post of every scheduler."""
-        posts = []
-        problems = []
-        self.problems = []
-        for name, adapter in self.adapters.items():
+    def _all(self, call: Callable[[str, SchedulerAdapter], T]) -> list[tuple[str, T | Exception]]:
+        """``call`` on every scheduler at once (each product's API is its own bottleneck),
+        in configuration order; an EffectError is returned in place of that result."""
+
+        def one(name: str, adapter: SchedulerAdapter) -> T | Exception:
             try:
-                listed = adapter.list_posts()
+                return call(name, adapter)
             except EffectError as exc:
-                problems.append(exc)
-                self.problems.append({"id": f"{name}:*", "error": str(exc)})
+                return exc
+
+        if len(self.adapters) == 1:
+            return [(name, one(name, adapter)) for name, adapter in self.adapters.items()]
+        with ThreadPoolExecutor(max_workers=len(self.adapters)) as pool:
+            futures = [(n, pool.submit(one, n, a)) for n, a in self.adapters.items()]
+        return [(name, future.result()) for name, future in futures]
+
+    def list_posts(self) -> list[Post]:
+        """Every post of every scheduler (listed at the same time)."""
+        posts = []
+        self.problems = []
+        for name, listed in self._all(lambda _, adapter: adapter.list_posts()):
+            if isinstance(listed, Exception):
+                self.problems.append({"id": f"{name}:*", "error": str(listed)})
                 continue
             for post in listed:
                 posts.append(
@@ -130,22 +146,39 @@ class Schedulers:
                 )
         return posts
 
-    def _each(self, post_ids: list[str], call: str, *args: object) -> Outcome:
+    def _each(
+        self,
+        post_ids: list[str],
+        key: str,
+        times: dict[str, dict[str, str]] | None = None,
+    ) -> Outcome:
+        """Hold each scheduler's own posts (or, given ``times``, each scheduler's new times,
+        release them), all schedulers at once."""
         outcome = Outcome()
-        for name, ids in self._split(post_ids).items():
-            adapter = self.adapters.get(name)
-            if adapter is None:
+        routed = self._split(post_ids)
+        for name in [n for n in routed if n not in self.adapters]:
+            outcome.failures += [
+                {"id": self._id(name, i), "error": f"no scheduler {name!r}"}
+                for i in routed.pop(name)
+            ]
+
+        def one(name: str, adapter: SchedulerAdapter) -> Outcome | None:
+            ids = routed.get(name)
+            if not ids:
+                return None
+            if times is None:
+                return adapter.hold(ids, key)
+            return adapter.release(ids, key, times.get(name, {}))
+
+        for name, part in self._all(one):  # every scheduler at once
+            ids = routed.get(name, [])
+            if isinstance(part, EffectError):  # one broken scheduler never stops the others
                 outcome.failures += [
-                    {"id": self._id(name, i), "error": f"no scheduler {name!r}"} for i in ids
-                ]
-                continue
-            try:
-                part = getattr(adapter, call)(ids, *args)
-            except EffectError as exc:  # one broken scheduler never stops the others
-                outcome.failures += [
-                    {"id": self._id(name, i), "error": str(exc), "transient": exc.transient}
+                    {"id": self._id(name, i), "error": str(part), "transient": part.transient}
                     for i in ids
                 ]
+                continue
+            if not isinstance(part, Outcome):
                 continue
             outcome.done += [{**d, "id": self._id(name, d["id"])} for d in part.done]
             outcome.failures += [{**f, "id": self._id(name, f["id"])} for f in part.failures]
@@ -154,21 +187,19 @@ class Schedulers:
 
     def hold(self, post_ids: list[str], key: str) -> Outcome:
         """Hold posts, each in its own scheduler."""
-        return self._each(post_ids, "hold", key)
+        return self._each(post_ids, key)
 
     def release(self, post_ids: list[str], key: str, new_times: dict[str, str]) -> Outcome:
-        """Release posts, each in its own scheduler."""
-        outcome = Outcome()
-        for name, ids in self._split(post_ids).items():
-            local_times = {
+        """Release posts, each in its own scheduler (all schedulers at once)."""
+        times: dict[str, dict[str, str]] = {
+            name: {
                 local: new_times[self._id(name, local)]
                 for local in ids
                 if self._id(name, local) in new_times
             }
-            part = self._each([self._id(name, i) for i in ids], "release", key, local_times)
-            outcome.done += part.done
-            outcome.failures += part.failures
-        return outcome
+            for name, ids in self._split(post_ids).items()
+        }
+        return self._each(post_ids, key, times=times)
 
     def recreate(self, posts: list[dict[str, Any]], key: str, new_times: dict[str, str]) -> Outcome:
         """Recreate deleted posts from their records, each in its own scheduler."""
@@ -222,16 +253,19 @@ class Schedulers:
         return results
 
     def status(self, post_ids: list[str]) -> dict[str, str]:
-        """Read statuses back from each scheduler."""
-        found: dict[str, str] = {}
-        for name, ids in self._split(post_ids).items():
-            adapter = self.adapters.get(name)
-            try:
-                statuses = adapter.status(ids) if adapter else {}
-            except EffectError:
-                statuses = {}
-            for local in ids:
-                found[self._id(name, local)] = statuses.get(local, "missing")
+        """Read statuses back from each scheduler (all at once)."""
+        routed = self._split(post_ids)
+        found: dict[str, str] = {
+            self._id(n, i): "missing" for n, ids in routed.items() for i in ids
+        }
+
+        def one(name: str, adapter: SchedulerAdapter) -> dict[str, str]:
+            return adapter.status(routed[name]) if routed.get(name) else {}
+
+        for name, statuses in self._all(one):
+            if isinstance(statuses, dict):
+                for local in routed.get(name, []):
+                    found[self._id(name, local)] = statuses.get(local, "missing")
         return found
 
     def create(self, posts: list[dict[str, Any]], key: str) -> Outcome:
