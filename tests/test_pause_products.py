@@ -154,7 +154,7 @@ def test_a_post_held_by_two_incidents_across_two_products_goes_out_once_both_rel
 
 def test_a_refused_post_is_recorded_as_not_held_and_retry_finishes_the_pause(engine, products):
     products.buffer.refuse["bf1"] = "Channel is disconnected"
-    products.meta.plan("DELETE", "/fb2", "500", "500", "500", "500", "500")
+    products.meta.failing.add("fb2")
     incident = engine.declare("account-compromised", "Hacked")
     engine.assess(incident.id, SEV1_ACCOUNT)
     partial = engine.pause(incident.id)
@@ -166,6 +166,7 @@ def test_a_refused_post_is_recorded_as_not_held_and_retry_finishes_the_pause(eng
     assert "fb2" in products.meta.posts, "not held, and not called held"
 
     products.buffer.refuse.clear()
+    products.meta.failing.clear()
     _, after = engine.retry_all(incident.id)
     assert len(after.paused_posts) == 15
     assert after.pause_unconfirmed() is None

@@ -6,6 +6,8 @@
   {"before", "after"}, "next": <url>}}`` (``next`` only when there is more); ``limit`` <= 100;
 * ``GET /{version}/{post-id}?fields=is_published``; ``DELETE /{version}/{post-id}`` ->
   ``{"success": true}``; a post that does not exist: 400 with error code 100, subcode 33;
+* ``POST /{version}/`` with form ``batch`` (a JSON list of up to 50 ``{"method",
+  "relative_url"}``) -> a list of ``{"code", "body"}``, each body the JSON text of that answer;
 * ``POST /{version}/{page-id}/feed`` (form ``message``, ``link``, ``published=false``,
   ``scheduled_publish_time``) and ``/photos`` (``url``, ``caption``, ...) -> ``{"id"}``
   (``/photos``: ``{"id", "post_id"}``); the time must be 10 minutes to 30 days ahead, else
@@ -18,6 +20,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+import urllib.parse
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +41,8 @@ class FakeMeta(FakeProduct):
         self.posts: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(5_550_000)
         self._limited = 0
+        self.failing: set[str] = set()
+        """Post ids whose DELETE fails with Graph's "temporarily unavailable" (500, code 2)."""
 
     def add(self, post_id: str, when: datetime, text: str, picture: str = "") -> None:
         """A scheduled (unpublished) Page post."""
@@ -89,6 +95,8 @@ class FakeMeta(FakeProduct):
                 },
             )
         parts = seen.path.strip("/").split("/")
+        if len(parts) == 1 and seen.method == "POST" and isinstance(seen.body, dict):
+            return self._batch(seen)
         if len(parts) < 2 or not parts[0].startswith("v"):
             return self._error(2500, "Unknown path components")
         target, edge = parts[1], parts[2] if len(parts) > 2 else ""
@@ -110,9 +118,34 @@ class FakeMeta(FakeProduct):
             if seen.method == "GET":
                 return Answer(200, {"id": target, "is_published": post["is_published"]})
             if seen.method == "DELETE":
+                if target in self.failing:
+                    body = {"message": "Service temporarily unavailable", "code": 2}
+                    return Answer(500, {"error": {**body, "type": "OAuthException"}})
                 del self.posts[target]
                 return Answer(200, {"success": True})
         return self._error(2500, f"Unknown path components: /{edge}")
+
+    def _batch(self, seen: Seen) -> Answer:
+        """The batch endpoint: up to 50 requests, each answered ``{"code", "body"}``."""
+        try:
+            requests = json.loads(str(seen.body.get("batch") or ""))
+        except ValueError:
+            requests = None
+        if not isinstance(requests, list) or not 1 <= len(requests) <= 50:
+            return self._error(100, "(#100) batch must be a list of 1 to 50 requests")
+        answers = []
+        for request in requests:
+            url = urllib.parse.urlsplit("/" + str(request.get("relative_url", "")).lstrip("/"))
+            inner = Seen(
+                str(request.get("method", "GET")),
+                url.path,
+                urllib.parse.parse_qs(url.query),
+                seen.headers,
+                None,
+            )
+            answer = self.route(inner)
+            answers.append({"code": answer.status, "body": json.dumps(answer.body)})
+        return Answer(200, answers)
 
     def _list(self, seen: Seen) -> Answer:
         try:

@@ -8,7 +8,9 @@ that record. Follows the Graph API reference (Page ``scheduled_posts``, Page ``f
 * ``GET /{version}/{page-id}/scheduled_posts?fields=...&limit=<n>[&after=<cursor>]`` ->
   ``{"data": [{"id", "message", "scheduled_publish_time", "link", "full_picture"}], "paging":
   {"cursors": {"after"}, "next"}}`` (``scheduled_publish_time`` in Unix seconds);
-* ``DELETE /{version}/{post-id}`` -> ``{"success": true}`` holds; ``GET /{version}/{post-id}
+* ``DELETE /{version}/{post-id}`` -> ``{"success": true}`` holds, sent 50 at a time through
+  the batch endpoint (``POST /{version}/`` with ``batch=[{"method", "relative_url"}]`` ->
+  ``[{"code", "body"}]``, each body a JSON string); ``GET /{version}/{post-id}
   ?fields=is_published`` tells a post already deleted (error code 100) from one published;
 * ``POST /{version}/{page-id}/feed`` (form: ``message``, ``link``, ``published=false``,
   ``scheduled_publish_time``) or ``/photos`` (``url``, ``caption``, ...) recreates.
@@ -23,6 +25,7 @@ takes an identical post (same text and time) as the copy an interrupted recreate
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -39,6 +42,8 @@ EARLIEST = timedelta(minutes=10)
 LATEST = timedelta(days=30)
 PAGE = 100
 MAX_PAGES = 1000
+BATCH = 50
+"""Requests per Graph batch call (the API's maximum)."""
 FIELDS = "id,message,scheduled_publish_time,link,full_picture,is_published"
 
 
@@ -107,6 +112,66 @@ class MetaScheduler(ProductScheduler):
         )
 
     # -- holding ---------------------------------------------------------------------------
+    def hold(self, post_ids: list[str], key: str) -> Outcome:
+        """Delete the listed scheduled posts 50 to a Graph batch request (a post whose part of
+        the batch failed for a reason that may pass is tried again on its own); a post no
+        longer listed is looked at alone (gone: held; published: not held)."""
+        ids = list(dict.fromkeys(post_ids))
+        if not ids:
+            return Outcome()
+        try:
+            scheduled = {p.id for p in self.list_posts() if p.status == "scheduled"}
+        except EffectError as exc:
+            return Outcome(failures=[{"id": i, **self.failure(exc, "hold", i)} for i in ids])
+        listed = [i for i in ids if i in scheduled]
+        chunks = [listed[i : i + BATCH] for i in range(0, len(listed), BATCH)]
+        outcome = Outcome()
+        again: list[str] = []
+        for chunk in chunks:
+            try:
+                answers = self._batch_delete(chunk)
+            except EffectError as exc:
+                outcome.failures += [{"id": i, **self.failure(exc, "hold", i)} for i in chunk]
+                continue
+            for pid, answer in zip(chunk, answers, strict=True):
+                if answer is None:
+                    again.append(pid)
+                else:
+                    outcome.done.append(answer)
+        one = self.fan_out(
+            [*again, *[i for i in ids if i not in scheduled]],
+            lambda pid: self._hold_one(pid, key) if pid in scheduled else self._gone(pid),
+            "hold",
+        )
+        outcome.done += one.done
+        outcome.failures += one.failures
+        return outcome
+
+    def _batch_delete(self, chunk: list[str]) -> list[dict[str, Any] | None]:
+        """One Graph batch request deleting ``chunk``: per post its ``done`` entry, or None
+        when its part failed (tried again alone)."""
+        batch = [{"method": "DELETE", "relative_url": self._path(pid)} for pid in chunk]
+        form = {"batch": json.dumps(batch), "include_headers": "false"}
+        answer = self.client.call("POST", f"{self.version}/", form=form)
+        if not isinstance(answer, list) or len(answer) != len(chunk):
+            raise EffectError("Meta: the batch answer does not match the request")
+        results: list[dict[str, Any] | None] = []
+        for pid, part in zip(chunk, answer, strict=True):
+            body: Any = None
+            if isinstance(part, dict):
+                try:
+                    body = json.loads(str(part.get("body") or "null"))
+                except ValueError:
+                    body = None
+            error = obj(obj(body).get("error"))
+            if isinstance(part, dict) and part.get("code") == 200 and obj(body).get("success"):
+                results.append(self.held(pid))
+            elif error.get("code") == 100:  # already gone
+                results.append(self.held(pid))
+            else:
+                results.append(None)
+        return results
+
     def _hold_one(self, post_id: str, key: str) -> dict[str, Any]:
         try:
             self.client.call("DELETE", self._path(post_id))
