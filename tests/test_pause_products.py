@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -14,6 +15,7 @@ import pytest
 
 from runbook.clock import SimulatedClock
 from runbook.engine import Engine
+from runbook.export import export_incident
 from runbook.model import events as ev
 from runbook.store.sqlite import SqliteStore
 from tests.fakes.base import Seen
@@ -99,6 +101,15 @@ def test_one_pause_holds_every_scheduler_and_resolve_brings_every_post_back(engi
     assert resumed["meta:fb2"]["recreated_as"].startswith(products.meta.page_id)
     assert products.postiz.requests("DELETE") == []
     assert engine.verify(incident.id).ok
+
+    report = json.loads(export_incident(engine, incident.id, "json", environ=os.environ))
+    exported = {p["post_id"]: p for p in report["posts"]}
+    assert exported["hootsuite:hs1"]["hold"] == "delete-and-recreate"
+    assert exported["hootsuite:hs1"]["recreated_as"] == made["Hootsuite post 1"]
+    assert exported["postiz:pz1"]["hold"] == "draft"
+    markdown = export_incident(engine, incident.id, "md", environ=os.environ)
+    assert f"deleted and recreated as {made['Hootsuite post 1']}" in markdown
+    assert not any(token in markdown for token in TOKENS.values())
 
 
 def test_a_hootsuite_post_is_recorded_before_it_is_deleted(engine, products, tmp_path):

@@ -118,3 +118,12 @@ def test_pause_dry_run_says_which_posts_will_be_deleted_and_recreated(configured
     assert "[deleted, will be recreated]" in dry.stdout
     assert "[held as a draft]" in dry.stdout
     assert "records each whole, deletes it, and recreates it" in dry.stdout
+
+    paused = runbook(configured, tmp_path, "pause", incident_id)
+    assert paused.returncode == 0, paused.stderr
+    ledger = runbook(configured, tmp_path, "posts", incident_id).stdout.splitlines()
+    assert len(ledger) == 10
+    hoot = [line for line in ledger if "hootsuite:hs" in line]
+    assert len(hoot) == 2
+    assert all("deleted, will be recreated" in line for line in hoot)
+    assert all("held as a draft" in line for line in ledger if "buffer:" in line)

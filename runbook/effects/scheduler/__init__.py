@@ -242,7 +242,9 @@ class Schedulers:
             if check is not None:
                 results.append(check())
                 continue
-            entry: dict[str, Any] = {"scheduler": name, "product": type(adapter).__name__}
+            kind = type(adapter).__name__
+            product = {"FileCalendar": "file calendar", "HttpScheduler": "REST API"}.get(kind, kind)
+            entry: dict[str, Any] = {"scheduler": name, "product": product, "hold": ""}
             try:
                 listed = adapter.list_posts()
             except EffectError as exc:

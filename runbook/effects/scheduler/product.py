@@ -159,11 +159,11 @@ class ProductScheduler:
         try:
             posts = self.list_posts()
         except EffectError as exc:
-            return {**result, "ok": False, "error": self.client.scrub(str(exc))}
-        finally:
-            result["requests"] = self.client.requests - before
-        scheduled = sum(1 for p in posts if p.status == "scheduled")
-        return {**result, "ok": True, "posts": len(posts), "scheduled": scheduled}
+            result |= {"ok": False, "error": self.client.scrub(str(exc))}
+        else:
+            scheduled = sum(1 for p in posts if p.status == "scheduled")
+            result |= {"ok": True, "posts": len(posts), "scheduled": scheduled}
+        return {**result, "requests": self.client.requests - before}
 
     # -- helpers --------------------------------------------------------------------------
     def fan_out(
