@@ -61,6 +61,6 @@ class PausePreview(Preview):
                 post.get("scheduled_at", ""),
                 post["channel"],
                 post["id"],
-                post.get("excerpt", "") + (f"  [{how}]" if how else ""),
+                Text(post.get("excerpt", "") + (f"  [{how}]" if how else "")),  # no markup
             )
         target.update(Group(head, Text("\nNext up:", style="bold"), table))
