@@ -253,6 +253,25 @@ def test_buffer_reads_errors_from_a_200_answer_and_holds_the_other_posts(buffer)
     assert buffer.posts["b9"] == {**buffer.posts["b9"], "status": "scheduled", "dueAt": moved}
 
 
+def test_buffer_past_its_fifteen_minute_limit_holds_what_it_can_and_says_when_to_retry(buffer):
+    for i in range(8):
+        buffer.add(f"b{i}", NOW + timedelta(hours=i + 1), f"Buffer {i}")
+    adapter = buffer_adapter(buffer, batch=2, requests_per_15_minutes=3, concurrency=1)
+    outcome = adapter.hold([f"b{i}" for i in range(8)], "k1")
+    assert [d["id"] for d in outcome.done] == ["b0", "b1", "b2", "b3", "b4", "b5"]
+    assert "100" not in outcome.failures[0]["error"]
+    assert "3 requests every 15 minutes" in outcome.failures[0]["error"]
+    assert len(buffer.requests("POST")) == 3
+
+
+def test_buffer_rate_limiting_reads_the_wait_from_the_answer_body(buffer):
+    buffer.add("b1", NOW + timedelta(hours=1), "Buffer 1")
+    buffer.per_15_minutes = 0
+    [failure] = buffer_adapter(buffer).hold(["b1"], "k1").failures
+    assert "Too many requests" in failure["error"]
+    assert "asks to wait 900 s" in failure["error"]
+
+
 def test_buffer_refusing_the_key_is_one_readable_line(buffer, monkeypatch):
     monkeypatch.setenv("BF_KEY", "nope")
     result = buffer_adapter(buffer).check()

@@ -157,6 +157,10 @@ class BufferConfig(ProductConfig):
     """The Buffer organization whose posts are held."""
     batch: int = Field(default=25, ge=1, le=100)
     """Posts changed per GraphQL request (one aliased mutation each)."""
+    requests_per_15_minutes: int = Field(default=100, ge=1, le=1_000_000)
+    """Buffer's request limit per API client (100 every 15 minutes on every plan; its daily
+    limit is Buffer's to enforce). Posts past it are recorded as not held, with when to
+    ``runbook retry``."""
 
 
 class MetaConfig(ProductConfig):

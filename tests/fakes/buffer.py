@@ -15,7 +15,9 @@ understands the operations runbook sends, not arbitrary GraphQL:
   when ``mode: customScheduled``; a time in the past is refused). ``editPost`` itself is an
   assumption: Buffer's public guides document ``createPost`` (with ``saveToDraft``) and
   ``deletePost``; the fake gives ``editPost`` the same input fields.
-* anything else: ``{"errors": [{"extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]}``.
+* anything else: ``{"errors": [{"extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]}``;
+* with ``per_15_minutes`` set, requests past it get HTTP 429 with ``RATE_LIMIT_EXCEEDED`` and
+  ``extensions.retryAfter`` (seconds) in the body, no ``Retry-After`` header.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ ALIAS = re.compile(r"(\w+)\s*:\s*editPost\(\s*input:\s*\$(\w+)\s*\)")
 class FakeBuffer(FakeProduct):
     """Buffer's GraphQL API (see the module docstring)."""
 
-    def __init__(self, key: str, organization: str, **kw: Any) -> None:
+    def __init__(
+        self, key: str, organization: str, *, per_15_minutes: int | None = None, **kw: Any
+    ) -> None:
         super().__init__(**kw)
+        self.per_15_minutes = per_15_minutes
         self.key = key
         self.organization = organization
         self.posts: dict[str, dict[str, Any]] = {}
@@ -61,6 +66,16 @@ class FakeBuffer(FakeProduct):
     def route(self, seen: Seen) -> Answer:
         if seen.headers.get("authorization") != f"Bearer {self.key}":
             return self._error("UNAUTHENTICATED", "You must be authenticated", 401)
+        if self.per_15_minutes is not None and len(self.seen) > self.per_15_minutes:
+            error = {
+                "message": "Too many requests from this client. Please try again later.",
+                "extensions": {
+                    "code": "RATE_LIMIT_EXCEEDED",
+                    "limitType": "CLIENT_ACCOUNT",
+                    "retryAfter": 900,
+                },
+            }
+            return Answer(429, {"errors": [error]})
         if seen.method != "POST" or seen.path not in ("/", "/graphql"):
             return Answer(404, {"errors": [{"message": "Not found"}]})
         body = seen.body if isinstance(seen.body, dict) else {}

@@ -67,9 +67,10 @@ class ApiClient:
     """Requests to one product's API for one configured scheduler (see the module docstring).
 
     ``auth``: ``bearer`` (``Authorization: Bearer <token>``) or ``raw`` (``Authorization:
-    <token>``, as Postiz wants). ``per_second`` spaces request starts; ``per_hour`` is a budget:
-    once spent, a request fails at once (transient: ``runbook retry`` later) instead of waiting
-    an hour. ``transient_codes``: the product's own error codes that mean "try again later".
+    <token>``, as Postiz wants). ``per_second`` spaces request starts; ``budget`` (requests,
+    seconds) is a rolling quota: once spent, a request fails at once (transient: ``runbook
+    retry`` later) instead of waiting for the window to roll. ``transient_codes``: the
+    product's own error codes that mean "try again later".
     """
 
     def __init__(
@@ -83,7 +84,7 @@ class ApiClient:
         max_retries: int = 4,
         backoff: float = 0.5,
         per_second: float | None = None,
-        per_hour: int | None = None,
+        budget: tuple[int, int] | None = None,
         transient_codes: frozenset[Any] = frozenset(),
         environ: Mapping[str, str] = os.environ,
     ) -> None:
@@ -100,8 +101,8 @@ class ApiClient:
         self._lock = threading.Lock()
         self._gap = 1.0 / per_second if per_second else 0.0
         self._next_start = 0.0
-        self._per_hour = per_hour
-        self._hour: deque[float] = deque()
+        self._budget = budget
+        self._spent: deque[float] = deque()
         self.requests = 0
         """Requests sent so far (every attempt counts)."""
         self.sleep: Callable[[float], None] = time.sleep
@@ -212,18 +213,20 @@ class ApiClient:
     def _pace(self, where: str) -> None:
         with self._lock:
             now = time.monotonic()
-            if self._per_hour is not None:
-                while self._hour and now - self._hour[0] >= 3600:
-                    self._hour.popleft()
-                if len(self._hour) >= self._per_hour:
-                    free = datetime.now(UTC) + timedelta(seconds=3600 - (now - self._hour[0]))
+            if self._budget is not None:
+                count, window = self._budget
+                while self._spent and now - self._spent[0] >= window:
+                    self._spent.popleft()
+                if len(self._spent) >= count:
+                    free = datetime.now(UTC) + timedelta(seconds=window - (now - self._spent[0]))
+                    every = "an hour" if window == 3600 else f"every {window // 60} minutes"
                     raise ApiError(
-                        f"{where}: not sent: {self.product} allows {self._per_hour} requests an "
-                        f"hour and they are used up; runbook retry after {free:%H:%M} UTC",
+                        f"{where}: not sent: {self.product} allows {count} requests {every} and "
+                        f"they are used up; runbook retry after {free:%H:%M} UTC",
                         transient=True,
                         status=-1,
                     )
-                self._hour.append(now)
+                self._spent.append(now)
             start = max(now, self._next_start)
             self._next_start = start + self._gap
             self.requests += 1
@@ -262,9 +265,9 @@ class ApiClient:
     def _http_failure(self, exc: urllib.error.HTTPError, where: str, token: str) -> ApiError:
         code = exc.code
         try:
-            detail, product_code = error_detail(exc.read(8192))
+            detail, product_code, asked = error_detail(exc.read(8192))
         except Exception:  # the body is only a nicety
-            detail, product_code = "", None
+            detail, product_code, asked = "", None, None
         if 300 <= code < 400:
             target = exc.headers.get("Location", "?") if exc.headers else "?"
             hint = f"{self.product} redirects to {target}; correct base_url"
@@ -279,7 +282,7 @@ class ApiClient:
         retry_after = None
         if transient:
             header = exc.headers.get("Retry-After") if exc.headers else None
-            retry_after = _retry_after(header)
+            retry_after = _retry_after(header) if header else asked
             if retry_after is not None and retry_after > MAX_RETRY_AFTER:
                 transient = False
                 message += f"; it asks to wait {retry_after:.0f} s, so runbook retry later"
@@ -292,8 +295,9 @@ class ApiClient:
         )
 
 
-def error_detail(raw: bytes) -> tuple[str, Any]:
-    """A short reason and the product's error code from an error answer, whatever its shape:
+def error_detail(raw: bytes) -> tuple[str, Any, float | None]:
+    """A short reason, the product's error code and the wait it asks for (GraphQL's
+    ``extensions.retryAfter``, Buffer's way) from an error answer, whatever its shape:
     ``{"error": {"message", "code"}}`` (Meta), ``{"errors": [{"message", "code"}]}``
     (Hootsuite, GraphQL), ``{"message"}`` (Postiz), or short text."""
     text = raw.decode("utf-8", "replace").strip()
@@ -305,21 +309,24 @@ def error_detail(raw: bytes) -> tuple[str, Any]:
         error = data.get("error")
         errors = data.get("errors")
         if isinstance(error, dict):
-            return str(error.get("message") or "")[:200], error.get("code")
+            return str(error.get("message") or "")[:200], error.get("code"), None
         if isinstance(errors, list) and errors and isinstance(errors[0], dict):
             first = errors[0]
             extensions = first.get("extensions")
             code = first.get("code")
-            if code is None and isinstance(extensions, dict):
-                code = extensions.get("code")
-            return str(first.get("message") or "")[:200], code
+            asked = None
+            if isinstance(extensions, dict):
+                code = extensions.get("code") if code is None else code
+                wait = extensions.get("retryAfter")
+                asked = float(wait) if isinstance(wait, int | float) and wait >= 0 else None
+            return str(first.get("message") or "")[:200], code, asked
         for field in ("message", "error", "detail"):
             value = data.get(field)
             if isinstance(value, str):
-                return value[:200], None
+                return value[:200], None, None
             if isinstance(value, list) and value:
-                return "; ".join(map(str, value))[:200], None
-        return "", None
+                return "; ".join(map(str, value))[:200], None, None
+        return "", None, None
     if text.startswith("<"):
-        return "", None  # an HTML error page says nothing useful
-    return " ".join(text.split())[:200], None
+        return "", None, None  # an HTML error page says nothing useful
+    return " ".join(text.split())[:200], None, None

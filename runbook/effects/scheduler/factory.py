@@ -82,7 +82,7 @@ def build_product(
 
         return PostizScheduler(
             name,
-            client("Postiz", auth="raw", per_hour=config.requests_per_hour),
+            client("Postiz", auth="raw", budget=(config.requests_per_hour, 3600)),
             horizon_days=config.horizon_days,
             concurrency=config.concurrency,
             clock=clock,
@@ -103,7 +103,7 @@ def build_product(
 
         return BufferScheduler(
             name,
-            client("Buffer"),
+            client("Buffer", budget=(config.requests_per_15_minutes, 900)),
             organization_id=config.organization_id,
             batch=config.batch,
             concurrency=config.concurrency,
