@@ -340,3 +340,19 @@ def test_no_answer_request_or_error_ever_carries_a_token_in_its_address(postiz, 
     hootsuite_adapter(hootsuite).hold(["m1"], "k")
     for seen in [*postiz.seen, *hootsuite.seen]:
         assert not any(v in seen.path or v in str(seen.query) for v in SECRETS.values())
+
+
+def test_a_hootsuite_server_that_keeps_sending_the_same_page_is_an_error_not_a_loop(hootsuite):
+    hootsuite.add("m1", NOW + timedelta(days=2), "One")
+    original = hootsuite._list
+
+    def stuck(query):
+        answer = original(query)
+        answer.body["cursor"] = {"next": "MA=="}  # offset 0, again and again
+        return answer
+
+    hootsuite._list = stuck
+    result = hootsuite_adapter(hootsuite).check()
+    assert result["ok"] is False
+    assert "keeps sending the same page" in result["error"]
+    assert result["requests"] < 10
