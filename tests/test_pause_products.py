@@ -182,3 +182,15 @@ def test_a_refused_post_is_recorded_as_not_held_and_retry_finishes_the_pause(eng
     assert len(after.paused_posts) == 15
     assert after.pause_unconfirmed() is None
     assert everything_scheduled(products) == []
+
+
+def test_a_statement_goes_to_the_calendar_even_when_a_product_is_configured_first(products, clock):
+    from runbook.effects.scheduler import Schedulers
+
+    joined = products.effects(clock).scheduler
+    reordered = Schedulers([joined.adapters["hootsuite"], joined.adapters["calendar"]])
+    post = {"channel": "x", "text": "We are aware.", "scheduled_at": "now"}
+    outcome = reordered.create([post], "publish-1")
+    assert outcome.failures == []
+    assert outcome.done[0]["id"].startswith("calendar:")
+    assert products.hootsuite.requests("POST") == []

@@ -271,10 +271,12 @@ class Schedulers:
         return found
 
     def create(self, posts: list[dict[str, Any]], key: str) -> Outcome:
-        """Create posts, each in the scheduler it names (``"scheduler"``) or the first one."""
+        """Create posts, each in the scheduler it names (``"scheduler"``) or the first one that
+        takes new posts (a calendar or REST API before the products that only hold)."""
         outcome = Outcome()
         routed: dict[str, list[int]] = {}
-        first = next(iter(self.adapters), "")
+        makers = [n for n, a in self.adapters.items() if getattr(a, "creates", True)]
+        first = next(iter(makers or self.adapters), "")  # products above do not take statements
         for index, post in enumerate(posts):
             routed.setdefault(str(post.get("scheduler") or first), []).append(index)
         for name, indexes in routed.items():

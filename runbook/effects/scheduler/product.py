@@ -52,6 +52,8 @@ class ProductScheduler:
     """The product's name as people know it (``Hootsuite``)."""
     hold_method = DRAFT
     """``draft`` or ``delete-and-recreate``."""
+    creates = False
+    """Statements are not published through these products (see :meth:`create`)."""
 
     def __init__(
         self, name: str, client: ApiClient, *, concurrency: int = 8, clock: Clock | None = None
@@ -140,7 +142,10 @@ class ProductScheduler:
                 {
                     "index": index,
                     "channel": str(post.get("channel") or ""),
-                    "error": f"runbook does not schedule new posts in {self.product}",
+                    "error": (
+                        f"runbook does not publish statements through {self.product}: post it "
+                        "there by hand, then record it (runbook publish ID --by-hand PLATFORM)"
+                    ),
                     "transient": False,
                 }
                 for index, post in enumerate(posts)
