@@ -288,7 +288,7 @@ def test_meta_holds_by_deleting_and_recreates_within_the_ten_minute_to_thirty_da
     posts = {p.id: p for p in adapter.list_posts()}
     assert adapter.hold(list(posts), "k1").failures == []
     assert meta.scheduled() == []
-    too_near = (NOW + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    too_near = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     outcome = adapter.recreate([p.as_dict() for p in posts.values()], "k2", {"p2": too_near})
     assert [d["id"] for d in outcome.done] == ["p1"]
     [failure] = outcome.failures
