@@ -9,7 +9,7 @@ Figures: the pause's wall time (goal < 3 s), and per product the requests made p
 next to the fewest the product's API allows for the same job (list, hold, confirm), so the
 overhead of runbook's safety steps is visible. A second run applies Hootsuite's documented
 pace (20 requests a second) to show what that limit costs. Postiz Cloud's 30 requests an hour
-is not run: it holds at most 29 posts an hour whatever the client does (see the README).
+is not run: it holds at most 28 posts an hour (a listing before and after; see the README).
 
 Run: ``.venv/bin/python benchmarks/bench_schedulers.py`` (prints figures, asserts nothing).
 """
