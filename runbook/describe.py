@@ -291,9 +291,28 @@ def _targeted(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(f"{len(posts)} scheduled post(s){_post_list(posts)}")
 
 
+HOW_HELD = {
+    "draft": "held as a draft",
+    "delete-and-recreate": "deleted, will be recreated",
+}
+"""How a post is held, in words, where it is not just marked held (CLI, app, export)."""
+
+
+def _hold_methods(posts: list[dict[str, Any]]) -> str:
+    """How the posts were held where it is not just "marked held": ``; 3 set to draft; 2
+    deleted after their full record was kept here (recreated on release)``."""
+    drafts = sum(1 for p in posts if p.get("hold") == "draft")
+    deleted = sum(1 for p in posts if p.get("hold") == "delete-and-recreate")
+    text = f"; {drafts} set to draft" if drafts else ""
+    if deleted:
+        text += f"; {deleted} deleted after their full record was kept here (recreated on release)"
+    return text
+
+
 def _paused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     posts = data.get("posts", [])
     text = f"{len(posts)} post(s) held, scope {data.get('scope', '?')}{_post_list(posts)}"
+    text += _hold_methods(posts)
     text += _failures(data.get("failures", []))
     if data.get("note"):
         text += f"; {data['note']}"
@@ -317,6 +336,9 @@ def _posted_by_hand(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
 def _resumed(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     posts = [str(p.get("id")) for p in data.get("posts", [])]
     text = f"{len(posts)} post(s) released" + (f": {', '.join(posts)}" if posts else "")
+    made = [p for p in data.get("posts", []) if p.get("recreated_as")]
+    if made:
+        text += "; recreated: " + ", ".join(f"{p['id']} as {p['recreated_as']}" for p in made)
     if data.get("kept"):
         text += f"; kept held: {', '.join(data['kept'])}"
     return scrub(text + _failures(data.get("failures", [])))

@@ -113,10 +113,20 @@ def pause(
         )
         if preview.get("note"):
             click.echo(f"note: {preview['note']}")
+        from runbook.describe import HOW_HELD
+
         for post in preview["next"]:
+            how = HOW_HELD.get(post.get("hold", ""), "")
             click.echo(
                 f"  {post['scheduled_at']:25} {post['channel']:10} {post['id']:12} "
-                f"{post['excerpt']}"
+                f"{post['excerpt']}" + (f"  [{how}]" if how else "")
+            )
+        deleted = preview.get("hold_methods", {}).get("delete-and-recreate", 0)
+        if deleted:
+            click.echo(
+                f"note: {deleted} post(s) cannot be set aside in their scheduler (Hootsuite, "
+                "a Facebook Page): runbook records each whole, deletes it, and recreates it "
+                "when the incident releases it"
             )
         return
     incident = engine.pause(incident_id, by_hand=by_hand, note=note, command_id=settings.command_id)
@@ -142,6 +152,8 @@ def posts(settings: Settings, incident_id: str, as_json: bool) -> None:
         return
     if not rows:
         click.echo("this incident holds no posts")
+    from runbook.describe import HOW_HELD
+
     for row in rows:
         flags = []
         if row["missed_slot"]:
@@ -150,6 +162,10 @@ def posts(settings: Settings, incident_id: str, as_json: bool) -> None:
             flags.append("also held by " + ", ".join(row["also_held_by"]))
         if row.get("new_time"):
             flags.append(f"new time {row['new_time']}")
+        if row.get("hold") in HOW_HELD:
+            flags.append(HOW_HELD[row["hold"]])
+        if row.get("recreated_as"):
+            flags.append(f"recreated as {row['recreated_as']}")
         flag = f"  [{'; '.join(flags)}]" if flags else ""
         click.echo(
             f"{row['ledger']:8}{row['id']:14}{row['channel']:11}{row['scheduled_at']:26}"

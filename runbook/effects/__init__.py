@@ -52,10 +52,16 @@ class Post:
     excerpt: str
     status: str = "scheduled"
     scheduler: str = ""
+    hold: str = ""
+    """How the scheduler holds it: ``draft`` (set aside in the tool), ``delete-and-recreate``
+    (recorded whole in the event log, deleted, recreated on release); empty: marked held."""
+    record: dict[str, Any] | None = None
+    """For ``delete-and-recreate``: everything needed to recreate the post (text, profiles,
+    media references, time), recorded in the event log before the delete."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form for events."""
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "channel": self.channel,
             "scheduled_at": self.scheduled_at,
@@ -63,6 +69,11 @@ class Post:
             "status": self.status,
             "scheduler": self.scheduler,
         }
+        if self.hold:
+            data["hold"] = self.hold
+        if self.record is not None:
+            data["record"] = self.record
+        return data
 
 
 @dataclass

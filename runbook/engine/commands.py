@@ -427,6 +427,13 @@ class Engine(EngineCore):
         """What ``pause`` would hold now: scope, total, counts per channel, next 10 posts."""
         return resolution.pause_preview(self, self.incident(incident_id))
 
+    def check_schedulers(self) -> list[dict[str, Any]]:
+        """Each configured scheduler's credentials, reachability and the posts it would see
+        (``{"scheduler", "product", "hold", "ok", "posts", "scheduled", "error"}``); changes
+        nothing and records nothing. Empty when no scheduler is configured."""
+        check = getattr(self.effects.for_incident(False).scheduler, "check", None)
+        return list(check()) if check is not None else []
+
     def posts(self, incident_id: str) -> list[dict[str, Any]]:
         """The incident's ledger of posts: held, resumed or kept, with missed slots flagged."""
         return resolution.post_ledger(self, self.incident(incident_id))

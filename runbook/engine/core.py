@@ -502,13 +502,24 @@ class EngineCore:
         """Post id -> other incidents (not closed) that hold it: paused and not released,
         or kept held at their resolution."""
         holders: dict[str, list[str]] = {}
+        for post_id, _, other_id in self._held_by_others(incident_id):
+            holders.setdefault(post_id, []).append(other_id)
+        return holders
+
+    def held_posts_elsewhere(self, incident_id: str) -> dict[str, dict[str, Any]]:
+        """Post id -> the post (with its record) as another open incident holds it."""
+        found: dict[str, dict[str, Any]] = {}
+        for post_id, post, _ in self._held_by_others(incident_id):
+            found.setdefault(post_id, post)
+        return found
+
+    def _held_by_others(self, incident_id: str) -> Iterator[tuple[str, dict[str, Any], str]]:
         for other_id, head in self.store.heads().items():  # the logs, not the list
             if other_id == incident_id or head["state"] == "closed":
                 continue
             other = self.incident(other_id)
-            for post_id in [*other.paused_posts, *other.kept_posts]:
-                holders.setdefault(post_id, []).append(other.id)
-        return holders
+            for post_id, post in [*other.paused_posts.items(), *other.kept_posts.items()]:
+                yield post_id, post, other.id
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,10 @@ public recording interface, so the outbox never reaches into the engine:
   them, read their status back, record :class:`PostsPaused`. A pause interrupted after the
   targets were recorded is retried on exactly those posts; holding a held post is a no-op.
 * **resume**: release the posts the operator chose, except those another open incident still
-  holds (a post paused by two incidents stays paused until both release it).
+  holds (a post paused by two incidents stays paused until both release it). A post held by
+  deleting it (``hold: delete-and-recreate``: Hootsuite, a Facebook Page) was targeted with its
+  complete record, appended before the delete; it is recreated from that record, and the new
+  post's id is recorded (``recreated_as``).
 * **notify / stand_down**: fan out one message per person and channel concurrently; each
   delivery is recorded as it completes (in small batches), so a restart sends only what was
   not delivered.
@@ -29,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from runbook.clock import Clock
-from runbook.effects import Effects, Message
+from runbook.effects import Effects, Message, Outcome
 from runbook.engine.link_keys import LinkClaim, LinkKeys
 from runbook.errors import RunbookError
 from runbook.model import events as ev
@@ -39,6 +42,10 @@ from runbook.model.incident import Effect, Incident
 from runbook.model.playbook import PauseRule
 from runbook.model.proof import Proof
 
+DELETE_AND_RECREATE = "delete-and-recreate"
+"""A post held by deleting it (its full record in the log) and recreated on release."""
+POST_FIELDS = ("id", "channel", "scheduled_at", "excerpt", "status", "scheduler", "hold", "record")
+"""What a targeted post carries into the record."""
 NO_SCHEDULER = (
     "no scheduler is configured: hold the brand's scheduled posts by hand in your scheduling "
     "tool (or configure one in contacts/)"
@@ -59,6 +66,10 @@ class Ledger(Protocol):
 
     def held_elsewhere(self, incident_id: str) -> dict[str, list[str]]:
         """Post id -> the other open incidents that hold it."""
+        ...
+
+    def held_posts_elsewhere(self, incident_id: str) -> dict[str, dict[str, Any]]:
+        """Post id -> the post as another open incident holds it (with its record)."""
         ...
 
     def statement_posts(self) -> set[str]:
@@ -124,13 +135,24 @@ class Outbox:
         elsewhere = self.ledger.held_elsewhere(incident.id)
         statements = self.ledger.statement_posts()
         chosen = []
+        listed = set()
         for post in scheduler.list_posts():
+            listed.add(post.id)
             if not scope.covers(post.channel) or post.id in incident.paused_posts:
                 continue
             if post.id in statements:
                 continue  # a crisis statement runbook scheduled: never hold it
             if post.status == "scheduled" or (post.status == "held" and post.id in elsewhere):
                 chosen.append(post.as_dict())
+        if elsewhere:
+            # A post another incident deleted to hold is no longer listed: hold it here too
+            # (from that incident's record), so it is recreated only once both release it.
+            for post_id, post in self.ledger.held_posts_elsewhere(incident.id).items():
+                if post.get("hold") != DELETE_AND_RECREATE or post_id in listed:
+                    continue
+                if post_id in incident.paused_posts or not scope.covers(post.get("channel", "")):
+                    continue
+                chosen.append({k: v for k, v in post.items() if k in POST_FIELDS})
         return sorted(chosen, key=lambda p: (p["scheduled_at"], p["id"]))
 
     def _pause(self, incident: Incident, effect: Effect) -> ev.Event:
@@ -155,9 +177,19 @@ class Outbox:
                 ],
                 marker,
             )
-        ids = [p["id"] for p in targets]
+        # Never delete a post whose complete record is not in the log (it was recorded above,
+        # in PauseTargeted, or by the attempt that first targeted it).
+        unrecorded = [
+            {"id": p["id"], "error": "its full content is not in the record, so it was not deleted"}
+            for p in targets
+            if p.get("hold") == DELETE_AND_RECREATE and not isinstance(p.get("record"), dict)
+        ]
+        # A retry does not send again what an earlier attempt already held (Postiz counts
+        # every request against its hourly budget); the read-back below still checks them.
+        skip = {f["id"] for f in unrecorded} | set(incident.paused_posts)
+        ids = [p["id"] for p in targets if p["id"] not in skip]
         outcome = scheduler.hold(ids, effect.effect_id) if ids else None
-        failures = [*unread, *(outcome.failures if outcome else [])]
+        failures = [*unread, *unrecorded, *(outcome.failures if outcome else [])]
         failed = {f["id"] for f in failures}
         held = [p for p in targets if p["id"] not in failed]
         if held:
@@ -191,24 +223,53 @@ class Outbox:
         release = [p["id"] for p in posts if p["id"] not in elsewhere]
         still = {p["id"]: elsewhere[p["id"]] for p in posts if p["id"] in elsewhere}
         new_times = dict(payload.get("new_times", {}))
-        outcome = (
-            scheduler.release(
-                release, effect.effect_id, {k: v for k, v in new_times.items() if k in release}
-            )
-            if release
-            else None
-        )
-        failures = list(outcome.failures) if outcome else []
+        times = {k: v for k, v in new_times.items() if k in release}
+        by_id = {p["id"]: p for p in posts}
+        recreate = [by_id[i] for i in release if by_id[i].get("hold") == DELETE_AND_RECREATE]
+        others = [i for i in release if by_id[i].get("hold") != DELETE_AND_RECREATE]
+        failures: list[dict[str, Any]] = []
+        done: dict[str, dict[str, Any]] = {}
+        for part in (
+            scheduler.release(others, effect.effect_id, times) if others else None,
+            self._recreate(recreate, effect.effect_id, times) if recreate else None,
+        ):
+            if part is not None:
+                failures += part.failures
+                done |= {d["id"]: d for d in part.done}
         failed = {f["id"] for f in failures}
+        resumed = []
+        for post in posts:
+            if post["id"] in failed:
+                continue
+            made = done.get(post["id"], {})
+            if made.get("recreated_as"):
+                post = {**post, "recreated_as": made["recreated_as"]}
+            resumed.append(post)
         return ev.PostsResumed(
             **self._base(incident),
             effect_id=effect.effect_id,
-            posts=[p for p in posts if p["id"] not in failed],
+            posts=resumed,
             failures=failures,
             kept=list(payload.get("kept", [])),
             still_held=still,
             new_times={k: v for k, v in new_times.items() if k not in failed},
         )
+
+    def _recreate(
+        self, posts: list[dict[str, Any]], key: str, new_times: dict[str, str]
+    ) -> Outcome:
+        """Make deleted posts again from their records (each scheduler looks for a copy an
+        interrupted attempt made first, so nothing is posted twice)."""
+        recreate = getattr(self.adapters.scheduler, "recreate", None)
+        if recreate is None:
+            return Outcome(
+                failures=[
+                    {"id": p["id"], "error": "no configured scheduler can recreate it"}
+                    for p in posts
+                ]
+            )
+        outcome: Outcome = recreate(posts, key, new_times)
+        return outcome
 
     # -- notifications -------------------------------------------------------------------
     def messages_for(self, incident: Incident, effect: Effect) -> list[tuple[Message, str]]:

@@ -106,8 +106,11 @@ def pause_preview(engine: EngineCore, incident: Incident) -> dict[str, Any]:
     scope = incident.paused_scope.union(rule)
     posts = engine.outbox(incident).targets(incident, scope)
     per_channel: dict[str, int] = {}
+    methods: dict[str, int] = {}
     for post in posts:
         per_channel[post["channel"]] = per_channel.get(post["channel"], 0) + 1
+        method = post.get("hold") or "mark"
+        methods[method] = methods.get(method, 0) + 1
     configured = engine.has_scheduler(incident)
     return {
         "level": incident.level,
@@ -116,6 +119,7 @@ def pause_preview(engine: EngineCore, incident: Incident) -> dict[str, Any]:
         "note": "" if configured else NO_SCHEDULER,
         "total": len(posts),
         "per_channel": dict(sorted(per_channel.items())),
+        "hold_methods": dict(sorted(methods.items())),
         "next": posts[:10],
     }
 

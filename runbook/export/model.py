@@ -127,6 +127,11 @@ class PostEntry:
     """True when its scheduled time passed while it was held (or its pause failed)."""
     error: str
     """Why it could not be paused or resumed, if so."""
+    hold: str = ""
+    """How its scheduler held it: ``draft``, ``delete-and-recreate`` (recorded whole, deleted,
+    recreated on release); empty: marked held (a calendar, a generic API)."""
+    recreated_as: str = ""
+    """For a post deleted to hold it: the id of the post made again on release."""
 
 
 @dataclass(slots=True)

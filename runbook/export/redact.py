@@ -58,6 +58,10 @@ def secret_values(contacts: Contacts, environ: Mapping[str, str]) -> list[str]:
             name = getattr(channel, attr, None)
             if name:
                 names.add(name)
+    for scheduler in contacts.schedulers.values():  # API tokens of schedulers and products
+        name = getattr(scheduler, "token_env", None)
+        if name:
+            names.add(name)
     names |= {name for name in environ if _SECRET_NAME.match(name)}
     values = {environ[name].strip() for name in names if environ.get(name)}
     return sorted(v for v in values if len(v) >= SECRET_MIN_LENGTH)

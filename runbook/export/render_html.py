@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from runbook.export import chart as geometry
 from runbook.export.model import Report
+from runbook.export.render_md import held_how
 from runbook.export.times import readable, readable_local
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -106,6 +107,7 @@ def render_html(report: Report) -> str:
     template = environment().get_template("report.html.j2")
     return template.render(
         report=report,
+        held_how=held_how,
         info=info,
         mark=f"{info.marking} " if info.marking else "",
         facts=facts,

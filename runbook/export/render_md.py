@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from runbook.export.model import Report
+from runbook.export.model import PostEntry, Report
 from runbook.export.times import readable, readable_local
 from runbook.model.text import inert
 
@@ -146,7 +146,7 @@ def render_md(report: Report) -> str:
                     p.scheduled_at,
                     p.paused_t_plus or "-",
                     p.resumed_t_plus or "-",
-                    _POST_STATUS[p.status] + (f" ({p.error})" if p.error else ""),
+                    _POST_STATUS[p.status] + (f" ({p.error})" if p.error else "") + held_how(p),
                     "yes" if p.missed_slot else "no",
                     p.excerpt,
                 ]
@@ -278,3 +278,14 @@ def render_md(report: Report) -> str:
     if info.drill:
         out += ["", "**[DRILL]** End of drill export."]
     return inert("\n".join(out) + "\n")
+
+
+def held_how(post: PostEntry) -> str:
+    """``; deleted, will be recreated`` (or ``; recreated as 123``) where a post was not just
+    marked held; empty otherwise."""
+    from runbook.describe import HOW_HELD
+
+    if post.recreated_as:
+        return f"; deleted and recreated as {post.recreated_as}"
+    how = HOW_HELD.get(post.hold, "")
+    return f"; {how}" if how else ""

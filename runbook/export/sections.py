@@ -191,6 +191,8 @@ class Sections:
         for post in data.get("posts", []):
             entry = self.posts.setdefault(str(post.get("id")), {"post": post})
             entry["resumed"] = record.at
+            if post.get("recreated_as"):
+                entry["recreated_as"] = str(post["recreated_as"])
         for post_id in data.get("kept", []):
             self.posts.setdefault(str(post_id), {"post": {"id": post_id}})["kept"] = True
         for failure in data.get("failures", []):
@@ -320,6 +322,8 @@ class Sections:
                     status=status,
                     missed_slot=_missed(scheduled, paused, resumed or end),
                     error=self._scrub(str(entry.get("error") or "")),
+                    hold=str(post.get("hold") or ""),
+                    recreated_as=str(entry.get("recreated_as") or ""),
                 )
             )
         return result

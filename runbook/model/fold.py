@@ -156,6 +156,8 @@ def _resumed(incident: Incident, event: ev.PostsResumed) -> None:
     for post in event.posts:
         post_id = str(post["id"])
         entry = incident.paused_posts.pop(post_id, dict(post))
+        if post.get("recreated_as"):  # deleted to hold it: made again, under a new id
+            entry = {**entry, "recreated_as": post["recreated_as"]}
         if post_id in event.new_times:
             entry = {**entry, "new_time": event.new_times[post_id]}
         if post_id in event.still_held:

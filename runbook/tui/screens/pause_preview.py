@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from runbook.describe import HOW_HELD
 from runbook.tui.screens.preview import Preview
 
 
@@ -55,7 +56,11 @@ class PausePreview(Preview):
         table.add_column("post", no_wrap=True)
         table.add_column("", ratio=1, no_wrap=True, overflow="ellipsis")
         for post in preview["next"]:
+            how = HOW_HELD.get(post.get("hold", ""), "")
             table.add_row(
-                post.get("scheduled_at", ""), post["channel"], post["id"], post.get("excerpt", "")
+                post.get("scheduled_at", ""),
+                post["channel"],
+                post["id"],
+                Text(post.get("excerpt", "") + (f"  [{how}]" if how else "")),  # no markup
             )
         target.update(Group(head, Text("\nNext up:", style="bold"), table))

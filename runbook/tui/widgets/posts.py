@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from runbook.describe import HOW_HELD
 from runbook.tui.data import IncidentView
 from runbook.tui.widgets.level_badge import tone_styles
 
@@ -60,7 +61,7 @@ class PostsPanel(VerticalScroll):
             )
             return
         table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
-        table.add_column("", no_wrap=True, width=8)
+        table.add_column("", no_wrap=True, width=9)
         table.add_column("post", no_wrap=True, ratio=2, overflow="ellipsis")
         table.add_column("on", no_wrap=True, ratio=1)
         table.add_column("scheduled", no_wrap=True, ratio=3, overflow="ellipsis")
@@ -77,9 +78,13 @@ class PostsPanel(VerticalScroll):
                         "also held by " + ", ".join(row["also_held_by"]) + " ", style=styles["warn"]
                     )
                 )
+            if row.get("hold") in HOW_HELD:
+                made = f" as {row['recreated_as']}" if row.get("recreated_as") else ""
+                how = f"recreated{made}" if made else HOW_HELD[row["hold"]]
+                flags.append(Text(f"{how} ", style=styles["warn"]))
             flags.append(Text(row.get("excerpt", ""), style="dim"))
             table.add_row(
-                row["ledger"],
+                ledger_word(row),
                 row["id"],
                 row["channel"],
                 row.get("scheduled_at", ""),
@@ -87,3 +92,13 @@ class PostsPanel(VerticalScroll):
             )
         more = [Text(f"... and {len(rows) - 500} more", style="dim")] if len(rows) > 500 else []
         self.query_one(Static).update(Group(head, table, *more))
+
+
+def ledger_word(row: dict) -> str:
+    """The ledger's first column: ``held``, or how it was held (``draft``, ``deleted``), or
+    ``recreated`` for a deleted post made again."""
+    if row["ledger"] == "held":
+        return {"draft": "draft", "delete-and-recreate": "deleted"}.get(row.get("hold", ""), "held")
+    if row["ledger"] == "resumed" and row.get("recreated_as"):
+        return "recreated"
+    return str(row["ledger"])

@@ -1,0 +1,245 @@
+"""Hootsuite through its REST API (``platform.hootsuite.com/v1``): hold = record, then delete.
+
+Hootsuite has no way to unschedule a message, so holding one deletes it after its complete
+record is in runbook's event log, and releasing it makes it again from that record. Follows
+Hootsuite's REST API reference (Messages, Social Profiles):
+
+* ``GET /v1/socialProfiles`` -> ``{"data": [{"id", "type", "socialNetworkUsername"}]}``: which
+  network each profile is on (``TWITTER`` -> ``x``, ``FACEBOOKPAGE`` -> ``facebook``, ...);
+* ``GET /v1/messages?startTime=<ISO>&endTime=<ISO>&state=SCHEDULED&limit=<n>[&cursor=<c>]
+  [&socialProfileIds=<id>...]``: both times required and at most four weeks apart, so runbook
+  walks the horizon window by window, each window cursor by cursor (``{"data": [...],
+  "cursor": {"next": <c> | null}}``); every message ``{"id", "state", "text", "socialProfile":
+  {"id"}, "scheduledSendTime", "mediaUrls": [{"url"}], "media": [{"id"}], "tags"}``;
+* ``DELETE /v1/messages/{id}`` holds; ``GET /v1/messages/{id}`` says whether a message no
+  longer listed was deleted (404) or sent (``state: SENT``);
+* ``POST /v1/messages`` ``{"text", "socialProfileIds", "scheduledSendTime", "mediaUrls",
+  "media", "tags"}`` -> ``{"data": [{"id", "state"}]}`` recreates.
+
+OAuth access token in ``Authorization: Bearer``; errors ``{"errors": [{"code", "message"}]}``;
+20 requests a second per account (runbook paces itself), 429 with ``Retry-After`` honoured.
+Before recreating, runbook lists the message's minute and takes an identical message (same
+profile, text and time) as the copy an interrupted recreate already made; media URLs are
+fetched first, and a post whose media is gone is not recreated but reported.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from runbook.effects import Outcome, Post
+from runbook.effects.scheduler.api import ApiError
+from runbook.effects.scheduler.product import DELETE_AND_RECREATE, ProductScheduler, excerpt
+from runbook.effects.scheduler.recreate import media_problem, recreate_time
+from runbook.errors import EffectError
+
+WINDOW = timedelta(days=28)
+"""Hootsuite's longest listing window: four weeks."""
+PAGE = 100
+"""Messages asked for per page (Hootsuite's maximum ``limit``)."""
+MAX_PAGES = 1000
+"""Pages read per window at most (a server whose cursor never ends is an error)."""
+NETWORKS = {
+    "TWITTER": "x",
+    "FACEBOOK": "facebook",
+    "FACEBOOKPAGE": "facebook",
+    "FACEBOOKGROUP": "facebook",
+    "INSTAGRAM": "instagram",
+    "INSTAGRAMBUSINESS": "instagram",
+    "LINKEDIN": "linkedin",
+    "LINKEDINCOMPANY": "linkedin",
+    "PINTEREST": "pinterest",
+    "YOUTUBECHANNEL": "youtube",
+    "TIKTOKBUSINESS": "tiktok",
+    "THREADS": "threads",
+}
+"""Hootsuite social profile types and the channel runbook calls them."""
+
+
+class HootsuiteScheduler(ProductScheduler):
+    """Hootsuite's REST messages API as a scheduler (see the module docstring)."""
+
+    product = "Hootsuite"
+    hold_method = DELETE_AND_RECREATE
+
+    def __init__(
+        self,
+        *args: Any,
+        horizon_days: int = 90,
+        social_profile_ids: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.horizon = timedelta(days=horizon_days)
+        self.profile_ids = tuple(social_profile_ids)
+
+    # -- listing --------------------------------------------------------------------------
+    def _networks(self) -> dict[str, str]:
+        answer = self.client.call("GET", "v1/socialProfiles")
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list):
+            raise EffectError('Hootsuite: GET /v1/socialProfiles did not answer {"data": [...]}')
+        return {
+            str(p.get("id")): NETWORKS.get(
+                str(p.get("type") or "").upper(), str(p.get("type") or "").lower()
+            )
+            for p in data
+            if isinstance(p, dict)
+        }
+
+    def messages(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Every scheduled message from ``start`` to ``end``, four weeks at a time."""
+        found: list[dict[str, Any]] = []
+        while start < end:
+            stop = min(start + WINDOW, end)
+            cursor: str | None = None
+            seen: set[str] = set()
+            for _ in range(MAX_PAGES):
+                query: dict[str, Any] = {
+                    "startTime": _iso(start),
+                    "endTime": _iso(stop),
+                    "state": "SCHEDULED",
+                    "limit": PAGE,
+                }
+                if self.profile_ids:
+                    query["socialProfileIds"] = list(self.profile_ids)
+                if cursor:
+                    query["cursor"] = cursor
+                answer = self.client.call("GET", "v1/messages", query=query)
+                data = answer.get("data") if isinstance(answer, dict) else None
+                if not isinstance(data, list):
+                    raise EffectError('Hootsuite: GET /v1/messages did not answer {"data": [...]}')
+                found += [m for m in data if isinstance(m, dict) and m.get("id") is not None]
+                cursor = _next(answer.get("cursor"))
+                if cursor is None:
+                    break
+                if cursor in seen:
+                    raise EffectError("Hootsuite: GET /v1/messages keeps sending the same page")
+                seen.add(cursor)
+            else:
+                raise EffectError(f"Hootsuite: more than {MAX_PAGES} pages in four weeks")
+            start = stop
+        return found
+
+    def list_posts(self) -> list[Post]:
+        """Every scheduled message from now to the horizon, each with its full record."""
+        networks = self._networks()
+        now = self.clock.now()
+        return [self._post(m, networks) for m in self.messages(now, now + self.horizon)]
+
+    def _post(self, message: dict[str, Any], networks: dict[str, str]) -> Post:
+        profile = message.get("socialProfile")
+        profile_id = str(profile.get("id")) if isinstance(profile, dict) else ""
+        state = str(message.get("state") or "").upper()
+        return Post(
+            id=str(message["id"]),
+            channel=networks.get(profile_id, ""),
+            scheduled_at=str(message.get("scheduledSendTime") or ""),
+            excerpt=excerpt(str(message.get("text") or "")),
+            status="scheduled" if state == "SCHEDULED" else state.lower(),
+            scheduler=self.name,
+            hold=self.hold_method,
+            record={
+                "text": str(message.get("text") or ""),
+                "socialProfileIds": [profile_id],
+                "scheduledSendTime": str(message.get("scheduledSendTime") or ""),
+                "mediaUrls": [m for m in message.get("mediaUrls") or [] if isinstance(m, dict)],
+                "media": [m for m in message.get("media") or [] if isinstance(m, dict)],
+                "tags": [str(t) for t in message.get("tags") or []],
+            },
+        )
+
+    # -- holding ---------------------------------------------------------------------------
+    def _hold_one(self, post_id: str, key: str) -> dict[str, Any]:
+        try:
+            self.client.call("DELETE", f"v1/messages/{quote(post_id, safe='')}")
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+        return self.held(post_id)
+
+    def _gone(self, post_id: str) -> dict[str, Any]:
+        try:
+            answer = self.client.call("GET", f"v1/messages/{quote(post_id, safe='')}")
+        except ApiError as exc:
+            if exc.status == 404:
+                return self.held(post_id)
+            raise
+        data = answer.get("data") if isinstance(answer, dict) else None
+        item = data[0] if isinstance(data, list) and data else data
+        state = str(item.get("state") if isinstance(item, dict) else "").upper()
+        if state == "SCHEDULED":
+            return self._hold_one(post_id, "")
+        raise EffectError(f"Hootsuite says it is {state or 'unknown'}; it was not deleted")
+
+    # -- recreating ------------------------------------------------------------------------
+    def _recreate_all(
+        self, posts: list[dict[str, Any]], key: str, new_times: dict[str, str]
+    ) -> Outcome:
+        return self.fan_out(
+            [p["id"] for p in posts],
+            lambda pid: self._recreate_one(next(p for p in posts if p["id"] == pid), new_times),
+            "recreate",
+        )
+
+    def _recreate_one(self, post: dict[str, Any], new_times: dict[str, str]) -> dict[str, Any]:
+        record = post.get("record")
+        if not isinstance(record, dict):
+            raise EffectError("its record is not in the event log; recreate it by hand")
+        asked = new_times.get(post["id"]) or str(record.get("scheduledSendTime") or "")
+        when = recreate_time(asked, self.clock.now(), earliest=timedelta(minutes=1))
+        urls = [str(m.get("url")) for m in record.get("mediaUrls") or [] if m.get("url")]
+        problem = media_problem(urls, self.client.timeout)
+        if problem:
+            raise EffectError(f"{problem}; recreate it by hand from its record")
+        body = {
+            "text": record.get("text", ""),
+            "socialProfileIds": list(record.get("socialProfileIds") or []),
+            "scheduledSendTime": _iso(when),
+            "mediaUrls": record.get("mediaUrls") or [],
+            "media": record.get("media") or [],
+            "tags": record.get("tags") or [],
+        }
+        copy = self._find(body, when)
+        if copy is None:
+            answer = self.client.call("POST", "v1/messages", body=body)
+            data = answer.get("data") if isinstance(answer, dict) else None
+            item = data[0] if isinstance(data, list) and data else None
+            if not isinstance(item, dict) or item.get("id") is None:
+                raise EffectError("Hootsuite did not name the recreated message")
+            copy = str(item["id"])
+        return self.released(post["id"], _iso(when), recreated_as=copy)
+
+    def _find(self, body: dict[str, Any], when: datetime) -> str | None:
+        """The id of a message identical to ``body`` (made by an interrupted recreate)."""
+        for message in self.messages(when - timedelta(minutes=1), when + timedelta(minutes=1)):
+            profile = message.get("socialProfile")
+            profile_id = str(profile.get("id")) if isinstance(profile, dict) else ""
+            same_time = _parse(str(message.get("scheduledSendTime") or "")) == when
+            if (
+                message.get("text") == body["text"]
+                and [profile_id] == body["socialProfileIds"][:1]
+                and same_time
+            ):
+                return str(message["id"])
+        return None
+
+
+def _next(cursor: Any) -> str | None:
+    if isinstance(cursor, dict):
+        cursor = cursor.get("next")
+    return str(cursor) if cursor else None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
