@@ -49,6 +49,7 @@ _NAMES = {
     "LintOverridden": ("Lint overridden", "draft"),
     "ChecklistItemChecked": ("Checklist item ticked", "note"),
     "NoteAdded": ("Note", "note"),
+    "WarningLinked": ("Declared from a warning", "note"),
     "ActionRefused": ("Action refused", "refusal"),
     "IncidentResolved": ("Incident resolved", "lifecycle"),
     "IncidentClosed": ("Incident closed", "lifecycle"),
@@ -447,6 +448,15 @@ def _note(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(str(data["text"]))
 
 
+def _warning(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    text = f"{data['summary']} (from {data['received_by']}"
+    count = int(data.get("count") or 1)
+    text += f", received {count} times)" if count > 1 else ")"
+    if data.get("link"):
+        text += f" {data['link']}"
+    return scrub(text)
+
+
 def _refused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(f"{data['action']}: {data['reason']}")
 
@@ -489,6 +499,7 @@ _DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "LintOverridden": _lint_overridden,
     "ChecklistItemChecked": _checked,
     "NoteAdded": _note,
+    "WarningLinked": _warning,
     "ActionRefused": _refused,
     "IncidentResolved": _resolved,
     "IncidentClosed": _closed,

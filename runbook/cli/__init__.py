@@ -148,7 +148,17 @@ def cli(
 def main() -> None:
     """Console-script entry point."""
     # Importing the command modules registers their commands.
-    from runbook.cli import db, drafts, drill, export, files, incidents, serve, verify  # noqa: F401
+    from runbook.cli import (  # noqa: F401
+        db,
+        drafts,
+        drill,
+        export,
+        files,
+        incidents,
+        intake,
+        serve,
+        verify,
+    )
 
     cli(prog_name="runbook")
 

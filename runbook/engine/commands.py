@@ -20,7 +20,7 @@ from runbook.effects import Wait
 from runbook.effects.ssh import Signer
 from runbook.engine import approval_links, incidents, proofs, resolution, sign_off, statements
 from runbook.engine.approval_links import LinkView
-from runbook.engine.core import EngineCore
+from runbook.engine.inbox import InboxCommands
 from runbook.errors import ActionRefused, NotFound
 from runbook.model import events as ev
 from runbook.model import lifecycle
@@ -30,7 +30,7 @@ from runbook.store.chain import Verification
 from runbook.store.listing import LISTED, disagreements
 
 
-class Engine(EngineCore):
+class Engine(InboxCommands):
     """Runs commands on incidents for one operator, and answers what the record says."""
 
     # -- reading the record ------------------------------------------------------------------

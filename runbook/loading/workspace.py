@@ -18,7 +18,14 @@ from pydantic import ValidationError
 from runbook.errors import ConfigError
 from runbook.loading.problems import located, problems_in, validate_model
 from runbook.loading.safe_yaml import Loc, Parsed, parse_yaml
-from runbook.model.contacts import ApprovalLinks, Channel, Contacts, Person, Rotation
+from runbook.model.contacts import (
+    ApprovalLinks,
+    Channel,
+    Contacts,
+    Intake,
+    Person,
+    Rotation,
+)
 from runbook.model.playbook import Playbook
 from runbook.model.policy import Policy
 from runbook.model.schedulers import SchedulerConfig
@@ -154,6 +161,7 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
     channels: dict[str, Channel] = {}
     schedulers: dict[str, SchedulerConfig] = {}
     links: tuple[ApprovalLinks, Path] | None = None
+    intake: tuple[Intake, Path] | None = None
     origin: dict[Loc, tuple[Parsed, Loc]] = {}
     channel_files: dict[str, Path] = {}
     duplicates: list[str] = []
@@ -178,6 +186,12 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
             else:
                 links = (contacts.approval_links, parsed.path)
                 origin[("approval_links", "via")] = (parsed, ("approval_links", "via"))
+        if contacts.intake is not None:
+            if intake is not None:
+                message = f"intake is already set in {intake[1]}"
+                duplicates.extend(problems_in(parsed, [(("intake",), message, True)]))
+            else:
+                intake = (contacts.intake, parsed.path)
         for name, scheduler in contacts.schedulers.items():
             if name in schedulers:
                 message = f"scheduler {name!r} is configured twice"
@@ -191,6 +205,7 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
             channels=channels,
             schedulers=schedulers,
             approval_links=links[0] if links else None,
+            intake=intake[0] if intake else None,
         )
         return merged, duplicates
     except ValidationError as exc:

@@ -356,6 +356,26 @@ class NoteAdded(Event):
     text: str
 
 
+class WarningLinked(Event):
+    """The warning the incident was declared from, carried into its timeline as received."""
+
+    type: Literal["WarningLinked"] = "WarningLinked"
+    key: str
+    """The warning's key in the intake log."""
+    source: str
+    """Where it came from (``pagerduty``, ``webhook:brandwatch``, ``report``)."""
+    received_by: str
+    """Who sent it and how that was proven (``pagerduty (token:pagerduty)``)."""
+    summary: str
+    """What the warning said."""
+    link: str = ""
+    """Where to see it."""
+    first_at: datetime
+    """When it first arrived."""
+    count: int = 1
+    """How many times it arrived before the incident was declared."""
+
+
 class ActionRefused(Event):
     """An action was refused; recorded so the timeline shows attempts, not only successes."""
 
@@ -405,6 +425,7 @@ AnyEvent = Annotated[
     | LintOverridden
     | ChecklistItemChecked
     | NoteAdded
+    | WarningLinked
     | ActionRefused
     | IncidentResolved
     | IncidentClosed,
