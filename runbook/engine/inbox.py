@@ -58,6 +58,8 @@ class InboxCommands(EngineCore):
         """Someone reports what they saw: a warning on the inbox, with who they are and how that
         is proven. Any employee may report: someone not in contacts is recorded by the
         operating-system account running the command (proof ``os-account``, not a person)."""
+        actor: str
+        proof: str
         try:
             identity = self.identity()
             actor, proof = identity.person, identity.proof().method
