@@ -5,6 +5,10 @@ marker), how long it has been open and the next target time as a countdown that 
 when overdue (targets from the playbook, measured from declaration, met when the stage was
 reached). Resolved incidents waiting for their review stay; closed ones show on a toggle
 (``c``). ``n`` declares a new incident, enter opens one. Times come from the engine's clock.
+
+Under the incidents, the inbox: warnings from paging and listening tools and staff reports
+still waiting for a decision (shown only when there are some); ``i`` opens it to declare an
+incident from one or dismiss it. A warning is never an incident row by itself.
 """
 
 from __future__ import annotations
@@ -18,12 +22,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
+from runbook.errors import StoreError
+from runbook.model.intake import Warning
 from runbook.tui.data import BoardRow, board_details, board_summaries
+from runbook.tui.screens.inbox import inbox_line
 from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import badge, tone_styles
 from runbook.tui.widgets.work_status import WorkStatus
 from runbook.tui.wording import TARGET_WORDS, countdown, since
 from runbook.tui.work import LiveScreen
+
+INBOX_LINES = 5
+"""Warnings listed on the board at most (the inbox screen lists them all)."""
 
 COLUMNS = (
     ("level", "level", 6),
@@ -42,6 +52,7 @@ class BoardScreen(LiveScreen):
         Binding("n", "new_incident", "new incident"),
         Binding("enter", "open", "open", show=False),
         Binding("c", "toggle_closed", "show closed"),
+        Binding("i", "inbox", "inbox"),
         Binding("q", "app.quit", "quit"),
     ]
 
@@ -49,6 +60,7 @@ class BoardScreen(LiveScreen):
         super().__init__()
         self.show_closed = False
         self.rows: list[BoardRow] = []
+        self.warnings: list[Warning] = []
 
     def compose(self) -> ComposeResult:
         """Header, counts, the table, work status, footer."""
@@ -60,6 +72,7 @@ class BoardScreen(LiveScreen):
             "enter, the title, enter.",
             id="board-empty",
         )
+        yield Static("", id="inbox-panel", markup=False)
         yield WorkStatus()
         yield Footer()
 
@@ -69,20 +82,25 @@ class BoardScreen(LiveScreen):
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         self.query_one("#board-empty").display = False
+        self.query_one("#inbox-panel").display = False
         self.set_interval(1.0, self.tick_clock)
         table.focus()
 
     # -- data ---------------------------------------------------------------------------
-    def load(self, publish: Any) -> list[BoardRow]:
-        """Summaries first (the first frame), then each incident's fold (colours, targets)."""
+    def load(self, publish: Any) -> tuple[list[BoardRow], list[Warning]]:
+        """Summaries and the inbox first (the first frame), then each incident's fold
+        (colours, targets)."""
         engine = self.runbook.engine
         rows = board_summaries(engine, self.show_closed)
-        publish(rows)
+        warnings = inbox_of(engine)
+        publish((rows, warnings))
         time.sleep(0.02)  # let the UI thread draw these rows before folding every incident
-        return board_details(engine, rows)
+        return board_details(engine, rows), warnings
 
-    def show(self, rows: list[BoardRow], final: bool) -> None:
-        """Fill the table, keeping the cursor on the same incident."""
+    def show(self, data: tuple[list[BoardRow], list[Warning]], final: bool) -> None:
+        """Fill the table, keeping the cursor on the same incident; the inbox under it."""
+        rows, self.warnings = data
+        self.show_inbox()
         self.rows = rows
         table = self.query_one(DataTable)
         selected = self.selected()
@@ -106,6 +124,20 @@ class BoardScreen(LiveScreen):
         head += " · closed shown (c hides)" if self.show_closed else " · closed hidden (c shows)"
         self.query_one("#board-head", Static).update(head)
         self.fit_columns()
+
+    def show_inbox(self) -> None:
+        """The waiting warnings under the incidents (hidden when there are none)."""
+        panel = self.query_one("#inbox-panel", Static)
+        panel.display = bool(self.warnings)
+        if not self.warnings:
+            return
+        now = self.runbook.engine.clock.now()
+        shown = [inbox_line(w, now) for w in self.warnings[:INBOX_LINES]]
+        more = len(self.warnings) - len(shown)
+        head = f"Inbox: {len(self.warnings)} warning(s) waiting (i opens it)"
+        if more:
+            shown.append(f"… and {more} more")
+        panel.update("\n".join([head, *shown]))
 
     def cells(self, row: BoardRow, now: Any) -> list[Any]:
         """The table cells of ``row`` at ``now``."""
@@ -191,6 +223,12 @@ class BoardScreen(LiveScreen):
 
         self.app.push_screen(NewIncidentScreen(), declared)
 
+    def action_inbox(self) -> None:
+        """Open the inbox: declare an incident from a warning, or dismiss it."""
+        from runbook.tui.screens.inbox import InboxScreen
+
+        self.app.push_screen(InboxScreen())
+
     def action_toggle_closed(self) -> None:
         """Show or hide closed incidents."""
         self.show_closed = not self.show_closed
@@ -201,9 +239,18 @@ class BoardScreen(LiveScreen):
         return [
             ("new incident", "declare an incident (n)", self.action_new_incident),
             ("open the incident", "open the highlighted incident (enter)", self.action_open),
+            ("open the inbox", "warnings waiting for a decision (i)", self.action_inbox),
             (
                 "show or hide closed incidents",
                 "toggle closed incidents (c)",
                 self.action_toggle_closed,
             ),
         ]
+
+
+def inbox_of(engine: Any) -> list[Warning]:
+    """The warnings waiting, or none when the store keeps no intake log."""
+    try:
+        return list(engine.inbox(waiting_only=True))
+    except StoreError:
+        return []
