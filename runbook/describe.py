@@ -50,6 +50,9 @@ _NAMES = {
     "ChecklistItemChecked": ("Checklist item ticked", "note"),
     "NoteAdded": ("Note", "note"),
     "WarningLinked": ("Declared from a warning", "note"),
+    "UpdateSent": ("Update sent", "effect"),
+    "UpdateFellDue": ("Update due", "people"),
+    "UpdateEscalated": ("Update overdue: escalated", "people"),
     "ActionRefused": ("Action refused", "refusal"),
     "IncidentResolved": ("Incident resolved", "lifecycle"),
     "IncidentClosed": ("Incident closed", "lifecycle"),
@@ -61,11 +64,15 @@ _KIND_NAMES = {
     "stand_down": "Stand-down requested",
     "publish": "Publication requested",
     "approval_request": "Approval requested",
+    "update": "Update requested",
+    "update_reminder": "Reminder requested",
 }
 _SENT_NAMES = {
     "stand_down": "Stand-down sent",
     "escalation": "Escalation sent",
     "approval_request": "Approval request sent",
+    "update": "Update delivered",
+    "update_reminder": "Update reminder sent",
 }
 _GENERIC_LIMIT = 600
 
@@ -245,6 +252,10 @@ def _requested(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     if kind == "pause":
         scope = payload.get("scope") or {}
         text = "scope " + (", ".join(scope.get("channels") or []) or str(scope.get("scope", "?")))
+    elif kind in ("update", "update_reminder"):
+        about = payload.get("update") or payload.get("reminder") or {}
+        people = [r.get("person", "?") for r in payload.get("recipients", [])]
+        text = f"{about.get('audience', '?')}: {len(people)} people ({_people(people, label)})"
     elif kind in ("notify", "stand_down", "approval_request"):
         recipients = payload.get("recipients", [])
         people = [r.get("person", "?") for r in recipients if not r.get("running")]
@@ -352,6 +363,8 @@ def _notified(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
         text += f" (escalation of rule {rule_id})"
     elif purpose == "approval_request":
         text += f" (asked to approve {rule_id.partition(':')[2] or 'a draft'})"
+    elif purpose in ("update", "update_reminder"):
+        text += f" ({rule_id.partition(':')[2]} update)"
     else:
         rules = [r for r in rule_id.split(",") if r and r != "stand-down"]
         if rules:
@@ -457,6 +470,22 @@ def _warning(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(text)
 
 
+def _update_sent(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    text = f"to {data['audience']}: {data['draft_id']} v{data['version']} {data['how']}"
+    if data.get("due_at"):
+        text += f" (due {str(data['due_at'])[11:16]} UTC)"
+    return scrub(text)
+
+
+def _update_due(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    return scrub(f"the {data['audience']} update is due ({str(data['due_at'])[11:16]} UTC)")
+
+
+def _update_escalated(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    roles = ", ".join(data.get("to_roles") or [])
+    return scrub(f"the {data['audience']} update is {data['overdue']} overdue; told {roles}")
+
+
 def _refused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(f"{data['action']}: {data['reason']}")
 
@@ -500,6 +529,9 @@ _DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "ChecklistItemChecked": _checked,
     "NoteAdded": _note,
     "WarningLinked": _warning,
+    "UpdateSent": _update_sent,
+    "UpdateFellDue": _update_due,
+    "UpdateEscalated": _update_escalated,
     "ActionRefused": _refused,
     "IncidentResolved": _resolved,
     "IncidentClosed": _closed,

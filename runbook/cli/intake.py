@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from runbook.cli import Settings, cli
-from runbook.model.intake import Warning
-from runbook.model.text import one_line
+
+if TYPE_CHECKING:
+    from runbook.model.intake import Warning
 
 
 @cli.command()
@@ -77,11 +78,15 @@ def declare_from(
 @click.pass_obj
 def dismiss(settings: Settings, key: str, reason: str) -> None:
     """Dismiss warning KEY with a reason (it stays in the intake log)."""
+    from runbook.model.text import one_line
+
     settings.engine().dismiss_warning(key, reason)
     click.echo(f"dismissed {one_line(key)}")
 
 
 def _line(warning: Warning) -> str:
+    from runbook.model.text import one_line
+
     count = f" ×{warning.count}" if warning.count > 1 else ""
     state = "" if warning.status == "new" else f" [{warning.status}]"
     link = f" {one_line(warning.link)}" if warning.link else ""

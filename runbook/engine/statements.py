@@ -14,6 +14,7 @@ import unicodedata
 import uuid
 from typing import Any
 
+from runbook.engine import cadence
 from runbook.engine.core import EngineCore
 from runbook.engine.link_keys import link_id
 from runbook.engine.proofs import check_rows
@@ -62,6 +63,11 @@ def start_draft(
             raise ActionRefused(f"no template {template_id!r} (templates: {names})")
         template = found
     values = messages.template_values(incident)
+    update = incident.playbook.update_template(template.id)
+    if update is not None:
+        values["next_update_at"] = cadence.next_update_words(
+            incident, update.audience, engine.clock.now()
+        )
     variants = {}
     for platform in template.platforms:
         for language, text in template.languages.items():
@@ -228,6 +234,14 @@ def publish(
                 f"give the address of the post on {key} (https://...), not {address!r}"
             )
     check_proofs(engine, incident)
+    update = incident.playbook.update_template(draft.template_id) if incident.playbook else None
+    if update is not None and update.send == "notify":
+        if posted:
+            raise ActionRefused(
+                f"the {update.audience} update is sent through notify, not posted: "
+                f"choose one variant to send ({', '.join(left)})"
+            )
+        return [cadence.send_intent(engine, incident, draft, update, on)]
     events: list[ev.Event] = [
         engine.event(
             ev.StatementPostedByHand,
@@ -240,6 +254,7 @@ def publish(
         )
         for key, address in posted.items()
     ]
+    events += cadence.posted_by_hand(engine, incident, draft, posted)
     if on:
         payload = {
             "draft_id": draft.draft_id,
@@ -248,6 +263,9 @@ def publish(
             "audience": draft.audience,
             "variants": {key: draft.variants[key] for key in on},
         }
+        marker = cadence.publish_marker(incident, draft)
+        if marker is not None:
+            payload["update"] = marker
         events.append(engine.intent(incident, "publish", payload))
     return events
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -279,7 +279,55 @@ def _cross_check(
                                 ],
                             )
                         )
+        if playbook.updates is not None:
+            problems.extend(
+                _update_problems(playbook, where, role_problem, contacts, have_contacts, platforms)
+            )
     if policy:
         for loc, role in policy[0].roles_referenced():
             role_problem(policy[1], loc, role)
     return problems
+
+
+def _update_problems(
+    playbook: Playbook,
+    where: Parsed,
+    role_problem: Callable[[Parsed, Loc, str], None],
+    contacts: Contacts,
+    have_contacts: bool,
+    platforms: set[str] | None,
+) -> list[str]:
+    """The updates section's roles exist, channels are configured, platforms are in policy."""
+    updates = playbook.updates
+    assert updates is not None
+    found: list[tuple[Loc, str, bool]] = []
+    for j, role in enumerate(updates.remind):
+        role_problem(where, ("updates", "remind", j), role)
+    for j, role in enumerate(updates.escalate_to):
+        role_problem(where, ("updates", "escalate_to", j), role)
+    channels: list[tuple[Loc, str]] = [
+        (("updates", "via", j), name) for j, name in enumerate(updates.via)
+    ]
+    for i, template in enumerate(updates.templates):
+        for j, role in enumerate(template.roles):
+            role_problem(where, ("updates", "templates", i, "roles", j), role)
+        channels += [
+            (("updates", "templates", i, "via", j), name) for j, name in enumerate(template.via)
+        ]
+        for j, platform in enumerate(template.platforms):
+            if platforms is not None and platform not in platforms:
+                found.append(
+                    (
+                        ("updates", "templates", i, "platforms", j),
+                        f"platform {platform!r} is not in policy.yaml "
+                        f"(platforms: {', '.join(sorted(platforms))})",
+                        False,
+                    )
+                )
+    for loc, name in channels:
+        if have_contacts and name not in contacts.channels:
+            configured = ", ".join(sorted(contacts.channels)) or "none"
+            found.append(
+                (loc, f"channel {name!r} is not configured in contacts ({configured})", False)
+            )
+    return problems_in(where, found) if found else []

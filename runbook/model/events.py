@@ -104,7 +104,16 @@ class EffectRequested(Event):
     type: Literal["EffectRequested"] = "EffectRequested"
     effect_id: str
     """Idempotency key of the effect."""
-    kind: Literal["pause", "resume", "notify", "stand_down", "publish", "approval_request"]
+    kind: Literal[
+        "pause",
+        "resume",
+        "notify",
+        "stand_down",
+        "publish",
+        "approval_request",
+        "update",
+        "update_reminder",
+    ]
     payload: dict[str, Any] = {}
     """What to do, as the adapter needs it."""
     attempt: int = 1
@@ -163,7 +172,9 @@ class PostsResumed(Event):
     """Post id -> the new slot given for a post that missed its slot (or now: publish now)."""
 
 
-Purpose = Literal["notify", "escalation", "stand_down", "approval_request"]
+Purpose = Literal[
+    "notify", "escalation", "stand_down", "approval_request", "update", "update_reminder"
+]
 """Why people were sent a message: the playbook's notify rules, an escalation (nobody
 acknowledged in time), the stand-down at resolution, or a request to approve a draft."""
 
@@ -376,6 +387,43 @@ class WarningLinked(Event):
     """How many times it arrived before the incident was declared."""
 
 
+class UpdateSent(Event):
+    """A stakeholder update reached its audience (published, posted by hand, or delivered to
+    at least one person), with when it was due."""
+
+    type: Literal["UpdateSent"] = "UpdateSent"
+    audience: str
+    draft_id: str
+    version: int
+    template_id: str
+    how: str
+    """``published``, ``posted by hand`` or ``sent``."""
+    due_at: datetime | None = None
+    """When this audience's update was due (None: before the cadence started)."""
+    effect_id: str = ""
+
+
+class UpdateFellDue(Event):
+    """An audience's update fell due: the roles the playbook names are reminded (intent)."""
+
+    type: Literal["UpdateFellDue"] = "UpdateFellDue"
+    audience: str
+    due_at: datetime
+    effect_id: str
+
+
+class UpdateEscalated(Event):
+    """An audience's update stayed overdue: escalated like an unacknowledged notification."""
+
+    type: Literal["UpdateEscalated"] = "UpdateEscalated"
+    audience: str
+    due_at: datetime
+    overdue: str
+    """How long it had been overdue (``15m``)."""
+    to_roles: list[str]
+    effect_id: str
+
+
 class ActionRefused(Event):
     """An action was refused; recorded so the timeline shows attempts, not only successes."""
 
@@ -426,6 +474,9 @@ AnyEvent = Annotated[
     | ChecklistItemChecked
     | NoteAdded
     | WarningLinked
+    | UpdateSent
+    | UpdateFellDue
+    | UpdateEscalated
     | ActionRefused
     | IncidentResolved
     | IncidentClosed,
