@@ -126,3 +126,28 @@ def test_a_public_update_is_published_and_recorded_with_its_audience(engine_as, 
     tom.publish(published, draft_id, on=["x"])
     sent = [e for e in tom.timeline(published) if isinstance(e, ev.UpdateSent)]
     assert [(e.audience, e.how) for e in sent] == [("public", "published")]
+
+
+def test_the_board_and_the_incident_screen_count_down_to_each_update(engine_as, published):
+    from tests.test_tui import make_app, run, settle
+
+    tom = engine_as("tom")
+    reached = [r.person for r in tom.incident(published).recipients.values() if not r.running]
+    engine_as(reached[0]).ack(published)  # the acknowledgement target is met
+    tom.clock.advance(timedelta(minutes=20))
+
+    async def body() -> None:
+        app = make_app(tom)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot)
+            board = app.screen
+            row = next(r for r in board.rows if r.id == published)
+            assert str(board.target_cell(row, tom.clock.now())) == "exec upd in 10m"
+            await pilot.press("enter")
+            await settle(pilot)
+            summary = str(app.screen.query_one("#incident-summary").render())
+            assert "executives update in 10m" in summary
+            assert "public update in 40m" in summary
+            assert "staff update in 1:40" in summary or "staff update in 1h40m" in summary
+
+    run(body)

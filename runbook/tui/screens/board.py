@@ -1,10 +1,11 @@
 """The board (first screen): every open incident at a glance.
 
 One row per incident: the level badge coloured by severity, state, id, title (with a DRILL
-marker), how long it has been open and the next target time as a countdown that turns red
-when overdue (targets from the playbook, measured from declaration, met when the stage was
-reached). Resolved incidents waiting for their review stay; closed ones show on a toggle
-(``c``). ``n`` declares a new incident, enter opens one. Times come from the engine's clock.
+marker), how long it has been open and the next target time (or stakeholder update, when it
+comes first) as a countdown that turns red when overdue (targets from the playbook, measured
+from declaration, met when the stage was reached). Resolved incidents waiting for their review
+stay; closed ones show on a toggle (``c``). ``n`` declares a new incident, enter opens one.
+Times come from the engine's clock.
 
 Under the incidents, the inbox: warnings from paging and listening tools and staff reports
 still waiting for a decision (shown only when there are some); ``i`` opens it to declare an
@@ -32,6 +33,8 @@ from runbook.tui.widgets.work_status import WorkStatus
 from runbook.tui.wording import TARGET_WORDS, countdown, since
 from runbook.tui.work import LiveScreen
 
+AUDIENCE_WORDS = {"executives": "exec", "customers": "cust"}
+"""Audiences shortened for the board's narrow column."""
 INBOX_LINES = 5
 """Warnings listed on the board at most (the inbox screen lists them all)."""
 
@@ -156,15 +159,19 @@ class BoardScreen(LiveScreen):
         ]
 
     def target_cell(self, row: BoardRow, now: Any) -> Text:
-        """``pause in 4m`` or ``pause 3m overdue`` (red); empty when all targets are met."""
-        if row.target is None:
+        """``pause in 4m`` or ``pause 3m overdue`` (red), or the next stakeholder update when
+        it comes first (``executives update in 12m``); empty when nothing is pending."""
+        update = row.update
+        if update is not None and (row.target is None or update.due_at < row.target.due):
+            words, overdue = countdown(update.due_at, now)
+            label = f"{AUDIENCE_WORDS.get(update.audience, update.audience)} upd {words}"
+        elif row.target is not None:
+            words, overdue = countdown(row.target.due, now)
+            label = f"{TARGET_WORDS.get(row.target.name, row.target.name)} {words}"
+        else:
             return Text("" if row.detailed or not row.is_open else "…", style="dim")
-        words, overdue = countdown(row.target.due, now)
         styles = tone_styles(self.app)
-        return Text(
-            f"{TARGET_WORDS.get(row.target.name, row.target.name)} {words}",
-            style=styles["bad"] if overdue else styles[""],
-        )
+        return Text(label, style=styles["bad"] if overdue else styles[""])
 
     def tick_clock(self) -> None:
         """Advance the elapsed times and countdowns (no reading of the store)."""
