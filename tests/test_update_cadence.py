@@ -151,3 +151,28 @@ def test_the_board_and_the_incident_screen_count_down_to_each_update(engine_as, 
             assert "staff update in 1:40" in summary or "staff update in 1h40m" in summary
 
     run(body)
+
+
+def test_the_export_shows_each_update_against_its_due_time(engine_as, published, workspace):
+    from runbook.export import FORMATS, build_report, render
+
+    tom = engine_as("tom")
+    tom.clock.advance(timedelta(minutes=25))
+    draft_id = f"D{len(tom.incident(published).drafts) + 1}"
+    tom.start_draft(published, "exec-summary")
+    tom.submit(published)
+    engine_as("amara").approve(published, draft_id)
+    tom.publish(published, draft_id, on=["email"])  # at T+35m, due at T+40m
+    tom.clock.advance(timedelta(minutes=60))
+    tom.note(published, "Waiting on the platform")  # at T+95m: two updates are late
+
+    report = build_report(tom.stored_rows(published), workspace.contacts)
+    updates = [s for s in report.stages if s.stage.startswith("update:")]
+    assert [(s.stage, s.elapsed, s.target, s.verdict) for s in updates] == [
+        ("update:executives", "35m", "40m", "met (5m to spare)"),
+        ("update:executives", None, "1h5m", "not reached (target 1h5m)"),
+        ("update:public", None, "1h10m", "not reached (target 1h10m)"),
+    ]
+    for fmt in FORMATS:
+        expected = "UpdateSent" if fmt == "csv" else "Update to executives"  # csv: the timeline
+        assert expected in render(report, fmt), fmt
