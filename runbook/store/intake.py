@@ -5,7 +5,8 @@ A warning is evidence before it is an incident: it is written to the same store 
 incidents (so it survives a crash of the server and every board reads it), never changed
 (triggers refuse UPDATE and DELETE), and each record is chained to the previous one by hash
 (:meth:`~runbook.model.intake.IntakeRecord.chained`). :class:`IntakeLog` is the port the
-stores implement; the SQL for SQLite lives here too.
+stores implement (SQLite here; PostgreSQL in its migration 4 and
+:class:`~runbook.store.postgres.PostgresStore`).
 """
 
 from __future__ import annotations
@@ -53,8 +54,29 @@ class IntakeLog(Protocol):
 def intake_of(store: object) -> IntakeLog:
     """The store's intake log, or a StoreError saying this store has none."""
     if not hasattr(store, "intake_append"):
-        raise StoreError("this incident store keeps no intake log (warnings need SQLite)")
+        raise StoreError("this incident store keeps no intake log")
     return store  # type: ignore[return-value]
+
+
+def columns(record: IntakeRecord) -> tuple[int, str, str, str, str, str, str, str]:
+    """The stored columns of a chained record, in the table's order."""
+    return (
+        record.seq,
+        record.type,
+        record.at.isoformat(),
+        record.source,
+        record.key,
+        record.content(),
+        record.prev_hash,
+        record.hash,
+    )
+
+
+def from_stored(seq: int, content: str, prev_hash: str, digest: str) -> IntakeRecord:
+    """A record as stored (its content, then its place in the chain)."""
+    return IntakeRecord.model_validate_json(content).model_copy(
+        update={"seq": seq, "prev_hash": prev_hash, "hash": digest}
+    )
 
 
 def sqlite_append(db: sqlite3.Connection, records: list[IntakeRecord]) -> list[IntakeRecord]:
@@ -68,16 +90,7 @@ def sqlite_append(db: sqlite3.Connection, records: list[IntakeRecord]) -> list[I
         db.execute(
             "INSERT INTO intake (seq, type, at, source, key, record, prev_hash, hash) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                seq,
-                chained.type,
-                chained.at.isoformat(),
-                chained.source,
-                chained.key,
-                chained.content(),
-                chained.prev_hash,
-                chained.hash,
-            ),
+            columns(chained),
         )
         prev = chained.hash
         done.append(chained)
@@ -91,9 +104,4 @@ def sqlite_records(db: sqlite3.Connection, after_seq: int = 0) -> list[IntakeRec
         "ORDER BY seq DESC LIMIT ?) ORDER BY seq",
         (after_seq, MAX_READ),
     ).fetchall()
-    return [
-        IntakeRecord.model_validate_json(row[1]).model_copy(
-            update={"seq": row[0], "prev_hash": row[2], "hash": row[3]}
-        )
-        for row in rows
-    ]
+    return [from_stored(row[0], row[1], row[2], row[3]) for row in rows]
