@@ -18,7 +18,7 @@ from runbook.engine.core import EngineCore
 from runbook.errors import ActionRefused, NotFound, RunbookError
 from runbook.model import events as ev
 from runbook.model.incident import Incident
-from runbook.model.intake import MAX_TEXT, IntakeRecord, Warning, inbox, suggest
+from runbook.model.intake import MAX_TEXT, IntakeRecord, Warning, chain_problem, inbox, suggest
 from runbook.model.intake_formats import report as report_record
 from runbook.model.lifecycle import Context
 from runbook.store.intake import intake_of
@@ -43,6 +43,11 @@ class InboxCommands(EngineCore):
             if warning.key == key:
                 return warning
         raise NotFound(f"no warning {key!r} in the inbox")
+
+    def verify_intake(self) -> tuple[int, str]:
+        """(records checked, the first problem of the intake log's hash chain or "")."""
+        records = self.intake_log()
+        return len(records), chain_problem(records)
 
     def suggest_playbook(self, key: str) -> str | None:
         """The playbook the warning's text suggests (by the playbooks' keywords), if any."""

@@ -100,9 +100,14 @@ class IntakeRecord(BaseModel):
 
 
 def chain_problem(records: list[IntakeRecord]) -> str:
-    """The first record whose hash or link to the previous one is wrong ("" when intact)."""
-    prev = ""
-    for record in records:
+    """The first record whose hash, place or link to the previous one is wrong ("" when
+    intact). ``records`` may start after the first record (the newest part of a long log)."""
+    if not records:
+        return ""
+    prev = records[0].prev_hash if records[0].seq > 1 else ""
+    for expected, record in enumerate(records, start=records[0].seq):
+        if record.seq != expected:
+            return f"intake record #{expected} is missing"
         if record.prev_hash != prev or record.chained(record.seq, prev).hash != record.hash:
             return f"intake record #{record.seq} was altered or is out of order"
         prev = record.hash
