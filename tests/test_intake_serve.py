@@ -267,3 +267,31 @@ def test_the_report_form_takes_a_report_and_refuses_a_forged_one(server: Server)
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(forged, timeout=30)
     assert refused.value.code == 403
+
+
+def test_the_on_call_person_declares_from_a_warning_and_dismisses_another_from_the_cli(
+    server: Server,
+):
+    server.post("/v2/enqueue", trigger("recall-7", "Customers report our heater caught fire"))
+    server.post("/v2/enqueue", trigger("troll-1", "Parody account mocks our ad"))
+    declared = server.cli("inbox", "declare", "pagerduty:recall-7")
+    assert declared.returncode == 0, declared.stderr
+    incident_id = declared.stdout.strip()
+    incident = server.engine.incident(incident_id)
+    assert incident.playbook.id == "product-recall", "suggested by the playbook's keywords"
+    assert incident.title == "Customers report our heater caught fire"
+    linked = [e for e in server.engine.timeline(incident_id) if e.type == "WarningLinked"]
+    assert (linked[0].source, linked[0].link) == ("pagerduty", "https://x.com/brand/status/1")
+
+    again = server.cli("inbox", "declare", "pagerduty:recall-7")
+    assert again.returncode == 1
+    assert f"incident {incident_id} was already declared from it" in again.stderr
+
+    dismissed = server.cli("inbox", "dismiss", "pagerduty:troll-1", "--reason", "known parody")
+    assert dismissed.returncode == 0, dismissed.stderr
+    waiting = server.cli("inbox").stdout
+    assert "recall-7" not in waiting
+    assert "troll-1" not in waiting
+    everything = server.cli("inbox", "--all").stdout
+    assert "[declared]" in everything
+    assert "[dismissed]" in everything

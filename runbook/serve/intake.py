@@ -11,8 +11,9 @@
 Bodies are bounded (:data:`~runbook.model.intake.MAX_BODY`), tokens come only from the
 environment variables the contacts name and are compared in constant time, never printed or
 stored. Every refused post (too large, malformed, not authenticated) gets a clear status and
-body and is recorded in the intake log with the sender's address. Nothing is decided here: a
-warning waits on the inbox for the on-call person.
+body and is recorded in the intake log with the sender's address; posts are rate-limited per
+client (``--posts-per-minute``), which also bounds the refusals one client can log. Nothing
+is decided here: a warning waits on the inbox for the on-call person.
 """
 
 from __future__ import annotations
@@ -131,11 +132,13 @@ class IntakeRoutes:
             return self.engine.receive(record)
 
     def throttled(self, request: Request, source: str) -> Response | None:
-        """429 when one client posts too often."""
+        """429 when one client posts too often (not logged: the limit also bounds how many
+        refusals one client can write to the intake log)."""
         wait = self.posts.allow(self.client(request))
         if not wait:
             return None
-        response = self.refuse(request, source, 429, "Too many events", ["slow down"])
+        body = {"status": "throttled", "message": "Too many events", "errors": ["slow down"]}
+        response = self.json(429, body)
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
 
