@@ -195,6 +195,9 @@ def test_bad_pagerduty_events_are_refused_with_errors_and_logged(server: Server)
     assert {r.status for r in refused} >= {400, 401, 413}
     assert all(r.client == "127.0.0.1" and r.proof == "none" for r in refused)
     assert "x" not in {w.key.split(":")[-1] for w in server.engine.inbox()}, "nothing refused lands"
+    log = server.cli("inbox", "--log").stdout
+    assert "IntakeRefused  pagerduty  by pagerduty (none) from 127.0.0.1" in log
+    assert "401 Unknown routing key: 'routing_key' is not valid" in log
 
 
 # -- a listening tool ------------------------------------------------------------------------

@@ -32,13 +32,19 @@ def report(settings: Settings, text: str, link: str) -> None:
 
 @cli.group(invoke_without_command=True)
 @click.option("--all", "show_all", is_flag=True, help="Also dismissed and declared warnings.")
+@click.option(
+    "--log", "show_log", is_flag=True, help="The intake log itself, refused posts included."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def inbox(ctx: click.Context, show_all: bool, as_json: bool) -> None:
+def inbox(ctx: click.Context, show_all: bool, show_log: bool, as_json: bool) -> None:
     """The warnings waiting for the on-call person (newest first)."""
     if ctx.invoked_subcommand is not None:
         return
     settings: Settings = ctx.obj
+    if show_log:
+        _show_log(settings, as_json)
+        return
     warnings = settings.engine().inbox(waiting_only=not show_all)
     if as_json:
         click.echo(json.dumps([_as_dict(w) for w in warnings], indent=2, default=str))
@@ -82,6 +88,28 @@ def dismiss(settings: Settings, key: str, reason: str) -> None:
 
     settings.engine().dismiss_warning(key, reason)
     click.echo(f"dismissed {one_line(key)}")
+
+
+def _show_log(settings: Settings, as_json: bool) -> None:
+    """Every record of the intake log, oldest first (the newest 100,000)."""
+    from runbook.model.text import one_line
+
+    records = settings.engine().intake_log()
+    if as_json:
+        click.echo(json.dumps([r.model_dump(mode="json") for r in records], indent=2))
+        return
+    for r in records:
+        what = (
+            f"{r.status} {r.reason}"
+            if r.type == "IntakeRefused"
+            else r.summary or r.reason or r.incident_id
+        )
+        click.echo(
+            f"#{r.seq} {_time(r.at)}  {r.type}  {one_line(r.source)}  "
+            f"by {one_line(r.actor)} ({one_line(r.proof)})"
+            + (f" from {one_line(r.client)}" if r.client else "")
+            + f"  {one_line(r.key)}  {one_line(what[:200])}"
+        )
 
 
 def _line(warning: Warning) -> str:
