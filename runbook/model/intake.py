@@ -60,7 +60,7 @@ class IntakeRecord(BaseModel):
     source: str = Field(max_length=80)
     """Where it came from: ``pagerduty``, ``webhook:<name>``, ``report``, or ``inbox`` for a
     decision taken on the inbox."""
-    key: str = Field(default="", max_length=MAX_KEY + 40)
+    key: str = Field(default="", max_length=MAX_KEY + 200)
     """The warning it is about: repeats with the same key are grouped ("" when refused)."""
     actor: str = Field(max_length=120)
     """Who: the sending source's name, or the person who reported or decided."""

@@ -14,6 +14,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from runbook.errors import RunbookError
 from runbook.model.intake import (
     MAX_DETAIL,
@@ -90,7 +92,7 @@ def pagerduty(body: Any, source: str, at: datetime, client: str) -> IntakeRecord
     if errors:
         raise Malformed(errors)
     key = dedup if isinstance(dedup, str) and dedup else uuid.uuid4().hex
-    return IntakeRecord(
+    return _record(
         type=PD_ACTIONS[str(action)],
         at=at,
         source=source,
@@ -128,7 +130,7 @@ def webhook(
         for name, value in list(body.items())[:MAX_DETAILS]
         if name not in (summary_path, link_path) and isinstance(value, str | int | float)
     }
-    return IntakeRecord(
+    return _record(
         type="WarningReceived",
         at=at,
         source=f"webhook:{source}",
@@ -157,7 +159,7 @@ def report(
         errors.append("the link must start with http:// or https://")
     if errors:
         raise Malformed(errors)
-    return IntakeRecord(
+    return _record(
         type="WarningReceived",
         at=at,
         source="report",
@@ -172,7 +174,7 @@ def report(
 
 def refused(source: str, status: int, reason: str, *, at: datetime, client: str) -> IntakeRecord:
     """The record of a refused post: who tried, when, the status they got and why."""
-    return IntakeRecord(
+    return _record(
         type="IntakeRefused",
         at=at,
         source=cut(source, 80),
@@ -182,6 +184,16 @@ def refused(source: str, status: int, reason: str, *, at: datetime, client: str)
         status=status,
         client=client[:64],
     )
+
+
+def _record(**fields: Any) -> IntakeRecord:
+    """The record, or Malformed naming the field that is out of bounds (never a traceback)."""
+    try:
+        return IntakeRecord(**fields)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first.get("loc", ())) or "the post"
+        raise Malformed([f"{where}: {first.get('msg', 'invalid')}"]) from None
 
 
 def _text(payload: dict[str, Any], name: str, limit: int, errors: list[str]) -> str:
