@@ -265,6 +265,7 @@ def build_app(engine: Engine, settings: ServeSettings | None = None) -> Starlett
         HEADERS,
         approvals.language,
         approvals.settings.posts_per_minute,
+        approvals.secure,
     )
 
     def css(request: Request) -> Response:

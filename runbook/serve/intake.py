@@ -59,12 +59,15 @@ class IntakeRoutes:
         headers: dict[str, str],
         language: Callable[[Request], str],
         posts_per_minute: int = 600,
+        secure: Callable[[Request], bool] = lambda request: False,
     ) -> None:
         self.engine = engine
         self.lock = lock
         self.client = client
         self.headers = headers
         self.language = language
+        self.secure = secure
+        """True when the browser reached us over HTTPS (the form's cookie is then Secure)."""
         self.posts = RateLimit(posts_per_minute, 60.0)
         self.settings = engine.workspace.contacts.intake_settings()
 
@@ -215,7 +218,13 @@ class IntakeRoutes:
             csrf = self.engine.link_keys().csrf(cookie, REPORT_FORM)
         response = self.page(request, csrf)
         response.set_cookie(
-            COOKIE, cookie, httponly=True, samesite="strict", path="/report", max_age=86400
+            COOKIE,
+            cookie,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure(request),
+            path="/report",
+            max_age=86400,
         )
         return response
 
