@@ -14,7 +14,7 @@ from runbook.loading import Workspace
 from runbook.model import events as ev
 from runbook.model.intake_formats import pagerduty
 from runbook.store.sqlite import SqliteStore
-from tests.test_tui import make_app, make_engine, run, settle, type_keys, until
+from tests.test_tui import make_app, make_engine, run, said, settle, type_keys, until
 
 
 def test_the_on_call_person_declares_from_one_warning_and_dismisses_another(
@@ -116,5 +116,6 @@ def test_a_warning_posted_elsewhere_appears_on_the_open_board(
             assert "Injury reports about our heater" in str(
                 app.screen.query_one("#inbox-panel").render()
             )
+            assert said(app, "Injury reports about our heater (from pagerduty; i opens the inbox)")
 
     run(body)

@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Header, Static
 
 from runbook.errors import StoreError
 from runbook.model.intake import Warning
+from runbook.model.text import one_line
 from runbook.tui.data import BoardRow, board_details, board_summaries
 from runbook.tui.screens.inbox import inbox_line
 from runbook.tui.widgets.footer import Footer
@@ -64,6 +65,8 @@ class BoardScreen(LiveScreen):
         self.show_closed = False
         self.rows: list[BoardRow] = []
         self.warnings: list[Warning] = []
+        self.seen: dict[str, int] | None = None
+        """Warning key -> count already shown (None until the first load): what is new."""
 
     def compose(self) -> ComposeResult:
         """Header, counts, the table, work status, footer."""
@@ -129,7 +132,19 @@ class BoardScreen(LiveScreen):
         self.fit_columns()
 
     def show_inbox(self) -> None:
-        """The waiting warnings under the incidents (hidden when there are none)."""
+        """The waiting warnings under the incidents (hidden when there are none); a warning
+        that arrives (or arrives again) while the board is open is also announced."""
+        fresh = [
+            w for w in self.warnings if self.seen is not None and self.seen.get(w.key, 0) < w.count
+        ]
+        self.seen = {w.key: w.count for w in self.warnings}
+        for warning in fresh[:3]:
+            self.runbook.tell(
+                f"{one_line(warning.summary[:200])} (from {one_line(warning.source)}; i opens "
+                "the inbox)",
+                title="New warning",
+                severity="warning",
+            )
         panel = self.query_one("#inbox-panel", Static)
         panel.display = bool(self.warnings)
         if not self.warnings:
