@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
-from runbook.model.intake import Warning
+from runbook.model.intake import Warning, suggest
 from runbook.model.text import inert, one_line
 from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import tone_styles
@@ -58,6 +58,8 @@ class InboxScreen(LiveScreen):
         super().__init__()
         self.show_all = False
         self.warnings: list[Warning] = []
+        self.suggestions: dict[str, str | None] = {}
+        """Warning key -> the playbook its words suggest (read with the warnings)."""
 
     def compose(self) -> ComposeResult:
         """Header, counts, the table, the highlighted warning, footer."""
@@ -76,13 +78,17 @@ class InboxScreen(LiveScreen):
             table.add_column(label, key=key, width=width)
         table.focus()
 
-    def load(self, publish: Any) -> list[Warning]:
-        """The warnings from the store's intake log."""
-        return list(self.runbook.engine.inbox(waiting_only=not self.show_all))
+    def load(self, publish: Any) -> tuple[list[Warning], dict[str, str | None]]:
+        """The warnings from the store's intake log, and the playbook each suggests."""
+        engine = self.runbook.engine
+        warnings = list(engine.inbox(waiting_only=not self.show_all))
+        playbooks = engine.workspace.playbooks
+        return warnings, {w.key: suggest(playbooks, f"{w.summary} {w.link}") for w in warnings}
 
-    def show(self, warnings: list[Warning], final: bool) -> None:
+    def show(self, data: tuple[list[Warning], dict[str, str | None]], final: bool) -> None:
         """Fill the table, keeping the cursor on the same warning."""
         selected = self.selected()
+        warnings, self.suggestions = data
         self.warnings = warnings
         table = self.query_one(DataTable)
         table.clear()
@@ -106,6 +112,22 @@ class InboxScreen(LiveScreen):
         head += " · decided shown (a hides)" if self.show_all else " · decided hidden (a shows)"
         self.query_one("#inbox-head", Static).update(head)
         self.describe_selected()
+        self.fit_columns()
+
+    def on_resize(self) -> None:
+        """Give the text what the other columns leave."""
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Size the summary column to the screen."""
+        table = self.query_one(DataTable)
+        others = sum(width for key, _, width in COLUMNS if key != "summary")
+        spare = self.size.width - others - 2 * len(COLUMNS) - 2
+        column = table.columns.get("summary")  # type: ignore[call-overload]
+        if column is not None and spare > 10 and column.width != spare:
+            column.width = spare
+            column.auto_width = False
+            table.refresh(layout=True)
 
     def selected(self) -> str | None:
         """The key of the warning under the cursor."""
@@ -140,6 +162,14 @@ class InboxScreen(LiveScreen):
             f"from {one_line(warning.received_by)} · first {warning.first_at:%H:%M} UTC"
             f" · last {warning.last_at:%H:%M} UTC · {warning.count} time(s)"
         )
+        suggested = self.suggestions.get(warning.key)
+        if warning.waiting:
+            playbooks = self.runbook.engine.workspace.playbooks
+            lines.append(
+                f"suggested playbook: {playbooks[suggested].title} (d declares)"
+                if suggested in playbooks
+                else "no playbook matches its words: d lets you pick one"
+            )
         if warning.reason:
             lines.append(f"dismissed by {one_line(warning.decided_by)}: {inert(warning.reason)}")
         elif warning.incident_id:
@@ -155,7 +185,7 @@ class InboxScreen(LiveScreen):
         if warning is None or not warning.waiting:
             self.runbook.tell("Highlight a waiting warning first.", severity="warning")
             return
-        suggested = self.runbook.engine.suggest_playbook(warning.key)
+        suggested = self.suggestions.get(warning.key)
 
         def declared(incident_id: str | None) -> None:
             if incident_id:
