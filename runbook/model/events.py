@@ -393,14 +393,19 @@ class UpdateSent(Event):
 
     type: Literal["UpdateSent"] = "UpdateSent"
     audience: str
+    """Who it reached: ``public``, ``staff``, ``executives`` or ``customers``."""
     draft_id: str
+    """The draft that went out."""
     version: int
+    """Its version."""
     template_id: str
+    """The update template it was written from."""
     how: str
     """``published``, ``posted by hand`` or ``sent``."""
     due_at: datetime | None = None
     """When this audience's update was due (None: before the cadence started)."""
     effect_id: str = ""
+    """The intent that sent or published it ("" when posted by hand)."""
 
 
 class UpdateFellDue(Event):
@@ -408,8 +413,11 @@ class UpdateFellDue(Event):
 
     type: Literal["UpdateFellDue"] = "UpdateFellDue"
     audience: str
+    """Whose update is due."""
     due_at: datetime
+    """When it was due."""
     effect_id: str
+    """The intent reminding the roles the playbook names."""
 
 
 class UpdateEscalated(Event):
@@ -417,11 +425,15 @@ class UpdateEscalated(Event):
 
     type: Literal["UpdateEscalated"] = "UpdateEscalated"
     audience: str
+    """Whose update is overdue."""
     due_at: datetime
+    """When it was due."""
     overdue: str
     """How long it had been overdue (``15m``)."""
     to_roles: list[str]
+    """The roles told."""
     effect_id: str
+    """The intent telling them."""
 
 
 class ActionRefused(Event):
