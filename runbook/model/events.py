@@ -3,7 +3,9 @@
 Each event is immutable and carries the envelope every event has (incident id, seq, time in
 UTC, actor, the incident's state after it, the command that caused it, and its place in the
 hash chain) plus its own data. The event log is the source of truth; incident state is a fold
-over it (:mod:`runbook.model.incident`), and replaying it never performs a side effect.
+over it (:mod:`runbook.model.incident`), and replaying it never performs a side effect. The
+envelope is :mod:`runbook.model.event_base`; the events of warnings and stakeholder updates are
+in :mod:`runbook.model.intake_events`; every type is re-exported here.
 
 Side effects follow the outbox pattern: an :class:`EffectRequested` intent is recorded first,
 the effect is performed with the intent's ``effect_id`` as idempotency key, and a result event
@@ -13,53 +15,17 @@ the effect is performed with the intent's ``effect_id`` as idempotency key, and 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_serializer
+from pydantic import Field, TypeAdapter
 
-from runbook.model.proof import Proof
-
-ENVELOPE = ("incident_id", "seq", "type", "at", "actor", "state", "command_id", "prev_hash", "hash")
-"""Fields every event has; the rest is the event's ``data``."""
-
-
-class Event(BaseModel):
-    """Base of every event: the envelope."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-    incident_id: str
-    """The incident this event belongs to."""
-    seq: int = 0
-    """Position in the incident's stream, 1..n with no gaps (set when appended)."""
-    at: datetime
-    """When it happened (UTC)."""
-    actor: str
-    """Who did it (a person id from contacts, or ``runbook`` for automatic steps)."""
-    state: str = ""
-    """The incident's lifecycle state after this event."""
-    command_id: str | None = None
-    """The command that produced it; a retried command never appends twice."""
-    prev_hash: str = ""
-    """Hash of the previous event (empty for the first)."""
-    hash: str = ""
-    """Hash of this event's content and ``prev_hash`` (set when appended)."""
-    proof: Proof | None = None
-    """How the actor was proven (login, ssh-signature, db-role, link, claimed, or system for
-    runbook's own steps). Part of the event's data, so covered by the hash chain; None only in
-    events recorded before proofs existed."""
-
-    @field_serializer("proof")
-    def _compact_proof(self, proof: Proof | None) -> dict[str, str] | None:
-        return proof.compact() if proof is not None else None
-
-    def data(self) -> dict[str, Any]:
-        """The event's own fields (everything but the envelope), JSON-ready."""
-        data = self.model_dump(mode="json", exclude=set(ENVELOPE))
-        if data.get("proof") is None:
-            data.pop("proof", None)
-        return data
+from runbook.model.event_base import ENVELOPE, Event
+from runbook.model.intake_events import (
+    UpdateEscalated,
+    UpdateFellDue,
+    UpdateSent,
+    WarningLinked,
+)
 
 
 class IncidentDeclared(Event):
@@ -367,75 +333,6 @@ class NoteAdded(Event):
     text: str
 
 
-class WarningLinked(Event):
-    """The warning the incident was declared from, carried into its timeline as received."""
-
-    type: Literal["WarningLinked"] = "WarningLinked"
-    key: str
-    """The warning's key in the intake log."""
-    source: str
-    """Where it came from (``pagerduty``, ``webhook:brandwatch``, ``report``)."""
-    received_by: str
-    """Who sent it and how that was proven (``pagerduty (token:pagerduty)``)."""
-    summary: str
-    """What the warning said."""
-    link: str = ""
-    """Where to see it."""
-    first_at: datetime
-    """When it first arrived."""
-    count: int = 1
-    """How many times it arrived before the incident was declared."""
-
-
-class UpdateSent(Event):
-    """A stakeholder update reached its audience (published, posted by hand, or delivered to
-    at least one person), with when it was due."""
-
-    type: Literal["UpdateSent"] = "UpdateSent"
-    audience: str
-    """Who it reached: ``public``, ``staff``, ``executives`` or ``customers``."""
-    draft_id: str
-    """The draft that went out."""
-    version: int
-    """Its version."""
-    template_id: str
-    """The update template it was written from."""
-    how: str
-    """``published``, ``posted by hand`` or ``sent``."""
-    due_at: datetime | None = None
-    """When this audience's update was due (None: before the cadence started)."""
-    effect_id: str = ""
-    """The intent that sent or published it ("" when posted by hand)."""
-
-
-class UpdateFellDue(Event):
-    """An audience's update fell due: the roles the playbook names are reminded (intent)."""
-
-    type: Literal["UpdateFellDue"] = "UpdateFellDue"
-    audience: str
-    """Whose update is due."""
-    due_at: datetime
-    """When it was due."""
-    effect_id: str
-    """The intent reminding the roles the playbook names."""
-
-
-class UpdateEscalated(Event):
-    """An audience's update stayed overdue: escalated like an unacknowledged notification."""
-
-    type: Literal["UpdateEscalated"] = "UpdateEscalated"
-    audience: str
-    """Whose update is overdue."""
-    due_at: datetime
-    """When it was due."""
-    overdue: str
-    """How long it had been overdue (``15m``)."""
-    to_roles: list[str]
-    """The roles told."""
-    effect_id: str
-    """The intent telling them."""
-
-
 class ActionRefused(Event):
     """An action was refused; recorded so the timeline shows attempts, not only successes."""
 
@@ -511,6 +408,15 @@ class _Events:
 
 EVENTS = _Events()
 """Validates a list of stored event dicts into typed events in one fast call."""
+
+__all__ = [
+    "ENVELOPE",
+    "Event",
+    "UpdateEscalated",
+    "UpdateFellDue",
+    "UpdateSent",
+    "WarningLinked",
+]
 
 RESULT_TYPES = (
     "PostsPaused",
