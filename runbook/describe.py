@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from runbook import describe_updates
 from runbook.model.proof import METHOD_WORDS, proof_of
 
 Label = Callable[[str], str]
@@ -461,31 +462,6 @@ def _note(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(str(data["text"]))
 
 
-def _warning(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    text = f"{data['summary']} (from {data['received_by']}"
-    count = int(data.get("count") or 1)
-    text += f", received {count} times)" if count > 1 else ")"
-    if data.get("link"):
-        text += f" {data['link']}"
-    return scrub(text)
-
-
-def _update_sent(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    text = f"to {data['audience']}: {data['draft_id']} v{data['version']} {data['how']}"
-    if data.get("due_at"):
-        text += f" (due {str(data['due_at'])[11:16]} UTC)"
-    return scrub(text)
-
-
-def _update_due(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    return scrub(f"the {data['audience']} update is due ({str(data['due_at'])[11:16]} UTC)")
-
-
-def _update_escalated(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    roles = ", ".join(data.get("to_roles") or [])
-    return scrub(f"the {data['audience']} update is {data['overdue']} overdue; told {roles}")
-
-
 def _refused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(f"{data['action']}: {data['reason']}")
 
@@ -528,10 +504,10 @@ _DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "LintOverridden": _lint_overridden,
     "ChecklistItemChecked": _checked,
     "NoteAdded": _note,
-    "WarningLinked": _warning,
-    "UpdateSent": _update_sent,
-    "UpdateFellDue": _update_due,
-    "UpdateEscalated": _update_escalated,
+    "WarningLinked": describe_updates.warning,
+    "UpdateSent": describe_updates.update_sent,
+    "UpdateFellDue": describe_updates.update_due,
+    "UpdateEscalated": describe_updates.update_escalated,
     "ActionRefused": _refused,
     "IncidentResolved": _resolved,
     "IncidentClosed": _closed,
