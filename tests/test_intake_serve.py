@@ -154,6 +154,9 @@ def test_a_pagerduty_trigger_repeat_and_resolve_are_one_warning_on_the_inbox(ser
     assert warning.status == "new"
     assert not server.engine.incidents(), "a warning never becomes an incident on its own"
 
+    acknowledge = {"routing_key": PD_KEY, "event_action": "acknowledge", "dedup_key": "scam-dm-1"}
+    assert server.post("/v2/enqueue", acknowledge)[0] == 202
+    assert server.warning("pagerduty:scam-dm-1").status == "acknowledged"
     resolve = {"routing_key": PD_KEY, "event_action": "resolve", "dedup_key": "scam-dm-1"}
     assert server.post("/v2/enqueue", resolve) == (
         202,
