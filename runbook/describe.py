@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from runbook import describe_updates
 from runbook.model.proof import METHOD_WORDS, proof_of
 
 Label = Callable[[str], str]
@@ -49,6 +50,10 @@ _NAMES = {
     "LintOverridden": ("Lint overridden", "draft"),
     "ChecklistItemChecked": ("Checklist item ticked", "note"),
     "NoteAdded": ("Note", "note"),
+    "WarningLinked": ("Declared from a warning", "note"),
+    "UpdateSent": ("Update sent", "effect"),
+    "UpdateFellDue": ("Update due", "people"),
+    "UpdateEscalated": ("Update overdue: escalated", "people"),
     "ActionRefused": ("Action refused", "refusal"),
     "IncidentResolved": ("Incident resolved", "lifecycle"),
     "IncidentClosed": ("Incident closed", "lifecycle"),
@@ -60,11 +65,15 @@ _KIND_NAMES = {
     "stand_down": "Stand-down requested",
     "publish": "Publication requested",
     "approval_request": "Approval requested",
+    "update": "Update requested",
+    "update_reminder": "Reminder requested",
 }
 _SENT_NAMES = {
     "stand_down": "Stand-down sent",
     "escalation": "Escalation sent",
     "approval_request": "Approval request sent",
+    "update": "Update delivered",
+    "update_reminder": "Update reminder sent",
 }
 _GENERIC_LIMIT = 600
 
@@ -244,6 +253,10 @@ def _requested(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     if kind == "pause":
         scope = payload.get("scope") or {}
         text = "scope " + (", ".join(scope.get("channels") or []) or str(scope.get("scope", "?")))
+    elif kind in ("update", "update_reminder"):
+        about = payload.get("update") or payload.get("reminder") or {}
+        people = [r.get("person", "?") for r in payload.get("recipients", [])]
+        text = f"{about.get('audience', '?')}: {len(people)} people ({_people(people, label)})"
     elif kind in ("notify", "stand_down", "approval_request"):
         recipients = payload.get("recipients", [])
         people = [r.get("person", "?") for r in recipients if not r.get("running")]
@@ -373,6 +386,8 @@ def _notified(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
         text += f" (escalation of rule {rule_id})"
     elif purpose == "approval_request":
         text += f" (asked to approve {rule_id.partition(':')[2] or 'a draft'})"
+    elif purpose in ("update", "update_reminder"):
+        text += f" ({rule_id.partition(':')[2]} update)"
     else:
         rules = [r for r in rule_id.split(",") if r and r != "stand-down"]
         if rules:
@@ -511,6 +526,10 @@ _DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "LintOverridden": _lint_overridden,
     "ChecklistItemChecked": _checked,
     "NoteAdded": _note,
+    "WarningLinked": describe_updates.warning,
+    "UpdateSent": describe_updates.update_sent,
+    "UpdateFellDue": describe_updates.update_due,
+    "UpdateEscalated": describe_updates.update_escalated,
     "ActionRefused": _refused,
     "IncidentResolved": _resolved,
     "IncidentClosed": _closed,

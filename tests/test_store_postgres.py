@@ -169,6 +169,7 @@ def test_db_migrate_and_copy_move_a_history_with_hashes_verified(pg, tmp_path: P
         "declare", "account-compromised", "--title", "Hacked", db=sqlite_db
     ).stdout.strip()
     assert _cli("note", incident_id, "First call with the platform", db=sqlite_db).returncode == 0
+    assert _cli("report", "Seen on TikTok", db=sqlite_db).returncode == 0
     migrated = _cli("db", "migrate", db=pg)
     assert migrated.returncode == 0, migrated.stderr
     assert f"schema at version {len(MIGRATIONS)}" in migrated.stdout
@@ -176,6 +177,9 @@ def test_db_migrate_and_copy_move_a_history_with_hashes_verified(pg, tmp_path: P
     copied = _cli("db", "copy", "--from", sqlite_db, "--to", pg, db=pg)
     assert copied.returncode == 0, copied.stderr
     assert "all verified" in copied.stdout
+    assert "intake log: 1 warning record(s) copied; verified" in copied.stdout
+    repeated = _cli("db", "copy", "--from", sqlite_db, "--to", pg, db=pg)
+    assert "intake log: 0 warning record(s) copied; verified" in repeated.stdout
     source = _cli("verify", incident_id, db=sqlite_db).stdout
     target = _cli("verify", incident_id, db=pg).stdout
     assert source == target, "same events, same head hash"

@@ -181,6 +181,7 @@ def main() -> None:
         export,
         files,
         incidents,
+        intake,
         schedulers,
         serve,
         verify,

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from runbook.cli import Settings, cli
@@ -181,9 +183,32 @@ def copy(source: str, target: str) -> None:
                 f"{incident_id}: {after.count} events, head {after.head_hash} ({written} copied)"
             )
         click.echo(f"copied {copied} events of {len(ids)} incident(s); all verified")
+        click.echo(f"intake log: {_copy_intake(src, dst)} warning record(s) copied; verified")
     finally:
         src.close()
         dst.close()
+
+
+def _copy_intake(src: Any, dst: Any) -> int:
+    """Copy the intake log's records the destination lacks; the same chain after."""
+    from runbook.errors import IntegrityError
+    from runbook.model.intake import chain_problem
+    from runbook.store.intake import intake_of
+
+    have = intake_of(src).intake_records()
+    problem = chain_problem(have)
+    if problem:
+        raise IntegrityError(f"the source's intake log fails verification ({problem})")
+    there = intake_of(dst).intake_records()
+    if [r.hash for r in there] != [r.hash for r in have[: len(there)]]:
+        raise IntegrityError("the destination's intake log differs from the source's")
+    fresh = have[len(there) :]
+    if fresh:
+        blank = {"seq": 0, "prev_hash": "", "hash": ""}
+        written = intake_of(dst).intake_append([r.model_copy(update=blank) for r in fresh])
+        if [r.hash for r in written] != [r.hash for r in fresh]:
+            raise IntegrityError("the intake log does not verify after the copy")
+    return len(fresh)
 
 
 @cli.command()

@@ -177,7 +177,10 @@ def posts(settings: Settings, incident_id: str, as_json: bool) -> None:
 @click.argument("incident_id", metavar="[ID]", required=False)
 @click.pass_obj
 def tick(settings: Settings, incident_id: str | None) -> None:
-    """Escalate where nobody acknowledged in time (run it every minute, e.g. from cron)."""
+    """Escalate where nobody acknowledged in time, remind the lead of updates due and escalate
+    overdue ones (run it every minute, e.g. from cron)."""
+    from runbook.model import events as ev
+
     engine = settings.engine()
     ids = (
         [incident_id]
@@ -186,12 +189,19 @@ def tick(settings: Settings, incident_id: str | None) -> None:
     )
     for current in ids:
         engine.recover(current)
-        for escalation in engine.tick(current):
-            click.echo(
-                f"{current}: escalated {escalation.rule_id} (round {escalation.round}) "
-                f"to {', '.join(escalation.to_roles) or 'the same people'} after "
-                f"{escalation.waited}"
-            )
+        for step in engine.tick_all(current):
+            if isinstance(step, ev.Escalated):
+                click.echo(
+                    f"{current}: escalated {step.rule_id} (round {step.round}) "
+                    f"to {', '.join(step.to_roles) or 'the same people'} after {step.waited}"
+                )
+            elif isinstance(step, ev.UpdateFellDue):
+                click.echo(f"{current}: the {step.audience} update is due; the lead is reminded")
+            elif isinstance(step, ev.UpdateEscalated):
+                click.echo(
+                    f"{current}: the {step.audience} update is {step.overdue} overdue; "
+                    f"escalated to {', '.join(step.to_roles)}"
+                )
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from runbook.model.approvals import requirement, stand_in_words, why_not_counted
+from runbook.model.base import format_duration
 from runbook.model.incident import Draft, Incident
 from runbook.model.playbook import STAGES
 
@@ -63,6 +64,17 @@ def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
         }
         for d in incident.drafts.values()
     ]
+    data["updates"] = [
+        {
+            "audience": d.audience,
+            "every": format_duration(d.every),
+            "due_at": d.due_at.isoformat(),
+            "last_sent_at": d.last_at.isoformat() if d.last_at else None,
+            "reminded": d.reminded,
+            "escalated": d.escalated,
+        }
+        for d in incident.update_schedule()
+    ]
     data["checked"] = sorted(incident.checked)
     data["failed_steps"] = [{"kind": e.kind, "error": e.error} for e in incident.failed_effects()]
     data["allowed"] = allowed
@@ -116,6 +128,12 @@ def status_lines(incident: Incident, allowed: list[str]) -> list[str]:
                 f"         approved by {a['person']} ({', '.join(a['roles']) or '-'}) "
                 f"{a['at'][:16].replace('T', ' ')} UTC, {a['proof_words']}{counted}"
             )
+    for u in data["updates"]:
+        late = " (escalated)" if u["escalated"] else (" (lead reminded)" if u["reminded"] else "")
+        lines.append(
+            f"update   {u['audience']} every {u['every']}: due "
+            f"{u['due_at'][:16].replace('T', ' ')} UTC{late}"
+        )
     for step in data["failed_steps"]:
         lines.append(f"FAILED   {step['kind']}: {step['error']} (runbook retry {incident.id})")
     if allowed:

@@ -1,4 +1,5 @@
-"""``runbook serve``: the approval server (see :mod:`runbook.serve`)."""
+"""``runbook serve``: the approval server and the intake of warnings (see
+:mod:`runbook.serve`)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,13 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
     type=click.IntRange(1, 10_000_000),
     help="Decisions one client may send per minute.",
 )
+@click.option(
+    "--posts-per-minute",
+    default=600,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="Warnings one client (a paging or listening tool) may post per minute.",
+)
 @click.pass_obj
 def serve(
     settings: Settings,
@@ -39,8 +47,11 @@ def serve(
     proxy: bool,
     reads_per_minute: int,
     decisions_per_minute: int,
+    posts_per_minute: int,
 ) -> None:
-    """Serve the personal approval links for people away from a terminal."""
+    """Serve the personal approval links for people away from a terminal, and take warnings
+    in: PagerDuty Events v2 (/v2/enqueue), listening-tool webhooks (/intake/NAME) and staff
+    reports (/report)."""
     import uvicorn
 
     from runbook.serve.app import ServeSettings, build_app
@@ -51,9 +62,14 @@ def serve(
         trust_proxy=proxy,
         reads_per_minute=reads_per_minute,
         decisions_per_minute=decisions_per_minute,
+        posts_per_minute=posts_per_minute,
     )
     app = build_app(engine, limits)
-    click.echo(f"runbook serve: approval links on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    click.echo(
+        f"runbook serve: approval links and the intake of warnings on http://{host}:{port}/ "
+        "(Ctrl-C stops)",
+        err=True,
+    )
     if host not in LOOPBACK:
         click.echo(
             "runbook serve: listening beyond this machine; put an HTTPS reverse proxy in front "

@@ -63,7 +63,13 @@ def verify(
             }
         )
     _show(reports, as_json, single=False)
-    if not all(report["ok"] for report in reports):
+    count, intake_problem = engine.verify_intake()
+    if not as_json:
+        if intake_problem:
+            click.echo(f"intake log: TAMPERED OR DAMAGED: {intake_problem}", err=True)
+        else:
+            click.echo(f"intake log: ok, {count} record(s)")
+    if intake_problem or not all(report["ok"] for report in reports):
         raise SystemExit(1)
 
 

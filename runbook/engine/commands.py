@@ -18,20 +18,29 @@ from typing import Any
 
 from runbook.effects import Wait
 from runbook.effects.ssh import Signer
-from runbook.engine import approval_links, incidents, proofs, resolution, sign_off, statements
+from runbook.engine import (
+    approval_links,
+    cadence,
+    incidents,
+    proofs,
+    resolution,
+    sign_off,
+    statements,
+)
 from runbook.engine.approval_links import LinkView
-from runbook.engine.core import EngineCore
+from runbook.engine.inbox import InboxCommands
 from runbook.errors import ActionRefused, NotFound
 from runbook.model import events as ev
 from runbook.model import lifecycle
 from runbook.model.incident import Effect, Incident
 from runbook.model.limits import MAX_HOW, MAX_REASON, check_text
 from runbook.model.messages import SentMessage, sent_messages
+from runbook.model.updates import UpdateDue
 from runbook.store.chain import Verification
 from runbook.store.listing import LISTED, disagreements
 
 
-class Engine(EngineCore):
+class Engine(InboxCommands):
     """Runs commands on incidents for one operator, and answers what the record says."""
 
     # -- reading the record ------------------------------------------------------------------
@@ -439,10 +448,31 @@ class Engine(EngineCore):
         return resolution.post_ledger(self, self.incident(incident_id))
 
     def tick(self, incident_id: str) -> list[ev.Escalated]:
-        """Escalate every notify rule whose acknowledgement time ran out (engine clock)."""
-        incident, recorded = self.record_steps(incident_id, partial(resolution.escalations, self))
+        """Escalate every notify rule whose acknowledgement time ran out (engine clock), and
+        remind or escalate updates that fell due (see :meth:`tick_all`); the escalations."""
+        return [e for e in self.tick_all(incident_id) if isinstance(e, ev.Escalated)]
+
+    def tick_all(self, incident_id: str) -> list[ev.Event]:
+        """What the clock calls for now: escalations of unacknowledged notifications, and the
+        updates that fell due (the lead reminded) or stayed overdue (escalated)."""
+
+        def steps(incident: Incident) -> list[ev.Event]:
+            return resolution.escalations(self, incident) + cadence.reminders(self, incident)
+
+        incident, recorded = self.record_steps(incident_id, steps)
         self.perform_all(incident.id, recorded)
-        return [event for event in recorded if isinstance(event, ev.Escalated)]
+        return [e for e in recorded if not isinstance(e, ev.EffectRequested)]
+
+    def update_schedule(self, incident_id: str) -> list[UpdateDue]:
+        """When each audience's next update is due (the board and incident screen count down)."""
+        return self.incident(incident_id).update_schedule()
+
+    def perform(self, incident_id: str, effect_id: str) -> None:
+        """Perform one intent and record its result; an update that went out is recorded as
+        sent to its audience (``UpdateSent``), once."""
+        super().perform(incident_id, effect_id)
+        sent = partial(cadence.went_out, self, effect_id)
+        self.record_steps(incident_id, sent, marker=f"update-sent:{effect_id}")
 
     # -- approval links --------------------------------------------------------------------
     def link_view(self, token: str) -> LinkView:

@@ -56,6 +56,10 @@ FLUSH_EVERY = 5
 """Delivery results recorded per batch during a fan-out."""
 
 
+UPDATE_KINDS = ("update", "update_reminder")
+"""Notifications of the update cadence: an update to its audience, a reminder it is due."""
+
+
 class Ledger(Protocol):
     """What the outbox needs from the engine: where results go, and what other incidents
     hold (the engine's public interface; see :class:`runbook.engine.core.EngineCore`)."""
@@ -103,7 +107,7 @@ class Outbox:
                 return self._pause(incident, effect)
             if effect.kind == "resume":
                 return self._resume(incident, effect)
-            if effect.kind in ("notify", "stand_down", "approval_request"):
+            if effect.kind in ("notify", "stand_down", "approval_request", *UPDATE_KINDS):
                 self._notify(incident, effect)
                 return None
             if effect.kind == "publish":
@@ -284,6 +288,10 @@ class Outbox:
             name = person.name if person else recipient["person"]
             if effect.kind == "stand_down":
                 subject, body = messages.stand_down(incident, effect.payload.get("summary", ""))
+            elif effect.kind == "update":
+                subject, body = messages.update(incident, effect.payload["update"])
+            elif effect.kind == "update_reminder":
+                subject, body = messages.update_reminder(incident, effect.payload["reminder"])
             elif effect.kind != "approval_request":
                 rules = [r for r in incident.playbook.notify if r.id in recipient.get("rules", [])]
                 subject, body = messages.notification(
@@ -369,6 +377,12 @@ class Outbox:
         elif effect.kind == "approval_request":
             purpose = "approval_request"
             rule_id = f"approval:{effect.payload.get('draft_id')}"
+        elif effect.kind == "update":
+            purpose = "update"
+            rule_id = f"update:{effect.payload['update'].get('audience', '')}"
+        elif effect.kind == "update_reminder":
+            purpose = "update_reminder"
+            rule_id = f"update:{effect.payload['reminder'].get('audience', '')}"
         elif escalation:
             purpose, rule_id = "escalation", str(escalation.get("rule_id", ""))
         else:

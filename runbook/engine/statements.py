@@ -14,6 +14,7 @@ import unicodedata
 import uuid
 from typing import Any
 
+from runbook.engine import cadence
 from runbook.engine.core import EngineCore
 from runbook.engine.link_keys import link_id
 from runbook.engine.proofs import check_rows
@@ -64,11 +65,17 @@ def start_draft(
             names = ", ".join(t.id for t in templates)
             raise ActionRefused(f"no template {template_id!r} (templates: {names})")
         template = found
+    update = incident.playbook.update_template(template.id)
     variants = {}
     for platform in template.platforms:
         for language, text in template.languages.items():
             key = platform if language == "default" else f"{platform}:{language}"
-            variants[key] = clean(render(text, messages.template_values(incident, language)))
+            values = messages.template_values(incident, language)
+            if update is not None:
+                values["next_update_at"] = cadence.next_update_words(
+                    incident, update.audience, engine.clock.now()
+                )
+            variants[key] = clean(render(text, values))
             check_text(f"the {key} text from template {template.id}", variants[key], MAX_STATEMENT)
     writers = people_behind(ctx.actor, ctx.proof)
     return [
@@ -260,6 +267,14 @@ def publish(
                 f"give the address of the post on {key} (https://...), not {address!r}"
             )
     check_proofs(engine, incident)
+    update = incident.playbook.update_template(draft.template_id) if incident.playbook else None
+    if update is not None and update.send == "notify":
+        if posted:
+            raise ActionRefused(
+                f"the {update.audience} update is sent through notify, not posted: "
+                f"choose one variant to send ({', '.join(left)})"
+            )
+        return [cadence.send_intent(engine, incident, draft, update, on)]
     events: list[ev.Event] = [
         engine.event(
             ev.StatementPostedByHand,
@@ -272,6 +287,7 @@ def publish(
         )
         for key, address in posted.items()
     ]
+    events += cadence.posted_by_hand(engine, incident, draft, posted)
     if on:
         payload = {
             "draft_id": draft.draft_id,
@@ -280,6 +296,9 @@ def publish(
             "audience": draft.audience,
             "variants": {key: draft.variants[key] for key in on},
         }
+        marker = cadence.publish_marker(incident, draft)
+        if marker is not None:
+            payload["update"] = marker
         events.append(engine.intent(incident, "publish", payload))
     return events
 

@@ -3,7 +3,8 @@
 The times come from the incident fold (:attr:`Incident.stage_reached`, the same facts the engine
 and the TUI use); a stage passed with a recorded ``StageSkipped`` is reported as skipped, not as
 a fast success. Measures: time to assess, pause, notify, first acknowledgement, first approved
-statement and resolve, each against its target in ``playbook.targets``.
+statement and resolve, each against its target in ``playbook.targets``; then every
+stakeholder update sent, against the time it was due (:func:`update_metrics`).
 """
 
 from __future__ import annotations
@@ -62,6 +63,24 @@ def stage_metrics(
                 )
                 metric.margin_seconds = None
         result.append(metric)
+    return result
+
+
+def update_metrics(incident: Incident, tz: ZoneInfo, now: datetime) -> list[StageMetric]:
+    """One metric per stakeholder update sent (``update:<audience>``), its time against the
+    time it was due, both from declaration; then each update due before ``now`` that has not
+    gone out (``not reached``)."""
+    opened = incident.opened_at
+    result = []
+    for audience, sent_at, due_at, draft_id in incident.updates.history:
+        target = due_at - opened if due_at is not None and opened is not None else None
+        label = f"Update to {audience} ({draft_id})"
+        result.append(_metric(f"update:{audience}", label, opened, sent_at, target, None, tz))
+    for due in incident.update_schedule():
+        if due.due_at <= now and opened is not None:
+            label = f"Update to {due.audience} (not sent)"
+            target = due.due_at - opened
+            result.append(_metric(f"update:{due.audience}", label, opened, None, target, None, tz))
     return result
 
 

@@ -70,7 +70,8 @@ class StageMetric:
     __pydantic_config__ = _CONFIG
 
     stage: str
-    """``assess``, ``pause``, ``notify``, ``acknowledge``, ``first_statement`` or ``resolve``."""
+    """``assess``, ``pause``, ``notify``, ``acknowledge``, ``first_statement``, ``resolve``, or
+    ``update:<audience>`` for a stakeholder update (its time against the time it was due)."""
     label: str
     """The measure in words (``Time to pause``)."""
     reached_at: str | None

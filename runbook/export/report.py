@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from runbook.describe import describe, how
 from runbook.errors import NotFound
-from runbook.export.metrics import stage_metrics
+from runbook.export.metrics import stage_metrics, update_metrics
 from runbook.export.model import (
     FORMAT_VERSION,
     ChainInfo,
@@ -90,6 +90,9 @@ class _Builder(Sections):
                 entry.actor_role = roles[record.actor]
         verification = check_chain(self.incident_id, [r.row for r in self.records])
         stages = stage_metrics(self.incident, self.records, self.tz, self.redactor.label)
+        last = self.records[-1].at if self.records else None
+        if last is not None:
+            stages += update_metrics(self.incident, self.tz, last)
         for metric in stages:
             metric.verdict = self._scrub(metric.verdict)
         return Report(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +18,14 @@ from pydantic import ValidationError
 from runbook.errors import ConfigError
 from runbook.loading.problems import located, problems_in, validate_model
 from runbook.loading.safe_yaml import Loc, Parsed, parse_yaml
-from runbook.model.contacts import ApprovalLinks, Channel, Contacts, Person, Rotation
+from runbook.model.contacts import (
+    ApprovalLinks,
+    Channel,
+    Contacts,
+    Intake,
+    Person,
+    Rotation,
+)
 from runbook.model.playbook import Playbook
 from runbook.model.policy import Policy
 from runbook.model.schedulers import SchedulerConfig
@@ -154,6 +161,7 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
     channels: dict[str, Channel] = {}
     schedulers: dict[str, SchedulerConfig] = {}
     links: tuple[ApprovalLinks, Path] | None = None
+    intake: tuple[Intake, Path] | None = None
     origin: dict[Loc, tuple[Parsed, Loc]] = {}
     channel_files: dict[str, Path] = {}
     duplicates: list[str] = []
@@ -178,6 +186,12 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
             else:
                 links = (contacts.approval_links, parsed.path)
                 origin[("approval_links", "via")] = (parsed, ("approval_links", "via"))
+        if contacts.intake is not None:
+            if intake is not None:
+                message = f"intake is already set in {intake[1]}"
+                duplicates.extend(problems_in(parsed, [(("intake",), message, True)]))
+            else:
+                intake = (contacts.intake, parsed.path)
         for name, scheduler in contacts.schedulers.items():
             if name in schedulers:
                 message = f"scheduler {name!r} is configured twice"
@@ -191,6 +205,7 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
             channels=channels,
             schedulers=schedulers,
             approval_links=links[0] if links else None,
+            intake=intake[0] if intake else None,
         )
         return merged, duplicates
     except ValidationError as exc:
@@ -264,7 +279,55 @@ def _cross_check(
                                 ],
                             )
                         )
+        if playbook.updates is not None:
+            problems.extend(
+                _update_problems(playbook, where, role_problem, contacts, have_contacts, platforms)
+            )
     if policy:
         for loc, role in policy[0].roles_referenced():
             role_problem(policy[1], loc, role)
     return problems
+
+
+def _update_problems(
+    playbook: Playbook,
+    where: Parsed,
+    role_problem: Callable[[Parsed, Loc, str], None],
+    contacts: Contacts,
+    have_contacts: bool,
+    platforms: set[str] | None,
+) -> list[str]:
+    """The updates section's roles exist, channels are configured, platforms are in policy."""
+    updates = playbook.updates
+    assert updates is not None
+    found: list[tuple[Loc, str, bool]] = []
+    for j, role in enumerate(updates.remind):
+        role_problem(where, ("updates", "remind", j), role)
+    for j, role in enumerate(updates.escalate_to):
+        role_problem(where, ("updates", "escalate_to", j), role)
+    channels: list[tuple[Loc, str]] = [
+        (("updates", "via", j), name) for j, name in enumerate(updates.via)
+    ]
+    for i, template in enumerate(updates.templates):
+        for j, role in enumerate(template.roles):
+            role_problem(where, ("updates", "templates", i, "roles", j), role)
+        channels += [
+            (("updates", "templates", i, "via", j), name) for j, name in enumerate(template.via)
+        ]
+        for j, platform in enumerate(template.platforms):
+            if platforms is not None and platform not in platforms:
+                found.append(
+                    (
+                        ("updates", "templates", i, "platforms", j),
+                        f"platform {platform!r} is not in policy.yaml "
+                        f"(platforms: {', '.join(sorted(platforms))})",
+                        False,
+                    )
+                )
+    for loc, name in channels:
+        if have_contacts and name not in contacts.channels:
+            configured = ", ".join(sorted(contacts.channels)) or "none"
+            found.append(
+                (loc, f"channel {name!r} is not configured in contacts ({configured})", False)
+            )
+    return problems_in(where, found) if found else []

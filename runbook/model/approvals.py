@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from runbook.model.approval_rule import ApprovalRule
 from runbook.model.incident import Approval, Draft, Incident
-from runbook.model.playbook import ApprovalRule
 from runbook.model.proof import METHOD_WORDS, Proof, people_behind
 
 
@@ -55,11 +55,15 @@ class Requirement:
 
 
 def rule_for(incident: Incident, draft: Draft) -> ApprovalRule:
-    """The approval rule for ``draft`` at the incident's current level, with the review roles
-    its content calls for (legal-review topics in the policy) added."""
+    """The approval rule for ``draft`` at the incident's current level (or the one its update
+    template names for its audience), with the review roles its content calls for
+    (legal-review topics in the policy) added."""
     assert incident.playbook is not None
     assert incident.level is not None
     rule = incident.playbook.approval[incident.level]
+    update = incident.playbook.update_template(draft.template_id)
+    if update is not None and update.approval is not None:
+        rule = update.approval  # the audience's own rule (an executive update needs fewer)
     extra = [f.review_role for f in incident.lint(draft) if f.review_role]
     if not extra or set(extra) <= set(rule.roles):
         return rule

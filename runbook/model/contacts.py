@@ -171,6 +171,33 @@ class ApprovalLinks(Spec):
         return value
 
 
+class IntakeSource(Spec):
+    """A tool allowed to post warnings to ``runbook serve`` (a paging or listening tool)."""
+
+    kind: Literal["pagerduty", "webhook"]
+    """``pagerduty``: the PagerDuty Events API v2 (``POST /v2/enqueue``, the token is the
+    event's ``routing_key``); ``webhook``: any JSON (``POST /intake/<id>``, the token in an
+    ``Authorization: Bearer`` header)."""
+    token_env: EnvName
+    """Environment variable holding this source's own token (never written in a file)."""
+    summary_field: str = Field(default="summary", max_length=80)
+    """For a webhook: the JSON field (dotted path, ``mention.text``) that holds the summary."""
+    link_field: str = Field(default="url", max_length=80)
+    """For a webhook: the JSON field (dotted path) that holds a link to what was seen."""
+    key_field: str = Field(default="id", max_length=80)
+    """For a webhook: the JSON field (dotted path) whose value groups repeats."""
+
+
+class Intake(Spec):
+    """Where warnings come from: the tools allowed to post them, and the staff report form."""
+
+    sources: dict[Id, IntakeSource] = {}
+    """Tools by name (``pagerduty``, ``brandwatch``); each has its own token."""
+    reports: bool = True
+    """Staff may report what they saw on the server's form page (``/report``) as well as with
+    ``runbook report``."""
+
+
 class Contacts(Spec):
     """The contacts directory (one or more files in ``contacts/``, merged)."""
 
@@ -186,6 +213,8 @@ class Contacts(Spec):
     """Schedulers holding the brand's upcoming posts (a file calendar, a scheduler's API)."""
     approval_links: ApprovalLinks | None = None
     """Personal approval links for people away from a terminal (defaults when absent)."""
+    intake: Intake | None = None
+    """Warnings from paging and listening tools and staff reports (``runbook serve``)."""
 
     @model_validator(mode="after")
     def _references_resolve(self, info: ValidationInfo) -> Contacts:
@@ -239,6 +268,10 @@ class Contacts(Spec):
     def links(self) -> ApprovalLinks:
         """The approval-link settings (defaults when the section is absent)."""
         return self.approval_links or ApprovalLinks()
+
+    def intake_settings(self) -> Intake:
+        """The intake settings (defaults when the section is absent: reports only)."""
+        return self.intake or Intake()
 
     def names(self) -> dict[str, str]:
         """Person id -> full name, for putting people in words."""

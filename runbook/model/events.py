@@ -3,7 +3,9 @@
 Each event is immutable and carries the envelope every event has (incident id, seq, time in
 UTC, actor, the incident's state after it, the command that caused it, and its place in the
 hash chain) plus its own data. The event log is the source of truth; incident state is a fold
-over it (:mod:`runbook.model.incident`), and replaying it never performs a side effect.
+over it (:mod:`runbook.model.incident`), and replaying it never performs a side effect. The
+envelope is :mod:`runbook.model.event_base`; the events of warnings and stakeholder updates are
+in :mod:`runbook.model.intake_events`; every type is re-exported here.
 
 Side effects follow the outbox pattern: an :class:`EffectRequested` intent is recorded first,
 the effect is performed with the intent's ``effect_id`` as idempotency key, and a result event
@@ -13,60 +15,17 @@ the effect is performed with the intent's ``effect_id`` as idempotency key, and 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_serializer
+from pydantic import Field, TypeAdapter
 
-from runbook.model.proof import Proof
-
-ENVELOPE = ("incident_id", "seq", "type", "at", "actor", "state", "command_id", "prev_hash", "hash")
-"""Fields every event has; the rest is the event's ``data``."""
-
-
-class Event(BaseModel):
-    """Base of every event: the envelope."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-    incident_id: str
-    """The incident this event belongs to."""
-    seq: int = 0
-    """Position in the incident's stream, 1..n with no gaps (set when appended)."""
-    at: datetime
-    """When it happened (UTC)."""
-    actor: str
-    """Who did it (a person id from contacts, or ``runbook`` for automatic steps)."""
-    state: str = ""
-    """The incident's lifecycle state after this event."""
-    command_id: str | None = None
-    """The command that produced it; a retried command never appends twice."""
-    command: str | None = None
-    """The command line an operator's own ``--command-id`` was given with (its name and a hash
-    of its arguments): the same id given to another command is refused. Part of the event's
-    data, so covered by the hash chain; None for every other command."""
-    prev_hash: str = ""
-    """Hash of the previous event (empty for the first)."""
-    hash: str = ""
-    """Hash of this event's content and ``prev_hash`` (set when appended)."""
-    proof: Proof | None = None
-    """How the actor was proven (login, ssh-signature, db-role, link, claimed, or system for
-    runbook's own steps). Part of the event's data, so covered by the hash chain; None only in
-    events recorded before proofs existed."""
-
-    @field_serializer("proof")
-    def _compact_proof(self, proof: Proof | None) -> dict[str, str] | None:
-        return proof.compact() if proof is not None else None
-
-    def data(self) -> dict[str, Any]:
-        """The event's own fields (everything but the envelope), JSON-ready."""
-        data = self.model_dump(mode="json", exclude=set(ENVELOPE))
-        if data.get("proof") is None:
-            data.pop("proof", None)
-        for optional in ("command", "stand_ins"):  # left out when empty: older hashes hold
-            if not data.get(optional, True):
-                data.pop(optional, None)
-        return data
+from runbook.model.event_base import ENVELOPE, Event
+from runbook.model.intake_events import (
+    UpdateEscalated,
+    UpdateFellDue,
+    UpdateSent,
+    WarningLinked,
+)
 
 
 class IncidentDeclared(Event):
@@ -111,7 +70,16 @@ class EffectRequested(Event):
     type: Literal["EffectRequested"] = "EffectRequested"
     effect_id: str
     """Idempotency key of the effect."""
-    kind: Literal["pause", "resume", "notify", "stand_down", "publish", "approval_request"]
+    kind: Literal[
+        "pause",
+        "resume",
+        "notify",
+        "stand_down",
+        "publish",
+        "approval_request",
+        "update",
+        "update_reminder",
+    ]
     payload: dict[str, Any] = {}
     """What to do, as the adapter needs it."""
     attempt: int = 1
@@ -170,7 +138,9 @@ class PostsResumed(Event):
     """Post id -> the new slot given for a post that missed its slot (or now: publish now)."""
 
 
-Purpose = Literal["notify", "escalation", "stand_down", "approval_request"]
+Purpose = Literal[
+    "notify", "escalation", "stand_down", "approval_request", "update", "update_reminder"
+]
 """Why people were sent a message: the playbook's notify rules, an escalation (nobody
 acknowledged in time), the stand-down at resolution, or a request to approve a draft."""
 
@@ -420,6 +390,10 @@ AnyEvent = Annotated[
     | LintOverridden
     | ChecklistItemChecked
     | NoteAdded
+    | WarningLinked
+    | UpdateSent
+    | UpdateFellDue
+    | UpdateEscalated
     | ActionRefused
     | IncidentResolved
     | IncidentClosed,
@@ -442,6 +416,15 @@ class _Events:
 
 EVENTS = _Events()
 """Validates a list of stored event dicts into typed events in one fast call."""
+
+__all__ = [
+    "ENVELOPE",
+    "Event",
+    "UpdateEscalated",
+    "UpdateFellDue",
+    "UpdateSent",
+    "WarningLinked",
+]
 
 RESULT_TYPES = (
     "PostsPaused",

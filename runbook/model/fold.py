@@ -197,8 +197,8 @@ def _notified(incident: Incident, event: ev.NotificationsSent) -> None:
             failed = [effect.deliveries[k] for k in effect.undelivered()]
             delivered = len(effect.delivery_keys()) - len(failed)
             _close_effect(incident, event.effect_id, failed, delivered)
-    if purpose == "approval_request":
-        return  # approvers asked to approve a draft: not people notified of the incident
+    if purpose in ("approval_request", "update", "update_reminder"):
+        return  # approvers asked, an update's audience, a reminder: not people notified
     rules = list(effect.payload.get("rules", [event.rule_id])) if effect else [event.rule_id]
     if purpose in ("notify", "escalation"):
         for rule in rules:
@@ -229,6 +229,7 @@ def _published(incident: Incident, event: ev.StatementPublished) -> None:
     if draft is None or not event.platforms:
         return
     _mark_published(draft, event.content_hash)
+    incident.updates.started = incident.updates.started or event.at
     for variant in event.platforms:
         draft.published[variant] = ("publisher", event.url, event.at)
     if event.url:
@@ -241,6 +242,7 @@ def _posted_by_hand(incident: Incident, event: ev.StatementPostedByHand) -> None
     if draft is None:
         return
     _mark_published(draft, event.content_hash)
+    incident.updates.started = incident.updates.started or event.at
     draft.published[event.variant] = ("by hand", event.url, event.at)
     draft.published_url = draft.published_url or event.url
     _reach(incident, "publish", event.at)
@@ -416,6 +418,35 @@ _HANDLERS: dict[type, Any] = {
     ev.IncidentResolved: _resolved,
     ev.IncidentClosed: _closed,
 }
+
+
+def _update_sent(incident: Incident, event: ev.UpdateSent) -> None:
+    log = incident.updates
+    log.started = log.started or event.at
+    log.sent[event.audience] = event.at
+    log.history.append((event.audience, event.at, event.due_at, event.draft_id))
+    draft = incident.drafts.get(event.draft_id)
+    if draft is not None and event.how == "sent":  # through notify: one text, all of it out
+        _mark_published(draft, draft.content_hash)
+        for variant in draft.variants:
+            draft.published.setdefault(variant, ("sent", "", event.at))
+
+
+def _update_due(incident: Incident, event: ev.UpdateFellDue) -> None:
+    incident.updates.reminded.add((event.audience, event.due_at.isoformat()))
+
+
+def _update_escalated(incident: Incident, event: ev.UpdateEscalated) -> None:
+    incident.updates.escalated.add((event.audience, event.due_at.isoformat()))
+
+
+_HANDLERS.update(
+    {
+        ev.UpdateSent: _update_sent,
+        ev.UpdateFellDue: _update_due,
+        ev.UpdateEscalated: _update_escalated,
+    }
+)
 
 
 def scratch_copy(incident: Incident) -> Incident:

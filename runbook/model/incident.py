@@ -15,6 +15,7 @@ from runbook.model import events as ev
 from runbook.model.playbook import PauseRule, Playbook
 from runbook.model.policy import Policy
 from runbook.model.proof import Proof, ProofRules
+from runbook.model.updates import UpdateDue, UpdateLog, schedule
 
 WORDS = {
     "notify": ("nobody was notified", "some people were not notified"),
@@ -23,6 +24,8 @@ WORDS = {
     "pause": ("no post was held", "some posts were not held"),
     "resume": ("no post was released", "some posts were not released"),
     "publish": ("the statement was published nowhere", "the statement missed some platforms"),
+    "update": ("the update reached nobody", "the update did not reach everyone"),
+    "update_reminder": ("nobody was reminded", "some people were not reminded"),
 }
 """What a failed effect of each kind means: (failed for everyone, failed for some)."""
 
@@ -267,6 +270,8 @@ class Incident:
         self.used_links: dict[str, tuple[datetime, str]] = {}
         """Link id -> (when, what was decided with it): a link works once."""
         self.link_refusals = 0
+        self.updates = UpdateLog()
+        """Stakeholder updates: when the cadence started, sent, reminded, escalated."""
 
     # -- derived facts ----------------------------------------------------------------
     @property
@@ -278,6 +283,13 @@ class Incident:
     def is_open(self) -> bool:
         """True until resolved."""
         return self.state not in ("resolved", "closed")
+
+    def update_schedule(self) -> list[UpdateDue]:
+        """When each audience's next update is due (empty before the first statement is out,
+        once resolved, or when the playbook sets no cadence at this level)."""
+        if self.playbook is None or not self.is_open:
+            return []
+        return schedule(self.playbook.updates, self.level, self.updates)
 
     def pause_rule(self) -> PauseRule | None:
         """The pause rule of the current level."""

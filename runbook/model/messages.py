@@ -59,6 +59,7 @@ def template_values(incident: Incident, language: str = "default") -> dict[str, 
         "support_url": policy.organisation.support_url if policy else "",
         "declared_at": date_time(opened, language) if opened else "",
         "declared_date": long_date(opened, language) if opened else "",
+        "next_update_at": "",
     }
 
 
@@ -155,6 +156,36 @@ def stand_down(incident: Incident, summary: str) -> tuple[str, str]:
     return subject, body
 
 
+def update(incident: Incident, update: dict[str, Any]) -> tuple[str, str]:
+    """Subject and body of a stakeholder update sent through notify: the approved text as
+    it was approved."""
+    prefix = drill_mark(incident)
+    subject = f"{prefix}Update: {update.get('title', '')} [{incident.id}]"
+    return subject, f"{prefix}{update.get('text', '')}\n"
+
+
+def update_reminder(incident: Incident, reminder: dict[str, Any]) -> tuple[str, str]:
+    """Subject and body reminding the lead that an audience's update is due (or, escalated,
+    telling the escalation roles it is overdue)."""
+    prefix = drill_mark(incident)
+    audience = reminder.get("audience", "?")
+    due = str(reminder.get("due_at", ""))[:16].replace("T", " ")
+    if reminder.get("escalation"):
+        subject = f"{prefix}OVERDUE: the {audience} update for {incident.title} [{incident.id}]"
+        first = f"{prefix}The update to {audience} was due at {due} UTC and has not gone out."
+    else:
+        subject = f"{prefix}Update due: {audience}, {incident.title} [{incident.id}]"
+        first = f"{prefix}The update to {audience} is due now ({due} UTC)."
+    lines = [
+        first,
+        f"The playbook asks for one every {reminder.get('every', '?')} at this level.",
+        "",
+        f"Start it: runbook draft {incident.id} --template <the {audience} update>, or press 'd'"
+        " on the incident in runbook.",
+    ]
+    return subject, "\n".join(lines) + "\n"
+
+
 def _short(delta: object) -> str:
     from runbook.model.base import format_duration
 
@@ -166,6 +197,8 @@ PURPOSE_WORDS = {
     "escalation": "escalation",
     "stand_down": "stand-down",
     "approval_request": "approval request",
+    "update": "stakeholder update",
+    "update_reminder": "update reminder",
 }
 
 

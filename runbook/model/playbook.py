@@ -10,12 +10,22 @@ are checked by :mod:`runbook.loading`.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SerializerFunctionWrapHandler,
+    WithJsonSchema,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
+from runbook.model.approval_rule import ApprovalRule
 from runbook.model.base import Duration, Id, ProblemList, Spec
 from runbook.model.templates import template_problems
+from runbook.model.updates import Updates, UpdateTemplate
 
 Stage = Literal["assess", "pause", "notify", "draft", "approve", "resolve", "review"]
 """The stages of an incident, in the order of their priority."""
@@ -295,15 +305,6 @@ class DraftTemplate(Spec):
         return {"default": self.text} if isinstance(self.text, str) else dict(self.text)
 
 
-class ApprovalRule(Spec):
-    """Who must approve a statement before it goes out at a given level."""
-
-    roles: list[Id] = Field(min_length=1)
-    """Roles that must each approve (one approval from a person holding each role)."""
-    min_approvals: int = Field(default=1, ge=1, le=10)
-    """How many different people must approve in total."""
-
-
 class ChecklistItem(Spec):
     """A thing to do in a stage; ticking it is recorded on the timeline."""
 
@@ -360,6 +361,9 @@ class Playbook(Spec):
     language: Literal["en", "fr"] = "en"
     """The language of statement texts written without a language key: dates and other
     values in them are written in it (``12 March 2026`` or ``12 mars 2026``)."""
+    updates: Updates | None = None
+    """Once the holding statement is out: how often each audience gets an update, who is
+    reminded, and each audience's update template."""
 
     @model_validator(mode="after")
     def _levels_are_covered(self) -> Playbook:
@@ -378,6 +382,20 @@ class Playbook(Spec):
                     problems.add(("notify", index, "levels", position), f"unknown level {level!r}")
         problems.unique([r.id for r in self.notify], "notify rule", ("notify",))
         problems.unique([d.id for d in self.drafts], "draft template", ("drafts",))
+        if self.updates is not None:
+            for level in self.updates.cadence:
+                if level not in levels:
+                    problems.add(
+                        ("updates", "cadence", level),
+                        f"unknown level {level!r}; levels: {', '.join(levels)}",
+                    )
+            drafts = {d.id for d in self.drafts}
+            for index, template in enumerate(self.updates.templates):
+                if template.id in drafts:
+                    problems.add(
+                        ("updates", "templates", index, "id"),
+                        f"{template.id!r} is also a draft template's id",
+                    )
         all_items = [
             (stage, i, item.id)
             for stage, items in self.checklist.items()
@@ -392,6 +410,15 @@ class Playbook(Spec):
             seen.add(item_id)
         problems.raise_if_any()
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_absent_updates(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A playbook without updates dumps as before they existed (pinned playbooks and
+        their hashes stay the same)."""
+        data: dict[str, Any] = handler(self)
+        if data.get("updates") is None:
+            data.pop("updates", None)
+        return data
 
     # -- helpers used by the engine -------------------------------------------------
     def level(self, level_id: str) -> Level:
@@ -418,8 +445,16 @@ class Playbook(Spec):
         return None
 
     def draft_template(self, template_id: str) -> DraftTemplate | None:
-        """The draft template named ``template_id``."""
-        return next((d for d in self.drafts if d.id == template_id), None)
+        """The draft template named ``template_id`` (an update template included)."""
+        found = next((d for d in self.drafts if d.id == template_id), None)
+        if found is None and self.updates is not None:
+            update = self.updates.template(template_id)
+            return update.as_draft() if update is not None else None
+        return found
+
+    def update_template(self, template_id: str) -> UpdateTemplate | None:
+        """The update template named ``template_id`` (None for a statement's template)."""
+        return self.updates.template(template_id) if self.updates is not None else None
 
 
 def _check_template(text: str) -> None:

@@ -21,6 +21,7 @@ PLACEHOLDERS: dict[str, str] = {
     "support_url": "where customers find help (policy.yaml)",
     "declared_at": "when the incident was declared (UTC, e.g. 2026-11-21 14:05 UTC)",
     "declared_date": "the date the incident was declared (e.g. 21 November 2026)",
+    "next_update_at": "when this audience's next update is due (updates; e.g. 15:30 UTC)",
 }
 """Every placeholder a template may use, with what it stands for."""
 

@@ -7,6 +7,8 @@
   url-encoded; the engine checks the link itself and the rules, and records the decision (or the
   refusal).
 * ``GET /static/serve.css`` and ``GET /healthz``.
+* The intake of warnings (PagerDuty Events v2, listening-tool webhooks, the staff report form):
+  :mod:`runbook.serve.intake`.
 
 Every response carries a strict content security policy, ``no-store`` and a ``same-origin``
 referrer policy (the link is a secret in the URL: it must never leak to another site through a
@@ -31,6 +33,7 @@ from starlette.routing import Route
 from runbook.engine import Engine
 from runbook.errors import ActionRefused, RunbookError
 from runbook.i18n import choose, translator
+from runbook.serve.intake import IntakeRoutes
 from runbook.serve.pages import render_message, render_page, stylesheet
 from runbook.serve.ratelimit import RateLimit
 
@@ -58,6 +61,8 @@ class ServeSettings:
     ``X-Forwarded-For`` / ``X-Forwarded-Proto`` when the request comes from loopback."""
     reads_per_minute: int = 60
     decisions_per_minute: int = 10
+    posts_per_minute: int = 600
+    """Warnings one client may post per minute (paging tools send bursts)."""
 
 
 class Approvals:
@@ -253,6 +258,15 @@ async def _in_thread(work: Callable[[], Response]) -> Response:
 def build_app(engine: Engine, settings: ServeSettings | None = None) -> Starlette:
     """The ASGI application ``runbook serve`` runs."""
     approvals = Approvals(engine, settings)
+    intake = IntakeRoutes(
+        engine,
+        approvals.lock,
+        approvals.client,
+        HEADERS,
+        approvals.language,
+        approvals.settings.posts_per_minute,
+        approvals.secure,
+    )
 
     def css(request: Request) -> Response:
         return Response(
@@ -285,6 +299,10 @@ def build_app(engine: Engine, settings: ServeSettings | None = None) -> Starlett
             Route("/static/serve.css", css, methods=["GET"]),
             Route("/approve/{token}", approvals.show, methods=["GET"]),
             Route("/approve/{token}", approvals.decide, methods=["POST"]),
+            Route("/v2/enqueue", intake.enqueue, methods=["POST"]),
+            Route("/intake/{source}", intake.hook, methods=["POST"]),
+            Route("/report", intake.form, methods=["GET"]),
+            Route("/report", intake.submit, methods=["POST"]),
         ],
         exception_handlers={404: not_found},
     )

@@ -144,3 +144,18 @@ def render_message(lang: str, title: str, text: str, *, tone: str = "bad") -> st
         outcome={"title": title, "text": text, "tone": tone},
         problem="",
     )
+
+
+def render_report(lang: str, csrf: str, outcome: dict[str, str] | None = None) -> str:
+    """The staff report form (``outcome``: the report was received, shown on top)."""
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            _=translator(lang).gettext,
+            lang=lang,
+            languages=LANGUAGE_NAMES,
+            csrf=csrf,
+            outcome=outcome,
+        )
+    )

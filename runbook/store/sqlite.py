@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 
 from runbook.errors import ConcurrencyConflict, StoreError
 from runbook.model.events import Event
+from runbook.model.intake import IntakeRecord
+from runbook.store import intake
 from runbook.store.chain import COLUMNS, from_tuples, to_row
 from runbook.store.listing import HEADS, derive, follow
 
@@ -66,7 +68,7 @@ APPLICATION_ID = 0x52424B31
 """``PRAGMA application_id`` of runbook's files ("RBK1"): ``file`` and runbook know them."""
 SCHEMA_VERSION = 1
 """``PRAGMA user_version`` of the store this runbook writes."""
-OWN_TABLES = frozenset({"events", "incidents"})
+OWN_TABLES = frozenset({"events", "incidents", "intake"})
 """Every table runbook makes in its file: a file with any other table is not runbook's."""
 
 
@@ -155,7 +157,7 @@ class SqliteStore:
 
     # sqlite3 has no executescript inside an open transaction, so split statements ourselves.
     def _schema(self) -> None:
-        for statement in _statements(SCHEMA):
+        for statement in _statements(SCHEMA + intake.SQLITE_SCHEMA):
             self._db.execute(statement)
 
     def _write(self, work: Callable[[], T]) -> T:
@@ -417,6 +419,21 @@ class SqliteStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(_explain(self.path, exc)) from None
 
+    def intake_append(self, records: list[IntakeRecord]) -> list[IntakeRecord]:
+        """Append to the intake log (see :mod:`runbook.store.intake`)."""
+        try:
+            return self._write(lambda: intake.sqlite_append(self._db, records))
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(self.path, exc)) from None
+
+    def intake_records(self, after_seq: int = 0) -> list[IntakeRecord]:
+        """The intake log after ``after_seq`` (see :mod:`runbook.store.intake`)."""
+        with self._lock:
+            try:
+                return intake.sqlite_records(self._db, after_seq)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(_explain(self.path, exc)) from None
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
@@ -450,6 +467,8 @@ def _explain(path: Path, exc: sqlite3.DatabaseError) -> str:
         return f"the incident store {path} is read-only; check its permissions"
     if "unable to open" in text:
         return f"cannot open the incident store at {path}"
+    if "intake log is append-only" in text:
+        return "the intake log is append-only: warnings cannot be changed or deleted"
     if "append-only" in text:
         return "the event log is append-only: events cannot be changed or deleted"
     return f"incident store {path}: {text}"

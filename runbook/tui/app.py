@@ -300,8 +300,8 @@ class RunbookApp(App[None]):
                     try:
                         with self.command_lock:
                             self.engine.recover(row["id"])
-                            for item in self.engine.tick(row["id"]):
-                                escalated.append(f"{row['id']}: {item.rule_id} round {item.round}")
+                            for item in self.engine.tick_all(row["id"]):
+                                escalated.append(f"{row['id']}: {tick_words(item)}")
                     except RunbookError as exc:
                         problems.append(f"{row['id']}: {exc}")
             except RunbookError as exc:
@@ -313,11 +313,7 @@ class RunbookApp(App[None]):
     def _ticked(self, escalated: list[str], problems: list[str]) -> None:
         self._ticking = False
         if escalated:
-            self.tell(
-                "Nobody acknowledged in time; escalated " + "; ".join(escalated),
-                title="Escalated",
-                severity="warning",
-            )
+            self.tell("; ".join(escalated), title="On the clock", severity="warning")
         for problem in problems:
             self.tell(problem, title="Escalation check failed", severity="error")
 
@@ -414,3 +410,13 @@ def run_app(settings: Any) -> None:
     app = RunbookApp(engine)
     app.remember = lambda person: remember_operator(config, person)
     app.run()
+
+
+def tick_words(step: Any) -> str:
+    """What one step of the clock did, in a few words (an escalation, an update due)."""
+    kind = type(step).__name__
+    if kind == "UpdateFellDue":
+        return f"the {step.audience} update is due (you are reminded)"
+    if kind == "UpdateEscalated":
+        return f"the {step.audience} update is {step.overdue} overdue (escalated)"
+    return f"{step.rule_id} round {step.round}"

@@ -30,6 +30,7 @@ from runbook.model.lifecycle import ACTIONS, Context
 from runbook.model.messages import SentMessage, sent_messages
 from runbook.model.playbook import STAGES, Playbook
 from runbook.model.targets import TargetCheck, next_target
+from runbook.model.updates import UpdateDue
 
 __all__ = ["VariantCount", "variant_count"]  # counting lives in the model; screens import here
 
@@ -69,6 +70,8 @@ class BoardRow:
     band: str = "none"
     level_name: str = ""
     target: TargetCheck | None = None
+    update: UpdateDue | None = None
+    """The next stakeholder update due (the earliest audience)."""
     playbook: str = ""
     detailed: bool = False
     """False until the incident was folded (band and target known)."""
@@ -124,6 +127,7 @@ def board_details(engine: Engine, rows: list[BoardRow]) -> list[BoardRow]:
                 band=band(playbook, incident.level),
                 level_name=level_name,
                 target=next_target(incident),
+                update=next(iter(incident.update_schedule()), None),
                 playbook=playbook.title if playbook else row.playbook,
                 detailed=True,
             )

@@ -20,8 +20,11 @@ from runbook.store.postgres.schema import OPERATOR_GRANTS, TABLES
 Conn = psycopg.Connection[dict[str, Any]]
 PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "TRIGGER")
 """Table privileges ``runbook db check`` reports."""
-NEEDED = {table: ("SELECT",) for table in TABLES} | {"events": ("SELECT", "INSERT")}
-"""What an operator needs on each table: read everything, append events."""
+NEEDED = {table: ("SELECT",) for table in TABLES} | {
+    "events": ("SELECT", "INSERT"),
+    "intake": ("SELECT", "INSERT"),
+}
+"""What an operator needs on each table: read everything, append events and warnings."""
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,11 @@ Migration 1 creates the log (``events``: append-only, enforced by triggers), the
 and a change counter; 2 maps database roles to people (the database refuses an event that
 names anyone else); 3 takes every write but appending away from operators: the database checks
 that each event follows its incident's log and keeps the incident list and the counter itself
-(``SECURITY DEFINER`` triggers owned by the schema's owner). Operators get ``SELECT`` on the
-tables and ``INSERT`` on ``events``, nothing else (:data:`OPERATOR_GRANTS`); 4 indexes command
-ids. :data:`OWN_TABLES` are every table runbook makes: a schema holding any other is not
-runbook's, and is refused before anything is written.
+(``SECURITY DEFINER`` triggers owned by the schema's owner); 4 adds the intake log of warnings
+(append-only) and the update cadence's own steps; 5 indexes command ids. Operators get
+``SELECT`` on the tables and ``INSERT`` on ``events`` and ``intake``, nothing else
+(:data:`OPERATOR_GRANTS`). :data:`OWN_TABLES` are every table runbook makes: a schema holding
+any other is not runbook's, and is refused before anything is written.
 """
 
 from __future__ import annotations
@@ -195,7 +196,82 @@ MIGRATIONS: list[str] = [
         END LOOP;
     END $$;
     """,
-    # 4: find a command id across incidents (a reused --command-id is refused).
+    # 4: the intake log of warnings (append-only, counted as a change, readable and appendable
+    # by operators) and runbook's own steps of the update cadence among the system events.
+    """
+    CREATE TABLE intake (
+        seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+        type TEXT NOT NULL,
+        at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        key TEXT NOT NULL,
+        record TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX intake_key ON intake (key);
+    CREATE FUNCTION runbook_refuse_intake_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'the intake log is append-only';
+    END $$;
+    CREATE TRIGGER intake_no_update BEFORE UPDATE OR DELETE ON intake
+        FOR EACH ROW EXECUTE FUNCTION runbook_refuse_intake_change();
+    CREATE TRIGGER intake_no_truncate BEFORE TRUNCATE ON intake
+        FOR EACH STATEMENT EXECUTE FUNCTION runbook_refuse_intake_change();
+    CREATE FUNCTION runbook_count_intake() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path FROM CURRENT AS $$
+    BEGIN
+        UPDATE changes SET counter = counter + 1 WHERE id = 1;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER intake_counted AFTER INSERT ON intake
+        FOR EACH ROW EXECUTE FUNCTION runbook_count_intake();
+    REVOKE ALL ON intake FROM PUBLIC;
+    DO $$
+    DECLARE
+        r RECORD;
+    BEGIN
+        FOR r IN SELECT db_role FROM operators
+                 WHERE db_role IN (SELECT rolname FROM pg_roles) LOOP
+            EXECUTE format('GRANT SELECT, INSERT ON intake TO %I', r.db_role);
+        END LOOP;
+    END $$;
+    CREATE OR REPLACE FUNCTION runbook_check_actor() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        mapped TEXT;
+        proof JSONB;
+    BEGIN
+        SELECT person INTO mapped FROM operators WHERE db_role = current_user;
+        BEGIN
+            proof := (NEW.data::jsonb) -> 'proof';
+        EXCEPTION WHEN others THEN
+            RAISE EXCEPTION 'the event''s data is not JSON';
+        END;
+        IF mapped IS NOT NULL THEN
+            IF NEW.actor = mapped THEN
+                IF proof ->> 'method' IS DISTINCT FROM 'db-role'
+                   OR proof ->> 'db_role' IS DISTINCT FROM current_user THEN
+                    RAISE EXCEPTION 'database role % records events as % with proof db-role only',
+                        current_user, mapped;
+                END IF;
+            ELSIF NEW.actor = 'runbook' AND proof ->> 'method' = 'system' AND NEW.type IN (
+                'PauseTargeted', 'PostsPaused', 'PostsResumed', 'NotificationsSent',
+                'StatementPublished', 'EffectFailed', 'Escalated', 'EffectRequested',
+                'LinkRefused', 'UpdateFellDue', 'UpdateEscalated', 'UpdateSent') THEN
+                NULL;
+            ELSE
+                RAISE EXCEPTION 'database role % is %: it cannot record an event as %',
+                    current_user, mapped, NEW.actor;
+            END IF;
+        ELSIF proof ->> 'method' = 'db-role' THEN
+            RAISE EXCEPTION
+                'only a database role mapped to a person gives proof db-role (% is not)',
+                current_user;
+        END IF;
+        RETURN NEW;
+    END $$;
+    """,
+    # 5: find a command id across incidents (a reused --command-id is refused).
     """
     CREATE INDEX events_by_command ON events (command_id) WHERE command_id IS NOT NULL;
     """,
@@ -205,12 +281,14 @@ MIGRATIONS: list[str] = [
 OPERATOR_GRANTS = (
     "GRANT USAGE ON SCHEMA {schema} TO {role}",
     "GRANT SELECT, INSERT ON {schema}.events TO {role}",
+    "GRANT SELECT, INSERT ON {schema}.intake TO {role}",
     "GRANT SELECT ON {schema}.incidents, {schema}.changes, {schema}.operators, "
     "{schema}.runbook_schema TO {role}",
 )
-"""What an operator's role is granted: read everything, append events, nothing more."""
+"""What an operator's role is granted: read everything, append events and warnings, nothing
+more."""
 
-TABLES = ("events", "incidents", "changes", "operators", "runbook_schema")
+TABLES = ("events", "incidents", "changes", "operators", "runbook_schema", "intake")
 """runbook's tables (``runbook db check`` lists what the login may do on each)."""
 OWN_TABLES = frozenset(TABLES)
 """Every table the migrations make: a schema holding any other is not runbook's."""

@@ -38,9 +38,10 @@ from psycopg.rows import dict_row
 
 from runbook.errors import ConcurrencyConflict, StoreError
 from runbook.model.events import Event
+from runbook.model.intake import IntakeRecord
 from runbook.store.chain import from_rows, to_row
 from runbook.store.listing import HEADS, derive
-from runbook.store.postgres import access
+from runbook.store.postgres import access, intake_log
 from runbook.store.postgres.schema import MIGRATIONS, OWN_TABLES, SCHEMA
 
 logging.getLogger("psycopg").addHandler(logging.NullHandler())
@@ -505,6 +506,15 @@ class PostgresStore:
             self._listener = None
             time.sleep(min(timeout, 0.5))
         return self.change_token()
+
+    # -- the intake log ------------------------------------------------------------------
+    def intake_append(self, records: list[IntakeRecord]) -> list[IntakeRecord]:
+        """Append to the intake log, one writer at a time (see :mod:`runbook.store.intake`)."""
+        return self._retrying(lambda conn: intake_log.append(conn, records, CHANNEL))
+
+    def intake_records(self, after_seq: int = 0) -> list[IntakeRecord]:
+        """The intake log after ``after_seq`` (see :mod:`runbook.store.intake`)."""
+        return self._retrying(lambda conn: intake_log.records(conn, after_seq))
 
     def close(self) -> None:
         """Close the connections."""

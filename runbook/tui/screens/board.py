@@ -1,10 +1,15 @@
 """The board (first screen): every open incident at a glance.
 
 One row per incident: the level badge coloured by severity, state, id, title (with a DRILL
-marker), how long it has been open and the next target time as a countdown that turns red
-when overdue (targets from the playbook, measured from declaration, met when the stage was
-reached). Resolved incidents waiting for their review stay; closed ones show on a toggle
-(``c``). ``n`` declares a new incident, enter opens one. Times come from the engine's clock.
+marker), how long it has been open and the next target time (or stakeholder update, when it
+comes first) as a countdown that turns red when overdue (targets from the playbook, measured
+from declaration, met when the stage was reached). Resolved incidents waiting for their review
+stay; closed ones show on a toggle (``c``). ``n`` declares a new incident, enter opens one.
+Times come from the engine's clock.
+
+Under the incidents, the inbox: warnings from paging and listening tools and staff reports
+still waiting for a decision (shown only when there are some); ``i`` opens it to declare an
+incident from one or dismiss it. A warning is never an incident row by itself.
 """
 
 from __future__ import annotations
@@ -18,12 +23,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
+from runbook.errors import StoreError
+from runbook.model.intake import Warning
+from runbook.model.text import one_line
 from runbook.tui.data import BoardRow, board_details, board_summaries
+from runbook.tui.screens.inbox import inbox_line
 from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import badge, tone_styles
 from runbook.tui.widgets.work_status import WorkStatus
 from runbook.tui.wording import TARGET_WORDS, countdown, since
 from runbook.tui.work import LiveScreen
+
+AUDIENCE_WORDS = {"executives": "exec", "customers": "cust"}
+"""Audiences shortened for the board's narrow column."""
+INBOX_LINES = 5
+"""Warnings listed on the board at most (the inbox screen lists them all)."""
 
 COLUMNS = (
     ("level", "level", 6),
@@ -42,6 +56,7 @@ class BoardScreen(LiveScreen):
         Binding("n", "new_incident", "new incident"),
         Binding("enter", "open", "open", show=False),
         Binding("c", "toggle_closed", "show closed"),
+        Binding("i", "inbox", "inbox"),
         Binding("q", "app.quit", "quit"),
     ]
 
@@ -49,6 +64,9 @@ class BoardScreen(LiveScreen):
         super().__init__()
         self.show_closed = False
         self.rows: list[BoardRow] = []
+        self.warnings: list[Warning] = []
+        self.seen: dict[str, int] | None = None
+        """Warning key -> count already shown (None until the first load): what is new."""
 
     def compose(self) -> ComposeResult:
         """Header, counts, the table, work status, footer."""
@@ -60,6 +78,7 @@ class BoardScreen(LiveScreen):
             "enter, the title, enter.",
             id="board-empty",
         )
+        yield Static("", id="inbox-panel", markup=False)
         yield WorkStatus()
         yield Footer()
 
@@ -69,20 +88,25 @@ class BoardScreen(LiveScreen):
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         self.query_one("#board-empty").display = False
+        self.query_one("#inbox-panel").display = False
         self.set_interval(1.0, self.tick_clock)
         table.focus()
 
     # -- data ---------------------------------------------------------------------------
-    def load(self, publish: Any) -> list[BoardRow]:
-        """Summaries first (the first frame), then each incident's fold (colours, targets)."""
+    def load(self, publish: Any) -> tuple[list[BoardRow], list[Warning]]:
+        """Summaries and the inbox first (the first frame), then each incident's fold
+        (colours, targets)."""
         engine = self.runbook.engine
         rows = board_summaries(engine, self.show_closed)
-        publish(rows)
+        warnings = inbox_of(engine)
+        publish((rows, warnings))
         time.sleep(0.02)  # let the UI thread draw these rows before folding every incident
-        return board_details(engine, rows)
+        return board_details(engine, rows), warnings
 
-    def show(self, rows: list[BoardRow], final: bool) -> None:
-        """Fill the table, keeping the cursor on the same incident."""
+    def show(self, data: tuple[list[BoardRow], list[Warning]], final: bool) -> None:
+        """Fill the table, keeping the cursor on the same incident; the inbox under it."""
+        rows, self.warnings = data
+        self.show_inbox()
         self.rows = rows
         table = self.query_one(DataTable)
         selected = self.selected()
@@ -107,6 +131,32 @@ class BoardScreen(LiveScreen):
         self.query_one("#board-head", Static).update(head)
         self.fit_columns()
 
+    def show_inbox(self) -> None:
+        """The waiting warnings under the incidents (hidden when there are none); a warning
+        that arrives (or arrives again) while the board is open is also announced."""
+        fresh = [
+            w for w in self.warnings if self.seen is not None and self.seen.get(w.key, 0) < w.count
+        ]
+        self.seen = {w.key: w.count for w in self.warnings}
+        for warning in fresh[:3]:
+            self.runbook.tell(
+                f"{one_line(warning.summary[:200])} (from {one_line(warning.source)}; i opens "
+                "the inbox)",
+                title="New warning",
+                severity="warning",
+            )
+        panel = self.query_one("#inbox-panel", Static)
+        panel.display = bool(self.warnings)
+        if not self.warnings:
+            return
+        now = self.runbook.engine.clock.now()
+        shown = [inbox_line(w, now) for w in self.warnings[:INBOX_LINES]]
+        more = len(self.warnings) - len(shown)
+        head = f"Inbox: {len(self.warnings)} warning(s) waiting (i opens it)"
+        if more:
+            shown.append(f"… and {more} more")
+        panel.update("\n".join([head, *shown]))
+
     def cells(self, row: BoardRow, now: Any) -> list[Any]:
         """The table cells of ``row`` at ``now``."""
         styles = tone_styles(self.app)
@@ -124,15 +174,19 @@ class BoardScreen(LiveScreen):
         ]
 
     def target_cell(self, row: BoardRow, now: Any) -> Text:
-        """``pause in 4m`` or ``pause 3m overdue`` (red); empty when all targets are met."""
-        if row.target is None:
+        """``pause in 4m`` or ``pause 3m overdue`` (red), or the next stakeholder update when
+        it comes first (``executives update in 12m``); empty when nothing is pending."""
+        update = row.update
+        if update is not None and (row.target is None or update.due_at < row.target.due):
+            words, overdue = countdown(update.due_at, now)
+            label = f"{AUDIENCE_WORDS.get(update.audience, update.audience)} upd {words}"
+        elif row.target is not None:
+            words, overdue = countdown(row.target.due, now)
+            label = f"{TARGET_WORDS.get(row.target.name, row.target.name)} {words}"
+        else:
             return Text("" if row.detailed or not row.is_open else "…", style="dim")
-        words, overdue = countdown(row.target.due, now)
         styles = tone_styles(self.app)
-        return Text(
-            f"{TARGET_WORDS.get(row.target.name, row.target.name)} {words}",
-            style=styles["bad"] if overdue else styles[""],
-        )
+        return Text(label, style=styles["bad"] if overdue else styles[""])
 
     def tick_clock(self) -> None:
         """Advance the elapsed times and countdowns (no reading of the store)."""
@@ -191,6 +245,12 @@ class BoardScreen(LiveScreen):
 
         self.app.push_screen(NewIncidentScreen(), declared)
 
+    def action_inbox(self) -> None:
+        """Open the inbox: declare an incident from a warning, or dismiss it."""
+        from runbook.tui.screens.inbox import InboxScreen
+
+        self.app.push_screen(InboxScreen())
+
     def action_toggle_closed(self) -> None:
         """Show or hide closed incidents."""
         self.show_closed = not self.show_closed
@@ -201,9 +261,18 @@ class BoardScreen(LiveScreen):
         return [
             ("new incident", "declare an incident (n)", self.action_new_incident),
             ("open the incident", "open the highlighted incident (enter)", self.action_open),
+            ("open the inbox", "warnings waiting for a decision (i)", self.action_inbox),
             (
                 "show or hide closed incidents",
                 "toggle closed incidents (c)",
                 self.action_toggle_closed,
             ),
         ]
+
+
+def inbox_of(engine: Any) -> list[Warning]:
+    """The warnings waiting, or none when the store keeps no intake log."""
+    try:
+        return list(engine.inbox(waiting_only=True))
+    except StoreError:
+        return []

@@ -1,6 +1,7 @@
 """The incident screen: where the incident is, what to do now, what happened.
 
-Top: the level badge, title, state, time open, the next target and escalation. Then the stage
+Top: the level badge, title, state, time open, the next target, the countdown to each
+audience's next update (red when overdue) and the next escalation. Then the stage
 stepper, the current stage's checklist (enter ticks), and tabs: the live timeline, the people
 notified, the pause ledger and the drafts with their approvals. Every action has a key; the
 footer lists those the lifecycle allows now for the operator (and the highlighted draft), the
@@ -249,6 +250,12 @@ class IncidentScreen(IncidentActions, LiveScreen):
             second.append(" · next: ")
             second.append(
                 f"{TARGET_WORDS.get(view.target.name, view.target.name)} {words}",
+                style=styles["bad"] if late else styles[""],
+            )
+        for update in incident.update_schedule():
+            words, late = countdown(update.due_at, view.now)
+            second.append(
+                f" · {update.audience} update {words}",
                 style=styles["bad"] if late else styles[""],
             )
         if view.next_escalation is not None:

@@ -139,6 +139,15 @@ class IncidentActions:
             for t in playbook.drafts
         ]
         fresh = next((t.id for t in playbook.drafts if t.id not in used), None)
+        updates = playbook.updates.templates if playbook.updates is not None else []
+        items += [
+            (u.id, u.title, f"update for {u.audience} · {', '.join(u.platforms)}") for u in updates
+        ]
+        now = self.engine.clock.now()
+        due = [d.audience for d in incident.update_schedule() if d.due_at <= now]
+        if due and playbook.updates is not None:  # an update is due: offer it first
+            wanted = playbook.updates.for_audience(due[0])
+            fresh = wanted.id if wanted is not None else fresh
         engine = self.engine
 
         def started(incident: Incident) -> None:

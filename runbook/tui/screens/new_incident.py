@@ -1,5 +1,8 @@
 """Declare an incident in a few keystrokes: type a few letters of the playbook, enter, type the
-title, enter. The declaration runs in a worker; a refusal keeps what was typed."""
+title, enter. The declaration runs in a worker; a refusal keeps what was typed.
+
+From a warning on the inbox, the playbook its words suggest is highlighted and the title is
+the warning's text (both can be changed); the warning goes into the incident's timeline."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, Static
 
+from runbook.model.intake import Warning
+from runbook.model.text import one_line
 from runbook.tui.screens.modal import Modal
 from runbook.tui.widgets.fuzzy import FuzzyPicker
 
@@ -14,23 +19,40 @@ from runbook.tui.widgets.fuzzy import FuzzyPicker
 class NewIncidentScreen(Modal[str]):
     """Returns the new incident's id (None when cancelled)."""
 
-    def __init__(self) -> None:
+    def __init__(self, warning: Warning | None = None, suggested: str | None = None) -> None:
         super().__init__()
         self.playbook: str | None = None
+        self.warning = warning
+        """The warning the incident is declared from (None: a fresh declaration)."""
+        self.suggested = suggested
+        """The playbook the warning's words suggest."""
 
     def compose(self) -> ComposeResult:
         """Playbook picker, title, drill box."""
         playbooks = sorted(self.engine.workspace.playbooks.values(), key=lambda p: p.title)
         items = [(p.id, p.title, p.id) for p in playbooks]
         words = {p.id: " ".join([p.title, p.summary, *p.keywords]) for p in playbooks}
+        warning = self.warning
         with Vertical(classes="dialog wide"):
-            yield Static("New incident", classes="dialog-title")
-            yield Static("Which playbook?", id="playbook-label", classes="label")
+            yield Static(
+                "New incident" if warning is None else "Declare an incident from the warning",
+                classes="dialog-title",
+            )
+            if warning is not None:
+                yield Static(one_line(warning.summary[:300]), classes="dialog-body", markup=False)
+            label = "Which playbook?"
+            if warning is not None:
+                label += " (suggested by its words)" if self.suggested else " (none matches)"
+            yield Static(label, id="playbook-label", classes="label")
             yield FuzzyPicker(
-                items, placeholder="type a word, e.g. hacked, leak, recall", words=words
+                items,
+                placeholder="type a word, e.g. hacked, leak, recall",
+                words=words,
+                highlight=self.suggested,
             )
             yield Static("What is happening, in a few words?", classes="label")
-            yield Input(placeholder="e.g. X account posting crypto scams", id="title")
+            title = " ".join(warning.summary.split())[:120] if warning is not None else ""
+            yield Input(title, placeholder="e.g. X account posting crypto scams", id="title")
             yield Checkbox("Tabletop drill (nothing real is sent)", id="drill")
             yield Static(
                 "type · enter picks the playbook · type the title · enter declares · esc cancels",
@@ -62,6 +84,14 @@ class NewIncidentScreen(Modal[str]):
         title = event.value
         drill = self.query_one("#drill", Checkbox).value
         engine = self.engine
+        warning = self.warning
+        if warning is not None:
+            self.run_command(
+                "declare the incident",
+                lambda: engine.declare_from_warning(warning.key, playbook, title, drill=drill),
+                then=lambda incident: self.dismiss(incident.id),
+            )
+            return
         self.run_command(
             "declare the incident",
             lambda: engine.declare(playbook, title, drill=drill),
