@@ -1,5 +1,5 @@
-"""kill -9 while Hootsuite posts are deleted to hold them, or recreated to release them: no post
-is lost or duplicated, and the record tells the truth."""
+"""kill -9 while Hootsuite or Facebook Page posts are deleted to hold them, or recreated to
+release them: no post is lost or duplicated, and the record tells the truth."""
 
 from __future__ import annotations
 
@@ -25,36 +25,50 @@ from tests.test_engine import SEV1_ACCOUNT
 CHILD = textwrap.dedent(
     """
     import os, signal, sys
+    from datetime import UTC, datetime
     from pathlib import Path
+    from runbook.clock import SimulatedClock
     from runbook.effects import Effects
     from runbook.effects.scheduler import Schedulers
+    from runbook.effects.scheduler.factory import build_scheduler
     from runbook.effects.scheduler.hootsuite import HootsuiteScheduler
-    from runbook.effects.scheduler.api import ApiClient
+    from runbook.effects.scheduler.meta import MetaScheduler
     from runbook.effects.sinks import DrillSink
     from runbook.engine import Engine
     from runbook.loading import load_workspace
+    from runbook.model.schedulers import HootsuiteConfig, MetaConfig
     from runbook.store.sqlite import SqliteStore
 
-    db, url, incident_id, kill_at = sys.argv[1:5]
+    db, product, url, page, incident_id, kill_at, now = sys.argv[1:8]
+    cls = {"hootsuite": HootsuiteScheduler, "meta": MetaScheduler}[product]
+    holding = "_hold_one" if product == "hootsuite" else "_batch_delete"  # Meta: 50 at a time
+    hold, recreate = getattr(cls, holding), cls._recreate_one
 
-    class Dying(HootsuiteScheduler):
-        def _hold_one(self, post_id, key):
-            done = super()._hold_one(post_id, key)
-            if kill_at == "after_delete":
-                os.kill(os.getpid(), signal.SIGKILL)
-            return done
+    def dying_hold(self, *args):
+        done = hold(self, *args)
+        if kill_at == "after_delete":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return done
 
-        def _recreate_one(self, post, new_times):
-            done = super()._recreate_one(post, new_times)
-            if kill_at == "after_recreate":
-                os.kill(os.getpid(), signal.SIGKILL)
-            return done
+    def dying_recreate(self, *args):
+        done = recreate(self, *args)
+        if kill_at == "after_recreate":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return done
 
-    client = ApiClient("Hootsuite", url, token_env="HOOTSUITE_TOKEN")
+    setattr(cls, holding, dying_hold)
+    cls._recreate_one = dying_recreate
+    if product == "hootsuite":
+        config = HootsuiteConfig(kind="hootsuite", base_url=url, token_env="HOOTSUITE_TOKEN",
+                                 requests_per_second=1000, concurrency=1)
+    else:
+        config = MetaConfig(kind="meta", base_url=url, token_env="META_TOKEN", page_id=page,
+                            concurrency=1)
+    clock = SimulatedClock(datetime.fromisoformat(now))
     sink = DrillSink()
-    scheduler = Schedulers([Dying("hootsuite", client, concurrency=1)])
+    scheduler = Schedulers([build_scheduler(product, config, Path(db).parent, clock)])
     workspace = load_workspace([Path("playbooks"), Path("contacts")])
-    engine = Engine(SqliteStore(db), workspace, operator="amara",
+    engine = Engine(SqliteStore(db), workspace, operator="amara", clock=clock,
                     effects=Effects(scheduler=scheduler, channels={}, publisher=sink,
                                     fallback=sink))
     if kill_at == "after_delete":
@@ -63,11 +77,14 @@ CHILD = textwrap.dedent(
         engine.resolve(incident_id, "Account recovered.", resume="all")
     """
 )
+TEXT = {"hootsuite": "text", "meta": "message"}
+"""Where each product keeps a post's text."""
 
 
+@pytest.mark.parametrize("product", ["hootsuite", "meta"])
 @pytest.mark.parametrize("kill_at", ["after_delete", "after_recreate"])
 def test_a_kill_between_record_delete_and_recreate_never_loses_or_duplicates_a_post(
-    workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill_at: str
+    workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill_at: str, product: str
 ):
     for name, value in TOKENS.items():
         monkeypatch.setenv(name, value)
@@ -75,9 +92,11 @@ def test_a_kill_between_record_delete_and_recreate_never_loses_or_duplicates_a_p
     with ExitStack() as stack:
         products = start_products(stack, tmp_path, clock.now)
         products.fill(clock.now(), 3)
-        texts = sorted(m["text"] for m in products.hootsuite.scheduled())
+        fake = getattr(products, product)
+        key = TEXT[product]
+        texts = sorted(m[key] for m in fake.scheduled())
         db = tmp_path / "incidents.db"
-        effects = products.effects(clock, only=("hootsuite",))
+        effects = products.effects(clock, only=(product,))
         engine = Engine(SqliteStore(db), workspace, operator="amara", clock=clock, effects=effects)
         stack.callback(engine.store.close)
         incident = engine.declare("account-compromised", "Hacked")
@@ -85,18 +104,31 @@ def test_a_kill_between_record_delete_and_recreate_never_loses_or_duplicates_a_p
         if kill_at == "after_recreate":
             engine.pause(incident.id)
 
+        page = getattr(fake, "page_id", "")
         child = subprocess.run(
-            [sys.executable, "-c", CHILD, str(db), products.hootsuite.url, incident.id, kill_at],
+            [
+                sys.executable,
+                "-c",
+                CHILD,
+                str(db),
+                product,
+                fake.url,
+                page,
+                incident.id,
+                kill_at,
+                clock.now().isoformat(),
+            ],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             timeout=120,
         )
         assert child.returncode == -9
-        left = sorted(m["text"] for m in products.hootsuite.scheduled())
+        left = sorted(m[key] for m in fake.scheduled())
         if kill_at == "after_delete":
-            assert len(left) == 2, "one message was deleted before the kill"
+            deleted = {"hootsuite": 1, "meta": 3}[product]  # Meta deletes in one batch
+            assert len(left) == 3 - deleted, "deleted before the kill"
             targeted = [e for e in engine.timeline(incident.id) if isinstance(e, ev.PauseTargeted)]
-            assert {p["record"]["text"] for p in targeted[0].posts} == set(texts)
+            assert {p["record"][key] for p in targeted[0].posts} == set(texts)
         else:
             assert len(left) == 1, "one message was recreated before the kill"
 
@@ -106,13 +138,12 @@ def test_a_kill_between_record_delete_and_recreate_never_loses_or_duplicates_a_p
             after = engine.incident(incident.id)
             assert len(after.paused_posts) == 3
             assert after.pause_unconfirmed() is None
-            assert products.hootsuite.scheduled() == []
+            assert fake.scheduled() == []
             engine.resolve(incident.id, "Account recovered.", resume="all")
 
-        made = Counter(m["text"] for m in products.hootsuite.scheduled())
+        made = Counter(m[key] for m in fake.scheduled())
         assert sorted(made) == texts, "nothing lost"
         assert set(made.values()) == {1}, "nothing duplicated"
-        assert len(products.hootsuite.requests("POST", "/v1/messages")) == 3
         kinds = Counter(type(e).__name__ for e in engine.timeline(incident.id))
         assert kinds["PostsPaused"] == 1
         assert kinds["PostsResumed"] == 1
