@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import socket
 import threading
 import time
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,6 +106,16 @@ class FakeScheduler:
         if action.startswith("echo:"):
             auth = request.headers.get("Authorization")
             return send(request, int(action[5:]), {"error": f"request had {auth}"})
+        if action.startswith("encoded:"):  # the token quoted back in every encoding
+            token = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+            raw = token.encode("utf-8")
+            words = (
+                f"b64={base64.b64encode(raw).decode()} "
+                f"basic={base64.b64encode(b'svc:' + raw).decode()} "
+                f"url={urllib.parse.quote(token, safe='')} hex={raw.hex()} "
+                f"json={json.dumps(token)}"
+            )
+            return send(request, int(action[8:]), {"error": words})
         if action == "redirect":
             return send(request, 302, {}, {"Location": "http://elsewhere.example/steal"})
         code = self.refuse.get((request.command, target))
@@ -413,6 +425,27 @@ def test_the_token_never_appears_in_an_error_a_log_line_or_a_repr(api, caplog):
     assert all(message for message in messages)
     for message in [*messages, repr(scheduler), caplog.text]:
         assert TOKEN not in message
+
+
+def test_a_token_echoed_in_any_encoding_is_scrubbed_from_every_error(api):
+    scheduler = client(api, max_retries=0, timeout=0.5)
+    api.plan("PATCH", "p1", "encoded:403")
+    error = scheduler.hold(["p1"], "k").failures[0]["error"]
+    raw = TOKEN.encode("utf-8")
+    assert "b64=" in error  # the answer is quoted, its secrets are not
+    assert "hex=" in error
+    for form in (
+        TOKEN,
+        base64.b64encode(raw).decode(),
+        base64.b64encode(raw).decode().rstrip("="),
+        urllib.parse.quote(TOKEN, safe=""),
+        raw.hex(),
+        json.dumps(TOKEN)[1:-1],
+    ):
+        assert form not in error, form
+    assert TOKEN[3:-3].encode().hex() not in error
+    core = base64.b64encode(b"svc:" + raw).decode()[8:-8]
+    assert core not in error, "the token inside a longer base64 text"
 
 
 # -- configuration ----------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from runbook.model.contacts import Contacts
+from runbook.model.secrets import all_forms
 
 EMAIL = re.compile(
     r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
@@ -104,9 +105,8 @@ class Redactor:
         self.names = names
         self.replacements = 0
         self._allow = {a.lower() for a in allow if a}
-        self._secrets = sorted(
-            {s for s in secrets if len(s) >= SECRET_MIN_LENGTH}, key=len, reverse=True
-        )
+        self._secrets = all_forms(s for s in secrets if len(s) >= SECRET_MIN_LENGTH)
+        """Every secret in every encoding (:mod:`runbook.model.secrets`), longest first."""
         people = contacts.people
         self._emails = {p.email.lower() for p in people if p.email}
         self._phones = [
@@ -306,7 +306,7 @@ def leaks(text: str, contacts: Contacts, secrets: Iterable[str] = ()) -> list[st
     written in international form (``+44 ...``); other spellings are the scrubber's job.
     """
     found = []
-    if any(secret in text for secret in secrets if len(secret) >= SECRET_MIN_LENGTH):
+    if any(form in text for form in all_forms(s for s in secrets if len(s) >= SECRET_MIN_LENGTH)):
         found.append("a secret")
     emails = {p.email.lower() for p in contacts.people if p.email}
     position = text.find("@")

@@ -40,6 +40,7 @@ from email.utils import formataddr, formatdate
 from runbook.effects import Message
 from runbook.errors import EffectError
 from runbook.model.contacts import SmtpChannel
+from runbook.model.secrets import forms as secret_forms
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +295,7 @@ def _secret_forms(credentials: tuple[str, str] | None) -> list[str]:
     user, password = credentials
     if not password:
         return []
-    forms = {password}
+    forms = {password, *secret_forms(password)}
     for raw in (password, f"\0{user}\0{password}", f"{user}\0{password}"):
         forms.add(base64.b64encode(raw.encode("utf-8")).decode("ascii"))
     return sorted(forms, key=len, reverse=True)

@@ -33,6 +33,7 @@ from typing import Any
 from runbook.effects import Message
 from runbook.errors import EffectError
 from runbook.model.contacts import WebhookChannel
+from runbook.model.secrets import all_forms
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +276,7 @@ def _secret_forms(url: str) -> list[str]:
                 urllib.parse.quote(piece),
                 json.dumps(piece)[1:-1],
             }
+    forms |= set(all_forms(piece for piece in pieces if len(piece) >= 8))
     return sorted(forms, key=len, reverse=True)
 
 

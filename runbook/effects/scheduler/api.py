@@ -30,6 +30,7 @@ from typing import Any
 from runbook.effects import REPORTED_WAIT, Wait
 from runbook.effects.scheduler.http import MAX_BODY, MAX_RETRY_AFTER, _NoRedirect, _retry_after
 from runbook.errors import EffectError
+from runbook.model.secrets import forms, scrub
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +208,7 @@ class ApiClient:
     def scrub(self, text: str) -> str:
         """``text`` without the credential in it (if it is set)."""
         token = self._environ.get(self.token_env, "").strip()
-        return text.replace(token, "[token]") if token else text
+        return scrub(text, forms(token), "[token]") if token else text
 
     # -- pacing and waiting -------------------------------------------------------------
     def _pace(self, where: str) -> None:

@@ -57,6 +57,7 @@ from runbook.clock import Clock, SystemClock
 from runbook.effects import REPORTED_WAIT, Outcome, Post, Wait
 from runbook.effects.scheduler import HELD, SCHEDULED, scheduled_time
 from runbook.errors import EffectError
+from runbook.model.secrets import forms, scrub
 
 log = logging.getLogger(__name__)
 
@@ -498,7 +499,7 @@ class HttpScheduler:
 
     @staticmethod
     def _scrub(text: str, token: str) -> str:
-        return text.replace(token, "[token]") if token else text
+        return scrub(text, forms(token), "[token]") if token else text
 
 
 def _in_state(post: Post, want: str, new_time: str | None) -> bool:
