@@ -236,16 +236,27 @@ class SqliteStore:
         ]
 
     def rows(self, incident_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
-        """The stored rows after ``after_seq`` in seq order."""
+        """The stored rows after ``after_seq`` in seq order. Bytes that are not UTF-8 (written
+        into the file by hand) are read with a replacement character, so the row's hash no
+        longer matches and ``verify`` names the event instead of failing to read it."""
+        query = f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? AND seq > ? ORDER BY seq"
         with self._lock:
             try:
-                cursor = self._db.execute(
-                    f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? AND seq > ? ORDER BY seq",
-                    (incident_id, after_seq),
-                )
+                cursor = self._db.execute(query, (incident_id, after_seq))
+                return [dict(row) for row in cursor.fetchall()]
+            except sqlite3.OperationalError as exc:
+                if "decode" not in str(exc):
+                    raise StoreError(_explain(self.path, exc)) from None
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(_explain(self.path, exc)) from None
+            self._db.text_factory = _lenient
+            try:
+                cursor = self._db.execute(query, (incident_id, after_seq))
                 return [dict(row) for row in cursor.fetchall()]
             except sqlite3.DatabaseError as exc:
                 raise StoreError(_explain(self.path, exc)) from None
+            finally:
+                self._db.text_factory = str
 
     def load(
         self, incident_id: str, after_seq: int = 0, *, with_hashes: bool = True
@@ -438,6 +449,11 @@ class SqliteStore:
         """Close the connection."""
         with self._lock:
             self._db.close()
+
+
+def _lenient(raw: bytes) -> str:
+    """Text read from the file, with a replacement character for bytes that are not UTF-8."""
+    return raw.decode("utf-8", "replace")
 
 
 def _statements(script: str) -> list[str]:
