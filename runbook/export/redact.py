@@ -105,8 +105,11 @@ class Redactor:
         self.names = names
         self.replacements = 0
         self._allow = {a.lower() for a in allow if a}
-        self._secrets = all_forms(s for s in secrets if len(s) >= SECRET_MIN_LENGTH)
-        """Every secret in every encoding (:mod:`runbook.model.secrets`), longest first."""
+        self._secrets = all_forms(
+            (s for s in secrets if len(s) >= SECRET_MIN_LENGTH), thorough=False
+        )
+        """Every secret raw, base64, URL-encoded, JSON-escaped and hex (the thorough forms are
+        scrubbed where a receiver's text enters: :mod:`runbook.model.secrets`)."""
         people = contacts.people
         self._emails = {p.email.lower() for p in people if p.email}
         self._phones = [
@@ -306,7 +309,8 @@ def leaks(text: str, contacts: Contacts, secrets: Iterable[str] = ()) -> list[st
     written in international form (``+44 ...``); other spellings are the scrubber's job.
     """
     found = []
-    if any(form in text for form in all_forms(s for s in secrets if len(s) >= SECRET_MIN_LENGTH)):
+    wanted = (s for s in secrets if len(s) >= SECRET_MIN_LENGTH)
+    if any(form in text for form in all_forms(wanted, thorough=False)):
         found.append("a secret")
     emails = {p.email.lower() for p in contacts.people if p.email}
     position = text.find("@")

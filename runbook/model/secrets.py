@@ -33,17 +33,23 @@ def _base64_cores(raw: bytes) -> set[str]:
     return found
 
 
-def forms(secret: str) -> list[str]:
-    """``secret`` and every encoding of it runbook scrubs, longest first."""
+def forms(secret: str, *, thorough: bool = True) -> list[str]:
+    """``secret`` and every encoding of it runbook scrubs, longest first. ``thorough`` (where
+    text from outside enters: a receiver's answer) adds the secret inside a longer base64 text
+    and in upper or lower case; the export's second look, over text runbook already scrubbed,
+    leaves those out to stay fast."""
     secret = secret.strip()
     if len(secret) < MIN_FORM:
         return []
     raw = secret.encode("utf-8")
-    found = {secret, secret.lower(), secret.upper()} if secret.isascii() else {secret}
+    found = {secret}
+    if thorough and secret.isascii():
+        found |= {secret.lower(), secret.upper()}
     for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
         text = encoded.decode("ascii")
         found |= {text, text.rstrip("=")}
-    found |= _base64_cores(raw)
+    if thorough:
+        found |= _base64_cores(raw)
     found |= {
         urllib.parse.quote(secret, safe=""),
         urllib.parse.quote(secret),
@@ -56,9 +62,9 @@ def forms(secret: str) -> list[str]:
     return sorted((f for f in found if len(f) >= MIN_FORM), key=len, reverse=True)
 
 
-def all_forms(secrets: Iterable[str]) -> list[str]:
+def all_forms(secrets: Iterable[str], *, thorough: bool = True) -> list[str]:
     """The forms of every secret in ``secrets``, longest first (no duplicates)."""
-    found = {form for secret in secrets for form in forms(secret)}
+    found = {form for secret in secrets for form in forms(secret, thorough=thorough)}
     return sorted(found, key=len, reverse=True)
 
 
