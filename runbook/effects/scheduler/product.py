@@ -19,6 +19,7 @@ Two ways to hold, declared by each adapter as :attr:`ProductScheduler.hold_metho
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -45,7 +46,7 @@ def excerpt(text: str) -> str:
     return " ".join(text.split())[:EXCERPT_CHARS]
 
 
-class ProductScheduler:
+class ProductScheduler(ABC):
     """Base of the product adapters (see the module docstring)."""
 
     product = ""
@@ -76,15 +77,17 @@ class ProductScheduler:
         self.client.on_wait = value
 
     # -- what each product supplies -------------------------------------------------------
+    @abstractmethod
     def list_posts(self) -> list[Post]:
         """Every upcoming post (scheduled or held)."""
-        raise NotImplementedError
 
     def _hold_one(self, post_id: str, key: str) -> dict[str, Any]:
-        raise NotImplementedError
+        """Hold one post (products that hold in batches override :meth:`hold` instead)."""
+        raise EffectError(f"{self.product} holds posts in batches, not one by one")
 
     def _release_one(self, post_id: str, key: str, new_time: str | None) -> dict[str, Any]:
-        raise NotImplementedError
+        """Release one post held as a draft (deleted posts are recreated instead)."""
+        raise EffectError(f"{self.product} posts are not released one by one")
 
     def _recreate_all(
         self, posts: list[dict[str, Any]], key: str, new_times: dict[str, str]
@@ -112,8 +115,9 @@ class ProductScheduler:
 
     def _gone(self, post_id: str) -> dict[str, Any]:
         """A post to hold that is no longer listed as scheduled: held if it is gone (deleted by
-        an earlier, interrupted hold, or by another incident), refused if it was published."""
-        raise NotImplementedError
+        an earlier, interrupted hold, or by another incident), refused if it was published.
+        Only products that delete to hold look; the others never get here."""
+        raise EffectError(f"{post_id} is no longer scheduled in {self.product}")
 
     def release(self, post_ids: list[str], key: str, new_times: dict[str, str]) -> Outcome:
         """Put each held post back on the schedule (at ``new_times[id]`` where given)."""
