@@ -10,6 +10,7 @@ here each decision is built, signed with the operator's SSH key when the engine 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from runbook.effects import ssh
 from runbook.effects.ssh import Signer
@@ -125,21 +126,10 @@ def approve(
     chosen = _awaiting(incident, ctx)
     check_read(chosen, expect)
     roles = sorted(set(ctx.roles) & approving_roles(incident, chosen))
-    proof = ctx.proof
-    if signing is not None:
-        proof = signing.proof(engine, incident, ctx, "approve", chosen)
-    return [
-        engine.event(
-            ev.DraftApproved,
-            incident,
-            actor=ctx.actor,
-            proof=proof,
-            draft_id=chosen.draft_id,
-            version=chosen.version,
-            content_hash=chosen.content_hash,
-            roles=roles,
-        )
-    ]
+    decision = _decision(
+        engine, ev.DraftApproved, "approve", signing, incident, ctx, chosen, roles=roles
+    )
+    return [decision]
 
 
 def attest(
@@ -157,23 +147,11 @@ def attest(
         raise ActionRefused(f"{person!r} is not a person in contacts")
     chosen = _awaiting(incident, ctx)
     roles = sorted(set(roles_now) & approving_roles(incident, chosen))
-    proof = ctx.proof
-    if signing is not None:
-        detail = attest_detail(person, how, note)
-        proof = signing.proof(engine, incident, ctx, "attest", chosen, detail)
+    detail = attest_detail(person, how, note)
+    fields = {"person": person, "roles": roles, "how": how, "note": note}
     return [
-        engine.event(
-            ev.ApprovalAttested,
-            incident,
-            actor=ctx.actor,
-            proof=proof,
-            draft_id=chosen.draft_id,
-            version=chosen.version,
-            content_hash=chosen.content_hash,
-            person=person,
-            roles=roles,
-            how=how,
-            note=note,
+        _decision(
+            engine, ev.ApprovalAttested, "attest", signing, incident, ctx, chosen, detail, **fields
         )
     ]
 
@@ -192,21 +170,47 @@ def reject(
     check_text("the comment", comment, MAX_REASON)
     draft = _awaiting(incident, ctx)
     check_read(draft, expect)
-    proof = ctx.proof
-    if signing is not None:
-        proof = signing.proof(engine, incident, ctx, "reject", draft, comment)
     return [
-        engine.event(
+        _decision(
+            engine,
             ev.DraftRejected,
+            "reject",
+            signing,
             incident,
-            actor=ctx.actor,
-            proof=proof,
-            draft_id=draft.draft_id,
-            version=draft.version,
-            content_hash=draft.content_hash,
+            ctx,
+            draft,
+            comment,
             comment=comment,
         )
     ]
+
+
+def _decision(
+    engine: EngineCore,
+    kind: type[ev.Event],
+    action: str,
+    signing: Signature | None,
+    incident: Incident,
+    ctx: Context,
+    draft: Draft,
+    detail: str = "",
+    **fields: Any,
+) -> ev.Event:
+    """A decision on the version of ``draft`` under review (approval, attestation,
+    rejection), proven by the operator's signature when ``signing`` is set."""
+    proof = ctx.proof
+    if signing is not None:
+        proof = signing.proof(engine, incident, ctx, action, draft, detail)
+    return engine.event(
+        kind,
+        incident,
+        actor=ctx.actor,
+        proof=proof,
+        draft_id=draft.draft_id,
+        version=draft.version,
+        content_hash=draft.content_hash,
+        **fields,
+    )
 
 
 def override(
