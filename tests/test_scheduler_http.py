@@ -88,10 +88,12 @@ class FakeScheduler:
         try:
             if self.delay:
                 time.sleep(self.delay)
-            self._answer(request, target, body, action)
         finally:
+            # No longer in flight once the answer starts: the client may send its next request
+            # the moment it reads this one, before this thread gets to run again.
             with self.lock:
                 self.in_flight -= 1
+        self._answer(request, target, body, action)
 
     def _answer(self, request: Any, target: str, body: Any, action: str) -> None:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
