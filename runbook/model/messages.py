@@ -11,32 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from runbook.i18n import formats
 from runbook.model import events as ev
 from runbook.model.incident import Incident
 from runbook.model.playbook import NotifyRule
 from runbook.model.templates import render
 
-MONTHS = {
-    "en": "January February March April May June July August September October November "
-    "December".split(),
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre "
-    "décembre".split(),
-}
-"""Month names per language (values in statements follow the statement's language)."""
-
 
 def long_date(when: datetime, language: str) -> str:
     """``12 March 2026`` / ``12 mars 2026`` (1er for the first day in French)."""
-    months = MONTHS.get(language, MONTHS["en"])
-    day = "1er" if language == "fr" and when.day == 1 else str(when.day)
-    return f"{day} {months[when.month - 1]} {when.year}"
+    return formats.long_date(when, language)
 
 
 def date_time(when: datetime, language: str) -> str:
     """``2026-03-12 14:05 UTC`` / ``12 mars 2026 à 14:05 UTC``."""
-    if language == "fr":
-        return f"{long_date(when, language)} à {when:%H:%M} UTC"
-    return when.strftime("%Y-%m-%d %H:%M UTC")
+    return formats.date_time(when, language)
 
 
 def template_values(incident: Incident, language: str = "default") -> dict[str, str]:

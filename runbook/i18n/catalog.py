@@ -1,4 +1,4 @@
-"""The languages runbook speaks: English (the source text) and French (a gettext catalog).
+"""The catalogs: reading the shipped translations of each language (compiled or not).
 
 Strings a person reads are written in English and looked up through :func:`translator`, which
 reads the ``.po`` catalog shipped in ``runbook/locale/<lang>/LC_MESSAGES/runbook.po``. The
@@ -20,7 +20,7 @@ from pathlib import Path
 LANGUAGES = ("en", "fr")
 """Languages with a complete catalog (English is the source text)."""
 DOMAIN = "runbook"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 
 class CatalogTranslations(gettext.NullTranslations):
@@ -105,14 +105,29 @@ def parse_po(text: str) -> tuple[dict[str, str | list[str]], str]:
 
 @cache
 def translator(language: str) -> gettext.NullTranslations:
-    """The translations for ``language`` (English: the source text itself)."""
+    """The translations for ``language`` (English: the source text itself).
+
+    A built package carries ``runbook.mo`` (compiled from the ``.po`` at build time) and reads
+    that; a source checkout reads the ``.po`` files of the language's directory, merged."""
     if language not in LANGUAGES or language == "en":
         return gettext.NullTranslations()
-    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    try:
-        messages, plural = parse_po(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, SyntaxError):
-        return gettext.NullTranslations()
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    compiled = folder / f"{DOMAIN}.mo"
+    sources = sorted(folder.glob("*.po"))
+    if compiled.is_file() and all(compiled.stat().st_mtime >= po.stat().st_mtime for po in sources):
+        try:
+            with compiled.open("rb") as handle:
+                return gettext.GNUTranslations(handle)
+        except (OSError, ValueError):
+            pass
+    messages: dict[str, str | list[str]] = {}
+    plural = "n != 1"
+    for po in sources:
+        try:
+            found, plural = parse_po(po.read_text(encoding="utf-8"))
+        except (OSError, ValueError, SyntaxError):
+            continue
+        messages.update(found)
     return CatalogTranslations(messages, plural)
 
 
