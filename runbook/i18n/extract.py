@@ -55,7 +55,7 @@ def translations(language: str) -> dict[str, str | tuple[str, ...]]:
                 continue
             key = message.id[0] if isinstance(message.id, tuple | list) else message.id
             value = message.string
-            merged[key] = tuple(value) if isinstance(value, tuple | list) else value
+            merged[key] = tuple(value) if isinstance(value, tuple | list) else (value or "")
     return merged
 
 
