@@ -46,6 +46,12 @@ FORMATS = ("md", "json", "csv", "html")
     help="names: show people by role, e.g. 'legal (2)', for sharing outside the team. "
     "Contact details and secrets are always removed.",
 )
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["en", "fr"]),
+    help="Language of the export (default: the playbook's language).",
+)
 @click.pass_context
 def export_command(
     ctx: click.Context,
@@ -54,6 +60,7 @@ def export_command(
     output: Path | None,
     tz: str,
     redact: tuple[str, ...],
+    language: str | None,
 ) -> None:
     """Export an incident's timeline, stage times against targets, people, posts and drafts."""
     from runbook.errors import RunbookError
@@ -84,6 +91,7 @@ def export_command(
         redact_names="names" in redact,
         environ=os.environ,
         now=datetime.now(UTC),
+        language=language,
     )
     data = text.encode("utf-8")
     if output is None:

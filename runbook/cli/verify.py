@@ -198,6 +198,7 @@ def _content_problem(engine: Any, incident_id: str, document: dict[str, Any], co
             "json",
             tz=str(document.get("timezone") or "UTC"),
             redact_names=names,
+            language=str(document.get("language") or "") or None,
             environ=os.environ,
             now=generated,
             upto_seq=count,

@@ -17,9 +17,9 @@ from pydantic import ConfigDict
 
 from runbook.model.base import FIELD_DOCS
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 """Version of the export format: the major number changes when a field changes meaning or is
-removed; the minor number when fields are added."""
+removed; the minor number when fields are added (1.1: ``language``)."""
 
 _CONFIG = ConfigDict(use_attribute_docstrings=FIELD_DOCS)
 
@@ -329,3 +329,6 @@ class Report:
     timeline: list[TimelineEntry]
     chain: ChainInfo
     redaction: Redaction
+    language: str = "en"
+    """The language of the report's words (``en``, ``fr``): event names, details, verdicts,
+    labels and actions. Ids, types, states and statuses are the same in every language."""
