@@ -76,6 +76,12 @@ def _write(path: Path, text: str) -> None:
     "expectation status; participants work on the normal incident screen.",
 )
 @click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["en", "fr"]),
+    help="Language of the score report (default: the playbook's language).",
+)
+@click.option(
     "--min-score",
     type=click.IntRange(0, 100),
     help="Exit 1 when the score (percent of expectations met) is below this.",
@@ -89,6 +95,7 @@ def drill(
     fmt: str | None,
     real_channels: bool,
     tui: bool,
+    language: str | None,
     min_score: int | None,
 ) -> None:
     """Check a drill SCENARIO, or play it with --responses and write the score report.
@@ -114,7 +121,7 @@ def drill(
         with tempfile.TemporaryDirectory(prefix="runbook-drill-") as folder:
             db = settings.db if explicit_db and settings.db else os.path.join(folder, "drill.db")
             played = _facilitate(
-                settings, workspace, loaded, db, real_channels, _format(fmt, report_file)
+                settings, workspace, loaded, db, real_channels, _format(fmt, report_file), language
             )
         if played is None:
             click.echo("the drill was not started; nothing to score")
@@ -133,7 +140,14 @@ def drill(
     with tempfile.TemporaryDirectory(prefix="runbook-drill-") as folder:
         db = settings.db if explicit_db and settings.db else os.path.join(folder, "drill.db")
         text, line, score = _play(
-            settings, workspace, loaded, responses, db, real_channels, _format(fmt, report_file)
+            settings,
+            workspace,
+            loaded,
+            responses,
+            db,
+            real_channels,
+            _format(fmt, report_file),
+            language,
         )
     if report_file is not None:
         _write(report_file, text)
@@ -162,6 +176,7 @@ def _facilitate(
     db: str,
     real_channels: bool,
     fmt: str,
+    language: str | None = None,
 ) -> tuple[str, str, int] | None:
     """Open the terminal UI on a drill session on ``db``; when it closes, finish the drill and
     return (report text, headline, score percent), or None if it never started."""
@@ -181,7 +196,7 @@ def _facilitate(
         if not session.declared:
             return None
         session.finish()
-        report = build_report(session)
+        report = build_report(session, language)
     finally:
         store.close()
     return render(report, fmt), headline(report), report.score.percent
@@ -195,6 +210,7 @@ def _play(
     db: str,
     real_channels: bool,
     fmt: str,
+    language: str | None = None,
 ) -> tuple[str, str, int]:
     """Run the drill on ``db``; (report text, headline, score percent)."""
     from runbook.drill.render import headline, render
@@ -205,7 +221,13 @@ def _play(
     store = open_store(db)
     try:
         _, report = run_headless(
-            workspace, scenario, responses, store, effects=effects, real_channels=real_channels
+            workspace,
+            scenario,
+            responses,
+            store,
+            effects=effects,
+            real_channels=real_channels,
+            language=language,
         )
     finally:
         store.close()
