@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from runbook.errors import NotFound, RunbookError
 from runbook.export.model import FORMAT_VERSION, Report
 from runbook.export.report import build_report
-from runbook.i18n import using
+from runbook.i18n import _, using
 
 if TYPE_CHECKING:
     from runbook.engine import Engine
@@ -102,7 +102,7 @@ def export_incident(
     if upto_seq is not None:
         rows = rows[:upto_seq]
     if not rows:
-        raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
+        raise NotFound(_("no incident %(id)r; `runbook list` shows them", id=incident_id))
     contacts = engine.workspace.contacts
     secrets = secret_values(contacts, environ or {})
     with _collector_paused():
@@ -140,5 +140,7 @@ def check_leaks(text: str, contacts: Any, secrets: list[str]) -> None:
 
     found = leaks(text, contacts, secrets)
     if found:
-        kinds = ", ".join(sorted(set(found)))
-        raise RunbookError(f"the export would reveal {kinds}; nothing was written (please report)")
+        kinds = ", ".join(sorted({_(kind) for kind in found}))
+        raise RunbookError(
+            _("the export would reveal %(kinds)s; nothing was written (please report)", kinds=kinds)
+        )
