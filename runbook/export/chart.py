@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from runbook.describe import CATEGORIES
+from runbook.describe.details import semicolon
 from runbook.export.model import Report
 from runbook.export.times import duration
 from runbook.export.words import CATEGORIES as CATEGORY_WORDS
@@ -145,9 +146,9 @@ def chart(report: Report, title: str, span: int) -> Chart:
                 "y": lane_y[category] + 3,
                 "h": LANE_H - 6,
                 "colour": CATEGORY_COLOURS.get(category, "#f0b429"),
-                "title": _("%(shown)s and %(more)s more", shown="; ".join(shown), more=more)
+                "title": _("%(shown)s and %(more)s more", shown=semicolon().join(shown), more=more)
                 if more
-                else "; ".join(shown),
+                else semicolon().join(shown),
             }
         )
     # Targets and stage completions.

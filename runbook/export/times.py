@@ -41,7 +41,8 @@ def iso_local(moment: datetime, tz: ZoneInfo) -> str:
 
 
 def t_plus(seconds: float) -> str:
-    """``T+00:05:00``; ``T+1d 02:05:00`` beyond a day; ``T-...`` before the declaration."""
+    """``T+00:05:00``; ``T+1d 02:05:00`` beyond a day (``T+1j ...`` in French); ``T-...``
+    before the declaration."""
     total = int(seconds)
     if 0 <= total < 86400:
         return f"T+{total // 3600:02d}:{total // 60 % 60:02d}:{total % 60:02d}"
@@ -49,7 +50,10 @@ def t_plus(seconds: float) -> str:
     total = abs(total)
     days, rest = divmod(total, 86400)
     clock = f"{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}"
-    return f"T{sign}{days}d {clock}" if days else f"T{sign}{clock}"
+    if not days:
+        return f"T{sign}{clock}"
+    unit = "j" if current_language() == "fr" else "d"
+    return f"T{sign}{days}{unit} {clock}"
 
 
 def duration(seconds: float) -> str:
