@@ -8,41 +8,21 @@ placeholders; what people typed, ids and channel names stay as recorded.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from runbook.describe import updates
+from runbook.describe import drafts, updates
+from runbook.describe.common import (
+    Label,
+    Scrub,
+    generic,
+    listed,
+    semicolon,
+    version_of,
+)
 from runbook.i18n import _, ngettext
 
-Label = Callable[[str], str]
-Scrub = Callable[[str], str]
-
-GENERIC_LIMIT = 600
-
-
-def semicolon() -> str:
-    """The separator between parts of a line (``; `` / `` ; ``)."""
-    return _("; ")
-
-
-def listed(items: list[str]) -> str:
-    """``a, b, c`` (ids and names, as recorded)."""
-    return ", ".join(items)
-
-
-def generic(data: dict[str, Any], scrub: Scrub, skip: tuple[str, ...] = ()) -> str:
-    """``name: value; ...`` for any event's data (the field names are the stored ones)."""
-    parts = []
-    for key, value in data.items():
-        if key in skip or key == "proof":  # how the actor was proven is shown beside them
-            continue
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        parts.append(_("%(field)s: %(value)s", field=key, value=text))
-    details = semicolon().join(parts)
-    if len(details) > GENERIC_LIMIT:
-        details = details[: GENERIC_LIMIT - 1] + "…"
-    return scrub(details)
+__all__ = ["DETAILS", "Label", "Scrub", "generic", "listed", "semicolon", "version_of"]
 
 
 def _people(items: list[str], label: Label) -> str:
@@ -65,10 +45,6 @@ def _failures(failures: list[dict[str, Any]]) -> str:
     return semicolon() + ngettext(
         "%(n)s failed (%(shown)s)", "%(n)s failed (%(shown)s)", len(failures), shown=shown
     )
-
-
-def _version(data: dict[str, Any], key: str = "version") -> str:
-    return _("%(draft)s v%(version)s", draft=data["draft_id"], version=data[key])
 
 
 def declared(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
@@ -354,88 +330,6 @@ def escalated(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     )
 
 
-def draft_started(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    return scrub(
-        _(
-            '%(draft)s v%(version)s "%(title)s" from template %(template)s '
-            "(%(audience)s; %(variants)s)",
-            draft=data["draft_id"],
-            version=data.get("version", 1),
-            title=data["title"],
-            template=data["template_id"],
-            audience=data["audience"],
-            variants=listed(list(data.get("variants") or {})),
-        )
-    )
-
-
-def draft_edited(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    return scrub(_version(data))
-
-
-def draft_version(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    roles = data.get("roles")
-    text = _version(data)
-    if roles:
-        text = _("%(draft)s as %(roles)s", draft=text, roles=listed(roles))
-    return scrub(text)
-
-
-def attested(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    roles = data.get("roles") or []
-    text = _(
-        "%(person)s approved %(draft)s v%(version)s %(how)s, as recorded by the operator",
-        person=label(data["person"]),
-        draft=data["draft_id"],
-        version=data["version"],
-        how=data.get("how") or _("elsewhere"),
-    )
-    if roles:
-        text += " " + _("(as %(roles)s)", roles=listed(roles))
-    if data.get("note"):
-        text += semicolon() + str(data["note"])
-    return scrub(text)
-
-
-def link_refused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    person = label(data["person"])
-    if data.get("draft_id"):
-        text = _(
-            "%(person)s's link for %(draft)s: %(reason)s",
-            person=person,
-            draft=data["draft_id"],
-            reason=data["reason"],
-        )
-    else:
-        text = _("%(person)s's link: %(reason)s", person=person, reason=data["reason"])
-    if data.get("client"):
-        text += " " + _("(from %(client)s)", client=data["client"])
-    return scrub(text)
-
-
-def draft_rejected(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    return scrub(_("%(what)s: %(error)s", what=_version(data), error=data["comment"]))
-
-
-def lint_overridden(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
-    where = " ".join(
-        part
-        for part in (
-            str(data.get("draft_id", "")),
-            f"v{data['version']}" if "version" in data else "",
-            _("rule %(rule)s", rule=data["rule_id"]) if "rule_id" in data else "",
-            _("in %(variant)s", variant=data["variant"]) if data.get("variant") else "",
-        )
-        if part
-    )
-    rest = generic(
-        data, scrub, skip=("draft_id", "version", "rule_id", "variant", "reason", "content_hash")
-    )
-    reason = str(data.get("reason", ""))
-    text = _("%(what)s: %(error)s", what=where, error=reason) if where else reason
-    return scrub(text + (f" ({rest})" if rest else ""))
-
-
 def checked(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(
         _(
@@ -487,14 +381,14 @@ DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "EffectFailed": failed,
     "Acknowledged": acked,
     "Escalated": escalated,
-    "DraftStarted": draft_started,
-    "DraftEdited": draft_edited,
-    "DraftSubmitted": draft_version,
-    "DraftApproved": draft_version,
-    "ApprovalAttested": attested,
-    "LinkRefused": link_refused,
-    "DraftRejected": draft_rejected,
-    "LintOverridden": lint_overridden,
+    "DraftStarted": drafts.draft_started,
+    "DraftEdited": drafts.draft_edited,
+    "DraftSubmitted": drafts.draft_version,
+    "DraftApproved": drafts.draft_version,
+    "ApprovalAttested": drafts.attested,
+    "LinkRefused": drafts.link_refused,
+    "DraftRejected": drafts.draft_rejected,
+    "LintOverridden": drafts.lint_overridden,
     "ChecklistItemChecked": checked,
     "NoteAdded": note,
     "WarningLinked": updates.warning,

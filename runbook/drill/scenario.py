@@ -29,7 +29,8 @@ from pydantic import (
     model_validator,
 )
 
-from runbook.i18n import N_, _, formats
+from runbook.drill.words import ASKERS
+from runbook.i18n import _, formats
 from runbook.model.base import Duration, Id, ProblemList, Spec, format_duration, parse_duration
 
 DEFAULT_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -165,10 +166,6 @@ class SocialPostInject(_Inject):
             reach=reach,
             text=self.text,
         )
-
-
-ASKERS = {"journalist": N_("journalist"), "regulator": N_("regulator")}
-"""Who asks, in words."""
 
 
 class InquiryInject(_Inject):

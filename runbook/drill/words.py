@@ -24,6 +24,9 @@ TARGET_VERDICTS = {"met": N_("met"), "missed": N_("missed"), "not reached": N_("
 OUTCOMES = {"done": N_("done"), "refused": N_("refused")}
 """What the engine did with a participant's action."""
 
+ASKERS = {"journalist": N_("journalist"), "regulator": N_("regulator")}
+"""Who asks, in an inquiry inject."""
+
 ANSWERS = {"yes": N_("yes"), "no": N_("no")}
 """Yes and no."""
 

@@ -30,38 +30,13 @@ from runbook.export.model import (
 from runbook.export.records import Record
 from runbook.export.redact import Redactor
 from runbook.export.times import duration, iso_local, iso_utc, t_plus
-from runbook.i18n import N_, _
+from runbook.export.words import ACTIONS, DRAFT_ACTIONS, EFFECT_ACTIONS, draft_words
+from runbook.i18n import _
 from runbook.model.contacts import Contacts
 from runbook.model.incident import Incident
 
-_ACTIONS = {
-    "IncidentDeclared": N_("declared the incident"),
-    "StageSkipped": "",
-    "Acknowledged": N_("acknowledged"),
-    "ChecklistItemChecked": N_("ticked a checklist item"),
-    "NoteAdded": N_("added a note"),
-    "IncidentResolved": N_("resolved the incident"),
-    "IncidentClosed": N_("closed the incident"),
-}
-_DRAFT_ACTIONS = {
-    "started": N_("started %(draft)s"),
-    "edited": N_("edited %(draft)s"),
-    "submitted": N_("submitted %(draft)s"),
-    "approved": N_("approved %(draft)s"),
-    "rejected": N_("rejected %(draft)s"),
-    "lint override": N_("lint override %(draft)s"),
-    "published": N_("published %(draft)s"),
-}
-"""What someone did to a draft, for the people section (``approved D1 v3``)."""
 _SIMPLE = frozenset({"NoteAdded", "ChecklistItemChecked", "IncidentDeclared", "IncidentResolved"})
 """Types whose only trace in the sections is their actor's action."""
-_EFFECT_ACTIONS = {
-    "pause": N_("paused posts"),
-    "notify": N_("notified people"),
-    "resume": "",
-    "stand_down": "",
-    "publish": N_("published a statement"),
-}
 
 
 @dataclass
@@ -129,7 +104,7 @@ class Sections:
 
     def _track(self, record: Record, actor: Person | None) -> None:
         kind = record.type
-        action = _ACTIONS.get(kind)
+        action = ACTIONS.get(kind)
         if action:
             action = _(action)
         if kind in _SIMPLE:  # notes, ticks and the like: the hot path of a long incident
@@ -147,7 +122,7 @@ class Sections:
             )
         elif kind == "EffectRequested":
             effect_kind = str(data.get("kind"))
-            said = _EFFECT_ACTIONS.get(effect_kind)
+            said = EFFECT_ACTIONS.get(effect_kind)
             if said is None:
                 action = _("requested %(kind)s", kind=effect_kind)
             else:
@@ -227,7 +202,7 @@ class Sections:
         kind = record.type
         draft_id = str(data.get("draft_id") or self.publish_effects.get(str(data.get("effect_id"))))
         version = data.get("version")
-        verb, detail = _draft_words(kind, data)
+        verb, detail = draft_words(kind, data)
         if kind == "StatementPublished" and data.get("failures"):
             detail += _("; %(n)s platform(s) failed", n=len(data["failures"]))
         if kind == "StatementPublished" and data.get("url"):
@@ -246,7 +221,7 @@ class Sections:
         if kind == "EffectFailed":
             return ""
         ref = f"{draft_id} v{version}" if version is not None else draft_id
-        said = _DRAFT_ACTIONS.get(verb)
+        said = DRAFT_ACTIONS.get(verb)
         return _(said, draft=ref) if said else f"{verb} {ref}"
 
     # -- sections --------------------------------------------------------------------------
@@ -461,32 +436,6 @@ class Sections:
                 )
             )
         return result
-
-
-def _draft_words(kind: str, data: dict[str, Any]) -> tuple[str, str]:
-    """(step id, detail in the language in force) of a draft's step."""
-    if kind == "DraftStarted":
-        return "started", _("from template %(template)s", template=data.get("template_id"))
-    if kind == "DraftEdited":
-        return "edited", ""
-    if kind == "DraftSubmitted":
-        return "submitted", ""
-    if kind == "DraftApproved":
-        return "approved", _("as %(roles)s", roles=", ".join(data.get("roles") or ["-"]))
-    if kind == "DraftRejected":
-        return "rejected", str(data.get("comment", ""))
-    if kind == "LintOverridden":
-        return "lint override", _(
-            "rule %(rule)s in %(variant)s: %(reason)s",
-            rule=data.get("rule_id"),
-            variant=data.get("variant"),
-            reason=data.get("reason", ""),
-        )
-    if kind == "StatementPublished":
-        return "published", _("on %(platforms)s", platforms=", ".join(data.get("platforms") or []))
-    if kind == "EffectFailed":
-        return "publish failed", str(data.get("error", ""))
-    return describe(kind, {}, str, str)[0].lower(), ""
 
 
 def _missed(scheduled: str, paused: datetime | None, until: datetime) -> bool:

@@ -1,4 +1,5 @@
-"""The words of an export's fixed values: states, stages, statuses, directions and categories.
+"""The words of an export's fixed values: states, stages, statuses, directions, categories and
+what people did (the people section, a draft's steps).
 
 The report model keeps these values as stable English ids (``kept_held``, ``in_review``,
 ``up``), because the JSON export is an interface tools read; the Markdown and HTML exports
@@ -8,6 +9,9 @@ show them through :func:`word`, in the language in force. Each table is marked w
 
 from __future__ import annotations
 
+from typing import Any
+
+from runbook.describe import describe
 from runbook.i18n import N_, _
 
 STATES = {
@@ -86,6 +90,64 @@ CATEGORIES = {
 
 STATEMENT_KINDS = {"public": N_("public statement"), "internal": N_("internal statement")}
 """A statement by who it is for."""
+
+
+ACTIONS = {
+    "IncidentDeclared": N_("declared the incident"),
+    "StageSkipped": "",
+    "Acknowledged": N_("acknowledged"),
+    "ChecklistItemChecked": N_("ticked a checklist item"),
+    "NoteAdded": N_("added a note"),
+    "IncidentResolved": N_("resolved the incident"),
+    "IncidentClosed": N_("closed the incident"),
+}
+"""What someone did, by event type, for the people section (``declared the incident``)."""
+
+DRAFT_ACTIONS = {
+    "started": N_("started %(draft)s"),
+    "edited": N_("edited %(draft)s"),
+    "submitted": N_("submitted %(draft)s"),
+    "approved": N_("approved %(draft)s"),
+    "rejected": N_("rejected %(draft)s"),
+    "lint override": N_("lint override %(draft)s"),
+    "published": N_("published %(draft)s"),
+}
+"""What someone did to a draft, for the people section (``approved D1 v3``)."""
+
+EFFECT_ACTIONS = {
+    "pause": N_("paused posts"),
+    "notify": N_("notified people"),
+    "resume": "",
+    "stand_down": "",
+    "publish": N_("published a statement"),
+}
+"""What someone asked runbook to do, by effect kind, for the people section."""
+
+
+def draft_words(kind: str, data: dict[str, Any]) -> tuple[str, str]:
+    """(step id, detail in the language in force) of a draft's step."""
+    if kind == "DraftStarted":
+        return "started", _("from template %(template)s", template=data.get("template_id"))
+    if kind == "DraftEdited":
+        return "edited", ""
+    if kind == "DraftSubmitted":
+        return "submitted", ""
+    if kind == "DraftApproved":
+        return "approved", _("as %(roles)s", roles=", ".join(data.get("roles") or ["-"]))
+    if kind == "DraftRejected":
+        return "rejected", str(data.get("comment", ""))
+    if kind == "LintOverridden":
+        return "lint override", _(
+            "rule %(rule)s in %(variant)s: %(reason)s",
+            rule=data.get("rule_id"),
+            variant=data.get("variant"),
+            reason=data.get("reason", ""),
+        )
+    if kind == "StatementPublished":
+        return "published", _("on %(platforms)s", platforms=", ".join(data.get("platforms") or []))
+    if kind == "EffectFailed":
+        return "publish failed", str(data.get("error", ""))
+    return describe(kind, {}, str, str)[0].lower(), ""
 
 
 def word(table: dict[str, str], value: str | None) -> str:
