@@ -67,9 +67,12 @@ def test_the_french_workspace_has_its_own_policy_contacts_and_french_playbooks(
     assert french.policy.organisation.name == "Northwind Outfitters France"
     assert len(french.playbooks) >= 3
     assert {p.language for p in french.playbooks.values()} == {"fr"}
-    assert {"compte-pirate", "publication-offensante", "fuite-donnees-salarie"} <= set(
-        french.playbooks
-    )
+    assert {
+        "compte-pirate",
+        "publication-offensante",
+        "fuite-donnees-salarie",
+        "rappel-produit",
+    } <= set(french.playbooks)
     assert all(path.is_relative_to(PLAYBOOKS) for path in french.sources.values())
     assert len(french.contacts.people) >= 8
     assert {"astreinte_communication", "astreinte_juridique"} <= french.contacts.roles()
@@ -126,6 +129,7 @@ def test_french_warnings_find_the_french_playbook_by_its_keywords(french: Worksp
         "publication-offensante"
     )
     assert suggest(playbooks, "Fuite de données clients sur LinkedIn") == "fuite-donnees-salarie"
+    assert suggest(playbooks, "Rappel produit : le réchaud prend feu") == "rappel-produit"
 
 
 # -- the statements -------------------------------------------------------------------------
