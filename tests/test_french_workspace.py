@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -401,3 +402,59 @@ def test_runbook_drill_plays_the_french_scenario_from_the_command_line(tmp_path:
     assert result.returncode == 0, result.stderr
     assert "8/8 expectations met" in result.stdout
     assert "Le compte X publie des liens suspects" in report.read_text(encoding="utf-8")
+
+
+# -- the app on the French workspace --------------------------------------------------------
+
+
+def test_the_app_declares_and_sizes_a_french_incident_and_holds_the_demo_posts(
+    tmp_path: Path,
+) -> None:
+    from runbook.effects.wiring import build_effects
+    from runbook.tui.app import RunbookApp
+    from tests.test_tui import run, settle, type_keys
+
+    folder = tmp_path / "fr"
+    shutil.copytree(PLAYBOOKS, folder / "playbooks")
+    shutil.copytree(CONTACTS, folder / "contacts")
+    workspace = load_workspace([folder / "playbooks", folder / "contacts"])
+    clock = SimulatedClock(START)
+    effects = build_effects(workspace, folder / "contacts", clock)
+    engine = Engine(
+        SqliteStore(tmp_path / "fr.db"), workspace, operator="chloe", clock=clock, effects=effects
+    )
+    seen: list[str] = []
+
+    async def body() -> None:
+        app = RunbookApp(engine, cursor_blink=False, poll_every=0.2, tick_every=None)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            await type_keys(pilot, "pirate")
+            await pilot.press("enter")
+            await settle(pilot)
+            await type_keys(pilot, "Arnaque depuis notre compte X")
+            await pilot.press("enter")
+            await settle(pilot)
+            seen.extend(str(w.render()) for w in app.screen.query(".question"))
+            await pilot.press("3", "4")  # the attacker is in control; sending scams
+            await pilot.press("s")
+            await settle(pilot)
+            await pilot.press("enter")  # the questions left: not known yet
+            await settle(pilot)
+            await pilot.press("enter")  # the pause preview: hold the posts
+            await settle(pilot)
+
+    try:
+        run(body)
+        (row,) = engine.incidents()
+        incident = engine.incident(row["id"])
+        assert incident.playbook is not None
+        assert incident.playbook.id == "compte-pirate"
+        assert incident.title == "Arnaque depuis notre compte X"
+        assert incident.level == "SEV1"
+        assert len(incident.paused_posts) == 40, "the demo calendar's posts are held"
+        assert "1/5  Qui contrôle le compte en ce moment\u00a0?" in seen
+    finally:
+        engine.store.close()
