@@ -25,7 +25,7 @@ _EN: dict[str, tuple[str, str]] = {
         "$asks\n"
         "\n"
         "$acknowledge\n"
-        "Do not comment on this publicly; route media questions to $media_contact.\n",
+        "Do not comment on this publicly. Media questions: $media_contact.\n",
     ),
     "escalation": (
         "${drill}ESCALATION: $level $incident_title [$incident_id]",
@@ -41,7 +41,7 @@ _EN: dict[str, tuple[str, str]] = {
         "$asks\n"
         "\n"
         "$acknowledge\n"
-        "Do not comment on this publicly; route media questions to $media_contact.\n",
+        "Do not comment on this publicly. Media questions: $media_contact.\n",
     ),
     "acknowledge": (
         "",
@@ -114,8 +114,7 @@ _FR: dict[str, tuple[str, str]] = {
         "$asks\n"
         "\n"
         "$acknowledge\n"
-        "Ne faites aucun commentaire public ; adressez les questions des médias à "
-        "$media_contact.\n",
+        "Aucun commentaire public. Questions des médias : $media_contact.\n",
     ),
     "escalation": (
         "${drill}RELANCE : $level $incident_title [$incident_id]",
@@ -131,8 +130,7 @@ _FR: dict[str, tuple[str, str]] = {
         "$asks\n"
         "\n"
         "$acknowledge\n"
-        "Ne faites aucun commentaire public ; adressez les questions des médias à "
-        "$media_contact.\n",
+        "Aucun commentaire public. Questions des médias : $media_contact.\n",
     ),
     "acknowledge": (
         "",

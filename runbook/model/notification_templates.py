@@ -133,7 +133,7 @@ class Notifications(Spec):
     organisation's press contact)."""
     role_names: dict[Id, RoleName] = {}
     """Roles as the organisation calls them (``pr_director: {en: Head of PR, fr: Directrice
-    des relations presse}``); a role not named here is written from its id."""
+    des relations presse}``); a role not named here is written as its id."""
     templates: dict[Language, dict[Kind, MessageTemplate]] = {}
     """Per language, the kinds of message written the organisation's way (the others keep
     runbook's wording)."""
@@ -156,14 +156,14 @@ class Notifications(Spec):
         return self
 
     def role_name(self, role: str, language: str) -> str:
-        """``role`` as the organisation calls it in ``language`` (else from its id)."""
+        """``role`` as the organisation calls it in ``language`` (else its id)."""
         named = self.role_names.get(role)
         if isinstance(named, str):
             return named
         if named:
             found = next((text for lang, text in named.items() if lang == language), "")
             return found or next(iter(named.values()))
-        return role.replace("_", " ")
+        return role
 
     def template(self, kind: str, language: str) -> MessageTemplate | None:
         """The organisation's own template for ``kind`` in ``language``, if it wrote one."""
