@@ -263,6 +263,18 @@ def test_the_commented_example_in_the_shipped_policy_is_valid(tmp_path):
     assert policy.wording().template("stand_down", "fr") is not None
 
 
+def test_the_readme_example_is_a_valid_notifications_section(tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```yaml\nnotifications:") + len("```yaml\n")
+    example = readme[start : readme.index("```", start)]
+    path = tmp_path / "policy.yaml"
+    text = (ROOT / "playbooks" / "policy.yaml").read_text(encoding="utf-8") + example
+    path.write_text(text, encoding="utf-8")
+    wording = validate_model(parse_yaml(path), Policy).wording()
+    assert wording.role_name("press_office", "fr") == "Service de presse"
+    assert "$summary" in wording.template("stand_down", "fr").body
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_runbook_ships_a_template_for_every_kind_of_message_in_each_language(language):
     shipped = DEFAULTS[language]
@@ -363,3 +375,38 @@ def test_a_notify_rule_may_ask_in_each_language(tmp_path, keyring):
         french
     )
     assert "What is asked of you:\n- Join the crisis channel now (SEV1)." in english
+
+
+def test_approval_requests_and_the_stand_down_reach_each_person_in_their_language(
+    tmp_path, keyring, mail
+):
+    workspace = configured(tmp_path, keyring, french=("chloe", "elena"))
+    engine = engine_on(workspace, tmp_path / "incidents.db", mail)
+    try:
+        incident_id = declared_and_notified(engine)
+        engine.start_draft(incident_id)
+        before = len(mail.handler.envelopes)
+        engine.submit(incident_id)
+        asked = mail.handler.parsed()[before:]
+        (elena,) = [m for m in asked if "elena" in m["To"]]
+        (daniel,) = [m for m in asked if "daniel" in m["To"]]
+        assert elena["Subject"].startswith("Approbation requise : D1 v1 pour Hacked X account")
+        assert "attend votre approbation" in content(elena)
+        assert "n’est pas un canal privé" in content(elena)
+        assert f"Depuis un terminal : runbook draft {incident_id} --draft D1" in content(elena)
+        assert daniel["Subject"].startswith("Approval needed: D1 v1")
+        assert "is not private, so none is included here" in content(daniel)
+        before = len(mail.handler.envelopes)
+        engine.resolve(incident_id, "Compte récupéré / account recovered.")
+        stood_down = mail.handler.parsed()[before:]
+        (chloe,) = [m for m in stood_down if "chloe" in m["To"]]
+        (tom,) = [m for m in stood_down if "tom" in m["To"]]
+        assert (
+            chloe["Subject"]
+            == f"LEVÉE DU DISPOSITIF : Hacked X account posting scams [{incident_id}]"
+        )
+        assert "Résumé : Compte récupéré / account recovered." in content(chloe)
+        assert tom["Subject"].startswith("STAND DOWN: Hacked X account")
+        assert "Summary: Compte récupéré / account recovered." in content(tom)
+    finally:
+        engine.store.close()
