@@ -410,3 +410,15 @@ def test_approval_requests_and_the_stand_down_reach_each_person_in_their_languag
         assert "Summary: Compte récupéré / account recovered." in content(tom)
     finally:
         engine.store.close()
+
+
+def test_a_media_role_or_role_name_nobody_holds_is_refused_at_its_line(tmp_path, keyring):
+    extra = "\nnotifications:\n  media_role: press_ofice\n  role_names:\n    legall: Legal\n"
+    with pytest.raises(ConfigError) as caught:
+        configured(tmp_path, keyring, policy_extra=extra)
+    found = caught.value.problems
+    assert any(
+        "notifications.media_role: nobody in contacts holds role 'press_ofice'" in p for p in found
+    )
+    assert any("notifications.role_names.legall:" in p for p in found)
+    assert all("policy.yaml:" in p for p in found)
