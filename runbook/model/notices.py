@@ -73,7 +73,8 @@ def notification(
     language = language or language_for(incident, to)
     with using(language):
         values = _values(incident, language, to, roles)
-        asks = [render(r.message_in(language), values) for r in rules if r.message_in(language)]
+        fill = {**values, "next_update_at": ""}  # a rule's message is a statement template
+        asks = [render(r.message_in(language), fill) for r in rules if r.message_in(language)]
         values["asks"] = (
             "\n".join([_("What is asked of you:"), *[f"- {ask}" for ask in asks]]) if asks else ""
         )
