@@ -79,6 +79,14 @@ def test_the_french_workspace_has_its_own_policy_contacts_and_french_playbooks(
     assert {"astreinte_communication", "astreinte_juridique"} <= french.contacts.roles()
 
 
+def test_the_french_team_reads_its_messages_in_french_except_the_one_who_asked_for_english(
+    french: Workspace,
+) -> None:
+    languages = {person.id: person.language for person in french.contacts.people}
+    assert languages.pop("elena") == "en"
+    assert set(languages.values()) == {"fr"}
+
+
 def test_runbook_validate_opens_the_french_workspace_with_config_and_finds_no_problem(
     tmp_path: Path,
 ) -> None:
