@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from runbook.describe.common import in_context
 from runbook.describe.details import DETAILS, Label, Scrub, generic
 from runbook.i18n import N_, _
 from runbook.model.proof import proof_of
@@ -180,7 +181,7 @@ def how(data: dict[str, Any], label: Label = str, *, accounts: bool = True) -> s
             return _("claimed (typed by %(person)s)", person=label(proof.behind))
         if proof.account and accounts:
             return _("claimed (OS account %(account)s)", account=proof.account)
-        return _("claimed")
+        return in_context(N_("proof|claimed"))
     words = proof_words(method)
     if method == "ssh-signature" and proof.key:
         return f"{words} {proof.key[:19]}…"

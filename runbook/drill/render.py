@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from runbook.describe.common import in_context
 from runbook.drill.report import DrillReport, to_data
 from runbook.drill.words import (
     ANSWERS,
@@ -29,7 +30,7 @@ from runbook.drill.words import (
     span,
     word,
 )
-from runbook.i18n import _, current_language, formats, translator, using
+from runbook.i18n import N_, _, current_language, formats, translator, using
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -199,7 +200,7 @@ def _sections(report: DrillReport) -> list[dict[str, Any]]:
     """Injects, actions, escalations and cast: title, header, rows, what to say when empty."""
     return [
         {
-            "title": _("Injects"),
+            "title": in_context(N_("drill report|Injects")),
             "header": [_("At"), _("Inject"), _("Kind"), _("What happened")],
             "rows": [
                 [
@@ -260,7 +261,7 @@ def render_md(report: DrillReport) -> str:
         "",
         *(f"- {line}" for line in _facts(report, code=True)),
         "",
-        "## " + _("Expectations"),
+        "## " + in_context(N_("drill report|Expectations")),
         "",
     ]
     out += _table(
@@ -296,7 +297,7 @@ def render_md(report: DrillReport) -> str:
         )
     else:
         out += [_("The scenario expects no particular level."), ""]
-    out += ["## " + _("Checklist"), ""]
+    out += ["## " + in_context(N_("drill report|Checklist")), ""]
     if report.checklist_missed:
         out += [_("Items the scenario expected that were not ticked:"), ""]
         out += [
@@ -326,6 +327,11 @@ def render_md(report: DrillReport) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
+def in_context_of(said: str) -> str:
+    """A template's string with its ``context|`` left out (see :func:`in_context`)."""
+    return said.rpartition("|")[2]
+
+
 @cache
 def _environment() -> Any:
     """The Jinja2 environment of the HTML report: autoescape on, and ``_`` saying a string in
@@ -340,7 +346,7 @@ def _environment() -> Any:
         extensions=["jinja2.ext.i18n"],
     )
     environment.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda message: translator(current_language()).gettext(message),
+        gettext=lambda message: in_context_of(translator(current_language()).gettext(message)),
         ngettext=lambda one, many, n: translator(current_language()).ngettext(one, many, n),
         newstyle=True,
     )

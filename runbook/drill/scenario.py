@@ -29,8 +29,9 @@ from pydantic import (
     model_validator,
 )
 
+from runbook.describe.common import in_context
 from runbook.drill.words import ASKERS
-from runbook.i18n import _, formats
+from runbook.i18n import N_, _, formats
 from runbook.model.base import Duration, Id, ProblemList, Spec, format_duration, parse_duration
 
 DEFAULT_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -188,7 +189,7 @@ class InquiryInject(_Inject):
         return (
             _(
                 "%(who)s (%(outlet)s) asks: %(question)s",
-                who=_(ASKERS[self.who]),
+                who=in_context(ASKERS[self.who]),
                 outlet=self.outlet,
                 question=self.question,
             )
@@ -285,7 +286,7 @@ class Acknowledged(_Expectation):
         """``acknowledged (by legal)``."""
         if self.by_role:
             return _("acknowledged by %(role)s", role=self.by_role)
-        return _("acknowledged")
+        return in_context(N_("expectation|acknowledged"))
 
 
 class StatementApproved(_Expectation):
@@ -301,7 +302,9 @@ class StatementApproved(_Expectation):
     def describe(self) -> str:
         """``statement approved (by legal)``."""
         what = (
-            _("%(template)s statement", template=self.template) if self.template else _("statement")
+            _("%(template)s statement", template=self.template)
+            if self.template
+            else in_context(N_("expectation|statement"))
         )
         if self.by_role:
             return _("%(what)s approved by %(role)s", what=what, role=self.by_role)
@@ -318,7 +321,9 @@ class StatementPublished(_Expectation):
 
     def describe(self) -> str:
         """``statement published``."""
-        return _("%(what)s published", what=self.template or _("statement"))
+        return _(
+            "%(what)s published", what=self.template or in_context(N_("expectation|statement"))
+        )
 
 
 class ChecklistDone(_Expectation):

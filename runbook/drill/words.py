@@ -3,65 +3,75 @@
 English keeps the forms scenarios are written in (``4m``, ``T+12m``, ``1h30m``); French reads
 ``4 min``, ``T+12 min``, ``1 h 30 min``. The report's data keeps stable English ids (``met``,
 ``refused``, ``yes``) for the JSON format; the Markdown and HTML reports show them through
-:func:`word`. Each table is marked with :func:`runbook.i18n.N_` for the catalog.
+:func:`word`. Each table is marked with :func:`runbook.i18n.N_` for the catalog, each word
+with its sense (``stage|pause``, see :func:`runbook.describe.common.in_context`).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from runbook.i18n import N_, _, current_language
+from runbook.describe.common import in_context
+from runbook.i18n import N_, current_language
 from runbook.model.base import format_duration
 
 _FRENCH_UNITS = (("j", 86400), ("h", 3600), ("min", 60), ("s", 1))
 
-STATUSES = {"met": N_("met"), "missed": N_("missed"), "pending": N_("pending")}
+STATUSES = {
+    "met": N_("expectation|met"),
+    "missed": N_("expectation|missed"),
+    "pending": N_("expectation|pending"),
+}
 """An expectation's status."""
 
-TARGET_VERDICTS = {"met": N_("met"), "missed": N_("missed"), "not reached": N_("not reached")}
+TARGET_VERDICTS = {
+    "met": N_("target|met"),
+    "missed": N_("target|missed"),
+    "not reached": N_("target|not reached"),
+}
 """A playbook target's verdict."""
 
-OUTCOMES = {"done": N_("done"), "refused": N_("refused")}
+OUTCOMES = {"done": N_("action|done"), "refused": N_("action|refused")}
 """What the engine did with a participant's action."""
 
-ASKERS = {"journalist": N_("journalist"), "regulator": N_("regulator")}
+ASKERS = {"journalist": N_("inject|journalist"), "regulator": N_("inject|regulator")}
 """Who asks, in an inquiry inject."""
 
-ANSWERS = {"yes": N_("yes"), "no": N_("no")}
+ANSWERS = {"yes": N_("answer|yes"), "no": N_("answer|no")}
 """Yes and no."""
 
 STATES = {
-    "declared": N_("declared"),
-    "assessed": N_("assessed"),
-    "paused": N_("paused"),
-    "notified": N_("notified"),
-    "drafting": N_("drafting"),
-    "in_review": N_("in review"),
-    "approved": N_("approved"),
-    "resolved": N_("resolved"),
-    "closed": N_("closed"),
-    "not started": N_("not started"),
+    "declared": N_("state|declared"),
+    "assessed": N_("state|assessed"),
+    "paused": N_("state|paused"),
+    "notified": N_("state|notified"),
+    "drafting": N_("state|drafting"),
+    "in_review": N_("state|in review"),
+    "approved": N_("state|approved"),
+    "resolved": N_("state|resolved"),
+    "closed": N_("state|closed"),
+    "not started": N_("state|not started"),
 }
 """The drill incident's lifecycle state."""
 
 STAGES = {
-    "assess": N_("assess"),
-    "pause": N_("pause"),
-    "notify": N_("notify"),
-    "acknowledge": N_("acknowledge"),
-    "first_statement": N_("first statement"),
-    "draft": N_("draft"),
-    "approve": N_("approve"),
-    "resolve": N_("resolve"),
-    "review": N_("review"),
+    "assess": N_("stage|assess"),
+    "pause": N_("stage|pause"),
+    "notify": N_("stage|notify"),
+    "acknowledge": N_("stage|acknowledge"),
+    "first_statement": N_("stage|first statement"),
+    "draft": N_("stage|draft"),
+    "approve": N_("stage|approve"),
+    "resolve": N_("stage|resolve"),
+    "review": N_("stage|review"),
 }
 """Playbook stages and targets."""
 
 INJECT_KINDS = {
-    "message": N_("message"),
-    "social_post": N_("social_post"),
-    "inquiry": N_("inquiry"),
-    "new_fact": N_("new_fact"),
+    "message": N_("inject kind|message"),
+    "social_post": N_("inject kind|social_post"),
+    "inquiry": N_("inject kind|inquiry"),
+    "new_fact": N_("inject kind|new_fact"),
 }
 """An inject's kind: English shows the id scenarios are written with; French says it."""
 
@@ -69,7 +79,7 @@ INJECT_KINDS = {
 def word(table: dict[str, str], value: str) -> str:
     """``value`` in words in the language in force (as recorded when the table lacks it)."""
     found = table.get(value)
-    return _(found) if found else value
+    return in_context(found) if found else value
 
 
 def duration(delta: timedelta) -> str:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup, escape
 
-from runbook.describe.details import semicolon
+from runbook.describe.common import semicolon
 from runbook.export import chart as geometry
 from runbook.export.model import Report
 from runbook.export.render_md import facts_of, post_counts, post_outcome, titled
@@ -50,7 +50,7 @@ def environment() -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda message: translator(current_language()).gettext(message),
+        gettext=lambda message: in_context_of(translator(current_language()).gettext(message)),
         ngettext=lambda one, many, n: translator(current_language()).ngettext(one, many, n),
         newstyle=True,
     )
@@ -119,6 +119,12 @@ def render_html(report: Report) -> str:
         band_h=geometry.BAND_H,
         reached_y=geometry.REACHED_Y,
     )
+
+
+def in_context_of(said: str) -> str:
+    """A template's string with its ``context|`` left out (see
+    :func:`runbook.describe.common.in_context`)."""
+    return said.rpartition("|")[2]
 
 
 def _template_words() -> dict[str, object]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from runbook.describe.details import semicolon
+from runbook.describe.common import in_context, semicolon
 from runbook.export.model import PostEntry, Report
 from runbook.export.times import readable, readable_local
 from runbook.export.words import (
@@ -24,7 +24,7 @@ from runbook.export.words import (
     word,
     yes_no,
 )
-from runbook.i18n import _, ngettext
+from runbook.i18n import N_, _, ngettext
 from runbook.model.text import inert
 
 _NEEDS_ESCAPE = re.compile(r"[\\|*`<_(\r\n]")
@@ -231,7 +231,7 @@ def render_md(report: Report) -> str:
         else [_("No policy finding was overridden.")]
     )
 
-    out += ["", "## " + _("Timeline"), ""]
+    out += ["", "## " + in_context(N_("report|Timeline")), ""]
     out += _table(
         [
             "#",

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from runbook.describe import describe
 from runbook.describe import how as describe_how
+from runbook.describe.common import in_context
 from runbook.export.model import (
     ApprovalEntry,
     Assessment,
@@ -106,7 +107,7 @@ class Sections:
         kind = record.type
         action = ACTIONS.get(kind)
         if action:
-            action = _(action)
+            action = in_context(action)
         if kind in _SIMPLE:  # notes, ticks and the like: the hot path of a long incident
             if actor is not None:
                 actor.did(action or "")

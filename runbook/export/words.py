@@ -4,7 +4,8 @@ what people did (the people section, a draft's steps).
 The report model keeps these values as stable English ids (``kept_held``, ``in_review``,
 ``up``), because the JSON export is an interface tools read; the Markdown and HTML exports
 show them through :func:`word`, in the language in force. Each table is marked with
-:func:`runbook.i18n.N_` so the catalog has every word.
+:func:`runbook.i18n.N_` so the catalog has every word, each word with its sense
+(``stage|pause``, see :func:`runbook.describe.common.in_context`).
 """
 
 from __future__ import annotations
@@ -12,90 +13,94 @@ from __future__ import annotations
 from typing import Any
 
 from runbook.describe import describe
+from runbook.describe.common import in_context
 from runbook.i18n import N_, _
 
 STATES = {
-    "declared": N_("declared"),
-    "assessed": N_("assessed"),
-    "paused": N_("paused"),
-    "notified": N_("notified"),
-    "drafting": N_("drafting"),
-    "in_review": N_("in review"),
-    "approved": N_("approved"),
-    "resolved": N_("resolved"),
-    "closed": N_("closed"),
+    "declared": N_("state|declared"),
+    "assessed": N_("state|assessed"),
+    "paused": N_("state|paused"),
+    "notified": N_("state|notified"),
+    "drafting": N_("state|drafting"),
+    "in_review": N_("state|in review"),
+    "approved": N_("state|approved"),
+    "resolved": N_("state|resolved"),
+    "closed": N_("state|closed"),
 }
 """Lifecycle states (``runbook.model.lifecycle.STATES``)."""
 
 STAGES = {
-    "assess": N_("assess"),
-    "pause": N_("pause"),
-    "notify": N_("notify"),
-    "acknowledge": N_("acknowledge"),
-    "first_statement": N_("first statement"),
-    "resolve": N_("resolve"),
-    "draft": N_("draft"),
-    "approve": N_("approve"),
-    "review": N_("review"),
+    "assess": N_("stage|assess"),
+    "pause": N_("stage|pause"),
+    "notify": N_("stage|notify"),
+    "acknowledge": N_("stage|acknowledge"),
+    "first_statement": N_("stage|first statement"),
+    "resolve": N_("stage|resolve"),
+    "draft": N_("stage|draft"),
+    "approve": N_("stage|approve"),
+    "review": N_("stage|review"),
 }
 """Stages and measures, as the chart and checklists name them."""
 
 POST_STATUS = {
-    "resumed": N_("resumed"),
-    "kept_held": N_("kept held"),
-    "still_held": N_("still held"),
-    "pause_failed": N_("pause failed"),
+    "resumed": N_("post|resumed"),
+    "kept_held": N_("post|kept held"),
+    "still_held": N_("post|still held"),
+    "pause_failed": N_("post|pause failed"),
 }
 """What became of a scheduled post."""
 
 DRAFT_STATUS = {
-    "published": N_("published"),
-    "approved": N_("approved"),
-    "in review": N_("in review"),
-    "rejected": N_("rejected"),
-    "draft": N_("draft"),
+    "published": N_("draft status|published"),
+    "approved": N_("draft status|approved"),
+    "in review": N_("draft status|in review"),
+    "rejected": N_("draft status|rejected"),
+    "draft": N_("draft status|draft"),
 }
 """Where a draft stands."""
 
 DRAFT_STEPS = {
-    "started": N_("started"),
-    "edited": N_("edited"),
-    "submitted": N_("submitted"),
-    "approved": N_("approved"),
-    "rejected": N_("rejected"),
-    "lint override": N_("lint override"),
-    "published": N_("published"),
-    "publish failed": N_("publish failed"),
+    "started": N_("draft step|started"),
+    "edited": N_("draft step|edited"),
+    "submitted": N_("draft step|submitted"),
+    "approved": N_("draft step|approved"),
+    "rejected": N_("draft step|rejected"),
+    "lint override": N_("draft step|lint override"),
+    "published": N_("draft step|published"),
+    "publish failed": N_("draft step|publish failed"),
 }
 """A step in a draft's life (:attr:`DraftStep.action`)."""
 
 DIRECTIONS = {
-    "initial": N_("initial"),
-    "up": N_("up"),
-    "down": N_("down"),
-    "same": N_("same"),
+    "initial": N_("level change|initial"),
+    "up": N_("level change|up"),
+    "down": N_("level change|down"),
+    "same": N_("level change|same"),
 }
 """How a level changed."""
 
 CATEGORIES = {
-    "lifecycle": N_("lifecycle"),
-    "effect": N_("effect"),
-    "people": N_("people"),
-    "draft": N_("draft"),
-    "note": N_("note"),
-    "refusal": N_("refusal"),
-    "other": N_("other"),
+    "lifecycle": N_("chart lane|lifecycle"),
+    "effect": N_("chart lane|effect"),
+    "people": N_("chart lane|people"),
+    "draft": N_("chart lane|draft"),
+    "note": N_("chart lane|note"),
+    "refusal": N_("chart lane|refusal"),
+    "other": N_("chart lane|other"),
 }
 """The timeline chart's lanes."""
 
-STATEMENT_KINDS = {"public": N_("public statement"), "internal": N_("internal statement")}
+STATEMENT_KINDS = {
+    "public": N_("statement|public statement"),
+    "internal": N_("statement|internal statement"),
+}
 """A statement by who it is for."""
 
 
 ACTIONS = {
     "IncidentDeclared": N_("declared the incident"),
     "StageSkipped": "",
-    "Acknowledged": N_("acknowledged"),
+    "Acknowledged": N_("did|acknowledged"),
     "ChecklistItemChecked": N_("ticked a checklist item"),
     "NoteAdded": N_("added a note"),
     "IncidentResolved": N_("resolved the incident"),
@@ -155,9 +160,9 @@ def word(table: dict[str, str], value: str | None) -> str:
     if value is None:
         return ""
     found = table.get(value)
-    return _(found) if found else value
+    return in_context(found) if found else value
 
 
 def yes_no(value: bool) -> str:
     """``yes`` / ``no`` in the language in force."""
-    return _("yes") if value else _("no")
+    return in_context(N_("answer|yes")) if value else in_context(N_("answer|no"))
