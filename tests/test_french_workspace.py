@@ -367,7 +367,8 @@ def test_the_french_expert_team_meets_every_expectation(played) -> None:
     assert [e.id for e in report.expectations if e.status != "met"] == []
     assert (report.score.percent, report.score.grade) == (100, "A")
     assert report.decisions
-    assert all(d.verdict == "as expected" for d in report.decisions)
+    assert all(d.chosen_level == d.expected_level for d in report.decisions)
+    assert all(d.verdict == "comme attendu" for d in report.decisions), "the playbook is French"
     assert report.checklist_missed == []
     assert [a for a in report.actions if a.values["outcome"] != "done"] == []
 
@@ -390,7 +391,7 @@ def test_the_french_drill_report_carries_the_french_scenario_and_statement(playe
     assert "Nouveau point ici sous 24" in str(published)
     for fmt in ("md", "html", "json"):
         text = render(report, fmt)
-        assert "[DRILL]" in text
+        assert "[EXERCICE]" in text
         assert "Compte X piraté, messages privés frauduleux aux abonnés" in text
 
 
@@ -408,7 +409,9 @@ def test_runbook_drill_plays_the_french_scenario_from_the_command_line(tmp_path:
         str(report),
     )
     assert result.returncode == 0, result.stderr
-    assert "8/8 expectations met" in result.stdout
+    assert "8 attentes tenues sur 8" in result.stdout, (
+        "a French playbook's drill is scored in French"
+    )
     assert "Le compte X publie des liens suspects" in report.read_text(encoding="utf-8")
 
 
