@@ -24,6 +24,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from runbook.errors import StoreError
+from runbook.i18n import N_, _, ngettext
 from runbook.model.intake import Warning
 from runbook.model.text import one_line
 from runbook.tui.data import BoardRow, board_details, board_summaries
@@ -31,21 +32,21 @@ from runbook.tui.screens.inbox import inbox_line
 from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import badge, tone_styles
 from runbook.tui.widgets.work_status import WorkStatus
-from runbook.tui.wording import TARGET_WORDS, countdown, since
+from runbook.tui.wording import STATE_WORDS, TARGET_WORDS, countdown, since, word
 from runbook.tui.work import LiveScreen
 
-AUDIENCE_WORDS = {"executives": "exec", "customers": "cust"}
+AUDIENCE_WORDS = {"executives": N_("exec"), "customers": N_("cust")}
 """Audiences shortened for the board's narrow column."""
 INBOX_LINES = 5
 """Warnings listed on the board at most (the inbox screen lists them all)."""
 
 COLUMNS = (
-    ("level", "level", 6),
-    ("state", "state", 9),
-    ("id", "incident", 10),
-    ("title", "title", 20),
-    ("open", "open", 6),
-    ("target", "next target", 17),
+    ("level", N_("level"), 6),
+    ("state", N_("state"), 9),
+    ("id", N_("incident"), 10),
+    ("title", N_("title"), 20),
+    ("open", N_("open"), 6),
+    ("target", N_("next target"), 17),
 )
 
 
@@ -53,11 +54,11 @@ class BoardScreen(LiveScreen):
     """The incidents (see module docstring)."""
 
     BINDINGS = [
-        Binding("n", "new_incident", "new incident"),
-        Binding("enter", "open", "open", show=False),
-        Binding("c", "toggle_closed", "show closed"),
-        Binding("i", "inbox", "inbox"),
-        Binding("q", "app.quit", "quit"),
+        Binding("n", "new_incident", N_("new incident")),
+        Binding("enter", "open", N_("open"), show=False),
+        Binding("c", "toggle_closed", N_("show closed")),
+        Binding("i", "inbox", N_("inbox")),
+        Binding("q", "app.quit", N_("quit")),
     ]
 
     def __init__(self) -> None:
@@ -71,11 +72,13 @@ class BoardScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         """Header, counts, the table, work status, footer."""
         yield Header()
-        yield Static("Reading the incidents…", id="board-head")
+        yield Static(_("Reading the incidents…"), id="board-head")
         yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
         yield Static(
-            "No open incidents.\n\nPress n to declare one: type a few letters of the playbook, "
-            "enter, the title, enter.",
+            _(
+                "No open incidents.\n\nPress n to declare one: type a few letters of the "
+                "playbook, enter, the title, enter."
+            ),
             id="board-empty",
         )
         yield Static("", id="inbox-panel", markup=False)
@@ -86,7 +89,7 @@ class BoardScreen(LiveScreen):
         """Columns; the clock ticks once a second for the countdowns."""
         table = self.query_one(DataTable)
         for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
+            table.add_column(_(label), key=key, width=width)
         self.query_one("#board-empty").display = False
         self.query_one("#inbox-panel").display = False
         self.set_interval(1.0, self.tick_clock)
@@ -121,13 +124,19 @@ class BoardScreen(LiveScreen):
         table.display = bool(rows)
         open_rows = [r for r in rows if r.is_open]
         drills = sum(1 for r in open_rows if r.drill)
-        head = f"{len(open_rows)} open incident(s)"
+        head = ngettext("%(n)s open incident(s)", "%(n)s open incident(s)", len(open_rows))
         if drills:
-            head += f", {drills} drill(s)"
+            head += ngettext(", %(n)s drill(s)", ", %(n)s drill(s)", drills)
         waiting = sum(1 for r in rows if r.state == "resolved")
         if waiting:
-            head += f" · {waiting} resolved, waiting for review"
-        head += " · closed shown (c hides)" if self.show_closed else " · closed hidden (c shows)"
+            head += ngettext(
+                " · %(n)s resolved, waiting for review",
+                " · %(n)s resolved, waiting for review",
+                waiting,
+            )
+        head += (
+            _(" · closed shown (c hides)") if self.show_closed else _(" · closed hidden (c shows)")
+        )
         self.query_one("#board-head", Static).update(head)
         self.fit_columns()
 
@@ -140,9 +149,12 @@ class BoardScreen(LiveScreen):
         self.seen = {w.key: w.count for w in self.warnings}
         for warning in fresh[:3]:
             self.runbook.tell(
-                f"{one_line(warning.summary[:200])} (from {one_line(warning.source)}; i opens "
-                "the inbox)",
-                title="New warning",
+                _(
+                    "%(summary)s (from %(source)s; i opens the inbox)",
+                    summary=one_line(warning.summary[:200]),
+                    source=one_line(warning.source),
+                ),
+                title=_("New warning"),
                 severity="warning",
             )
         panel = self.query_one("#inbox-panel", Static)
@@ -152,9 +164,13 @@ class BoardScreen(LiveScreen):
         now = self.runbook.engine.clock.now()
         shown = [inbox_line(w, now) for w in self.warnings[:INBOX_LINES]]
         more = len(self.warnings) - len(shown)
-        head = f"Inbox: {len(self.warnings)} warning(s) waiting (i opens it)"
+        head = ngettext(
+            "Inbox: %(n)s warning(s) waiting (i opens it)",
+            "Inbox: %(n)s warning(s) waiting (i opens it)",
+            len(self.warnings),
+        )
         if more:
-            shown.append(f"… and {more} more")
+            shown.append(_("… and %(n)s more", n=more))
         panel.update("\n".join([head, *shown]))
 
     def cells(self, row: BoardRow, now: Any) -> list[Any]:
@@ -162,11 +178,11 @@ class BoardScreen(LiveScreen):
         styles = tone_styles(self.app)
         title = Text(row.title, no_wrap=True, overflow="ellipsis")
         if row.drill:
-            title = Text("DRILL ", style=styles["accent"] + Style(bold=True)) + title
+            title = Text(_("DRILL") + " ", style=styles["accent"] + Style(bold=True)) + title
         state_style = styles["muted"] if not row.is_open else styles[""]
         return [
             badge(row.level, row.band),
-            Text(row.state, style=state_style),
+            Text(word(STATE_WORDS, row.state), style=state_style),
             row.id,
             title,
             since(row.opened_at, now),
@@ -179,10 +195,14 @@ class BoardScreen(LiveScreen):
         update = row.update
         if update is not None and (row.target is None or update.due_at < row.target.due):
             words, overdue = countdown(update.due_at, now)
-            label = f"{AUDIENCE_WORDS.get(update.audience, update.audience)} upd {words}"
+            label = _(
+                "%(audience)s upd %(when)s",
+                audience=word(AUDIENCE_WORDS, update.audience),
+                when=words,
+            )
         elif row.target is not None:
             words, overdue = countdown(row.target.due, now)
-            label = f"{TARGET_WORDS.get(row.target.name, row.target.name)} {words}"
+            label = f"{word(TARGET_WORDS, row.target.name)} {words}"
         else:
             return Text("" if row.detailed or not row.is_open else "…", style="dim")
         styles = tone_styles(self.app)
@@ -259,12 +279,16 @@ class BoardScreen(LiveScreen):
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         """The board's commands for the palette."""
         return [
-            ("new incident", "declare an incident (n)", self.action_new_incident),
-            ("open the incident", "open the highlighted incident (enter)", self.action_open),
-            ("open the inbox", "warnings waiting for a decision (i)", self.action_inbox),
+            (N_("new incident"), _("declare an incident (n)"), self.action_new_incident),
             (
-                "show or hide closed incidents",
-                "toggle closed incidents (c)",
+                N_("open the incident"),
+                _("open the highlighted incident (enter)"),
+                self.action_open,
+            ),
+            (N_("open the inbox"), _("warnings waiting for a decision (i)"), self.action_inbox),
+            (
+                N_("show or hide closed incidents"),
+                _("toggle closed incidents (c)"),
                 self.action_toggle_closed,
             ),
         ]
