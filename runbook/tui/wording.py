@@ -73,7 +73,7 @@ def clock_span(delta: timedelta) -> str:
         return _("%(m)sm", m=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return _("%(h)sh%(m)sm", h=hours, m=f"{minutes:02d}")
+        return _("%(h)sh%(m)sm", h=hours, m=str(minutes).zfill(2))
     days, hours = divmod(hours, 24)
     return _("%(d)sd%(h)sh", d=days, h=hours)
 

@@ -88,8 +88,8 @@ class BoardScreen(LiveScreen):
     def on_mount(self) -> None:
         """Columns; the clock ticks once a second for the countdowns."""
         table = self.query_one(DataTable)
-        for key, label, width in COLUMNS:
-            table.add_column(_(label), key=key, width=width)
+        for key, label, width in self.columns():
+            table.add_column(label, key=key, width=width)
         self.query_one("#board-empty").display = False
         self.query_one("#inbox-panel").display = False
         self.set_interval(1.0, self.tick_clock)
@@ -221,6 +221,19 @@ class BoardScreen(LiveScreen):
             except Exception:  # the row went away in a reload; the next tick catches up
                 continue
 
+    @staticmethod
+    def columns() -> list[tuple[str, str, int]]:
+        """(key, title, width) of each column in the language shown: a column is as wide as
+        its title, and the level column as the badge of an incident with no level yet."""
+        shown = []
+        for key, label, width in COLUMNS:
+            title = _(label)
+            least = len(title)
+            if key == "level":
+                least = max(least, len(badge(None).plain))
+            shown.append((key, title, max(width, least)))
+        return shown
+
     def on_resize(self) -> None:
         """Give the title what the other columns leave."""
         self.fit_columns()
@@ -228,7 +241,7 @@ class BoardScreen(LiveScreen):
     def fit_columns(self) -> None:
         """Size the title column to the screen."""
         table = self.query_one(DataTable)
-        others = sum(width for key, _, width in COLUMNS if key != "title")
+        others = sum(width for key, _label, width in self.columns() if key != "title")
         spare = self.size.width - others - 2 * len(COLUMNS) - 2
         column = table.columns.get("title")  # type: ignore[call-overload]
         if column is not None and spare > 10 and column.width != spare:

@@ -24,7 +24,15 @@ from runbook.tui.data import lint_variant, variant_count
 from runbook.tui.screens.confirm import ConfirmScreen
 from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import tone_styles
+from runbook.tui.wording import word
 from runbook.tui.work import CommandRunner
+
+COUNTING_WORDS = {
+    "characters": N_("characters"),
+    "weighted": N_("weighted"),
+    "graphemes": N_("graphemes"),
+}
+"""How a platform counts a text's length (policy ``counting``), in words."""
 
 LINT_STYLES = {
     "lint.block": Style(color="#ffffff", bgcolor="#b3261e", bold=True),
@@ -161,7 +169,7 @@ class DraftEditor(CommandRunner, Screen[None]):
         styles = tone_styles(self.app)
         limit = f" / {measured.limit}" if measured.limit else ""
         count = Text(f"{measured.platform}: {measured.length}{limit}", style="bold")
-        count.append(f" ({measured.counting})", style="dim")
+        count.append(f" ({word(COUNTING_WORDS, measured.counting)})", style="dim")
         if not measured.fits:
             count.append(
                 "  " + _("%(n)s over", n=measured.length - (measured.limit or 0)),

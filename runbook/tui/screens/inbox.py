@@ -181,8 +181,8 @@ class InboxScreen(LiveScreen):
             _(
                 "from %(source)s · first %(first)s UTC · last %(last)s UTC (%(ago)s)",
                 source=one_line(warning.received_by),
-                first=f"{warning.first_at:%H:%M}",
-                last=f"{warning.last_at:%H:%M}",
+                first=warning.first_at.strftime("%H:%M"),
+                last=warning.last_at.strftime("%H:%M"),
                 ago=ago(warning.last_at, now),
             )
             + ngettext(" · %(n)s time(s)", " · %(n)s time(s)", warning.count)

@@ -80,7 +80,11 @@ class Checklist(Vertical):
                 prompt.append(item.text, style="dim")
                 prompt.append(
                     "\n  "
-                    + _("ticked by %(who)s %(time)s", who=names.get(who, who), time=f"{at:%H:%M}"),
+                    + _(
+                        "ticked by %(who)s %(time)s",
+                        who=names.get(who, who),
+                        time=at.strftime("%H:%M"),
+                    ),
                     style=styles["muted"],
                 )
             else:

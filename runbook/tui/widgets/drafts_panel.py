@@ -132,7 +132,7 @@ class DraftsPanel(Vertical):
                     "approved by %(who)s (%(roles)s) %(time)s · %(how)s",
                     who=who,
                     roles=roles,
-                    time=f"{approval.at:%H:%M}",
+                    time=approval.at.strftime("%H:%M"),
                     how=approval.words(),
                 )
                 why = not_counted.get(id(approval))

@@ -87,7 +87,7 @@ class PeoplePanel(VerticalScroll):
                     Text(
                         _(
                             "%(time)s %(rule)s round %(round)s -> %(to)s (after %(waited)s)",
-                            time=f"{e.at:%H:%M}",
+                            time=e.at.strftime("%H:%M"),
                             rule=e.rule_id,
                             round=e.round,
                             to=to,
