@@ -180,6 +180,12 @@ def test_the_palette_shows_the_french_name_of_a_command_found_by_its_english_nam
             ]
             assert any("ouvrir les alertes" in prompt for prompt in shown), shown
             assert not any("open the inbox" in prompt for prompt in shown), shown
+            await pilot.press(*["backspace"] * len("open the inbox"))
+            await type_keys(pilot, "theme")  # Textual's own commands are in French too
+            await pilot.pause(0.3)
+            first = prompt_text(listing.get_option_at_index(0).prompt)
+            assert "Thème" in first, first
+            assert "Changer le thème" in first, first
 
     run(body)
 

@@ -11,6 +11,12 @@ In drill mode (``runbook drill SCENARIO --tui``) the app holds a
 session's (simulated clock, drill sink, cast), the facilitator's view comes first, a timer calls
 ``session.update()`` every second (injects released are told as notifications, so participants
 on the incident screen see them too) and ``f`` comes back to the facilitator from any screen.
+
+The app speaks one language (:attr:`RunbookApp.language`: the one in force when it is made,
+which the CLI sets from ``--lang``, ``RUNBOOK_LANG`` or the locale, or ``language=``): its
+task holds it, so every screen, widget and timer inherits it, and thread workers get it through
+:func:`runbook.tui.work.speaking`. Key bindings are the same in every language; their
+descriptions are ``N_`` ids the footer and the help screen translate when shown.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from runbook.clock import Clock
 from runbook.engine import Engine
 from runbook.errors import RunbookError
 from runbook.i18n import N_, _, current_language, normalise, using
-from runbook.tui.commands import AppCommands, ScreenCommands
+from runbook.tui.commands import AppCommands, ScreenCommands, SystemCommands
 from runbook.tui.inert import InertLines
 from runbook.tui.messages import DrillTicked, OperatorChanged, StoreChanged
 from runbook.tui.work import perform, speaking
@@ -50,7 +56,7 @@ class RunbookApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "runbook"
-    COMMANDS = App.COMMANDS | {AppCommands, ScreenCommands}
+    COMMANDS = {SystemCommands, AppCommands, ScreenCommands}
     BINDINGS = [
         Binding("question_mark", "help", N_("keys"), key_display="?"),
         Binding("w", "switch_person", N_("who am I")),
@@ -399,6 +405,15 @@ class RunbookApp(App[None]):
 
         text = "".join(self.printed)[-20_000:] or _("Nothing was printed.")
         self.push_screen(InfoScreen(_("Printed by the console channel"), text))
+
+    def action_command_palette(self) -> None:
+        """Textual's command palette, its search box in the language shown."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=_("Search for commands…"))
+            )
 
     # -- help ---------------------------------------------------------------------------
     def action_help(self) -> None:

@@ -120,6 +120,36 @@ class AppCommands(_Commands):
         ]
 
 
+SYSTEM_WORDS = (
+    N_("Theme"),
+    N_("Change the current theme"),
+    N_("Quit"),
+    N_("Quit the application as soon as possible"),
+    N_("Keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"),
+    N_("Minimize the widget and restore to normal size"),
+    N_("Maximize"),
+    N_("Maximize the focused widget"),
+    N_("Screenshot"),
+    N_("Save an SVG 'screenshot' of the current screen"),
+)
+"""Textual's own commands (theme, quit, keys...), named in the language shown like ours."""
+
+
+class SystemCommands(_Commands):
+    """Textual's system commands (``App.get_system_commands``), found by their English or
+    translated name like every other command."""
+
+    def commands(self) -> list[Command]:
+        """Textual's commands for the screen the palette was opened on."""
+        return [
+            (command.title, _(command.help) if command.help else "", command.callback)
+            for command in self.app.get_system_commands(self.screen)
+        ]
+
+
 class ScreenCommands(_Commands):
     """The actions of the screen the palette was opened on."""
 
