@@ -55,6 +55,9 @@ class Person(Spec):
     """Phone number in international form."""
     timezone: str = "UTC"
     """Where this person works (``Europe/Paris``)."""
+    language: Literal["en", "fr"] | None = None
+    """The language runbook writes to this person in (``en``, ``fr``): notifications,
+    escalations, approval requests, the stand-down. Default: the playbook's language."""
     logins: list[LoginName] = []
     """Operating-system accounts that are this person: runbook started under one of them acts
     as this person with proof ``login`` (no ``--as`` needed)."""

@@ -252,15 +252,30 @@ class NotifyRule(Spec):
     """If nobody acknowledges within this time, escalate."""
     escalate_to: list[Id] = []
     """Roles to notify when nobody acknowledged in time."""
-    message: str = ""
-    """What is asked of the recipients (e.g. "join the bridge"); placeholders allowed."""
+    message: str | dict[Literal["en", "fr"], str] = ""
+    """What is asked of the recipients (e.g. "join the bridge"), placeholders allowed; or one
+    text per language (``en:``, ``fr:``): each recipient reads it in their language."""
 
     @model_validator(mode="after")
     def _escalation_needs_timer(self) -> NotifyRule:
         if self.escalate_to and self.ack_within is None:
             raise ValueError("escalate_to needs ack_within (how long to wait before escalating)")
-        _check_template(self.message)
+        if isinstance(self.message, str):
+            _check_template(self.message)
+        else:
+            problems = ProblemList()
+            for language, text in self.message.items():
+                for problem in template_problems(text):
+                    problems.add(("message", language), problem)
+            problems.raise_if_any()
         return self
+
+    def message_in(self, language: str) -> str:
+        """What is asked, in ``language`` (else the first language given)."""
+        if isinstance(self.message, str):
+            return self.message
+        found = next((text for lang, text in self.message.items() if lang == language), "")
+        return found or next(iter(self.message.values()), "")
 
 
 Audience = Literal["public", "internal"]
