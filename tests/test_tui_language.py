@@ -240,3 +240,40 @@ def test_an_app_made_in_a_french_context_speaks_french(
 
     run(body)
     assert current_language() == "en"
+
+
+def test_the_action_words_marked_for_translation_are_the_lifecycles() -> None:
+    from runbook.model.lifecycle import ACTIONS
+    from runbook.tui.wording import ACTION_WORDS
+
+    assert ACTION_WORDS == ACTIONS
+    with using("fr"):
+        from runbook.i18n import _
+
+        assert _(ACTIONS["submit"]) == "soumettre un brouillon à approbation"
+
+
+def test_the_palette_runs_an_incident_action_typed_in_french_or_in_english(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    from runbook.tui.screens.questionnaire import Questionnaire
+
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    incident = engine.declare("offensive-post", "Tone-deaf post about the floods")
+
+    async def body() -> None:
+        app = make_app(engine, language="fr", open_incident=incident.id)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            for typed in ("fixer le niveau", "set the level"):
+                await pilot.press("ctrl+p")
+                await settle(pilot)
+                await type_keys(pilot, typed)
+                await pilot.pause(0.3)
+                await pilot.press("enter")
+                await settle(pilot)
+                assert isinstance(app.screen, Questionnaire), typed
+                await pilot.press("escape")
+                await settle(pilot)
+
+    run(body)
