@@ -15,6 +15,7 @@ incident from one or dismiss it. A warning is never an incident row by itself.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.style import Style
@@ -231,6 +232,8 @@ class BoardScreen(LiveScreen):
             least = len(title)
             if key == "level":
                 least = max(least, len(badge(None).plain))
+            if key == "target":
+                least = max(least, *[len(label) for label in typical_targets()])
             shown.append((key, title, max(width, least)))
         return shown
 
@@ -305,6 +308,18 @@ class BoardScreen(LiveScreen):
                 self.action_toggle_closed,
             ),
         ]
+
+
+def typical_targets() -> list[str]:
+    """What the target column typically says, in the language shown (its width fits them):
+    the first statement due in 23 minutes, the executives' update due in 12."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    statement = countdown(now + timedelta(minutes=23), now)[0]
+    update = countdown(now + timedelta(minutes=12), now)[0]
+    return [
+        f"{word(TARGET_WORDS, 'first_statement')} {statement}",
+        _("%(audience)s upd %(when)s", audience=word(AUDIENCE_WORDS, "executives"), when=update),
+    ]
 
 
 def inbox_of(engine: Any) -> list[Warning]:
