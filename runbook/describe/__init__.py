@@ -200,7 +200,9 @@ def knows(type_name: str) -> bool:
 def sentence(type_name: str, data: dict[str, Any], label: Label, scrub: Scrub = str) -> str:
     """``Name: details`` on one line (whitespace in free text folded)."""
     name, details, _category = describe(type_name, data, label, scrub)
-    return " ".join(f"{name}: {details}".split()) if details else name
+    if not details:
+        return name
+    return " ".join(_("%(event)s: %(details)s", event=name, details=details).split())
 
 
 _GOOD = frozenset(
