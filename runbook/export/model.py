@@ -5,7 +5,8 @@ describes as JSON Schema (:mod:`runbook.export.schema`); every renderer reads th
 :class:`Report`, so the formats never disagree. Times are ISO 8601 strings: ``...Z`` in UTC and
 with the chosen zone's offset in ``*_local`` fields. ``t_plus`` is the offset from the
 declaration (``T+01:05:00``). People are shown by ``label``: their name, or their role
-(``legal (2)``) when names are redacted.
+(``legal (2)``) when names are redacted. Ids, types, states and statuses are English in every
+language; labels, verdicts, event names, details and actions are in the report's ``language``.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class IncidentInfo:
     drill: bool
     """True for a tabletop drill: nothing real was sent."""
     marking: str
-    """``[DRILL]`` for drills, empty otherwise; shown on every page of every format."""
+    """``[DRILL]`` for drills (``[EXERCICE]`` in French), empty otherwise; shown on every page
+    of every format."""
     playbook_id: str
     playbook_title: str
     playbook_version: int
