@@ -19,9 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from runbook.describe.common import in_context
 from runbook.describe.details import DETAILS, Label, Scrub, generic
-from runbook.i18n import N_, _
+from runbook.i18n import N_, _, in_context
 from runbook.model.proof import proof_of
 
 __all__ = [

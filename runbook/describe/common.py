@@ -22,14 +22,6 @@ def semicolon() -> str:
     return _("; ")
 
 
-def in_context(message: str) -> str:
-    """``message``, written ``context|words`` (``stage|pause``), in the language in force with
-    the context left out. A short word gets one catalog entry per sense it is used in (the
-    catalogs have no ``msgctxt``), so the app's "pause" button never changes a report's stage
-    name, nor its "Timeline" tab the report's heading."""
-    return _(message).rpartition("|")[2]
-
-
 def listed(items: list[str]) -> str:
     """``a, b, c`` (ids and names, as recorded)."""
     return ", ".join(items)

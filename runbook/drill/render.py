@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from runbook.describe.common import in_context
 from runbook.drill.report import DrillReport, to_data
 from runbook.drill.words import (
     ANSWERS,
@@ -30,7 +29,7 @@ from runbook.drill.words import (
     span,
     word,
 )
-from runbook.i18n import N_, _, current_language, formats, translator, using
+from runbook.i18n import N_, _, current_language, formats, in_context, translator, using
 
 TEMPLATES = Path(__file__).with_name("templates")
 

@@ -29,9 +29,8 @@ from pydantic import (
     model_validator,
 )
 
-from runbook.describe.common import in_context
 from runbook.drill.words import ASKERS
-from runbook.i18n import N_, _, formats
+from runbook.i18n import N_, _, formats, in_context
 from runbook.model.base import Duration, Id, ProblemList, Spec, format_duration, parse_duration
 
 DEFAULT_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from runbook.describe.common import in_context
-from runbook.i18n import N_, current_language
+from runbook.i18n import N_, current_language, in_context
 from runbook.model.base import format_duration
 
 _FRENCH_UNITS = (("j", 86400), ("h", 3600), ("min", 60), ("s", 1))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
-from runbook.describe.common import in_context, semicolon
+from runbook.describe.common import semicolon
 from runbook.export.model import PostEntry, Report
 from runbook.export.times import readable, readable_local
 from runbook.export.words import (
@@ -24,7 +24,7 @@ from runbook.export.words import (
     word,
     yes_no,
 )
-from runbook.i18n import N_, _, ngettext
+from runbook.i18n import N_, _, in_context, ngettext
 from runbook.model.text import inert
 
 _NEEDS_ESCAPE = re.compile(r"[\\|*`<_(\r\n]")

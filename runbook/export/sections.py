@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from runbook.describe import describe
 from runbook.describe import how as describe_how
-from runbook.describe.common import in_context
 from runbook.export.model import (
     ApprovalEntry,
     Assessment,
@@ -32,7 +31,7 @@ from runbook.export.records import Record
 from runbook.export.redact import Redactor
 from runbook.export.times import duration, iso_local, iso_utc, t_plus
 from runbook.export.words import ACTIONS, DRAFT_ACTIONS, EFFECT_ACTIONS, draft_words
-from runbook.i18n import _
+from runbook.i18n import _, in_context
 from runbook.model.contacts import Contacts
 from runbook.model.incident import Incident
 

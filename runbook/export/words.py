@@ -13,8 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from runbook.describe import describe
-from runbook.describe.common import in_context
-from runbook.i18n import N_, _
+from runbook.i18n import N_, _, in_context
 
 STATES = {
     "declared": N_("state|declared"),

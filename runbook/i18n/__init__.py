@@ -32,6 +32,7 @@ __all__ = [
     "choose",
     "choose_language",
     "current_language",
+    "in_context",
     "ngettext",
     "normalise",
     "parse_po",
@@ -124,6 +125,14 @@ def ngettext(singular: str, plural: str, n: int, /, **values: Any) -> str:
         return translated % filled
     except (KeyError, ValueError, TypeError):
         return _fill(singular if n == 1 else plural, filled)
+
+
+def in_context(message: str, /) -> str:
+    """``message``, written ``context|words`` (``stage|pause``), in the language in force
+    with the context left out (GLib's ``Q_`` convention). A short word gets one catalog entry
+    per sense it is used in, so the app's "pause" button never changes a report's stage name,
+    nor its "Timeline" tab the report's heading."""
+    return _(message).rpartition("|")[2]
 
 
 def N_(message: str, /) -> str:
