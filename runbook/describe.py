@@ -17,7 +17,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from runbook import describe_updates
+from runbook import describe_deliveries, describe_updates
+from runbook.i18n import _
 from runbook.model.proof import METHOD_WORDS, proof_of
 
 Label = Callable[[str], str]
@@ -57,6 +58,7 @@ _NAMES = {
     "ActionRefused": ("Action refused", "refusal"),
     "IncidentResolved": ("Incident resolved", "lifecycle"),
     "IncidentClosed": ("Incident closed", "lifecycle"),
+    **describe_deliveries.NAMES,
 }
 _KIND_NAMES = {
     "pause": "Pause requested",
@@ -92,6 +94,8 @@ def describe(
     """(event in words, details, category) of one stored event."""
     known = _NAMES.get(type_name)
     name, category = known if known else (humanise(type_name), "other")
+    if type_name in describe_deliveries.NAMES:
+        name = _(name)
     if type_name == "EffectRequested":
         name = _KIND_NAMES.get(str(data.get("kind")), name)
         if (data.get("payload") or {}).get("escalation"):
@@ -181,10 +185,13 @@ def tone(type_name: str, data: dict[str, Any]) -> str:
     incident got worse or something needs a second look), ``good`` (a step done) or ``""``."""
     if type_name == "EffectFailed" or data.get("failures"):
         return "bad"
-    if type_name == "NotificationsSent" and any(
-        not delivery.get("ok") for delivery in data.get("deliveries", [])
-    ):
+    if type_name == "DeliveryInterrupted":
+        return "warn"
+    outcomes = {describe_deliveries.outcome(d) for d in data.get("deliveries", [])}
+    if type_name == "NotificationsSent" and "failed" in outcomes:
         return "bad"
+    if type_name == "NotificationsSent" and "unknown" in outcomes:
+        return "warn"
     if type_name == "EffectRequested":
         return "warn" if (data.get("payload") or {}).get("escalation") else ""
     if type_name in _WARN:
@@ -362,10 +369,16 @@ def _notified(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     for delivery in data.get("deliveries", []):
         entry = by_person.setdefault(
             delivery.get("person", "?"),
-            {"roles": delivery.get("roles", []), "ok": [], "failed": []},
+            {"roles": delivery.get("roles", []), "ok": [], "failed": [], "maybe": []},
         )
         channel = delivery.get("channel", "?")
-        if delivery.get("ok"):
+        if delivery.get("repeat"):
+            channel = f"{channel} ({describe_deliveries.repeat_words()})"
+        if describe_deliveries.outcome(delivery) == "unknown":
+            entry["maybe"].append(
+                describe_deliveries.maybe_words(channel, str(delivery.get("error", "")))
+            )
+        elif delivery.get("ok"):
             entry["ok"].append(channel)
         else:
             entry["failed"].append(f"{channel}: {delivery.get('error', 'not delivered')}")
@@ -377,6 +390,8 @@ def _notified(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
             text += f" via {', '.join(entry['ok'])}"
         if entry["failed"]:
             text += f"; NOT reached by {'; '.join(entry['failed'])}"
+        if entry["maybe"]:
+            text += f"; {'; '.join(entry['maybe'])}"
         parts.append(text)
     # Who was (not) reached first: on a one-line timeline the people matter more than the rule.
     text = "; ".join(parts) if parts else "nobody"
@@ -533,4 +548,6 @@ _DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "ActionRefused": _refused,
     "IncidentResolved": _resolved,
     "IncidentClosed": _closed,
+    "DeliveryStarted": describe_deliveries.started,
+    "DeliveryInterrupted": describe_deliveries.interrupted,
 }

@@ -707,6 +707,7 @@ def test_a_result_describes_the_delivery(receiver):
         "rules": ["sev1-leads"],
         "channel": "chat",
         "ok": True,
+        "outcome": "delivered",
         "error": "",
         "message_id": result["message_id"],
         "attempts": 1,

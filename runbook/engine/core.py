@@ -25,7 +25,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from runbook.clock import Clock, SystemClock
@@ -33,7 +32,8 @@ from runbook.effects import Effects
 from runbook.effects.ssh import Signer
 from runbook.engine.identity import Identity, os_account, resolve
 from runbook.engine.link_keys import LinkKeys
-from runbook.engine.outbox import RECOVERY_LEASE, Outbox
+from runbook.engine.outbox import Outbox
+from runbook.engine.performing import Performing
 from runbook.engine.proofs import optional_keys
 from runbook.errors import ActionRefused, ConcurrencyConflict, NotFound, RunbookError, StoreError
 from runbook.loading import Workspace
@@ -106,6 +106,8 @@ class EngineCore:
         """The command line an operator's ``--command-id`` came with (set by the command
         line): recorded with the command's events, so the id cannot be reused for another."""
         self._given_id: str | None = None
+        self.performing = Performing(self)
+        """Who performs which intent: this process, while it holds the intent's claim."""
 
     # -- who is acting -------------------------------------------------------------------
     def identity(self) -> Identity:
@@ -339,7 +341,14 @@ class EngineCore:
         if request is not None:
             update["command"] = request
         stamped = [e.model_copy(update=update) for e in built]
-        return self.store.append(incident.id, expected, stamped)
+        # Intents are claimed before they are recorded: no other process takes them over
+        # while this one is about to perform them (released by perform_all, or here).
+        self.performing.claim_intents(stamped)
+        try:
+            return self.store.append(incident.id, expected, stamped)
+        except BaseException:
+            self.performing.drop(stamped)
+            raise
 
     def record_steps(
         self,
@@ -465,30 +474,23 @@ class EngineCore:
 
     def perform_all(self, incident_id: str, recorded: list[ev.Event]) -> None:
         """Perform every intent among ``recorded`` (just appended by a command)."""
-        for event in recorded:
-            if isinstance(event, ev.EffectRequested):
-                self.perform(incident_id, event.effect_id)
+        try:
+            for event in recorded:
+                if isinstance(event, ev.EffectRequested):
+                    self.perform(incident_id, event.effect_id)
+        finally:
+            self.performing.drop(recorded)
 
-    def perform(self, incident_id: str, effect_id: str) -> None:
-        """Perform one intent through the outbox and record its result (once)."""
-        incident = self.incident(incident_id)
-        effect = incident.effects[effect_id]
-        if effect.result is not None:
-            return
-        result = self.outbox(incident).perform(incident, effect)
-        if result is not None:
-            self.record(incident.id, [result], f"result:{effect.effect_id}:{effect.attempt}")
-        self.performed.append((incident.id, effect_id))
+    def perform(self, incident_id: str, effect_id: str) -> bool:
+        """Perform one intent through the outbox and record its result (once), unless a live
+        process performs it already; True when this call performed it."""
+        return self.performing.perform(incident_id, effect_id)
 
-    def recover(self, incident_id: str, *, older_than: timedelta = RECOVERY_LEASE) -> int:
-        """Perform intents with no result older than ``older_than`` (left by an interrupted
-        run: younger ones may still be in flight in another process)."""
-        incident = self.incident(incident_id)
-        now = self.clock.now()
-        stale = [e for e in incident.pending_effects() if now - e.requested_at >= older_than]
-        for effect in stale:
-            self.perform(incident.id, effect.effect_id)
-        return len(stale)
+    def recover(self, incident_id: str) -> int:
+        """Perform intents with no result whose performer is gone (killed or crashed: its
+        claim is free at once); an intent a live process performs, however slowly, is left
+        to it. Returns how many were performed."""
+        return self.performing.recover(incident_id)
 
     def statement_posts(self) -> set[str]:
         """Scheduler posts runbook created for statements (of any incident, closed ones too:

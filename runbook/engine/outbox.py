@@ -16,8 +16,11 @@ public recording interface, so the outbox never reaches into the engine:
   complete record, appended before the delete; it is recreated from that record, and the new
   post's id is recorded (``recreated_as``).
 * **notify / stand_down**: fan out one message per person and channel concurrently; each
-  delivery is recorded as it completes (in small batches), so a restart sends only what was
-  not delivered.
+  delivery is recorded, one by one, as started (:class:`DeliveryStarted`) just before it
+  leaves and with its result (:class:`NotificationsSent`) as it completes. A restart sends
+  only what was never started or failed for sure; a message started by a process that
+  stopped before its answer is recorded as :class:`DeliveryInterrupted` ("may have been
+  sent") and goes again only when the operator chooses (``runbook resend``), as a repeat.
 * **publish**: hand the approved statement to the publisher.
 
 A failed effect never blocks the incident: it is recorded (EffectFailed or failures in the
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from runbook.clock import Clock
@@ -50,10 +53,6 @@ NO_SCHEDULER = (
     "no scheduler is configured: hold the brand's scheduled posts by hand in your scheduling "
     "tool (or configure one in contacts/)"
 )
-RECOVERY_LEASE = timedelta(seconds=60)
-"""An intent older than this with no result is taken to have been interrupted."""
-FLUSH_EVERY = 5
-"""Delivery results recorded per batch during a fan-out."""
 
 
 UPDATE_KINDS = ("update", "update_reminder")
@@ -277,10 +276,10 @@ class Outbox:
 
     # -- notifications -------------------------------------------------------------------
     def messages_for(self, incident: Incident, effect: Effect) -> list[tuple[Message, str]]:
-        """The (message, delivery key) pairs an intent asks for, not yet delivered."""
+        """The (message, delivery key) pairs this attempt still has to send."""
         assert incident.playbook is not None
         contacts = self.contacts
-        wanted = set(effect.undelivered())
+        wanted = set(effect.to_send())
         result = []
         escalation = effect.payload.get("escalation")
         for recipient in effect.payload.get("recipients", []):
@@ -387,52 +386,64 @@ class Outbox:
             purpose, rule_id = "escalation", str(escalation.get("rule_id", ""))
         else:
             purpose, rule_id = "notify", ",".join(effect.payload.get("rules", []))
-        pending: list[dict[str, Any]] = []
-        lock = threading.Lock()
-        batch = [0]
-        run = uuid.uuid4().hex[:8]  # batches of this run; an earlier, interrupted run had others
+        run = uuid.uuid4().hex[:8]  # this run's markers; an interrupted run had others
+        lock = threading.Lock()  # one record at a time: the worker threads share the ledger
 
-        def flush() -> None:
-            with lock:
-                chunk, pending[:] = list(pending), []
-                batch[0] += 1
-                number = batch[0]
-            if chunk:
-                event = ev.NotificationsSent(
-                    **self._base(incident),
-                    effect_id=effect.effect_id,
-                    rule_id=rule_id,
-                    purpose=purpose,
-                    deliveries=chunk,
-                )
-                self.ledger.record(
-                    incident.id,
-                    [event],
-                    f"result:{effect.effect_id}:{effect.attempt}:{run}:{number}",
-                )
-
-        def on_result(result: dict[str, Any]) -> None:
-            with lock:
-                pending.append(result)
-                full = len(pending) >= FLUSH_EVERY
-            if full:
-                flush()
-
-        if deliveries:
-            deliver_all(deliveries, channels, on_result=on_result, on_wait=adapters.on_wait)
-        flush()
-        if not deliveries:
-            # Nothing to send (everyone already reached): close the intent explicitly.
-            event = ev.NotificationsSent(
+        def result_event(deliveries: list[dict[str, Any]]) -> ev.Event:
+            return ev.NotificationsSent(
                 **self._base(incident),
                 effect_id=effect.effect_id,
                 rule_id=rule_id,
                 purpose=purpose,
-                deliveries=[],
+                deliveries=deliveries,
             )
-            self.ledger.record(
-                incident.id, [event], f"result:{effect.effect_id}:{effect.attempt}:{run}:0"
+
+        def record(event: ev.Event, marker: str) -> None:
+            with lock:
+                self.ledger.record(incident.id, [event], f"{marker}:{effect.attempt}:{run}")
+
+        # A message started by a process that stopped before its answer may have been sent:
+        # say so (the operator may send it again), never send it again here.
+        for key in sorted(effect.in_flight):
+            person, channel = key.rsplit("/", 2)[-2:]
+            record(
+                ev.DeliveryInterrupted(
+                    **self._base(incident),
+                    effect_id=effect.effect_id,
+                    key=key,
+                    person=person,
+                    channel=channel,
+                ),
+                f"interrupted:{key}",
             )
+
+        def on_start(message: Message, key: str) -> None:
+            started = ev.DeliveryStarted(
+                **self._base(incident),
+                effect_id=effect.effect_id,
+                key=key,
+                person=message.person,
+                channel=message.channel,
+                repeat=key in effect.resend,
+            )
+            record(started, f"start:{key}")
+
+        def on_result(result: dict[str, Any]) -> None:
+            if result["key"] in effect.resend:
+                result = {**result, "repeat": True}
+            record(result_event([result]), f"result:{result['key']}")
+
+        if deliveries:
+            deliver_all(
+                deliveries,
+                channels,
+                on_start=on_start,
+                on_result=on_result,
+                on_wait=adapters.on_wait,
+            )
+        if not effect.to_do and not effect.in_flight:
+            # Nothing to send (everyone already reached): close the intent explicitly.
+            record(result_event([]), "result:none")
 
     # -- publishing ----------------------------------------------------------------------
     def _publish(self, incident: Incident, effect: Effect) -> ev.Event:
