@@ -26,8 +26,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from runbook.effects import Message, Wait
-from runbook.effects.notify.console import ConsoleChannel
 from runbook.effects.notify import MaybeDelivered
+from runbook.effects.notify.console import ConsoleChannel
 from runbook.effects.notify.fanout import MAX_RETRY_AFTER, MAX_WAIT, build_channels, deliver_all
 from runbook.effects.notify.smtp import SmtpEmail, email_message_id
 from runbook.effects.notify.webhook import ChatWebhook
