@@ -279,3 +279,46 @@ def test_a_resend_is_described_as_a_possible_repeat_on_the_timeline(make, mail, 
     assert "MAY HAVE BEEN SENT" in words
     assert "sent again by the operator's choice" in words
     assert "may be a repeat" in words
+
+
+def test_the_app_shows_messages_that_may_have_been_sent_and_sends_them_again_once_confirmed(
+    make, mail, hook
+):
+    from runbook.tui.data import next_step
+    from runbook.tui.screens.confirm import ConfirmScreen
+    from tests.test_tui import make_app, run, settle
+
+    engine = make(timeout=0.5)
+    incident_id = _ready(engine)
+    mail.mode = "close"
+    engine.notify(incident_id)
+    mail.mode = "ok"
+    keys = {m.key for m in engine.maybe_sent(incident_id)}
+    assert keys
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident_id)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            view = app.screen.view
+            assert "resend" in view.allowed
+            words, actions = next_step(view)
+            assert actions == ["resend"]
+            assert "may have been sent" in words
+            await pilot.press("S")
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmScreen)
+            assert "may give people a copy twice" in app.screen.message
+            await pilot.press("escape")  # not now: nothing is sent
+            await settle(pilot)
+            assert all(mail.received[key] == 1 for key in keys)
+            await pilot.press("S")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+
+    run(body)
+    assert engine.maybe_sent(incident_id) == []
+    assert all(mail.received[key] == 2 for key in keys)
+    effect = _notify_effect(engine, incident_id)
+    assert effect.repeats == keys

@@ -29,7 +29,6 @@ result), shown, and can be retried.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -37,6 +36,7 @@ from typing import Any, Protocol
 from runbook.clock import Clock
 from runbook.effects import Effects, Message, Outcome
 from runbook.engine.link_keys import LinkClaim, LinkKeys
+from runbook.engine.recording import GroupCommit
 from runbook.errors import RunbookError
 from runbook.model import events as ev
 from runbook.model import messages
@@ -386,8 +386,12 @@ class Outbox:
             purpose, rule_id = "escalation", str(escalation.get("rule_id", ""))
         else:
             purpose, rule_id = "notify", ",".join(effect.payload.get("rules", []))
-        run = uuid.uuid4().hex[:8]  # this run's markers; an interrupted run had others
-        lock = threading.Lock()  # one record at a time: the worker threads share the ledger
+        # Each event is in the log before its caller goes on (a message leaves only once its
+        # start is recorded); events from threads sending at once share a commit.
+        commit = GroupCommit(
+            lambda events, marker: self.ledger.record(incident.id, events, marker),
+            f"deliveries:{effect.effect_id}:{effect.attempt}:{uuid.uuid4().hex[:8]}",
+        )
 
         def result_event(deliveries: list[dict[str, Any]]) -> ev.Event:
             return ev.NotificationsSent(
@@ -398,23 +402,18 @@ class Outbox:
                 deliveries=deliveries,
             )
 
-        def record(event: ev.Event, marker: str) -> None:
-            with lock:
-                self.ledger.record(incident.id, [event], f"{marker}:{effect.attempt}:{run}")
-
         # A message started by a process that stopped before its answer may have been sent:
         # say so (the operator may send it again), never send it again here.
         for key in sorted(effect.in_flight):
             person, channel = key.rsplit("/", 2)[-2:]
-            record(
+            commit.record(
                 ev.DeliveryInterrupted(
                     **self._base(incident),
                     effect_id=effect.effect_id,
                     key=key,
                     person=person,
                     channel=channel,
-                ),
-                f"interrupted:{key}",
+                )
             )
 
         def on_start(message: Message, key: str) -> None:
@@ -426,24 +425,24 @@ class Outbox:
                 channel=message.channel,
                 repeat=key in effect.resend,
             )
-            record(started, f"start:{key}")
+            commit.record(started)
 
-        def on_result(result: dict[str, Any]) -> None:
+        def on_end(result: dict[str, Any]) -> None:
             if result["key"] in effect.resend:
                 result = {**result, "repeat": True}
-            record(result_event([result]), f"result:{result['key']}")
+            commit.record(result_event([result]))
 
         if deliveries:
             deliver_all(
                 deliveries,
                 channels,
                 on_start=on_start,
-                on_result=on_result,
+                on_end=on_end,
                 on_wait=adapters.on_wait,
             )
         if not effect.to_do and not effect.in_flight:
             # Nothing to send (everyone already reached): close the intent explicitly.
-            record(result_event([]), "result:none")
+            commit.record(result_event([]))
 
     # -- publishing ----------------------------------------------------------------------
     def _publish(self, incident: Incident, effect: Effect) -> ev.Event:

@@ -21,6 +21,7 @@ from typing import Any
 from runbook.describe import how, sentence, tone
 from runbook.engine import Engine
 from runbook.errors import ActionRefused, RunbookError
+from runbook.i18n import _
 from runbook.model import lifecycle
 from runbook.model.approvals import Requirement, requirement
 from runbook.model.counting import VariantCount, variant_count
@@ -422,6 +423,8 @@ def next_step(view: IncidentView) -> NextStep:
     failed = incident.failed_effects()
     if failed:
         return f"Something failed ({failed[0].kind}): t tries it again", ["retry"]
+    if any(effect.maybe_sent() for effect in incident.effects.values()):
+        return _("Some messages may have been sent: S sends them again if needed"), ["resend"]
     if incident.state == "closed":
         return "Closed: nothing more to do. X exports the timeline", []
     if incident.state == "resolved":

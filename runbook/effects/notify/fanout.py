@@ -75,6 +75,7 @@ def deliver_all(
     on_wait: Callable[[Wait], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     on_start: Callable[[Message, str], None] | None = None,
+    on_end: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Send every ``(message, key)`` through ``channels[message.channel]``; results in input
     order.
@@ -86,7 +87,9 @@ def deliver_all(
 
     ``on_start(message, key)`` is called on the sending thread just before a message's first
     try leaves (the engine records it, so a crash mid-send shows it as "may have been sent");
-    if it raises, that message is not sent. Each result's ``outcome`` is ``delivered``,
+    if it raises, that message is not sent. ``on_end(result)`` is called on the sending thread
+    as each message's result is known, before ``on_result`` (so results of messages finishing
+    together can be recorded together). Each result's ``outcome`` is ``delivered``,
     ``failed`` or ``unknown`` (:class:`~runbook.effects.notify.MaybeDelivered`: the receiver
     took it and did not answer), and an unknown one is never tried again here.
     """
@@ -105,7 +108,10 @@ def deliver_all(
                 channel = channels.get(message.channel)
                 if channel is None:
                     error = f"channel {message.channel} is not configured in contacts"
-                    report(index, _result(message, key, error=error, attempts=0))
+                    result = _result(message, key, error=error, attempts=0)
+                    if on_end is not None:  # never sent: no start, only the result
+                        on_end(result)
+                    report(index, result)
                     continue
                 future = pool.submit(
                     _deliver_one,
@@ -117,6 +123,7 @@ def deliver_all(
                     sleep,
                     on_wait,
                     on_start,
+                    on_end,
                 )
                 pending[future] = index
             while pending:
@@ -139,9 +146,25 @@ def _deliver_one(
     sleep: Callable[[float], None],
     on_wait: Callable[[Wait], None] | None = None,
     on_start: Callable[[Message, str], None] | None = None,
+    on_end: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     if on_start is not None:
         on_start(message, key)
+    result = _attempt(channel, message, key, max_attempts, backoff, sleep, on_wait)
+    if on_end is not None:
+        on_end(result)
+    return result
+
+
+def _attempt(
+    channel: Channel,
+    message: Message,
+    key: str,
+    max_attempts: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+    on_wait: Callable[[Wait], None] | None,
+) -> dict[str, Any]:
     attempt = 0
     waited = 0.0
     attempts = max(1, max_attempts)

@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
+from runbook.i18n import ngettext
 from runbook.model.lifecycle import ACTIONS
 from runbook.model.playbook import STAGES
 from runbook.tui.data import IncidentView, band, load_incident, next_step
@@ -54,6 +55,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("o", "override", "override"),
     ("P", "publish", "publish"),
     ("t", "retry", "retry"),
+    ("S", "resend", "send again"),
     ("m", "note", "note"),
     ("r", "resolve", "resolve"),
     ("c", "close", "close"),
@@ -264,6 +266,17 @@ class IncidentScreen(IncidentActions, LiveScreen):
         failed = incident.failed_effects()
         if failed:
             second.append(f" · {len(failed)} failed step(s): t retries", style=styles["bad"])
+        maybe = sum(len(e.maybe_sent()) for e in incident.effects.values())
+        if maybe:
+            second.append(
+                " · "
+                + ngettext(
+                    "%(n)s message may have been sent: S sends it again",
+                    "%(n)s messages may have been sent: S sends them again",
+                    maybe,
+                ),
+                style=styles["warn"],
+            )
         first.append("\n")
         first.append_text(second)
         if self.changed("summary", first):
