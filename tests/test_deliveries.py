@@ -322,3 +322,28 @@ def test_the_app_shows_messages_that_may_have_been_sent_and_sends_them_again_onc
     assert all(mail.received[key] == 2 for key in keys)
     effect = _notify_effect(engine, incident_id)
     assert effect.repeats == keys
+
+
+def test_the_app_names_who_a_partly_failed_notification_did_not_reach(make, mail, hook):
+    from textual.widgets import Static
+
+    from tests.test_tui import make_app, run, settle
+
+    engine = make()
+    incident_id = _ready(engine)
+    hook.mode = (403, "forbidden")
+    engine.notify(incident_id)
+    effect = _notify_effect(engine, incident_id)
+    assert effect.result == "partial"
+    person = next(who for who, _ in effect.not_done()).split(" by ")[0]
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident_id)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await settle(pilot)
+            summary = app.screen.query_one("#incident-summary", Static)
+            text = str(summary.render())
+            assert f"not reached: {person} by chat" in text
+            assert "HTTP 403" in text
+
+    run(body)

@@ -265,7 +265,17 @@ class IncidentScreen(IncidentActions, LiveScreen):
             second.append(f" · escalation {words}", style=styles["bad"] if late else styles["warn"])
         failed = incident.failed_effects()
         if failed:
-            second.append(f" · {len(failed)} failed step(s): t retries", style=styles["bad"])
+            from runbook.i18n import _
+
+            missed = [f"{who} ({why})" for e in failed for who, why in e.not_done()]
+            detail = ""
+            if missed:
+                more = len(missed) - 2
+                detail = ": " + _("not reached: %(who)s", who="; ".join(missed[:2]))
+                detail += _(" and %(n)s more", n=more) if more > 0 else ""
+            second.append(
+                f" · {len(failed)} failed step(s){detail}: t retries", style=styles["bad"]
+            )
         maybe = sum(len(e.maybe_sent()) for e in incident.effects.values())
         if maybe:
             second.append(
