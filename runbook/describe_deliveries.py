@@ -29,7 +29,7 @@ def started(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     )
     if data.get("repeat"):
         text += "; " + _("sent again by the operator's choice: they may receive it twice")
-    return scrub(text + f" ({data.get('key', '')})")
+    return scrub(text)
 
 
 def interrupted(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
@@ -40,7 +40,7 @@ def interrupted(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
         person=label(str(data.get("person", "?"))),
         channel=data.get("channel", "?"),
     )
-    return scrub(text + f" ({data.get('key', '')})")
+    return scrub(text)
 
 
 def outcome(delivery: dict[str, Any]) -> str:

@@ -282,9 +282,15 @@ def current_stage(stages: dict[str, str]) -> str:
     return next((s for s in STAGES if stages.get(s) not in ("done", "skipped")), STAGES[-1])
 
 
+QUIET = frozenset({"DeliveryStarted"})
+"""Events the app's timeline leaves out: each message's start is bookkeeping for a crash (its
+result, or "may have been sent", is the line that matters); the export and ``runbook watch``
+keep them."""
+
+
 def timeline_lines(events: list[Any], names: dict[str, str]) -> list[Line]:
     """Timeline entries for ``events`` (``names``: person id -> full name)."""
-    return [Line(event, names) for event in events]
+    return [Line(event, names) for event in events if event.type not in QUIET]
 
 
 def _detached(incident: Incident) -> Incident:
