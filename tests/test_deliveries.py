@@ -347,3 +347,33 @@ def test_the_app_names_who_a_partly_failed_notification_did_not_reach(make, mail
             assert "HTTP 403" in text
 
     run(body)
+
+
+def test_the_command_line_lists_what_may_have_been_sent_and_resends_only_what_is_chosen(
+    run_cli, tmp_path, workspace, clock, mail, hook
+):
+    engine = Engine(
+        SqliteStore(tmp_path / "cli.db"),
+        workspace,
+        operator="amara",
+        clock=clock,
+        effects=kill_driver.effects(mail.port, hook.url, timeout=0.5),
+    )
+    incident_id = _ready(engine)
+    mail.mode = "close"
+    engine.notify(incident_id)
+    [first, second, *_] = [m.key for m in engine.maybe_sent(incident_id)]
+    engine.store.close()
+
+    status = run_cli("status", incident_id)
+    assert f"--delivery {first}" in status.stdout
+    assert "may have been sent" in status.stdout
+    refused = run_cli("resend", incident_id, "--delivery", "INC-NOPE/x/email")
+    assert refused.returncode == 1
+    assert "is not a message that may have been sent" in refused.stderr
+    done = run_cli("resend", incident_id, "--delivery", first)
+    assert done.returncode == 0, done.stderr
+    assert f"{first}: sent again; they may now have it twice" in done.stdout
+    after = run_cli("status", incident_id)
+    assert f"--delivery {first}" not in after.stdout
+    assert f"--delivery {second}" in after.stdout, "only what the operator chose went again"
