@@ -229,12 +229,19 @@ def test_a_tick_from_another_process_never_resends_a_slow_notification_and_a_kil
         effect = _notify_effect(engine, incident_id)
         sent_before = sum(hook.received.values()) + sum(mail.received.values())
         assert effect.in_flight, "the performer is mid-way"
+        assert engine.orphaned(incident_id) == [], "on its way, not may-have-been-sent yet"
         assert engine.recover(incident_id) == 0, "its live performer owns it, however slow"
         engine.tick_all(incident_id)
         assert engine.recover(incident_id) == 0
         assert sum(hook.received.values()) + sum(mail.received.values()) == sent_before
         os.kill(performer.pid, signal.SIGKILL)
         performer.join()
+        orphaned = engine.orphaned(incident_id)
+        assert set(orphaned) == _notify_effect(engine, incident_id).in_flight
+        lines = "\n".join(status_lines(engine.incident(incident_id), [], frozenset(orphaned)))
+        assert lines.count("may have been sent: runbook stopped while sending it") == len(
+            orphaned
+        ), "before any recovery, status shows them as may have been sent"
     finally:
         hook.hold = False
         hook.release.set()

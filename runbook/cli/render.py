@@ -33,8 +33,11 @@ def stage_status(incident: Incident) -> dict[str, str]:
     return result
 
 
-def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
-    """The JSON status of an incident."""
+def status_object(
+    incident: Incident, allowed: list[str], orphaned: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The JSON status of an incident (``orphaned``: keys of messages whose sender is gone,
+    see :meth:`~runbook.engine.deliveries.DeliveryCommands.orphaned`)."""
     data = incident.status()
     data["score"] = incident.score
     data["answers"] = incident.answers
@@ -95,7 +98,7 @@ def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
         for key in effect.maybe_sent()
     ]
     data["sending"] = [
-        {"key": key, "kind": effect.kind}
+        {"key": key, "kind": effect.kind, "sender_gone": key in orphaned}
         for effect in incident.pending_effects()
         for key in sorted(effect.in_flight)
     ]
@@ -125,9 +128,11 @@ def approvals_object(incident: Incident, draft: Draft) -> list[dict[str, Any]]:
     return found
 
 
-def status_lines(incident: Incident, allowed: list[str]) -> list[str]:
+def status_lines(
+    incident: Incident, allowed: list[str], orphaned: frozenset[str] = frozenset()
+) -> list[str]:
     """The human-readable status of an incident."""
-    data = status_object(incident, allowed)
+    data = status_object(incident, allowed, orphaned)
     drill = "  [DRILL]" if incident.drill else ""
     lines = [
         f"{incident.id}  {incident.title}{drill}",
@@ -185,6 +190,20 @@ def status_lines(incident: Incident, allowed: list[str]) -> list[str]:
         )
     for sending in data["sending"]:
         person, channel = sending["key"].rsplit("/", 2)[-2:]
+        if sending["sender_gone"]:
+            lines.append(
+                _("MAYBE    ")
+                + _(
+                    "%(person)s by %(channel)s (%(kind)s) may have been sent: runbook stopped "
+                    "while sending it; `runbook tick %(id)s` records it, then `runbook resend` "
+                    "can send it again",
+                    person=person,
+                    channel=channel,
+                    kind=sending["kind"],
+                    id=incident.id,
+                )
+            )
+            continue
         lines.append(
             _("SENDING  ")
             + _(

@@ -109,6 +109,21 @@ class DeliveryCommands(EngineCore):
         """The incident's messages that may have been sent (see :func:`maybe_sent`)."""
         return maybe_sent(self.incident(incident_id))
 
+    def orphaned(self, incident_id: str) -> list[str]:
+        """Keys of messages started by a process that is gone (their step's claim is free)
+        and not yet recorded as interrupted: they may have been sent. The next ``tick``,
+        ``retry`` or the app records them so; nothing is recorded or sent here."""
+        found = []
+        for effect in self.incident(incident_id).pending_effects():
+            if not effect.in_flight:
+                continue
+            claim = self.performing.claim(effect.effect_id)
+            if claim is None:
+                continue  # its performer is alive: still on its way
+            claim.release()
+            found.extend(sorted(effect.in_flight))
+        return found
+
     def resend(
         self,
         incident_id: str,
