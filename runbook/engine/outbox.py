@@ -4,7 +4,7 @@ An effect is recorded as an intent (:class:`EffectRequested`) by a command; the 
 hands it here, and it is performed through the incident's adapters with the intent's
 ``effect_id`` as idempotency key. :meth:`Outbox.perform` returns the result to record; what
 must be recorded *during* an effect (the posts a pause targets, before holding them; each
-batch of deliveries as it completes) goes to the :class:`Ledger` the engine passes in, its
+message as it starts and as it ends) goes to the :class:`Ledger` the engine passes in, its
 public recording interface, so the outbox never reaches into the engine:
 
 * **pause**: list the posts in scope, record them (:class:`PauseTargeted`) *before* holding, hold
