@@ -78,8 +78,9 @@ def _report_failures(settings: Any) -> bool:
         for whole, words in effect.what_failed():
             failed = failed or whole
             prefix = "" if whole else "warning: "
+            again = "resend" if effect.result == "unknown" else "retry"
             click.echo(
-                f"runbook: {prefix}{incident_id}: {words}; `runbook retry {incident_id}` tries "
+                f"runbook: {prefix}{incident_id}: {words}; `runbook {again} {incident_id}` tries "
                 "again",
                 err=True,
             )
@@ -176,6 +177,7 @@ def main() -> None:
     # Importing the command modules registers their commands.
     from runbook.cli import (  # noqa: F401
         db,
+        deliveries,
         drafts,
         drill,
         export,

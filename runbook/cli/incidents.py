@@ -364,10 +364,11 @@ def status(settings: Settings, incident_id: str, as_json: bool) -> None:
     engine = settings.engine()
     incident = engine.incident(incident_id)
     allowed = engine.allowed(incident_id) if engine.operator else []
+    orphaned = frozenset(engine.orphaned(incident.id))
     if as_json:
-        emit_json(status_object(incident, allowed))
+        emit_json(status_object(incident, allowed, orphaned))
         return
-    for line in status_lines(incident, allowed):
+    for line in status_lines(incident, allowed, orphaned):
         click.echo(line)
 
 

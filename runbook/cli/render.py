@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from runbook.i18n import _
 from runbook.model.approvals import requirement, stand_in_words, why_not_counted
 from runbook.model.base import format_duration
 from runbook.model.incident import Draft, Incident
 from runbook.model.playbook import STAGES
+
+MAX_LISTED = 20
+"""Failures listed one by one under a failed step (the rest counted)."""
 
 
 def stage_status(incident: Incident) -> dict[str, str]:
@@ -29,8 +33,11 @@ def stage_status(incident: Incident) -> dict[str, str]:
     return result
 
 
-def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
-    """The JSON status of an incident."""
+def status_object(
+    incident: Incident, allowed: list[str], orphaned: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The JSON status of an incident (``orphaned``: keys of messages whose sender is gone,
+    see :meth:`~runbook.engine.deliveries.DeliveryCommands.orphaned`)."""
     data = incident.status()
     data["score"] = incident.score
     data["answers"] = incident.answers
@@ -43,6 +50,7 @@ def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
             "roles": sorted(r.roles),
             "delivered": r.delivered,
             "failed": r.failed,
+            "may_have_been_sent": r.maybe,
             "acknowledged": r.acked_at.isoformat() if r.acked_at else None,
         }
         for r in incident.recipients.values()
@@ -76,7 +84,24 @@ def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
         for d in incident.update_schedule()
     ]
     data["checked"] = sorted(incident.checked)
-    data["failed_steps"] = [{"kind": e.kind, "error": e.error} for e in incident.failed_effects()]
+    data["failed_steps"] = [
+        {
+            "kind": e.kind,
+            "error": e.error,
+            "not_done": [{"who": who, "why": why} for who, why in e.not_done()],
+        }
+        for e in incident.failed_effects()
+    ]
+    data["may_have_been_sent"] = [
+        {"key": key, "kind": effect.kind, "why": effect.deliveries.get(key, {}).get("error", "")}
+        for effect in incident.effects.values()
+        for key in effect.maybe_sent()
+    ]
+    data["sending"] = [
+        {"key": key, "kind": effect.kind, "sender_gone": key in orphaned}
+        for effect in incident.pending_effects()
+        for key in sorted(effect.in_flight)
+    ]
     data["allowed"] = allowed
     data["summary"] = incident.summary or None
     return data
@@ -103,9 +128,11 @@ def approvals_object(incident: Incident, draft: Draft) -> list[dict[str, Any]]:
     return found
 
 
-def status_lines(incident: Incident, allowed: list[str]) -> list[str]:
+def status_lines(
+    incident: Incident, allowed: list[str], orphaned: frozenset[str] = frozenset()
+) -> list[str]:
     """The human-readable status of an incident."""
-    data = status_object(incident, allowed)
+    data = status_object(incident, allowed, orphaned)
     drill = "  [DRILL]" if incident.drill else ""
     lines = [
         f"{incident.id}  {incident.title}{drill}",
@@ -117,6 +144,10 @@ def status_lines(incident: Incident, allowed: list[str]) -> list[str]:
     for r in data["recipients"]:
         ack = "acknowledged" if r["acknowledged"] else "not acknowledged"
         failed = f", failed: {', '.join(r['failed'])}" if r["failed"] else ""
+        if r["may_have_been_sent"]:
+            failed += ", " + _(
+                "may have been sent: %(channels)s", channels=", ".join(r["may_have_been_sent"])
+            )
         lines.append(f"notified {r['person']} ({', '.join(r['roles'])}) {ack}{failed}")
     for d in data["drafts"]:
         state = "published" if d["published"] else ("submitted" if d["submitted"] else "drafting")
@@ -136,6 +167,52 @@ def status_lines(incident: Incident, allowed: list[str]) -> list[str]:
         )
     for step in data["failed_steps"]:
         lines.append(f"FAILED   {step['kind']}: {step['error']} (runbook retry {incident.id})")
+        lines.extend(
+            "         " + _("not reached: %(who)s: %(why)s", who=n["who"], why=n["why"])
+            for n in step["not_done"][:MAX_LISTED]
+        )
+        if len(step["not_done"]) > MAX_LISTED:
+            lines.append("         " + _("… and %(n)s more", n=len(step["not_done"]) - MAX_LISTED))
+    for maybe in data["may_have_been_sent"]:
+        person, channel = maybe["key"].rsplit("/", 2)[-2:]
+        lines.append(
+            _("MAYBE    ")
+            + _(
+                "%(person)s by %(channel)s (%(kind)s) may have been sent: %(why)s; "
+                "`runbook resend %(id)s --delivery %(key)s` sends it again",
+                person=person,
+                channel=channel,
+                kind=maybe["kind"],
+                why=maybe["why"],
+                id=incident.id,
+                key=maybe["key"],
+            )
+        )
+    for sending in data["sending"]:
+        person, channel = sending["key"].rsplit("/", 2)[-2:]
+        if sending["sender_gone"]:
+            lines.append(
+                _("MAYBE    ")
+                + _(
+                    "%(person)s by %(channel)s (%(kind)s) may have been sent: runbook stopped "
+                    "while sending it; `runbook tick %(id)s` records it, then `runbook resend` "
+                    "can send it again",
+                    person=person,
+                    channel=channel,
+                    kind=sending["kind"],
+                    id=incident.id,
+                )
+            )
+            continue
+        lines.append(
+            _("SENDING  ")
+            + _(
+                "%(person)s by %(channel)s: started, no answer yet (if runbook stopped, "
+                "`runbook tick` shows it as may have been sent)",
+                person=person,
+                channel=channel,
+            )
+        )
     if allowed:
         lines.append("you can  " + ", ".join(allowed))
     return lines

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from runbook.describe import deliveries
 from runbook.describe.details import DETAILS, Label, Scrub, generic
 from runbook.i18n import N_, _, in_context
 from runbook.model.proof import proof_of
@@ -74,6 +75,7 @@ _NAMES = {
     "ActionRefused": (N_("Action refused"), "refusal"),
     "IncidentResolved": (N_("Incident resolved"), "lifecycle"),
     "IncidentClosed": (N_("Incident closed"), "lifecycle"),
+    **deliveries.NAMES,
 }
 _KIND_NAMES = {
     "pause": N_("Pause requested"),
@@ -237,10 +239,13 @@ def tone(type_name: str, data: dict[str, Any]) -> str:
     incident got worse or something needs a second look), ``good`` (a step done) or ``""``."""
     if type_name == "EffectFailed" or data.get("failures"):
         return "bad"
-    if type_name == "NotificationsSent" and any(
-        not delivery.get("ok") for delivery in data.get("deliveries", [])
-    ):
+    if type_name == "DeliveryInterrupted":
+        return "warn"
+    outcomes = {deliveries.outcome(d) for d in data.get("deliveries", [])}
+    if type_name == "NotificationsSent" and "failed" in outcomes:
         return "bad"
+    if type_name == "NotificationsSent" and "unknown" in outcomes:
+        return "warn"
     if type_name == "EffectRequested":
         return "warn" if (data.get("payload") or {}).get("escalation") else ""
     if type_name in _WARN:

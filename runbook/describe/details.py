@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from runbook.describe import drafts, updates
+from runbook.describe import deliveries, drafts, updates
 from runbook.describe.common import (
     Label,
     Scrub,
@@ -252,10 +252,14 @@ def notified(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     for delivery in data.get("deliveries", []):
         entry = by_person.setdefault(
             delivery.get("person", "?"),
-            {"roles": delivery.get("roles", []), "ok": [], "failed": []},
+            {"roles": delivery.get("roles", []), "ok": [], "failed": [], "maybe": []},
         )
         channel = delivery.get("channel", "?")
-        if delivery.get("ok"):
+        if delivery.get("repeat"):
+            channel = f"{channel} ({deliveries.repeat_words()})"
+        if deliveries.outcome(delivery) == "unknown":
+            entry["maybe"].append(deliveries.maybe_words(channel, str(delivery.get("error", ""))))
+        elif delivery.get("ok"):
             entry["ok"].append(channel)
         else:
             error = delivery.get("error") or _("not delivered")
@@ -270,6 +274,8 @@ def notified(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
             text += semicolon() + _(
                 "NOT reached by %(failures)s", failures=semicolon().join(entry["failed"])
             )
+        if entry["maybe"]:
+            text += semicolon() + semicolon().join(entry["maybe"])
         parts.append(text)
     # Who was (not) reached first: on a one-line timeline the people matter more than the rule.
     text = semicolon().join(parts) if parts else _("nobody")
@@ -398,5 +404,7 @@ DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "ActionRefused": refused,
     "IncidentResolved": resolved,
     "IncidentClosed": closed,
+    "DeliveryStarted": deliveries.started,
+    "DeliveryInterrupted": deliveries.interrupted,
 }
 """The details function of each known event type."""

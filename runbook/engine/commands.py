@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -28,6 +27,7 @@ from runbook.engine import (
     statements,
 )
 from runbook.engine.approval_links import LinkView
+from runbook.engine.deliveries import DeliveryCommands
 from runbook.engine.inbox import InboxCommands
 from runbook.errors import ActionRefused, NotFound
 from runbook.model import events as ev
@@ -40,7 +40,7 @@ from runbook.store.chain import Verification
 from runbook.store.listing import LISTED, disagreements
 
 
-class Engine(InboxCommands):
+class Engine(InboxCommands, DeliveryCommands):
     """Runs commands on incidents for one operator, and answers what the record says."""
 
     # -- reading the record ------------------------------------------------------------------
@@ -96,7 +96,7 @@ class Engine(InboxCommands):
         found = []
         for incident_id, effect_id in dict.fromkeys(self.performed):
             effect = self.incident(incident_id).effects.get(effect_id)
-            if effect is not None and effect.result in ("failed", "partial"):
+            if effect is not None and effect.result in ("failed", "partial", "unknown"):
                 found.append((incident_id, effect))
         self.performed.clear()
         return found
@@ -242,7 +242,7 @@ class Engine(InboxCommands):
     def retry_all(self, incident_id: str, *, command_id: str | None = None) -> tuple[int, Incident]:
         """What the operator's "retry" means: re-run steps an interrupted run left without a
         result, then try again whatever still failed. Returns (steps re-run, incident)."""
-        recovered = self.recover(incident_id, older_than=timedelta(0))
+        recovered = self.recover(incident_id)
         incident = self.incident(incident_id)
         if recovered and not incident.failed_effects():
             return recovered, incident
@@ -467,12 +467,13 @@ class Engine(InboxCommands):
         """When each audience's next update is due (the board and incident screen count down)."""
         return self.incident(incident_id).update_schedule()
 
-    def perform(self, incident_id: str, effect_id: str) -> None:
+    def perform(self, incident_id: str, effect_id: str) -> bool:
         """Perform one intent and record its result; an update that went out is recorded as
         sent to its audience (``UpdateSent``), once."""
-        super().perform(incident_id, effect_id)
+        performed = super().perform(incident_id, effect_id)
         sent = partial(cadence.went_out, self, effect_id)
         self.record_steps(incident_id, sent, marker=f"update-sent:{effect_id}")
+        return performed
 
     # -- approval links --------------------------------------------------------------------
     def link_view(self, token: str) -> LinkView:

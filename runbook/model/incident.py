@@ -41,12 +41,25 @@ class Effect:
     requested_seq: int
     attempt: int = 1
     result: str | None = None
-    """None while pending; ``ok``, ``partial`` or ``failed`` once recorded."""
+    """None while pending; ``ok``, ``partial``, ``failed`` or (notify) ``unknown`` (nothing
+    failed, but some messages may or may not have arrived) once recorded."""
     error: str = ""
     targets: list[dict[str, Any]] | None = None
     """Pause: the posts listed to hold (PauseTargeted), once recorded."""
     deliveries: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Notify: result per delivery key (the last one recorded)."""
+    to_do: set[str] = field(default_factory=set)
+    """Notify: the delivery keys this attempt is to settle (each leaves it with its result);
+    the attempt is over when none is left."""
+    resend: set[str] = field(default_factory=set)
+    """Notify: keys the operator chose to send again on this attempt (possible repeats)."""
+    in_flight: set[str] = field(default_factory=set)
+    """Notify: keys started and not answered yet (after a crash: may have been sent)."""
+    repeats: set[str] = field(default_factory=set)
+    """Notify: keys sent again by the operator's choice (the person may have it twice)."""
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    """What the last result says failed, each naming who or what and why (a person and
+    channel, a post, a platform)."""
 
     def delivery_keys(self) -> list[str]:
         """Notify: the key of every (person, channel) delivery this effect asks for."""
@@ -57,13 +70,52 @@ class Effect:
         ]
 
     def undelivered(self) -> list[str]:
-        """Notify: delivery keys without a successful result."""
-        return [k for k in self.delivery_keys() if not self.deliveries.get(k, {}).get("ok")]
+        """Notify: delivery keys runbook may send by itself: never started, or failed for
+        sure. A message that may have been sent (unknown, or started with no result) is not
+        among them: only the operator sends it again."""
+        return [
+            k
+            for k in self.delivery_keys()
+            if k not in self.in_flight
+            and self.deliveries.get(k, {}).get("outcome", "") != "unknown"
+            and not self.deliveries.get(k, {}).get("ok")
+        ]
+
+    def to_send(self) -> list[str]:
+        """Notify: the keys this attempt still has to send (not started yet)."""
+        return [k for k in self.delivery_keys() if k in self.to_do and k not in self.in_flight]
+
+    def not_done(self) -> list[tuple[str, str]]:
+        """Who or what the last result did not reach, and why: ``(who, why)`` per failure
+        (a person by a channel, a post, a platform), for every reader to show."""
+        found = []
+        for failure in self.failures:
+            if failure.get("person"):
+                who = f"{failure['person']} by {failure.get('channel', '?')}"
+            else:
+                who = str(failure.get("id") or failure.get("platform") or self.kind)
+            found.append((who, str(failure.get("error") or "not done")))
+        if not found and self.result == "failed" and self.error:
+            found.append((self.kind, self.error))
+        return found
+
+    def maybe_sent(self) -> list[str]:
+        """Notify: keys that may or may not have arrived (the receiver did not answer after
+        taking the message, or the process sending it stopped mid-way), and were not sent
+        again since."""
+        return [
+            k
+            for k in self.delivery_keys()
+            if self.deliveries.get(k, {}).get("outcome") == "unknown" and k not in self.in_flight
+        ]
 
     def what_failed(self) -> list[tuple[bool, str]]:
         """What a failed (or partly failed) effect did not do, in a comms person's words: one
         ``(for everyone?, line)`` per failure, e.g. nobody notified, or one channel that
         reached nobody while another worked."""
+        if self.result == "unknown":
+            count = len(self.maybe_sent())
+            return [(False, f"{count} message(s) may have been sent ({self.error})")]
         if self.result not in ("failed", "partial"):
             return []
         whole = self.result == "failed"
@@ -106,6 +158,8 @@ class Recipient:
     """Channels that delivered."""
     failed: dict[str, str] = field(default_factory=dict)
     """Channel -> last error, for channels that did not deliver."""
+    maybe: dict[str, str] = field(default_factory=dict)
+    """Channel -> why it is not known, for messages that may have been sent."""
     acked_at: datetime | None = None
     running: bool = False
     """True for the person running the incident: counted as reached, never messaged."""

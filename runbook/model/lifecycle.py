@@ -58,6 +58,7 @@ ACTIONS = {
     "override": "override a policy finding",
     "publish": "publish an approved statement",
     "retry": "retry a failed step",
+    "resend": "send again a message that may have been sent",
     "check": "tick a checklist item",
     "note": "add a note",
     "resolve": "resolve (stand down)",
@@ -102,6 +103,7 @@ TRANSITIONS = [
     _t("reopen_approval", "approved", "in_review"),
     _t("ack", NOT_CLOSED, "="),
     _t("retry", NOT_CLOSED, "="),
+    _t("resend", NOT_CLOSED, "="),
     _t("check", NOT_CLOSED, "="),
     _t("note", NOT_CLOSED, "="),
     _t("resolve", OPEN, "resolved"),
@@ -409,6 +411,12 @@ def _retry(incident: Incident, ctx: Context) -> str | None:
     return None
 
 
+def _resend(incident: Incident, ctx: Context) -> str | None:
+    if not any(effect.maybe_sent() for effect in incident.effects.values()):
+        return "no message may have been sent without an answer; there is nothing to resend"
+    return None
+
+
 def _resolve(incident: Incident, ctx: Context) -> str | None:
     return incident.pause_unconfirmed()
 
@@ -448,6 +456,7 @@ _GUARDS = {
     "override": _override,
     "ack": _ack,
     "retry": _retry,
+    "resend": _resend,
     "resolve": _resolve,
     "reopen_approval": _reopen,
     "complete_approval": _complete,

@@ -24,6 +24,7 @@ from runbook.model.events import Event
 from runbook.model.intake import IntakeRecord
 from runbook.store import intake
 from runbook.store.chain import COLUMNS, from_tuples, to_row
+from runbook.store.claims import FileClaim, FileClaims
 from runbook.store.listing import HEADS, derive, follow
 
 T = TypeVar("T")
@@ -444,6 +445,11 @@ class SqliteStore:
                 return intake.sqlite_records(self._db, after_seq)
             except sqlite3.DatabaseError as exc:
                 raise StoreError(_explain(self.path, exc)) from None
+
+    def claim(self, effect_id: str) -> FileClaim | None:
+        """Hold ``effect_id`` for this process while it performs it (a lock file beside the
+        database); None when another live process holds it (see :mod:`.claims`)."""
+        return FileClaims(self.path.with_name(self.path.name + ".effects")).claim(effect_id)
 
     def close(self) -> None:
         """Close the connection."""

@@ -283,9 +283,15 @@ def current_stage(stages: dict[str, str]) -> str:
     return next((s for s in STAGES if stages.get(s) not in ("done", "skipped")), STAGES[-1])
 
 
+QUIET = frozenset({"DeliveryStarted"})
+"""Events the app's timeline leaves out: each message's start is bookkeeping for a crash (its
+result, or "may have been sent", is the line that matters); the export and ``runbook watch``
+keep them."""
+
+
 def timeline_lines(events: list[Any], names: dict[str, str]) -> list[Line]:
     """Timeline entries for ``events`` (``names``: person id -> full name)."""
-    return [Line(event, names) for event in events]
+    return [Line(event, names) for event in events if event.type not in QUIET]
 
 
 def _detached(incident: Incident) -> Incident:
@@ -426,6 +432,8 @@ def next_step(view: IncidentView) -> NextStep:
     failed = incident.failed_effects()
     if failed:
         return _("Something failed (%(kind)s): t tries it again", kind=failed[0].kind), ["retry"]
+    if any(effect.maybe_sent() for effect in incident.effects.values()):
+        return _("Some messages may have been sent: S sends them again if needed"), ["resend"]
     if incident.state == "closed":
         return _("Closed: nothing more to do. X exports the timeline"), []
     if incident.state == "resolved":

@@ -4,7 +4,10 @@ This module owns talking SMTP (stdlib :mod:`smtplib` and :class:`email.message.E
 and turning everything that can go wrong into an :class:`~runbook.errors.EffectError` a comms
 person can act on, marked ``transient`` when trying again may help (connection refused,
 timeouts, 4xx replies, a dropped connection) and permanent otherwise (5xx replies, a refused
-address, a refused login, a server without STARTTLS).
+address, a refused login, a server without STARTTLS). A server that took the whole message
+(DATA and its final dot) and then closed or fell silent gives
+:class:`~runbook.effects.notify.MaybeDelivered`: it may have been delivered, so it is never
+retried by itself.
 
 Why it looks the way it does:
 
@@ -36,8 +39,10 @@ from collections.abc import Mapping
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
+from typing import Any
 
 from runbook.effects import Message
+from runbook.effects.notify import MaybeDelivered
 from runbook.errors import EffectError
 from runbook.model.contacts import SmtpChannel
 from runbook.model.secrets import forms as secret_forms
@@ -104,12 +109,20 @@ class SmtpEmail:
         credentials = self._credentials()
         email = self._compose(message, address, key)
         secrets = _secret_forms(credentials)
+        handed = _Handed()
         with self._slots:
             try:
-                self._deliver(email, address, credentials)
+                self._deliver(email, address, credentials, handed)
             except EffectError:
                 raise
             except Exception as exc:  # every failure becomes an EffectError
+                if handed.over and not isinstance(exc, smtplib.SMTPResponseException):
+                    # The server has the whole message and never said whether it took it.
+                    raise MaybeDelivered(
+                        f"mail server {self.server} took the email to {message.name} and then "
+                        f"{_silence(exc, self.config.timeout.total_seconds())}: it may have "
+                        "been sent"
+                    ) from None
                 raise self._translate(exc, message, address, secrets) from None
         log.debug("emailed %s via %s (%s)", message.person, self.name, self.server)
         return str(email["Message-ID"])
@@ -153,13 +166,18 @@ class SmtpEmail:
         return email
 
     def _deliver(
-        self, email: EmailMessage, address: str, credentials: tuple[str, str] | None
+        self,
+        email: EmailMessage,
+        address: str,
+        credentials: tuple[str, str] | None,
+        handed: _Handed,
     ) -> None:
         config = self.config
         timeout = max(config.timeout.total_seconds(), 0.05)  # 0 would mean non-blocking
         local = _local_hostname()
         if config.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            smtp: smtplib.SMTP = _TrackedSSL(
+                handed,
                 config.host,
                 config.port,
                 local_hostname=local,
@@ -167,7 +185,7 @@ class SmtpEmail:
                 context=self._context(),
             )
         else:
-            smtp = smtplib.SMTP(config.host, config.port, local_hostname=local, timeout=timeout)
+            smtp = _Tracked(handed, config.host, config.port, local_hostname=local, timeout=timeout)
         smtp.set_debuglevel(0)  # debug output would print the AUTH exchange
         try:
             if config.security == "starttls":
@@ -269,6 +287,47 @@ class SmtpEmail:
             f"unexpected problem emailing {message.name} via {server} ({type(exc).__name__})",
             transient=False,
         )
+
+
+class _Handed:
+    """Whether the whole message (DATA and its final dot) reached the server: from then on,
+    a silence or a dropped connection may hide a delivery."""
+
+    over = False
+
+
+class _Tracked(smtplib.SMTP):
+    """Marks :class:`_Handed` once the message's content has been written after DATA."""
+
+    def __init__(self, handed: _Handed, *args: Any, **kwargs: Any) -> None:
+        self._handed = handed
+        self._in_data = 0
+        super().__init__(*args, **kwargs)
+
+    def data(self, msg: Any) -> Any:
+        self._in_data = 1
+        try:
+            return super().data(msg)
+        finally:
+            self._in_data = 0
+
+    def send(self, s: Any) -> None:
+        super().send(s)
+        if self._in_data:
+            self._in_data += 1
+            if self._in_data > 2:  # the first send is the DATA command, the next the content
+                self._handed.over = True
+
+
+class _TrackedSSL(_Tracked, smtplib.SMTP_SSL):
+    """:class:`_Tracked` over SSL from the first byte."""
+
+
+def _silence(exc: BaseException, timeout: float) -> str:
+    """What the server did after taking the message, in words."""
+    if isinstance(exc, TimeoutError):
+        return f"did not answer within {timeout:g}s"
+    return "closed the connection without answering"
 
 
 def _by_code(code: int | None, text: str) -> EffectError:

@@ -10,7 +10,10 @@ The webhook URL is a secret (whoever has it can post in the crisis room), so it 
 the environment variable named in contacts at send time and is never stored, logged, put in
 a repr or quoted in an error: the endpoint is described as "the chat webhook (VARIABLE)", and
 anything the server answers is scrubbed of the URL and its parts before it is quoted.
-Redirects are not followed (urllib would silently turn the POST into a GET).
+Redirects are not followed (urllib would silently turn the POST into a GET). A receiver that
+read the whole post and then closed or fell silent past the timeout gives
+:class:`~runbook.effects.notify.MaybeDelivered`: it may have been posted, so it is never
+retried by itself.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from runbook.effects import Message
+from runbook.effects.notify import MaybeDelivered
 from runbook.errors import EffectError
 from runbook.model.contacts import WebhookChannel
 from runbook.model.secrets import all_forms
@@ -62,10 +66,8 @@ class ChatWebhook:
         self.name = name
         self.config = config
         self._environ = environ
-        handlers: list[Any] = [_NoRedirect()]
-        if ssl_context is not None:
-            handlers.append(urllib.request.HTTPSHandler(context=ssl_context))
-        self._opener = urllib.request.build_opener(*handlers)
+        self._handlers: list[Any] = [_NoRedirect()]
+        self._ssl_context = ssl_context
 
     def __repr__(self) -> str:
         return (
@@ -94,12 +96,20 @@ class ChatWebhook:
             },
         )
         timeout = max(self.config.timeout.total_seconds(), 0.05)  # 0 would mean non-blocking
+        handed = _Handed()
+        opener = urllib.request.build_opener(*self._handlers, *_tracking_handlers(handed, self))
         try:
-            with self._opener.open(request, timeout=timeout) as response:
+            with opener.open(request, timeout=timeout) as response:
                 response.read(65536)
         except urllib.error.HTTPError as exc:
             raise self._http_error(exc, secrets) from None
         except Exception as exc:  # every failure becomes an EffectError without the URL
+            if handed.over:
+                # The receiver has the whole post and never said whether it took it.
+                raise MaybeDelivered(
+                    f"{self.endpoint} read the message for {message.name} and then "
+                    f"{_silence(self._transport_error(exc), timeout)}: it may have been posted"
+                ) from None
             raise self._transport_error(exc) from None
         log.debug("posted to %s for %s via %s", self.endpoint, message.person, self.name)
         return f"{self.name}:{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}"
@@ -189,6 +199,47 @@ class ChatWebhook:
             f"unexpected problem posting to {self.endpoint} ({type(reason).__name__})",
             transient=False,
         )
+
+
+class _Handed:
+    """Whether the whole request (headers and body) was written to the receiver: from then
+    on, a silence or a dropped connection may hide a post."""
+
+    over = False
+
+
+def _tracking_handlers(handed: _Handed, channel: ChatWebhook) -> list[Any]:
+    """HTTP and HTTPS handlers whose connections mark ``handed`` once the request is sent
+    (just before waiting for the answer)."""
+
+    def tracked(base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
+        class Tracked(base):  # type: ignore[valid-type,misc]
+            def getresponse(self) -> http.client.HTTPResponse:
+                handed.over = True  # request() returned: the body is written
+                return super().getresponse()
+
+        return Tracked
+
+    plain = tracked(http.client.HTTPConnection)
+    secure = tracked(http.client.HTTPSConnection)
+    context = channel._ssl_context
+
+    class Http(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(plain, req)
+
+    class Https(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(secure, req, context=context)
+
+    return [Http(), Https()]
+
+
+def _silence(error: EffectError, timeout: float) -> str:
+    """What the receiver did after reading the post, in words."""
+    if "did not answer" in str(error):
+        return f"did not answer within {timeout:g}s"
+    return "closed the connection without answering"
 
 
 def chat_payload(format: str, message: Message) -> dict[str, Any]:

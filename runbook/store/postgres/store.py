@@ -53,6 +53,9 @@ T = TypeVar("T")
 CHANNEL = "runbook_events"
 """The LISTEN/NOTIFY channel every append notifies (payload: the incident id)."""
 ATTEMPTS = 5
+EFFECT_LOCKS = 0x52424B
+"""First key of the advisory locks held on effects in flight (the second: the effect id's
+hash), apart from the single-key locks on incidents."""
 """Tries for one operation when the connection drops or a transaction cannot serialise."""
 
 _COLUMNS = "incident_id, seq, type, at, actor, state, command_id, data, prev_hash, hash"
@@ -193,6 +196,34 @@ class PostgresStore:
                         conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (incident_id,))
                     except psycopg.Error:
                         self._drop()
+
+    def claim(self, effect_id: str) -> EffectClaim | None:
+        """Hold ``effect_id`` for this process while it performs it (a session advisory lock
+        keyed by the effect id, on a connection of its own); None when another live process
+        holds it. The server lets it go when the claim is released or its connection drops
+        (a killed process), so the effect can be taken over at once."""
+        try:
+            conn: Conn = psycopg.connect(
+                self.url,
+                options=self._options(),
+                row_factory=dict_row,
+                connect_timeout=10,
+                autocommit=True,
+                application_name="runbook effect",
+            )
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS held",
+                (EFFECT_LOCKS, effect_id),
+            ).fetchone()
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"cannot reach the team incident store at {self._where()} to take effect "
+                f"{effect_id} over: {_first_line(exc)}"
+            ) from None
+        if not (row and row["held"]):
+            conn.close()
+            return None
+        return EffectClaim(conn)
 
     # -- schema --------------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -523,6 +554,22 @@ class PostgresStore:
             if self._listener is not None:
                 self._listener.close()
                 self._listener = None
+
+
+class EffectClaim:
+    """An effect held by this process: the connection holding its advisory lock."""
+
+    def __init__(self, conn: Conn) -> None:
+        self._conn: Conn | None = conn
+
+    def release(self) -> None:
+        """Close the connection, which lets the lock go."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except psycopg.Error:
+                pass
 
 
 def _conflict(conn: Conn, incident_id: str, expected_seq: int) -> ConcurrencyConflict:

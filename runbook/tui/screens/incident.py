@@ -55,6 +55,7 @@ KEYS: list[tuple[str, str, str]] = [
     ("o", "override", N_("override")),
     ("P", "publish", N_("publish")),
     ("t", "retry", N_("retry")),
+    ("S", "resend", N_("send again")),
     ("m", "note", N_("note")),
     ("r", "resolve", N_("resolve")),
     ("c", "close", N_("close")),
@@ -273,13 +274,32 @@ class IncidentScreen(IncidentActions, LiveScreen):
             )
         failed = incident.failed_effects()
         if failed:
+            missed = [f"{who} ({why})" for e in failed for who, why in e.not_done()]
+            detail = ""
+            if missed:
+                more = len(missed) - 2
+                detail = ": " + _("not reached: %(who)s", who="; ".join(missed[:2]))
+                detail += _(" and %(n)s more", n=more) if more > 0 else ""
             second.append(
-                ngettext(
-                    " · %(n)s failed step(s): t retries",
-                    " · %(n)s failed step(s): t retries",
+                " · "
+                + ngettext(
+                    "%(n)s failed step(s)%(detail)s: t retries",
+                    "%(n)s failed step(s)%(detail)s: t retries",
                     len(failed),
+                    detail=detail,
                 ),
                 style=styles["bad"],
+            )
+        maybe = sum(len(e.maybe_sent()) for e in incident.effects.values())
+        if maybe:
+            second.append(
+                " · "
+                + ngettext(
+                    "%(n)s message may have been sent: S sends it again",
+                    "%(n)s messages may have been sent: S sends them again",
+                    maybe,
+                ),
+                style=styles["warn"],
             )
         first.append("\n")
         first.append_text(second)

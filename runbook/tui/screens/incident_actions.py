@@ -123,6 +123,50 @@ class IncidentActions:
 
         self.run_command(_("retry the failed steps"), retry, then=done)
 
+    def do_resend(self) -> None:
+        """Show the messages that may have been sent; on confirmation send them again, as
+        ``runbook resend --all-unknown`` (recorded as possible repeats)."""
+        from runbook.i18n import _
+        from runbook.tui.screens.confirm import ConfirmScreen
+
+        engine = self.engine
+        incident_id = self.incident_id
+        waiting = engine.maybe_sent(incident_id)
+        if not waiting:
+            self.runbook.tell(
+                _("No message may have been sent without an answer."), title=_("Nothing to send")
+            )
+            return
+        names = engine.workspace.contacts.names()
+        lines = [
+            _(
+                "%(person)s by %(channel)s: %(why)s",
+                person=names.get(m.person, m.person),
+                channel=m.channel,
+                why=m.why,
+            )
+            for m in waiting[:12]
+        ]
+        if len(waiting) > 12:
+            lines.append(_("… and %(n)s more", n=len(waiting) - 12))
+        message = (
+            _(
+                "These messages may have arrived already; sending them again may give people "
+                "a copy twice:"
+            )
+            + "\n\n"
+            + "\n".join(lines)
+        )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.run_command(_("send again"), lambda: engine.resend(incident_id, every=True))
+
+        self.app.push_screen(
+            ConfirmScreen(_("Send again?"), message, yes=_("Send again"), default_yes=False),
+            confirmed,
+        )
+
     # -- drafts ---------------------------------------------------------------------------
     def do_start_draft(self) -> None:
         """Pick a template; start the draft and open the editor."""
