@@ -7,19 +7,6 @@ from datetime import datetime
 
 from runbook.i18n import N_, _, current_language, formats
 
-STATES = {
-    "declared": N_("declared"),
-    "assessed": N_("assessed"),
-    "paused": N_("paused"),
-    "notified": N_("notified"),
-    "drafting": N_("drafting"),
-    "in_review": N_("in review"),
-    "approved": N_("approved"),
-    "resolved": N_("resolved"),
-    "closed": N_("closed"),
-}
-"""An incident's lifecycle states, in words."""
-
 STAGE_STATUS = {
     "done": N_("done"),
     "skipped": N_("skipped"),
@@ -42,7 +29,9 @@ def published_word(how: str) -> str:
 
 def state_word(state: str) -> str:
     """The incident state ``state`` in words (the id itself when unknown)."""
-    return _(STATES[state]) if state in STATES else state
+    from runbook.model.lifecycle import state_words
+
+    return state_words(state)
 
 
 def stage_word(status: str) -> str:

@@ -35,6 +35,7 @@ from runbook.clock import Clock
 from runbook.effects import Effects, Message, Outcome
 from runbook.engine.link_keys import LinkClaim, LinkKeys
 from runbook.errors import RunbookError
+from runbook.i18n import _
 from runbook.model import events as ev
 from runbook.model import messages
 from runbook.model.contacts import Contacts, is_private
@@ -112,7 +113,7 @@ class Outbox:
                 return None
             if effect.kind == "publish":
                 return self._publish(incident, effect)
-            raise RunbookError(f"unknown effect kind {effect.kind!r}")
+            raise RunbookError(_("unknown effect kind %(kind)s", kind=repr(effect.kind)))
         except RunbookError as exc:
             return self._failed(incident, effect, str(exc))
         except Exception as exc:  # an adapter bug must not lose the incident's record

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from runbook.i18n import _
 from runbook.model.base import Duration, Id, ProblemList, Spec
 from runbook.model.schedulers import SchedulerConfig
 
@@ -34,7 +35,9 @@ def _check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use a name like Europe/London") from None
+        raise ValueError(
+            _("unknown time zone %(name)s; use a name like Europe/London", name=repr(name))
+        ) from None
     return name
 
 
@@ -165,9 +168,9 @@ class ApprovalLinks(Spec):
     @classmethod
     def _bounded(cls, value: timedelta) -> timedelta:
         if value > timedelta(days=7):
-            raise ValueError("approval links may be valid for at most 7d")
+            raise ValueError(_("approval links may be valid for at most 7d"))
         if value < timedelta(minutes=5):
-            raise ValueError("approval links must be valid for at least 5m")
+            raise ValueError(_("approval links must be valid for at least 5m"))
         return value
 
 

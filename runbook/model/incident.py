@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from runbook.i18n import _
 from runbook.model import events as ev
 from runbook.model.playbook import PauseRule, Playbook
 from runbook.model.policy import Policy
@@ -132,8 +133,8 @@ class Approval:
     def words(self) -> str:
         """How it was given, in a few words (``approval link``, ``attested by amara (phone)``)."""
         if self.attested_by:
-            return f"attested by {self.attested_by} ({self.how})"
-        return self.proof.words() if self.proof else "no proof recorded"
+            return _("attested by %(person)s (%(how)s)", person=self.attested_by, how=self.how)
+        return self.proof.words() if self.proof else _("no proof recorded")
 
 
 @dataclass
@@ -321,10 +322,13 @@ class Incident:
         """Why the pause is not confirmed (pending or failed), or None."""
         pending = self.pending_effects("pause")
         if pending:
-            return f"a pause of scheduled posts is still under way (effect {pending[0].effect_id})"
+            return _(
+                "a pause of scheduled posts is still under way (effect %(effect)s)",
+                effect=pending[0].effect_id,
+            )
         for effect in self.effects.values():
             if effect.kind == "pause" and effect.result in ("failed", "partial"):
-                return f"the pause failed: {effect.error}; retry it first"
+                return _("the pause failed: %(error)s; retry it first", error=effect.error)
         return None
 
     def rules_due(self) -> list[str]:

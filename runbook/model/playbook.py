@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from runbook.i18n import _
 from runbook.model.approval_rule import ApprovalRule
 from runbook.model.base import Duration, Id, ProblemList, Spec
 from runbook.model.templates import template_problems
@@ -167,7 +168,10 @@ def _pause_rule_input(value: object) -> object:
     if isinstance(value, str):
         if value not in ("all", "none"):
             raise ValueError(
-                f"{value!r} is not a pause rule; write all, none, or channels: [x, ...]"
+                _(
+                    "%(value)s is not a pause rule; write all, none, or channels: [x, ...]",
+                    value=repr(value),
+                )
             )
         return {"scope": value}
     if isinstance(value, dict) and "scope" not in value:
@@ -186,9 +190,9 @@ class PauseRule(Spec):
     @model_validator(mode="after")
     def _channels_match_scope(self) -> PauseRule:
         if self.scope == "channels" and not self.channels:
-            raise ValueError("list at least one channel, or write none")
+            raise ValueError(_("list at least one channel, or write none"))
         if self.scope != "channels" and self.channels:
-            raise ValueError(f"{self.scope} takes no channel list")
+            raise ValueError(_("%(scope)s takes no channel list", scope=self.scope))
         return self
 
     @property
@@ -258,7 +262,7 @@ class NotifyRule(Spec):
     @model_validator(mode="after")
     def _escalation_needs_timer(self) -> NotifyRule:
         if self.escalate_to and self.ack_within is None:
-            raise ValueError("escalate_to needs ack_within (how long to wait before escalating)")
+            raise ValueError(_("escalate_to needs ack_within (how long to wait before escalating)"))
         _check_template(self.message)
         return self
 
@@ -285,11 +289,11 @@ class DraftTemplate(Spec):
     def _placeholders_are_known(cls, text: str | dict[str, str]) -> str | dict[str, str]:
         if isinstance(text, str):
             if not text.strip():
-                raise ValueError("the statement text is empty")
+                raise ValueError(_("the statement text is empty"))
             _check_template(text)
             return text
         if not text:
-            raise ValueError("give at least one language, e.g. en: ...")
+            raise ValueError(_("give at least one language, e.g. en: ..."))
         problems = ProblemList()
         for language, body in text.items():
             if not body.strip():

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from runbook.i18n import _
 from runbook.model.base import Id, ProblemList, Spec
 from runbook.model.patterns import why_refused
 from runbook.model.playbook import Audience
@@ -90,7 +91,7 @@ class Rule(Spec):
     @model_validator(mode="after")
     def _has_something_to_find(self) -> Rule:
         if not self.phrases and not self.patterns:
-            raise ValueError("a rule needs phrases or patterns to look for")
+            raise ValueError(_("a rule needs phrases or patterns to look for"))
         return self
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
+from runbook.i18n import _
 from runbook.model.approval_rule import ApprovalRule
 from runbook.model.base import Duration, Id, ProblemList, Spec
 
@@ -58,9 +59,9 @@ class UpdateTemplate(Spec):
     @model_validator(mode="after")
     def _delivery_is_complete(self) -> UpdateTemplate:
         if self.send == "notify" and (not self.roles or not self.via):
-            raise ValueError("an update sent through notify needs roles and via")
+            raise ValueError(_("an update sent through notify needs roles and via"))
         if self.send == "publish" and (self.roles or self.via):
-            raise ValueError("roles and via are for updates sent through notify")
+            raise ValueError(_("roles and via are for updates sent through notify"))
         return self
 
     def as_draft(self) -> DraftTemplate:

@@ -30,6 +30,7 @@ from typing import Any
 from runbook.effects import REPORTED_WAIT, Wait
 from runbook.effects.scheduler.http import MAX_BODY, MAX_RETRY_AFTER, _NoRedirect, _retry_after
 from runbook.errors import EffectError
+from runbook.i18n import _
 from runbook.model.secrets import forms, scrub
 
 log = logging.getLogger(__name__)
@@ -118,8 +119,13 @@ class ApiClient:
         token = self._environ.get(self.token_env, "").strip()
         if not token:
             raise EffectError(
-                f"{self.product}: the environment variable {self.token_env} is not set; it must "
-                f"hold the API credentials for {self.base_url}"
+                _(
+                    "%(product)s: the environment variable %(token_env)s is not set; it must "
+                    "hold the API credentials for %(base_url)s",
+                    product=self.product,
+                    token_env=self.token_env,
+                    base_url=self.base_url,
+                )
             )
         return token
 
