@@ -49,14 +49,8 @@ CLICK_WORDS = (
     N_("Missing {param_type}"),
     N_("Missing parameter: {param_name}"),
     N_("Missing command."),
-    N_("argument"),
-    N_("option"),
-    N_("parameter"),
-    N_("No such option: {name}"),
     N_("No such option {name!r}."),
     N_("No such command {name!r}."),
-    N_("Did you mean {possibility}?"),
-    N_("(Possible options: {possibilities})"),
     N_("Option {name!r} requires an argument."),
     N_("Option {name!r} does not take a value."),
     N_("Invalid value for {param_hint}: {message}"),
@@ -65,8 +59,6 @@ CLICK_WORDS = (
     N_("{value!r} is not {choice}."),
     N_("{value!r} is not a valid {number_type}."),
     N_("{value} is not in the range {range}."),
-    N_("integer"),
-    N_("float"),
     N_("{name} {filename!r} does not exist."),
     N_("{name} {filename!r} is a directory."),
     N_("{name} {filename!r} is a file."),
@@ -92,6 +84,7 @@ def _click_plural_words() -> tuple[str, ...]:
         ngettext(
             "Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 1
         ),
+        ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)", 1),
     )
 
 
@@ -160,7 +153,11 @@ def _translated(command: click.Command, ctx: click.Context | None = None) -> Ite
 
     for attribute in ("help", "short_help", "epilog"):
         swap(command, attribute)
-    for param in command.get_params(ctx) if ctx is not None else command.params:
+    help_option = command.get_help_option(ctx) if ctx is not None else None
+    if help_option is not None:  # cached by click in the language of its first use
+        saved.append((help_option, "help", HELP_OPTION_HELP))
+        help_option.help = _(HELP_OPTION_HELP)
+    for param in command.params:
         swap(param, "help")
     try:
         yield
@@ -179,12 +176,6 @@ class _InLanguage(click.Command):
     def get_short_help_str(self, limit: int = 45) -> str:
         with _translated(self):
             return super().get_short_help_str(limit)
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = HELP_OPTION_HELP  # cached by click: keep the English source
-        return option
 
 
 class TranslatedCommand(_InLanguage, click.Command):

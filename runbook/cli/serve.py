@@ -75,10 +75,11 @@ def serve(
         posts_per_minute=posts_per_minute,
     )
     app = build_app(engine, limits)
+    address = f"http://{host}:{port}/"
     click.echo(
         _(
             "runbook serve: approval links and the intake of warnings on %(url)s (Ctrl-C stops)",
-            url=f"http://{host}:{port}/",
+            url=address,
         ),
         err=True,
     )

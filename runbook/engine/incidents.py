@@ -300,7 +300,7 @@ def close(
     unticked = incident.unticked()
     if unticked and not leave_open:
         names = ", ".join(item for _, item, _ in unticked[:8])
-        more = f" and {len(unticked) - 8} more" if len(unticked) > 8 else ""
+        more = _(" and %(n)s more", n=len(unticked) - 8) if len(unticked) > 8 else ""
         raise ActionRefused(
             _(
                 "%(n)s checklist item(s) are not ticked: %(names)s%(more)s; tick them, or close "

@@ -260,14 +260,13 @@ class HttpScheduler:
             except _Failed as exc:
                 attempt += 1
                 if not exc.transient or attempt > self.max_retries:
-                    tries = f" after {attempt} tries" if attempt > 1 else ""
+                    tries = _(" after %(n)s tries", n=attempt) if attempt > 1 else ""
+                    words = {"pid": pid, "tries": tries, "exc": exc}
                     raise EffectError(
-                        _(
-                            "could not %(action)s post %(pid)s%(tries)s: %(exc)s",
-                            action=action,
-                            pid=pid,
-                            tries=tries,
-                            exc=exc,
+                        (
+                            _("could not hold post %(pid)s%(tries)s: %(exc)s", **words)
+                            if action == "hold"
+                            else _("could not release post %(pid)s%(tries)s: %(exc)s", **words)
                         ),
                         transient=exc.transient,
                     ) from None
@@ -353,7 +352,7 @@ class HttpScheduler:
             except _Failed as exc:
                 attempt += 1
                 if not exc.transient or attempt > self.max_retries:
-                    tries = f" after {attempt} tries" if attempt > 1 else ""
+                    tries = _(" after %(n)s tries", n=attempt) if attempt > 1 else ""
                     raise EffectError(
                         _(
                             "could not schedule the %(channel)s post%(tries)s: %(exc)s",
