@@ -126,12 +126,15 @@ def language_in(args: Sequence[str], environ: Any = None) -> str:
 
 
 def lang_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """``--lang``: refuse a language runbook does not speak; set the one chosen."""
-    if value is not None and normalise(value) is None:
+    """``--lang``: refuse a language runbook does not speak; set the one chosen (without it,
+    the language :meth:`RunbookGroup.main` chose from the environment stays)."""
+    if value is None:
+        return value
+    if normalise(value) is None:
         raise click.BadParameter(
             _("%(value)s is not a language runbook speaks (en, fr)", value=value)
         )
-    set_language(choose_language(value))
+    set_language(value)
     return value
 
 
