@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from runbook.errors import ConfigError
-from runbook.i18n import _
+from runbook.i18n import _, formats
 from runbook.model.text import decode_utf8
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -155,8 +155,8 @@ def parse_yaml(path: Path, text: str | None = None) -> Parsed:
                             "%(name)s: file is %(size)s bytes; the limit is %(max_file_bytes)s "
                             "bytes",
                             name=name,
-                            size=format(size, ","),
-                            max_file_bytes=format(MAX_FILE_BYTES, ","),
+                            size=formats.number(size, digits=0),
+                            max_file_bytes=formats.number(MAX_FILE_BYTES, digits=0),
                         )
                     ]
                 )
@@ -172,7 +172,7 @@ def parse_yaml(path: Path, text: str | None = None) -> Parsed:
                     _(
                         "%(name)s: file is larger than the %(max_file_bytes)s byte limit",
                         name=name,
-                        max_file_bytes=format(MAX_FILE_BYTES, ","),
+                        max_file_bytes=formats.number(MAX_FILE_BYTES, digits=0),
                     )
                 ]
             )
@@ -186,7 +186,7 @@ def parse_yaml(path: Path, text: str | None = None) -> Parsed:
                 _(
                     "%(name)s: file is larger than the %(max_file_bytes)s byte limit",
                     name=name,
-                    max_file_bytes=format(MAX_FILE_BYTES, ","),
+                    max_file_bytes=formats.number(MAX_FILE_BYTES, digits=0),
                 )
             ]
         )
@@ -269,7 +269,7 @@ def _build(
             node.start_mark,
             _(
                 "the file expands to more than %(max_nodes)s values (too many aliases)",
-                max_nodes=format(MAX_NODES, ","),
+                max_nodes=formats.number(MAX_NODES, digits=0),
             ),
         )
     if depth > MAX_DEPTH:

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from runbook.i18n import _
+from runbook.i18n import _, formats
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 """Ids are words joined by ``-``, ``_`` or ``.`` (``legal``, ``sev-1``)."""
@@ -81,8 +81,8 @@ class Spec(BaseModel):
 def _too_long(text: str) -> str:
     return _(
         "is %(n)s characters long; at most %(limit)s",
-        n=format(len(text), ","),
-        limit=format(MAX_CHARS, ","),
+        n=formats.number(len(text), digits=0),
+        limit=formats.number(MAX_CHARS, digits=0),
     )
 
 

@@ -11,7 +11,7 @@ the engine's commands against the limits here (:func:`check_text`).
 from __future__ import annotations
 
 from runbook.errors import ActionRefused
-from runbook.i18n import _
+from runbook.i18n import _, formats
 
 MAX_TITLE = 200
 """An incident's title (characters)."""
@@ -32,7 +32,7 @@ def check_text(what: str, text: str, limit: int) -> None:
             _(
                 "%(what)s is %(n)s characters long; at most %(limit)s",
                 what=what,
-                n=format(len(text), ","),
-                limit=format(limit, ","),
+                n=formats.number(len(text), digits=0),
+                limit=formats.number(limit, digits=0),
             )
         )

@@ -248,15 +248,15 @@ class ApiClient:
         log.info("%s; retry %d of %d in %.2f s", exc, attempt, self.max_retries, delay)
         if self.on_wait is not None and delay >= REPORTED_WAIT:
             reason = (
-                f"it asked to wait {exc.retry_after:.0f} s"
+                _("it asked to wait %(seconds)s s", seconds=format(exc.retry_after, ".0f"))
                 if exc.retry_after is not None
                 else f"HTTP {exc.status}"
                 if exc.status
-                else "no answer"
+                else _("no answer")
             )
             self.on_wait(
                 Wait(
-                    what=f"scheduler {self.product}",
+                    what=_("scheduler %(name)s", name=self.product),
                     seconds=delay,
                     until=datetime.now(UTC) + timedelta(seconds=delay),
                     reason=reason,

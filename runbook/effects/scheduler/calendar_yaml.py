@@ -29,7 +29,7 @@ from runbook.effects.scheduler.file_calendar import (
     _Row,
 )
 from runbook.errors import ConfigError, EffectError
-from runbook.i18n import _
+from runbook.i18n import _, formats
 
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 
@@ -44,8 +44,8 @@ def parse_yaml(path: Path, raw: bytes) -> ParseResult:
                 "%(path)s is %(n)s bytes; YAML calendars are limited to %(max_file_bytes)s bytes "
                 "— keep a large calendar as CSV",
                 path=path,
-                n=format(len(raw), ","),
-                max_file_bytes=format(loading.MAX_FILE_BYTES, ","),
+                n=formats.number(len(raw), digits=0),
+                max_file_bytes=formats.number(loading.MAX_FILE_BYTES, digits=0),
             )
         )
     if not _COMMENT_LINE.sub("", text).strip():  # nothing planned yet (comments at most)

@@ -46,7 +46,7 @@ from runbook.clock import Clock, SystemClock
 from runbook.effects import Outcome, Post
 from runbook.effects.scheduler import HELD, SCHEDULED
 from runbook.errors import EffectError
-from runbook.i18n import _
+from runbook.i18n import _, formats
 from runbook.model.schedulers import CALENDAR_FORMATS
 from runbook.model.text import decode_utf8
 
@@ -265,8 +265,8 @@ class FileCalendar:
                             "calendars up to %(max_calendar_bytes)s bytes (about 400,000 posts): "
                             "split it, or use a scheduler's API",
                             path=self.path,
-                            st_size=format(info.st_size, ","),
-                            max_calendar_bytes=format(MAX_CALENDAR_BYTES, ","),
+                            st_size=formats.number(info.st_size, digits=0),
+                            max_calendar_bytes=formats.number(MAX_CALENDAR_BYTES, digits=0),
                         )
                     )
                 raw = handle.read(MAX_CALENDAR_BYTES + 1)

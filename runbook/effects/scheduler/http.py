@@ -404,15 +404,15 @@ class HttpScheduler:
         )
         if self.on_wait is not None and delay >= REPORTED_WAIT:
             reason = (
-                f"it asked to wait {exc.retry_after:.0f} s"
+                _("it asked to wait %(seconds)s s", seconds=format(exc.retry_after, ".0f"))
                 if exc.retry_after is not None
                 else f"HTTP {exc.status}"
                 if exc.status
-                else "no answer"
+                else _("no answer")
             )
             self.on_wait(
                 Wait(
-                    what=f"scheduler {self.name}",
+                    what=_("scheduler %(name)s", name=self.name),
                     seconds=delay,
                     until=datetime.now(UTC) + timedelta(seconds=delay),
                     reason=reason,

@@ -134,8 +134,13 @@ class PostgresStore:
         for attempt in range(ATTEMPTS):
             if attempt:
                 self._say(
-                    f"lost the connection to the team database ({_reason(last)}); "
-                    f"trying again ({attempt + 1} of {ATTEMPTS})"
+                    _(
+                        "lost the connection to the team database (%(reason)s); trying again "
+                        "(%(attempt)s of %(attempts)s)",
+                        reason=_reason(last),
+                        attempt=attempt + 1,
+                        attempts=ATTEMPTS,
+                    )
                 )
                 time.sleep(min(0.05 * 2**attempt, 1.0))
             with self._lock:
@@ -146,7 +151,7 @@ class PostgresStore:
                         result = work(conn)
                         committing = True
                     if attempt:
-                        self._say("reconnected to the team database; done")
+                        self._say(_("reconnected to the team database; done"))
                     return result
                 except _TRANSIENT as exc:
                     last = exc
