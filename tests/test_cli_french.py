@@ -188,3 +188,16 @@ def test_a_french_command_in_process_gives_the_caller_its_language_back(tmp_path
     assert current_language() == before
     english = runner.invoke(cli, ["--help"], env=dict.fromkeys(LOCALE_VARIABLES))
     assert "Show this message and exit." in english.output
+
+
+def test_sizes_in_a_refusal_are_grouped_as_a_french_reader_expects(runbook, tmp_path):
+    huge = tmp_path / "huge.yaml"
+    huge.write_bytes(b"# " + b"x" * (1024 * 1024) + b"\n")
+    french = runbook("--lang", "fr", "validate", str(huge))
+    assert french.returncode == 1
+    assert (
+        f"{huge} : le fichier fait 1\u202f048\u202f579 octets ; la limite est de "
+        "1\u202f048\u202f576 octets"
+    ) in french.stderr
+    english = runbook("validate", str(huge))
+    assert f"{huge}: file is 1,048,579 bytes; the limit is 1,048,576 bytes" in english.stderr

@@ -35,7 +35,7 @@ from runbook.clock import Clock
 from runbook.effects import Effects, Message, Outcome
 from runbook.engine.link_keys import LinkClaim, LinkKeys
 from runbook.errors import RunbookError
-from runbook.i18n import _
+from runbook.i18n import N_, _
 from runbook.model import events as ev
 from runbook.model import messages
 from runbook.model.contacts import Contacts, is_private
@@ -47,7 +47,7 @@ DELETE_AND_RECREATE = "delete-and-recreate"
 """A post held by deleting it (its full record in the log) and recreated on release."""
 POST_FIELDS = ("id", "channel", "scheduled_at", "excerpt", "status", "scheduler", "hold", "record")
 """What a targeted post carries into the record."""
-NO_SCHEDULER = (
+NO_SCHEDULER = N_(
     "no scheduler is configured: hold the brand's scheduled posts by hand in your scheduling "
     "tool (or configure one in contacts/)"
 )

@@ -132,7 +132,7 @@ def pause_preview(engine: EngineCore, incident: Incident) -> dict[str, Any]:
         "level": incident.level,
         "scope": scope.describe(),
         "scheduler_configured": configured,
-        "note": "" if configured else NO_SCHEDULER,
+        "note": "" if configured else _(NO_SCHEDULER),
         "total": len(posts),
         "per_channel": dict(sorted(per_channel.items())),
         "hold_methods": dict(sorted(methods.items())),
