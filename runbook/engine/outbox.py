@@ -35,7 +35,7 @@ from runbook.clock import Clock
 from runbook.effects import Effects, Message, Outcome
 from runbook.engine.link_keys import LinkClaim, LinkKeys
 from runbook.errors import RunbookError
-from runbook.i18n import N_, _
+from runbook.i18n import N_, _, using
 from runbook.model import events as ev
 from runbook.model import messages
 from runbook.model.contacts import Contacts, is_private
@@ -288,15 +288,19 @@ class Outbox:
             person = contacts.person(recipient["person"])
             name = person.name if person else recipient["person"]
             if effect.kind == "stand_down":
-                subject, body = messages.stand_down(incident, effect.payload.get("summary", ""))
+                subject, body = messages.stand_down(
+                    incident, effect.payload.get("summary", ""), to=person
+                )
             elif effect.kind == "update":
-                subject, body = messages.update(incident, effect.payload["update"])
+                subject, body = messages.update(incident, effect.payload["update"], to=person)
             elif effect.kind == "update_reminder":
-                subject, body = messages.update_reminder(incident, effect.payload["reminder"])
+                subject, body = messages.update_reminder(
+                    incident, effect.payload["reminder"], to=person
+                )
             elif effect.kind != "approval_request":
                 rules = [r for r in incident.playbook.notify if r.id in recipient.get("rules", [])]
                 subject, body = messages.notification(
-                    incident, rules, recipient["roles"], escalation=bool(escalation)
+                    incident, rules, recipient["roles"], escalation=bool(escalation), to=person
                 )
             for channel in recipient.get("channels", []):
                 key = f"{effect.effect_id}/{recipient['person']}/{channel}"
@@ -336,14 +340,17 @@ class Outbox:
         spec = contacts.channels.get(channel)
         link = None
         why = ""
-        if incident.drill:
-            why = "This is a drill: approve in the drill (switching person is allowed)."
-        elif spec is None or not is_private(spec):
-            why = (
-                f"Personal approval links go by email only; {channel} is not private, "
-                "so none is included here."
-            )
-        else:
+        person = contacts.person(recipient["person"])
+        with using(messages.language_for(incident, person)):
+            if incident.drill:
+                why = _("This is a drill: approve in the drill (switching person is allowed).")
+            elif spec is None or not is_private(spec):
+                why = _(
+                    "Personal approval links go by email only; %(channel)s is not private, "
+                    "so none is included here.",
+                    channel=channel,
+                )
+        if not why:
             claim = LinkClaim(
                 incident_id=incident.id,
                 draft_id=str(payload["draft_id"]),
@@ -362,6 +369,7 @@ class Outbox:
             link=link,
             expires=recipient.get("expires", ""),
             why_no_link=why,
+            to=person,
         )
         recorded = body.replace(link, "[personal approval link, sent only to them]") if link else ""
         return subject, body, recorded

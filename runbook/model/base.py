@@ -63,7 +63,14 @@ class Spec(BaseModel):
             if isinstance(value, list | dict):
                 limit = cls.SIZES.get(str(key), MAX_ENTRIES)
                 if len(value) > limit:
-                    problems.add((key,), f"has {len(value):,} entries; at most {limit:,}")
+                    problems.add(
+                        (key,),
+                        _(
+                            "has %(n)s entries; at most %(limit)s",
+                            n=format(len(value), ","),
+                            limit=format(limit, ","),
+                        ),
+                    )
                 elif isinstance(value, list):
                     for index, item in enumerate(value):
                         if isinstance(item, str) and len(item) > MAX_CHARS:

@@ -58,6 +58,9 @@ class Person(Spec):
     """Phone number in international form."""
     timezone: str = "UTC"
     """Where this person works (``Europe/Paris``)."""
+    language: Literal["en", "fr"] | None = None
+    """The language runbook writes to this person in (``en``, ``fr``): notifications,
+    escalations, approval requests, the stand-down. Default: the playbook's language."""
     logins: list[LoginName] = []
     """Operating-system accounts that are this person: runbook started under one of them acts
     as this person with proof ``login`` (no ``--as`` needed)."""
@@ -234,7 +237,11 @@ class Contacts(Spec):
                     if name in owner and owner[name] != person.id:
                         problems.add(
                             ("people", index, field, position),
-                            f"{name!r} is already {owner[name]}'s; one account is one person",
+                            _(
+                                "%(name)s is already %(owner)s's; one account is one person",
+                                name=repr(name),
+                                owner=owner[name],
+                            ),
                         )
                     owner.setdefault(name, person.id)
         links = self.approval_links
@@ -243,14 +250,18 @@ class Contacts(Spec):
                 if channel not in self.channels:
                     problems.add(
                         ("approval_links", "via", position),
-                        f"channel {channel!r} is not configured (channels: "
-                        f"{', '.join(sorted(self.channels)) or 'none'})",
+                        _(
+                            "channel %(channel)s is not configured (channels: %(value)s)",
+                            channel=repr(channel),
+                            value=", ".join(sorted(self.channels)) or "none",
+                        ),
                     )
         for index, rotation in enumerate(self.rotations):
             for position, member in enumerate(rotation.members):
                 if member not in people:
                     problems.add(
-                        ("rotations", index, "members", position), f"unknown person {member!r}"
+                        ("rotations", index, "members", position),
+                        _("unknown person %(member)s", member=repr(member)),
                     )
         problems.raise_if_any()
         return self

@@ -231,13 +231,16 @@ class ProofRules(Spec):
         for action in (*RULED_ACTIONS, "other"):
             methods: list[str] = getattr(self, action)
             if len(set(methods)) != len(methods):
-                problems.add((action,), "a proof is listed twice")
+                problems.add((action,), _("a proof is listed twice"))
         for method in ("link",):
             for action in ("override", "attest"):
                 if method in getattr(self, action):
                     problems.add(
                         (action,),
-                        f"{method} proofs only exist for approving and rejecting a draft",
+                        _(
+                            "%(method)s proofs only exist for approving and rejecting a draft",
+                            method=method,
+                        ),
                     )
         problems.raise_if_any()
         return self

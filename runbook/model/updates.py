@@ -97,7 +97,7 @@ class Updates(Spec):
     def _consistent(self) -> Updates:
         problems = ProblemList()
         if self.escalate_to and self.escalate_after is None:
-            problems.add(("escalate_to",), "escalate_to needs escalate_after")
+            problems.add(("escalate_to",), _("escalate_to needs escalate_after"))
         problems.unique([t.id for t in self.templates], "update template", ("templates",))
         audiences = {t.audience for t in self.templates}
         for level, rule in self.cadence.items():
@@ -105,10 +105,13 @@ class Updates(Spec):
                 if audience not in audiences:
                     problems.add(
                         ("cadence", level, audience),
-                        f"no update template for {audience!r}; add one under templates",
+                        _(
+                            "no update template for %(audience)s; add one under templates",
+                            audience=repr(audience),
+                        ),
                     )
                 if every < timedelta(minutes=5):
-                    problems.add(("cadence", level, audience), "an update every < 5m is noise")
+                    problems.add(("cadence", level, audience), _("an update every < 5m is noise"))
         problems.raise_if_any()
         return self
 
