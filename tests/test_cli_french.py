@@ -201,3 +201,25 @@ def test_sizes_in_a_refusal_are_grouped_as_a_french_reader_expects(runbook, tmp_
     ) in french.stderr
     english = runbook("validate", str(huge))
     assert f"{huge}: file is 1,048,579 bytes; the limit is 1,048,576 bytes" in english.stderr
+
+
+def test_worker_threads_speak_the_language_chosen_at_start():
+    """The app runs engine commands in thread workers (a fresh context each): a refusal raised
+    there is in the language the command line chose."""
+    import asyncio
+
+    from runbook.i18n import set_language, using
+
+    before = current_language()
+    try:
+        set_language("fr")
+
+        async def in_a_thread() -> str:
+            return await asyncio.get_running_loop().run_in_executor(None, current_language)
+
+        assert asyncio.run(in_a_thread()) == "fr"
+        with using("en"):  # one block may still speak another language
+            assert current_language() == "en"
+        assert current_language() == "fr"
+    finally:
+        set_language(before)
