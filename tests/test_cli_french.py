@@ -156,7 +156,7 @@ def test_approving_ones_own_draft_is_refused_in_french(runbook, workspace):
     assert f"{approver} a déjà approuvé le brouillon D1 v1" in again.stderr
 
     status = runbook("status", incident, **fr).stdout
-    assert "état en relecture" in status
+    assert "état relecture" in status
     assert re.search(
         rf"approuvé par {approver} \(.*\) le \d+(er)? \w+ 20\d\d à \d\d:\d\d UTC, signature SSH",
         status,
