@@ -30,6 +30,7 @@ from runbook.engine.approval_links import LinkView
 from runbook.engine.deliveries import DeliveryCommands
 from runbook.engine.inbox import InboxCommands
 from runbook.errors import ActionRefused, NotFound
+from runbook.i18n import _
 from runbook.model import events as ev
 from runbook.model import lifecycle
 from runbook.model.incident import Effect, Incident
@@ -126,7 +127,12 @@ class Engine(InboxCommands, DeliveryCommands):
         incident_id = incident_id.strip().upper()
         rows = self.store.rows(incident_id)
         if not rows:
-            raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
+            raise NotFound(
+                _(
+                    "no incident %(incident_id)s; `runbook list` shows them",
+                    incident_id=repr(incident_id),
+                )
+            )
         recorded = next((r["events"] for r in self.store.incidents() if r["id"] == incident_id), 0)
         result = proofs.verify_stored(
             incident_id, rows, recorded, self.workspace.contacts, self.verifying_keys()
@@ -207,7 +213,7 @@ class Engine(InboxCommands, DeliveryCommands):
         """Who ``notify`` would tell now (person, roles, rules, channels); records nothing."""
         incident = self.incident(incident_id)
         if incident.level is None:
-            raise ActionRefused("assess the level first")
+            raise ActionRefused(_("assess the level first"))
         return list(incidents.notify_intent(self, incident).payload["recipients"])
 
     def ack(self, incident_id: str, *, command_id: str | None = None) -> Incident:

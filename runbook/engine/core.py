@@ -36,6 +36,7 @@ from runbook.engine.link_keys import LinkKeys
 from runbook.engine.performing import EffectsRunner, Performing
 from runbook.engine.proofs import optional_keys
 from runbook.errors import ActionRefused, ConcurrencyConflict, NotFound, RunbookError, StoreError
+from runbook.i18n import _
 from runbook.loading import Workspace
 from runbook.model import events as ev
 from runbook.model import lifecycle
@@ -174,7 +175,12 @@ class EngineCore(EffectsRunner):
             with _quiet_collector():
                 loaded = self.store.load(incident_id, with_hashes=False)
                 if not loaded:
-                    raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
+                    raise NotFound(
+                        _(
+                            "no incident %(incident_id)s; `runbook list` shows them",
+                            incident_id=repr(incident_id),
+                        )
+                    )
                 incident = fold(incident_id, loaded)
         self._cache[incident_id] = incident
         return scratch_copy(incident)
@@ -246,7 +252,12 @@ class EngineCore(EffectsRunner):
         the incident it opened)."""
         if incident_id is not None and not ID_PATTERN.fullmatch(incident_id):
             raise ActionRefused(
-                f"incident id {incident_id!r} must be INC- and 6 of {ID_ALPHABET} (e.g. INC-7KQ4PX)"
+                _(
+                    "incident id %(incident_id)s must be INC- and 6 of %(id_alphabet)s (e.g. "
+                    "INC-7KQ4PX)",
+                    incident_id=repr(incident_id),
+                    id_alphabet=ID_ALPHABET,
+                )
             )
         if command_id is not None:
             self.check_command_id(command_id)
@@ -263,10 +274,12 @@ class EngineCore(EffectsRunner):
                 if command_id and first and first[0].command_id == command_id:
                     return self.incident(chosen)  # the same declaration, repeated
                 if incident_id is not None:
-                    raise ActionRefused(f"incident {incident_id} already exists") from None
+                    raise ActionRefused(
+                        _("incident %(incident_id)s already exists", incident_id=incident_id)
+                    ) from None
                 continue
             return self.incident(chosen)
-        raise StoreError("could not find a free incident id; try again")
+        raise StoreError(_("could not find a free incident id; try again"))
 
     def check_command_id(self, command_id: str) -> None:
         """Refuse an operator's ``--command-id`` already given to another command (another
@@ -280,10 +293,15 @@ class EngineCore(EffectsRunner):
             return
         where, first = used
         if first != self.request:
-            what = f"`{first}`" if first else "another command"
+            what = f"`{first}`" if first else _("another command")
             raise ActionRefused(
-                f"command id {command_id!r} was already used for {what} on {where}; give each "
-                "command its own --command-id"
+                _(
+                    "command id %(command_id)s was already used for %(what)s on %(where)s; give "
+                    "each command its own --command-id",
+                    command_id=repr(command_id),
+                    what=what,
+                    where=where,
+                )
             )
 
     def _attempts(self, incident_id: str, command: Command) -> tuple[Incident, list[ev.Event]]:
@@ -317,7 +335,11 @@ class EngineCore(EffectsRunner):
                 continue
             return incident, recorded
         raise StoreError(
-            f"incident {incident_id} is changing too fast to record {command.action}; retry"
+            _(
+                "incident %(incident_id)s is changing too fast to record %(action)s; retry",
+                incident_id=incident_id,
+                action=command.action,
+            )
         )
 
     def append(
@@ -371,7 +393,12 @@ class EngineCore(EffectsRunner):
                 return incident, self.append(incident, ctx, events, incident.state, marker)
             except ConcurrencyConflict:
                 _back_off(attempt)
-        raise StoreError(f"could not record what happened on {incident_id}; run `runbook retry`")
+        raise StoreError(
+            _(
+                "could not record what happened on %(incident_id)s; run `runbook retry`",
+                incident_id=incident_id,
+            )
+        )
 
     def record(self, incident_id: str, events: list[ev.Event], marker: str) -> None:
         """Append results the outbox reports, once (``marker``: their idempotency key)."""

@@ -38,7 +38,7 @@ from runbook.effects import Effects, Message, Outcome
 from runbook.engine.link_keys import LinkClaim, LinkKeys
 from runbook.engine.recording import GroupCommit
 from runbook.errors import RunbookError
-from runbook.i18n import _, using
+from runbook.i18n import N_, _, using
 from runbook.model import events as ev
 from runbook.model import messages
 from runbook.model.contacts import Contacts, is_private
@@ -50,7 +50,7 @@ DELETE_AND_RECREATE = "delete-and-recreate"
 """A post held by deleting it (its full record in the log) and recreated on release."""
 POST_FIELDS = ("id", "channel", "scheduled_at", "excerpt", "status", "scheduler", "hold", "record")
 """What a targeted post carries into the record."""
-NO_SCHEDULER = (
+NO_SCHEDULER = N_(
     "no scheduler is configured: hold the brand's scheduled posts by hand in your scheduling "
     "tool (or configure one in contacts/)"
 )
@@ -112,7 +112,7 @@ class Outbox:
                 return None
             if effect.kind == "publish":
                 return self._publish(incident, effect)
-            raise RunbookError(f"unknown effect kind {effect.kind!r}")
+            raise RunbookError(_("unknown effect kind %(kind)s", kind=repr(effect.kind)))
         except RunbookError as exc:
             return self._failed(incident, effect, str(exc))
         except Exception as exc:  # an adapter bug must not lose the incident's record

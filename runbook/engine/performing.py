@@ -197,14 +197,14 @@ class EffectsRunner:
         """Post id -> other incidents (not closed) that hold it: paused and not released,
         or kept held at their resolution."""
         holders: dict[str, list[str]] = {}
-        for post_id, _, other_id in self._held_by_others(incident_id):
+        for post_id, _post, other_id in self._held_by_others(incident_id):
             holders.setdefault(post_id, []).append(other_id)
         return holders
 
     def held_posts_elsewhere(self, incident_id: str) -> dict[str, dict[str, Any]]:
         """Post id -> the post (with its record) as another open incident holds it."""
         found: dict[str, dict[str, Any]] = {}
-        for post_id, post, _ in self._held_by_others(incident_id):
+        for post_id, post, _other in self._held_by_others(incident_id):
             found.setdefault(post_id, post)
         return found
 

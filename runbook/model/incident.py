@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from runbook.i18n import N_, _
 from runbook.model import events as ev
 from runbook.model.playbook import PauseRule, Playbook
 from runbook.model.policy import Policy
@@ -18,16 +19,23 @@ from runbook.model.proof import Proof, ProofRules
 from runbook.model.updates import UpdateDue, UpdateLog, schedule
 
 WORDS = {
-    "notify": ("nobody was notified", "some people were not notified"),
-    "stand_down": ("nobody was told to stand down", "some people were not told to stand down"),
-    "approval_request": ("no approver was asked", "some approvers were not asked"),
-    "pause": ("no post was held", "some posts were not held"),
-    "resume": ("no post was released", "some posts were not released"),
-    "publish": ("the statement was published nowhere", "the statement missed some platforms"),
-    "update": ("the update reached nobody", "the update did not reach everyone"),
-    "update_reminder": ("nobody was reminded", "some people were not reminded"),
+    "notify": (N_("nobody was notified"), N_("some people were not notified")),
+    "stand_down": (
+        N_("nobody was told to stand down"),
+        N_("some people were not told to stand down"),
+    ),
+    "approval_request": (N_("no approver was asked"), N_("some approvers were not asked")),
+    "pause": (N_("no post was held"), N_("some posts were not held")),
+    "resume": (N_("no post was released"), N_("some posts were not released")),
+    "publish": (
+        N_("the statement was published nowhere"),
+        N_("the statement missed some platforms"),
+    ),
+    "update": (N_("the update reached nobody"), N_("the update did not reach everyone")),
+    "update_reminder": (N_("nobody was reminded"), N_("some people were not reminded")),
 }
-"""What a failed effect of each kind means: (failed for everyone, failed for some)."""
+"""What a failed effect of each kind means: (failed for everyone, failed for some); translate
+with ``_()`` where shown."""
 
 
 @dataclass
@@ -120,9 +128,14 @@ class Effect:
             return []
         whole = self.result == "failed"
         if self.kind == "notify" and self.payload.get("escalation"):
-            words = ("the escalation reached nobody", "the escalation missed some people")
+            words = (_("the escalation reached nobody"), _("the escalation missed some people"))
+        elif self.kind in WORDS:
+            words = (_(WORDS[self.kind][0]), _(WORDS[self.kind][1]))
         else:
-            words = WORDS.get(self.kind, (f"{self.kind} failed", f"{self.kind} partly failed"))
+            words = (
+                _("%(kind)s failed", kind=self.kind),
+                _("%(kind)s partly failed", kind=self.kind),
+            )
         if whole or not self.deliveries:
             line = words[0 if whole else 1]
             return [(whole, f"{line} ({self.error})" if self.error else line)]
@@ -133,12 +146,17 @@ class Effect:
         for channel, results in channels.items():
             failed = [r for r in results if not r.get("ok")]
             if failed and len(failed) == len(results):
-                reason = str(failed[0].get("error", "not delivered"))
+                reason = str(failed[0].get("error", _("not delivered")))
                 found.append(
                     (
                         True,
-                        f"{channel} reached nobody: {len(failed)} of {len(results)} failed "
-                        f"({reason})",
+                        _(
+                            "%(channel)s reached nobody: %(failed)s of %(n)s failed (%(reason)s)",
+                            channel=channel,
+                            failed=len(failed),
+                            n=len(results),
+                            reason=reason,
+                        ),
                     )
                 )
         if not found:
@@ -186,8 +204,8 @@ class Approval:
     def words(self) -> str:
         """How it was given, in a few words (``approval link``, ``attested by amara (phone)``)."""
         if self.attested_by:
-            return f"attested by {self.attested_by} ({self.how})"
-        return self.proof.words() if self.proof else "no proof recorded"
+            return _("attested by %(person)s (%(how)s)", person=self.attested_by, how=self.how)
+        return self.proof.words() if self.proof else _("no proof recorded")
 
 
 @dataclass
@@ -375,10 +393,13 @@ class Incident:
         """Why the pause is not confirmed (pending or failed), or None."""
         pending = self.pending_effects("pause")
         if pending:
-            return f"a pause of scheduled posts is still under way (effect {pending[0].effect_id})"
+            return _(
+                "a pause of scheduled posts is still under way (effect %(effect)s)",
+                effect=pending[0].effect_id,
+            )
         for effect in self.effects.values():
             if effect.kind == "pause" and effect.result in ("failed", "partial"):
-                return f"the pause failed: {effect.error}; retry it first"
+                return _("the pause failed: %(error)s; retry it first", error=effect.error)
         return None
 
     def rules_due(self) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Literal, get_args
 
 from pydantic import Field, model_validator
 
+from runbook.i18n import _
 from runbook.model.base import Id, ProblemList, Spec
 from runbook.model.templates import template_problems
 
@@ -147,7 +148,7 @@ class Notifications(Spec):
                 if kind in FRAGMENTS and template.subject:
                     problems.add(
                         ("templates", language, kind, "subject"),
-                        f"{kind} is part of another message and has no subject",
+                        _("%(kind)s is part of another message and has no subject", kind=kind),
                     )
                 for field in ("subject", "body"):
                     for problem in template_problems(getattr(template, field), known):

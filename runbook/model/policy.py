@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from runbook.i18n import _
 from runbook.model.base import Id, ProblemList, Spec
 from runbook.model.notification_templates import Notifications
 from runbook.model.patterns import why_refused
@@ -33,7 +34,7 @@ def _compiled(patterns: list[str]) -> list[str]:
         why = why_refused(pattern)
         if why:
             shown = pattern if len(pattern) <= 80 else pattern[:77] + "..."
-            problems.add((index,), f"pattern {shown!r} {why}")
+            problems.add((index,), _("pattern %(shown)s %(why)s", shown=repr(shown), why=why))
     problems.raise_if_any()
     return patterns
 
@@ -97,7 +98,7 @@ class Rule(Spec):
     @model_validator(mode="after")
     def _has_something_to_find(self) -> Rule:
         if not self.phrases and not self.patterns:
-            raise ValueError("a rule needs phrases or patterns to look for")
+            raise ValueError(_("a rule needs phrases or patterns to look for"))
         return self
 
 
@@ -176,7 +177,9 @@ class Policy(Spec):
         ):
             for index, rule in enumerate(getattr(self, section)):
                 if rule.id in seen:
-                    problems.add((section, index, "id"), f"rule id {rule.id!r} is used twice")
+                    problems.add(
+                        (section, index, "id"), _("rule id %(id)s is used twice", id=repr(rule.id))
+                    )
                 seen.add(rule.id)
         problems.raise_if_any()
         return self

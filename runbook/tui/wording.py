@@ -47,30 +47,6 @@ STATE_WORDS = {
 }
 """The incident's lifecycle states as the board and the incident screen show them."""
 
-ACTION_WORDS = {
-    "assess": N_("set the level"),
-    "reassess": N_("change the level"),
-    "pause": N_("pause scheduled posts"),
-    "notify": N_("notify people"),
-    "ack": N_("acknowledge"),
-    "start_draft": N_("start a draft"),
-    "edit_draft": N_("edit a draft"),
-    "submit": N_("submit a draft for approval"),
-    "approve": N_("approve a draft"),
-    "attest": N_("record an approval given elsewhere"),
-    "reject": N_("reject a draft"),
-    "override": N_("override a policy finding"),
-    "publish": N_("publish an approved statement"),
-    "retry": N_("retry a failed step"),
-    "check": N_("tick a checklist item"),
-    "note": N_("add a note"),
-    "resolve": N_("resolve (stand down)"),
-    "close": N_("close after review"),
-}
-"""The lifecycle's action words (:data:`runbook.model.lifecycle.ACTIONS`, which the model says
-in English) marked for the catalog, so the help screen, the palette and the refusals show them
-translated (``_(ACTIONS[name])``); a test keeps the two tables equal."""
-
 STATUS_WORDS = {
     "done": N_("done"),
     "skipped": N_("skipped"),

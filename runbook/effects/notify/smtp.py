@@ -44,6 +44,7 @@ from typing import Any
 from runbook.effects import Message
 from runbook.effects.notify import MaybeDelivered
 from runbook.errors import EffectError
+from runbook.i18n import _
 from runbook.model.contacts import SmtpChannel
 from runbook.model.secrets import forms as secret_forms
 
@@ -100,10 +101,16 @@ class SmtpEmail:
         """Email ``message`` to ``message.address``; return the Message-ID used."""
         address = message.address.strip()
         if not address:
-            raise EffectError(f"no email address for {message.name}", transient=False)
+            raise EffectError(
+                _("no email address for %(name)s", name=message.name), transient=False
+            )
         if "@" not in address or any(ch.isspace() for ch in address):
             raise EffectError(
-                f"the email address for {message.name} ({address}) is not valid",
+                _(
+                    "the email address for %(name)s (%(address)s) is not valid",
+                    name=message.name,
+                    address=address,
+                ),
                 transient=False,
             )
         credentials = self._credentials()
@@ -139,8 +146,12 @@ class SmtpEmail:
         value = self._environ.get(variable)
         if not value:
             raise EffectError(
-                f"email channel {self.name!r} needs the environment variable {variable}, "
-                "which is not set on this machine",
+                _(
+                    "email channel %(name)s needs the environment variable %(variable)s, which "
+                    "is not set on this machine",
+                    name=repr(self.name),
+                    variable=variable,
+                ),
                 transient=False,
             )
         return value
@@ -161,7 +172,13 @@ class SmtpEmail:
             email.set_content(message.body)
         except (ValueError, TypeError) as exc:
             raise EffectError(
-                f"cannot write an email to {message.name} <{address}>: {exc}", transient=False
+                _(
+                    "cannot write an email to %(name)s <%(address)s>: %(exc)s",
+                    name=message.name,
+                    address=address,
+                    exc=exc,
+                ),
+                transient=False,
             ) from None
         return email
 
@@ -243,7 +260,9 @@ class SmtpEmail:
                 advice = f"does not support what runbook needs ({_scrub(str(exc), secrets)})"
             return EffectError(f"{server} {advice}", transient=False)
         if isinstance(exc, smtplib.SMTPServerDisconnected):
-            return EffectError(f"{server} closed the connection unexpectedly", transient=True)
+            return EffectError(
+                _("%(server)s closed the connection unexpectedly", server=server), transient=True
+            )
         if isinstance(exc, smtplib.SMTPResponseException):
             return _by_code(
                 exc.smtp_code,
@@ -254,37 +273,59 @@ class SmtpEmail:
             return EffectError(f"{server}: {_scrub(str(exc), secrets)}", transient=False)
         if isinstance(exc, ssl.SSLCertVerificationError):
             return EffectError(
-                f"{server} presented a certificate runbook cannot trust "
-                f"({exc.verify_message or 'verification failed'})",
+                _(
+                    "%(server)s presented a certificate runbook cannot trust (%(reason)s)",
+                    server=server,
+                    reason=exc.verify_message or "verification failed",
+                ),
                 transient=False,
             )
         if isinstance(exc, ssl.SSLError):
             return EffectError(
-                f"could not set up a secure connection to {server} ({exc.reason or exc}); "
-                "check port and security in contacts",
+                _(
+                    "could not set up a secure connection to %(server)s (%(reason)s); check port "
+                    "and security in contacts",
+                    server=server,
+                    reason=exc.reason or exc,
+                ),
                 transient=False,
             )
         if isinstance(exc, TimeoutError):
             return EffectError(
-                f"{server} did not answer within {self.config.timeout.total_seconds():g}s",
+                _(
+                    "%(server)s did not answer within %(seconds)ss",
+                    server=server,
+                    seconds=format(self.config.timeout.total_seconds(), "g"),
+                ),
                 transient=True,
             )
         if isinstance(exc, ConnectionRefusedError):
             return EffectError(
-                f"could not reach {server} (connection refused); is it running?",
+                _("could not reach %(server)s (connection refused); is it running?", server=server),
                 transient=True,
             )
         if isinstance(exc, socket.gaierror):
             return EffectError(
-                f"cannot find {server} (name lookup failed); check the host in contacts "
-                "and the network",
+                _(
+                    "cannot find %(server)s (name lookup failed); check the host in contacts and "
+                    "the network",
+                    server=server,
+                ),
                 transient=True,
             )
         if isinstance(exc, OSError):
             reason = exc.strerror or type(exc).__name__
-            return EffectError(f"could not talk to {server} ({reason})", transient=True)
+            return EffectError(
+                _("could not talk to %(server)s (%(reason)s)", server=server, reason=reason),
+                transient=True,
+            )
         return EffectError(
-            f"unexpected problem emailing {message.name} via {server} ({type(exc).__name__})",
+            _(
+                "unexpected problem emailing %(name)s via %(server)s (%(kind)s)",
+                name=message.name,
+                server=server,
+                kind=type(exc).__name__,
+            ),
             transient=False,
         )
 

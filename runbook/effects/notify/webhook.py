@@ -36,6 +36,7 @@ from typing import Any
 from runbook.effects import Message
 from runbook.effects.notify import MaybeDelivered
 from runbook.errors import EffectError
+from runbook.i18n import _
 from runbook.model.contacts import WebhookChannel
 from runbook.model.secrets import all_forms
 
@@ -119,14 +120,21 @@ class ChatWebhook:
         url = (self._environ.get(variable) or "").strip()
         if not url:
             raise EffectError(
-                f"chat channel {self.name!r} needs the environment variable {variable} "
-                "(the webhook URL), which is not set on this machine",
+                _(
+                    "chat channel %(name)s needs the environment variable %(variable)s (the "
+                    "webhook URL), which is not set on this machine",
+                    name=repr(self.name),
+                    variable=variable,
+                ),
                 transient=False,
             )
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise EffectError(
-                f"{variable} does not hold an http(s) webhook URL; check its value",
+                _(
+                    "%(variable)s does not hold an http(s) webhook URL; check its value",
+                    variable=variable,
+                ),
                 transient=False,
             )
         return url
@@ -144,24 +152,53 @@ class ChatWebhook:
         answer = f"HTTP {status}" + (f": {detail}" if detail else "")
         if status == 429:
             error = EffectError(
-                f"{self.endpoint} is rate limiting runbook ({answer})", transient=True
+                _(
+                    "%(endpoint)s is rate limiting runbook (%(answer)s)",
+                    endpoint=self.endpoint,
+                    answer=answer,
+                ),
+                transient=True,
             )
         elif status >= 500:
-            error = EffectError(f"{self.endpoint} had a server error ({answer})", transient=True)
+            error = EffectError(
+                _(
+                    "%(endpoint)s had a server error (%(answer)s)",
+                    endpoint=self.endpoint,
+                    answer=answer,
+                ),
+                transient=True,
+            )
         elif 300 <= status < 400:
             error = EffectError(
-                f"{self.endpoint} answered with a redirect ({answer}); check the URL in "
-                f"{self.config.url_env}",
+                _(
+                    "%(endpoint)s answered with a redirect (%(answer)s); check the URL in "
+                    "%(url_env)s",
+                    endpoint=self.endpoint,
+                    answer=answer,
+                    url_env=self.config.url_env,
+                ),
                 transient=False,
             )
         elif status in (401, 403, 404, 410):
             error = EffectError(
-                f"{self.endpoint} refused the message ({answer}); the webhook may have been "
-                f"removed or its URL in {self.config.url_env} is wrong",
+                _(
+                    "%(endpoint)s refused the message (%(answer)s); the webhook may have been "
+                    "removed or its URL in %(url_env)s is wrong",
+                    endpoint=self.endpoint,
+                    answer=answer,
+                    url_env=self.config.url_env,
+                ),
                 transient=False,
             )
         else:
-            error = EffectError(f"{self.endpoint} refused the message ({answer})", transient=False)
+            error = EffectError(
+                _(
+                    "%(endpoint)s refused the message (%(answer)s)",
+                    endpoint=self.endpoint,
+                    answer=answer,
+                ),
+                transient=False,
+            )
         retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
         error.retry_after = retry_after  # type: ignore[attr-defined]
         return error
@@ -173,30 +210,49 @@ class ChatWebhook:
         timeout = self.config.timeout.total_seconds()
         if isinstance(reason, TimeoutError) or (isinstance(reason, str) and "timed out" in reason):
             return EffectError(
-                f"{self.endpoint} did not answer within {timeout:g}s", transient=True
+                _(
+                    "%(endpoint)s did not answer within %(timeout)ss",
+                    endpoint=self.endpoint,
+                    timeout=format(timeout, "g"),
+                ),
+                transient=True,
             )
         if isinstance(reason, ssl.SSLCertVerificationError):
             return EffectError(
-                f"{self.endpoint} presented a certificate runbook cannot trust "
-                f"({reason.verify_message or 'verification failed'})",
+                _(
+                    "%(endpoint)s presented a certificate runbook cannot trust (%(reason)s)",
+                    endpoint=self.endpoint,
+                    reason=reason.verify_message or "verification failed",
+                ),
                 transient=False,
             )
         if isinstance(reason, ConnectionRefusedError):
             return EffectError(
-                f"could not reach {self.endpoint} (connection refused)", transient=True
+                _("could not reach %(endpoint)s (connection refused)", endpoint=self.endpoint),
+                transient=True,
             )
         if isinstance(reason, OSError | http.client.HTTPException):
             # gaierror, resets, dropped connections, garbled answers: the network or the
             # service is having a bad moment
             kind = getattr(reason, "strerror", None) or type(reason).__name__
-            return EffectError(f"could not reach {self.endpoint} ({kind})", transient=True)
+            return EffectError(
+                _("could not reach %(endpoint)s (%(kind)s)", endpoint=self.endpoint, kind=kind),
+                transient=True,
+            )
         if isinstance(reason, ValueError):
             return EffectError(
-                f"{self.config.url_env} does not hold a usable webhook URL; check its value",
+                _(
+                    "%(url_env)s does not hold a usable webhook URL; check its value",
+                    url_env=self.config.url_env,
+                ),
                 transient=False,
             )
         return EffectError(
-            f"unexpected problem posting to {self.endpoint} ({type(reason).__name__})",
+            _(
+                "unexpected problem posting to %(endpoint)s (%(name)s)",
+                endpoint=self.endpoint,
+                name=type(reason).__name__,
+            ),
             transient=False,
         )
 
