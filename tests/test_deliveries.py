@@ -227,13 +227,15 @@ def test_a_tick_from_another_process_never_resends_a_slow_notification_and_a_kil
                 break
             time.sleep(0.02)
         effect = _notify_effect(engine, incident_id)
-        sent_before = sum(hook.received.values()) + sum(mail.received.values())
         assert effect.in_flight, "the performer is mid-way"
         assert engine.orphaned(incident_id) == [], "on its way, not may-have-been-sent yet"
         assert engine.recover(incident_id) == 0, "its live performer owns it, however slow"
         engine.tick_all(incident_id)
         assert engine.recover(incident_id) == 0
-        assert sum(hook.received.values()) + sum(mail.received.values()) == sent_before
+        # The performer may still be sending its emails meanwhile: what matters is that no
+        # message reached anyone twice (the tick and the recovery sent nothing again).
+        counts = [*hook.received.values(), *mail.received.values()]
+        assert max(counts, default=0) <= 1, "the tick sent nothing again"
         os.kill(performer.pid, signal.SIGKILL)
         performer.join()
         orphaned = engine.orphaned(incident_id)
