@@ -4,6 +4,7 @@ operator sends such a message again, and an effect in flight belongs to its live
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -389,3 +390,38 @@ def test_the_command_line_lists_what_may_have_been_sent_and_resends_only_what_is
     after = run_cli("status", incident_id)
     assert f"--delivery {first}" not in after.stdout
     assert f"--delivery {second}" in after.stdout, "only what the operator chose went again"
+
+
+def test_the_app_shows_one_notification_as_one_line_however_its_results_arrive(make, mail, hook):
+    from textual.app import App, ComposeResult
+
+    from runbook.tui.data import timeline_lines
+    from runbook.tui.widgets.timeline import Timeline
+
+    engine = make()
+    incident_id = _ready(engine)
+    engine.notify(incident_id)
+    effect = _notify_effect(engine, incident_id)
+    events = engine.timeline(incident_id)
+    names = {p.id: p.name for p in engine.workspace.contacts.people}
+    results = [e for e in events if isinstance(e, ev.NotificationsSent)]
+    assert len(results) == len(effect.delivery_keys()) > 2, "one event per message"
+
+    [line] = [x for x in timeline_lines(events, names) if x.type == "NotificationsSent"]
+    people = {names[str(d["person"])] for r in results for d in r.deliveries}
+    assert all(name in line.text for name in people), "the line names everyone reached"
+    assert line.numbers == f"#{results[0].seq}-{results[-1].seq}"
+
+    class Live(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Timeline()
+
+    async def arrive_one_by_one() -> list[str]:
+        app = Live()
+        async with app.run_test():
+            live = app.query_one(Timeline)
+            for event in events:  # results arriving one refresh at a time join the same line
+                live.append(timeline_lines([event], names))
+            return [x.text for x in live.lines if x.type == "NotificationsSent"]
+
+    assert asyncio.run(arrive_one_by_one()) == [line.text]

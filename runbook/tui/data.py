@@ -168,12 +168,39 @@ class Line:
     10,000-event timeline describes only the lines on screen), in the words the export and
     ``runbook watch`` use (:mod:`runbook.describe`), people by name."""
 
-    __slots__ = ("_event", "_names", "_words")
+    __slots__ = ("_event", "_more", "_names", "_words")
 
     def __init__(self, event: Any, names: dict[str, str]) -> None:
         self._event = event
+        self._more: list[Any] = []
         self._names = names
         self._words: tuple[str, str] | None = None
+
+    def joins(self, other: Line) -> bool:
+        """True when ``other`` is another delivery result of the same notification: the app
+        shows one line per notification (each message's result is its own event, recorded
+        one by one; the export and ``runbook watch`` list them all)."""
+        return (
+            self.type == other.type == "NotificationsSent"
+            and self._event.effect_id == other._event.effect_id
+        )
+
+    def take(self, other: Line) -> None:
+        """Fold ``other`` (see :meth:`joins`) into this line: who was reached, and how."""
+        self._more.append(other._event)
+        self._more.extend(other._more)
+        self._words = None
+
+    @property
+    def last_seq(self) -> int:
+        """The last event this line shows."""
+        return int((self._more[-1] if self._more else self._event).seq)
+
+    @property
+    def numbers(self) -> str:
+        """``#12``, or ``#12-25`` for a line showing several events."""
+        last = self.last_seq
+        return f"#{self.seq}" if last == self.seq else f"#{self.seq}-{last}"
 
     @property
     def seq(self) -> int:
@@ -198,6 +225,9 @@ class Line:
     def _described(self) -> tuple[str, str]:
         if self._words is None:
             data = self._event.data()
+            if self._more:
+                deliveries = [d for e in [self._event, *self._more] for d in e.deliveries]
+                data = {**data, "deliveries": deliveries}
             kind = self.type
             self._words = (
                 sentence(kind, data, lambda person: self._names.get(person, person)),
@@ -290,8 +320,18 @@ keep them."""
 
 
 def timeline_lines(events: list[Any], names: dict[str, str]) -> list[Line]:
-    """Timeline entries for ``events`` (``names``: person id -> full name)."""
-    return [Line(event, names) for event in events if event.type not in QUIET]
+    """Timeline entries for ``events`` (``names``: person id -> full name); the results of
+    one notification's messages make one entry."""
+    lines: list[Line] = []
+    for event in events:
+        if event.type in QUIET:
+            continue
+        line = Line(event, names)
+        if lines and lines[-1].joins(line):
+            lines[-1].take(line)
+        else:
+            lines.append(line)
+    return lines
 
 
 def _detached(incident: Incident) -> Incident:

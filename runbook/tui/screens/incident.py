@@ -484,7 +484,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
             detail.display = False
             return
         proven = f" ({line.how})" if line.how else ""
-        text = Text(f"#{line.seq} {line.at:%H:%M:%S} {line.actor}{proven}: ", style="bold")
+        text = Text(f"{line.numbers} {line.at:%H:%M:%S} {line.actor}{proven}: ", style="bold")
         text.append(line.text)
         detail.update(text)
         detail.display = True
@@ -497,7 +497,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
         proven = f" ({line.how})" if line.how else ""
         self.app.push_screen(
             InfoScreen(
-                f"#{line.seq} {line.type} · {moment(line.at)} · {line.actor}{proven}",
+                f"{line.numbers} {line.type} · {moment(line.at)} · {line.actor}{proven}",
                 line.text,
             )
         )

@@ -75,6 +75,11 @@ class Timeline(ScrollView, can_focus=True):
         if not lines:
             return
         follow = self.cursor < 0 or self.cursor >= len(self.lines) - 1
+        if self.lines and self.lines[-1].joins(lines[0]):
+            # more results of the notification on the last line: it shows them all
+            self.lines[-1].take(lines[0])
+            lines = lines[1:]
+            self._cache.clear()
         self.lines.extend(lines)
         self.virtual_size = Size(0, len(self.lines))
         if follow:
