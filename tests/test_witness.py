@@ -9,8 +9,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from runbook.model.messages import record_line
 from runbook.store.chain import row_hash
-from runbook.store.witness import MAX_BYTES, Heads, Witness, footer_text, parse_head
+from runbook.store.witness import MAX_BYTES, Heads, Witness, parse_head
 
 
 def rewrite(db: Path, incident_id: str, seq: int, change: Any) -> None:
@@ -149,7 +150,7 @@ def test_a_head_from_a_notification_footer_is_checked_with_head(
 ) -> None:
     _, incident_id = three_notes(engine_as)
     last = engine_as("amara").stored_rows(incident_id)[-1]
-    footer = footer_text(incident_id, last["seq"], last["hash"])
+    footer = record_line(incident_id, last["seq"], last["hash"])
     Path(f"{db_path}.witness").unlink()
     rewrite(db_path, incident_id, 2, lambda data: data.update(text="changed"))
     heads = Heads()
@@ -177,3 +178,24 @@ def test_unreadable_witness_lines_are_skipped_never_trusted(tmp_path: Path) -> N
     heads = Witness(path).read()
     assert heads.of("INC-AAAAAA") == {1: "ab" * 32}
     assert heads.unreadable == 2
+
+
+def test_every_export_carries_the_head_and_verify_head_checks_it(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    declared = run_cli("declare", "offensive-post", "--title", "Exported", check=True)
+    incident_id = next(w for w in declared.stdout.split() if w.startswith("INC-"))
+    run_cli("note", incident_id, "one", check=True)
+    exported = json.loads(run_cli("export", incident_id, "--format", "json", check=True).stdout)
+    head = exported["chain"]["head"]
+    assert head == f"{incident_id}#2:{exported['chain']['head_hash']}"
+    for fmt in ("md", "html"):
+        assert head in run_cli("export", incident_id, "--format", fmt, check=True).stdout
+    csv_rows = run_cli("export", incident_id, "--format", "csv", check=True).stdout.splitlines()
+    assert csv_rows[-1].endswith(exported["chain"]["head_hash"])
+    (tmp_path / "cli.db.witness").unlink()
+    rewrite(tmp_path / "cli.db", incident_id, 2, lambda data: data.update(text="other"))
+    assert run_cli("verify", incident_id).returncode == 0  # the chain alone cannot tell
+    caught = run_cli("verify", incident_id, "--head", head)
+    assert caught.returncode == 1
+    assert "event #2 is not the event the witness saw" in caught.stderr

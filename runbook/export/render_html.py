@@ -20,6 +20,7 @@ from runbook.export import chart as geometry
 from runbook.export.model import Report
 from runbook.export.render_md import held_how
 from runbook.export.times import readable, readable_local
+from runbook.i18n import _
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -115,6 +116,12 @@ def render_html(report: Report) -> str:
         charts=geometry.charts(report),
         timeline=timeline,
         post_counts=post_counts,
+        witnessed_head=_(
+            "Witnessed head: %(head)s; keep it apart from the database: runbook verify "
+            "%(id)s --head %(head)s shows the database still holds this record",
+            head=report.chain.head,
+            id=info.id,
+        ),
         category_colours=list(geometry.CATEGORY_COLOURS.items()),
         width=geometry.WIDTH,
         left=geometry.LEFT,

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from runbook.export.model import PostEntry, Report
 from runbook.export.times import readable, readable_local
+from runbook.i18n import _
 from runbook.model.text import inert
 
 _NEEDS_ESCAPE = re.compile(r"[\\|*`<_(\r\n]")
@@ -269,6 +270,13 @@ def render_md(report: Report) -> str:
         f"- Chain verified when exported: {verified}",
         f"- Check it: `runbook verify {esc(info.id)}` must report the same head and count; "
         "a JSON export is checked with `runbook verify --export FILE`.",
+        "- "
+        + _(
+            "Witnessed head: `%(head)s`; keep it apart from the database: `runbook verify "
+            "%(id)s --head %(head)s` shows the database still holds this record",
+            head=chain.head,
+            id=esc(info.id),
+        ),
     ]
     if chain.redacted_events:
         out.append(

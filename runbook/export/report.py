@@ -34,6 +34,7 @@ from runbook.model.contacts import Contacts
 from runbook.model.fold import fold
 from runbook.model.incident import Incident
 from runbook.store.chain import Verification, row_hash
+from runbook.store.witness import head_text
 
 _CONFIG_KEYS = ("playbook", "policy")
 """IncidentDeclared fields holding organisation configuration (no personal-data patterns)."""
@@ -110,6 +111,11 @@ class _Builder(Sections):
             chain=ChainInfo(
                 count=len(self.records),
                 head_hash=str(self.records[-1].row["hash"] or ""),
+                head=head_text(
+                    str(self.records[-1].row["incident_id"]),
+                    len(self.records),
+                    str(self.records[-1].row["hash"] or ""),
+                ),
                 verified=verification.ok,
                 problem=verification.problem,
                 first_bad_seq=verification.first_bad_seq,

@@ -52,6 +52,17 @@ def template_values(incident: Incident, language: str = "default") -> dict[str, 
     }
 
 
+def record_line(incident_id: str, seq: int, digest: str) -> str:
+    """The chain head as a message footer names it: ``record: INC-7KQ4PX #12 abcdef123456``
+    (``runbook verify ID --head`` takes it back: kept in a mailbox, it witnesses the record)."""
+    return f"record: {incident_id} #{seq} {digest[:12]}"
+
+
+def record_footer(incident: Incident) -> str:
+    """The fixed footer of every notification: the record's head when it was sent."""
+    return "\n" + record_line(incident.id, incident.seq, incident.head_hash) + "\n"
+
+
 def drill_mark(incident: Incident) -> str:
     """``[DRILL] `` for drills, empty otherwise."""
     return "[DRILL] " if incident.drill else ""

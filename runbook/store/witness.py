@@ -81,11 +81,6 @@ def head_text(incident_id: str, seq: int, digest: str) -> str:
     return f"{incident_id}#{seq}:{digest}"
 
 
-def footer_text(incident_id: str, seq: int, digest: str) -> str:
-    """The head in a notification footer: ``record: INC-7KQ4PX #12 abcdef123456``."""
-    return f"record: {incident_id} #{seq} {digest[:12]}"
-
-
 class Witness:
     """One witness file (see module docstring)."""
 
