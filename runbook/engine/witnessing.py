@@ -49,10 +49,12 @@ def compare(
         )
         return replace(result, unwitnessed=why)
     found = disagreement(rows, known)
-    if found is not None and (result.first_bad_seq is None or found[0] <= result.first_bad_seq):
-        seq, problem = found
-        return replace(result, first_bad_seq=seq, problem=problem, witnessed=0)
-    return replace(result, witnessed=len(known))
+    if found is None or (result.first_bad_seq is not None and found[0] > result.first_bad_seq):
+        return replace(result, witnessed=len(known))
+    seq, problem = found
+    if seq == result.first_bad_seq:  # both name the event: say both
+        problem = f"{result.problem}; and {problem}"
+    return replace(result, first_bad_seq=seq, problem=problem, witnessed=0)
 
 
 def removed_incidents(heads: Heads, present: set[str]) -> dict[str, str]:
