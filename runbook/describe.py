@@ -55,6 +55,7 @@ _NAMES = {
     "UpdateFellDue": ("Update due", "people"),
     "UpdateEscalated": ("Update overdue: escalated", "people"),
     "ActionRefused": ("Action refused", "refusal"),
+    "ConfigurationChanged": ("Configuration changed", "lifecycle"),
     "IncidentResolved": ("Incident resolved", "lifecycle"),
     "IncidentClosed": ("Incident closed", "lifecycle"),
 }
@@ -169,6 +170,7 @@ _WARN = frozenset(
         "DraftRejected",
         "LintOverridden",
         "ActionRefused",
+        "ConfigurationChanged",
         "ApprovalAttested",
         "LinkRefused",
         "PostsHeldByHand",
@@ -488,6 +490,15 @@ def _refused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(f"{data['action']}: {data['reason']}")
 
 
+def _config_changed(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    parts = [
+        f"{change.get('kind')} {str(change.get('old_hash', ''))[:8]} -> "
+        f"{str(change.get('new_hash', ''))[:8]} ({'; '.join(change.get('summary') or [])})"
+        for change in data.get("changes") or []
+    ]
+    return scrub(f"{', '.join(parts)}; why: {data.get('why', '')}")
+
+
 def _resolved(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(str(data["summary"]))
 
@@ -531,6 +542,7 @@ _DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "UpdateFellDue": describe_updates.update_due,
     "UpdateEscalated": describe_updates.update_escalated,
     "ActionRefused": _refused,
+    "ConfigurationChanged": _config_changed,
     "IncidentResolved": _resolved,
     "IncidentClosed": _closed,
 }

@@ -128,7 +128,7 @@ def test_verify_cli_names_the_rewritten_event_and_warns_when_nothing_is_witnesse
     run_cli("note", incident_id, "one", check=True)
     ok = run_cli("verify", incident_id)
     assert ok.returncode == 0, ok.stderr
-    assert "agrees with 2 witnessed head(s)" in ok.stdout
+    assert "agrees with its witnessed head(s)" in ok.stdout
     witness = tmp_path / "cli.db.witness"
     copy = tmp_path / "kept-elsewhere.witness"
     copy.write_bytes(witness.read_bytes())

@@ -152,11 +152,7 @@ def _show(reports: list[dict[str, Any]], as_json: bool, single: bool) -> None:
             click.echo(
                 f"{report['id']}: ok, {report['events']} events, head {report['head_hash']}; "
                 f"{proofs}"
-                + (
-                    f"; agrees with {report['witnessed_heads']} witnessed head(s)"
-                    if report["witnessed_heads"]
-                    else ""
-                )
+                + ("; agrees with its witnessed head(s)" if report["witnessed_heads"] else "")
             )
             if report["not_witnessed"]:
                 click.echo(

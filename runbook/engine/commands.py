@@ -29,6 +29,7 @@ from runbook.engine import (
     witnessing,
 )
 from runbook.engine.approval_links import LinkView
+from runbook.engine.configuration import ConfigurationCommands
 from runbook.engine.inbox import InboxCommands
 from runbook.errors import ActionRefused, NotFound
 from runbook.model import events as ev
@@ -42,7 +43,7 @@ from runbook.store.listing import LISTED, disagreements
 from runbook.store.witness import Heads
 
 
-class Engine(InboxCommands):
+class Engine(InboxCommands, ConfigurationCommands):
     """Runs commands on incidents for one operator, and answers what the record says."""
 
     # -- reading the record ------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 
 from runbook.engine.core import ID_ALPHABET, ID_PATTERN, EngineCore
 from runbook.errors import ActionRefused, RunbookError
+from runbook.loading.pins import current
 from runbook.model import events as ev
 from runbook.model import severity
 from runbook.model.fold import apply
@@ -47,6 +48,8 @@ def declaration(
     if refused:
         raise ActionRefused(f"cannot declare an incident: {refused}")
 
+    now = current(engine.workspace, playbook.id)
+
     def declared(chosen: str) -> ev.IncidentDeclared:
         return ev.IncidentDeclared(
             incident_id=chosen,
@@ -60,6 +63,8 @@ def declaration(
             playbook=playbook.model_dump(mode="json"),
             policy=policy.model_dump(mode="json") if policy else None,
             drill=drill,
+            pins=now.hashes,
+            access=now.access,
         )
 
     return declared

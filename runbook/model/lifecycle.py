@@ -23,6 +23,7 @@ from transitions import EventData, Machine, MachineError
 
 from runbook.errors import ActionRefused, Reason
 from runbook.model.approvals import approval_refusal, is_approved
+from runbook.model.config_pins import known_then, login_was_theirs
 from runbook.model.incident import Draft, Incident
 from runbook.model.proof import Proof
 from runbook.model.proof import refusal as proof_refusal
@@ -62,6 +63,7 @@ ACTIONS = {
     "note": "add a note",
     "resolve": "resolve (stand down)",
     "close": "close after review",
+    "config_change": "record a configuration change",
 }
 """Every action a person can take, with the words a comms person reads."""
 
@@ -104,6 +106,7 @@ TRANSITIONS = [
     _t("retry", NOT_CLOSED, "="),
     _t("check", NOT_CLOSED, "="),
     _t("note", NOT_CLOSED, "="),
+    _t("config_change", NOT_CLOSED, "="),
     _t("resolve", OPEN, "resolved"),
     _t("close", "resolved", "closed"),
 ]
@@ -433,6 +436,37 @@ def _advance(incident: Incident, ctx: Context) -> str | None:
     return "the notify stage is not done"
 
 
+def _config_change(incident: Incident, ctx: Context) -> str | None:
+    """A change of configuration is recorded by a proven person who was in the contacts the
+    incident pinned, with a proof the pinned policy accepts for overrides (never a claim)."""
+    if not ctx.extra.get("config_changes"):
+        return "the configuration is the one this incident runs under: nothing to record"
+    proof = ctx.proof
+    if incident.drill:
+        return None
+    if proof is None or not proof.proven:
+        return Reason(
+            "a configuration change must be recorded by a proven person, not a claim",
+            cli="run runbook under your own login (mapped to you in contacts)",
+            app="run runbook under your own login (mapped to you in contacts)",
+        )
+    refused = proof_refusal(incident.proof_rules, "override", ctx.actor, proof, drill=False)
+    if refused:
+        return refused
+    if incident.access is not None and not known_then(incident.access, ctx.actor):
+        return f"{ctx.actor} was not in the contacts this incident was declared with"
+    if (
+        proof.method == "login"
+        and incident.access is not None
+        and not login_was_theirs(incident.access, ctx.actor, proof.account)
+    ):
+        return (
+            f"the login {proof.account!r} was not {ctx.actor}'s in the contacts this incident "
+            "was declared with"
+        )
+    return None
+
+
 _GUARDS = {
     "assess": _assess,
     "reassess": _reassess,
@@ -446,6 +480,7 @@ _GUARDS = {
     "reject": _reject,
     "publish": _publish,
     "override": _override,
+    "config_change": _config_change,
     "ack": _ack,
     "retry": _retry,
     "resolve": _resolve,
