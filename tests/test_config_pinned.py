@@ -219,3 +219,38 @@ def test_the_cli_refuses_then_a_proven_login_records_the_change(
     run_cli("--config", str(private), "note", incident_id, "hello", operator=None, check=True)
     timeline = run_cli("--config", str(private), "status", incident_id, "--json", operator=None)
     assert timeline.returncode == 0
+
+
+def test_verify_follows_a_recorded_policy_change_and_names_a_forged_one(
+    team: Workspace, db_path: Path, clock: Any
+) -> None:
+    import json
+    import sqlite3
+
+    from runbook.store.chain import row_hash
+
+    incident_id = engine_on(team, db_path, clock, "tfletcher").declare("offensive-post", "V").id
+    lenient = engine_on(weakened(team), db_path, clock, "tfletcher")
+    lenient.config_change(incident_id, "approvals by login for today")
+    assert lenient.verify(incident_id).ok
+    rows = lenient.stored_rows(incident_id)
+    last = rows[-1]
+    data = json.loads(last["data"])
+    data["proof"] = {"method": "claimed"}
+    forged = {**last, "seq": last["seq"] + 1, "command_id": "forged", "prev_hash": last["hash"]}
+    forged["data"] = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    forged["hash"] = row_hash(forged, last["hash"])
+    lenient.store.close()
+    connection = sqlite3.connect(db_path)
+    connection.execute(
+        "INSERT INTO events VALUES (:incident_id, :seq, :type, :at, :actor, :state, "
+        ":command_id, :data, :prev_hash, :hash)",
+        forged,
+    )
+    connection.execute("UPDATE incidents SET events = events + 1 WHERE id = ?", (incident_id,))
+    connection.commit()
+    connection.close()
+    result = engine_on(weakened(team), db_path, clock, "tfletcher").verify(incident_id)
+    assert not result.ok
+    assert result.first_bad_seq == forged["seq"]
+    assert "configuration change without a proven person" in result.problem

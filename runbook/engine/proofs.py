@@ -4,8 +4,9 @@ The hash chain shows that nothing changed after it was written; this shows that 
 written was proven: every SSH signature is checked again against the person's keys in contacts
 (``ssh-keygen -Y verify`` over the statement rebuilt from the event), every approval-link
 receipt is recomputed with the team's link secret when this machine has it, and an approval
-whose proof the incident's policy does not accept (a bare claim, in a live incident) is named:
-runbook never records one, so it was written around runbook.
+whose proof the incident's policy does not accept (a bare claim, in a live incident), or a
+configuration change by nobody proven, is named: runbook never records one, so it was written
+around runbook. A recorded change of policy changes the rules from that event on.
 """
 
 from __future__ import annotations
@@ -113,6 +114,15 @@ def check_rows(
             rules = policy.proofs if policy is not None else ProofRules()
         proof = proof_of(data)
         actor = str(row.get("actor"))
+        if kind == "ConfigurationChanged":
+            if not drill and (proof is None or not proof.proven):
+                return _bad(
+                    result,
+                    row,
+                    "a configuration change without a proven person behind it: runbook never "
+                    "records one, so it was written around runbook",
+                )
+            rules = _changed_rules(data, rules)
         if kind == "DraftApproved" and not drill:
             method = proof.method if proof is not None else "claimed"
             if method not in rules.approve:
@@ -178,6 +188,18 @@ def check_rows(
                 )
             result.links += 1
     return result
+
+
+def _changed_rules(data: dict[str, Any], rules: ProofRules) -> ProofRules:
+    """The proof rules in force after a recorded configuration change (a policy changed)."""
+    for change in data.get("changes") or []:
+        if isinstance(change, dict) and change.get("kind") == "policy":
+            try:
+                policy = Policy.model_validate(data["policy"]) if data.get("policy") else None
+            except ValueError:
+                return rules
+            return policy.proofs if policy is not None else ProofRules()
+    return rules
 
 
 def _bad(result: ProofCheck, row: dict[str, Any], problem: str) -> ProofCheck:
