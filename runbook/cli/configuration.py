@@ -12,6 +12,7 @@ import click
 
 from runbook.cli import Settings, cli
 from runbook.cli.incidents import ID
+from runbook.i18n import _
 
 
 @cli.command("config-change")
@@ -26,9 +27,11 @@ def config_change(settings: Settings, incident_id: str, why: str, dry_run: bool)
     for change in found:
         click.echo(f"{change.line()}: {'; '.join(change.summary)}")
     if not found:
-        click.echo(f"{incident_id}: runs under this configuration; nothing to record")
+        click.echo(_("%(id)s: runs under this configuration; nothing to record", id=incident_id))
         return
     if dry_run:
         return
     incident = engine.config_change(incident_id, why, command_id=settings.command_id)
-    click.echo(f"{incident.id}: configuration change recorded; the new configuration is pinned")
+    click.echo(
+        _("%(id)s: configuration change recorded; the new configuration is pinned", id=incident.id)
+    )

@@ -17,6 +17,7 @@ import click
 
 from runbook.cli import Settings, cli, emit_json
 from runbook.cli.incidents import JSON
+from runbook.i18n import _
 from runbook.store.witness import Heads, Witness, parse_head
 
 
@@ -103,7 +104,14 @@ def _given_heads(witness_files: tuple[str, ...], head_texts: tuple[str, ...]) ->
     for path in witness_files:
         found = Witness(path).read()
         if found.unreadable:
-            click.echo(f"{path}: {found.unreadable} line(s) are not chain heads: skipped", err=True)
+            click.echo(
+                _(
+                    "%(path)s: %(n)s line(s) are not chain heads: skipped",
+                    path=path,
+                    n=found.unreadable,
+                ),
+                err=True,
+            )
         heads.merge(found)
     for text in head_texts:
         try:
@@ -152,11 +160,16 @@ def _show(reports: list[dict[str, Any]], as_json: bool, single: bool) -> None:
             click.echo(
                 f"{report['id']}: ok, {report['events']} events, head {report['head_hash']}; "
                 f"{proofs}"
-                + ("; agrees with its witnessed head(s)" if report["witnessed_heads"] else "")
+                + (_("; agrees with its witnessed head(s)") if report["witnessed_heads"] else "")
             )
             if report["not_witnessed"]:
                 click.echo(
-                    f"{report['id']}: warning: not witnessed: {report['not_witnessed']}", err=True
+                    _(
+                        "%(id)s: warning: not witnessed: %(why)s",
+                        id=report["id"],
+                        why=report["not_witnessed"],
+                    ),
+                    err=True,
                 )
         elif report["listing"] and report.get("first_bad_seq") is None:
             click.echo(

@@ -17,9 +17,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from runbook.errors import ActionRefused
+from runbook.i18n import _
 from runbook.loading.pins import Current, current
 from runbook.model import events as ev
 from runbook.model.config_pins import (
+    KIND_WORDS,
     KINDS,
     Change,
     contacts_differences,
@@ -96,12 +98,17 @@ def guard(engine: EngineCore, incident: Incident, action: str, ctx: Context) -> 
     if not found or incident.finished:
         return
     first = found[0]
-    more = f" (and {', '.join(c.kind for c in found[1:])})" if len(found) > 1 else ""
+    others = ", ".join(_(KIND_WORDS[c.kind]) for c in found[1:])
+    more = _(" (and %(others)s)", others=others) if others else ""
     raise ActionRefused(
-        f"{first.line()}{more}: record the change first with "
-        f"`runbook config-change {incident.id} --why ...`",
+        _(
+            "%(change)s%(more)s: record the change first with "
+            "`runbook config-change %(id)s --why ...`",
+            change=first.line(),
+            more=more,
+            id=incident.id,
+        ),
         cli=f"runbook config-change {incident.id} --why ...",
-        app="record the change first: a proven person records why it changed",
     )
 
 
@@ -110,7 +117,7 @@ def record_change(engine: EngineCore, why: str, incident: Incident, ctx: Context
     already checked who records it)."""
     why = " ".join(why.split())
     if not why:
-        raise ActionRefused("say why the configuration changed (--why)")
+        raise ActionRefused(_("say why the configuration changed (--why)"))
     check_text("the reason", why, MAX_REASON)
     found: list[dict[str, Any]] = ctx.extra.get("config_changes") or []
     now = loaded(engine, incident)
@@ -119,13 +126,19 @@ def record_change(engine: EngineCore, why: str, incident: Incident, ctx: Context
         if now.playbook is None:
             name = incident.playbook.id if incident.playbook else "?"
             raise ActionRefused(
-                f"this configuration has no playbook {name!r}: run with the configuration "
-                "the incident runs under"
+                _(
+                    "this configuration has no playbook %(name)r: run with the configuration "
+                    "the incident runs under",
+                    name=name,
+                )
             )
         levels = {level["id"] for level in now.playbook["severity"]["levels"]}
         if incident.level is not None and incident.level not in levels:
             raise ActionRefused(
-                f"the changed playbook has no level {incident.level}: the incident is at it"
+                _(
+                    "the changed playbook has no level %(level)s: the incident is at it",
+                    level=incident.level,
+                )
             )
     return [
         engine.event(

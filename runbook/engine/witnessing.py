@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from runbook.i18n import _
 from runbook.store import EventStore
 from runbook.store.chain import Verification
 from runbook.store.witness import Heads, disagreement
@@ -28,7 +29,7 @@ def known_heads(store: EventStore, extra: Heads | None = None) -> tuple[Heads, s
         if witness.exists():
             heads.merge(witness.read())
         else:
-            warning = f"no witness file at {witness.path}"
+            warning = _("no witness file at %(path)s", path=witness.path)
     if extra is not None:
         heads.merge(extra)
     return heads, warning
@@ -44,7 +45,7 @@ def compare(
     disagreement makes it fail naming the event; nothing to compare with is noted."""
     known = heads.of(result.incident_id)
     if not known:
-        why = warning or (
+        why = warning or _(
             "no witnessed head for this incident (recorded before witnessing, or elsewhere)"
         )
         return replace(result, unwitnessed=why)
@@ -60,9 +61,10 @@ def compare(
 def removed_incidents(heads: Heads, present: set[str]) -> dict[str, str]:
     """Incidents the witness saw that the database no longer has: id -> the problem."""
     return {
-        incident_id: (
-            f"the witness saw event #{max(seqs)} of this incident, but the database has no "
-            "events for it: the incident was removed"
+        incident_id: _(
+            "the witness saw event #%(seq)s of this incident, but the database has no events "
+            "for it: the incident was removed",
+            seq=max(seqs),
         )
         for incident_id, seqs in heads.by_incident.items()
         if incident_id not in present and seqs

@@ -17,10 +17,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from runbook.i18n import N_, _
 from runbook.model.contacts import Contacts
 
 KINDS = ("playbook", "policy", "contacts")
 """What an incident pins, in the order changes are named."""
+KIND_WORDS = {"playbook": N_("playbook"), "policy": N_("policy"), "contacts": N_("contacts")}
+"""Each kind in the words of a refusal."""
 NONE = "none"
 """The hash of a configuration file that is not there (no policy)."""
 
@@ -83,9 +86,11 @@ class Change:
 
     def line(self) -> str:
         """``contacts changed since this incident was declared (hash ab12… now cd34…)``."""
-        return (
-            f"{self.kind} changed since this incident was declared (hash {self.old_hash[:8]}… "
-            f"now {self.new_hash[:8]}…)"
+        return _(
+            "%(kind)s changed since this incident was declared (hash %(old)s… now %(new)s…)",
+            kind=_(KIND_WORDS.get(self.kind, self.kind)),
+            old=self.old_hash[:8],
+            new=self.new_hash[:8],
         )
 
     def record(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any, cast
 from transitions import EventData, Machine, MachineError
 
 from runbook.errors import ActionRefused, Reason
+from runbook.i18n import _
 from runbook.model.approvals import approval_refusal, is_approved
 from runbook.model.config_pins import known_then, login_was_theirs
 from runbook.model.incident import Draft, Incident
@@ -199,7 +200,7 @@ def next_state(incident: Incident, action: str, ctx: Context) -> str:
 def settle(incident: Incident, ctx: Context) -> str:
     """Take the engine's own steps (advance past done stages, approval complete or re-opened)
     until none applies; return the resulting state. Changes ``incident.state``."""
-    for _ in range(len(STATES)):
+    for _step in range(len(STATES)):
         for step in INTERNAL:
             if (
                 step in MACHINE.get_triggers(incident.state)
@@ -440,29 +441,35 @@ def _config_change(incident: Incident, ctx: Context) -> str | None:
     """A change of configuration is recorded by a proven person who was in the contacts the
     incident pinned, with a proof the pinned policy accepts for overrides (never a claim)."""
     if not ctx.extra.get("config_changes"):
-        return "the configuration is the one this incident runs under: nothing to record"
+        return _("the configuration is the one this incident runs under: nothing to record")
     proof = ctx.proof
     if incident.drill:
         return None
     if proof is None or not proof.proven:
+        how = _("run runbook under your own login (mapped to you in contacts)")
         return Reason(
-            "a configuration change must be recorded by a proven person, not a claim",
-            cli="run runbook under your own login (mapped to you in contacts)",
-            app="run runbook under your own login (mapped to you in contacts)",
+            _("a configuration change must be recorded by a proven person, not a claim"),
+            cli=how,
+            app=how,
         )
     refused = proof_refusal(incident.proof_rules, "override", ctx.actor, proof, drill=False)
     if refused:
         return refused
     if incident.access is not None and not known_then(incident.access, ctx.actor):
-        return f"{ctx.actor} was not in the contacts this incident was declared with"
+        return _(
+            "%(person)s was not in the contacts this incident was declared with",
+            person=ctx.actor,
+        )
     if (
         proof.method == "login"
         and incident.access is not None
         and not login_was_theirs(incident.access, ctx.actor, proof.account)
     ):
-        return (
-            f"the login {proof.account!r} was not {ctx.actor}'s in the contacts this incident "
-            "was declared with"
+        return _(
+            "the login %(login)r was not %(person)s's in the contacts this incident was "
+            "declared with",
+            login=proof.account,
+            person=ctx.actor,
         )
     return None
 

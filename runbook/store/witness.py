@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runbook.i18n import _
+
 HEADER = "# runbook witness v1: <incident> <seq> <hash> per line, appended after each write\n"
 MAX_BYTES = 1 << 20
 """Past this size the file is compacted to each incident's newest head."""
@@ -71,7 +73,10 @@ def parse_head(text: str) -> tuple[str, int, str]:
     found = _HEAD.match(text.replace("record:", "", 1))
     if found is None:
         raise ValueError(
-            f"{text[:80]!r} is not a chain head (INC-XXXXXX#SEQ:HASH, at least 12 hex digits)"
+            _(
+                "%(text)r is not a chain head (INC-XXXXXX#SEQ:HASH, at least 12 hex digits)",
+                text=text[:80],
+            )
         )
     return found.group(1).upper(), int(found.group(2)), found.group(3).lower()
 
@@ -184,16 +189,26 @@ def disagreement(rows: list[dict[str, Any]], known: Mapping[int, str]) -> tuple[
         if seq > len(rows):
             return (
                 len(rows) + 1,
-                f"event #{seq} was witnessed (hash {expected[:12]}) but the database holds only "
-                f"{len(rows)} event(s): events were removed from the end",
+                _(
+                    "event #%(seq)s was witnessed (hash %(hash)s) but the database holds only "
+                    "%(count)s event(s): events were removed from the end",
+                    seq=seq,
+                    hash=expected[:12],
+                    count=len(rows),
+                ),
             )
         stored = str(rows[seq - 1].get("hash") or "")
         if not stored.startswith(expected):
             return (
                 seq,
-                f"event #{seq} is not the event the witness saw (the database has hash "
-                f"{stored[:12]}, the witness {expected[:12]}): the record was rewritten at or "
-                f"before event #{seq} and its hashes recomputed",
+                _(
+                    "event #%(seq)s is not the event the witness saw (the database has hash "
+                    "%(stored)s, the witness %(hash)s): the record was rewritten at or before "
+                    "event #%(seq)s and its hashes recomputed",
+                    seq=seq,
+                    stored=stored[:12],
+                    hash=expected[:12],
+                ),
             )
     return None
 
@@ -212,7 +227,13 @@ def witness_rows(
         witness.record([(str(last["incident_id"]), int(last["seq"]), str(last["hash"]))])
     except OSError as exc:
         if notice is not None:
-            notice(f"could not write the witness file {witness.path}: {exc.strerror or exc}")
+            notice(
+                _(
+                    "could not write the witness file %(path)s: %(error)s",
+                    path=witness.path,
+                    error=exc.strerror or exc,
+                )
+            )
 
 
 class _locked:
