@@ -116,7 +116,7 @@ class Witness:
                     size = os.fstat(fd).st_size
                     text = (HEADER if size == 0 else "") + lines
                     os.write(fd, text.encode("ascii"))
-                    os.fsync(fd)
+                    _sync(fd)
                     if size + len(text) > MAX_BYTES:
                         self._compact()
                     return
@@ -234,6 +234,12 @@ def witness_rows(
                     error=exc.strerror or exc,
                 )
             )
+
+
+def _sync(fd: int) -> None:
+    """Flush the file's data (and its size) to disk."""
+    sync = getattr(os, "fdatasync", os.fsync)
+    sync(fd)
 
 
 class _locked:
