@@ -99,3 +99,24 @@ def test_a_forged_approval_fails_verify_and_does_not_unlock_publishing(
         assert not counted.complete, "a proof the policy does not accept never counts"
         assert people[-1] not in counted.approvers
     assert not fresh.incident(incident_id).drafts["D1"].published
+
+
+def test_an_approval_by_link_this_machine_cannot_check_does_not_unlock_publishing(
+    engine_as: Any, workspace: Any, db_path: Path, monkeypatch: Any, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("RUNBOOK_LINK_SECRET", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "no-key-file-here"))
+    tom, incident_id = submitted(engine_as)
+    rule = workspace.playbook("account-compromised").approval["SEV1"]
+    people = approvers_for(workspace, rule.roles, exclude={"tom"})
+    for person in people[:-1]:
+        engine_as(person).approve(incident_id)
+    tom.store.close()
+    proof = FORGED_PROOFS["a link receipt that does not match"]
+    seq = forge_approval(db_path, engine_as("tom"), incident_id, people[-1], proof)
+    fresh = engine_as("tom")
+    result = fresh.verify(incident_id)
+    assert result.ok, "a receipt this machine cannot check is reported, not failed"
+    assert result.links_unchecked == 1
+    with pytest.raises(ActionRefused, match=f"event #{seq} cannot be checked here"):
+        fresh.publish(incident_id, by_hand={"x": "https://x.com/northwind/status/1"})

@@ -199,3 +199,16 @@ def test_every_export_carries_the_head_and_verify_head_checks_it(
     caught = run_cli("verify", incident_id, "--head", head)
     assert caught.returncode == 1
     assert "event #2 is not the event the witness saw" in caught.stderr
+
+
+def test_a_team_store_witness_is_named_after_the_database_never_its_password() -> None:
+    from runbook.store.witness import location
+
+    tom = location("postgresql://tom:s3cr3t@db.example:5432/runbook", {})
+    owner = location("postgresql://owner@db.example:5432/runbook", {})
+    assert tom == owner, "one witness whichever role connects"
+    assert "s3cr3t" not in str(tom)
+    assert location("/data/incidents.db", {}) == Path("/data/incidents.db.witness")
+    assert location("/data/incidents.db", {"RUNBOOK_WITNESS": "/elsewhere/w"}) == Path(
+        "/elsewhere/w"
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runbook.engine.link_keys import LinkKeys
@@ -44,6 +44,8 @@ class ProofCheck:
     """Link receipts checked and good."""
     links_unchecked: int = 0
     """Link receipts not checked (this machine does not have the team's link secret)."""
+    unchecked_approvals: list[int] = field(default_factory=list)
+    """Seqs of approvals by link whose receipt this machine could not check."""
     first_bad_seq: int | None = None
     problem: str = ""
 
@@ -167,6 +169,8 @@ def check_rows(
                 link_keys = keys()
             if link_keys is None:
                 result.links_unchecked += 1
+                if kind == "DraftApproved":
+                    result.unchecked_approvals.append(int(row["seq"]))
                 continue
             good = link_keys.check_receipt(
                 proof.receipt,

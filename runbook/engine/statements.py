@@ -19,6 +19,7 @@ from runbook.engine.core import EngineCore
 from runbook.engine.link_keys import link_id
 from runbook.engine.proofs import check_rows
 from runbook.errors import ActionRefused
+from runbook.i18n import _
 from runbook.model import events as ev
 from runbook.model import lifecycle, messages
 from runbook.model.approvals import eligible, rule_for, stranded
@@ -214,8 +215,9 @@ def approval_request(
 
 def check_proofs(engine: EngineCore, incident: Incident) -> None:
     """Refuse to go on when a stored proof does not check (a signature, a link receipt, an
-    approval with a proof runbook never records): the approvals that unlock publishing must
-    be the ones people gave."""
+    approval with a proof runbook never records), or an approval's link receipt cannot be
+    checked here (no link secret): the approvals that unlock publishing must be the ones
+    people gave."""
     checked = check_rows(
         engine.stored_rows(incident.id), engine.workspace.contacts, engine.verifying_keys()
     )
@@ -224,6 +226,17 @@ def check_proofs(engine: EngineCore, incident: Incident) -> None:
             f"a proof in the record does not check ({checked.problem}); nothing is "
             "published until it is resolved",
             cli=f"runbook verify {incident.id}",
+        )
+    if checked.unchecked_approvals:
+        seqs = ", ".join(f"#{seq}" for seq in checked.unchecked_approvals[:5])
+        raise ActionRefused(
+            _(
+                "the approval-link receipt of event %(seqs)s cannot be checked here: the team's "
+                "link secret is not on this machine, and nothing is published on an approval "
+                "that cannot be checked",
+                seqs=seqs,
+            ),
+            cli="export RUNBOOK_LINK_SECRET=... (the team's secret), then publish again",
         )
 
 

@@ -166,7 +166,8 @@ class Witness:
 def location(store_location: str, environ: Mapping[str, str] | None = None) -> Path:
     """Where the witness of the store at ``store_location`` is: ``RUNBOOK_WITNESS``, else
     beside an SQLite file (``<db>.witness``), else for a ``postgresql://`` URL a file in the
-    user's data folder named after the database (password left out)."""
+    user's data folder named after the database (host, port, name and options: the same file
+    whichever role connects; no password ever in a file name)."""
     environ = os.environ if environ is None else environ
     chosen = environ.get("RUNBOOK_WITNESS")
     if chosen:
@@ -175,7 +176,7 @@ def location(store_location: str, environ: Mapping[str, str] | None = None) -> P
         return Path(str(store_location) + ".witness")
     from platformdirs import user_data_path
 
-    public = re.sub(r"(://[^:/@]*):[^@]*@", r"\1@", store_location)
+    public = re.sub(r"://[^/@]*@", "://", store_location)  # every login of one database
     name = re.sub(r"[^A-Za-z0-9]+", "-", public.split("://", 1)[1].split("?", 1)[0])[:60]
     digest = hashlib.sha256(public.encode("utf-8")).hexdigest()[:12]
     return user_data_path("runbook", appauthor=False) / "witness" / f"{name}-{digest}.witness"
