@@ -17,8 +17,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from runbook.errors import Reason
 from runbook.i18n import N_, _
 from runbook.model.contacts import Contacts
+from runbook.model.incident import Incident
+from runbook.model.proof import Proof
+from runbook.model.proof import refusal as proof_refusal
 
 KINDS = ("playbook", "policy", "contacts")
 """What an incident pins, in the order changes are named."""
@@ -139,3 +143,40 @@ def sections_changed(old: dict[str, Any] | None, new: dict[str, Any] | None) -> 
     keys = sorted(set(old) | set(new))
     changed = [key for key in keys if old.get(key) != new.get(key)]
     return [f"{key} changed" for key in changed] or ["formatting only"]
+
+
+def change_refusal(
+    incident: Incident, actor: str, proof: Proof | None, changes: list[Any] | None
+) -> str | None:
+    """Why ``actor`` may not record ``changes`` of configuration on ``incident`` (None: they
+    may). A change is recorded by a proven person who was in the contacts the incident pinned
+    (a login mapped to them in *those* contacts), with a proof the pinned policy accepts for
+    overrides: never a claim, so a private copy of contacts proves nobody."""
+    if not changes:
+        return _("the configuration is the one this incident runs under: nothing to record")
+    if incident.drill:
+        return None
+    if proof is None or not proof.proven:
+        how = _("run runbook under your own login (mapped to you in contacts)")
+        return Reason(
+            _("a configuration change must be recorded by a proven person, not a claim"),
+            cli=how,
+            app=how,
+        )
+    refused = proof_refusal(incident.proof_rules, "override", actor, proof, drill=False)
+    if refused:
+        return refused
+    if incident.access is not None and not known_then(incident.access, actor):
+        return _("%(person)s was not in the contacts this incident was declared with", person=actor)
+    if (
+        proof.method == "login"
+        and incident.access is not None
+        and not login_was_theirs(incident.access, actor, proof.account)
+    ):
+        return _(
+            "the login %(login)r was not %(person)s's in the contacts this incident was "
+            "declared with",
+            login=proof.account,
+            person=actor,
+        )
+    return None

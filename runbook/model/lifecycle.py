@@ -22,9 +22,8 @@ from typing import Any, cast
 from transitions import EventData, Machine, MachineError
 
 from runbook.errors import ActionRefused, Reason
-from runbook.i18n import _
 from runbook.model.approvals import approval_refusal, is_approved
-from runbook.model.config_pins import known_then, login_was_theirs
+from runbook.model.config_pins import change_refusal
 from runbook.model.incident import Draft, Incident
 from runbook.model.proof import Proof
 from runbook.model.proof import refusal as proof_refusal
@@ -200,7 +199,7 @@ def next_state(incident: Incident, action: str, ctx: Context) -> str:
 def settle(incident: Incident, ctx: Context) -> str:
     """Take the engine's own steps (advance past done stages, approval complete or re-opened)
     until none applies; return the resulting state. Changes ``incident.state``."""
-    for _step in range(len(STATES)):
+    for _ in range(len(STATES)):
         for step in INTERNAL:
             if (
                 step in MACHINE.get_triggers(incident.state)
@@ -438,40 +437,7 @@ def _advance(incident: Incident, ctx: Context) -> str | None:
 
 
 def _config_change(incident: Incident, ctx: Context) -> str | None:
-    """A change of configuration is recorded by a proven person who was in the contacts the
-    incident pinned, with a proof the pinned policy accepts for overrides (never a claim)."""
-    if not ctx.extra.get("config_changes"):
-        return _("the configuration is the one this incident runs under: nothing to record")
-    proof = ctx.proof
-    if incident.drill:
-        return None
-    if proof is None or not proof.proven:
-        how = _("run runbook under your own login (mapped to you in contacts)")
-        return Reason(
-            _("a configuration change must be recorded by a proven person, not a claim"),
-            cli=how,
-            app=how,
-        )
-    refused = proof_refusal(incident.proof_rules, "override", ctx.actor, proof, drill=False)
-    if refused:
-        return refused
-    if incident.access is not None and not known_then(incident.access, ctx.actor):
-        return _(
-            "%(person)s was not in the contacts this incident was declared with",
-            person=ctx.actor,
-        )
-    if (
-        proof.method == "login"
-        and incident.access is not None
-        and not login_was_theirs(incident.access, ctx.actor, proof.account)
-    ):
-        return _(
-            "the login %(login)r was not %(person)s's in the contacts this incident was "
-            "declared with",
-            login=proof.account,
-            person=ctx.actor,
-        )
-    return None
+    return change_refusal(incident, ctx.actor, ctx.proof, ctx.extra.get("config_changes"))
 
 
 _GUARDS = {

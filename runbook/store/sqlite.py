@@ -80,7 +80,8 @@ class SqliteStore:
         self.notice: Callable[[str], None] | None = None
         """Unused: a file does not lose its connection (see EventStore)."""
         self.path = Path(path)
-        self.witness: Witness | None = Witness(location(str(self.path)))
+        memory = str(path) == ":memory:"
+        self.witness: Witness | None = None if memory else Witness(location(str(self.path)))
         """Where each append's chain head is written outside the file (:mod:`.witness`)."""
         self._lock = threading.RLock()
         try:
