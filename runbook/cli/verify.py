@@ -11,14 +11,16 @@ an incident list that disagrees with the events (``runbook db rebuild`` restores
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from runbook.cli import Settings, cli, emit_json
 from runbook.cli.incidents import JSON
 from runbook.i18n import _
-from runbook.store.witness import Heads, Witness, parse_head
+
+if TYPE_CHECKING:
+    from runbook.store.witness import Heads
 
 
 @cli.command()
@@ -100,6 +102,8 @@ def _given_heads(witness_files: tuple[str, ...], head_texts: tuple[str, ...]) ->
     """The heads a person brought (witness files, ``--head``), or None."""
     if not witness_files and not head_texts:
         return None
+    from runbook.store.witness import Heads, Witness, parse_head
+
     heads = Heads()
     for path in witness_files:
         found = Witness(path).read()
