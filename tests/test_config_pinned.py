@@ -254,3 +254,20 @@ def test_verify_follows_a_recorded_policy_change_and_names_a_forged_one(
     assert not result.ok
     assert result.first_bad_seq == forged["seq"]
     assert "configuration change without a proven person" in result.problem
+
+
+def test_a_names_redacted_export_shows_the_pinned_contacts_by_role(
+    team: Workspace, db_path: Path, clock: Any
+) -> None:
+    import json
+
+    from runbook.export import export_incident
+
+    engine = engine_on(team, db_path, clock, "tfletcher")
+    incident_id = engine.declare("offensive-post", "Redacted").id
+    exported = json.loads(export_incident(engine, incident_id, "json", redact_names=True))
+    declared = exported["timeline"][0]["record"]["data"]
+    assert "elena" not in json.dumps(declared["access"])
+    assert "marcus" not in json.dumps(declared["access"])
+    plain = json.loads(export_incident(engine, incident_id, "json"))
+    assert "elena" in plain["timeline"][0]["record"]["data"]["access"]["people"]

@@ -184,6 +184,9 @@ class _Builder(Sections):
                 }
             else:
                 data = redactor.value(data)
+            if self.names and isinstance(data.get("access"), dict):
+                data = {**data, "access": _access_by_role(data["access"], redactor.label)}
+                redactor.replacements += 1
             changed = redactor.replacements != before
         if self.names and actor != "runbook":
             actor = redactor.label(actor)
@@ -216,3 +219,24 @@ def check_chain(incident_id: str, rows: list[dict[str, Any]]) -> Verification:
             return Verification(incident_id, len(rows), prev, seq, problem)
         prev = row["hash"]
     return Verification(incident_id, len(rows), prev)
+
+
+def _access_by_role(access: dict[str, Any], label: Any) -> dict[str, Any]:
+    """A pinned access map (who held which role) with people shown by role label, as the rest
+    of a names-redacted export shows them."""
+    people = access.get("people")
+    rotations = access.get("rotations")
+    return {
+        "people": {
+            label(str(person)): entry
+            for person, entry in (people.items() if isinstance(people, dict) else [])
+        },
+        "rotations": {
+            name: {
+                **entry,
+                "members": [label(str(m)) for m in entry.get("members") or []],
+            }
+            for name, entry in (rotations.items() if isinstance(rotations, dict) else [])
+            if isinstance(entry, dict)
+        },
+    }
