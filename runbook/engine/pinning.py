@@ -107,8 +107,7 @@ def guard(engine: EngineCore, incident: Incident, action: str, ctx: Context) -> 
             change=first.line(),
             more=more,
             id=incident.id,
-        ),
-        cli=f"runbook config-change {incident.id} --why ...",
+        )
     )
 
 
