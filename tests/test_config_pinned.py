@@ -17,7 +17,7 @@ from runbook.engine.identity import os_account
 from runbook.errors import ActionRefused
 from runbook.loading import Workspace
 from runbook.model import events as ev
-from runbook.model.config_pins import content_hash
+from runbook.model.config_pins import model_hash
 from runbook.store.sqlite import SqliteStore
 from tests.test_identity import with_logins
 
@@ -60,9 +60,9 @@ def test_the_declaration_pins_the_content_hashes_of_playbook_policy_and_contacts
     declared = engine.timeline(incident.id)[0]
     assert isinstance(declared, ev.IncidentDeclared)
     assert declared.pins == {
-        "playbook": content_hash(team.playbooks["offensive-post"].model_dump(mode="json")),
-        "policy": content_hash(team.policy.model_dump(mode="json") if team.policy else None),
-        "contacts": content_hash(team.contacts.model_dump(mode="json")),
+        "playbook": model_hash(team.playbooks["offensive-post"]),
+        "policy": model_hash(team.policy),
+        "contacts": model_hash(team.contacts),
     }
     assert "amara" in declared.access["people"]
     assert "aokafor" not in str(declared.access), "logins are kept only as digests"
@@ -87,7 +87,7 @@ def test_a_private_contacts_copy_is_refused_then_recorded_by_a_proven_person(
     assert len(recorded) == 1
     change = recorded[0].changes[0]
     assert (change["kind"], change["summary"]) == ("contacts", ["tom +legal"])
-    assert change["new_hash"] == content_hash(private.contacts.model_dump(mode="json"))
+    assert change["new_hash"] == model_hash(private.contacts)
     assert recorded[0].why == "legal joined the crisis cell"
     assert recorded[0].proof is not None
     assert recorded[0].proof.method == "login"

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel
+
 from runbook.errors import ActionRefused
 from runbook.i18n import _
 from runbook.loading.pins import Current, current
@@ -25,7 +27,7 @@ from runbook.model.config_pins import (
     KINDS,
     Change,
     contacts_differences,
-    content_hash,
+    model_hash,
     sections_changed,
 )
 from runbook.model.incident import Incident
@@ -54,16 +56,30 @@ def loaded(engine: EngineCore, incident: Incident) -> Current:
 
 
 def pinned(incident: Incident) -> dict[str, str]:
-    """The hashes the incident runs under (an incident declared before pinning: its playbook
-    and policy as pinned in content; its contacts were not pinned)."""
-    if incident.pins:
-        return dict(incident.pins)
-    found = {
-        "policy": content_hash(incident.policy.model_dump(mode="json") if incident.policy else None)
-    }
+    """The hashes the incident runs under: its playbook's and policy's from the content it
+    holds (as the declaration or the last recorded change pinned it), its contacts' as
+    recorded (an incident declared before pinning: contacts not checked)."""
+    found = dict(incident.pins)
+    found["policy"] = _hash_of(incident.policy)
     if incident.playbook is not None:
-        found["playbook"] = content_hash(incident.playbook.model_dump(mode="json"))
+        found["playbook"] = _hash_of(incident.playbook)
     return found
+
+
+_HASHES: dict[int, tuple[object, str]] = {}
+"""Content hashes of the pinned specs seen (frozen and shared by every fold of an incident)."""
+
+
+def _hash_of(spec: BaseModel | None) -> str:
+    """:func:`model_hash` of ``spec``, computed once per spec object."""
+    if spec is None:
+        return model_hash(None)
+    kept = _HASHES.get(id(spec))
+    if kept is None or kept[0] is not spec:
+        if len(_HASHES) > 256:
+            _HASHES.clear()
+        kept = _HASHES[id(spec)] = (spec, model_hash(spec))
+    return kept[1]
 
 
 def changes(engine: EngineCore, incident: Incident) -> list[Change]:

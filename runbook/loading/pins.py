@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runbook.loading.workspace import Workspace
-from runbook.model.config_pins import access_map, content_hash
+from runbook.model.config_pins import access_map, model_hash
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,11 @@ def current(workspace: Workspace, playbook_id: str) -> Current:
     playbook = workspace.playbooks.get(playbook_id)
     playbook_content = playbook.model_dump(mode="json") if playbook is not None else None
     policy = workspace.policy.model_dump(mode="json") if workspace.policy is not None else None
-    contacts = workspace.contacts.model_dump(mode="json")
     return Current(
         hashes={
-            "playbook": content_hash(playbook_content),
-            "policy": content_hash(policy),
-            "contacts": content_hash(contacts),
+            "playbook": model_hash(playbook),
+            "policy": model_hash(workspace.policy),
+            "contacts": model_hash(workspace.contacts),
         },
         playbook=playbook_content,
         policy=policy,

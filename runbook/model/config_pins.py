@@ -1,7 +1,7 @@
 """The configuration an incident runs under, pinned by content hash, and what a change changed.
 
 An incident records, when declared, the content hashes of its playbook, the policy and the
-contacts (:func:`content_hash` over the validated content, so a comment or a reordered key is
+contacts (:func:`model_hash` over the validated content, so a comment or a reordered key is
 not a change), and who held which role then, with their logins and keys kept only as salted
 digests (:func:`access_map`). A later command under another configuration is refused until a
 proven person records the change on the timeline; the words of that change (roles added or
@@ -16,6 +16,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel
 
 from runbook.errors import Reason
 from runbook.i18n import N_, _
@@ -38,6 +40,15 @@ def content_hash(content: Any) -> str:
         return NONE
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def model_hash(model: BaseModel | None) -> str:
+    """The content hash of a validated playbook, policy or contacts: its fields as set (a
+    field left at its default is left out, so a new version of runbook that adds a field does
+    not change the hash of the same file)."""
+    if model is None:
+        return NONE
+    return content_hash(model.model_dump(mode="json", exclude_defaults=True))
 
 
 def _digest(person: str, value: str) -> str:
