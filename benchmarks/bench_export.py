@@ -203,15 +203,27 @@ def main() -> None:
         print(f"built and loaded {len(rows):,} events in {time.perf_counter() - started:.2f} s")
         engine = Engine(SqliteStore(db), workspace)
         print(f"\nexport of {len(rows):,} events, end to end (goal < {GOAL_SECONDS:.0f} s):")
-        for fmt, names in [*((fmt, False) for fmt in FORMATS), ("html", True)]:
+        runs = [*((fmt, False, None) for fmt in FORMATS), ("html", True, None)]
+        runs += [("md", False, "fr"), ("html", False, "fr")]
+        for fmt, names, language in runs:
             began = time.perf_counter()
             text = export_incident(
-                engine, INCIDENT, fmt, tz="Europe/Paris", redact_names=names, environ=os.environ
+                engine,
+                INCIDENT,
+                fmt,
+                tz="Europe/Paris",
+                redact_names=names,
+                environ=os.environ,
+                language=language,
             )
             took = time.perf_counter() - began
             verdict = "ok" if took < GOAL_SECONDS else "OVER GOAL"
             size = len(text.encode("utf-8")) / 1e6
-            label = fmt + (" --redact names" if names else "")
+            label = (
+                fmt
+                + (" --redact names" if names else "")
+                + (f" --lang {language}" if language else "")
+            )
             print(f"  {label:20} {took:6.2f} s  {size:7.1f} MB  {verdict}")
         print("\nbreakdown (garbage collector left on, as a library caller would):")
         began = time.perf_counter()

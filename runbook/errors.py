@@ -8,6 +8,8 @@ translated into these at the boundary where they happen, so the CLI and TUI only
 
 from __future__ import annotations
 
+from runbook.i18n import _
+
 
 class RunbookError(Exception):
     """Base of every error runbook reports to a person."""
@@ -22,7 +24,7 @@ class ConfigError(RunbookError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
-        super().__init__("\n".join(self.problems) if self.problems else "invalid configuration")
+        super().__init__("\n".join(self.problems) if self.problems else _("invalid configuration"))
 
 
 class NotFound(RunbookError):
@@ -70,8 +72,13 @@ class ConcurrencyConflict(RunbookError):
         self.seq = seq
         self.winner = winner
         super().__init__(
-            f"incident {incident_id}: event #{seq} was already written by someone else "
-            f"({winner}); reload and try again"
+            _(
+                "incident %(id)s: event #%(seq)s was already written by someone else "
+                "(%(winner)s); reload and try again",
+                id=incident_id,
+                seq=seq,
+                winner=winner,
+            )
         )
 
 

@@ -12,5 +12,6 @@ def pause_intent_left_unperformed(engine: Engine, incident_id: str, marker: str)
     process killed right after the append would leave it; returns the intent."""
     incident = engine.incident(incident_id)
     intent = pause_intent(engine, incident)
-    engine.append(incident, engine.context(incident), [intent], "paused", marker)
+    recorded = engine.append(incident, engine.context(incident), [intent], "paused", marker)
+    engine.performing.drop(recorded)  # the killed process's claim died with it
     return intent

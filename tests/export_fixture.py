@@ -451,8 +451,11 @@ def _proof(type_: str, actor: str) -> dict[str, str]:
     return {"method": "login", "account": actor}
 
 
-def rows(*, drill: bool = False, incident_id: str = INCIDENT_ID) -> list[dict[str, Any]]:
-    """The incident's stored rows, hashed and chained as the store writes them."""
+def rows(
+    *, drill: bool = False, incident_id: str = INCIDENT_ID, language: str = "en"
+) -> list[dict[str, Any]]:
+    """The incident's stored rows, hashed and chained as the store writes them; ``language``
+    is the pinned playbook's (``fr``: a French team's incident)."""
     clock = SimulatedClock(START)
     result = []
     prev = ""
@@ -460,6 +463,8 @@ def rows(*, drill: bool = False, incident_id: str = INCIDENT_ID) -> list[dict[st
         clock.set(START + offset)
         if type_ == "IncidentDeclared":
             data = {**data, "drill": drill}
+            if language != "en":
+                data["playbook"] = {**data["playbook"], "language": language}
         data = {**data, "proof": data.get("proof") or _proof(type_, actor)}
         text = canonical(data).replace(INCIDENT_ID, incident_id)
         row = {

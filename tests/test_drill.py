@@ -3,6 +3,7 @@ the cast, invalid files and the ``runbook drill`` command."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -16,7 +17,8 @@ import pytest
 
 from runbook.drill.cast import cast_contacts
 from runbook.drill.files import load_responses, load_scenario
-from runbook.drill.render import render
+from runbook.drill.render import headline, render
+from runbook.drill.report import build_report
 from runbook.drill.runner import run_headless
 from runbook.drill.scenario import parse_offset
 from runbook.drill.session import DrillSession, drill_incident_id
@@ -173,6 +175,58 @@ def test_the_same_inputs_give_byte_identical_reports(workspace, tmp_path, played
     _, again = play(workspace, tmp_path, name, "slow")
     for fmt in ("md", "html", "json"):
         assert render(first, fmt) == render(again, fmt)
+
+
+def test_a_drill_report_in_french_matches_its_golden_file(played) -> None:
+    session, english = played["data-leak-linkedin-whiteboard", "slow"]
+    french = build_report(session, "fr")
+    assert french.language == "fr"
+    assert english.language == "en", "the shipped playbooks are English"
+    golden = ROOT / "tests" / "golden" / "drill.fr.md"
+    text = render(french, "md")
+    if os.environ.get("RUNBOOK_UPDATE_GOLDEN") == "1":
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+    html = render(french, "html")
+    assert '<html lang="fr">' in html
+    assert "Bilan d’exercice" in html
+    assert "Score : 33\u00a0%" in html, "a French percentage (no-break space)"
+    data = json.loads(render(french, "json"))
+    assert data["language"] == "fr"
+    assert [e["status"] for e in data["expectations"]] == [
+        e["status"] for e in json.loads(render(english, "json"))["expectations"]
+    ], "statuses stay the same ids in every language"
+    assert headline(french).startswith("[EXERCICE] data-leak-linkedin-whiteboard : 3 attentes")
+
+
+def test_a_french_playbooks_drill_is_reported_in_french_unless_asked_otherwise(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    name = "account-compromised-scam"
+    scenario = load_scenario(DRILLS / f"{name}.yaml", workspace)
+    playbook = workspace.playbooks[scenario.playbook]
+    french = dataclasses.replace(
+        workspace,
+        playbooks={
+            **workspace.playbooks,
+            scenario.playbook: playbook.model_copy(update={"language": "fr"}),
+        },
+    )
+    _, report = play(french, tmp_path, name, "expert")
+    assert report.language == "fr"
+    assert "## Attentes" in render(report, "md")
+    _, asked = play(french, tmp_path, name, "expert", language="en")
+    assert "## Expectations" in render(asked, "md")
+
+
+def test_the_drill_command_writes_the_report_in_the_language_asked_for(tmp_path) -> None:
+    env = {"RUNBOOK_CONFIG": str(ROOT), "RUNBOOK_DB": str(tmp_path / "everyday.db")}
+    scenario = "playbooks/drills/data-leak-linkedin-whiteboard.yaml"
+    responses = "playbooks/drills/responses/data-leak-linkedin-whiteboard-slow.yaml"
+    result = runbook("drill", scenario, "--responses", responses, "--lang", "fr", env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# [EXERCICE] Bilan d’exercice : ")
+    assert "Temps simulé : 4 mars 2026 à 14:30 UTC, durée 1 h 30 min" in result.stdout
 
 
 def test_reports_hold_no_effect_ids_and_json_has_a_format_version(played) -> None:

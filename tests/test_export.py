@@ -28,9 +28,11 @@ SUFFIX = {"md": "md", "json": "json", "csv": "csv", "html": "html"}
 
 def report(**options: object) -> Report:
     drill = bool(options.pop("drill", False))
+    playbook_language = str(options.pop("playbook_language", "en"))
     options.setdefault("tz", fx.TIMEZONE)
     options.setdefault("generated_at", fx.GENERATED_AT)
-    return build_report(fx.rows(drill=drill), fx.CONTACTS, **options)  # type: ignore[arg-type]
+    rows = fx.rows(drill=drill, language=playbook_language)
+    return build_report(rows, fx.CONTACTS, **options)  # type: ignore[arg-type]
 
 
 def all_formats(built: Report) -> dict[str, str]:
@@ -71,6 +73,47 @@ def test_every_format_matches_its_golden_file(fmt):
 
 def test_the_names_redacted_markdown_matches_its_golden_file():
     check_golden("export-names.md", render(report(redact_names=True, drill=True), "md"))
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "csv"])
+def test_a_french_playbooks_incident_is_exported_in_french(fmt):
+    check_golden(f"export.fr.{fmt}", render(report(playbook_language="fr"), fmt))
+
+
+def test_a_french_drill_export_is_marked_as_an_exercise_in_french():
+    check_golden(
+        "export-names.fr.md",
+        render(report(redact_names=True, drill=True, playbook_language="fr"), "md"),
+    )
+
+
+def test_the_language_asked_for_overrides_the_playbooks():
+    english = render(report(playbook_language="fr", language="en"), "md")
+    assert "## Stage times" in english
+    assert "Délais" not in english
+    assert "| Declared | 2026-11-21 14:00:00 UTC (2026-11-21 15:00:00 CET) by Amara Okafor |" in (
+        english
+    )
+    french = render(report(language="fr"), "md")
+    assert "## Délais par étape" in french
+    assert "| Déclaré | 21 novembre 2026 à 14:00:00 UTC (21 novembre 2026 à 15:00:00 CET) par " in (
+        french
+    )
+    assert json.loads(render(report(language="fr"), "json"))["language"] == "fr"
+    assert json.loads(render(report(playbook_language="fr"), "json"))["language"] == "fr"
+    assert json.loads(render(report(), "json"))["language"] == "en"
+
+
+def test_a_french_json_export_keeps_its_keys_ids_and_statuses_in_english():
+    document = json.loads(render(report(playbook_language="fr"), "json"))
+    english = json.loads(render(report(), "json"))
+    assert document.keys() == english.keys()
+    assert [s["status"] for s in document["stages"]] == [s["status"] for s in english["stages"]]
+    assert [e["type"] for e in document["timeline"]] == [e["type"] for e in english["timeline"]]
+    assert [p["status"] for p in document["posts"]] == [p["status"] for p in english["posts"]]
+    assert document["stages"][0]["label"] == "Délai d’évaluation"
+    assert document["stages"][3]["verdict"] == "manqué de 4 min"
+    assert document["timeline"][3]["event"] == "Publications suspendues"
 
 
 def test_the_golden_incident_is_made_of_events_the_current_model_accepts():

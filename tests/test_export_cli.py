@@ -13,6 +13,7 @@ import pytest
 
 from runbook.errors import RunbookError
 from runbook.export.files import write_atomic
+from runbook.export.model import FORMAT_VERSION
 from runbook.export.verify import verify_export
 from runbook.store.chain import COLUMNS, row_hash
 from runbook.store.sqlite import SqliteStore
@@ -59,7 +60,7 @@ def test_export_writes_every_format_to_a_file_choosing_it_from_the_suffix(
     for name, start in (
         ("report.html", b"<!DOCTYPE html>"),
         ("report.csv", b"\xef\xbb\xbfmarking,incident,seq"),
-        ("report.json", b'{\n  "format_version": "1.0"'),
+        ("report.json", b'{\n  "format_version": "%s"' % FORMAT_VERSION.encode()),
         ("report.md", b"# INC-7KQ4PX: X account posting crypto scams"),
     ):
         out = tmp_path / name
@@ -76,6 +77,23 @@ def test_export_prints_to_standard_output_with_names_redacted_on_request(run_cli
     assert result.stdout.startswith(f"# {ID}: X account posting crypto scams")
     assert "Amara Okafor" not in result.stdout
     assert "| comms_lead (1) |" in result.stdout
+
+
+def test_lang_writes_the_export_in_another_language_and_verify_rebuilds_it_in_that_one(
+    run_cli, stored, tmp_path
+):
+    french = run_cli("export", ID, "--lang", "fr", "--tz", "Europe/Paris", check=True)
+    assert "## Chronologie" in french.stdout
+    assert "| Déclaré | 21 novembre 2026 à 14:00:00 UTC (21 novembre 2026 à 15:00:00 CET) par " in (
+        french.stdout
+    )
+    out = tmp_path / "rapport.json"
+    run_cli("export", ID, "--lang", "fr", "-o", str(out), check=True)
+    assert json.loads(out.read_text(encoding="utf-8"))["language"] == "fr"
+    both = run_cli("verify", ID, "--export", str(out), "--json", check=True)
+    assert json.loads(both.stdout)["ok"] is True
+    english = run_cli("export", ID, check=True)
+    assert "## Timeline" in english.stdout
 
 
 def test_a_bad_time_zone_is_a_one_line_usage_error_naming_the_zone(run_cli, stored):

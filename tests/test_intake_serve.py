@@ -275,6 +275,25 @@ def test_the_report_form_takes_a_report_and_refuses_a_forged_one(server: Server)
     assert refused.value.code == 403
 
 
+def test_the_report_form_speaks_french_to_a_french_browser(server: Server):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("Accept-Language", "fr-FR,fr;q=0.9,en;q=0.5")]
+    with opener.open(server.url + "/report", timeout=30) as answer:
+        page = answer.read().decode()
+    assert '<html lang="fr">' in page
+    assert "Votre nom" in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    form = {"csrf": csrf, "name": "Noor", "text": "publication bizarre", "link": ""}
+    request = urllib.request.Request(
+        server.url + "/report", data=urllib.parse.urlencode(form).encode()
+    )
+    with opener.open(request, timeout=30) as answer:
+        thanked = answer.read().decode()
+    assert "Merci" in thanked
+    assert "votre signalement" in thanked
+
+
 def test_the_on_call_person_declares_from_a_warning_and_dismisses_another_from_the_cli(
     server: Server,
 ):

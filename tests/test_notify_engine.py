@@ -355,9 +355,12 @@ def test_a_kill_during_the_fan_out_never_sends_a_delivery_twice(workspace, db_pa
         effect = next(e for e in incident.effects.values() if e.kind == "notify")
         expected = set(effect.delivery_keys())
         keys = receiver.keys()
-        assert set(keys) == expected, "everyone is reached after the restart"
         assert recorded_before, "some deliveries were recorded before the kill"
         assert len(recorded_before) < len(expected), "the kill came mid-fan-out"
+        for key in expected:
+            assert keys.count(key) <= 1, "no delivery is sent twice"
+            if key not in keys:  # started by the killed process, never arrived
+                assert effect.deliveries[key]["outcome"] == "unknown", "shown as may have been sent"
         for key in recorded_before:
             assert keys.count(key) == 1, "a delivery recorded before the kill is never resent"
         assert not effect.undelivered()

@@ -266,6 +266,33 @@ def test_the_page_speaks_french_to_a_french_browser(site: Site):
     assert "Approve this statement?" in page
 
 
+def test_an_approver_decides_in_french_and_every_answer_is_in_french(site: Site):
+    incident_id = submitted(site)
+    link = site.link("elena") + "?lang=fr"
+    client = Client()
+    status, page = client.get(link)
+    assert status == 200
+    assert '<html lang="fr">' in page
+    assert "Approuver une déclaration" in page
+    forged, refused = client.post(link, {"decision": "approve"})
+    assert forged == 403
+    assert "Refusé" in refused
+    assert "le jeton anti-falsification de la page manque ou est faux" in refused
+    status, page = client.get(link)
+    status, done = client.post(link, {**client.form(page), "decision": "approve"})
+    assert status == 200
+    assert "Approuvé" in done
+    assert f"Inscrit sur l’incident {incident_id} au nom de" in done
+    assert "lien d’approbation" in done, "how the approval was proven, in French"
+    assert re.search(r"\d{1,2}(er)? \w+ 20\d\d à \d\d:\d\d UTC", done), "a French date"
+    status, missing = Client().get(site.url + "/nowhere?lang=fr")
+    assert status == 404
+    assert "Introuvable" in missing
+    status, altered = Client().get(site.link("elena")[:-3] + "abc?lang=fr")
+    assert status in (404, 410)
+    assert "ce lien a été modifié" in altered or "ce lien ne peut pas être lu" in altered
+
+
 # -- what a link page never does -----------------------------------------------------------------
 
 

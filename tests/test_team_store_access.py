@@ -268,7 +268,7 @@ def test_an_operator_on_an_old_schema_is_told_to_ask_the_owner(team):
     run_as(team.owner_url, "DELETE FROM runbook_schema WHERE version >= 3")
     listed = runbook(team, team.url("tom"), "list")
     assert listed.returncode == 1
-    assert "has schema version 2 and this runbook needs 5" in listed.stderr
+    assert "has schema version 2 and this runbook needs 6" in listed.stderr
     assert "its owner runs `runbook db migrate`" in listed.stderr
     assert "Traceback" not in listed.stderr
 

@@ -210,6 +210,38 @@ def test_facilitator(
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
 
 
+# -- in French (80x24): the same frames, the app speaking French -------------------------
+
+
+@pytest.mark.parametrize(
+    ("screen", "open_incident", "keys"),
+    [
+        ("board", None, ()),
+        ("incident_screen", MAIN, ()),
+        ("questionnaire", "INC-LEAK22", ("a", "down", "enter")),
+        (
+            "draft_editor",
+            MAIN,
+            ("e", *[("space" if c == " " else c) for c in "Fake news? An isolated incident. "]),
+        ),
+    ],
+    ids=["board", "incident_screen", "questionnaire", "draft_editor"],
+)
+def test_in_french(
+    snap_compare: Any,
+    tmp_path: Path,
+    workspace: Workspace,
+    monkeypatch: pytest.MonkeyPatch,
+    screen: str,
+    open_incident: str | None,
+    keys: tuple[str, ...],
+):
+    """The board, the incident screen, the questionnaire and the draft editor at 80x24 with
+    the app speaking French (playbook content stays as the playbook wrote it)."""
+    app = app_for(tmp_path, workspace, monkeypatch, open_incident=open_incident, language="fr")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled(*keys))
+
+
 SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_tui_snapshots"
 MUST_SHOW = {
     "test_board": ["INC-SNAPA2", "SEV1", "DRILL", "overdue", "statement", "new incident"],
@@ -257,3 +289,19 @@ def test_the_facilitator_baseline_shows_what_matters() -> None:
         "next inject",
     ):
         assert words in text, words
+
+
+FRENCH_MUST_SHOW = {
+    "board": ["niveau", "état", "prochain objectif", "EXERCICE", "retard", "n déclarer"],
+    "incident_screen": ["rédaction", "Journal", "Prévenus", "Envois", "Ensuite", "relance"],
+    "questionnaire": ["Évaluer la crise", "Niveau :", "sans réponse", "Pas encore connu"],
+    "draft_editor": ["Brouillon D1", "non enregistré", "graphèmes", "enregistrer"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRENCH_MUST_SHOW))
+def test_french_baselines_show_french_words_and_keep_their_keys(name: str) -> None:
+    text = frame_text((SNAPSHOTS / f"test_in_french[{name}].svg").read_text())
+    for words in FRENCH_MUST_SHOW[name]:
+        assert words in text, (name, words)
+    assert "^p palette" in text  # the footer keeps its last key: nothing pushed off the edge

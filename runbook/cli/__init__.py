@@ -16,33 +16,52 @@ from typing import Any
 
 import click
 
+from runbook.cli.language import TranslatedGroup, lang_option, language_in, speak
+from runbook.i18n import N_, _, current_language, ngettext, set_language
 
-class RunbookGroup(click.Group):
-    """A click group that turns RunbookError into a clear message and exit code 1, and
-    shows what it prints inert (:mod:`runbook.cli.output`)."""
+
+class RunbookGroup(TranslatedGroup):
+    """A click group that speaks the language chosen (``--lang``, ``RUNBOOK_LANG``, the
+    system locale) from its first word, turns RunbookError into a clear message and exit
+    code 1, and shows what it prints inert (:mod:`runbook.cli.output`)."""
+
+    group_class: type[click.Group] | type[type] | None = TranslatedGroup
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         from runbook.cli.output import inert_output
 
+        arguments = kwargs.get("args", args[0] if args else None)
+        previous = current_language()
+        set_language(language_in(sys.argv[1:] if arguments is None else arguments))
+        speak()
+        try:
+            with inert_output():
+                return self._main(*args, **kwargs)
+        finally:
+            set_language(previous)  # in-process callers (tests) get their language back
+
+    def _main(self, *args: Any, **kwargs: Any) -> Any:
         standalone = kwargs.pop("standalone_mode", True)
-        with inert_output():
-            if not standalone:
-                return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
-            try:
-                code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
-            except click.UsageError as exc:  # one line, naming the command's help
-                where = f" (`{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
-                click.echo(f"runbook: {exc.format_message()}{where}", err=True)
-                sys.exit(exc.exit_code)
-            except click.ClickException as exc:
-                click.echo(f"runbook: {exc.format_message()}", err=True)
-                sys.exit(exc.exit_code)
-            except click.Abort:
-                click.echo("runbook: aborted", err=True)
-                sys.exit(1)
-            except click.exceptions.Exit as exc:
-                sys.exit(exc.exit_code)
-            sys.exit(code if isinstance(code, int) else 0)  # ctx.exit(n) returns n here
+        if not standalone:
+            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        except click.UsageError as exc:  # one line, naming the command's help
+            if exc.ctx is not None:
+                where = _(" (`%(command)s --help`)", command=exc.ctx.command_path)
+            else:
+                where = ""
+            click.echo(f"runbook: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"runbook: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo(_("runbook: aborted"), err=True)
+            sys.exit(1)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        sys.exit(code if isinstance(code, int) else 0)  # ctx.exit(n) returns n here
 
     def invoke(self, ctx: click.Context) -> Any:
         from runbook.errors import ConfigError, RunbookError
@@ -56,13 +75,16 @@ class RunbookGroup(click.Group):
             for problem in exc.problems:
                 click.echo(problem, err=True)
             count = len(exc.problems)
-            click.echo(f"runbook: {count} problem{'s' if count != 1 else ''} found", err=True)
+            click.echo(
+                ngettext("runbook: %(n)s problem found", "runbook: %(n)s problems found", count),
+                err=True,
+            )
             ctx.exit(1)
         except RunbookError as exc:
             click.echo(f"runbook: {exc}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
-            click.echo("runbook: interrupted", err=True)
+            click.echo(_("runbook: interrupted"), err=True)
             ctx.exit(130)
 
 
@@ -77,12 +99,22 @@ def _report_failures(settings: Any) -> bool:
     for incident_id, effect in engine.failures_performed():
         for whole, words in effect.what_failed():
             failed = failed or whole
-            prefix = "" if whole else "warning: "
-            click.echo(
-                f"runbook: {prefix}{incident_id}: {words}; `runbook retry {incident_id}` tries "
-                "again",
-                err=True,
-            )
+            again = "resend" if effect.result == "unknown" else "retry"
+            if whole:
+                line = _(
+                    "runbook: %(id)s: %(words)s; `runbook %(again)s %(id)s` tries again",
+                    id=incident_id,
+                    words=words,
+                    again=again,
+                )
+            else:
+                line = _(
+                    "runbook: warning: %(id)s: %(words)s; `runbook %(again)s %(id)s` tries again",
+                    id=incident_id,
+                    words=words,
+                    again=again,
+                )
+            click.echo(line, err=True)
     return failed
 
 
@@ -132,7 +164,7 @@ class Settings:
             if self.warn_owner:
                 warning = self._engine.store_warning()
                 if warning:
-                    click.echo(f"runbook: WARNING: {warning}", err=True)
+                    click.echo(_("runbook: WARNING: %(warning)s", warning=warning), err=True)
         return self._engine
 
 
@@ -140,16 +172,30 @@ class Settings:
     cls=RunbookGroup,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_(
+        "runbook: run a communications crisis by the playbook.\n\nWith no command, opens "
+        "the terminal UI."
+    ),
 )
 @click.option(
-    "--db", envvar="RUNBOOK_DB", help="Incident store: a file path or a postgresql:// URL."
+    "--lang",
+    metavar="LANG",
+    is_eager=True,
+    expose_value=False,
+    callback=lang_option,
+    help=N_("Language: en or fr (default: RUNBOOK_LANG, else the system locale)."),
 )
 @click.option(
-    "--as", "operator", envvar="RUNBOOK_OPERATOR", help="Who you are (a person id in contacts)."
+    "--db", envvar="RUNBOOK_DB", help=N_("Incident store: a file path or a postgresql:// URL.")
 )
-@click.option("--config", envvar="RUNBOOK_CONFIG", help="Folder holding playbooks/ and contacts/.")
 @click.option(
-    "--command-id", help="Idempotency key: repeating a command with it never records it twice."
+    "--as", "operator", envvar="RUNBOOK_OPERATOR", help=N_("Who you are (a person id in contacts).")
+)
+@click.option(
+    "--config", envvar="RUNBOOK_CONFIG", help=N_("Folder holding playbooks/ and contacts/.")
+)
+@click.option(
+    "--command-id", help=N_("Idempotency key: repeating a command with it never records it twice.")
 )
 @click.version_option(package_name="runbook")
 @click.pass_context
@@ -160,10 +206,6 @@ def cli(
     config: str | None,
     command_id: str | None,
 ) -> None:
-    """runbook: run a communications crisis by the playbook.
-
-    With no command, opens the terminal UI.
-    """
     ctx.obj = Settings(db, operator, config, command_id)
     if ctx.invoked_subcommand is None:
         from runbook.cli.app import open_app
@@ -177,6 +219,7 @@ def main() -> None:
     from runbook.cli import (  # noqa: F401
         configuration,
         db,
+        deliveries,
         drafts,
         drill,
         export,
@@ -209,7 +252,12 @@ def refuse_together(**options: Any) -> None:
     raises a usage error naming them when more than one was."""
     given = [f"--{name.replace('_', '-')}" for name, value in options.items() if value]
     if len(given) > 1:
-        raise click.UsageError(f"{' and '.join(given)} cannot be used together: choose one")
+        raise click.UsageError(
+            _(
+                "%(options)s cannot be used together: choose one",
+                options=_(" and ").join(given),
+            )
+        )
 
 
 def emit_json(data: Any) -> None:

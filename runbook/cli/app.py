@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from runbook.i18n import _
+
 
 def open_app(settings: Any) -> None:
     """Open the TUI when it is installed; until then, list the playbooks and the next step."""
@@ -17,10 +19,11 @@ def open_app(settings: Any) -> None:
         run_app(settings)
         return
     workspace = settings.workspace()
-    click.echo("runbook: playbooks ready to use:")
+    click.echo(_("runbook: playbooks ready to use:"))
     for playbook in sorted(workspace.playbooks.values(), key=lambda p: p.id):
         click.echo(f"  {playbook.id:28} {playbook.title}")
     click.echo(
-        "\nDeclare an incident: runbook --as YOU declare PLAYBOOK --title 'what is happening'"
+        "\n"
+        + _("Declare an incident: runbook --as YOU declare PLAYBOOK --title 'what is happening'")
     )
-    click.echo("All commands: runbook --help")
+    click.echo(_("All commands: runbook --help"))

@@ -12,16 +12,18 @@ import click
 
 from runbook.cli import Settings, cli
 from runbook.cli.incidents import ID
-from runbook.i18n import _
+from runbook.i18n import N_, _
 
 
-@cli.command("config-change")
+@cli.command(
+    "config-change",
+    help=N_("Record a change of playbook, policy or contacts on the incident's timeline."),
+)
 @ID
-@click.option("--why", required=True, help="Why the configuration changed (recorded).")
-@click.option("--dry-run", is_flag=True, help="Show what differs; record nothing.")
+@click.option("--why", required=True, help=N_("Why the configuration changed (recorded)."))
+@click.option("--dry-run", is_flag=True, help=N_("Show what differs; record nothing."))
 @click.pass_obj
 def config_change(settings: Settings, incident_id: str, why: str, dry_run: bool) -> None:
-    """Record a change of playbook, policy or contacts on the incident's timeline."""
     engine = settings.engine()
     found = engine.config_changes(incident_id)
     for change in found:

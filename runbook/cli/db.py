@@ -8,11 +8,12 @@ from typing import Any
 import click
 
 from runbook.cli import Settings, cli
+from runbook.i18n import N_, _
 
 
-@cli.group()
+@cli.group(help=N_("Manage the incident store (SQLite file or PostgreSQL team store)."))
 def db() -> None:
-    """Manage the incident store (SQLite file or PostgreSQL team store)."""
+    pass
 
 
 def _open(location: str):  # noqa: ANN202 - returns an EventStore
@@ -21,10 +22,9 @@ def _open(location: str):  # noqa: ANN202 - returns an EventStore
     return open_store(location)
 
 
-@db.command()
+@db.command(help=N_("Bring the store's schema up to date (PostgreSQL: versioned migrations)."))
 @click.pass_obj
 def migrate(settings: Settings) -> None:
-    """Bring the store's schema up to date (PostgreSQL: versioned migrations)."""
     from runbook.locations import default_db
 
     location = settings.db or default_db()
@@ -32,28 +32,43 @@ def migrate(settings: Settings) -> None:
     try:
         if hasattr(store, "schema_version"):
             applied = store.migrate()
-            done = ", ".join(map(str, applied)) if applied else "none needed"
-            click.echo(f"schema at version {store.schema_version()} (applied: {done})")
+            done = ", ".join(map(str, applied)) if applied else _("none needed")
+            click.echo(
+                _(
+                    "schema at version %(version)s (applied: %(done)s)",
+                    version=store.schema_version(),
+                    done=done,
+                )
+            )
         else:
-            click.echo(f"{location}: SQLite store ready (its schema is created on first use)")
+            click.echo(
+                _(
+                    "%(location)s: SQLite store ready (its schema is created on first use)",
+                    location=location,
+                )
+            )
     finally:
         store.close()
 
 
-@db.command()
+@db.command(
+    help=N_(
+        "Give PERSON their own database role on the team store (run as the store's owner): "
+        "the database then refuses any event from that role under another name."
+    )
+)
 @click.argument("person")
 @click.option(
-    "--role", help="The database role (default: the first of the person's db_roles in contacts)."
+    "--role",
+    help=N_("The database role (default: the first of the person's db_roles in contacts)."),
 )
 @click.option(
     "--password-env",
     metavar="VAR",
-    help="Environment variable holding the role's password (never typed on the command line).",
+    help=N_("Environment variable holding the role's password (never typed on the command line)."),
 )
 @click.pass_obj
 def grant(settings: Settings, person: str, role: str | None, password_env: str | None) -> None:
-    """Give PERSON their own database role on the team store (run as the store's owner): the
-    database then refuses any event from that role under another name."""
     import os
 
     from runbook.errors import RunbookError
@@ -61,102 +76,144 @@ def grant(settings: Settings, person: str, role: str | None, password_env: str |
 
     location = settings.db or default_db()
     if not location.startswith(("postgresql://", "postgres://")):
-        raise RunbookError("database roles exist on the team store only (--db postgresql://...)")
+        raise RunbookError(_("database roles exist on the team store only (--db postgresql://...)"))
     found = settings.workspace().contacts.person(person)
     if found is None:
-        raise RunbookError(f"{person!r} is not a person in contacts")
+        raise RunbookError(_("%(person)s is not a person in contacts", person=repr(person)))
     role = role or (found.db_roles[0] if found.db_roles else None)
     if role is None:
         raise RunbookError(
-            f"list {person}'s database role in contacts first (db_roles: [...]), or pass --role"
+            _(
+                "list %(person)s's database role in contacts first (db_roles: [...]), or pass "
+                "--role",
+                person=person,
+            )
         )
     if role not in found.db_roles:
         raise RunbookError(
-            f"{role!r} is not among {person}'s db_roles in contacts; add it there first, so "
-            "runbook and the database agree"
+            _(
+                "%(role)s is not among %(person)s's db_roles in contacts; add it there first, "
+                "so runbook and the database agree",
+                role=repr(role),
+                person=person,
+            )
         )
     password = None
     if password_env:
         password = os.environ.get(password_env)
         if not password:
-            raise RunbookError(f"the environment variable {password_env} is not set")
+            raise RunbookError(_("the environment variable %(name)s is not set", name=password_env))
     store = _open(location)
     try:
         created = store.grant_operator(person, role, password)
     finally:
         store.close()
-    click.echo(
-        f"{'created' if created else 'updated'} database role {role} for {person}: it may only "
-        f"record events as {person}"
+    if created:
+        words = _(
+            "created database role %(role)s for %(person)s: it may only record events as "
+            "%(person)s",
+            role=role,
+            person=person,
+        )
+    else:
+        words = _(
+            "updated database role %(role)s for %(person)s: it may only record events as "
+            "%(person)s",
+            role=role,
+            person=person,
+        )
+    click.echo(words)
+
+
+@db.command(
+    help=N_(
+        "List what the current login may do on the team store; exit 1 when it can do more "
+        "than read and append events (it could rewrite history) or less (it cannot work)."
     )
-
-
-@db.command()
+)
 @click.pass_obj
 def check(settings: Settings) -> None:
-    """List what the current login may do on the team store; exit 1 when it can do more than
-    read and append events (it could rewrite history) or less (it cannot work)."""
     from runbook.errors import RunbookError
     from runbook.locations import default_db
 
     location = settings.db or default_db()
     if not location.startswith(("postgresql://", "postgres://")):
         raise RunbookError(
-            "logins and privileges exist on the team store only (--db postgresql://...); "
-            "an SQLite file is as safe as the folder it is in"
+            _(
+                "logins and privileges exist on the team store only (--db postgresql://...); "
+                "an SQLite file is as safe as the folder it is in"
+            )
         )
     store = _open(location)
     try:
         access = store.access()
     finally:
         store.close()
-    person = f" (mapped to {access.person})" if access.person else " (mapped to nobody)"
-    click.echo(f"login {access.role}{person}")
+    if access.person:
+        click.echo(
+            _("login %(role)s (mapped to %(person)s)", role=access.role, person=access.person)
+        )
+    else:
+        click.echo(_("login %(role)s (mapped to nobody)", role=access.role))
     for table, held in access.privileges.items():
-        click.echo(f"  {table:15} {', '.join(held) or 'nothing'}")
-    click.echo(
-        "  schema changes  "
-        + ("yes (superuser)" if access.superuser else "yes (owner)" if access.owner else "no")
-    )
+        click.echo(f"  {table:15} {', '.join(held) or _('nothing')}")
+    if access.superuser:
+        changes = _("yes (superuser)")
+    else:
+        changes = _("yes (owner)") if access.owner else _("no")
+    click.echo(f"  {_('schema changes'):15} {changes}")
     too_much, missing = access.too_much(), access.missing()
     if too_much:
         click.echo(
-            "this login can rewrite history: " + "; ".join(too_much) + ". Use it for "
-            "`runbook db migrate` and `db grant` only; operators get their own login "
-            "(`runbook db grant PERSON`)",
+            _(
+                "this login can rewrite history: %(what)s. Use it for `runbook db migrate` and "
+                "`db grant` only; operators get their own login (`runbook db grant PERSON`)",
+                what="; ".join(too_much),
+            ),
             err=True,
         )
     if missing:
         click.echo(
-            "this login cannot work as an operator: it lacks " + ", ".join(missing), err=True
+            _(
+                "this login cannot work as an operator: it lacks %(what)s",
+                what=", ".join(missing),
+            ),
+            err=True,
         )
     if too_much or missing:
         raise SystemExit(1)
-    click.echo("ok: this login may read and append events, nothing more")
+    click.echo(_("ok: this login may read and append events, nothing more"))
 
 
-@db.command()
+@db.command(
+    help=N_(
+        "Rewrite the incident list from the events (after `runbook verify` found it wrong; "
+        "on the team store, with the owner's login)."
+    )
+)
 @click.pass_obj
 def rebuild(settings: Settings) -> None:
-    """Rewrite the incident list from the events (after `runbook verify` found it wrong; on
-    the team store, with the owner's login)."""
     settings.warn_owner = False
     engine = settings.engine()
     changed = engine.rebuild_incidents()
     if changed:
         click.echo(
-            f"rebuilt the incident list from the events: {len(changed)} incident(s) "
-            f"corrected ({', '.join(changed)})"
+            _(
+                "rebuilt the incident list from the events: %(n)s incident(s) corrected (%(ids)s)",
+                n=len(changed),
+                ids=", ".join(changed),
+            )
         )
     else:
-        click.echo("the incident list already agrees with the events")
+        click.echo(_("the incident list already agrees with the events"))
 
 
-@db.command()
-@click.option("--from", "source", required=True, help="Store to copy from (path or URL).")
-@click.option("--to", "target", required=True, help="Store to copy into (path or URL).")
+@db.command(
+    help=N_("Copy every incident from one store to another, hashes kept and verified after.")
+)
+@click.option("--from", "source", required=True, help=N_("Store to copy from (path or URL)."))
+@click.option("--to", "target", required=True, help=N_("Store to copy into (path or URL)."))
 def copy(source: str, target: str) -> None:
-    """Copy every incident from one store to another, hashes kept and verified after."""
     from runbook.errors import IntegrityError
     from runbook.store.chain import verify_rows
 
@@ -170,20 +227,47 @@ def copy(source: str, target: str) -> None:
             before = verify_rows(incident_id, rows)
             if not before.ok:
                 raise IntegrityError(
-                    f"{incident_id} in the source fails verification ({before.problem}); "
-                    "nothing of it was copied"
+                    _(
+                        "%(id)s in the source fails verification (%(problem)s); nothing of it "
+                        "was copied",
+                        id=incident_id,
+                        problem=before.problem,
+                    )
                 )
             written = dst.import_rows(incident_id, rows)
             after = verify_rows(incident_id, dst.rows(incident_id))
             if not after.ok or after.head_hash != before.head_hash:
-                problem = after.problem or "its head hash differs"
-                raise IntegrityError(f"{incident_id} does not verify after the copy ({problem})")
+                problem = after.problem or _("its head hash differs")
+                raise IntegrityError(
+                    _(
+                        "%(id)s does not verify after the copy (%(problem)s)",
+                        id=incident_id,
+                        problem=problem,
+                    )
+                )
             copied += written
             click.echo(
-                f"{incident_id}: {after.count} events, head {after.head_hash} ({written} copied)"
+                _(
+                    "%(id)s: %(count)s events, head %(head)s (%(written)s copied)",
+                    id=incident_id,
+                    count=after.count,
+                    head=after.head_hash,
+                    written=written,
+                )
             )
-        click.echo(f"copied {copied} events of {len(ids)} incident(s); all verified")
-        click.echo(f"intake log: {_copy_intake(src, dst)} warning record(s) copied; verified")
+        click.echo(
+            _(
+                "copied %(copied)s events of %(n)s incident(s); all verified",
+                copied=copied,
+                n=len(ids),
+            )
+        )
+        click.echo(
+            _(
+                "intake log: %(n)s warning record(s) copied; verified",
+                n=_copy_intake(src, dst),
+            )
+        )
     finally:
         src.close()
         dst.close()
@@ -198,30 +282,31 @@ def _copy_intake(src: Any, dst: Any) -> int:
     have = intake_of(src).intake_records()
     problem = chain_problem(have)
     if problem:
-        raise IntegrityError(f"the source's intake log fails verification ({problem})")
+        raise IntegrityError(
+            _("the source's intake log fails verification (%(problem)s)", problem=problem)
+        )
     there = intake_of(dst).intake_records()
     if [r.hash for r in there] != [r.hash for r in have[: len(there)]]:
-        raise IntegrityError("the destination's intake log differs from the source's")
+        raise IntegrityError(_("the destination's intake log differs from the source's"))
     fresh = have[len(there) :]
     if fresh:
         blank = {"seq": 0, "prev_hash": "", "hash": ""}
         written = intake_of(dst).intake_append([r.model_copy(update=blank) for r in fresh])
         if [r.hash for r in written] != [r.hash for r in fresh]:
-            raise IntegrityError("the intake log does not verify after the copy")
+            raise IntegrityError(_("the intake log does not verify after the copy"))
     return len(fresh)
 
 
-@cli.command()
+@cli.command(help=N_("Follow an incident: print each new event as anyone records it."))
 @click.argument("incident_id", metavar="ID")
 @click.option(
     "--timeout",
     type=float,
     default=None,
-    help="Stop after this many seconds without a change (default: run until Ctrl-C).",
+    help=N_("Stop after this many seconds without a change (default: run until Ctrl-C)."),
 )
 @click.pass_obj
 def watch(settings: Settings, incident_id: str, timeout: float | None) -> None:
-    """Follow an incident: print each new event as anyone records it."""
     import time
 
     engine = settings.engine()
@@ -245,6 +330,7 @@ def watch(settings: Settings, incident_id: str, timeout: float | None) -> None:
 def _line(event, names: dict[str, str]) -> str:  # noqa: ANN001
     """One line per event: seq, time, who, and the event in the words the app and the export
     use (``runbook.describe``)."""
+    from runbook.cli.words import stamp
     from runbook.describe import how, sentence
 
     def label(person: str) -> str:
@@ -254,4 +340,4 @@ def _line(event, names: dict[str, str]) -> str:  # noqa: ANN001
     what = sentence(event.type, data, label)
     proven = how(data, label)
     by = f"{label(event.actor)} [{proven}]" if proven else label(event.actor)
-    return f"#{event.seq:<5} {event.at:%Y-%m-%d %H:%M:%S} {by:16} {what}"
+    return f"#{event.seq:<5} {stamp(event.at)} {by:16} {what}"

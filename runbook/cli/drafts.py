@@ -9,6 +9,7 @@ import click
 
 from runbook.cli import Settings, cli, emit_json, refuse_together
 from runbook.cli.incidents import DRAFT, ID, JSON, _done
+from runbook.i18n import N_, _, formats
 
 MAX_EDIT_BYTES = 1_000_000
 """Largest file ``draft --edit`` reads (a statement is a few thousand characters)."""
@@ -20,10 +21,16 @@ def _read_edit(handle: BinaryIO) -> str:
     from runbook.model.text import decode_utf8
 
     name = getattr(handle, "name", "-")
-    name = "standard input" if name in ("-", "<stdin>") else str(name)
+    name = _("standard input") if name in ("-", "<stdin>") else str(name)
     raw = handle.read(MAX_EDIT_BYTES + 1)
     if len(raw) > MAX_EDIT_BYTES:
-        raise RunbookError(f"{name}: larger than {MAX_EDIT_BYTES:,} bytes; a statement is shorter")
+        raise RunbookError(
+            _(
+                "%(file)s: larger than %(size)s bytes; a statement is shorter",
+                file=name,
+                size=formats.number(MAX_EDIT_BYTES),
+            )
+        )
     try:
         return decode_utf8(raw, name)
     except ValueError as exc:
@@ -41,7 +48,11 @@ def parse_variants(text: str, known: list[str]) -> dict[str, str]:
             current = line[4:].strip()
             if current not in known:
                 raise click.BadParameter(
-                    f"unknown variant {current!r} (variants: {', '.join(known)})",
+                    _(
+                        "unknown variant %(variant)s (variants: %(known)s)",
+                        variant=repr(current),
+                        known=", ".join(known),
+                    ),
                     param_hint="--edit",
                 )
             sections[current] = []
@@ -54,25 +65,29 @@ def parse_variants(text: str, known: list[str]) -> dict[str, str]:
     return {key: "\n".join(lines) for key, lines in sections.items()}
 
 
-@cli.command()
+@cli.command(
+    help=N_("Start a draft from a template; or edit one (--set, --text, --edit); or --show it.")
+)
 @ID
-@click.option("--template", help="Template to start from (default: the next one without a draft).")
+@click.option(
+    "--template", help=N_("Template to start from (default: the next one without a draft).")
+)
 @DRAFT
 @click.option(
     "--set",
     "changes",
     multiple=True,
     metavar="VARIANT=TEXT",
-    help="Edit one variant (x, linkedin:fr, ...).",
+    help=N_("Edit one variant (x, linkedin:fr, ...)."),
 )
-@click.option("--text", help="Edit: replace the text of every variant.")
+@click.option("--text", help=N_("Edit: replace the text of every variant."))
 @click.option(
     "--edit",
     "edit_file",
     type=click.File("rb"),
-    help="Edit from FILE (or - for stdin) in the format --show prints.",
+    help=N_("Edit from FILE (or - for stdin) in the format --show prints."),
 )
-@click.option("--show", is_flag=True, help="Print the draft's variants.")
+@click.option("--show", is_flag=True, help=N_("Print the draft's variants."))
 @JSON
 @click.pass_obj
 def draft(
@@ -86,7 +101,6 @@ def draft(
     show: bool,
     as_json: bool,
 ) -> None:
-    """Start a draft from a template; or edit one (--set, --text, --edit); or --show it."""
     from runbook.model.lifecycle import select_draft
 
     editing = bool(changes) or text is not None or edit_file is not None
@@ -122,18 +136,34 @@ def draft(
         for change in changes:
             key, sep, value = change.partition("=")
             if not sep:
-                raise click.BadParameter(f"{change!r}: write VARIANT=TEXT", param_hint="--set")
+                raise click.BadParameter(
+                    _("%(change)s: write VARIANT=TEXT", change=repr(change)), param_hint="--set"
+                )
             edits[key.strip()] = value
         incident = engine.edit_draft(
             incident_id, chosen.draft_id, edits, command_id=settings.command_id
         )
         saved = incident.drafts[chosen.draft_id]
-        _done(settings, incident, f"draft {saved.draft_id} saved as v{saved.version}", as_json)
+        _done(
+            settings,
+            incident,
+            _("draft %(draft)s saved as v%(version)s", draft=saved.draft_id, version=saved.version),
+            as_json,
+        )
         _nobody_left(saved)
         return
     incident = engine.start_draft(incident_id, template, command_id=settings.command_id)
     latest = list(incident.drafts.values())[-1]
-    _done(settings, incident, f"draft {latest.draft_id} started from {latest.template_id}", as_json)
+    _done(
+        settings,
+        incident,
+        _(
+            "draft %(draft)s started from %(template)s",
+            draft=latest.draft_id,
+            template=latest.template_id,
+        ),
+        as_json,
+    )
     _nobody_left(latest)
 
 
@@ -142,16 +172,17 @@ def _nobody_left(draft: Any) -> None:
     from runbook.model.approvals import stand_in_words
 
     for words in stand_in_words(draft):
-        click.echo(f"runbook: warning: {words}", err=True)
+        click.echo(_("runbook: warning: %(words)s", words=words), err=True)
 
 
-@cli.command()
+@cli.command(
+    help=N_("Check drafts against the policy; exit 1 when a blocking finding is not overridden.")
+)
 @ID
 @DRAFT
 @JSON
 @click.pass_obj
 def lint(settings: Settings, incident_id: str, draft_id: str | None, as_json: bool) -> None:
-    """Check drafts against the policy; exit 1 when a blocking finding is not overridden."""
     from runbook.model.approvals import requirement
     from runbook.model.counting import count
     from runbook.model.lint import platform_of
@@ -160,7 +191,9 @@ def lint(settings: Settings, incident_id: str, draft_id: str | None, as_json: bo
     incident = engine.incident(incident_id)
     drafts = [incident.drafts[draft_id]] if draft_id and draft_id in incident.drafts else None
     if draft_id and drafts is None:
-        raise click.BadParameter(f"no draft {draft_id!r}", param_hint="--draft")
+        raise click.BadParameter(
+            _("no draft %(draft)s", draft=repr(draft_id)), param_hint="--draft"
+        )
     drafts = drafts or list(incident.drafts.values())
     report = []
     blocked = False
@@ -171,7 +204,7 @@ def lint(settings: Settings, incident_id: str, draft_id: str | None, as_json: bo
         counts = {}
         policy = incident.policy
         for key, value in item.variants.items():
-            platform, _ = platform_of(key)
+            platform, _lang = platform_of(key)
             spec = policy.platforms.get(platform) if policy else None
             if spec is not None:
                 measured = count(value, spec.counting, spec.limit, spec.url_length)
@@ -208,7 +241,7 @@ def lint(settings: Settings, incident_id: str, draft_id: str | None, as_json: bo
             sizes = ", ".join(f"{k} {v['length']}/{v['limit']}" for k, v in entry["counts"].items())
             click.echo(f"{entry['draft']} v{entry['version']}: {sizes}; {entry['needs']}")
             for f in entry["findings"]:
-                mark = " (overridden)" if f["overridden"] else ""
+                mark = _(" (overridden)") if f["overridden"] else ""
                 where = f"{f['variant']}:{f['start']}-{f['end']}"
                 click.echo(
                     f"  {f['severity'].upper():5} {f['rule']} {where} {f['matched']!r}{mark}: "
@@ -219,18 +252,18 @@ def lint(settings: Settings, incident_id: str, draft_id: str | None, as_json: bo
 
 
 SIGN = click.option(
-    "--sign", is_flag=True, help="Sign with your SSH key (proof ssh-signature; see --key)."
+    "--sign", is_flag=True, help=N_("Sign with your SSH key (proof ssh-signature; see --key).")
 )
 KEY = click.option(
     "--key",
     metavar="PATH",
-    help="SSH key to sign with (default RUNBOOK_SSH_KEY, the ssh-agent, ~/.ssh/id_ed25519).",
+    help=N_("SSH key to sign with (default RUNBOOK_SSH_KEY, the ssh-agent, ~/.ssh/id_ed25519)."),
 )
 READ = click.option(
     "--read",
     "expect",
     metavar="HASH|vN",
-    help="The version you read (content hash or vN): refused if the text changed since.",
+    help=N_("The version you read (content hash or vN): refused if the text changed since."),
 )
 
 
@@ -247,17 +280,19 @@ def _signer(settings: Settings, sign: bool, key: str | None) -> Any:
     signer = ssh.discover(keys, key)
     if signer is None:
         raise ActionRefused(
-            "no SSH key found to sign with: pass --key PATH, set RUNBOOK_SSH_KEY, or load "
-            "your key into ssh-agent"
+            _(
+                "no SSH key found to sign with: pass --key PATH, set RUNBOOK_SSH_KEY, or load "
+                "your key into ssh-agent"
+            )
         )
     return signer
 
 
-@cli.command()
+@cli.command(help=N_("Let a blocking policy finding stand (needs the rule's override role)."))
 @ID
 @click.argument("rule")
-@click.option("--reason", required=True, help="Why the finding may stand.")
-@click.option("--variant", help="Only this variant (default: every variant with the finding).")
+@click.option("--reason", required=True, help=N_("Why the finding may stand."))
+@click.option("--variant", help=N_("Only this variant (default: every variant with the finding)."))
 @DRAFT
 @SIGN
 @KEY
@@ -272,7 +307,6 @@ def override(
     sign: bool,
     key: str | None,
 ) -> None:
-    """Let a blocking policy finding stand (needs the rule's override role)."""
     incident = settings.engine().override(
         incident_id,
         rule,
@@ -282,21 +316,25 @@ def override(
         command_id=settings.command_id,
         signer=_signer(settings, sign, key),
     )
-    _done(settings, incident, f"{rule} overridden")
+    _done(settings, incident, _("%(rule)s overridden", rule=rule))
 
 
-@cli.command()
+@cli.command(help=N_("Submit a draft for approval."))
 @ID
 @DRAFT
 @JSON
 @click.pass_obj
 def submit(settings: Settings, incident_id: str, draft_id: str | None, as_json: bool) -> None:
-    """Submit a draft for approval."""
     incident = settings.engine().submit(incident_id, draft_id, command_id=settings.command_id)
-    _done(settings, incident, "draft submitted for approval", as_json)
+    _done(settings, incident, _("draft submitted for approval"), as_json)
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Approve the draft waiting for approval (the policy says which proofs count: "
+        "usually --sign, an approval link, or your own database role)."
+    )
+)
 @ID
 @DRAFT
 @SIGN
@@ -313,8 +351,6 @@ def approve(
     expect: str | None,
     as_json: bool,
 ) -> None:
-    """Approve the draft waiting for approval (the policy says which proofs count: usually
-    --sign, an approval link, or your own database role)."""
     from runbook.model.approvals import requirement
 
     incident = settings.engine().approve(
@@ -326,16 +362,22 @@ def approve(
     )
     waiting = incident.draft_awaiting()
     note = "; ".join(f"{d.draft_id} {requirement(incident, d).describe()}" for d in waiting)
-    _done(settings, incident, "approved" + (f" ({note})" if note else ""), as_json)
+    words = _("approved (%(note)s)", note=note) if note else _("approved")
+    _done(settings, incident, words, as_json)
 
 
-@cli.command()
-@ID
-@click.option("--for", "person", required=True, metavar="PERSON", help="Who approved.")
-@click.option(
-    "--how", required=True, help="How they approved (phone, in person, email, video call...)."
+@cli.command(
+    help=N_(
+        "Record that PERSON approved elsewhere (by phone...): an attestation by you, shown "
+        "as such, that counts only where the policy allows attested approvals."
+    )
 )
-@click.option("--note", default="", help="Anything the record should say about it.")
+@ID
+@click.option("--for", "person", required=True, metavar="PERSON", help=N_("Who approved."))
+@click.option(
+    "--how", required=True, help=N_("How they approved (phone, in person, email, video call...).")
+)
+@click.option("--note", default="", help=N_("Anything the record should say about it."))
 @DRAFT
 @SIGN
 @KEY
@@ -352,8 +394,6 @@ def attest(
     key: str | None,
     as_json: bool,
 ) -> None:
-    """Record that PERSON approved elsewhere (by phone...): an attestation by you, shown as
-    such, that counts only where the policy allows attested approvals."""
     from runbook.model.approvals import requirement
 
     engine = settings.engine()
@@ -365,12 +405,16 @@ def attest(
     )
     waiting = incident.draft_awaiting()
     needs = "; ".join(f"{d.draft_id} {requirement(incident, d).describe()}" for d in waiting)
-    _done(settings, incident, f"attested {person}'s approval" + (f" ({needs})" if needs else ""))
+    if needs:
+        words = _("attested %(person)s's approval (%(needs)s)", person=person, needs=needs)
+    else:
+        words = _("attested %(person)s's approval", person=person)
+    _done(settings, incident, words)
 
 
-@cli.command()
+@cli.command(help=N_("Reject the draft under review; it goes back to drafting."))
 @ID
-@click.option("--comment", required=True, help="Why, and what to change.")
+@click.option("--comment", required=True, help=N_("Why, and what to change."))
 @DRAFT
 @SIGN
 @KEY
@@ -387,7 +431,6 @@ def reject(
     expect: str | None,
     as_json: bool,
 ) -> None:
-    """Reject the draft under review; it goes back to drafting."""
     incident = settings.engine().reject(
         incident_id,
         comment,
@@ -396,10 +439,16 @@ def reject(
         signer=_signer(settings, sign, key),
         expect=expect,
     )
-    _done(settings, incident, "draft rejected", as_json)
+    _done(settings, incident, _("draft rejected"), as_json)
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Publish an approved statement where you choose: through the scheduler (--on), or "
+        "record that you posted it by hand (--by-hand). Platforms you leave out stay "
+        "unpublished."
+    )
+)
 @ID
 @DRAFT
 @click.option(
@@ -407,16 +456,16 @@ def reject(
     "on",
     multiple=True,
     metavar="VARIANT",
-    help="Publish on this platform through the scheduler (x, linkedin:fr...); repeat.",
+    help=N_("Publish on this platform through the scheduler (x, linkedin:fr...); repeat."),
 )
 @click.option(
     "--by-hand",
     "by_hand",
     multiple=True,
     metavar="VARIANT=URL",
-    help="You posted it by hand there: record where (never sent again); repeat.",
+    help=N_("You posted it by hand there: record where (never sent again); repeat."),
 )
-@click.option("--url", default="", help="Posted by hand: the URL (a one-platform draft only).")
+@click.option("--url", default="", help=N_("Posted by hand: the URL (a one-platform draft only)."))
 @JSON
 @click.pass_obj
 def publish(
@@ -428,8 +477,7 @@ def publish(
     url: str,
     as_json: bool,
 ) -> None:
-    """Publish an approved statement where you choose: through the scheduler (--on), or
-    record that you posted it by hand (--by-hand). Platforms you leave out stay unpublished."""
+    from runbook.cli.words import published_word
     from runbook.errors import ActionRefused
 
     refuse_together(url=bool(url), by_hand=bool(by_hand))
@@ -438,11 +486,16 @@ def publish(
     for item in by_hand:
         variant, sep, address = item.partition("=")
         if not sep or not variant.strip():
-            raise click.BadParameter(f"{item!r}: write VARIANT=URL", param_hint="--by-hand")
+            raise click.BadParameter(
+                _("%(item)s: write VARIANT=URL", item=repr(item)), param_hint="--by-hand"
+            )
         if variant.strip() in posted or variant.strip() in on:
             raise click.UsageError(
-                f"{variant.strip()} is named twice: publish it through the scheduler (--on) "
-                "or record it as posted by hand (--by-hand), once"
+                _(
+                    "%(variant)s is named twice: publish it through the scheduler (--on) or "
+                    "record it as posted by hand (--by-hand), once",
+                    variant=variant.strip(),
+                )
             )
         posted[variant.strip()] = address.strip()
     engine = settings.engine()
@@ -452,22 +505,37 @@ def publish(
         draft = incident.drafts.get(draft_id or "") or (ready[0] if len(ready) == 1 else None)
         left = draft.unpublished() if draft is not None else []
         if len(left) != 1:
-            raise ActionRefused(
+            words = _(
                 "--url is for a draft left with one platform; name each: --by-hand VARIANT=URL"
-                + (f" (variants: {', '.join(left)})" if left else "")
             )
+            if left:
+                words += _(" (variants: %(variants)s)", variants=", ".join(left))
+            raise ActionRefused(words)
         posted[left[0]] = url
     incident = engine.publish(
         incident_id, draft_id, on=list(on), by_hand=posted, command_id=settings.command_id
     )
     done = [
-        f"{variant} ({how}{' ' + address if address else ''})"
+        f"{variant} ({published_word(how)}{' ' + address if address else ''})"
         for draft in incident.drafts.values()
         for variant, (how, address, _) in draft.published.items()
     ]
     failed = incident.failed_effects()
-    _done(settings, incident, "published: " + (", ".join(done) or "nothing"), as_json)
+    _done(
+        settings,
+        incident,
+        _("published: %(where)s", where=", ".join(done) or _("nothing")),
+        as_json,
+    )
     if failed:
         for effect in failed:
-            click.echo(f"runbook: {incident.id}: {effect.kind} failed: {effect.error}", err=True)
+            click.echo(
+                _(
+                    "runbook: %(id)s: %(kind)s failed: %(error)s",
+                    id=incident.id,
+                    kind=effect.kind,
+                    error=effect.error,
+                ),
+                err=True,
+            )
         raise SystemExit(1)

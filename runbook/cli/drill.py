@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from runbook.cli import Settings, cli
+from runbook.i18n import N_, _, formats
 
 if TYPE_CHECKING:
     from runbook.drill.responses import Responses
@@ -44,41 +45,65 @@ def _write(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
-        raise RunbookError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+        raise RunbookError(
+            _(
+                "cannot write the report to %(path)s: %(reason)s",
+                path=path,
+                reason=exc.strerror or exc,
+            )
+        ) from None
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Check a drill SCENARIO, or play it with --responses and write the score "
+        "report.\n\nWithout --responses the scenario is checked and its plan printed. With "
+        "it, the scripted actions are played on the simulated clock (injects released and "
+        "escalations run on time), nothing real is sent unless --real-channels, and the "
+        "report goes to --report or stdout. With --tui the facilitator runs it live in the "
+        "terminal UI; participants act on the normal incident screen (enter), and the "
+        "score is printed when the app closes."
+    )
+)
 @click.argument("scenario", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--responses",
     "responses_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Scripted participant actions to play headless (YAML).",
+    help=N_("Scripted participant actions to play headless (YAML)."),
 )
 @click.option(
     "--report",
     "report_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the score report here (format from the suffix unless --format).",
+    help=N_("Write the score report here (format from the suffix unless --format)."),
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "html", "json"]), help="Report format (md)."
+    "--format", "fmt", type=click.Choice(["md", "html", "json"]), help=N_("Report format (md).")
 )
 @click.option(
     "--real-channels",
     is_flag=True,
-    help="Send notifications through the configured channels, marked [DRILL].",
+    help=N_("Send notifications through the configured channels, marked [DRILL]."),
 )
 @click.option(
     "--tui",
     is_flag=True,
-    help="Facilitate the drill live in the terminal UI: simulated clock, inject feed and "
-    "expectation status; participants work on the normal incident screen.",
+    help=N_(
+        "Facilitate the drill live in the terminal UI: simulated clock, inject feed and "
+        "expectation status; participants work on the normal incident screen."
+    ),
+)
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["en", "fr"]),
+    help="Language of the score report (default: the playbook's language).",
 )
 @click.option(
     "--min-score",
     type=click.IntRange(0, 100),
-    help="Exit 1 when the score (percent of expectations met) is below this.",
+    help=N_("Exit 1 when the score (percent of expectations met) is below this."),
 )
 @click.pass_context
 def drill(
@@ -89,21 +114,14 @@ def drill(
     fmt: str | None,
     real_channels: bool,
     tui: bool,
+    language: str | None,
     min_score: int | None,
 ) -> None:
-    """Check a drill SCENARIO, or play it with --responses and write the score report.
-
-    Without --responses the scenario is checked and its plan printed. With it, the scripted
-    actions are played on the simulated clock (injects released and escalations run on time),
-    nothing real is sent unless --real-channels, and the report goes to --report or stdout.
-    With --tui the facilitator runs it live in the terminal UI; participants act on the
-    normal incident screen (enter), and the score is printed when the app closes.
-    """
     from runbook.drill.files import load_responses, load_scenario
 
     settings: Settings = ctx.obj
     if tui and responses_file is not None:
-        raise click.UsageError("--tui runs the drill live; scripted --responses play headless")
+        raise click.UsageError(_("--tui runs the drill live; scripted --responses play headless"))
     workspace = settings.workspace()
     loaded = load_scenario(scenario, workspace)
     explicit_db = (
@@ -114,17 +132,17 @@ def drill(
         with tempfile.TemporaryDirectory(prefix="runbook-drill-") as folder:
             db = settings.db if explicit_db and settings.db else os.path.join(folder, "drill.db")
             played = _facilitate(
-                settings, workspace, loaded, db, real_channels, _format(fmt, report_file)
+                settings, workspace, loaded, db, real_channels, _format(fmt, report_file), language
             )
         if played is None:
-            click.echo("the drill was not started; nothing to score")
+            click.echo(_("the drill was not started; nothing to score"))
             return
-        text, line, _ = played
+        text, line, _score = played
         if report_file is not None:
             _write(report_file, text)
-            click.echo(f"{line}; report written to {report_file}")
+            click.echo(_("%(line)s; report written to %(file)s", line=line, file=report_file))
         else:
-            click.echo(f"{line} (--report FILE writes the full report)")
+            click.echo(_("%(line)s (--report FILE writes the full report)", line=line))
         return
     if responses_file is None:
         _print_plan(loaded)
@@ -133,15 +151,29 @@ def drill(
     with tempfile.TemporaryDirectory(prefix="runbook-drill-") as folder:
         db = settings.db if explicit_db and settings.db else os.path.join(folder, "drill.db")
         text, line, score = _play(
-            settings, workspace, loaded, responses, db, real_channels, _format(fmt, report_file)
+            settings,
+            workspace,
+            loaded,
+            responses,
+            db,
+            real_channels,
+            _format(fmt, report_file),
+            language,
         )
     if report_file is not None:
         _write(report_file, text)
-        click.echo(f"{line}; report written to {report_file}")
+        click.echo(_("%(line)s; report written to %(file)s", line=line, file=report_file))
     else:
         click.echo(text, nl=False)
     if min_score is not None and score < min_score:
-        click.echo(f"runbook: drill score {score}% is below --min-score {min_score}", err=True)
+        click.echo(
+            _(
+                "runbook: drill score %(score)s is below --min-score %(min)s",
+                score=formats.percent(score / 100),
+                min=min_score,
+            ),
+            err=True,
+        )
         raise SystemExit(1)
 
 
@@ -162,6 +194,7 @@ def _facilitate(
     db: str,
     real_channels: bool,
     fmt: str,
+    language: str | None = None,
 ) -> tuple[str, str, int] | None:
     """Open the terminal UI on a drill session on ``db``; when it closes, finish the drill and
     return (report text, headline, score percent), or None if it never started."""
@@ -181,7 +214,7 @@ def _facilitate(
         if not session.declared:
             return None
         session.finish()
-        report = build_report(session)
+        report = build_report(session, language)
     finally:
         store.close()
     return render(report, fmt), headline(report), report.score.percent
@@ -195,6 +228,7 @@ def _play(
     db: str,
     real_channels: bool,
     fmt: str,
+    language: str | None = None,
 ) -> tuple[str, str, int]:
     """Run the drill on ``db``; (report text, headline, score percent)."""
     from runbook.drill.render import headline, render
@@ -205,7 +239,13 @@ def _play(
     store = open_store(db)
     try:
         _, report = run_headless(
-            workspace, scenario, responses, store, effects=effects, real_channels=real_channels
+            workspace,
+            scenario,
+            responses,
+            store,
+            effects=effects,
+            real_channels=real_channels,
+            language=language,
         )
     finally:
         store.close()
@@ -217,13 +257,32 @@ def _print_plan(scenario: Scenario) -> None:
     from runbook.drill.scenario import format_offset
     from runbook.model.base import format_duration
 
-    click.echo(f"ok: drill {scenario.id} on playbook {scenario.playbook}: {scenario.title}")
+    click.echo(
+        _(
+            "ok: drill %(id)s on playbook %(playbook)s: %(title)s",
+            id=scenario.id,
+            playbook=scenario.playbook,
+            title=scenario.title,
+        )
+    )
+    cast, inject_word, expect = _("cast"), _("inject"), _("expect")
     for role in scenario.cast:
-        click.echo(f"  cast   {role:24} {', '.join(scenario.players(role))}")
+        click.echo(f"  {cast:6} {role:24} {', '.join(scenario.players(role))}")
     for offset, inject in scenario.schedule():
-        click.echo(f"  inject {format_offset(offset):8} {inject.id}: {inject.summary()}")
+        click.echo(f"  {inject_word:6} {format_offset(offset):8} {inject.id}: {inject.summary()}")
     for expectation in scenario.expectations:
-        within = format_duration(expectation.within) if expectation.within else "playbook target"
-        after = f" after {expectation.after}" if expectation.after else ""
-        click.echo(f"  expect {expectation.id}: {expectation.describe()} within {within}{after}")
-    click.echo("play it headless with --responses FILE, or facilitate it live with --tui")
+        if expectation.within:
+            within = format_duration(expectation.within)
+        else:
+            within = _("playbook target")
+        if expectation.after:
+            words = _(
+                "%(what)s within %(within)s after %(after)s",
+                what=expectation.describe(),
+                within=within,
+                after=expectation.after,
+            )
+        else:
+            words = _("%(what)s within %(within)s", what=expectation.describe(), within=within)
+        click.echo(f"  {expect:6} {expectation.id}: {words}")
+    click.echo(_("play it headless with --responses FILE, or facilitate it live with --tui"))

@@ -14,37 +14,51 @@ from pathlib import Path
 import click
 
 from runbook.cli import Settings, cli
+from runbook.i18n import N_, _
 
 FORMATS = ("md", "json", "csv", "html")
 """Same as :data:`runbook.export.FORMATS` (kept here so start-up imports nothing heavy)."""
 
 
-@cli.command(name="export")
+@cli.command(
+    name="export",
+    help=N_(
+        "Export an incident's timeline, stage times against targets, people, posts and drafts."
+    ),
+)
 @click.argument("incident_id", metavar="ID")
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    help="md, json, csv or html (default: from the -o file's suffix, else md).",
+    help=N_("md, json, csv or html (default: from the -o file's suffix, else md)."),
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE (atomically) instead of standard output.",
+    help=N_("Write to FILE (atomically) instead of standard output."),
 )
 @click.option(
     "--tz",
     default="UTC",
     show_default=True,
-    help="Time zone of the local-time column (Europe/Paris, America/New_York, ...).",
+    help=N_("Time zone of the local-time column (Europe/Paris, America/New_York, ...)."),
 )
 @click.option(
     "--redact",
     type=click.Choice(["names"]),
     multiple=True,
-    help="names: show people by role, e.g. 'legal (2)', for sharing outside the team. "
-    "Contact details and secrets are always removed.",
+    help=N_(
+        "names: show people by role, e.g. 'legal (2)', for sharing outside the team. "
+        "Contact details and secrets are always removed."
+    ),
+)
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["en", "fr"]),
+    help="Language of the export (default: the playbook's language).",
 )
 @click.pass_context
 def export_command(
@@ -54,8 +68,8 @@ def export_command(
     output: Path | None,
     tz: str,
     redact: tuple[str, ...],
+    language: str | None,
 ) -> None:
-    """Export an incident's timeline, stage times against targets, people, posts and drafts."""
     from runbook.errors import RunbookError
     from runbook.export import SUFFIXES, export_incident
     from runbook.export.files import write_atomic
@@ -65,13 +79,17 @@ def export_command(
     try:
         zone(tz)
     except RunbookError as exc:
-        click.echo(f"runbook: --tz: {exc}", err=True)
+        click.echo(_("runbook: --tz: %(error)s", error=exc), err=True)
         ctx.exit(2)
     suffix = SUFFIXES.get(output.suffix.lower()) if output else None
     if fmt is not None and suffix is not None and suffix != fmt:
         raise click.UsageError(
-            f"--format {fmt} and the file name {output.name if output else ''} ({suffix}) "
-            "disagree: choose one"
+            _(
+                "--format %(format)s and the file name %(name)s (%(suffix)s) disagree: choose one",
+                format=fmt,
+                name=output.name if output else "",
+                suffix=suffix,
+            )
         )
     if fmt is None:
         fmt = suffix or "md"
@@ -84,6 +102,7 @@ def export_command(
         redact_names="names" in redact,
         environ=os.environ,
         now=datetime.now(UTC),
+        language=language,
     )
     data = text.encode("utf-8")
     if output is None:
@@ -91,4 +110,12 @@ def export_command(
         sys.stdout.buffer.flush()
         return
     write_atomic(output, data)
-    click.echo(f"{incident_id.strip().upper()}: {fmt} export written to {output}", err=True)
+    click.echo(
+        _(
+            "%(id)s: %(format)s export written to %(file)s",
+            id=incident_id.strip().upper(),
+            format=fmt,
+            file=output,
+        ),
+        err=True,
+    )

@@ -7,17 +7,19 @@ from pathlib import Path
 import click
 
 from runbook.cli import Settings, cli, emit_json
+from runbook.i18n import N_, _
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Check playbooks, policy, contacts and drill scenarios (default ./playbooks, "
+        "./playbooks/drills and ./contacts).\n\nEvery problem is listed as file:line:col: "
+        "field: message. Exit 1 if any."
+    )
+)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.pass_obj
 def validate(settings: Settings, paths: tuple[Path, ...]) -> None:
-    """Check playbooks, policy, contacts and drill scenarios (default ./playbooks,
-    ./playbooks/drills and ./contacts).
-
-    Every problem is listed as file:line:col: field: message. Exit 1 if any.
-    """
     from runbook.errors import ConfigError
     from runbook.loading import kind_of, load_workspace, yaml_files
     from runbook.locations import config_dir, default_paths
@@ -46,16 +48,21 @@ def validate(settings: Settings, paths: tuple[Path, ...]) -> None:
         if problems:
             raise ConfigError(problems)
     click.echo(
-        f"ok: {len(files)} file(s), {len(workspace.playbooks)} playbook(s), "
-        f"{len(scenarios)} drill scenario(s), {len(workspace.contacts.people)} people"
+        _(
+            "ok: %(files)s file(s), %(playbooks)s playbook(s), %(scenarios)s drill scenario(s), "
+            "%(people)s people",
+            files=len(files),
+            playbooks=len(workspace.playbooks),
+            scenarios=len(scenarios),
+            people=len(workspace.contacts.people),
+        )
     )
 
 
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@cli.command(help=N_("List the playbooks: id, title and levels."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
 @click.pass_obj
 def playbooks(settings: Settings, as_json: bool) -> None:
-    """List the playbooks: id, title and levels."""
     workspace = settings.workspace()
     rows = [
         {
@@ -74,17 +81,16 @@ def playbooks(settings: Settings, as_json: bool) -> None:
         click.echo(f"{row['id']:28} {row['title']:48} {' '.join(row['levels'])}")
 
 
-@cli.command()
+@cli.command(help=N_("Write JSON Schema files for playbooks, policy and contacts (for editors)."))
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
     default=Path("schemas"),
     show_default=True,
-    help="Folder to write the JSON Schema files into.",
+    help=N_("Folder to write the JSON Schema files into."),
 )
 def schema(output: Path) -> None:
-    """Write JSON Schema files for playbooks, policy and contacts (for editors)."""
     import os
     import subprocess
     import sys
@@ -102,14 +108,18 @@ def schema(output: Path) -> None:
         from runbook.errors import RunbookError
 
         lines = (result.stderr or result.stdout).strip().splitlines()
-        raise RunbookError(f"could not write the schemas: {lines[-1] if lines else 'failed'}")
+        raise RunbookError(
+            _(
+                "could not write the schemas: %(reason)s",
+                reason=lines[-1] if lines else _("failed"),
+            )
+        )
     click.echo(result.stdout, nl=False)
 
 
-@cli.command()
-@click.option("--mermaid", is_flag=True, required=True, help="Print a Mermaid state diagram.")
+@cli.command(help=N_("Print the incident lifecycle."))
+@click.option("--mermaid", is_flag=True, required=True, help=N_("Print a Mermaid state diagram."))
 def lifecycle(mermaid: bool) -> None:
-    """Print the incident lifecycle."""
     from runbook.model.lifecycle import mermaid as diagram
 
     click.echo(diagram(), nl=False)

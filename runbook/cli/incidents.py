@@ -10,30 +10,44 @@ from typing import Any
 import click
 
 from runbook.cli import Settings, cli, emit_json, refuse_together
+from runbook.i18n import N_, _
 
 ID = click.argument("incident_id", metavar="ID")
-DRAFT = click.option("--draft", "draft_id", help="Which draft (D1, D2, ...) when several apply.")
-JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+DRAFT = click.option(
+    "--draft", "draft_id", help=N_("Which draft (D1, D2, ...) when several apply.")
+)
+JSON = click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
 
 
 def _done(settings: Settings, incident: Any, message: str, as_json: bool = False) -> None:
+    from runbook.cli.words import state_word
+
     if as_json:
         emit_json(incident.status())
         return
-    click.echo(
-        f"{incident.id}: {message} (now {incident.state}"
-        + (f", {incident.level})" if incident.level else ")")
-    )
+    state = state_word(incident.state)
+    if incident.level:
+        line = _(
+            "%(id)s: %(message)s (now %(state)s, %(level)s)",
+            id=incident.id,
+            message=message,
+            state=state,
+            level=incident.level,
+        )
+    else:
+        line = _(
+            "%(id)s: %(message)s (now %(state)s)", id=incident.id, message=message, state=state
+        )
+    click.echo(line)
 
 
-@cli.command()
+@cli.command(help=N_("Declare an incident on PLAYBOOK; prints the new incident id."))
 @click.argument("playbook")
-@click.option("--title", required=True, help="What is happening, in a few words.")
-@click.option("--drill", is_flag=True, help="A tabletop drill: nothing real is sent.")
+@click.option("--title", required=True, help=N_("What is happening, in a few words."))
+@click.option("--drill", is_flag=True, help=N_("A tabletop drill: nothing real is sent."))
 @JSON
 @click.pass_obj
 def declare(settings: Settings, playbook: str, title: str, drill: bool, as_json: bool) -> None:
-    """Declare an incident on PLAYBOOK; prints the new incident id."""
     incident = settings.engine().declare(
         playbook, title, drill=drill, command_id=settings.command_id
     )
@@ -43,24 +57,23 @@ def declare(settings: Settings, playbook: str, title: str, drill: bool, as_json:
         click.echo(incident.id)
 
 
-@cli.command()
+@cli.command(help=N_("Answer the severity questions (again to reassess); prints the level."))
 @ID
 @click.option(
     "--answer",
     "answers",
     multiple=True,
     metavar="QUESTION=OPTION",
-    help="An answer; repeat for each question.",
+    help=N_("An answer; repeat for each question."),
 )
 @JSON
 @click.pass_obj
 def assess(settings: Settings, incident_id: str, answers: tuple[str, ...], as_json: bool) -> None:
-    """Answer the severity questions (again to reassess); prints the level."""
     engine = settings.engine()
     if not answers:
         incident = engine.incident(incident_id)
         assert incident.playbook is not None
-        lines = ["answer every question with --answer QUESTION=OPTION:"]
+        lines = [_("answer every question with --answer QUESTION=OPTION:")]
         for question in incident.playbook.severity.questions:
             options = ", ".join(f"{o.id} ({o.score})" for o in question.options)
             lines.append(f"  {question.id}: {question.text} [{options}]")
@@ -69,22 +82,39 @@ def assess(settings: Settings, incident_id: str, answers: tuple[str, ...], as_js
     for answer in answers:
         question, sep, option = answer.partition("=")
         if not sep or not question.strip() or not option.strip():
-            raise click.BadParameter(f"{answer!r}: write QUESTION=OPTION", param_hint="--answer")
+            raise click.BadParameter(
+                _("%(answer)s: write QUESTION=OPTION", answer=repr(answer)), param_hint="--answer"
+            )
         parsed[question.strip()] = option.strip()
     incident = engine.assess(incident_id, parsed, command_id=settings.command_id)
     level = incident.playbook.level(incident.level)
-    _done(settings, incident, f"level {level.id} ({level.name}), score {incident.score}", as_json)
+    _done(
+        settings,
+        incident,
+        _(
+            "level %(level)s (%(name)s), score %(score)s",
+            level=level.id,
+            name=level.name,
+            score=incident.score,
+        ),
+        as_json,
+    )
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Pause the brand's scheduled posts at the scope the playbook sets for the level "
+        "(or, without a scheduler, confirm you held them by hand)."
+    )
+)
 @ID
-@click.option("--dry-run", is_flag=True, help="Only show what would be held.")
+@click.option("--dry-run", is_flag=True, help=N_("Only show what would be held."))
 @click.option(
     "--by-hand",
     metavar="TOOL",
-    help="No scheduler configured: confirm you held the posts by hand in TOOL.",
+    help=N_("No scheduler configured: confirm you held the posts by hand in TOOL."),
 )
-@click.option("--note", default="", help="With --by-hand: anything the record should say.")
+@click.option("--note", default="", help=N_("With --by-hand: anything the record should say."))
 @JSON
 @click.pass_obj
 def pause(
@@ -95,28 +125,31 @@ def pause(
     note: str,
     as_json: bool,
 ) -> None:
-    """Pause the brand's scheduled posts at the scope the playbook sets for the level (or,
-    without a scheduler, confirm you held them by hand)."""
     refuse_together(dry_run=dry_run, by_hand=by_hand)
     if note and not by_hand:
-        raise click.UsageError("--note goes with --by-hand (what you held by hand, and where)")
+        raise click.UsageError(_("--note goes with --by-hand (what you held by hand, and where)"))
     engine = settings.engine()
     if dry_run:
         preview = engine.pause_preview(incident_id)
         if as_json:
             emit_json(preview)
             return
-        counts = ", ".join(f"{c} {n}" for c, n in preview["per_channel"].items()) or "none"
+        counts = ", ".join(f"{c} {n}" for c, n in preview["per_channel"].items()) or _("none")
         click.echo(
-            f"would hold {preview['total']} post(s) at {preview['level']} "
-            f"(scope {preview['scope']}): {counts}"
+            _(
+                "would hold %(n)s post(s) at %(level)s (scope %(scope)s): %(counts)s",
+                n=preview["total"],
+                level=preview["level"],
+                scope=preview["scope"],
+                counts=counts,
+            )
         )
         if preview.get("note"):
-            click.echo(f"note: {preview['note']}")
+            click.echo(_("note: %(note)s", note=preview["note"]))
         from runbook.describe import HOW_HELD
 
         for post in preview["next"]:
-            how = HOW_HELD.get(post.get("hold", ""), "")
+            how = _(HOW_HELD[post["hold"]]) if post.get("hold") in HOW_HELD else ""
             click.echo(
                 f"  {post['scheduled_at']:25} {post['channel']:10} {post['id']:12} "
                 f"{post['excerpt']}" + (f"  [{how}]" if how else "")
@@ -124,9 +157,12 @@ def pause(
         deleted = preview.get("hold_methods", {}).get("delete-and-recreate", 0)
         if deleted:
             click.echo(
-                f"note: {deleted} post(s) cannot be set aside in their scheduler (Hootsuite, "
-                "a Facebook Page): runbook records each whole, deletes it, and recreates it "
-                "when the incident releases it"
+                _(
+                    "note: %(n)s post(s) cannot be set aside in their scheduler (Hootsuite, a "
+                    "Facebook Page): runbook records each whole, deletes it, and recreates it "
+                    "when the incident releases it",
+                    n=deleted,
+                )
             )
         return
     incident = engine.pause(incident_id, by_hand=by_hand, note=note, command_id=settings.command_id)
@@ -135,50 +171,66 @@ def pause(
         click.echo(f"runbook: {incident.id}: {problem}", err=True)
         raise SystemExit(1)
     if by_hand:
-        _done(settings, incident, f"posts held by hand in {by_hand} (your confirmation)", as_json)
+        _done(
+            settings,
+            incident,
+            _("posts held by hand in %(tool)s (your confirmation)", tool=by_hand),
+            as_json,
+        )
         return
-    _done(settings, incident, f"{len(incident.paused_posts)} scheduled post(s) held", as_json)
+    held = len(incident.paused_posts)
+    _done(
+        settings,
+        incident,
+        _("%(n)s scheduled post(s) held", n=held),
+        as_json,
+    )
 
 
-@cli.command()
+@cli.command(
+    help=N_("The ledger of posts this incident held, kept or released (missed slots flagged).")
+)
 @ID
 @JSON
 @click.pass_obj
 def posts(settings: Settings, incident_id: str, as_json: bool) -> None:
-    """The ledger of posts this incident held, kept or released (missed slots flagged)."""
     rows = settings.engine().posts(incident_id)
     if as_json:
         emit_json(rows)
         return
     if not rows:
-        click.echo("this incident holds no posts")
+        click.echo(_("this incident holds no posts"))
+    from runbook.cli.words import ledger_word
     from runbook.describe import HOW_HELD
 
     for row in rows:
         flags = []
         if row["missed_slot"]:
-            flags.append("MISSED SLOT")
+            flags.append(_("MISSED SLOT"))
         if row["also_held_by"]:
-            flags.append("also held by " + ", ".join(row["also_held_by"]))
+            flags.append(_("also held by %(ids)s", ids=", ".join(row["also_held_by"])))
         if row.get("new_time"):
-            flags.append(f"new time {row['new_time']}")
+            flags.append(_("new time %(time)s", time=row["new_time"]))
         if row.get("hold") in HOW_HELD:
-            flags.append(HOW_HELD[row["hold"]])
+            flags.append(_(HOW_HELD[row["hold"]]))
         if row.get("recreated_as"):
-            flags.append(f"recreated as {row['recreated_as']}")
+            flags.append(_("recreated as %(post)s", post=row["recreated_as"]))
         flag = f"  [{'; '.join(flags)}]" if flags else ""
         click.echo(
-            f"{row['ledger']:8}{row['id']:14}{row['channel']:11}{row['scheduled_at']:26}"
-            f"{row.get('excerpt', '')}{flag}"
+            f"{ledger_word(row['ledger']):8}{row['id']:14}{row['channel']:11}"
+            f"{row['scheduled_at']:26}{row.get('excerpt', '')}{flag}"
         )
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "Escalate where nobody acknowledged in time, remind the lead of updates due and "
+        "escalate overdue ones (run it every minute, e.g. from cron)."
+    )
+)
 @click.argument("incident_id", metavar="[ID]", required=False)
 @click.pass_obj
 def tick(settings: Settings, incident_id: str | None) -> None:
-    """Escalate where nobody acknowledged in time, remind the lead of updates due and escalate
-    overdue ones (run it every minute, e.g. from cron)."""
     from runbook.model import events as ev
 
     engine = settings.engine()
@@ -192,59 +244,100 @@ def tick(settings: Settings, incident_id: str | None) -> None:
         for step in engine.tick_all(current):
             if isinstance(step, ev.Escalated):
                 click.echo(
-                    f"{current}: escalated {step.rule_id} (round {step.round}) "
-                    f"to {', '.join(step.to_roles) or 'the same people'} after {step.waited}"
+                    _(
+                        "%(id)s: escalated %(rule)s (round %(round)s) to %(roles)s after "
+                        "%(waited)s",
+                        id=current,
+                        rule=step.rule_id,
+                        round=step.round,
+                        roles=", ".join(step.to_roles) or _("the same people"),
+                        waited=step.waited,
+                    )
                 )
             elif isinstance(step, ev.UpdateFellDue):
-                click.echo(f"{current}: the {step.audience} update is due; the lead is reminded")
+                click.echo(
+                    _(
+                        "%(id)s: the %(audience)s update is due; the lead is reminded",
+                        id=current,
+                        audience=step.audience,
+                    )
+                )
             elif isinstance(step, ev.UpdateEscalated):
                 click.echo(
-                    f"{current}: the {step.audience} update is {step.overdue} overdue; "
-                    f"escalated to {', '.join(step.to_roles)}"
+                    _(
+                        "%(id)s: the %(audience)s update is %(overdue)s overdue; escalated to "
+                        "%(roles)s",
+                        id=current,
+                        audience=step.audience,
+                        overdue=step.overdue,
+                        roles=", ".join(step.to_roles),
+                    )
                 )
 
 
-@cli.command()
+@cli.command(help=N_("Notify the people the playbook names for the level."))
 @ID
 @JSON
 @click.pass_obj
 def notify(settings: Settings, incident_id: str, as_json: bool) -> None:
-    """Notify the people the playbook names for the level."""
     incident = settings.engine().notify(incident_id, command_id=settings.command_id)
     recipients = list(incident.recipients.values())
     failed = [r for r in recipients if r.failed and not r.delivered]
     for recipient in failed:
         reasons = "; ".join(f"{c}: {e}" for c, e in recipient.failed.items())
-        click.echo(f"{incident.id}: not reached: {recipient.person} ({reasons})", err=True)
+        click.echo(
+            _(
+                "%(id)s: not reached: %(person)s (%(reasons)s)",
+                id=incident.id,
+                person=recipient.person,
+                reasons=reasons,
+            ),
+            err=True,
+        )
     reached = [r for r in recipients if r.delivered or r.running]
-    _done(settings, incident, f"{len(reached)} of {len(recipients)} people reached", as_json)
+    _done(
+        settings,
+        incident,
+        _("%(reached)s of %(n)s people reached", reached=len(reached), n=len(recipients)),
+        as_json,
+    )
     settings.failed = bool(failed)  # someone was not reached at all: exit 1
 
 
-@cli.command()
+@cli.command(help=N_("Acknowledge that you were notified (as --as PERSON)."))
 @ID
 @JSON
 @click.pass_obj
 def ack(settings: Settings, incident_id: str, as_json: bool) -> None:
-    """Acknowledge that you were notified (as --as PERSON)."""
     incident = settings.engine().ack(incident_id, command_id=settings.command_id)
-    _done(settings, incident, f"acknowledged by {settings.engine().actor()}", as_json)
+    _done(
+        settings,
+        incident,
+        _("acknowledged by %(person)s", person=settings.engine().actor()),
+        as_json,
+    )
 
 
-@cli.command()
-@ID
-@click.option("--summary", required=True, help="What happened and how it ended.")
-@click.option(
-    "--resume", type=click.Choice(["all", "none"]), help="Release all held posts, or none of them."
+@cli.command(
+    help=N_("Stand down: release held posts as you choose, tell everyone, record a summary.")
 )
-@click.option("--keep", multiple=True, metavar="POST", help="Keep this post held.")
+@ID
+@click.option("--summary", required=True, help=N_("What happened and how it ended."))
+@click.option(
+    "--resume",
+    type=click.Choice(["all", "none"]),
+    help=N_("Release all held posts, or none of them."),
+)
+@click.option("--keep", multiple=True, metavar="POST", help=N_("Keep this post held."))
 @click.option(
     "--reschedule",
     multiple=True,
     metavar="POST=TIME",
-    help="Release a post at a new time (ISO 8601, e.g. 2026-11-22T09:00Z).",
+    help=N_("Release a post at a new time (ISO 8601, e.g. 2026-11-22T09:00Z)."),
 )
-@click.option("--publish-now", multiple=True, metavar="POST", help="Release a post to go out now.")
+@click.option(
+    "--publish-now", multiple=True, metavar="POST", help=N_("Release a post to go out now.")
+)
 @JSON
 @click.pass_obj
 def resolve(
@@ -257,28 +350,32 @@ def resolve(
     publish_now: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Stand down: release held posts as you choose, tell everyone, record a summary."""
     if resume == "none" and (reschedule or publish_now):
         raise click.UsageError(
-            "--resume none releases no post: it cannot go with --reschedule or --publish-now"
+            _("--resume none releases no post: it cannot go with --reschedule or --publish-now")
         )
     if resume == "all" and keep:
-        raise click.UsageError("--resume all releases every post: it cannot go with --keep")
+        raise click.UsageError(_("--resume all releases every post: it cannot go with --keep"))
     new_times: dict[str, str] = {}
     for item in reschedule:
         post_id, sep, when = item.partition("=")
         if not sep or not post_id.strip():
-            raise click.BadParameter(f"{item!r}: write POST=TIME", param_hint="--reschedule")
+            raise click.BadParameter(
+                _("%(item)s: write POST=TIME", item=repr(item)), param_hint="--reschedule"
+            )
         if new_times.get(post_id.strip(), when.strip()) != when.strip():
             raise click.BadParameter(
-                f"{post_id.strip()} is given two times", param_hint="--reschedule"
+                _("%(post)s is given two times", post=post_id.strip()), param_hint="--reschedule"
             )
         new_times[post_id.strip()] = when.strip()
     chosen = [*new_times, *publish_now, *keep]
     twice = sorted({post for post in chosen if chosen.count(post) > 1})
     if twice:
         raise click.UsageError(
-            f"{', '.join(twice)}: a post is kept, rescheduled or published now, only one of them"
+            _(
+                "%(posts)s: a post is kept, rescheduled or published now, only one of them",
+                posts=", ".join(twice),
+            )
         )
     engine = settings.engine()
     now = engine.clock.now().isoformat()
@@ -295,88 +392,91 @@ def resolve(
     _done(
         settings,
         incident,
-        f"resolved; {len(incident.resumed_posts)} post(s) released, {kept} kept held",
+        _(
+            "resolved; %(n)s post(s) released, %(kept)s kept held",
+            n=len(incident.resumed_posts),
+            kept=kept,
+        ),
         as_json,
     )
 
 
-@cli.command()
+@cli.command(help=N_("Close the incident once the review is done."))
 @ID
-@click.option("--review", default="", help="Outcome of the post-incident review.")
+@click.option("--review", default="", help=N_("Outcome of the post-incident review."))
 @click.option(
     "--leave-open",
     is_flag=True,
-    help="Close although checklist items are not ticked (they are recorded as left open).",
+    help=N_("Close although checklist items are not ticked (they are recorded as left open)."),
 )
 @JSON
 @click.pass_obj
 def close(
     settings: Settings, incident_id: str, review: str, leave_open: bool, as_json: bool
 ) -> None:
-    """Close the incident once the review is done."""
     incident = settings.engine().close(
         incident_id, review, leave_open=leave_open, command_id=settings.command_id
     )
-    _done(settings, incident, "closed", as_json)
+    _done(settings, incident, _("closed"), as_json)
 
 
-@cli.command()
+@cli.command(help=N_("Add a note to the timeline."))
 @ID
 @click.argument("text")
 @click.pass_obj
 def note(settings: Settings, incident_id: str, text: str) -> None:
-    """Add a note to the timeline."""
     incident = settings.engine().note(incident_id, text, command_id=settings.command_id)
-    _done(settings, incident, "note added")
+    _done(settings, incident, _("note added"))
 
 
-@cli.command()
+@cli.command(help=N_("Tick a checklist item."))
 @ID
 @click.argument("item")
 @click.pass_obj
 def check(settings: Settings, incident_id: str, item: str) -> None:
-    """Tick a checklist item."""
     incident = settings.engine().check(incident_id, item, command_id=settings.command_id)
-    _done(settings, incident, f"ticked {item}")
+    _done(settings, incident, _("ticked %(item)s", item=item))
 
 
-@cli.command()
+@cli.command(help=N_("Retry every step that failed (pause, notify, publish)."))
 @ID
 @click.pass_obj
 def retry(settings: Settings, incident_id: str) -> None:
-    """Retry every step that failed (pause, notify, publish)."""
     recovered, incident = settings.engine().retry_all(incident_id, command_id=settings.command_id)
     left = incident.failed_effects()
-    rerun = f"; re-ran {recovered} interrupted step(s)" if recovered else ""
-    _done(settings, incident, "retried" + rerun + (f"; still failing: {len(left)}" if left else ""))
+    words = _("retried")
+    if recovered:
+        words += _("; re-ran %(n)s interrupted step(s)", n=recovered)
+    if left:
+        words += _("; still failing: %(n)s", n=len(left))
+    _done(settings, incident, words)
     if left:
         raise SystemExit(1)
 
 
-@cli.command()
+@cli.command(help=N_("Show where an incident stands."))
 @ID
 @JSON
 @click.pass_obj
 def status(settings: Settings, incident_id: str, as_json: bool) -> None:
-    """Show where an incident stands."""
     from runbook.cli.render import status_lines, status_object
 
     engine = settings.engine()
     incident = engine.incident(incident_id)
     allowed = engine.allowed(incident_id) if engine.operator else []
+    orphaned = frozenset(engine.orphaned(incident.id))
     if as_json:
-        emit_json(status_object(incident, allowed))
+        emit_json(status_object(incident, allowed, orphaned))
         return
-    for line in status_lines(incident, allowed):
+    for line in status_lines(incident, allowed, orphaned):
         click.echo(line)
 
 
-@cli.command(name="list")
-@click.option("--all", "show_all", is_flag=True, help="Include resolved and closed incidents.")
+@cli.command(name="list", help=N_("List incidents (open ones unless --all)."))
+@click.option("--all", "show_all", is_flag=True, help=N_("Include resolved and closed incidents."))
 @JSON
 @click.pass_obj
 def list_(settings: Settings, show_all: bool, as_json: bool) -> None:
-    """List incidents (open ones unless --all)."""
     rows = settings.engine().incidents()
     if not show_all:
         rows = [r for r in rows if r["state"] not in ("resolved", "closed")]
@@ -398,20 +498,28 @@ def list_(settings: Settings, show_all: bool, as_json: bool) -> None:
         emit_json(rows)
         return
     if not rows:
-        click.echo("no open incidents" if not show_all else "no incidents")
+        click.echo(_("no open incidents") if not show_all else _("no incidents"))
+    from runbook.cli.words import state_word
+
     for r in rows:
-        drill = " [DRILL]" if r["drill"] else ""
-        click.echo(f"{r['id']:12} {r['level'] or '-':6} {r['state']:10} {r['title']}{drill}")
+        drill = " [" + _("DRILL") + "]" if r["drill"] else ""
+        click.echo(
+            f"{r['id']:12} {r['level'] or '-':6} {state_word(r['state']):10} {r['title']}{drill}"
+        )
 
 
-@cli.command()
+@cli.command(
+    help=N_(
+        "What runbook sent about the incident: every notification, escalation, approval "
+        "request and stand-down, to whom, on which channel, delivered or not."
+    )
+)
 @ID
-@click.option("--full", is_flag=True, help="Print each message's whole text.")
+@click.option("--full", is_flag=True, help=N_("Print each message's whole text."))
 @JSON
 @click.pass_obj
 def messages(settings: Settings, incident_id: str, full: bool, as_json: bool) -> None:
-    """What runbook sent about the incident: every notification, escalation, approval request
-    and stand-down, to whom, on which channel, delivered or not."""
+    from runbook.cli.words import stamp
     from runbook.model.text import inert
 
     sent = settings.engine().messages(incident_id)
@@ -434,14 +542,11 @@ def messages(settings: Settings, incident_id: str, full: bool, as_json: bool) ->
         )
         return
     if not sent:
-        click.echo("nothing was sent about this incident yet")
+        click.echo(_("nothing was sent about this incident yet"))
     for m in sent:
-        state = "sent" if m.ok else f"NOT SENT: {m.error}"
+        state = _("sent") if m.ok else _("NOT SENT: %(error)s", error=m.error)
         click.echo(
-            inert(
-                f"{m.at:%Y-%m-%d %H:%M:%S} {m.purpose:17} {m.person:10} {m.channel:8} "
-                f"{state}  {m.subject}"
-            )
+            inert(f"{stamp(m.at)} {m.purpose:17} {m.person:10} {m.channel:8} {state}  {m.subject}")
         )
         if full and m.text:
             for line in m.text.splitlines():

@@ -15,30 +15,39 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from runbook.cli import Settings, cli
+from runbook.i18n import N_, _
 
 if TYPE_CHECKING:
     from runbook.model.intake import Warning
 
+STATUS = {"dismissed": N_("dismissed"), "declared": N_("declared")}
+"""A warning's status, in words (a new warning shows none)."""
 
-@cli.command()
+
+@cli.command(
+    help=N_("Tell the comms team about something worrying you saw (do not answer it yourself).")
+)
 @click.argument("text")
-@click.option("--link", default="", help="Where you saw it (a web address).")
+@click.option("--link", default="", help=N_("Where you saw it (a web address)."))
 @click.pass_obj
 def report(settings: Settings, text: str, link: str) -> None:
-    """Tell the comms team about something worrying you saw (do not answer it yourself)."""
     record = settings.engine().report(text, link)
-    click.echo(f"reported: the comms team sees it on their board (warning {record.key})")
+    click.echo(
+        _("reported: the comms team sees it on their board (warning %(key)s)", key=record.key)
+    )
 
 
-@cli.group(invoke_without_command=True)
-@click.option("--all", "show_all", is_flag=True, help="Also dismissed and declared warnings.")
-@click.option(
-    "--log", "show_log", is_flag=True, help="The intake log itself, refused posts included."
+@cli.group(
+    invoke_without_command=True,
+    help=N_("The warnings waiting for the on-call person (newest first)."),
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--all", "show_all", is_flag=True, help=N_("Also dismissed and declared warnings."))
+@click.option(
+    "--log", "show_log", is_flag=True, help=N_("The intake log itself, refused posts included.")
+)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
 @click.pass_context
 def inbox(ctx: click.Context, show_all: bool, show_log: bool, as_json: bool) -> None:
-    """The warnings waiting for the on-call person (newest first)."""
     if ctx.invoked_subcommand is not None:
         return
     settings: Settings = ctx.obj
@@ -50,44 +59,47 @@ def inbox(ctx: click.Context, show_all: bool, show_log: bool, as_json: bool) -> 
         click.echo(json.dumps([_as_dict(w) for w in warnings], indent=2, default=str))
         return
     if not warnings:
-        click.echo("the inbox is empty")
+        click.echo(_("the inbox is empty"))
         return
     for warning in warnings:
         click.echo(_line(warning))
 
 
-@inbox.command("declare")
+@inbox.command(
+    "declare",
+    help=N_("Declare an incident from warning KEY (on PLAYBOOK, default: the one it suggests)."),
+)
 @click.argument("key")
 @click.argument("playbook", required=False)
-@click.option("--title", default="", help="The incident's title (default: the warning's text).")
-@click.option("--drill", is_flag=True, help="A tabletop drill: nothing real is sent.")
+@click.option("--title", default="", help=N_("The incident's title (default: the warning's text)."))
+@click.option("--drill", is_flag=True, help=N_("A tabletop drill: nothing real is sent."))
 @click.pass_obj
 def declare_from(
     settings: Settings, key: str, playbook: str | None, title: str, drill: bool
 ) -> None:
-    """Declare an incident from warning KEY (on PLAYBOOK, default: the one it suggests)."""
     from runbook.errors import ActionRefused
 
     engine = settings.engine()
     chosen = playbook or engine.suggest_playbook(key)
     if chosen is None:
         raise ActionRefused(
-            "no playbook matches the warning's words; name one", cli="runbook playbooks"
+            _("no playbook matches the warning's words; name one"), cli="runbook playbooks"
         )
     incident = engine.declare_from_warning(key, chosen, title, drill=drill)
     click.echo(incident.id)
 
 
-@inbox.command("dismiss")
+@inbox.command(
+    "dismiss", help=N_("Dismiss warning KEY with a reason (it stays in the intake log).")
+)
 @click.argument("key")
-@click.option("--reason", required=True, help="Why it needs no incident.")
+@click.option("--reason", required=True, help=N_("Why it needs no incident."))
 @click.pass_obj
 def dismiss(settings: Settings, key: str, reason: str) -> None:
-    """Dismiss warning KEY with a reason (it stays in the intake log)."""
     from runbook.model.text import one_line
 
     settings.engine().dismiss_warning(key, reason)
-    click.echo(f"dismissed {one_line(key)}")
+    click.echo(_("dismissed %(key)s", key=one_line(key)))
 
 
 def _show_log(settings: Settings, as_json: bool) -> None:
@@ -104,11 +116,12 @@ def _show_log(settings: Settings, as_json: bool) -> None:
             if r.type == "IntakeRefused"
             else r.summary or r.reason or r.incident_id
         )
+        by = _("by %(actor)s (%(proof)s)", actor=one_line(r.actor), proof=one_line(r.proof))
+        if r.client:
+            by += " " + _("from %(client)s", client=one_line(r.client))
         click.echo(
-            f"#{r.seq} {_time(r.at)}  {r.type}  {one_line(r.source)}  "
-            f"by {one_line(r.actor)} ({one_line(r.proof)})"
-            + (f" from {one_line(r.client)}" if r.client else "")
-            + f"  {one_line(r.key)}  {one_line(what[:200])}"
+            f"#{r.seq} {_time(r.at)}  {r.type}  {one_line(r.source)}  {by}"
+            f"  {one_line(r.key)}  {one_line(what[:200])}"
         )
 
 
@@ -116,7 +129,7 @@ def _line(warning: Warning) -> str:
     from runbook.model.text import one_line
 
     count = f" ×{warning.count}" if warning.count > 1 else ""
-    state = "" if warning.status == "new" else f" [{warning.status}]"
+    state = "" if warning.status == "new" else f" [{_(STATUS.get(warning.status, warning.status))}]"
     link = f" {one_line(warning.link)}" if warning.link else ""
     return (
         f"{_time(warning.last_at)}  {one_line(warning.key)}{count}{state}\n"
@@ -125,7 +138,9 @@ def _line(warning: Warning) -> str:
 
 
 def _time(at: datetime) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+    from runbook.cli.words import minute
+
+    return minute(at)
 
 
 def _as_dict(warning: Warning) -> dict[str, Any]:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from runbook.cli.words import minute, stage_word, state_word
+from runbook.i18n import _
 from runbook.model.approvals import requirement, stand_in_words, why_not_counted
 from runbook.model.base import format_duration
 from runbook.model.incident import Draft, Incident
 from runbook.model.playbook import STAGES
+
+MAX_LISTED = 20
+"""Failures listed one by one under a failed step (the rest counted)."""
 
 
 def stage_status(incident: Incident) -> dict[str, str]:
@@ -29,8 +35,11 @@ def stage_status(incident: Incident) -> dict[str, str]:
     return result
 
 
-def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
-    """The JSON status of an incident."""
+def status_object(
+    incident: Incident, allowed: list[str], orphaned: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The JSON status of an incident (``orphaned``: keys of messages whose sender is gone,
+    see :meth:`~runbook.engine.deliveries.DeliveryCommands.orphaned`)."""
     data = incident.status()
     data["score"] = incident.score
     data["answers"] = incident.answers
@@ -43,6 +52,7 @@ def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
             "roles": sorted(r.roles),
             "delivered": r.delivered,
             "failed": r.failed,
+            "may_have_been_sent": r.maybe,
             "acknowledged": r.acked_at.isoformat() if r.acked_at else None,
         }
         for r in incident.recipients.values()
@@ -76,7 +86,24 @@ def status_object(incident: Incident, allowed: list[str]) -> dict[str, Any]:
         for d in incident.update_schedule()
     ]
     data["checked"] = sorted(incident.checked)
-    data["failed_steps"] = [{"kind": e.kind, "error": e.error} for e in incident.failed_effects()]
+    data["failed_steps"] = [
+        {
+            "kind": e.kind,
+            "error": e.error,
+            "not_done": [{"who": who, "why": why} for who, why in e.not_done()],
+        }
+        for e in incident.failed_effects()
+    ]
+    data["may_have_been_sent"] = [
+        {"key": key, "kind": effect.kind, "why": effect.deliveries.get(key, {}).get("error", "")}
+        for effect in incident.effects.values()
+        for key in effect.maybe_sent()
+    ]
+    data["sending"] = [
+        {"key": key, "kind": effect.kind, "sender_gone": key in orphaned}
+        for effect in incident.pending_effects()
+        for key in sorted(effect.in_flight)
+    ]
     data["allowed"] = allowed
     data["summary"] = incident.summary or None
     return data
@@ -103,39 +130,138 @@ def approvals_object(incident: Incident, draft: Draft) -> list[dict[str, Any]]:
     return found
 
 
-def status_lines(incident: Incident, allowed: list[str]) -> list[str]:
+def _label(words: str) -> str:
+    """A line's label, padded to the column the values start in."""
+    return f"{words:8} "
+
+
+def status_lines(
+    incident: Incident, allowed: list[str], orphaned: frozenset[str] = frozenset()
+) -> list[str]:
     """The human-readable status of an incident."""
-    data = status_object(incident, allowed)
-    drill = "  [DRILL]" if incident.drill else ""
+    data = status_object(incident, allowed, orphaned)
+    drill = "  [" + _("DRILL") + "]" if incident.drill else ""
     lines = [
         f"{incident.id}  {incident.title}{drill}",
-        f"playbook {data['playbook']} v{data['playbook_version']}   level {incident.level or '-'}"
-        f"   state {incident.state}",
-        "stages   " + "  ".join(f"{s}: {v}" for s, v in data["stages"].items()),
-        f"posts    {data['paused_posts']} held, {data['resumed_posts']} resumed",
+        _(
+            "playbook %(playbook)s v%(version)s   level %(level)s   state %(state)s",
+            playbook=data["playbook"],
+            version=data["playbook_version"],
+            level=incident.level or "-",
+            state=state_word(incident.state),
+        ),
+        _label(_("stages")) + "  ".join(f"{s}: {stage_word(v)}" for s, v in data["stages"].items()),
+        _label(_("posts"))
+        + _(
+            "%(held)s held, %(resumed)s resumed",
+            held=data["paused_posts"],
+            resumed=data["resumed_posts"],
+        ),
     ]
+    indent = " " * len(_label(""))
     for r in data["recipients"]:
-        ack = "acknowledged" if r["acknowledged"] else "not acknowledged"
-        failed = f", failed: {', '.join(r['failed'])}" if r["failed"] else ""
-        lines.append(f"notified {r['person']} ({', '.join(r['roles'])}) {ack}{failed}")
+        ack = _("acknowledged") if r["acknowledged"] else _("not acknowledged")
+        failed = _(", failed: %(channels)s", channels=", ".join(r["failed"])) if r["failed"] else ""
+        if r["may_have_been_sent"]:
+            failed += ", " + _(
+                "may have been sent: %(channels)s", channels=", ".join(r["may_have_been_sent"])
+            )
+        lines.append(
+            _label(_("notified")) + f"{r['person']} ({', '.join(r['roles'])}) {ack}{failed}"
+        )
     for d in data["drafts"]:
-        state = "published" if d["published"] else ("submitted" if d["submitted"] else "drafting")
-        lines.append(f"draft    {d['id']} v{d['version']} {d['template']} {state}: {d['needs']}")
-        lines.extend(f"         ! {words}" for words in d["nobody_left"])
+        if d["published"]:
+            state = _("published")
+        else:
+            state = _("submitted") if d["submitted"] else state_word("drafting")
+        lines.append(
+            _label(_("draft")) + f"{d['id']} v{d['version']} {d['template']} {state}: {d['needs']}"
+        )
+        lines.extend(f"{indent}! {words}" for words in d["nobody_left"])
         for a in d["approvals"]:
-            counted = "" if a["counts"] else f"  DOES NOT COUNT: {a['why_not']}"
+            counted = "" if a["counts"] else "  " + _("DOES NOT COUNT: %(why)s", why=a["why_not"])
             lines.append(
-                f"         approved by {a['person']} ({', '.join(a['roles']) or '-'}) "
-                f"{a['at'][:16].replace('T', ' ')} UTC, {a['proof_words']}{counted}"
+                indent
+                + _(
+                    "approved by %(person)s (%(roles)s) %(at)s, %(proof)s",
+                    person=a["person"],
+                    roles=", ".join(a["roles"]) or "-",
+                    at=minute(datetime.fromisoformat(a["at"])),
+                    proof=a["proof_words"],
+                )
+                + counted
             )
     for u in data["updates"]:
-        late = " (escalated)" if u["escalated"] else (" (lead reminded)" if u["reminded"] else "")
+        if u["escalated"]:
+            late = " " + _("(escalated)")
+        else:
+            late = " " + _("(lead reminded)") if u["reminded"] else ""
         lines.append(
-            f"update   {u['audience']} every {u['every']}: due "
-            f"{u['due_at'][:16].replace('T', ' ')} UTC{late}"
+            _label(_("update"))
+            + _(
+                "%(audience)s every %(every)s: due %(due)s",
+                audience=u["audience"],
+                every=u["every"],
+                due=minute(datetime.fromisoformat(u["due_at"])),
+            )
+            + late
         )
     for step in data["failed_steps"]:
-        lines.append(f"FAILED   {step['kind']}: {step['error']} (runbook retry {incident.id})")
+        lines.append(
+            _label(_("FAILED"))
+            + _(
+                "%(kind)s: %(error)s (runbook retry %(id)s)",
+                kind=step["kind"],
+                error=step["error"],
+                id=incident.id,
+            )
+        )
+        lines.extend(
+            " " * 9 + _("not reached: %(who)s: %(why)s", who=n["who"], why=n["why"])
+            for n in step["not_done"][:MAX_LISTED]
+        )
+        if len(step["not_done"]) > MAX_LISTED:
+            lines.append(" " * 9 + _("… and %(n)s more", n=len(step["not_done"]) - MAX_LISTED))
+    for maybe in data["may_have_been_sent"]:
+        person, channel = maybe["key"].rsplit("/", 2)[-2:]
+        lines.append(
+            _label(_("MAYBE"))
+            + _(
+                "%(person)s by %(channel)s (%(kind)s) may have been sent: %(why)s; "
+                "`runbook resend %(id)s --delivery %(key)s` sends it again",
+                person=person,
+                channel=channel,
+                kind=maybe["kind"],
+                why=maybe["why"],
+                id=incident.id,
+                key=maybe["key"],
+            )
+        )
+    for sending in data["sending"]:
+        person, channel = sending["key"].rsplit("/", 2)[-2:]
+        if sending["sender_gone"]:
+            lines.append(
+                _label(_("MAYBE"))
+                + _(
+                    "%(person)s by %(channel)s (%(kind)s) may have been sent: runbook stopped "
+                    "while sending it; `runbook tick %(id)s` records it, then `runbook resend` "
+                    "can send it again",
+                    person=person,
+                    channel=channel,
+                    kind=sending["kind"],
+                    id=incident.id,
+                )
+            )
+            continue
+        lines.append(
+            _label(_("SENDING"))
+            + _(
+                "%(person)s by %(channel)s: started, no answer yet (if runbook stopped, "
+                "`runbook tick` shows it as may have been sent)",
+                person=person,
+                channel=channel,
+            )
+        )
     if allowed:
-        lines.append("you can  " + ", ".join(allowed))
+        lines.append(_label(_("you can")) + ", ".join(allowed))
     return lines

@@ -10,40 +10,51 @@ from __future__ import annotations
 import click
 
 from runbook.cli import Settings, cli, emit_json
+from runbook.i18n import N_, _
 
 HOLDS = {
-    "draft": "holds by setting posts to draft",
-    "delete-and-recreate": "holds by recording each post here, deleting it, recreating it later",
+    "draft": N_("holds by setting posts to draft"),
+    "delete-and-recreate": N_(
+        "holds by recording each post here, deleting it, recreating it later"
+    ),
 }
 
 
-@cli.group()
+@cli.group(
+    help=N_("The schedulers holding the brand's posts (configured in contacts, schedulers:).")
+)
 def schedulers() -> None:
-    """The schedulers holding the brand's posts (configured in contacts, schedulers:)."""
+    pass
 
 
-@schedulers.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@schedulers.command(
+    help=N_(
+        "Test each scheduler's credentials and reachability and count the posts it would "
+        "see, without changing anything."
+    )
+)
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the results as JSON."))
 @click.pass_obj
 def check(settings: Settings, as_json: bool) -> None:
-    """Test each scheduler's credentials and reachability and count the posts it would see,
-    without changing anything."""
     results = settings.engine().check_schedulers()
     if as_json:
         emit_json(results)
     elif not results:
-        click.echo("no scheduler is configured (contacts/*.yaml, schedulers:)")
+        click.echo(_("no scheduler is configured (contacts/*.yaml, schedulers:)"))
     for result in [] if as_json else results:
         name = f"{result['scheduler']} ({result.get('product', '?')})"
         if result.get("ok"):
-            hold = HOLDS.get(result.get("hold", ""), "holds by marking posts held")
+            hold = _(HOLDS.get(result.get("hold", ""), N_("holds by marking posts held")))
             requests = result.get("requests")
-            cost = f", {requests} request(s)" if requests is not None else ""
-            click.echo(
-                f"ok      {name}: {result['scheduled']} scheduled post(s) of {result['posts']}"
-                f" seen{cost}; {hold}"
+            cost = _(", %(n)s request(s)", n=requests) if requests is not None else ""
+            seen = _(
+                "%(scheduled)s scheduled post(s) of %(posts)s seen",
+                scheduled=result["scheduled"],
+                posts=result["posts"],
             )
+            click.echo(f"{_('ok'):7} {name}: {seen}{cost}; {hold}")
         else:
-            click.echo(f"FAILED  {name}: {result.get('error', 'unreachable')}")
+            error = result.get("error") or _("unreachable")
+            click.echo(f"{_('FAILED'):7} {name}: {error}")
     if any(not r.get("ok") for r in results):
         raise SystemExit(1)

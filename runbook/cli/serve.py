@@ -6,38 +6,51 @@ from __future__ import annotations
 import click
 
 from runbook.cli import Settings, cli
+from runbook.i18n import N_, _
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8750, show_default=True, type=click.IntRange(1, 65535))
+@cli.command(
+    help=N_(
+        "Serve the personal approval links for people away from a terminal, and take "
+        "warnings in: PagerDuty Events v2 (/v2/enqueue), listening-tool webhooks "
+        "(/intake/NAME) and staff reports (/report)."
+    )
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help=N_("Address to listen on."))
+@click.option(
+    "--port",
+    default=8750,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help=N_("Port to listen on."),
+)
 @click.option(
     "--proxy",
     is_flag=True,
-    help="Behind an HTTPS reverse proxy on this machine: trust its X-Forwarded-For/-Proto.",
+    help=N_("Behind an HTTPS reverse proxy on this machine: trust its X-Forwarded-For/-Proto."),
 )
 @click.option(
     "--reads-per-minute",
     default=60,
     show_default=True,
     type=click.IntRange(1, 10_000_000),
-    help="Pages one client may open per minute.",
+    help=N_("Pages one client may open per minute."),
 )
 @click.option(
     "--decisions-per-minute",
     default=10,
     show_default=True,
     type=click.IntRange(1, 10_000_000),
-    help="Decisions one client may send per minute.",
+    help=N_("Decisions one client may send per minute."),
 )
 @click.option(
     "--posts-per-minute",
     default=600,
     show_default=True,
     type=click.IntRange(1, 10_000_000),
-    help="Warnings one client (a paging or listening tool) may post per minute.",
+    help=N_("Warnings one client (a paging or listening tool) may post per minute."),
 )
 @click.pass_obj
 def serve(
@@ -49,9 +62,6 @@ def serve(
     decisions_per_minute: int,
     posts_per_minute: int,
 ) -> None:
-    """Serve the personal approval links for people away from a terminal, and take warnings
-    in: PagerDuty Events v2 (/v2/enqueue), listening-tool webhooks (/intake/NAME) and staff
-    reports (/report)."""
     import uvicorn
 
     from runbook.serve.app import ServeSettings, build_app
@@ -65,15 +75,20 @@ def serve(
         posts_per_minute=posts_per_minute,
     )
     app = build_app(engine, limits)
+    address = f"http://{host}:{port}/"
     click.echo(
-        f"runbook serve: approval links and the intake of warnings on http://{host}:{port}/ "
-        "(Ctrl-C stops)",
+        _(
+            "runbook serve: approval links and the intake of warnings on %(url)s (Ctrl-C stops)",
+            url=address,
+        ),
         err=True,
     )
     if host not in LOOPBACK:
         click.echo(
-            "runbook serve: listening beyond this machine; put an HTTPS reverse proxy in front "
-            "(see the README) so links never travel in clear text",
+            _(
+                "runbook serve: listening beyond this machine; put an HTTPS reverse proxy in "
+                "front (see the README) so links never travel in clear text"
+            ),
             err=True,
         )
     # No access log: a link is a secret in the URL and must not be written anywhere.

@@ -17,34 +17,34 @@ import click
 
 from runbook.cli import Settings, cli, emit_json
 from runbook.cli.incidents import JSON
-from runbook.i18n import _
+from runbook.i18n import N_, _
 
 if TYPE_CHECKING:
     from runbook.store.witness import Heads
 
 
-@cli.command()
+@cli.command(help=N_("Check the tamper-evident record; exit 1 naming the first problem."))
 @click.argument("incident_id", metavar="[ID]", required=False)
-@click.option("--all", "every", is_flag=True, help="Check every incident in the store.")
+@click.option("--all", "every", is_flag=True, help=N_("Check every incident in the store."))
 @click.option(
     "--export",
     "export_file",
     type=click.Path(dir_okay=False),
-    help="Check a JSON export's embedded chain (and, with ID, that it matches the database).",
+    help=N_("Check a JSON export's embedded chain (and, with ID, that it matches the database)."),
 )
 @click.option(
     "--witness",
     "witness_files",
     multiple=True,
     type=click.Path(dir_okay=False, exists=True),
-    help="Also compare with the chain heads in this witness file (a copy kept elsewhere).",
+    help=N_("Also compare with the chain heads in this witness file (a copy kept elsewhere)."),
 )
 @click.option(
     "--head",
     "head_texts",
     multiple=True,
     metavar="INC-XXXXXX#SEQ:HASH",
-    help="Also compare with a chain head from an export or a notification's record line.",
+    help=N_("Also compare with a chain head from an export or a notification's record line."),
 )
 @JSON
 @click.pass_obj
@@ -57,14 +57,13 @@ def verify(
     head_texts: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Check the tamper-evident record; exit 1 naming the first problem."""
     if export_file is not None:
         if every:
-            raise click.UsageError("--all and --export do not go together")
+            raise click.UsageError(_("--all and --export do not go together"))
         _verify_export(settings, incident_id, export_file, as_json)
         return
     if every == bool(incident_id):
-        raise click.UsageError("give an incident ID, --all, or --export FILE")
+        raise click.UsageError(_("give an incident ID, --all, or --export FILE"))
     heads = _given_heads(witness_files, head_texts)
     engine = settings.engine()
     if not every:
@@ -83,7 +82,9 @@ def verify(
                 "id": phantom,
                 "ok": False,
                 "events": 0,
-                "problem": f"the incident list disagrees with the events: {problem}",
+                "problem": _(
+                    "the incident list disagrees with the events: %(problem)s", problem=problem
+                ),
                 "listing": [problem],
             }
         )
@@ -91,9 +92,12 @@ def verify(
     count, intake_problem = engine.verify_intake()
     if not as_json:
         if intake_problem:
-            click.echo(f"intake log: TAMPERED OR DAMAGED: {intake_problem}", err=True)
+            click.echo(
+                _("intake log: TAMPERED OR DAMAGED: %(problem)s", problem=intake_problem),
+                err=True,
+            )
         else:
-            click.echo(f"intake log: ok, {count} record(s)")
+            click.echo(_("intake log: ok, %(n)s record(s)", n=count))
     if intake_problem or not all(report["ok"] for report in reports):
         raise SystemExit(1)
 
@@ -129,7 +133,10 @@ def _given_heads(witness_files: tuple[str, ...], head_texts: tuple[str, ...]) ->
 def _report(result: Any) -> dict[str, Any]:
     problem = result.problem
     if not problem and result.listing:
-        problem = "the incident list disagrees with the events: " + "; ".join(result.listing)
+        problem = _(
+            "the incident list disagrees with the events: %(problem)s",
+            problem="; ".join(result.listing),
+        )
     return {
         "id": result.incident_id,
         "ok": result.ok,
@@ -152,18 +159,25 @@ def _show(reports: list[dict[str, Any]], as_json: bool, single: bool) -> None:
         return
     for report in reports:
         if report["ok"]:
-            proofs = (
-                f"{report['signatures_checked']} signature(s) and "
-                f"{report['link_receipts_checked']} link receipt(s) checked"
+            proofs = _(
+                "%(signatures)s signature(s) and %(links)s link receipt(s) checked",
+                signatures=report["signatures_checked"],
+                links=report["link_receipts_checked"],
             )
             if report["link_receipts_unchecked"]:
-                proofs += (
-                    f"; {report['link_receipts_unchecked']} link receipt(s) not checked (the "
-                    "team's link secret is not on this machine)"
+                proofs += _(
+                    "; %(n)s link receipt(s) not checked (the team's link secret is not on "
+                    "this machine)",
+                    n=report["link_receipts_unchecked"],
                 )
             click.echo(
-                f"{report['id']}: ok, {report['events']} events, head {report['head_hash']}; "
-                f"{proofs}"
+                _(
+                    "%(id)s: ok, %(events)s events, head %(head)s; %(proofs)s",
+                    id=report["id"],
+                    events=report["events"],
+                    head=report["head_hash"],
+                    proofs=proofs,
+                )
                 + (_("; agrees with its witnessed head(s)") if report["witnessed_heads"] else "")
             )
             if report["not_witnessed"]:
@@ -177,22 +191,41 @@ def _show(reports: list[dict[str, Any]], as_json: bool, single: bool) -> None:
                 )
         elif report["listing"] and report.get("first_bad_seq") is None:
             click.echo(
-                f"{report['id']}: THE INCIDENT LIST IS WRONG: {report['problem']}; "
-                "`runbook db rebuild` restores it from the events",
+                _(
+                    "%(id)s: THE INCIDENT LIST IS WRONG: %(problem)s; `runbook db rebuild` "
+                    "restores it from the events",
+                    id=report["id"],
+                    problem=report["problem"],
+                ),
                 err=True,
             )
         else:
-            click.echo(f"{report['id']}: TAMPERED OR DAMAGED: {report['problem']}", err=True)
+            click.echo(
+                _(
+                    "%(id)s: TAMPERED OR DAMAGED: %(problem)s",
+                    id=report["id"],
+                    problem=report["problem"],
+                ),
+                err=True,
+            )
             if report.get("first_bad_seq") is not None:
                 click.echo(
-                    f"verified up to event #{report['first_bad_seq'] - 1}, head "
-                    f"{report['head_hash']}",
+                    _(
+                        "verified up to event #%(seq)s, head %(head)s",
+                        seq=report["first_bad_seq"] - 1,
+                        head=report["head_hash"],
+                    ),
                     err=True,
                 )
     if not single:
         bad = sum(1 for report in reports if not report["ok"])
-        summary = f"{len(reports)} incident(s) checked: "
-        click.echo(summary + ("all ok" if not bad else f"{bad} with a problem"), err=bool(bad))
+        if bad:
+            summary = _(
+                "%(n)s incident(s) checked: %(bad)s with a problem", n=len(reports), bad=bad
+            )
+        else:
+            summary = _("%(n)s incident(s) checked: all ok", n=len(reports))
+        click.echo(summary, err=bool(bad))
 
 
 def _verify_export(
@@ -220,24 +253,40 @@ def _verify_export(
     if as_json:
         emit_json(report)
     elif check.ok:
-        matches = (
-            ", matches the database"
-            if incident_id
-            else " (chain consistent; give the incident ID to compare it with the database)"
-        )
+        if incident_id:
+            matches = _(", matches the database")
+        else:
+            matches = _(" (chain consistent; give the incident ID to compare it with the database)")
         click.echo(
-            f"{check.incident_id}: export ok, {check.count} events, head {check.head_hash}{matches}"
+            _(
+                "%(id)s: export ok, %(events)s events, head %(head)s",
+                id=check.incident_id,
+                events=check.count,
+                head=check.head_hash,
+            )
+            + matches
         )
         if check.unchecked:
             seqs = ", ".join(f"#{seq}" for seq in check.unchecked[:20])
             more = " ..." if len(check.unchecked) > 20 else ""
             click.echo(
-                f"note: {len(check.unchecked)} redacted event(s) were link-checked only "
-                f"(their hash needs the database): {seqs}{more}",
+                _(
+                    "note: %(n)s redacted event(s) were link-checked only (their hash needs the "
+                    "database): %(seqs)s",
+                    n=len(check.unchecked),
+                    seqs=seqs + more,
+                ),
                 err=True,
             )
     else:
-        click.echo(f"{check.incident_id}: EXPORT TAMPERED OR DAMAGED: {check.problem}", err=True)
+        click.echo(
+            _(
+                "%(id)s: EXPORT TAMPERED OR DAMAGED: %(problem)s",
+                id=check.incident_id,
+                problem=check.problem,
+            ),
+            err=True,
+        )
     if not check.ok:
         raise SystemExit(1)
 
@@ -263,11 +312,12 @@ def _content_problem(engine: Any, incident_id: str, document: dict[str, Any], co
             "json",
             tz=str(document.get("timezone") or "UTC"),
             redact_names=names,
+            language=str(document.get("language") or "") or None,
             environ=os.environ,
             now=generated,
             upto_seq=count,
         )
     except (ValueError, RunbookError) as exc:
-        return f"the export cannot be rebuilt from the database to compare ({exc})"
+        return _("the export cannot be rebuilt from the database to compare (%(error)s)", error=exc)
     found = first_difference(document, json.loads(rebuilt))
-    return f"the export differs from the database at {found}" if found else ""
+    return _("the export differs from the database at %(where)s", where=found) if found else ""

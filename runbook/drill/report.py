@@ -7,6 +7,11 @@ injects, the participants' actions (with the engine's refusals), escalations and
 score. Everything in it comes from the scenario, the incident's events and the simulated clock,
 so the same scenario and responses give the same report, byte for byte (no effect ids, database
 paths or real times). :mod:`runbook.drill.render` writes it as Markdown, HTML or JSON.
+
+A report is in one language: the one asked for (``runbook drill --lang``), else the playbook's
+(``language: fr``). Its prose (expectations, details, verdicts) is written in it; its ids
+(``met``, ``refused``, ``yes``) stay English for the JSON format and are shown in words by the
+renderers.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import TYPE_CHECKING
 from runbook.drill.cast import stand_ins
 from runbook.drill.scenario import ChecklistDone, format_offset
 from runbook.drill.scoring import Decision, ExpectationStatus, Score, replay, score
+from runbook.drill.words import duration, offset
+from runbook.i18n import _, normalise, using
 from runbook.model import events as ev
 from runbook.model.base import format_duration
 from runbook.model.playbook import STAGES
@@ -66,6 +73,8 @@ class DrillReport:
     """role, people, stand_in (``yes``/``no``)."""
     messages: dict[str, int]
     """Deliveries recorded: total, delivered, failed, published statements."""
+    language: str = "en"
+    """The language of the report's words (``en``, ``fr``)."""
 
     @property
     def duration(self) -> timedelta:
@@ -77,8 +86,15 @@ class DrillReport:
         return format_offset(moment - self.start) if moment is not None else "-"
 
 
-def build_report(session: DrillSession) -> DrillReport:
-    """The report of ``session`` as it stands now."""
+def build_report(session: DrillSession, language: str | None = None) -> DrillReport:
+    """The report of ``session`` as it stands now, in ``language`` (default: the playbook's)."""
+    playbook = session.workspace.playbooks.get(session.scenario.playbook)
+    chosen = normalise(language) or (playbook.language if playbook else None) or "en"
+    with using(chosen):
+        return _build(session, chosen)
+
+
+def _build(session: DrillSession, language: str) -> DrillReport:
     events = session.events()
     now = session.clock.now()
     statuses = session.status()
@@ -122,8 +138,8 @@ def build_report(session: DrillSession) -> DrillReport:
         targets.append(
             {
                 "target": check.name,
-                "goal": format_duration(check.limit),
-                "reached": format_offset(check.reached - t0) if check.reached else "-",
+                "goal": duration(check.limit),
+                "reached": offset(check.reached - t0) if check.reached else "-",
                 "verdict": {None: "not reached", True: "met", False: "missed"}[check.met],
             }
         )
@@ -159,7 +175,7 @@ def build_report(session: DrillSession) -> DrillReport:
             {
                 "rule": e.rule_id,
                 "round": str(e.round),
-                "to": ", ".join(e.to_roles) or "the same people",
+                "to": ", ".join(e.to_roles) or _("the same people"),
                 "waited": e.waited,
             },
         )
@@ -190,10 +206,10 @@ def build_report(session: DrillSession) -> DrillReport:
             "playbook": playbook.id,
             "playbook_title": playbook.title,
             "playbook_version": str(playbook.version),
-            "level": f"{level.id} ({level.name})" if level else "not assessed",
+            "level": f"{level.id} ({level.name})" if level else _("not assessed"),
             "state": incident.state if events else "not started",
         },
-        marking="[DRILL]",
+        marking=_("[DRILL]"),
         start=t0,
         end=now,
         real_channels=session.real_channels,
@@ -208,6 +224,7 @@ def build_report(session: DrillSession) -> DrillReport:
         escalations=escalations,
         cast=cast,
         messages=messages,
+        language=language,
     )
 
 
@@ -222,6 +239,7 @@ def to_data(report: DrillReport) -> dict[str, object]:
 
     return {
         "format_version": FORMAT_VERSION,
+        "language": report.language,
         "marking": report.marking,
         "scenario": report.scenario,
         "incident": report.incident,

@@ -61,8 +61,10 @@ def run_headless(
     effects: Effects | None = None,
     real_channels: bool = False,
     incident_id: str | None = None,
+    language: str | None = None,
 ) -> tuple[DrillSession, DrillReport]:
-    """Run ``scenario`` with ``responses`` on ``store``; the session and its report."""
+    """Run ``scenario`` with ``responses`` on ``store``; the session and its report (in
+    ``language``, by default the playbook's)."""
     session = DrillSession.open(
         workspace,
         scenario,
@@ -72,4 +74,4 @@ def run_headless(
         incident_id=incident_id,
     )
     play(session, responses)
-    return session, build_report(session)
+    return session, build_report(session, language)

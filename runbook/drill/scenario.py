@@ -29,6 +29,8 @@ from pydantic import (
     model_validator,
 )
 
+from runbook.drill.words import ASKERS
+from runbook.i18n import N_, _, formats, in_context
 from runbook.model.base import Duration, Id, ProblemList, Spec, format_duration, parse_duration
 
 DEFAULT_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -128,7 +130,9 @@ class MessageInject(_Inject):
 
     def summary(self) -> str:
         """The message, with its sender."""
-        return f"{self.sender}: {self.text}" if self.sender else self.text
+        if not self.sender:
+            return self.text
+        return _("%(sender)s: %(text)s", sender=self.sender, text=self.text)
 
 
 class SocialPostInject(_Inject):
@@ -147,8 +151,21 @@ class SocialPostInject(_Inject):
 
     def summary(self) -> str:
         """Author, platform, reach and text."""
-        where = f" on {self.platform}" if self.platform else ""
-        return f"{self.author}{where} (reach {self.reach:,}): {self.text}"
+        reach = formats.number(self.reach, digits=0)
+        if self.platform:
+            return _(
+                "%(author)s on %(platform)s (reach %(reach)s): %(text)s",
+                author=self.author,
+                platform=self.platform,
+                reach=reach,
+                text=self.text,
+            )
+        return _(
+            "%(author)s (reach %(reach)s): %(text)s",
+            author=self.author,
+            reach=reach,
+            text=self.text,
+        )
 
 
 class InquiryInject(_Inject):
@@ -168,7 +185,15 @@ class InquiryInject(_Inject):
     def summary(self) -> str:
         """Who asks what."""
         extra = f" {self.text}" if self.text else ""
-        return f"{self.who} ({self.outlet}) asks: {self.question}{extra}"
+        return (
+            _(
+                "%(who)s (%(outlet)s) asks: %(question)s",
+                who=in_context(ASKERS[self.who]),
+                outlet=self.outlet,
+                question=self.question,
+            )
+            + extra
+        )
 
 
 class NewFactInject(_Inject):
@@ -185,7 +210,7 @@ class NewFactInject(_Inject):
 
     def summary(self) -> str:
         """The fact."""
-        return f"new fact: {self.text}"
+        return _("new fact: %(text)s", text=self.text)
 
 
 Inject = Annotated[
@@ -223,7 +248,7 @@ class LevelAtLeast(_Expectation):
 
     def describe(self) -> str:
         """``level >= SEV2``."""
-        return f"level >= {self.level}"
+        return _("level >= %(level)s", level=self.level)
 
 
 class PostsPaused(_Expectation):
@@ -234,7 +259,7 @@ class PostsPaused(_Expectation):
 
     def describe(self) -> str:
         """``posts paused``."""
-        return "posts paused"
+        return _("posts paused")
 
 
 class Notified(_Expectation):
@@ -245,7 +270,7 @@ class Notified(_Expectation):
 
     def describe(self) -> str:
         """``people notified``."""
-        return "people notified"
+        return _("people notified")
 
 
 class Acknowledged(_Expectation):
@@ -258,7 +283,9 @@ class Acknowledged(_Expectation):
 
     def describe(self) -> str:
         """``acknowledged (by legal)``."""
-        return "acknowledged" + (f" by {self.by_role}" if self.by_role else "")
+        if self.by_role:
+            return _("acknowledged by %(role)s", role=self.by_role)
+        return in_context(N_("expectation|acknowledged"))
 
 
 class StatementApproved(_Expectation):
@@ -273,8 +300,14 @@ class StatementApproved(_Expectation):
 
     def describe(self) -> str:
         """``statement approved (by legal)``."""
-        what = f"{self.template} statement" if self.template else "statement"
-        return f"{what} approved" + (f" by {self.by_role}" if self.by_role else "")
+        what = (
+            _("%(template)s statement", template=self.template)
+            if self.template
+            else in_context(N_("expectation|statement"))
+        )
+        if self.by_role:
+            return _("%(what)s approved by %(role)s", what=what, role=self.by_role)
+        return _("%(what)s approved", what=what)
 
 
 class StatementPublished(_Expectation):
@@ -287,7 +320,9 @@ class StatementPublished(_Expectation):
 
     def describe(self) -> str:
         """``statement published``."""
-        return f"{self.template or 'statement'} published"
+        return _(
+            "%(what)s published", what=self.template or in_context(N_("expectation|statement"))
+        )
 
 
 class ChecklistDone(_Expectation):
@@ -300,7 +335,7 @@ class ChecklistDone(_Expectation):
 
     def describe(self) -> str:
         """``checklist: a, b``."""
-        return "checklist: " + ", ".join(self.items)
+        return _("checklist: %(items)s", items=", ".join(self.items))
 
 
 class Resolved(_Expectation):
@@ -311,7 +346,7 @@ class Resolved(_Expectation):
 
     def describe(self) -> str:
         """``resolved``."""
-        return "incident resolved"
+        return _("incident resolved")
 
 
 Expectation = Annotated[

@@ -26,10 +26,10 @@ from runbook.drill.scenario import (
     Scenario,
     StatementApproved,
     StatementPublished,
-    format_offset,
 )
+from runbook.drill.words import duration, offset, span
+from runbook.i18n import _
 from runbook.model import events as ev
-from runbook.model.base import format_duration
 from runbook.model.fold import apply
 from runbook.model.incident import Incident
 from runbook.model.playbook import Playbook
@@ -168,7 +168,7 @@ def evaluate(
 ) -> list[ExpectationStatus]:
     """The status of every expectation of ``scenario`` at ``now`` (see module docstring)."""
     if not events:
-        return [_waiting(e, "the drill has not started") for e in scenario.expectations]
+        return [_waiting(e, _("the drill has not started")) for e in scenario.expectations]
     offsets = scenario.release_offsets()
     t0 = events[0].at
     done: dict[str, datetime] = {}
@@ -192,7 +192,7 @@ def _waiting(expectation: Expectation, detail: str) -> ExpectationStatus:
         id=expectation.id,
         kind=expectation.kind,
         description=expectation.describe(),
-        anchor=f"inject {expectation.after}" if expectation.after else "T+0",
+        anchor=_("inject %(id)s", id=expectation.after) if expectation.after else "T+0",
         target=expectation.within,
         status=PENDING,
         done_at=None,
@@ -218,26 +218,36 @@ def _status(
         missing = tuple(i for i in expectation.items if i not in incident.checked)
     base = _waiting(expectation, "")
     if now < anchor_at and first is None:
-        since = format_offset(anchor_at - t0)
-        detail = f"counts from inject {expectation.after} at {since}"
+        since = offset(anchor_at - t0)
+        detail = _("counts from inject %(id)s at %(at)s", id=expectation.after, at=since)
         if finished:
-            return _with(base, MISSED, None, None, "its inject was never released", target, missing)
+            never = _("its inject was never released")
+            return _with(base, MISSED, None, None, never, target, missing)
         return _with(base, PENDING, None, None, detail, target, missing)
     deadline = anchor_at + target if target is not None else None
     if first is not None:
         done_at = max(first, anchor_at)
         taken = done_at - anchor_at
-        goal = f", target {format_duration(target)}" if target is not None else ""
+        took = (
+            _("took %(took)s, target %(target)s", took=span(taken), target=duration(target))
+            if target is not None
+            else _("took %(took)s", took=span(taken))
+        )
         if deadline is None or done_at <= deadline:
-            return _with(base, MET, done_at, taken, f"took {_short(taken)}{goal}", target, ())
-        late = f"late: took {_short(taken)}{goal}"
+            return _with(base, MET, done_at, taken, took, target, ())
+        late = _("late: %(took)s", took=took)
         return _with(base, MISSED, done_at, taken, late, target, missing)
     if deadline is not None and now > deadline:
-        detail = f"not done within {format_duration(target or timedelta(0))}"
+        detail = _("not done within %(target)s", target=duration(target or timedelta(0)))
         return _with(base, MISSED, None, None, detail, target, missing)
     if finished:
-        return _with(base, MISSED, None, None, "not done by the end of the drill", target, missing)
-    left = f"{_short(deadline - now)} left" if deadline is not None else "until the end"
+        unfinished = _("not done by the end of the drill")
+        return _with(base, MISSED, None, None, unfinished, target, missing)
+    left = (
+        _("%(time)s left", time=span(deadline - now))
+        if deadline is not None
+        else _("until the end")
+    )
     return _with(base, PENDING, None, None, left, target, missing)
 
 
@@ -264,10 +274,6 @@ def _with(
     )
 
 
-def _short(delta: timedelta) -> str:
-    return format_duration(delta) if delta else "0m"
-
-
 def decisions(scenario: Scenario, events: Sequence[ev.Event], now: datetime) -> list[Decision]:
     """The level decisions the scenario expects, compared with what the team chose."""
     if not events:
@@ -282,11 +288,11 @@ def decisions(scenario: Scenario, events: Sequence[ev.Event], now: datetime) -> 
         chosen = first[2] if first else None
         found.append(
             Decision(
-                moment="first assessment",
+                moment=_("first assessment"),
                 expected_level=scenario.expected_level,
                 chosen_level=chosen,
                 at=first[0] if first else None,
-                verdict=_compare(playbook, scenario.expected_level, chosen, "not assessed"),
+                verdict=_compare(playbook, scenario.expected_level, chosen, _("not assessed")),
             )
         )
     offsets = scenario.release_offsets()
@@ -301,13 +307,13 @@ def decisions(scenario: Scenario, events: Sequence[ev.Event], now: datetime) -> 
         answers = later[0].answers if later else incident.answers
         chosen = later[0].level if later else incident.level
         verdict = (
-            _compare(playbook, inject.expected_level, chosen, "not assessed")
+            _compare(playbook, inject.expected_level, chosen, _("not assessed"))
             if later
-            else f"not reassessed (level stayed {incident.level or 'unset'})"
+            else _("not reassessed (level stayed %(level)s)", level=incident.level or _("unset"))
         )
         found.append(
             Decision(
-                moment=f"after {inject.id}",
+                moment=_("after %(inject)s", inject=inject.id),
                 expected_level=inject.expected_level,
                 chosen_level=chosen,
                 at=later[0].at if later else None,
@@ -323,5 +329,5 @@ def _compare(playbook: Playbook, expected: str, chosen: str | None, otherwise: s
         return otherwise
     difference = playbook.level_rank(chosen) - playbook.level_rank(expected)
     if difference == 0:
-        return "as expected"
-    return "higher than expected" if difference > 0 else "lower than expected"
+        return _("as expected")
+    return _("higher than expected") if difference > 0 else _("lower than expected")

@@ -42,13 +42,15 @@ from typing import Any
 from runbook.clock import SimulatedClock
 from runbook.drill.cast import cast_workspace
 from runbook.drill.responses import Response
-from runbook.drill.scenario import Inject, Scenario, format_offset
+from runbook.drill.scenario import Inject, Scenario
 from runbook.drill.scoring import Decision, ExpectationStatus, Score, decisions, evaluate, score
+from runbook.drill.words import INJECT_KINDS, offset, word
 from runbook.effects import Effects, Post
 from runbook.effects.sinks import DrillSink
 from runbook.engine import Engine
 from runbook.engine.core import ID_ALPHABET
 from runbook.errors import ActionRefused, NotFound, RunbookError
+from runbook.i18n import _
 from runbook.loading import Workspace
 from runbook.model import events as ev
 from runbook.model.escalation import next_due
@@ -71,7 +73,12 @@ class FeedItem:
     @property
     def label(self) -> str:
         """``T+8m inquiry: journalist (The Ledger) asks: ...``."""
-        return f"{format_offset(self.t_plus)} {self.inject.kind}: {self.inject.summary()}"
+        return _(
+            "%(at)s %(kind)s: %(summary)s",
+            at=offset(self.t_plus),
+            kind=word(INJECT_KINDS, self.inject.kind),
+            summary=self.inject.summary(),
+        )
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,13 @@ class DrillSession:
         ``real_channels``); by default nothing but the drill sink exists.
         """
         if scenario.playbook not in workspace.playbooks:
-            raise NotFound(f"scenario {scenario.id}: no playbook {scenario.playbook!r}")
+            raise NotFound(
+                _(
+                    "scenario %(scenario)s: no playbook %(playbook)r",
+                    scenario=scenario.id,
+                    playbook=scenario.playbook,
+                )
+            )
         clock = clock or SimulatedClock(scenario.start)
         sink = DrillSink()
         for post in scenario.calendar:
@@ -156,7 +169,7 @@ class DrillSession:
         drill = Effects(scheduler=sink, channels={}, publisher=sink, fallback=sink)
         if real_channels:
             if effects is None:
-                raise RunbookError("real channels were asked for, but none are configured")
+                raise RunbookError(_("real channels were asked for, but none are configured"))
             drill = Effects(
                 scheduler=sink,
                 channels=dict(effects.channels),
@@ -247,7 +260,7 @@ class DrillSession:
         """Declare the incident if needed and run the clock at the chosen speed."""
         with self._lock:
             if self.finished:
-                raise ActionRefused("the drill is finished")
+                raise ActionRefused(_("the drill is finished"))
             self.begin()
             self.clock.set_speed(self._speed)
 
@@ -258,7 +271,9 @@ class DrillSession:
     def set_speed(self, speed: int) -> None:
         """Choose x1, x5 or x10 (applies at once while running)."""
         if speed not in SPEEDS:
-            raise ActionRefused(f"speed must be one of {', '.join(map(str, SPEEDS))}")
+            raise ActionRefused(
+                _("speed must be one of %(speeds)s", speeds=", ".join(map(str, SPEEDS)))
+            )
         with self._lock:
             self._speed = speed
             if self.running:
@@ -272,7 +287,7 @@ class DrillSession:
         """Move the clock to ``moment``, escalating on time on the way; release injects."""
         with self._lock:
             if moment < self.clock.now():
-                raise ActionRefused("the drill clock never goes backwards")
+                raise ActionRefused(_("the drill clock never goes backwards"))
             released: list[FeedItem] = []
             while self.declared and self.incident_id:
                 due = next_due(self.engine_for(self.scenario.declarer()).incident(self.incident_id))

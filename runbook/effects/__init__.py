@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from runbook.i18n import _
+
 REPORTED_WAIT = 1.0
 """Waits before trying again this long or longer are reported as they start (seconds)."""
 
@@ -36,9 +38,15 @@ class Wait:
 
     def words(self) -> str:
         """One line for the terminal or the app."""
-        return (
-            f"waiting {self.seconds:.0f} s to try the {self.what} again ({self.reason}); "
-            f"attempt {self.attempt} of {self.attempts} at {self.until:%H:%M:%S} UTC"
+        return _(
+            "waiting %(seconds)s s to try the %(what)s again (%(reason)s); attempt %(attempt)s of "
+            "%(attempts)s at %(until)s UTC",
+            seconds=format(self.seconds, ".0f"),
+            what=self.what,
+            reason=self.reason,
+            attempt=self.attempt,
+            attempts=self.attempts,
+            until=format(self.until, "%H:%M:%S"),
         )
 
 

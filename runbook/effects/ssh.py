@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runbook.errors import ActionRefused
+from runbook.i18n import _
 from runbook.model.proof import SIGNATURE_NAMESPACE
 
 MAX_SIGNATURE = 20_000
@@ -33,7 +34,7 @@ def _ssh_keygen() -> str:
     found = shutil.which("ssh-keygen")
     if found is None:
         raise ActionRefused(
-            "ssh-keygen is not installed here (OpenSSH client: apt-get install openssh-client)"
+            _("ssh-keygen is not installed here (OpenSSH client: apt-get install openssh-client)")
         )
     return found
 
@@ -54,9 +55,9 @@ def _run(args: list[str], data: str, *, timeout: float, interactive: bool) -> tu
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise ActionRefused("ssh-keygen did not answer in time; try again") from None
+        raise ActionRefused(_("ssh-keygen did not answer in time; try again")) from None
     except OSError as exc:
-        raise ActionRefused(f"cannot run ssh-keygen: {exc}") from None
+        raise ActionRefused(_("cannot run ssh-keygen: %(exc)s", exc=exc)) from None
     out = result.stdout.decode("utf-8", "replace") + result.stderr.decode("utf-8", "replace")
     return result.returncode, out
 
@@ -75,7 +76,7 @@ class Signer:
     def sign(self, text: str) -> str:
         """The armored signature of ``text``."""
         if not self.key.exists():
-            raise ActionRefused(f"no SSH key at {self.key}")
+            raise ActionRefused(_("no SSH key at %(key)s", key=self.key))
         code, out = _run(
             ["-Y", "sign", "-q", "-f", str(self.key), "-n", SIGNATURE_NAMESPACE],
             text,
@@ -86,7 +87,9 @@ class Signer:
         end = out.find("-----END SSH SIGNATURE-----")
         if code != 0 or start < 0 or end < 0:
             detail = " ".join(out.split())[:200] or f"exit {code}"
-            raise ActionRefused(f"could not sign with {self.key}: {detail}")
+            raise ActionRefused(
+                _("could not sign with %(key)s: %(detail)s", key=self.key, detail=detail)
+            )
         return out[start : end + len("-----END SSH SIGNATURE-----")] + "\n"
 
 
@@ -94,9 +97,11 @@ def verify(text: str, signature: str, person: str, keys: list[str]) -> str:
     """Check that ``signature`` is ``person``'s signature of ``text`` by one of ``keys``;
     return the key's fingerprint. Raises ActionRefused saying what is wrong."""
     if not keys:
-        raise ActionRefused(f"{person} has no SSH key in contacts (ssh_keys), so cannot sign")
+        raise ActionRefused(
+            _("%(person)s has no SSH key in contacts (ssh_keys), so cannot sign", person=person)
+        )
     if len(signature) > MAX_SIGNATURE or not _ARMOR.match(signature.replace("\r\n", "\n")):
-        raise ActionRefused("the signature is not an SSH signature")
+        raise ActionRefused(_("the signature is not an SSH signature"))
     with tempfile.TemporaryDirectory(prefix="runbook-ssh-") as folder:
         signers = Path(folder) / "allowed_signers"
         signers.write_text(
@@ -125,8 +130,12 @@ def verify(text: str, signature: str, person: str, keys: list[str]) -> str:
     match = _GOOD.search(out)
     if code != 0 or match is None or match.group(1) != person:
         raise ActionRefused(
-            f"the signature is not {person}'s signature of this action (checked against "
-            f"{len(keys)} key(s) listed for {person} in contacts)"
+            _(
+                "the signature is not %(person)s's signature of this action (checked against "
+                "%(n)s key(s) listed for %(person)s in contacts)",
+                person=person,
+                n=len(keys),
+            )
         )
     return match.group(2)
 
@@ -142,7 +151,7 @@ def fingerprint(key_line: str) -> str:
         os.unlink(path)
     match = re.search(r"SHA256:[A-Za-z0-9+/=]+", out)
     if code != 0 or match is None:
-        raise ActionRefused("not a public SSH key")
+        raise ActionRefused(_("not a public SSH key"))
     return match.group(0)
 
 

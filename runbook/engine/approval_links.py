@@ -19,6 +19,7 @@ from typing import Any
 from runbook.engine.core import EngineCore
 from runbook.engine.link_keys import LinkClaim, LinkError, LinkKeys
 from runbook.errors import ActionRefused, NotFound
+from runbook.i18n import _, formats
 from runbook.model import events as ev
 from runbook.model.approvals import requirement, why_not_counted
 from runbook.model.incident import Draft, Incident
@@ -92,7 +93,7 @@ def decide_by_link(
     showed), as the link's person with proof ``link``. Raises ActionRefused saying why, after
     recording the refusal."""
     if decision not in DECISIONS:
-        raise ActionRefused("choose approve or reject")
+        raise ActionRefused(_("choose approve or reject"))
     now = engine.clock.now()
     try:
         claim = engine.link_keys().read(token, now)
@@ -102,10 +103,10 @@ def decide_by_link(
     try:
         incident = engine.incident(claim.incident_id)
     except NotFound:
-        raise ActionRefused("this link's incident does not exist here") from None
+        raise ActionRefused(_("this link's incident does not exist here")) from None
     problem = _link_problem(incident, claim)
     if not problem and shown_hash != claim.content_hash:
-        problem = "the page you decided on showed another text; open the link again"
+        problem = _("the page you decided on showed another text; open the link again")
     if problem:
         _refuse_link(engine, claim, problem, client)
         raise ActionRefused(problem)
@@ -164,7 +165,7 @@ def _decision(
         roles = sorted(set(ctx.roles) & set(requirement(incident, draft).roles))
         return [engine.event(ev.DraftApproved, incident, roles=roles, **common)]
     if not comment:
-        raise ActionRefused("say why you reject the draft (a comment is needed)")
+        raise ActionRefused(_("say why you reject the draft (a comment is needed)"))
     return [engine.event(ev.DraftRejected, incident, comment=comment, **common)]
 
 
@@ -228,23 +229,30 @@ def _link_problem(incident: Incident, claim: LinkClaim) -> str:
         or issued.content_hash != claim.content_hash
         or issued.version != claim.version
     ):
-        return "this incident never sent this link"
+        return _("this incident never sent this link")
     used = incident.used_links.get(claim.link_id)
     if used is not None:
-        return (
-            f"this link was already used, at {used[0]:%H:%M} UTC on {used[0]:%Y-%m-%d}, "
-            f"({used[1]}); a link works once"
+        return _(
+            "this link was already used on %(when)s (%(how)s); a link works once",
+            when=formats.date_time(used[0]),
+            how=used[1],
         )
     if not incident.is_open:
-        return f"incident {incident.id} is {incident.state}; nothing is waiting for a decision"
+        return _(
+            "incident %(id)s is %(state)s; nothing is waiting for a decision",
+            id=incident.id,
+            state=incident.state,
+        )
     draft = incident.drafts.get(claim.draft_id)
     if draft is None:
-        return "this link's draft does not exist"
+        return _("this link's draft does not exist")
     if draft.content_hash != claim.content_hash:
-        return (
-            f"the statement changed since this link was sent (v{claim.version} -> "
-            f"v{draft.version}); the link only works for the text it was sent for"
+        return _(
+            "the statement changed since this link was sent (v%(old)s -> v%(new)s); the link "
+            "only works for the text it was sent for",
+            old=claim.version,
+            new=draft.version,
         )
     if not draft.submitted:
-        return f"draft {draft.draft_id} is not waiting for approval any more"
+        return _("draft %(draft)s is not waiting for approval any more", draft=draft.draft_id)
     return ""

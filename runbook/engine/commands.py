@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -30,8 +29,10 @@ from runbook.engine import (
 )
 from runbook.engine.approval_links import LinkView
 from runbook.engine.configuration import ConfigurationCommands
+from runbook.engine.deliveries import DeliveryCommands
 from runbook.engine.inbox import InboxCommands
 from runbook.errors import ActionRefused, NotFound
+from runbook.i18n import _
 from runbook.model import events as ev
 from runbook.model import lifecycle
 from runbook.model.incident import Effect, Incident
@@ -43,7 +44,7 @@ from runbook.store.listing import LISTED, disagreements
 from runbook.store.witness import Heads
 
 
-class Engine(InboxCommands, ConfigurationCommands):
+class Engine(InboxCommands, DeliveryCommands, ConfigurationCommands):
     """Runs commands on incidents for one operator, and answers what the record says."""
 
     # -- reading the record ------------------------------------------------------------------
@@ -99,7 +100,7 @@ class Engine(InboxCommands, ConfigurationCommands):
         found = []
         for incident_id, effect_id in dict.fromkeys(self.performed):
             effect = self.incident(incident_id).effects.get(effect_id)
-            if effect is not None and effect.result in ("failed", "partial"):
+            if effect is not None and effect.result in ("failed", "partial", "unknown"):
                 found.append((incident_id, effect))
         self.performed.clear()
         return found
@@ -130,7 +131,12 @@ class Engine(InboxCommands, ConfigurationCommands):
         incident_id = incident_id.strip().upper()
         rows = self.store.rows(incident_id)
         if not rows:
-            raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
+            raise NotFound(
+                _(
+                    "no incident %(incident_id)s; `runbook list` shows them",
+                    incident_id=repr(incident_id),
+                )
+            )
         recorded = next((r["events"] for r in self.store.incidents() if r["id"] == incident_id), 0)
         result = proofs.verify_stored(
             incident_id, rows, recorded, self.workspace.contacts, self.verifying_keys()
@@ -217,7 +223,7 @@ class Engine(InboxCommands, ConfigurationCommands):
         """Who ``notify`` would tell now (person, roles, rules, channels); records nothing."""
         incident = self.incident(incident_id)
         if incident.level is None:
-            raise ActionRefused("assess the level first")
+            raise ActionRefused(_("assess the level first"))
         return list(incidents.notify_intent(self, incident).payload["recipients"])
 
     def ack(self, incident_id: str, *, command_id: str | None = None) -> Incident:
@@ -252,7 +258,7 @@ class Engine(InboxCommands, ConfigurationCommands):
     def retry_all(self, incident_id: str, *, command_id: str | None = None) -> tuple[int, Incident]:
         """What the operator's "retry" means: re-run steps an interrupted run left without a
         result, then try again whatever still failed. Returns (steps re-run, incident)."""
-        recovered = self.recover(incident_id, older_than=timedelta(0))
+        recovered = self.recover(incident_id)
         incident = self.incident(incident_id)
         if recovered and not incident.failed_effects():
             return recovered, incident
@@ -477,12 +483,13 @@ class Engine(InboxCommands, ConfigurationCommands):
         """When each audience's next update is due (the board and incident screen count down)."""
         return self.incident(incident_id).update_schedule()
 
-    def perform(self, incident_id: str, effect_id: str) -> None:
+    def perform(self, incident_id: str, effect_id: str) -> bool:
         """Perform one intent and record its result; an update that went out is recorded as
         sent to its audience (``UpdateSent``), once."""
-        super().perform(incident_id, effect_id)
+        performed = super().perform(incident_id, effect_id)
         sent = partial(cadence.went_out, self, effect_id)
         self.record_steps(incident_id, sent, marker=f"update-sent:{effect_id}")
+        return performed
 
     # -- approval links --------------------------------------------------------------------
     def link_view(self, token: str) -> LinkView:

@@ -7,9 +7,10 @@ live in :mod:`~runbook.engine.incidents`, :mod:`~runbook.engine.statements`,
 the incident, asks the lifecycle whether the action is allowed now, builds the events, lets the
 lifecycle settle (a skipped stage is passed, approval re-opened after a stricter reassessment),
 appends with the expected seq, and on a conflict starts again on fresh state while the command
-is still valid. Side effects are intents among those events: once appended, each is performed by
-the outbox (:mod:`runbook.engine.outbox`) with its ``effect_id`` as idempotency key, and the
-result the outbox returns is appended in turn. So one ``pause`` reads top to bottom: CLI or app,
+is still valid. Side effects are intents among those events: claimed for this process before
+they are appended, then each is performed by the outbox (:mod:`runbook.engine.outbox`, through
+:mod:`runbook.engine.performing`) with its ``effect_id`` as idempotency key, and the result the
+outbox returns is appended in turn. So one ``pause`` reads top to bottom: CLI or app,
 ``Engine.pause``, ``run`` (decide, ``append``), ``perform`` (outbox), ``record`` (append).
 """
 
@@ -25,7 +26,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from runbook.clock import Clock, SystemClock
@@ -34,9 +34,10 @@ from runbook.effects.ssh import Signer
 from runbook.engine import pinning
 from runbook.engine.identity import Identity, os_account, resolve
 from runbook.engine.link_keys import LinkKeys
-from runbook.engine.outbox import RECOVERY_LEASE, Outbox
+from runbook.engine.performing import EffectsRunner, Performing
 from runbook.engine.proofs import optional_keys
 from runbook.errors import ActionRefused, ConcurrencyConflict, NotFound, RunbookError, StoreError
+from runbook.i18n import _
 from runbook.loading import Workspace
 from runbook.model import events as ev
 from runbook.model import lifecycle
@@ -59,7 +60,7 @@ Build = Callable[[Incident, Context], list[ev.Event]]
 E = TypeVar("E", bound=ev.Event)
 
 
-class EngineCore:
+class EngineCore(EffectsRunner):
     """Who operates, what the record says, and the runner every command goes through (see
     module docstring); :class:`runbook.engine.commands.Engine` adds the commands."""
 
@@ -107,6 +108,8 @@ class EngineCore:
         """The command line an operator's ``--command-id`` came with (set by the command
         line): recorded with the command's events, so the id cannot be reused for another."""
         self._given_id: str | None = None
+        self.performing = Performing(self)
+        """Who performs which intent: this process, while it holds the intent's claim."""
 
     # -- who is acting -------------------------------------------------------------------
     def identity(self) -> Identity:
@@ -173,7 +176,12 @@ class EngineCore:
             with _quiet_collector():
                 loaded = self.store.load(incident_id, with_hashes=False)
                 if not loaded:
-                    raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
+                    raise NotFound(
+                        _(
+                            "no incident %(incident_id)s; `runbook list` shows them",
+                            incident_id=repr(incident_id),
+                        )
+                    )
                 incident = fold(incident_id, loaded)
         self._cache[incident_id] = incident
         return scratch_copy(incident)
@@ -245,7 +253,12 @@ class EngineCore:
         the incident it opened)."""
         if incident_id is not None and not ID_PATTERN.fullmatch(incident_id):
             raise ActionRefused(
-                f"incident id {incident_id!r} must be INC- and 6 of {ID_ALPHABET} (e.g. INC-7KQ4PX)"
+                _(
+                    "incident id %(incident_id)s must be INC- and 6 of %(id_alphabet)s (e.g. "
+                    "INC-7KQ4PX)",
+                    incident_id=repr(incident_id),
+                    id_alphabet=ID_ALPHABET,
+                )
             )
         if command_id is not None:
             self.check_command_id(command_id)
@@ -262,10 +275,12 @@ class EngineCore:
                 if command_id and first and first[0].command_id == command_id:
                     return self.incident(chosen)  # the same declaration, repeated
                 if incident_id is not None:
-                    raise ActionRefused(f"incident {incident_id} already exists") from None
+                    raise ActionRefused(
+                        _("incident %(incident_id)s already exists", incident_id=incident_id)
+                    ) from None
                 continue
             return self.incident(chosen)
-        raise StoreError("could not find a free incident id; try again")
+        raise StoreError(_("could not find a free incident id; try again"))
 
     def check_command_id(self, command_id: str) -> None:
         """Refuse an operator's ``--command-id`` already given to another command (another
@@ -279,10 +294,15 @@ class EngineCore:
             return
         where, first = used
         if first != self.request:
-            what = f"`{first}`" if first else "another command"
+            what = f"`{first}`" if first else _("another command")
             raise ActionRefused(
-                f"command id {command_id!r} was already used for {what} on {where}; give each "
-                "command its own --command-id"
+                _(
+                    "command id %(command_id)s was already used for %(what)s on %(where)s; give "
+                    "each command its own --command-id",
+                    command_id=repr(command_id),
+                    what=what,
+                    where=where,
+                )
             )
 
     def _attempts(self, incident_id: str, command: Command) -> tuple[Incident, list[ev.Event]]:
@@ -317,7 +337,11 @@ class EngineCore:
                 continue
             return incident, recorded
         raise StoreError(
-            f"incident {incident_id} is changing too fast to record {command.action}; retry"
+            _(
+                "incident %(incident_id)s is changing too fast to record %(action)s; retry",
+                incident_id=incident_id,
+                action=command.action,
+            )
         )
 
     def append(
@@ -341,7 +365,14 @@ class EngineCore:
         if request is not None:
             update["command"] = request
         stamped = [e.model_copy(update=update) for e in built]
-        return self.store.append(incident.id, expected, stamped)
+        # Intents are claimed before they are recorded: no other process takes them over
+        # while this one is about to perform them (released by perform_all, or here).
+        self.performing.claim_intents(stamped)
+        try:
+            return self.store.append(incident.id, expected, stamped)
+        except BaseException:
+            self.performing.drop(stamped)
+            raise
 
     def record_steps(
         self,
@@ -364,7 +395,12 @@ class EngineCore:
                 return incident, self.append(incident, ctx, events, incident.state, marker)
             except ConcurrencyConflict:
                 _back_off(attempt)
-        raise StoreError(f"could not record what happened on {incident_id}; run `runbook retry`")
+        raise StoreError(
+            _(
+                "could not record what happened on %(incident_id)s; run `runbook retry`",
+                incident_id=incident_id,
+            )
+        )
 
     def record(self, incident_id: str, events: list[ev.Event], marker: str) -> None:
         """Append results the outbox reports, once (``marker``: their idempotency key)."""
@@ -447,81 +483,6 @@ class EngineCore:
     def scratch(incident: Incident) -> Incident:
         """A copy of ``incident`` to fold proposed events into (specs shared, state copied)."""
         return scratch_copy(incident)
-
-    # -- effects -------------------------------------------------------------------------
-    def outbox(self, incident: Incident) -> Outbox:
-        """The outbox for ``incident``: its adapters (a drill's are simulated), this engine
-        as the ledger results are recorded in."""
-        return Outbox(
-            self,
-            self.effects.for_incident(incident.drill),
-            self.workspace.contacts,
-            self.clock,
-        )
-
-    def has_scheduler(self, incident: Incident) -> bool:
-        """True when runbook can reach a scheduler holding the brand's posts (drills: their
-        simulated calendar)."""
-        scheduler = self.effects.for_incident(incident.drill).scheduler
-        return bool(getattr(scheduler, "configured", True))
-
-    def perform_all(self, incident_id: str, recorded: list[ev.Event]) -> None:
-        """Perform every intent among ``recorded`` (just appended by a command)."""
-        for event in recorded:
-            if isinstance(event, ev.EffectRequested):
-                self.perform(incident_id, event.effect_id)
-
-    def perform(self, incident_id: str, effect_id: str) -> None:
-        """Perform one intent through the outbox and record its result (once)."""
-        incident = self.incident(incident_id)
-        effect = incident.effects[effect_id]
-        if effect.result is not None:
-            return
-        result = self.outbox(incident).perform(incident, effect)
-        if result is not None:
-            self.record(incident.id, [result], f"result:{effect.effect_id}:{effect.attempt}")
-        self.performed.append((incident.id, effect_id))
-
-    def recover(self, incident_id: str, *, older_than: timedelta = RECOVERY_LEASE) -> int:
-        """Perform intents with no result older than ``older_than`` (left by an interrupted
-        run: younger ones may still be in flight in another process)."""
-        incident = self.incident(incident_id)
-        now = self.clock.now()
-        stale = [e for e in incident.pending_effects() if now - e.requested_at >= older_than]
-        for effect in stale:
-            self.perform(incident.id, effect.effect_id)
-        return len(stale)
-
-    def statement_posts(self) -> set[str]:
-        """Scheduler posts runbook created for statements (of any incident, closed ones too:
-        a crisis statement is never the brand's routine post): a pause never holds them."""
-        found: set[str] = set()
-        for incident_id in self.store.heads():
-            found |= self.incident(incident_id).statement_posts
-        return found
-
-    def held_elsewhere(self, incident_id: str) -> dict[str, list[str]]:
-        """Post id -> other incidents (not closed) that hold it: paused and not released,
-        or kept held at their resolution."""
-        holders: dict[str, list[str]] = {}
-        for post_id, _, other_id in self._held_by_others(incident_id):
-            holders.setdefault(post_id, []).append(other_id)
-        return holders
-
-    def held_posts_elsewhere(self, incident_id: str) -> dict[str, dict[str, Any]]:
-        """Post id -> the post (with its record) as another open incident holds it."""
-        found: dict[str, dict[str, Any]] = {}
-        for post_id, post, _ in self._held_by_others(incident_id):
-            found.setdefault(post_id, post)
-        return found
-
-    def _held_by_others(self, incident_id: str) -> Iterator[tuple[str, dict[str, Any], str]]:
-        for other_id, head in self.store.heads().items():  # the logs, not the list
-            if other_id == incident_id or head["state"] == "closed":
-                continue
-            other = self.incident(other_id)
-            for post_id, post in [*other.paused_posts.items(), *other.kept_posts.items()]:
-                yield post_id, post, other.id
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from runbook.errors import RunbookError
+from runbook.i18n import _
 from runbook.model.contacts import Contacts
 from runbook.model.proof import Proof
 
@@ -86,26 +87,45 @@ def resolve(
     if db_person:
         if contacts.person(db_person) is None:
             raise RunbookError(
-                f"the team store maps database role {db_role!r} to {db_person!r}, who is not a "
-                "person in contacts; ask whoever runs the team store to fix the mapping"
+                _(
+                    "the team store maps database role %(db_role)s to %(db_person)s, who is not "
+                    "a person in contacts; ask whoever runs the team store to fix the mapping",
+                    db_role=repr(db_role),
+                    db_person=repr(db_person),
+                )
             )
         if requested and requested != db_person:
             raise RunbookError(
-                f"you are connected to the team store as database role {db_role!r}, which is "
-                f"{db_person}: you can only act as {db_person} (drop --as {requested})"
+                _(
+                    "you are connected to the team store as database role %(db_role)s, which is "
+                    "%(db_person)s: you can only act as %(db_person)s (drop --as %(requested)s)",
+                    db_role=repr(db_role),
+                    db_person=db_person,
+                    requested=requested,
+                )
             )
         return Identity(db_person, "db-role", account=account, db_role=db_role)
     login = contacts.person_with_login(account)
     if requested is None or requested == "":
         if login is None:
             raise RunbookError(
-                f"who is operating? your login {account!r} is not mapped to anyone in contacts "
-                "(add it to your entry's logins); or pass --as PERSON or set RUNBOOK_OPERATOR "
-                f"(people: {ids})"
+                _(
+                    "who is operating? your login %(account)s is not mapped to anyone in "
+                    "contacts (add it to your entry's logins); or pass --as PERSON or set "
+                    "RUNBOOK_OPERATOR (people: %(ids)s)",
+                    account=repr(account),
+                    ids=ids,
+                )
             )
         return Identity(login.id, "login", account=account)
     if contacts.person(requested) is None:
-        raise RunbookError(f"{requested!r} is not a person in contacts (people: {ids})")
+        raise RunbookError(
+            _(
+                "%(requested)s is not a person in contacts (people: %(ids)s)",
+                requested=repr(requested),
+                ids=ids,
+            )
+        )
     if login is not None and login.id == requested:
         return Identity(requested, "login", account=account)
     return Identity(

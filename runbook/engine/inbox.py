@@ -16,6 +16,7 @@ from functools import partial
 from runbook.engine import incidents
 from runbook.engine.core import EngineCore
 from runbook.errors import ActionRefused, NotFound, RunbookError
+from runbook.i18n import _
 from runbook.model import events as ev
 from runbook.model.incident import Incident
 from runbook.model.intake import MAX_TEXT, IntakeRecord, Warning, chain_problem, inbox, suggest
@@ -42,7 +43,7 @@ class InboxCommands(EngineCore):
         for warning in self.inbox():
             if warning.key == key:
                 return warning
-        raise NotFound(f"no warning {key!r} in the inbox")
+        raise NotFound(_("no warning %(key)s in the inbox", key=repr(key)))
 
     def verify_intake(self) -> tuple[int, str]:
         """(records checked, the first problem of the intake log's hash chain or "")."""
@@ -78,9 +79,11 @@ class InboxCommands(EngineCore):
         """Dismiss a warning with a reason (it stays in the log, marked dismissed)."""
         reason = " ".join(reason.split())
         if not reason:
-            raise ActionRefused("say why the warning is dismissed")
+            raise ActionRefused(_("say why the warning is dismissed"))
         if len(reason) > MAX_TEXT:
-            raise ActionRefused(f"keep the reason under {MAX_TEXT} characters")
+            raise ActionRefused(
+                _("keep the reason under %(max_text)s characters", max_text=MAX_TEXT)
+            )
         warning = self._waiting(key)
         return self.receive(self._decision("WarningDismissed", warning, reason=reason))
 
@@ -103,9 +106,16 @@ class InboxCommands(EngineCore):
     def _waiting(self, key: str) -> Warning:
         warning = self.warning(key)
         if warning.status == "dismissed":
-            raise ActionRefused(f"the warning was already dismissed: {warning.reason}")
+            raise ActionRefused(
+                _("the warning was already dismissed: %(reason)s", reason=warning.reason)
+            )
         if warning.status == "declared":
-            raise ActionRefused(f"incident {warning.incident_id} was already declared from it")
+            raise ActionRefused(
+                _(
+                    "incident %(incident_id)s was already declared from it",
+                    incident_id=warning.incident_id,
+                )
+            )
         return warning
 
     def _decision(

@@ -14,6 +14,7 @@ from typing import Any
 
 from runbook.engine.core import ID_ALPHABET, ID_PATTERN, EngineCore
 from runbook.errors import ActionRefused, RunbookError
+from runbook.i18n import _
 from runbook.loading.pins import current
 from runbook.model import events as ev
 from runbook.model import severity
@@ -34,11 +35,16 @@ def declaration(
     actor = engine.actor()
     title = " ".join(title.split())
     if not title:
-        raise ActionRefused("give the incident a title (what is happening, in a few words)")
+        raise ActionRefused(_("give the incident a title (what is happening, in a few words)"))
     check_text("the title", title, MAX_TITLE)
     if incident_id is not None and not ID_PATTERN.fullmatch(incident_id):
         raise ActionRefused(
-            f"incident id {incident_id!r} must be INC- and 6 of {ID_ALPHABET} (e.g. INC-7KQ4PX)"
+            _(
+                "incident id %(incident_id)s must be INC- and 6 of %(id_alphabet)s (e.g. "
+                "INC-7KQ4PX)",
+                incident_id=repr(incident_id),
+                id_alphabet=ID_ALPHABET,
+            )
         )
     playbook = engine.workspace.playbook(playbook_id)
     policy = engine.workspace.policy
@@ -46,7 +52,7 @@ def declaration(
     proof = engine.identity().proof()
     refused = proof_refusal(rules, "declare", actor, proof, drill=drill)
     if refused:
-        raise ActionRefused(f"cannot declare an incident: {refused}")
+        raise ActionRefused(_("cannot declare an incident: %(refused)s", refused=refused))
 
     now = current(engine.workspace, playbook.id)
 
@@ -80,7 +86,7 @@ def assess(
     severity.check_answers(incident.playbook, answers, partial=True)
     result = severity.assess(incident.playbook, merged)
     if incident.level is not None and result.answers == incident.answers:
-        raise ActionRefused("these answers do not change anything")
+        raise ActionRefused(_("these answers do not change anything"))
     assessed = engine.event(
         ev.SeverityAssessed,
         incident,
@@ -165,7 +171,13 @@ def notify_intent(engine: EngineCore, incident: Incident) -> ev.EffectRequested:
         for role in rule.roles:
             holders = contacts.holders(role, at)
             if not holders:
-                raise ActionRefused(f"nobody in contacts holds role {role!r} (rule {rule.id})")
+                raise ActionRefused(
+                    _(
+                        "nobody in contacts holds role %(role)s (rule %(id)s)",
+                        role=repr(role),
+                        id=rule.id,
+                    )
+                )
             for person in holders:
                 if person in incident.recipients:
                     continue  # already told about this incident: no re-send
@@ -201,20 +213,24 @@ def pause(
     if by_hand is None:
         if not scheduler:
             raise ActionRefused(
-                "no scheduler is configured: hold the brand's scheduled posts by hand in your "
-                "scheduling tool, then confirm it",
-                cli=f"runbook pause {incident.id} --by-hand TOOL",
-                app="p, then name the tool",
+                _(
+                    "no scheduler is configured: hold the brand's scheduled posts by hand in "
+                    "your scheduling tool, then confirm it"
+                ),
+                cli=_("runbook pause %(id)s --by-hand TOOL", id=incident.id),
+                app=_("p, then name the tool"),
             )
         return [pause_intent(engine, incident)]
     if scheduler:
         raise ActionRefused(
-            "runbook holds the posts in the configured scheduler itself: pause without "
-            "confirming by hand"
+            _(
+                "runbook holds the posts in the configured scheduler itself: pause without "
+                "confirming by hand"
+            )
         )
     tool = " ".join(by_hand.split())
     if not tool:
-        raise ActionRefused("name the tool where you held the posts (e.g. Hootsuite)")
+        raise ActionRefused(_("name the tool where you held the posts (e.g. Hootsuite)"))
     check_text("the tool's name", tool, MAX_HOW)
     check_text("the note", note.strip(), MAX_REASON)
     rule = incident.pause_rule()
@@ -248,10 +264,23 @@ def check(engine: EngineCore, item_id: str, incident: Incident, ctx: Context) ->
     found = incident.playbook.checklist_item(item_id)
     if found is None:
         items = [i.id for items in incident.playbook.checklist.values() for i in items]
-        raise ActionRefused(f"no checklist item {item_id!r} (items: {', '.join(items)})")
+        raise ActionRefused(
+            _(
+                "no checklist item %(item_id)s (items: %(items)s)",
+                item_id=repr(item_id),
+                items=", ".join(items),
+            )
+        )
     if item_id in incident.checked:
         at, who = incident.checked[item_id]
-        raise ActionRefused(f"{item_id} was already ticked by {who} at {at:%H:%M} UTC")
+        raise ActionRefused(
+            _(
+                "%(item_id)s was already ticked by %(who)s at %(at)s UTC",
+                item_id=item_id,
+                who=who,
+                at=format(at, "%H:%M"),
+            )
+        )
     stage, item = found
     return [
         engine.event(
@@ -263,7 +292,7 @@ def check(engine: EngineCore, item_id: str, incident: Incident, ctx: Context) ->
 def note(engine: EngineCore, text: str, incident: Incident, ctx: Context) -> list[ev.Event]:
     """A note on the timeline (not empty, at most 10,000 characters)."""
     if not text:
-        raise ActionRefused("the note is empty")
+        raise ActionRefused(_("the note is empty"))
     check_text("the note", text, MAX_NOTE)
     return [engine.event(ev.NoteAdded, incident, text=text)]
 
@@ -276,12 +305,17 @@ def close(
     unticked = incident.unticked()
     if unticked and not leave_open:
         names = ", ".join(item for _, item, _ in unticked[:8])
-        more = f" and {len(unticked) - 8} more" if len(unticked) > 8 else ""
+        more = _(" and %(n)s more", n=len(unticked) - 8) if len(unticked) > 8 else ""
         raise ActionRefused(
-            f"{len(unticked)} checklist item(s) are not ticked: {names}{more}; tick them, or "
-            "close leaving them open",
+            _(
+                "%(n)s checklist item(s) are not ticked: %(names)s%(more)s; tick them, or close "
+                "leaving them open",
+                n=len(unticked),
+                names=names,
+                more=more,
+            ),
             cli="--leave-open",
-            app="confirm in the dialog",
+            app=_("confirm in the dialog"),
         )
     return [
         engine.event(

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from runbook.errors import RunbookError
+from runbook.i18n import _
 from runbook.model.contacts import ApprovalLinks
 
 MAX_TOKEN = 1200
@@ -74,7 +75,12 @@ class LinkKeys:
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) < MIN_SECRET:
-            raise RunbookError(f"the approval-link secret must be at least {MIN_SECRET} bytes")
+            raise RunbookError(
+                _(
+                    "the approval-link secret must be at least %(min_secret)s bytes",
+                    min_secret=MIN_SECRET,
+                )
+            )
         self._secret = secret
 
     @classmethod
@@ -87,8 +93,12 @@ class LinkKeys:
         if from_env:
             if len(from_env) < MIN_SECRET:
                 raise RunbookError(
-                    f"{settings.secret_env} is too short for an approval-link secret "
-                    f"(at least {MIN_SECRET} characters)"
+                    _(
+                        "%(secret_env)s is too short for an approval-link secret (at least "
+                        "%(min_secret)s characters)",
+                        secret_env=settings.secret_env,
+                        min_secret=MIN_SECRET,
+                    )
                 )
             return cls(from_env.encode("utf-8"))
         return cls(_key_file(data_dir, create))
@@ -116,21 +126,26 @@ class LinkKeys:
         """What ``token`` is for; LinkError when altered, unreadable or expired (an expired
         or otherwise refused link still says what it claimed, for the record)."""
         if not token or len(token) > MAX_TOKEN or token.count(".") != 1:
-            raise LinkError("this is not a runbook approval link (it may be cut short)")
+            raise LinkError(_("this is not a runbook approval link (it may be cut short)"))
         payload, mac = token.split(".")
         claim = _parse(payload)
         try:
             given = _unb64(mac)
         except (binascii.Error, ValueError):
-            raise LinkError("this link was altered: its signature does not match", claim) from None
+            raise LinkError(
+                _("this link was altered: its signature does not match"), claim
+            ) from None
         expected = hmac.new(self._secret, _TAG + payload.encode("ascii"), "sha256").digest()
         if not hmac.compare_digest(given, expected):
-            raise LinkError("this link was altered: its signature does not match", claim)
+            raise LinkError(_("this link was altered: its signature does not match"), claim)
         if claim is None:
-            raise LinkError("this link cannot be read")
+            raise LinkError(_("this link cannot be read"))
         if now >= claim.expires:
             raise LinkError(
-                f"this link expired at {claim.expires:%Y-%m-%d %H:%M} UTC; ask for a new one",
+                _(
+                    "this link expired at %(expires)s UTC; ask for a new one",
+                    expires=format(claim.expires, "%Y-%m-%d %H:%M"),
+                ),
                 claim,
             )
         return claim
@@ -201,9 +216,11 @@ def _key_file(data_dir: Path | None, create: bool) -> bytes:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except FileNotFoundError:
         if not create:
-            raise RunbookError(f"no approval-link key at {path}") from None
+            raise RunbookError(_("no approval-link key at %(path)s", path=path)) from None
     except (OSError, ValueError) as exc:
-        raise RunbookError(f"cannot read the approval-link key {path}: {exc}") from None
+        raise RunbookError(
+            _("cannot read the approval-link key %(path)s: %(exc)s", path=path, exc=exc)
+        ) from None
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         fresh = secrets.token_bytes(32)
@@ -221,4 +238,6 @@ def _key_file(data_dir: Path | None, create: bool) -> bytes:
             os.unlink(temp)
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except OSError as exc:
-        raise RunbookError(f"cannot create the approval-link key {path}: {exc}") from None
+        raise RunbookError(
+            _("cannot create the approval-link key %(path)s: %(exc)s", path=path, exc=exc)
+        ) from None

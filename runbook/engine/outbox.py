@@ -4,7 +4,7 @@ An effect is recorded as an intent (:class:`EffectRequested`) by a command; the 
 hands it here, and it is performed through the incident's adapters with the intent's
 ``effect_id`` as idempotency key. :meth:`Outbox.perform` returns the result to record; what
 must be recorded *during* an effect (the posts a pause targets, before holding them; each
-batch of deliveries as it completes) goes to the :class:`Ledger` the engine passes in, its
+message as it starts and as it ends) goes to the :class:`Ledger` the engine passes in, its
 public recording interface, so the outbox never reaches into the engine:
 
 * **pause**: list the posts in scope, record them (:class:`PauseTargeted`) *before* holding, hold
@@ -16,8 +16,11 @@ public recording interface, so the outbox never reaches into the engine:
   complete record, appended before the delete; it is recreated from that record, and the new
   post's id is recorded (``recreated_as``).
 * **notify / stand_down**: fan out one message per person and channel concurrently; each
-  delivery is recorded as it completes (in small batches), so a restart sends only what was
-  not delivered.
+  delivery is recorded, one by one, as started (:class:`DeliveryStarted`) just before it
+  leaves and with its result (:class:`NotificationsSent`) as it completes. A restart sends
+  only what was never started or failed for sure; a message started by a process that
+  stopped before its answer is recorded as :class:`DeliveryInterrupted` ("may have been
+  sent") and goes again only when the operator chooses (``runbook resend``), as a repeat.
 * **publish**: hand the approved statement to the publisher.
 
 A failed effect never blocks the incident: it is recorded (EffectFailed or failures in the
@@ -26,15 +29,16 @@ result), shown, and can be retried.
 
 from __future__ import annotations
 
-import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from runbook.clock import Clock
 from runbook.effects import Effects, Message, Outcome
 from runbook.engine.link_keys import LinkClaim, LinkKeys
+from runbook.engine.recording import GroupCommit
 from runbook.errors import RunbookError
+from runbook.i18n import N_, _, using
 from runbook.model import events as ev
 from runbook.model import messages
 from runbook.model.contacts import Contacts, is_private
@@ -46,14 +50,10 @@ DELETE_AND_RECREATE = "delete-and-recreate"
 """A post held by deleting it (its full record in the log) and recreated on release."""
 POST_FIELDS = ("id", "channel", "scheduled_at", "excerpt", "status", "scheduler", "hold", "record")
 """What a targeted post carries into the record."""
-NO_SCHEDULER = (
+NO_SCHEDULER = N_(
     "no scheduler is configured: hold the brand's scheduled posts by hand in your scheduling "
     "tool (or configure one in contacts/)"
 )
-RECOVERY_LEASE = timedelta(seconds=60)
-"""An intent older than this with no result is taken to have been interrupted."""
-FLUSH_EVERY = 5
-"""Delivery results recorded per batch during a fan-out."""
 
 
 UPDATE_KINDS = ("update", "update_reminder")
@@ -112,7 +112,7 @@ class Outbox:
                 return None
             if effect.kind == "publish":
                 return self._publish(incident, effect)
-            raise RunbookError(f"unknown effect kind {effect.kind!r}")
+            raise RunbookError(_("unknown effect kind %(kind)s", kind=repr(effect.kind)))
         except RunbookError as exc:
             return self._failed(incident, effect, str(exc))
         except Exception as exc:  # an adapter bug must not lose the incident's record
@@ -277,25 +277,29 @@ class Outbox:
 
     # -- notifications -------------------------------------------------------------------
     def messages_for(self, incident: Incident, effect: Effect) -> list[tuple[Message, str]]:
-        """The (message, delivery key) pairs an intent asks for, not yet delivered."""
+        """The (message, delivery key) pairs this attempt still has to send."""
         assert incident.playbook is not None
         contacts = self.contacts
-        wanted = set(effect.undelivered())
+        wanted = set(effect.to_send())
         result = []
         escalation = effect.payload.get("escalation")
         for recipient in effect.payload.get("recipients", []):
             person = contacts.person(recipient["person"])
             name = person.name if person else recipient["person"]
             if effect.kind == "stand_down":
-                subject, body = messages.stand_down(incident, effect.payload.get("summary", ""))
+                subject, body = messages.stand_down(
+                    incident, effect.payload.get("summary", ""), to=person
+                )
             elif effect.kind == "update":
-                subject, body = messages.update(incident, effect.payload["update"])
+                subject, body = messages.update(incident, effect.payload["update"], to=person)
             elif effect.kind == "update_reminder":
-                subject, body = messages.update_reminder(incident, effect.payload["reminder"])
+                subject, body = messages.update_reminder(
+                    incident, effect.payload["reminder"], to=person
+                )
             elif effect.kind != "approval_request":
                 rules = [r for r in incident.playbook.notify if r.id in recipient.get("rules", [])]
                 subject, body = messages.notification(
-                    incident, rules, recipient["roles"], escalation=bool(escalation)
+                    incident, rules, recipient["roles"], escalation=bool(escalation), to=person
                 )
             for channel in recipient.get("channels", []):
                 key = f"{effect.effect_id}/{recipient['person']}/{channel}"
@@ -335,14 +339,17 @@ class Outbox:
         spec = contacts.channels.get(channel)
         link = None
         why = ""
-        if incident.drill:
-            why = "This is a drill: approve in the drill (switching person is allowed)."
-        elif spec is None or not is_private(spec):
-            why = (
-                f"Personal approval links go by email only; {channel} is not private, "
-                "so none is included here."
-            )
-        else:
+        person = contacts.person(recipient["person"])
+        with using(messages.language_for(incident, person)):
+            if incident.drill:
+                why = _("This is a drill: approve in the drill (switching person is allowed).")
+            elif spec is None or not is_private(spec):
+                why = _(
+                    "Personal approval links go by email only; %(channel)s is not private, "
+                    "so none is included here.",
+                    channel=channel,
+                )
+        if not why:
             claim = LinkClaim(
                 incident_id=incident.id,
                 draft_id=str(payload["draft_id"]),
@@ -361,12 +368,14 @@ class Outbox:
             link=link,
             expires=recipient.get("expires", ""),
             why_no_link=why,
+            to=person,
         )
         recorded = body.replace(link, "[personal approval link, sent only to them]") if link else ""
         return subject, body, recorded
 
     def _notify(self, incident: Incident, effect: Effect) -> None:
         from runbook.effects.notify.fanout import deliver_all
+        from runbook.effects.sinks import DrillSink
 
         adapters = self.adapters
         deliveries = self.messages_for(incident, effect)
@@ -387,52 +396,67 @@ class Outbox:
             purpose, rule_id = "escalation", str(escalation.get("rule_id", ""))
         else:
             purpose, rule_id = "notify", ",".join(effect.payload.get("rules", []))
-        pending: list[dict[str, Any]] = []
-        lock = threading.Lock()
-        batch = [0]
-        run = uuid.uuid4().hex[:8]  # batches of this run; an earlier, interrupted run had others
+        # Each event is in the log before its caller goes on (a message leaves only once its
+        # start is recorded); events from threads sending at once share a commit.
+        commit = GroupCommit(
+            lambda events, marker: self.ledger.record(incident.id, events, marker),
+            f"deliveries:{effect.effect_id}:{effect.attempt}:{uuid.uuid4().hex[:8]}",
+        )
 
-        def flush() -> None:
-            with lock:
-                chunk, pending[:] = list(pending), []
-                batch[0] += 1
-                number = batch[0]
-            if chunk:
-                event = ev.NotificationsSent(
-                    **self._base(incident),
-                    effect_id=effect.effect_id,
-                    rule_id=rule_id,
-                    purpose=purpose,
-                    deliveries=chunk,
-                )
-                self.ledger.record(
-                    incident.id,
-                    [event],
-                    f"result:{effect.effect_id}:{effect.attempt}:{run}:{number}",
-                )
-
-        def on_result(result: dict[str, Any]) -> None:
-            with lock:
-                pending.append(result)
-                full = len(pending) >= FLUSH_EVERY
-            if full:
-                flush()
-
-        if deliveries:
-            deliver_all(deliveries, channels, on_result=on_result, on_wait=adapters.on_wait)
-        flush()
-        if not deliveries:
-            # Nothing to send (everyone already reached): close the intent explicitly.
-            event = ev.NotificationsSent(
+        def result_event(deliveries: list[dict[str, Any]]) -> ev.Event:
+            return ev.NotificationsSent(
                 **self._base(incident),
                 effect_id=effect.effect_id,
                 rule_id=rule_id,
                 purpose=purpose,
-                deliveries=[],
+                deliveries=deliveries,
             )
-            self.ledger.record(
-                incident.id, [event], f"result:{effect.effect_id}:{effect.attempt}:{run}:0"
+
+        # A message started by a process that stopped before its answer may have been sent:
+        # say so (the operator may send it again), never send it again here.
+        for key in sorted(effect.in_flight):
+            person, channel = key.rsplit("/", 2)[-2:]
+            commit.record(
+                ev.DeliveryInterrupted(
+                    **self._base(incident),
+                    effect_id=effect.effect_id,
+                    key=key,
+                    person=person,
+                    channel=channel,
+                )
             )
+
+        def on_start(message: Message, key: str) -> None:
+            started = ev.DeliveryStarted(
+                **self._base(incident),
+                effect_id=effect.effect_id,
+                key=key,
+                person=message.person,
+                channel=message.channel,
+                repeat=key in effect.resend,
+            )
+            commit.record(started)
+
+        def on_end(result: dict[str, Any]) -> None:
+            if result["key"] in effect.resend:
+                result = {**result, "repeat": True}
+            commit.record(result_event([result]))
+
+        # Simulated channels (a drill's) answer at once: one at a time keeps the record in
+        # the order the messages are listed, the same on every run.
+        simulated = all(isinstance(c, DrillSink) for c in channels.values())
+        if deliveries:
+            deliver_all(
+                deliveries,
+                channels,
+                concurrency=1 if simulated else 16,
+                on_start=on_start,
+                on_end=on_end,
+                on_wait=adapters.on_wait,
+            )
+        if not effect.to_do and not effect.in_flight:
+            # Nothing to send (everyone already reached): close the intent explicitly.
+            commit.record(result_event([]))
 
     # -- publishing ----------------------------------------------------------------------
     def _publish(self, incident: Incident, effect: Effect) -> ev.Event:

@@ -14,6 +14,7 @@ from typing import Any
 from runbook.engine.core import EngineCore
 from runbook.engine.outbox import NO_SCHEDULER, parse_slot
 from runbook.errors import ActionRefused
+from runbook.i18n import _
 from runbook.model import events as ev
 from runbook.model.base import format_duration
 from runbook.model.escalation import due
@@ -36,29 +37,37 @@ def resolve(
     some held, ``new_times`` for missed slots), everyone notified told to stand down, and
     the summary. Refused until every held post has a decision."""
     if not summary:
-        raise ActionRefused("write a resolution summary", cli="--summary")
+        raise ActionRefused(_("write a resolution summary"), cli="--summary")
     check_text("the summary", summary, MAX_NOTE)
     held = incident.paused_posts
     for post_id in [*keep, *new_times]:
         if post_id not in held:
-            raise ActionRefused(f"post {post_id!r} is not held by this incident")
+            raise ActionRefused(
+                _("post %(post_id)s is not held by this incident", post_id=repr(post_id))
+            )
     if held and resume is None and not keep and not new_times:
         raise ActionRefused(
-            f"review the {len(held)} post(s) this incident holds first, then choose what "
-            "happens to each",
-            cli=f"runbook posts {incident.id}; then --resume all, --resume none, or "
-            "--keep / --reschedule / --publish-now",
-            app="the resolve dialog lists them",
+            _(
+                "review the %(n)s post(s) this incident holds first, then choose what happens to "
+                "each",
+                n=len(held),
+            ),
+            cli=_(
+                "runbook posts %(id)s; then --resume all, --resume none, or --keep / "
+                "--reschedule / --publish-now",
+                id=incident.id,
+            ),
+            app=_("the resolve dialog lists them"),
         )
     if resume not in (None, "all", "none"):
-        raise ActionRefused("--resume takes all or none")
+        raise ActionRefused(_("--resume takes all or none"))
     if resume == "none" and new_times:
-        raise ActionRefused("resume none releases no post: a new time for one cannot be kept")
+        raise ActionRefused(_("resume none releases no post: a new time for one cannot be kept"))
     if resume == "all" and keep:
-        raise ActionRefused("resume all releases every post: none can be kept held")
+        raise ActionRefused(_("resume all releases every post: none can be kept held"))
     if set(keep) & set(new_times):
         both = ", ".join(sorted(set(keep) & set(new_times)))
-        raise ActionRefused(f"{both}: kept held and given a new time; choose one")
+        raise ActionRefused(_("%(both)s: kept held and given a new time; choose one", both=both))
     release = [] if resume == "none" else [p for pid, p in held.items() if pid not in keep]
     kept = [pid for pid in held if pid not in {p["id"] for p in release}]
     now = engine.clock.now()
@@ -66,18 +75,25 @@ def resolve(
         slot = parse_slot(post.get("scheduled_at", ""))
         if slot is not None and slot <= now and post["id"] not in new_times:
             raise ActionRefused(
-                f"post {post['id']} missed its slot ({post['scheduled_at']}) while held: give "
-                "it a new time, publish it now or keep it held",
-                cli=f"--reschedule {post['id']}=TIME, --publish-now {post['id']} or "
-                f"--keep {post['id']}",
-                app="t new time, n publish now, space keep held",
+                _(
+                    "post %(id)s missed its slot (%(scheduled_at)s) while held: give it a new "
+                    "time, publish it now or keep it held",
+                    id=post["id"],
+                    scheduled_at=post["scheduled_at"],
+                ),
+                cli=_(
+                    "--reschedule %(id)s=TIME, --publish-now %(id)s or --keep %(id)s", id=post["id"]
+                ),
+                app=_("t new time, n publish now, space keep held"),
             )
     for post_id, moment in new_times.items():
         when = parse_slot(moment)
         if when is None:
-            raise ActionRefused(f"{moment!r} is not a time (use 2026-11-22T09:00Z)")
+            raise ActionRefused(
+                _("%(moment)s is not a time (use 2026-11-22T09:00Z)", moment=repr(moment))
+            )
         if when < now - timedelta(minutes=1):
-            raise ActionRefused(f"the new time for {post_id} is in the past")
+            raise ActionRefused(_("the new time for %(post_id)s is in the past", post_id=post_id))
     events: list[ev.Event] = []
     if held:
         payload = {"posts": release, "kept": kept, "new_times": new_times}
@@ -102,7 +118,7 @@ def pause_preview(engine: EngineCore, incident: Incident) -> dict[str, Any]:
     """What ``pause`` would hold now: scope, total, counts per channel, next 10 posts."""
     rule = incident.pause_rule()
     if rule is None:
-        raise ActionRefused("assess the level first")
+        raise ActionRefused(_("assess the level first"))
     scope = incident.paused_scope.union(rule)
     posts = engine.outbox(incident).targets(incident, scope)
     per_channel: dict[str, int] = {}
@@ -116,7 +132,7 @@ def pause_preview(engine: EngineCore, incident: Incident) -> dict[str, Any]:
         "level": incident.level,
         "scope": scope.describe(),
         "scheduler_configured": configured,
-        "note": "" if configured else NO_SCHEDULER,
+        "note": "" if configured else _(NO_SCHEDULER),
         "total": len(posts),
         "per_channel": dict(sorted(per_channel.items())),
         "hold_methods": dict(sorted(methods.items())),

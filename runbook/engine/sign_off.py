@@ -16,6 +16,7 @@ from runbook.effects import ssh
 from runbook.effects.ssh import Signer
 from runbook.engine.core import EngineCore
 from runbook.errors import ActionRefused
+from runbook.i18n import _
 from runbook.model import events as ev
 from runbook.model import lifecycle
 from runbook.model.approvals import approving_roles
@@ -62,8 +63,11 @@ class Signature:
         keys = list(person.ssh_keys) if person is not None else []
         if not keys:
             raise ActionRefused(
-                f"{ctx.actor} has no SSH key in contacts (ssh_keys), so cannot sign; add the "
-                "public key (~/.ssh/id_ed25519.pub) to their entry"
+                _(
+                    "%(actor)s has no SSH key in contacts (ssh_keys), so cannot sign; add the "
+                    "public key (~/.ssh/id_ed25519.pub) to their entry",
+                    actor=ctx.actor,
+                )
             )
         signature = self.signer.sign(text)
         fingerprint = ssh.verify(text, signature, ctx.actor, keys)
@@ -99,14 +103,20 @@ def check_read(draft: Draft, expect: str | None) -> None:
     if wanted.lower().startswith("v") and wanted[1:].isdigit():
         if int(wanted[1:]) == draft.version:
             return
-        read = f"version {wanted[1:]}"
+        read = _("version %(n)s", n=wanted[1:])
     elif len(wanted) >= 6 and draft.content_hash.startswith(wanted):
         return
     else:
-        read = f"the text {wanted[:16]}"
+        read = _("the text %(hash)s", hash=wanted[:16])
     raise ActionRefused(
-        f"draft {draft.draft_id} changed since you read it: you read {read}, it is now "
-        f"v{draft.version} ({draft.content_hash}); read it again before deciding"
+        _(
+            "draft %(draft_id)s changed since you read it: you read %(read)s, it is now "
+            "v%(version)s (%(content_hash)s); read it again before deciding",
+            draft_id=draft.draft_id,
+            read=read,
+            version=draft.version,
+            content_hash=draft.content_hash,
+        )
     )
 
 
@@ -144,7 +154,7 @@ def attest(
 ) -> list[ev.Event]:
     """The operator's attestation that ``person`` approved elsewhere (``how``)."""
     if engine.workspace.contacts.person(person) is None:
-        raise ActionRefused(f"{person!r} is not a person in contacts")
+        raise ActionRefused(_("%(person)s is not a person in contacts", person=repr(person)))
     chosen = _awaiting(incident, ctx)
     roles = sorted(set(roles_now) & approving_roles(incident, chosen))
     detail = attest_detail(person, how, note)
@@ -166,7 +176,7 @@ def reject(
 ) -> list[ev.Event]:
     """The operator's rejection of the draft under review, with the comment saying why."""
     if not comment:
-        raise ActionRefused("say why the draft is rejected", cli="--comment")
+        raise ActionRefused(_("say why the draft is rejected"), cli="--comment")
     check_text("the comment", comment, MAX_REASON)
     draft = _awaiting(incident, ctx)
     check_read(draft, expect)

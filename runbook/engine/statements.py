@@ -55,16 +55,22 @@ def start_draft(
         if not fresh:
             names = ", ".join(t.id for t in templates)
             raise ActionRefused(
-                f"every template has a draft ({names})",
-                cli="name one with --template",
-                app="choose the template in the list",
+                _("every template has a draft (%(names)s)", names=names),
+                cli=_("name one with --template"),
+                app=_("choose the template in the list"),
             )
         template = fresh[0]
     else:
         found = incident.playbook.draft_template(template_id)
         if found is None:
             names = ", ".join(t.id for t in templates)
-            raise ActionRefused(f"no template {template_id!r} (templates: {names})")
+            raise ActionRefused(
+                _(
+                    "no template %(template_id)s (templates: %(names)s)",
+                    template_id=repr(template_id),
+                    names=names,
+                )
+            )
         template = found
     update = incident.playbook.update_template(template.id)
     variants = {}
@@ -126,17 +132,21 @@ def edit_draft(
     unknown = [key for key in changes if key not in draft.variants]
     if unknown:
         raise ActionRefused(
-            f"draft {draft.draft_id} has no variant {unknown[0]!r} "
-            f"(variants: {', '.join(draft.variants)})"
+            _(
+                "draft %(draft_id)s has no variant %(variant)s (variants: %(items)s)",
+                draft_id=draft.draft_id,
+                variant=repr(unknown[0]),
+                items=", ".join(draft.variants),
+            )
         )
     variants = {**draft.variants, **{k: clean(v) for k, v in changes.items()}}
     if any(not text for text in variants.values()):
-        raise ActionRefused("a variant cannot be empty")
+        raise ActionRefused(_("a variant cannot be empty"))
     for key in changes:
         check_text(f"the {key} text", variants[key], MAX_STATEMENT)
     new_hash = content_hash(variants)
     if new_hash == draft.content_hash:
-        raise ActionRefused(f"draft {draft.draft_id} is unchanged")
+        raise ActionRefused(_("draft %(draft_id)s is unchanged", draft_id=draft.draft_id))
     writers = {draft.author} | draft.author_people | people_behind(ctx.actor, ctx.proof)
     return [
         engine.event(
@@ -223,9 +233,12 @@ def check_proofs(engine: EngineCore, incident: Incident) -> None:
     )
     if not checked.ok:
         raise ActionRefused(
-            f"a proof in the record does not check ({checked.problem}); nothing is "
-            "published until it is resolved",
-            cli=f"runbook verify {incident.id}",
+            _(
+                "a proof in the record does not check (%(problem)s); nothing is published until "
+                "it is resolved",
+                problem=checked.problem,
+            ),
+            cli=_("runbook verify %(id)s", id=incident.id),
         )
     if checked.unchecked_approvals:
         seqs = ", ".join(f"#{seq}" for seq in checked.unchecked_approvals[:5])
@@ -258,34 +271,63 @@ def publish(
     left = draft.unpublished()
     if not on and not posted:
         raise ActionRefused(
-            f"choose where draft {draft.draft_id} goes ({', '.join(left)})",
-            cli="--on VARIANT to publish through the scheduler, --by-hand VARIANT=URL "
-            "for a post made by hand",
-            app="tick the platforms in the publish dialog",
+            _(
+                "choose where draft %(draft_id)s goes (%(items)s)",
+                draft_id=draft.draft_id,
+                items=", ".join(left),
+            ),
+            cli=_(
+                "--on VARIANT to publish through the scheduler, --by-hand VARIANT=URL for a post "
+                "made by hand"
+            ),
+            app=_("tick the platforms in the publish dialog"),
         )
     both = sorted(set(on) & set(posted))
     if both:
-        raise ActionRefused(f"{both[0]} cannot be both published and posted by hand: choose one")
+        raise ActionRefused(
+            _(
+                "%(variant)s cannot be both published and posted by hand: choose one",
+                variant=both[0],
+            )
+        )
     for key in [*on, *posted]:
         if key not in draft.variants:
             raise ActionRefused(
-                f"draft {draft.draft_id} has no variant {key!r} "
-                f"(variants: {', '.join(draft.variants)})"
+                _(
+                    "draft %(draft_id)s has no variant %(key)s (variants: %(items)s)",
+                    draft_id=draft.draft_id,
+                    key=repr(key),
+                    items=", ".join(draft.variants),
+                )
             )
         if key not in left:
-            raise ActionRefused(f"draft {draft.draft_id} is already published on {key}")
+            raise ActionRefused(
+                _(
+                    "draft %(draft_id)s is already published on %(key)s",
+                    draft_id=draft.draft_id,
+                    key=key,
+                )
+            )
     for key, address in posted.items():
         if not _is_url(address):
             raise ActionRefused(
-                f"give the address of the post on {key} (https://...), not {address!r}"
+                _(
+                    "give the address of the post on %(key)s (https://...), not %(address)s",
+                    key=key,
+                    address=repr(address),
+                )
             )
     check_proofs(engine, incident)
     update = incident.playbook.update_template(draft.template_id) if incident.playbook else None
     if update is not None and update.send == "notify":
         if posted:
             raise ActionRefused(
-                f"the {update.audience} update is sent through notify, not posted: "
-                f"choose one variant to send ({', '.join(left)})"
+                _(
+                    "the %(audience)s update is sent through notify, not posted: choose one "
+                    "variant to send (%(items)s)",
+                    audience=update.audience,
+                    items=", ".join(left),
+                )
             )
         return [cadence.send_intent(engine, incident, draft, update, on)]
     events: list[ev.Event] = [

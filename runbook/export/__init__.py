@@ -13,6 +13,10 @@ The export is built in two steps so the CLI, the TUI and drills share it:
 for leaks; :func:`runbook.export.files.write_atomic` writes it. A caller holding typed events in
 memory (a drill run without a store) passes ``records.rows_from_events(events)`` as the rows.
 ``verify.py`` checks a JSON export's embedded chain. This package never imports Textual.
+
+Language: an export speaks the playbook's language (``language: fr``) unless the caller asks
+for another (``language=``, ``runbook export --lang``); the report records it and every
+renderer writes in it (:func:`runbook.i18n.using`), dates and durations included.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from runbook.errors import NotFound, RunbookError
 from runbook.export.model import FORMAT_VERSION, Report
 from runbook.export.report import build_report
+from runbook.i18n import _, using
 
 if TYPE_CHECKING:
     from runbook.engine import Engine
@@ -46,7 +51,12 @@ __all__ = [
 
 
 def render(report: Report, fmt: str) -> str:
-    """``report`` in format ``fmt`` (one of :data:`FORMATS`)."""
+    """``report`` in format ``fmt`` (one of :data:`FORMATS`), in the report's language."""
+    with using(report.language):
+        return _render(report, fmt)
+
+
+def _render(report: Report, fmt: str) -> str:
     if fmt == "md":
         from runbook.export.render_md import render_md
 
@@ -76,12 +86,14 @@ def export_incident(
     environ: Mapping[str, str] | None = None,
     now: datetime | None = None,
     upto_seq: int | None = None,
+    language: str | None = None,
 ) -> str:
     """The export of incident ``incident_id`` from ``engine``'s store, checked for leaks.
 
     ``environ`` (usually ``os.environ``) supplies the secret values that must not appear;
     ``now`` is the generation time written in the export; ``upto_seq`` exports the incident
-    as it stood at that event (``verify --export`` rebuilds an earlier export to compare).
+    as it stood at that event (``verify --export`` rebuilds an earlier export to compare);
+    ``language`` (``en``, ``fr``) overrides the playbook's language.
     """
     from runbook.export.redact import secret_values
 
@@ -90,12 +102,18 @@ def export_incident(
     if upto_seq is not None:
         rows = rows[:upto_seq]
     if not rows:
-        raise NotFound(f"no incident {incident_id!r}; `runbook list` shows them")
+        raise NotFound(_("no incident %(id)r; `runbook list` shows them", id=incident_id))
     contacts = engine.workspace.contacts
     secrets = secret_values(contacts, environ or {})
     with _collector_paused():
         report = build_report(
-            rows, contacts, tz=tz, redact_names=redact_names, secrets=secrets, generated_at=now
+            rows,
+            contacts,
+            tz=tz,
+            redact_names=redact_names,
+            secrets=secrets,
+            generated_at=now,
+            language=language,
         )
         text = render(report, fmt)
     check_leaks(text, contacts, secrets)
@@ -122,5 +140,7 @@ def check_leaks(text: str, contacts: Any, secrets: list[str]) -> None:
 
     found = leaks(text, contacts, secrets)
     if found:
-        kinds = ", ".join(sorted(set(found)))
-        raise RunbookError(f"the export would reveal {kinds}; nothing was written (please report)")
+        kinds = ", ".join(sorted({_(kind) for kind in found}))
+        raise RunbookError(
+            _("the export would reveal %(kinds)s; nothing was written (please report)", kinds=kinds)
+        )

@@ -11,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from runbook.describe import CATEGORIES
+from runbook.describe.details import semicolon
 from runbook.export.model import Report
 from runbook.export.times import duration
+from runbook.export.words import CATEGORIES as CATEGORY_WORDS
+from runbook.export.words import STAGES, STATES, word
+from runbook.i18n import _
 
 WIDTH = 1000
 LEFT = 120
@@ -80,9 +84,9 @@ def charts(report: Report) -> list[Chart]:
     ]
     span = max([end, 60, *targets])
     span += max(span // 40, 1)  # a little room after the last mark
-    result = [chart(report, "Whole incident", span)]
+    result = [chart(report, _("Whole incident"), span)]
     if end > 3 * 3600:
-        result.append(chart(report, "First hour", 3600))
+        result.append(chart(report, _("First hour"), 3600))
     return result
 
 
@@ -111,8 +115,12 @@ def chart(report: Report, title: str, span: int) -> Chart:
                 "w": max(round(x2 - x1, 1), 1.0),
                 "colour": STATE_COLOURS.get(state, "#bcccdc"),
                 "state": state,
-                "label": state.replace("_", " ") if x2 - x1 > 60 else "",
-                "title": f"{state} from T+{duration(start)}",
+                "label": word(STATES, state) if x2 - x1 > 60 else "",
+                "title": _(
+                    "%(state)s from T+%(offset)s",
+                    state=word(STATES, state),
+                    offset=duration(start),
+                ),
             }
         )
     # Marks: one per lane and pixel, with a count.
@@ -127,7 +135,7 @@ def chart(report: Report, title: str, span: int) -> Chart:
         else:
             names.append("")
     for index, lane in enumerate(lanes):
-        result.lanes.append({"y": LANE_Y + LANE_H * index, "label": lane})
+        result.lanes.append({"y": LANE_Y + LANE_H * index, "label": word(CATEGORY_WORDS, lane)})
     lane_y = {lane: LANE_Y + LANE_H * index for index, lane in enumerate(lanes)}
     for (category, x), names in buckets.items():
         shown = [n for n in names if n]
@@ -138,31 +146,46 @@ def chart(report: Report, title: str, span: int) -> Chart:
                 "y": lane_y[category] + 3,
                 "h": LANE_H - 6,
                 "colour": CATEGORY_COLOURS.get(category, "#f0b429"),
-                "title": "; ".join(shown) + (f" and {more} more" if more else ""),
+                "title": _("%(shown)s and %(more)s more", shown=semicolon().join(shown), more=more)
+                if more
+                else semicolon().join(shown),
             }
         )
     # Targets and stage completions.
     for metric in report.stages:
         if metric.target_seconds is not None:
             colour = {"met": "#2fb380", "missed": "#d64545"}.get(metric.status, "#7b8794")
-            text = f"{metric.stage} {metric.target}"
+            stage = word(STAGES, metric.stage)
+            text = f"{stage} {metric.target}"
             if metric.target_seconds <= span:
                 result.targets.append(
                     {
                         "x": _x(metric.target_seconds, span),
                         "colour": colour,
                         "label": text,
-                        "title": f"{metric.label}: target {metric.target} ({metric.verdict})",
+                        "title": _(
+                            "%(measure)s: target %(target)s (%(verdict)s)",
+                            measure=metric.label,
+                            target=metric.target,
+                            verdict=metric.verdict,
+                        ),
                     }
                 )
             else:
-                result.off_chart.append(f"{metric.stage} target {metric.target}")
+                result.off_chart.append(
+                    _("%(stage)s target %(target)s", stage=stage, target=metric.target)
+                )
         if metric.elapsed_seconds is not None and metric.elapsed_seconds <= span:
             result.reached.append(
                 {
                     "x": _x(metric.elapsed_seconds, span),
-                    "label": metric.stage,
-                    "title": f"{metric.label}: {metric.elapsed} ({metric.verdict})",
+                    "label": word(STAGES, metric.stage),
+                    "title": _(
+                        "%(measure)s: %(took)s (%(verdict)s)",
+                        measure=metric.label,
+                        took=metric.elapsed,
+                        verdict=metric.verdict,
+                    ),
                 }
             )
     _place(result.targets, [10, 19])

@@ -16,18 +16,19 @@ from zoneinfo import ZoneInfo
 from runbook.export.model import StageMetric, StageStatus
 from runbook.export.records import Record
 from runbook.export.times import duration, iso_local, iso_utc, t_plus
+from runbook.i18n import N_, _
 from runbook.model.incident import Incident
 from runbook.model.targets import TARGET_STAGES
 
 MEASURES: tuple[tuple[str, str], ...] = (
     # (target name: the measure's name in the report, label); the stage that meets each
     # target comes from runbook.model.targets.TARGET_STAGES
-    ("assess", "Time to assess"),
-    ("pause", "Time to pause posts"),
-    ("notify", "Time to notify"),
-    ("acknowledge", "Time to first acknowledgement"),
-    ("first_statement", "Time to first approved statement"),
-    ("resolve", "Time to resolve"),
+    ("assess", N_("Time to assess")),
+    ("pause", N_("Time to pause posts")),
+    ("notify", N_("Time to notify")),
+    ("acknowledge", N_("Time to first acknowledgement")),
+    ("first_statement", N_("Time to first approved statement")),
+    ("resolve", N_("Time to resolve")),
 )
 
 
@@ -39,7 +40,7 @@ def stage_metrics(
 ) -> list[StageMetric]:
     """One :class:`StageMetric` per measure, in the order of :data:`MEASURES`. A pause the
     operator confirmed doing by hand is reported as that, never as "met" (``label`` names
-    who confirmed it)."""
+    who confirmed it). Labels and verdicts are in the language in force."""
     opened = incident.opened_at
     targets = incident.playbook.targets if incident.playbook else None
     skips: dict[str, Record] = {}
@@ -51,16 +52,20 @@ def stage_metrics(
         key = TARGET_STAGES[name]
         target: timedelta | None = getattr(targets, name, None) if targets else None
         reached: datetime | None = incident.stage_reached.get(key)
-        metric = _metric(name, title, opened, reached, target, skips.get(key), tz)
+        metric = _metric(name, _(title), opened, reached, target, skips.get(key), tz)
         if key == "pause" and reached is not None:
             by_hand = [h for h in incident.held_by_hand if h[0] == reached]
             if by_hand:
-                _, who, tool, _ = by_hand[0]
+                _when, who, tool, _note = by_hand[0]
                 metric.status = "held_by_hand"
-                metric.verdict = (
-                    f"held by hand in {tool} (confirmed by {label(who)}); runbook could not "
-                    "check it" + (f"; target {metric.target}" if metric.target else "")
+                metric.verdict = _(
+                    "held by hand in %(tool)s (confirmed by %(person)s); runbook could not "
+                    "check it",
+                    tool=tool,
+                    person=label(who),
                 )
+                if metric.target:
+                    metric.verdict += _("; target %(target)s", target=metric.target)
                 metric.margin_seconds = None
         result.append(metric)
     return result
@@ -74,11 +79,11 @@ def update_metrics(incident: Incident, tz: ZoneInfo, now: datetime) -> list[Stag
     result = []
     for audience, sent_at, due_at, draft_id in incident.updates.history:
         target = due_at - opened if due_at is not None and opened is not None else None
-        label = f"Update to {audience} ({draft_id})"
+        label = _("Update to %(audience)s (%(draft)s)", audience=audience, draft=draft_id)
         result.append(_metric(f"update:{audience}", label, opened, sent_at, target, None, tz))
     for due in incident.update_schedule():
         if due.due_at <= now and opened is not None:
-            label = f"Update to {due.audience} (not sent)"
+            label = _("Update to %(audience)s (not sent)", audience=due.audience)
             target = due.due_at - opened
             result.append(_metric(f"update:{due.audience}", label, opened, None, target, None, tz))
     return result
@@ -96,7 +101,11 @@ def _metric(
     target_seconds = int(target.total_seconds()) if target is not None else None
     target_text = duration(target_seconds) if target_seconds is not None else None
     if reached is None or opened is None:
-        verdict = "not reached" + (f" (target {target_text})" if target_text else "")
+        verdict = (
+            _("not reached (target %(target)s)", target=target_text)
+            if target_text
+            else _("not reached")
+        )
         return StageMetric(
             stage=stage,
             label=label,
@@ -116,17 +125,24 @@ def _metric(
     status: StageStatus
     if skip is not None and skip.at == reached:
         status = "skipped"
-        verdict = f"skipped: {skip.data.get('reason', 'nothing to do at this level')}"
+        verdict = _(
+            "skipped: %(reason)s",
+            reason=skip.data.get("reason") or _("nothing to do at this level"),
+        )
         margin = None
     elif target_seconds is None or margin is None:
         status = "no_target"
-        verdict = "no target set"
+        verdict = _("no target set")
     elif margin <= 0:
         status = "met"
-        verdict = "met (on target)" if margin == 0 else f"met ({duration(-margin)} to spare)"
+        verdict = (
+            _("met (on target)")
+            if margin == 0
+            else _("met (%(margin)s to spare)", margin=duration(-margin))
+        )
     else:
         status = "missed"
-        verdict = f"missed by {duration(margin)}"
+        verdict = _("missed by %(margin)s", margin=duration(margin))
     return StageMetric(
         stage=stage,
         label=label,

@@ -5,7 +5,8 @@ describes as JSON Schema (:mod:`runbook.export.schema`); every renderer reads th
 :class:`Report`, so the formats never disagree. Times are ISO 8601 strings: ``...Z`` in UTC and
 with the chosen zone's offset in ``*_local`` fields. ``t_plus`` is the offset from the
 declaration (``T+01:05:00``). People are shown by ``label``: their name, or their role
-(``legal (2)``) when names are redacted.
+(``legal (2)``) when names are redacted. Ids, types, states and statuses are English in every
+language; labels, verdicts, event names, details and actions are in the report's ``language``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from pydantic import ConfigDict
 
 from runbook.model.base import FIELD_DOCS
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 """Version of the export format: the major number changes when a field changes meaning or is
-removed; the minor number when fields are added."""
+removed; the minor number when fields are added (1.1: ``language``)."""
 
 _CONFIG = ConfigDict(use_attribute_docstrings=FIELD_DOCS)
 
@@ -39,7 +40,8 @@ class IncidentInfo:
     drill: bool
     """True for a tabletop drill: nothing real was sent."""
     marking: str
-    """``[DRILL]`` for drills, empty otherwise; shown on every page of every format."""
+    """``[DRILL]`` for drills (``[EXERCICE]`` in French), empty otherwise; shown on every page
+    of every format."""
     playbook_id: str
     playbook_title: str
     playbook_version: int
@@ -332,3 +334,6 @@ class Report:
     timeline: list[TimelineEntry]
     chain: ChainInfo
     redaction: Redaction
+    language: str = "en"
+    """The language of the report's words (``en``, ``fr``): event names, details, verdicts,
+    labels and actions. Ids, types, states and statuses are the same in every language."""

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from runbook.errors import IntegrityError
+from runbook.i18n import _
 from runbook.model import events as ev
 from runbook.store.chain import COLUMNS, to_row
 
@@ -68,8 +69,13 @@ def read_rows(rows: Sequence[Mapping[str, Any]]) -> list[Record]:
             at = fromisoformat(str(row["at"]))
         except ValueError:
             raise IntegrityError(
-                f"incident {row['incident_id']}: event #{row['seq']} has an unreadable time "
-                f"({row['at']!r}); `runbook verify {row['incident_id']}` checks the log"
+                _(
+                    "incident %(id)s: event #%(seq)s has an unreadable time (%(at)r); "
+                    "`runbook verify %(id)s` checks the log",
+                    id=row["incident_id"],
+                    seq=row["seq"],
+                    at=row["at"],
+                )
             ) from None
         records.append(
             Record(

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from runbook.i18n import N_, _
 from runbook.model.contacts import Contacts
 from runbook.model.secrets import all_forms
 
@@ -152,9 +153,9 @@ class Redactor:
                 role = person.roles[0]
             elif person is not None:
                 held = [r.role for r in self.contacts.rotations if person_id in r.members]
-                role = held[0] if held else "person"
+                role = held[0] if held else _("person")
             else:
-                role = "unknown person"
+                role = _("unknown person")
             self._counts[role] = self._counts.get(role, 0) + 1
             label = f"{role} ({self._counts[role]})"
             self._labels[person_id] = label
@@ -302,6 +303,12 @@ class Redactor:
         return self.role_label(person_id)
 
 
+A_SECRET = N_("a secret")
+AN_EMAIL = N_("a contact's email address")
+A_PHONE = N_("a contact's phone number")
+"""What :func:`leaks` can find (English; said with ``_`` where shown)."""
+
+
 def leaks(text: str, contacts: Contacts, secrets: Iterable[str] = ()) -> list[str]:
     """Kinds of contact detail or secret found in rendered output (there should be none).
 
@@ -311,13 +318,13 @@ def leaks(text: str, contacts: Contacts, secrets: Iterable[str] = ()) -> list[st
     found = []
     wanted = (s for s in secrets if len(s) >= SECRET_MIN_LENGTH)
     if any(form in text for form in all_forms(wanted, thorough=False)):
-        found.append("a secret")
+        found.append(A_SECRET)
     emails = {p.email.lower() for p in contacts.people if p.email}
     position = text.find("@")
     while position != -1:
         window = text[max(0, position - 80) : position + 260]
         if any(m.group(0).lower() in emails for m in EMAIL.finditer(window)):
-            found.append("a contact's email address")
+            found.append(AN_EMAIL)
             break
         position = text.find("@", position + 1)
     keys = [phone_key(p.phone) for p in contacts.people if p.phone]
@@ -325,6 +332,6 @@ def leaks(text: str, contacts: Contacts, secrets: Iterable[str] = ()) -> list[st
     for match in re.finditer(r"\+\d[\d\s().\-]{5,}\d", text):
         digits = _NOT_DIGIT.sub("", match.group(0))
         if any(key in digits for key in keys):
-            found.append("a contact's phone number")
+            found.append(A_PHONE)
             break
     return found

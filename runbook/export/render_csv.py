@@ -4,6 +4,11 @@ UTF-8 with a byte-order mark (Excel then reads accents correctly), CRLF line end
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with
 ``'`` so a spreadsheet never runs it as a formula (CSV injection). Drill exports carry
 ``[DRILL]`` in the first column of every row.
+
+The header row is the same in every language: its column names are ids spreadsheets and
+scripts refer to (an interface, like the JSON keys). The cells follow the report's language
+(event names, details, how each actor was proven, ``[EXERCICE]``); the type, state and hash
+columns are ids and stay as recorded.
 """
 
 from __future__ import annotations

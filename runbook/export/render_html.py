@@ -4,7 +4,8 @@ Rendered from ``templates/report.html.j2`` with Jinja2 autoescaping (every value
 log is escaped). No scripts, fonts, images or styles are fetched: a Content-Security-Policy of
 ``default-src 'none'`` makes sure of it. The visual timeline is an inline SVG
 (:mod:`runbook.export.chart`); ``@media print`` keeps tables and the chart readable on paper and
-repeats the ``[DRILL]`` mark on every printed page.
+repeats the ``[DRILL]`` mark on every printed page. The template says its words with
+``{{ _("...") }}`` (in the report's language, extracted by Babel like the Python sources).
 """
 
 from __future__ import annotations
@@ -16,52 +17,52 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup, escape
 
+from runbook.describe.common import semicolon
 from runbook.export import chart as geometry
 from runbook.export.model import Report
-from runbook.export.render_md import held_how
+from runbook.export.render_md import facts_of, post_counts, post_outcome, titled
 from runbook.export.times import readable, readable_local
-from runbook.i18n import _
+from runbook.export.words import (
+    CATEGORIES,
+    DIRECTIONS,
+    DRAFT_STATUS,
+    DRAFT_STEPS,
+    STATEMENT_KINDS,
+    STATES,
+    word,
+    yes_no,
+)
+from runbook.i18n import _, current_language, translator
 
 TEMPLATES = Path(__file__).with_name("templates")
 
 
 @cache
 def environment() -> jinja2.Environment:
-    """The Jinja2 environment (autoescape on, templates from the package)."""
-    return jinja2.Environment(
+    """The Jinja2 environment (autoescape on, templates from the package). Its ``_`` says a
+    string in the language in force (``jinja2.ext.i18n``, new style: placeholders are named
+    and their values escaped), so Babel extracts ``{{ _("...") }}`` from the template."""
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: in_context_of(translator(current_language()).gettext(message)),
+        ngettext=lambda one, many, n: translator(current_language()).ngettext(one, many, n),
+        newstyle=True,
+    )
+    return env
 
 
 def render_html(report: Report) -> str:
-    """The report as one HTML document."""
+    """The report as one HTML document, in the language in force."""
     info = report.incident
     tz = ZoneInfo(report.timezone)
-    facts = [
-        ("Incident", f"{info.marking} {info.id}".strip()),
-        ("Title", info.title),
-        ("Playbook", f"{info.playbook_id} v{info.playbook_version}: {info.playbook_title}"),
-        ("Level", f"{info.level} ({info.level_name})" if info.level else "not assessed"),
-        ("State", info.state),
-        (
-            "Declared",
-            f"{readable(info.opened_at)} ({readable(info.opened_at, tz)}) by {info.declared_by}",
-        ),
-        ("Resolved", readable(info.resolved_at) if info.resolved_at else "not resolved"),
-        ("Closed", readable(info.closed_at) if info.closed_at else "not closed"),
-        ("Duration", info.duration or "-"),
-        ("Summary", info.summary or "-"),
-        ("Review", info.review or "-"),
-        (
-            "Exported",
-            (f"{readable(report.generated_at)}; " if report.generated_at else "")
-            + f"times in UTC and {report.timezone}"
-            + ("; people shown by role" if report.redaction.names else ""),
-        ),
-    ]
+    facts = facts_of(report, tz)
+    facts.insert(1, (_("Title"), info.title))
     stages = [
         {
             "label": m.label,
@@ -96,36 +97,43 @@ def render_html(report: Report) -> str:
             for e in report.timeline
         )
     )
-    posts = report.posts
-    post_counts = (
-        f"{sum(p.paused_t_plus is not None for p in posts)} paused, "
-        f"{sum(p.status == 'resumed' for p in posts)} resumed, "
-        f"{sum(p.status == 'kept_held' for p in posts)} kept held, "
-        f"{sum(p.status == 'still_held' for p in posts)} still held, "
-        f"{sum(p.status == 'pause_failed' for p in posts)} pause failed, "
-        f"{sum(p.missed_slot for p in posts)} missed their slot."
-    )
     template = environment().get_template("report.html.j2")
     return template.render(
         report=report,
-        held_how=held_how,
+        post_outcome=post_outcome,
         info=info,
+        heading=titled(info.id, info.title),
+        titled=titled,
+        state=word(STATES, info.state),
         mark=f"{info.marking} " if info.marking else "",
         facts=facts,
         stages=stages,
         charts=geometry.charts(report),
         timeline=timeline,
-        post_counts=post_counts,
-        witnessed_head=_(
-            "Witnessed head: %(head)s; keep it apart from the database: runbook verify "
-            "%(id)s --head %(head)s shows the database still holds this record",
-            head=report.chain.head,
-            id=info.id,
-        ),
-        category_colours=list(geometry.CATEGORY_COLOURS.items()),
+        post_counts=post_counts(report),
+        words=_template_words(),
+        category_colours=[(word(CATEGORIES, k), v) for k, v in geometry.CATEGORY_COLOURS.items()],
         width=geometry.WIDTH,
         left=geometry.LEFT,
         band_y=geometry.BAND_Y,
         band_h=geometry.BAND_H,
         reached_y=geometry.REACHED_Y,
     )
+
+
+def in_context_of(said: str) -> str:
+    """A template's string with its ``context|`` left out (see
+    :func:`runbook.describe.common.in_context`)."""
+    return said.rpartition("|")[2]
+
+
+def _template_words() -> dict[str, object]:
+    """The word tables the template shows statuses with (see :mod:`runbook.export.words`)."""
+    return {
+        "kind": lambda value: word(STATEMENT_KINDS, value),
+        "draft": lambda value: word(DRAFT_STATUS, value),
+        "step": lambda value: word(DRAFT_STEPS, value),
+        "direction": lambda value: word(DIRECTIONS, value),
+        "yes_no": yes_no,
+        "sep": semicolon(),
+    }

@@ -3,6 +3,10 @@
 Key order follows the model, so two exports of the same events are byte-identical. Each timeline
 entry embeds its stored record (``record``) with ``seq``, ``hash`` and ``prev_hash``, which is
 what ``runbook verify --export FILE`` rechecks.
+
+Language: keys, ids, types, states and statuses are English in every language (tools read
+them); the prose fields (event names, details, labels, verdicts, actions) are in the report's
+``language``, which the document states, so ``verify --export`` rebuilds it in the same one.
 """
 
 from __future__ import annotations

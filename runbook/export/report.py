@@ -5,7 +5,9 @@
 the TUI), checks the hash chain, and describes every event with people named by
 :class:`~runbook.export.redact.Redactor`. No I/O and no clock: the caller passes the secrets to
 scrub and the generation time, so the TUI, drills and tests get the same report from the same
-events.
+events. The report is written in one language: the one asked for, else the playbook's
+(``language: fr``); its prose (event names, details, verdicts, actions) is in that language,
+its ids and statuses stay stable English for tools.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from runbook.export.records import Record, read_rows
 from runbook.export.redact import Redactor
 from runbook.export.sections import Sections
 from runbook.export.times import iso_utc, t_plus, zone
+from runbook.i18n import _, normalise, using
 from runbook.model.contacts import Contacts
 from runbook.model.fold import fold
 from runbook.model.incident import Incident
@@ -48,15 +51,21 @@ def build_report(
     redact_names: bool = False,
     secrets: Iterable[str] = (),
     generated_at: datetime | None = None,
+    language: str | None = None,
 ) -> Report:
     """The report of the incident whose stored rows are ``rows`` (in seq order).
 
     ``secrets`` are values that must never appear (see :func:`redact.secret_values`);
-    ``redact_names`` shows people by role. Raises NotFound when ``rows`` is empty.
+    ``redact_names`` shows people by role; ``language`` (``en``, ``fr``) is the language of
+    its words, by default the playbook's. Raises NotFound when ``rows`` is empty.
     """
     if not rows:
-        raise NotFound("no events to export")
-    return _Builder(rows, contacts, tz, redact_names, secrets).build(generated_at)
+        raise NotFound(_("no events to export"))
+    builder = _Builder(rows, contacts, tz, redact_names, secrets)
+    playbook = builder.incident.playbook
+    chosen = normalise(language) or (playbook.language if playbook else None) or "en"
+    with using(chosen):
+        return builder.build(generated_at, chosen)
 
 
 class _Builder(Sections):
@@ -83,9 +92,10 @@ class _Builder(Sections):
         self.opened = self.incident.opened_at or self.records[0].at
         self._start_sections()
 
-    def build(self, generated_at: datetime | None) -> Report:
+    def build(self, generated_at: datetime | None, language: str = "en") -> Report:
         timeline = [self._entry(record) for record in self.records]
-        roles = {pid: ", ".join(p.roles) or "not in contacts" for pid, p in self.people.items()}
+        nowhere = _("not in contacts")
+        roles = {pid: ", ".join(p.roles) or nowhere for pid, p in self.people.items()}
         for entry, record in zip(timeline, self.records, strict=True):
             if record.actor in roles:
                 entry.actor_role = roles[record.actor]
@@ -122,6 +132,7 @@ class _Builder(Sections):
                 redacted_events=sum(1 for e in timeline if e.redacted),
             ),
             redaction=Redaction(names=self.names, replacements=self.redactor.replacements),
+            language=language,
         )
 
     def _entry(self, record: Record) -> TimelineEntry:
@@ -136,8 +147,8 @@ class _Builder(Sections):
         actor = record.actor
         person = self.people.get(actor) or self._person(actor, record)
         if person is None:
-            shown, actor_name = actor, f"{actor} (automatic)"
-            role = "system"
+            shown, actor_name = actor, _("%(actor)s (automatic)", actor=actor)
+            role = _("system")
         else:
             person.events += 1
             actor_name = redactor.label(actor)
@@ -210,12 +221,17 @@ def check_chain(incident_id: str, rows: list[dict[str, Any]]) -> Verification:
     for index, row in enumerate(rows, start=1):
         seq = row["seq"]
         if seq != index:
-            return Verification(incident_id, len(rows), prev, index, f"event #{index} is missing")
+            problem = _("event #%(seq)s is missing", seq=index)
+            return Verification(incident_id, len(rows), prev, index, problem)
         if row["prev_hash"] != prev:
-            problem = f"event #{seq} does not link to event #{seq - 1}"
+            problem = _("event #%(seq)s does not link to event #%(prev)s", seq=seq, prev=seq - 1)
             return Verification(incident_id, len(rows), prev, seq, problem)
         if row_hash(row, prev) != row["hash"]:
-            problem = f"event #{seq} ({row['type']}) was changed after it was written"
+            problem = _(
+                "event #%(seq)s (%(type)s) was changed after it was written",
+                seq=seq,
+                type=row["type"],
+            )
             return Verification(incident_id, len(rows), prev, seq, problem)
         prev = row["hash"]
     return Verification(incident_id, len(rows), prev)

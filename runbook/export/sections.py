@@ -4,6 +4,8 @@
 notified and acknowledged, in which roles), scheduled posts (paused, resumed, kept, missed),
 drafts (every version, submission, vote, lint override and publication) and assessments, and
 turns them into the report's sections. :mod:`runbook.export.report` drives it event by event.
+What people did is said in the language in force; ids, statuses and stored text stay as
+recorded.
 """
 
 from __future__ import annotations
@@ -28,27 +30,13 @@ from runbook.export.model import (
 from runbook.export.records import Record
 from runbook.export.redact import Redactor
 from runbook.export.times import duration, iso_local, iso_utc, t_plus
+from runbook.export.words import ACTIONS, DRAFT_ACTIONS, EFFECT_ACTIONS, draft_words
+from runbook.i18n import _, in_context
 from runbook.model.contacts import Contacts
 from runbook.model.incident import Incident
 
-_ACTIONS = {
-    "IncidentDeclared": "declared the incident",
-    "StageSkipped": "",
-    "Acknowledged": "acknowledged",
-    "ChecklistItemChecked": "ticked a checklist item",
-    "NoteAdded": "added a note",
-    "IncidentResolved": "resolved the incident",
-    "IncidentClosed": "closed the incident",
-}
 _SIMPLE = frozenset({"NoteAdded", "ChecklistItemChecked", "IncidentDeclared", "IncidentResolved"})
 """Types whose only trace in the sections is their actor's action."""
-_EFFECT_ACTIONS = {
-    "pause": "paused posts",
-    "notify": "notified people",
-    "resume": "",
-    "stand_down": "",
-    "publish": "published a statement",
-}
 
 
 @dataclass
@@ -116,7 +104,9 @@ class Sections:
 
     def _track(self, record: Record, actor: Person | None) -> None:
         kind = record.type
-        action = _ACTIONS.get(kind)
+        action = ACTIONS.get(kind)
+        if action:
+            action = in_context(action)
         if kind in _SIMPLE:  # notes, ticks and the like: the hot path of a long incident
             if actor is not None:
                 actor.did(action or "")
@@ -125,12 +115,20 @@ class Sections:
         if kind == "SeverityAssessed":
             previous = data.get("previous_level")
             level = data.get("level")
-            action = f"reassessed {previous} -> {level}" if previous else f"assessed {level}"
+            action = (
+                _("reassessed %(old)s -> %(new)s", old=previous, new=level)
+                if previous
+                else _("assessed %(level)s", level=level)
+            )
         elif kind == "EffectRequested":
             effect_kind = str(data.get("kind"))
-            action = _EFFECT_ACTIONS.get(effect_kind, f"requested {effect_kind}")
+            said = EFFECT_ACTIONS.get(effect_kind)
+            if said is None:
+                action = _("requested %(kind)s", kind=effect_kind)
+            else:
+                action = _(said) if said else ""
             if int(data.get("attempt", 1)) > 1:
-                action = "retried a failed step"
+                action = _("retried a failed step")
             if effect_kind == "publish":
                 payload = data.get("payload") or {}
                 self.publish_effects[str(data.get("effect_id"))] = str(payload.get("draft_id"))
@@ -145,7 +143,7 @@ class Sections:
         elif kind == "IncidentClosed":
             self.review = str(data.get("review") or "")
         elif kind == "ActionRefused":
-            action = f"was refused: {data.get('action')}"
+            action = _("was refused: %(action)s", action=data.get("action"))
         if (
             kind.startswith("Draft")
             or kind in ("LintOverridden", "StatementPublished")
@@ -165,7 +163,7 @@ class Sections:
                 if role not in person.roles:
                     person.roles.append(role)
             if stand_down:
-                person.did("received the stand-down")
+                person.did(_("received the stand-down"))
                 continue
             if person.notified is None:
                 person.notified = record.at
@@ -186,7 +184,7 @@ class Sections:
             for failure in data.get("failures", []):
                 entry = self.posts.setdefault(str(failure.get("id")), {"post": dict(failure)})
                 if "paused" not in entry:
-                    entry["error"] = str(failure.get("error", "could not be paused"))
+                    entry["error"] = str(failure.get("error") or _("could not be paused"))
             return
         for post in data.get("posts", []):
             entry = self.posts.setdefault(str(post.get("id")), {"post": post})
@@ -197,28 +195,16 @@ class Sections:
             self.posts.setdefault(str(post_id), {"post": {"id": post_id}})["kept"] = True
         for failure in data.get("failures", []):
             entry = self.posts.setdefault(str(failure.get("id")), {"post": dict(failure)})
-            entry["error"] = str(failure.get("error", "could not be resumed"))
+            entry["error"] = str(failure.get("error") or _("could not be resumed"))
 
     def _draft_step(self, record: Record) -> str:
         data = record.data
         kind = record.type
         draft_id = str(data.get("draft_id") or self.publish_effects.get(str(data.get("effect_id"))))
         version = data.get("version")
-        verb, detail = {
-            "DraftStarted": ("started", f"from template {data.get('template_id')}"),
-            "DraftEdited": ("edited", ""),
-            "DraftSubmitted": ("submitted", ""),
-            "DraftApproved": ("approved", "as " + ", ".join(data.get("roles") or ["-"])),
-            "DraftRejected": ("rejected", str(data.get("comment", ""))),
-            "LintOverridden": (
-                "lint override",
-                f"rule {data.get('rule_id')} in {data.get('variant')}: {data.get('reason', '')}",
-            ),
-            "StatementPublished": ("published", "on " + ", ".join(data.get("platforms") or [])),
-            "EffectFailed": ("publish failed", str(data.get("error", ""))),
-        }.get(kind, (describe(kind, {}, str, str)[0].lower(), ""))
+        verb, detail = draft_words(kind, data)
         if kind == "StatementPublished" and data.get("failures"):
-            detail += f"; {len(data['failures'])} platform(s) failed"
+            detail += _("; %(n)s platform(s) failed", n=len(data["failures"]))
         if kind == "StatementPublished" and data.get("url"):
             detail += f" ({data['url']})"
         self.drafts.setdefault(draft_id, []).append(
@@ -232,8 +218,11 @@ class Sections:
                 detail=self._scrub(detail),
             )
         )
-        suffix = f" v{version}" if version is not None else ""
-        return f"{verb} {draft_id}{suffix}" if kind != "EffectFailed" else ""
+        if kind == "EffectFailed":
+            return ""
+        ref = f"{draft_id} v{version}" if version is not None else draft_id
+        said = DRAFT_ACTIONS.get(verb)
+        return _(said, draft=ref) if said else f"{verb} {ref}"
 
     # -- sections --------------------------------------------------------------------------
     def _info(self) -> IncidentInfo:
@@ -251,7 +240,7 @@ class Sections:
             id=self.incident_id,
             title=self._scrub(incident.title),
             drill=incident.drill,
-            marking="[DRILL]" if incident.drill else "",
+            marking=_("[DRILL]") if incident.drill else "",
             playbook_id=playbook.id if playbook else "",
             playbook_title=playbook.title if playbook else "",
             playbook_version=playbook.version if playbook else 0,
@@ -275,11 +264,17 @@ class Sections:
             for action, count in person.actions.items():
                 if action == "notified":
                     if person.reached:
-                        actions.append(f"notified via {', '.join(person.reached)}")
+                        actions.append(
+                            _("notified via %(channels)s", channels=", ".join(person.reached))
+                        )
                     if person.missed:
-                        actions.append(f"NOT reached via {', '.join(person.missed)}")
+                        actions.append(
+                            _("NOT reached via %(channels)s", channels=", ".join(person.missed))
+                        )
                     continue
-                actions.append(f"{action} (x{count})" if count > 1 else action)
+                actions.append(
+                    _("%(action)s (x%(n)s)", action=action, n=count) if count > 1 else action
+                )
             result.append(
                 PersonInvolved(
                     label=self.redactor.label(person_id),
@@ -377,7 +372,11 @@ class Sections:
             stored = {"proof": approval.proof.compact()} if approval.proof else {}
             how = describe_how(stored, label, accounts=not self.names)
             if approval.attested_by:
-                how = f"attested by {label(approval.attested_by)} ({approval.how})"
+                how = _(
+                    "attested by %(person)s (%(how)s)",
+                    person=label(approval.attested_by),
+                    how=approval.how,
+                )
             result.append(
                 ApprovalEntry(
                     by=label(approval.person),

@@ -7,7 +7,9 @@ Events whose record was redacted (contact details scrubbed, or people shown by r
 be link-checked; they are listed. Given the database too, the export's head must be the hash the
 database holds at the same seq, and every field the export shows (title, level, names, roles,
 drafts, redaction marks, timeline text) must be what the database rebuilds for the same events,
-time zone and redaction: the first field that differs is named (:func:`first_difference`).
+time zone, redaction and language: the first field that differs is named
+(:func:`first_difference`). The redaction marks (``[email redacted]``) are the same in every
+language: this check finds them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from runbook.errors import RunbookError
 from runbook.export.redact import EMAIL_MARK, PHONE_MARK, SECRET_MARK
+from runbook.i18n import _
 from runbook.store.chain import canonical, row_hash
 
 MARKS = (EMAIL_MARK, PHONE_MARK, SECRET_MARK)
@@ -48,22 +51,38 @@ def load_export(path: Path) -> dict[str, Any]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise RunbookError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise RunbookError(
+            _("cannot read %(path)s: %(error)s", path=path, error=exc.strerror or exc)
+        ) from None
     except UnicodeDecodeError:
-        raise RunbookError(f"{path} is not a runbook JSON export (not UTF-8 text)") from None
+        raise RunbookError(
+            _("%(path)s is not a runbook JSON export (not UTF-8 text)", path=path)
+        ) from None
     try:
         document = json.loads(text)
     except ValueError as exc:
         raise RunbookError(
-            f"{path} is not a runbook JSON export ({exc}); export with --format json"
+            _(
+                "%(path)s is not a runbook JSON export (%(error)s); export with --format json",
+                path=path,
+                error=exc,
+            )
         ) from None
     if not isinstance(document, dict) or "format_version" not in document:
         raise RunbookError(
-            f"{path} is not a runbook JSON export (no format_version); export with --format json"
+            _(
+                "%(path)s is not a runbook JSON export (no format_version); export with "
+                "--format json",
+                path=path,
+            )
         )
     if not str(document["format_version"]).startswith("1."):
         raise RunbookError(
-            f"{path} is export format {document['format_version']}; this runbook reads 1.x"
+            _(
+                "%(path)s is export format %(version)s; this runbook reads 1.x",
+                path=path,
+                version=document["format_version"],
+            )
         )
     return document
 
@@ -75,7 +94,7 @@ def verify_export(document: dict[str, Any]) -> ExportCheck:
     timeline = document.get("timeline")
     chain = document.get("chain") or {}
     if not isinstance(timeline, list):
-        return ExportCheck(incident_id, 0, "", problem="the export has no timeline")
+        return ExportCheck(incident_id, 0, "", problem=_("the export has no timeline"))
     check = ExportCheck(incident_id, len(timeline), "")
     names = bool((document.get("redaction") or {}).get("names"))
     prev = ""
@@ -89,33 +108,46 @@ def verify_export(document: dict[str, Any]) -> ExportCheck:
         prev = str(entry["hash"])
     check.head_hash = prev
     if chain.get("count") != len(timeline):
-        check.problem = f"the export says {chain.get('count')} events but holds {len(timeline)}"
+        check.problem = _(
+            "the export says %(said)s events but holds %(held)s",
+            said=chain.get("count"),
+            held=len(timeline),
+        )
     elif chain.get("head_hash") != prev:
-        check.problem = "the export's stated head hash is not the hash of its last event"
+        check.problem = _("the export's stated head hash is not the hash of its last event")
     elif chain.get("head", f"{incident_id}#{len(timeline)}:{prev}") != (
         f"{incident_id}#{len(timeline)}:{prev}"
     ):
-        check.problem = "the export's witnessed head is not its last event"
+        check.problem = _("the export's witnessed head is not its last event")
     return check
 
 
 def _entry_problem(entry: Any, seq: int, prev: str, incident_id: str, names: bool) -> str:
     if not isinstance(entry, dict) or not isinstance(entry.get("record"), dict):
-        return f"event #{seq} has no stored record"
+        return _("event #%(seq)s has no stored record", seq=seq)
     record = entry["record"]
-    label = f"event #{seq} ({record.get('type', '?')})"
+    label = _("event #%(seq)s (%(type)s)", seq=seq, type=record.get("type", "?"))
     if entry.get("seq") != seq:
-        return f"event #{seq} is missing (found #{entry.get('seq')} in its place)"
+        return _(
+            "event #%(seq)s is missing (found #%(found)s in its place)",
+            seq=seq,
+            found=entry.get("seq"),
+        )
     if entry.get("prev_hash") != prev:
-        return f"event #{seq} does not link to event #{seq - 1}"
+        return _("event #%(seq)s does not link to event #%(prev)s", seq=seq, prev=seq - 1)
     if record.get("incident_id") != incident_id:
-        return f"{label} belongs to {record.get('incident_id')}, not {incident_id}"
+        return _(
+            "%(event)s belongs to %(other)s, not %(incident)s",
+            event=label,
+            other=record.get("incident_id"),
+            incident=incident_id,
+        )
     if (
         entry.get("redacted")
         and not names
         and not any(mark in json.dumps(record, ensure_ascii=False) for mark in MARKS)
     ):
-        return f"{label} is marked redacted but nothing in it was redacted"
+        return _("%(event)s is marked redacted but nothing in it was redacted", event=label)
     if not entry.get("redacted"):
         try:
             data = canonical(record["data"])
@@ -130,13 +162,13 @@ def _entry_problem(entry: Any, seq: int, prev: str, incident_id: str, names: boo
                 "data": data,
             }
         except (KeyError, TypeError, ValueError):
-            return f"{label} has an incomplete stored record"
+            return _("%(event)s has an incomplete stored record", event=label)
         if row_hash(row, prev) != entry.get("hash"):
-            return f"{label} was changed after it was written"
+            return _("%(event)s was changed after it was written", event=label)
     if entry.get("type") != record.get("type") or entry.get("state") != record.get("state"):
-        return f"{label}: the row shown does not match its stored record"
+        return _("%(event)s: the row shown does not match its stored record", event=label)
     if not _same_time(entry.get("at"), record.get("at")):
-        return f"{label}: the time shown does not match its stored record"
+        return _("%(event)s: the time shown does not match its stored record", event=label)
     return ""
 
 
@@ -152,14 +184,18 @@ def _same_time(shown: Any, stored: Any) -> bool:
 def compare_with_store(check: ExportCheck, rows: list[dict[str, Any]]) -> str:
     """Why the export does not match the database's rows, or ``""`` when it does."""
     if not rows:
-        return f"the database holds no incident {check.incident_id}"
+        return _("the database holds no incident %(id)s", id=check.incident_id)
     if len(rows) < check.count:
-        return f"the export holds {check.count} events but the database only {len(rows)}"
+        return _(
+            "the export holds %(count)s events but the database only %(stored)s",
+            count=check.count,
+            stored=len(rows),
+        )
     stored = rows[check.count - 1]["hash"] if check.count else ""
     if stored != check.head_hash:
-        return (
-            f"the export's head (event #{check.count}) is not the hash the database holds "
-            "for that event"
+        return _(
+            "the export's head (event #%(seq)s) is not the hash the database holds for that event",
+            seq=check.count,
         )
     return ""
 
@@ -177,9 +213,9 @@ def first_difference(shown: Any, stored: Any, path: str = "") -> str:
                 continue
             where = f"{path}.{key}" if path else str(key)
             if key not in shown:
-                return f"{where} is missing from the export"
+                return _("%(field)s is missing from the export", field=where)
             if key not in stored:
-                return f"{where} is in the export but not in the database's record"
+                return _("%(field)s is in the export but not in the database's record", field=where)
             found = first_difference(shown[key], stored[key], where)
             if found:
                 return found
@@ -190,10 +226,20 @@ def first_difference(shown: Any, stored: Any, path: str = "") -> str:
             if found:
                 return found
         if len(shown) != len(stored):
-            return f"{path} has {len(shown)} entries in the export, {len(stored)} in the database"
+            return _(
+                "%(field)s has %(shown)s entries in the export, %(stored)s in the database",
+                field=path,
+                shown=len(shown),
+                stored=len(stored),
+            )
         return ""
     if shown != stored:
-        return f"{path}: the export says {_short(shown)}, the database {_short(stored)}"
+        return _(
+            "%(field)s: the export says %(shown)s, the database %(stored)s",
+            field=path,
+            shown=_short(shown),
+            stored=_short(stored),
+        )
     return ""
 
 

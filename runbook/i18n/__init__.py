@@ -32,6 +32,7 @@ __all__ = [
     "choose",
     "choose_language",
     "current_language",
+    "in_context",
     "ngettext",
     "normalise",
     "parse_po",
@@ -40,7 +41,10 @@ __all__ = [
     "using",
 ]
 
-_language: ContextVar[str] = ContextVar("runbook_language", default="en")
+_language: ContextVar[str] = ContextVar("runbook_language")
+_process_language = ["en"]
+"""The language :func:`set_language` chose for the process: what a context that never set one
+sees (a worker thread starts with an empty context, e.g. the app's thread workers)."""
 
 
 def normalise(language: str | None) -> str | None:
@@ -70,14 +74,17 @@ def choose_language(explicit: str | None = None, environ: Mapping[str, str] | No
 
 def current_language() -> str:
     """The language in force in this context (``en`` unless set)."""
-    return _language.get()
+    return _language.get(_process_language[0])
 
 
 def set_language(language: str | None) -> str:
     """Make ``language`` (normalised; English if unsupported) the language of this context
-    and return it. The CLI and the app call this once at start."""
+    and of the process (a worker thread, which starts with an empty context, speaks it too),
+    and return it. The CLI and the app call this once at start; code speaking for one
+    recipient or one request uses :func:`using` instead."""
     chosen = normalise(language) or "en"
     _language.set(chosen)
+    _process_language[0] = chosen
     return chosen
 
 
@@ -124,6 +131,14 @@ def ngettext(singular: str, plural: str, n: int, /, **values: Any) -> str:
         return translated % filled
     except (KeyError, ValueError, TypeError):
         return _fill(singular if n == 1 else plural, filled)
+
+
+def in_context(message: str, /) -> str:
+    """``message``, written ``context|words`` (``stage|pause``), in the language in force
+    with the context left out (GLib's ``Q_`` convention). A short word gets one catalog entry
+    per sense it is used in, so the app's "pause" button never changes a report's stage name,
+    nor its "Timeline" tab the report's heading."""
+    return _(message).rpartition("|")[2]
 
 
 def N_(message: str, /) -> str:

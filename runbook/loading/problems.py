@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from runbook.errors import ConfigError
+from runbook.i18n import N_, _
 from runbook.loading.safe_yaml import Loc, Parsed
 from runbook.model.base import SpecProblems
 
@@ -22,17 +23,29 @@ M = TypeVar("M", bound=BaseModel)
 # -- pydantic errors -> file:line:col lines ------------------------------------------
 
 
+SHOWN = {"list": N_("a list"), "str": N_("text"), "int": N_("a number"), "NoneType": N_("nothing")}
+"""What a value that should be a mapping was instead, in words."""
+
+
+def _unknown(loc: Loc) -> str:
+    return _("unknown field %(field)s", field=repr(loc[-1]))
+
+
 def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     loc = error["loc"]
     if kind == "missing":
-        return f"missing required field {loc[-1]!r}" if loc else "missing required field"
+        if loc:
+            return _("missing required field %(field)s", field=repr(loc[-1]))
+        return _("missing required field")
     if kind == "extra_forbidden":
-        return f"unknown field {loc[-1]!r}"
+        return _unknown(tuple(loc))
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         found = type(error.get("input")).__name__
-        shown = {"list": "a list", "str": "text", "int": "a number", "NoneType": "nothing"}
-        return f"should be a mapping of fields (name: value), not {shown.get(found, found)}"
+        return _(
+            "should be a mapping of fields (name: value), not %(found)s",
+            found=_(SHOWN[found]) if found in SHOWN else found,
+        )
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
@@ -66,13 +79,13 @@ def problems_in(parsed: Parsed, errors: Iterable[tuple[Loc, str, bool]]) -> list
     found: list[tuple[int, int, str]] = []
     seen: set[tuple[Loc, str]] = set()
     for loc, message, at_key in errors:
-        line, column, _ = parsed.position(loc, at_key=at_key)
+        line, column, _end = parsed.position(loc, at_key=at_key)
         shown = _clean(loc, parsed)
         if (shown, message) in seen:
             continue
         seen.add((shown, message))
         found.append((line, column, f"{parsed.path}:{line}:{column}: {_dotted(shown)}: {message}"))
-    return [text for _, _, text in sorted(found, key=lambda item: item[:2])]
+    return [text for _line, _col, text in sorted(found, key=lambda item: item[:2])]
 
 
 def _clean(loc: Loc, parsed: Parsed) -> Loc:
@@ -121,11 +134,13 @@ def _with_suggestions(
 ) -> list[tuple[Loc, str, bool]]:
     result = []
     for loc, message, at_key in errors:
-        if message.startswith("unknown field") and loc:
+        if loc and message == _unknown(loc):
             fields = _fields_at(model, loc[:-1])
             close = difflib.get_close_matches(str(loc[-1]), fields, n=1)
             if close:
-                message = f"{message} (did you mean {close[0]!r}?)"
+                message = _(
+                    "%(message)s (did you mean %(field)s?)", message=message, field=repr(close[0])
+                )
         result.append((loc, message, at_key))
     return result
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from runbook.errors import ConfigError
+from runbook.i18n import _, formats
 from runbook.model.text import decode_utf8
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -149,20 +150,46 @@ def parse_yaml(path: Path, text: str | None = None) -> Parsed:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:
                 raise ConfigError(
-                    [f"{name}: file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"]
+                    [
+                        _(
+                            "%(name)s: file is %(size)s bytes; the limit is %(max_file_bytes)s "
+                            "bytes",
+                            name=name,
+                            size=formats.number(size, digits=0),
+                            max_file_bytes=formats.number(MAX_FILE_BYTES, digits=0),
+                        )
+                    ]
                 )
             with path.open("rb") as handle:
                 raw = handle.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
-            raise ConfigError([f"{name}: cannot read: {exc.strerror or exc}"]) from None
+            raise ConfigError(
+                [_("%(name)s: cannot read: %(value)s", name=name, value=exc.strerror or exc)]
+            ) from None
         if len(raw) > MAX_FILE_BYTES:
-            raise ConfigError([f"{name}: file is larger than the {MAX_FILE_BYTES:,} byte limit"])
+            raise ConfigError(
+                [
+                    _(
+                        "%(name)s: file is larger than the %(max_file_bytes)s byte limit",
+                        name=name,
+                        max_file_bytes=formats.number(MAX_FILE_BYTES, digits=0),
+                    )
+                ]
+            )
         try:
             text = decode_utf8(raw, name)
         except ValueError as exc:
             raise ConfigError([str(exc)]) from None
     elif len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise ConfigError([f"{name}: file is larger than the {MAX_FILE_BYTES:,} byte limit"])
+        raise ConfigError(
+            [
+                _(
+                    "%(name)s: file is larger than the %(max_file_bytes)s byte limit",
+                    name=name,
+                    max_file_bytes=formats.number(MAX_FILE_BYTES, digits=0),
+                )
+            ]
+        )
 
     if _FastLoader is not _Loader:
         fast = _FastLoader(text)
@@ -183,7 +210,7 @@ def parse_yaml(path: Path, text: str | None = None) -> Parsed:
     try:
         root = loader.get_single_node()
         if root is None:
-            raise ConfigError([f"{name}:1:1: the file is empty"])
+            raise ConfigError([_("%(name)s:1:1: the file is empty", name=name)])
         marks = {}
         budget = [0]
         data = _build(root, (), marks, budget, 0, root.start_mark)
@@ -196,11 +223,13 @@ def parse_yaml(path: Path, text: str | None = None) -> Parsed:
             message += " (a tab: indent with spaces)"
         if exc.context and exc.problem and exc.problem.startswith("but "):
             message = f"{exc.context}, {exc.problem}"
-        raise ConfigError([_at(name, mark, f"invalid YAML: {message}")]) from None
+        raise ConfigError(
+            [_at(name, mark, _("invalid YAML: %(message)s", message=message))]
+        ) from None
     except yaml.YAMLError as exc:
-        raise ConfigError([f"{name}: invalid YAML: {exc}"]) from None
+        raise ConfigError([_("%(name)s: invalid YAML: %(exc)s", name=name, exc=exc)]) from None
     except RecursionError:
-        raise ConfigError([f"{name}: nesting is too deep"]) from None
+        raise ConfigError([_("%(name)s: nesting is too deep", name=name)]) from None
     finally:
         loader.dispose()
     return Parsed(path=path, data=data, marks=marks)
@@ -210,9 +239,13 @@ def _reader_problem(name: str, text: str, exc: yaml.reader.ReaderError) -> str:
     """A character YAML refuses (NUL, other control characters), located by line:col."""
     line = text.count("\n", 0, exc.position) + 1
     column = exc.position - text.rfind("\n", 0, exc.position)
-    return (
-        f"{name}:{line}:{column}: invalid YAML: character #x{exc.character:04x} is not "
-        "allowed (control characters cannot appear in a YAML file)"
+    return _(
+        "%(name)s:%(line)s:%(column)s: invalid YAML: character #x%(character)s is not allowed "
+        "(control characters cannot appear in a YAML file)",
+        name=name,
+        line=line,
+        column=column,
+        character=format(exc.character, "04x"),
     )
 
 
@@ -234,15 +267,23 @@ def _build(
     if budget[0] > MAX_NODES:
         raise _YamlProblem(
             node.start_mark,
-            f"the file expands to more than {MAX_NODES:,} values (too many aliases)",
+            _(
+                "the file expands to more than %(max_nodes)s values (too many aliases)",
+                max_nodes=formats.number(MAX_NODES, digits=0),
+            ),
         )
     if depth > MAX_DEPTH:
-        raise _YamlProblem(node.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
+        raise _YamlProblem(
+            node.start_mark, _("nesting deeper than %(max_depth)s levels", max_depth=MAX_DEPTH)
+        )
     if node.tag not in _ALLOWED_TAGS:
         raise _YamlProblem(
             node.start_mark,
-            f"the tag {node.tag!r} is not allowed; runbook files hold plain text, numbers, "
-            "lists and mappings only",
+            _(
+                "the tag %(tag)s is not allowed; runbook files hold plain text, numbers, lists "
+                "and mappings only",
+                tag=repr(node.tag),
+            ),
         )
     marks[loc] = _Where(
         key=key_mark, value=node.start_mark, scalar=isinstance(node, yaml.ScalarNode)
@@ -251,7 +292,9 @@ def _build(
         try:
             return _scalar(node)
         except ValueError:
-            raise _YamlProblem(node.start_mark, f"{node.value!r} is not a valid number") from None
+            raise _YamlProblem(
+                node.start_mark, _("%(value)s is not a valid number", value=repr(node.value))
+            ) from None
     if isinstance(node, yaml.SequenceNode):
         return [
             _build(item, (*loc, index), marks, budget, depth + 1, item.start_mark)
@@ -270,15 +313,21 @@ def _build(
             raise _YamlProblem(key_node.start_mark, "a key must be plain text, not a list or map")
         key = _scalar(key_node) if key_node.tag in _ALLOWED_TAGS else key_node.value
         if key_node.tag not in _ALLOWED_TAGS:
-            raise _YamlProblem(key_node.start_mark, f"the tag {key_node.tag!r} is not allowed")
+            raise _YamlProblem(
+                key_node.start_mark, _("the tag %(tag)s is not allowed", tag=repr(key_node.tag))
+            )
         if not isinstance(key, str):
             key = str(key) if not isinstance(key, bool) and key is not None else key_node.value
         if key in first_seen:
             first = first_seen[key]
             raise _YamlProblem(
                 key_node.start_mark,
-                f"duplicate key {key!r} (first at line {first.line + 1}, again at line "
-                f"{key_node.start_mark.line + 1})",
+                _(
+                    "duplicate key %(key)s (first at line %(first)s, again at line %(again)s)",
+                    key=repr(key),
+                    first=first.line + 1,
+                    again=key_node.start_mark.line + 1,
+                ),
             )
         first_seen[key] = key_node.start_mark
         result[key] = _build(value_node, (*loc, key), marks, budget, depth + 1, key_node.start_mark)

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from runbook.errors import ConfigError
+from runbook.i18n import _
 from runbook.loading.problems import located, problems_in, validate_model
 from runbook.loading.safe_yaml import Loc, Parsed, parse_yaml
 from runbook.model.contacts import (
@@ -53,9 +54,16 @@ class Workspace:
         if playbook_id in self.playbooks:
             return self.playbooks[playbook_id]
         close = difflib.get_close_matches(playbook_id, list(self.playbooks), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = _("; did you mean %(close)s?", close=repr(close[0])) if close else ""
         known = ", ".join(sorted(self.playbooks)) or "none"
-        raise NotFound(f"no playbook {playbook_id!r}{hint} (playbooks: {known})")
+        raise NotFound(
+            _(
+                "no playbook %(playbook_id)s%(hint)s (playbooks: %(known)s)",
+                playbook_id=repr(playbook_id),
+                hint=hint,
+                known=known,
+            )
+        )
 
 
 KINDS = ("playbook", "policy", "contacts", "scenario")
@@ -108,7 +116,7 @@ def load_workspace(paths: Iterable[Path]) -> Workspace:
 
     for path in yaml_files(paths):
         if not path.exists():
-            problems.append(f"{path}: no such file or folder")
+            problems.append(_("%(path)s: no such file or folder", path=path))
             continue
         kind = kind_of(path)
         if kind == "scenario":
@@ -118,7 +126,13 @@ def load_workspace(paths: Iterable[Path]) -> Workspace:
             if kind == "policy":
                 loaded = validate_model(parsed, Policy)
                 if policy is not None:
-                    problems.append(f"{path}:1:1: a second policy file; {policy[1].path} is one")
+                    problems.append(
+                        _(
+                            "%(path)s:1:1: a second policy file; %(path2)s is one",
+                            path=path,
+                            path2=policy[1].path,
+                        )
+                    )
                     continue
                 policy = (loaded, parsed)
             elif kind == "contacts":
@@ -126,10 +140,17 @@ def load_workspace(paths: Iterable[Path]) -> Workspace:
             else:
                 playbook = validate_model(parsed, Playbook)
                 if playbook.id in playbooks:
-                    line, col, _ = parsed.position(("id",))
+                    line, col, _end = parsed.position(("id",))
                     problems.append(
-                        f"{path}:{line}:{col}: id: playbook id {playbook.id!r} is already "
-                        f"used by {sources[playbook.id]}"
+                        _(
+                            "%(path)s:%(line)s:%(col)s: id: playbook id %(id)s is already used "
+                            "by %(sources)s",
+                            path=path,
+                            line=line,
+                            col=col,
+                            id=repr(playbook.id),
+                            sources=sources[playbook.id],
+                        )
                     )
                     continue
                 playbooks[playbook.id] = playbook
@@ -174,27 +195,31 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
             rotations.append(rotation)
         for name, channel in contacts.channels.items():
             if name in channels:
-                message = f"channel {name!r} is already configured in {channel_files[name]}"
+                message = _(
+                    "channel %(name)s is already configured in %(channel_files)s",
+                    name=repr(name),
+                    channel_files=channel_files[name],
+                )
                 duplicates.extend(problems_in(parsed, [(("channels", name), message, True)]))
                 continue
             channels[name] = channel
             channel_files[name] = parsed.path
         if contacts.approval_links is not None:
             if links is not None:
-                message = f"approval_links is already set in {links[1]}"
+                message = _("approval_links is already set in %(links)s", links=links[1])
                 duplicates.extend(problems_in(parsed, [(("approval_links",), message, True)]))
             else:
                 links = (contacts.approval_links, parsed.path)
                 origin[("approval_links", "via")] = (parsed, ("approval_links", "via"))
         if contacts.intake is not None:
             if intake is not None:
-                message = f"intake is already set in {intake[1]}"
+                message = _("intake is already set in %(intake)s", intake=intake[1])
                 duplicates.extend(problems_in(parsed, [(("intake",), message, True)]))
             else:
                 intake = (contacts.intake, parsed.path)
         for name, scheduler in contacts.schedulers.items():
             if name in schedulers:
-                message = f"scheduler {name!r} is configured twice"
+                message = _("scheduler %(name)s is configured twice", name=repr(name))
                 duplicates.extend(problems_in(parsed, [(("schedulers", name), message, True)]))
                 continue
             schedulers[name] = scheduler
@@ -210,7 +235,7 @@ def _merge_contacts(files: list[tuple[Contacts, Parsed]]) -> tuple[Contacts, lis
         return merged, duplicates
     except ValidationError as exc:
         lines = list(duplicates)
-        for loc, message, _ in located(exc.errors(include_url=False)):
+        for loc, message, _at_key in located(exc.errors(include_url=False)):
             parsed, local = origin.get(loc[:2], (files[0][1], ()))
             lines.extend(problems_in(parsed, [((*local, *loc[2:]), message, True)]))
         return Contacts(), lines
@@ -230,9 +255,22 @@ def _cross_check(
     def role_problem(where: Parsed, loc: Loc, role: str) -> None:
         if have_contacts and role not in roles:
             close = difflib.get_close_matches(role, sorted(roles), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = _(" (did you mean %(close)s?)", close=repr(close[0])) if close else ""
             problems.extend(
-                problems_in(where, [(loc, f"nobody in contacts holds role {role!r}{hint}", False)])
+                problems_in(
+                    where,
+                    [
+                        (
+                            loc,
+                            _(
+                                "nobody in contacts holds role %(role)s%(hint)s",
+                                role=repr(role),
+                                hint=hint,
+                            ),
+                            False,
+                        )
+                    ],
+                )
             )
 
     platforms = set(policy[0].platforms) if policy else None
@@ -252,8 +290,12 @@ def _cross_check(
                             [
                                 (
                                     ("notify", i, "via", j),
-                                    f"channel {channel!r} is not configured in contacts "
-                                    f"(configured: {configured})",
+                                    _(
+                                        "channel %(channel)s is not configured in contacts "
+                                        "(configured: %(configured)s)",
+                                        channel=repr(channel),
+                                        configured=configured,
+                                    ),
                                     False,
                                 )
                             ],
@@ -272,8 +314,12 @@ def _cross_check(
                                 [
                                     (
                                         ("drafts", i, "platforms", j),
-                                        f"platform {platform!r} is not in policy.yaml "
-                                        f"(platforms: {', '.join(sorted(platforms))})",
+                                        _(
+                                            "platform %(platform)s is not in policy.yaml "
+                                            "(platforms: %(items)s)",
+                                            platform=repr(platform),
+                                            items=", ".join(sorted(platforms)),
+                                        ),
                                         False,
                                     )
                                 ],
@@ -319,8 +365,11 @@ def _update_problems(
                 found.append(
                     (
                         ("updates", "templates", i, "platforms", j),
-                        f"platform {platform!r} is not in policy.yaml "
-                        f"(platforms: {', '.join(sorted(platforms))})",
+                        _(
+                            "platform %(platform)s is not in policy.yaml (platforms: %(items)s)",
+                            platform=repr(platform),
+                            items=", ".join(sorted(platforms)),
+                        ),
                         False,
                     )
                 )
@@ -328,6 +377,14 @@ def _update_problems(
         if have_contacts and name not in contacts.channels:
             configured = ", ".join(sorted(contacts.channels)) or "none"
             found.append(
-                (loc, f"channel {name!r} is not configured in contacts ({configured})", False)
+                (
+                    loc,
+                    _(
+                        "channel %(name)s is not configured in contacts (%(configured)s)",
+                        name=repr(name),
+                        configured=configured,
+                    ),
+                    False,
+                )
             )
     return problems_in(where, found) if found else []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from runbook.i18n import _
 from runbook.model.approval_rule import ApprovalRule
 from runbook.model.incident import Approval, Draft, Incident
 from runbook.model.proof import METHOD_WORDS, Proof, people_behind
@@ -44,14 +45,14 @@ class Requirement:
     def describe(self) -> str:
         """What is still needed, in words."""
         if self.complete:
-            return "approved"
+            return _("approved")
         needs = []
         if self.missing_roles:
-            needs.append("approval from " + ", ".join(self.missing_roles))
+            needs.append(_("approval from %(roles)s", roles=", ".join(self.missing_roles)))
         short = self.min_approvals - len(self.approvers)
         if short > 0:
-            needs.append(f"{short} more approver(s)")
-        return "needs " + " and ".join(needs)
+            needs.append(_("%(n)s more approver(s)", n=short))
+        return _("needs %(what)s", what=_(" and ").join(needs))
 
 
 def rule_for(incident: Incident, draft: Draft) -> ApprovalRule:
@@ -74,25 +75,31 @@ def rule_for(incident: Incident, draft: Draft) -> ApprovalRule:
 def why_not_counted(incident: Incident, draft: Draft, approval: Approval) -> str | None:
     """Why ``approval`` of ``draft`` does not count (None when it does)."""
     if approval.person in draft.writers:
-        return f"{approval.person} wrote or last edited this version (four-eyes rule)"
+        return _(
+            "%(person)s wrote or last edited this version (four-eyes rule)", person=approval.person
+        )
     rules = incident.proof_rules
     if approval.attested_by:
         if approval.attested_by == approval.person:
-            return "an attestation of one's own approval proves nothing"
+            return _("an attestation of one's own approval proves nothing")
         if incident.drill or rules.attested_counts(incident.level):
             return None
-        return (
-            f"attested by {approval.attested_by}, not given by {approval.person}: the policy "
-            f"does not count attested approvals at {incident.level}"
+        return _(
+            "attested by %(attested_by)s, not given by %(person)s: the policy does not count "
+            "attested approvals at %(level)s",
+            attested_by=approval.attested_by,
+            person=approval.person,
+            level=incident.level,
         )
     if incident.drill:
         return None
     proof = approval.proof
     method = proof.method if proof is not None else "claimed"
     if method not in rules.approve:
-        return (
-            f"{METHOD_WORDS.get(method, method)}: approvals need "
-            f"{', '.join(rules.approve)} as proof"
+        return _(
+            "%(proof)s: approvals need %(items)s as proof",
+            proof=_(METHOD_WORDS[method]) if method in METHOD_WORDS else method,
+            items=", ".join(rules.approve),
         )
     return None
 
@@ -141,31 +148,46 @@ def approval_refusal(
     proves behind the claim must not be a writer of the draft either.
     """
     if not draft.submitted:
-        return f"draft {draft.draft_id} v{draft.version} is not submitted for approval"
+        return _(
+            "draft %(draft_id)s v%(version)s is not submitted for approval",
+            draft_id=draft.draft_id,
+            version=draft.version,
+        )
     for who in sorted(people_behind(person, proof)):
         shown = who if who == person else f"{who} (typing as {person})"
         if who == draft.author or who in draft.author_people:
-            return (
-                f"{shown} wrote draft {draft.draft_id}; the author may not approve it "
-                "(four-eyes rule)"
+            return _(
+                "%(shown)s wrote draft %(draft_id)s; the author may not approve it (four-eyes "
+                "rule)",
+                shown=shown,
+                draft_id=draft.draft_id,
             )
         if who == draft.last_editor or who in draft.editor_people:
-            return (
-                f"{shown} last edited draft {draft.draft_id}; the last editor may not approve "
-                "it (four-eyes rule)"
+            return _(
+                "%(shown)s last edited draft %(draft_id)s; the last editor may not approve it "
+                "(four-eyes rule)",
+                shown=shown,
+                draft_id=draft.draft_id,
             )
     rule = rule_for(incident, draft)
     counting = sorted(person_roles & approving_roles(incident, draft))
     if not counting:
-        return (
-            f"{person} holds none of the roles that approve at {incident.level} "
-            f"({', '.join(rule.roles)})"
+        return _(
+            "%(person)s holds none of the roles that approve at %(level)s (%(items)s)",
+            person=person,
+            level=incident.level,
+            items=", ".join(rule.roles),
         )
     if any(
         a.person == person and why_not_counted(incident, draft, a) is None
         for a in draft.current_approvals()
     ):
-        return f"{person} already approved draft {draft.draft_id} v{draft.version}"
+        return _(
+            "%(person)s already approved draft %(draft_id)s v%(version)s",
+            person=person,
+            draft_id=draft.draft_id,
+            version=draft.version,
+        )
     return None
 
 
@@ -198,15 +220,23 @@ def stand_in_words(draft: Draft) -> list[str]:
     for role, alternates in draft.stand_ins.items():
         if alternates:
             lines.append(
-                f"nobody left who may approve draft {draft.draft_id} as {role} (everyone "
-                f"holding it wrote this text): the policy lets {', '.join(alternates)} "
-                "approve in its place"
+                _(
+                    "nobody left who may approve draft %(draft)s as %(role)s (everyone holding "
+                    "it wrote this text): the policy lets %(alternates)s approve in its place",
+                    draft=draft.draft_id,
+                    role=role,
+                    alternates=", ".join(alternates),
+                )
             )
         else:
             lines.append(
-                f"nobody left who may approve draft {draft.draft_id} as {role} (everyone "
-                f"holding it wrote this text) and the policy names no alternate: have someone "
-                f"who does not hold {role} write the next version, or add alternate_approvers "
-                "for it to policy.yaml"
+                _(
+                    "nobody left who may approve draft %(draft)s as %(role)s (everyone holding "
+                    "it wrote this text) and the policy names no alternate: have someone who "
+                    "does not hold %(role)s write the next version, or add alternate_approvers "
+                    "for it to policy.yaml",
+                    draft=draft.draft_id,
+                    role=role,
+                )
             )
     return lines

@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from runbook.i18n import _, formats
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 """Ids are words joined by ``-``, ``_`` or ``.`` (``legal``, ``sev-1``)."""
 
@@ -61,7 +63,14 @@ class Spec(BaseModel):
             if isinstance(value, list | dict):
                 limit = cls.SIZES.get(str(key), MAX_ENTRIES)
                 if len(value) > limit:
-                    problems.add((key,), f"has {len(value):,} entries; at most {limit:,}")
+                    problems.add(
+                        (key,),
+                        _(
+                            "has %(n)s entries; at most %(limit)s",
+                            n=format(len(value), ","),
+                            limit=format(limit, ","),
+                        ),
+                    )
                 elif isinstance(value, list):
                     for index, item in enumerate(value):
                         if isinstance(item, str) and len(item) > MAX_CHARS:
@@ -77,7 +86,11 @@ class Spec(BaseModel):
 
 
 def _too_long(text: str) -> str:
-    return f"is {len(text):,} characters long; at most {MAX_CHARS:,}"
+    return _(
+        "is %(n)s characters long; at most %(limit)s",
+        n=formats.number(len(text), digits=0),
+        limit=formats.number(MAX_CHARS, digits=0),
+    )
 
 
 MAX_DURATION_SECONDS = 90 * 86400
@@ -89,22 +102,26 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     if not isinstance(value, str):
-        raise ValueError("a duration is written like 15m, 2h or 1h30m")
+        raise ValueError(_("a duration is written like 15m, 2h or 1h30m"))
     text = value.strip()
     match = _DURATION_RE.match(text)
     if not text or not match or not any(match.groups()):
-        raise ValueError(f"{value!r} is not a duration; write it like 15m, 2h or 1h30m")
+        raise ValueError(
+            _("%(value)s is not a duration; write it like 15m, 2h or 1h30m", value=repr(value))
+        )
     seconds = 0
     for part in match.groups():
         if part:
             part = part.replace(" ", "")
             if len(part) > 10:
-                raise ValueError(f"{text} is longer than the longest duration allowed (90d)")
+                raise ValueError(
+                    _("%(text)s is longer than the longest duration allowed (90d)", text=text)
+                )
             seconds += int(part[:-1]) * _UNITS[part[-1]]
     if seconds <= 0:
-        raise ValueError("a duration must be longer than zero")
+        raise ValueError(_("a duration must be longer than zero"))
     if seconds > MAX_DURATION_SECONDS:
-        raise ValueError(f"{text} is longer than the longest duration allowed (90d)")
+        raise ValueError(_("%(text)s is longer than the longest duration allowed (90d)", text=text))
     return timedelta(seconds=seconds)
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from runbook.i18n import _
 from runbook.model.base import Duration, Id, ProblemList, Spec
 from runbook.model.schedulers import SchedulerConfig
 
@@ -34,7 +35,9 @@ def _check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r}; use a name like Europe/London") from None
+        raise ValueError(
+            _("unknown time zone %(name)s; use a name like Europe/London", name=repr(name))
+        ) from None
     return name
 
 
@@ -55,6 +58,9 @@ class Person(Spec):
     """Phone number in international form."""
     timezone: str = "UTC"
     """Where this person works (``Europe/Paris``)."""
+    language: Literal["en", "fr"] | None = None
+    """The language runbook writes to this person in (``en``, ``fr``): notifications,
+    escalations, approval requests, the stand-down. Default: the playbook's language."""
     logins: list[LoginName] = []
     """Operating-system accounts that are this person: runbook started under one of them acts
     as this person with proof ``login`` (no ``--as`` needed)."""
@@ -165,9 +171,9 @@ class ApprovalLinks(Spec):
     @classmethod
     def _bounded(cls, value: timedelta) -> timedelta:
         if value > timedelta(days=7):
-            raise ValueError("approval links may be valid for at most 7d")
+            raise ValueError(_("approval links may be valid for at most 7d"))
         if value < timedelta(minutes=5):
-            raise ValueError("approval links must be valid for at least 5m")
+            raise ValueError(_("approval links must be valid for at least 5m"))
         return value
 
 
@@ -231,7 +237,11 @@ class Contacts(Spec):
                     if name in owner and owner[name] != person.id:
                         problems.add(
                             ("people", index, field, position),
-                            f"{name!r} is already {owner[name]}'s; one account is one person",
+                            _(
+                                "%(name)s is already %(owner)s's; one account is one person",
+                                name=repr(name),
+                                owner=owner[name],
+                            ),
                         )
                     owner.setdefault(name, person.id)
         links = self.approval_links
@@ -240,14 +250,18 @@ class Contacts(Spec):
                 if channel not in self.channels:
                     problems.add(
                         ("approval_links", "via", position),
-                        f"channel {channel!r} is not configured (channels: "
-                        f"{', '.join(sorted(self.channels)) or 'none'})",
+                        _(
+                            "channel %(channel)s is not configured (channels: %(value)s)",
+                            channel=repr(channel),
+                            value=", ".join(sorted(self.channels)) or "none",
+                        ),
                     )
         for index, rotation in enumerate(self.rotations):
             for position, member in enumerate(rotation.members):
                 if member not in people:
                     problems.add(
-                        ("rotations", index, "members", position), f"unknown person {member!r}"
+                        ("rotations", index, "members", position),
+                        _("unknown person %(member)s", member=repr(member)),
                     )
         problems.raise_if_any()
         return self

@@ -108,6 +108,9 @@ class EffectRequested(Event):
     payload: dict[str, Any] = {}
     """What to do, as the adapter needs it."""
     attempt: int = 1
+    resend: list[str] = []
+    """Notify: delivery keys the operator chose to send again although they may have been
+    sent already (``runbook resend``): possible repeats, sent only on this attempt."""
 
 
 class PauseTargeted(Event):
@@ -179,7 +182,38 @@ class NotificationsSent(Event):
     purpose: Purpose = "notify"
     """Why they were sent (older events: read from ``rule_id``)."""
     deliveries: list[dict[str, Any]] = []
-    """One per person and channel: person, roles, channel, ok, error, message_id."""
+    """One per person and channel: person, roles, channel, ok, error, message_id, and
+    ``outcome`` (``delivered``, ``failed``, or ``unknown``: the receiver took the message and
+    then failed to answer, so it may have arrived). Recorded one delivery at a time."""
+
+
+class DeliveryStarted(Event):
+    """runbook began sending one message (one person, one channel): recorded just before it
+    leaves, so a crash before its result (:class:`NotificationsSent`) leaves it shown as
+    "may have been sent", never silently sent again."""
+
+    type: Literal["DeliveryStarted"] = "DeliveryStarted"
+    effect_id: str
+    key: str
+    """The delivery key (effect id / person / channel); its email Message-ID and webhook
+    Idempotency-Key derive from it, the same on a re-send."""
+    person: str
+    channel: str
+    repeat: bool = False
+    """True when the operator chose to send it again although it may have been sent (the
+    person may receive it twice)."""
+
+
+class DeliveryInterrupted(Event):
+    """The process sending one message stopped (killed, crashed) after it started and before
+    it learned the result: the message may have been sent. Recorded by the process that took
+    the effect over; never sent again unless the operator chooses to (``runbook resend``)."""
+
+    type: Literal["DeliveryInterrupted"] = "DeliveryInterrupted"
+    effect_id: str
+    key: str
+    person: str
+    channel: str
 
 
 class StatementPublished(Event):
@@ -400,6 +434,8 @@ AnyEvent = Annotated[
     | PostsHeldByHand
     | PostsResumed
     | NotificationsSent
+    | DeliveryStarted
+    | DeliveryInterrupted
     | StatementPublished
     | StatementPostedByHand
     | EffectFailed

@@ -95,7 +95,13 @@ def _requested(incident: Incident, event: ev.EffectRequested) -> None:
         attempt=event.attempt,
         targets=previous.targets if previous else None,
         deliveries=dict(previous.deliveries) if previous else {},
+        in_flight=set(previous.in_flight) if previous else set(),
+        repeats=set(previous.repeats) if previous else set(),
     )
+    effect = incident.effects[event.effect_id]
+    if effect.delivery_keys():
+        effect.resend = set(event.resend) & set(effect.delivery_keys())
+        effect.to_do = set(effect.undelivered()) | effect.resend
     if event.kind == "notify":
         for recipient in event.payload.get("recipients", []):
             if recipient.get("running"):
@@ -135,6 +141,7 @@ def _close_effect(
     effect = incident.effects.get(effect_id)
     if effect is None:
         return
+    effect.failures = [dict(f) for f in failures]
     if failures:
         effect.result = "partial" if done else "failed"
         effect.error = "; ".join(
@@ -206,12 +213,9 @@ def _notified(incident: Incident, event: ev.NotificationsSent) -> None:
                 delivery.get("channel", "")
             )
             effect.deliveries[key] = dict(delivery)
-        if not effect.undelivered():
-            _close_effect(incident, event.effect_id, [], len(effect.deliveries))
-        elif all(k in effect.deliveries for k in effect.delivery_keys()):
-            failed = [effect.deliveries[k] for k in effect.undelivered()]
-            delivered = len(effect.delivery_keys()) - len(failed)
-            _close_effect(incident, event.effect_id, failed, delivered)
+            effect.in_flight.discard(key)
+            effect.to_do.discard(key)
+        _settle(incident, effect)
     if purpose in ("approval_request", "update", "update_reminder"):
         return  # approvers asked, an update's audience, a reminder: not people notified
     rules = list(effect.payload.get("rules", [event.rule_id])) if effect else [event.rule_id]
@@ -226,15 +230,76 @@ def _notified(incident: Incident, event: ev.NotificationsSent) -> None:
             recipient.rules.update(delivery.get("rules", rules))
         if recipient.notified_at is None:
             recipient.notified_at = event.at
-        channel = delivery.get("channel", "?")
-        if delivery.get("ok"):
-            if channel not in recipient.delivered:
-                recipient.delivered.append(channel)
-            recipient.failed.pop(channel, None)
-        else:
-            recipient.failed[channel] = str(delivery.get("error", "not delivered"))
+        _reached(recipient, delivery)
     if incident.notify_satisfied():
         _reach(incident, "notify", event.at)
+
+
+def _reached(recipient: Recipient, delivery: dict[str, Any]) -> None:
+    """What one delivery's result says about reaching its person on its channel."""
+    channel = delivery.get("channel", "?")
+    if delivery.get("ok"):
+        if channel not in recipient.delivered:
+            recipient.delivered.append(channel)
+        recipient.failed.pop(channel, None)
+        recipient.maybe.pop(channel, None)
+    elif delivery.get("outcome") == "unknown":
+        if channel not in recipient.delivered:
+            recipient.maybe[channel] = str(delivery.get("error", "may have been sent"))
+    elif channel not in recipient.delivered:
+        recipient.failed[channel] = str(delivery.get("error", "not delivered"))
+        recipient.maybe.pop(channel, None)
+
+
+def _settle(incident: Incident, effect: Effect) -> None:
+    """Close a notification's attempt once every key it had to settle has a result."""
+    if effect.to_do or effect.in_flight:
+        return
+    keys = effect.delivery_keys()
+    results = [effect.deliveries.get(k, {}) for k in keys]
+    failed = [r for r in results if r and not r.get("ok") and r.get("outcome") != "unknown"]
+    if failed:
+        _close_effect(incident, effect.effect_id, failed, len(keys) - len(failed))
+        return
+    _close_effect(incident, effect.effect_id, [], len(keys))
+    unknown = [r for r in results if r.get("outcome") == "unknown"]
+    if unknown:
+        effect.result = "unknown"
+        effect.error = "; ".join(
+            f"{r.get('person')} by {r.get('channel')}: may have been sent" for r in unknown[:3]
+        )
+
+
+def _delivery_started(incident: Incident, event: ev.DeliveryStarted) -> None:
+    effect = incident.effects.get(event.effect_id)
+    if effect is not None:
+        effect.in_flight.add(event.key)
+        if event.repeat:
+            effect.repeats.add(event.key)
+
+
+def _delivery_interrupted(incident: Incident, event: ev.DeliveryInterrupted) -> None:
+    effect = incident.effects.get(event.effect_id)
+    delivery = {
+        "key": event.key,
+        "person": event.person,
+        "channel": event.channel,
+        "ok": False,
+        "outcome": "unknown",
+        "error": INTERRUPTED,
+    }
+    if effect is not None:
+        effect.deliveries[event.key] = delivery
+        effect.in_flight.discard(event.key)
+        effect.to_do.discard(event.key)
+        _settle(incident, effect)
+    recipient = incident.recipients.get(event.person)
+    if recipient is not None:
+        _reached(recipient, delivery)
+
+
+INTERRUPTED = "runbook stopped while sending it, before the answer came: it may have been sent"
+"""Why a delivery whose sender stopped mid-way is not known."""
 
 
 def _published(incident: Incident, event: ev.StatementPublished) -> None:
@@ -275,6 +340,7 @@ def _effect_failed(incident: Incident, event: ev.EffectFailed) -> None:
     if effect is not None:
         effect.result = "failed"
         effect.error = event.error
+        effect.failures = []
 
 
 def _acked(incident: Incident, event: ev.Acknowledged) -> None:
@@ -414,6 +480,8 @@ _HANDLERS: dict[type, Any] = {
     ev.PostsHeldByHand: _held_by_hand,
     ev.PostsResumed: _resumed,
     ev.NotificationsSent: _notified,
+    ev.DeliveryStarted: _delivery_started,
+    ev.DeliveryInterrupted: _delivery_interrupted,
     ev.StatementPublished: _published,
     ev.StatementPostedByHand: _posted_by_hand,
     ev.EffectFailed: _effect_failed,

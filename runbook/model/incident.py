@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from runbook.i18n import N_, _
 from runbook.model import events as ev
 from runbook.model.playbook import PauseRule, Playbook
 from runbook.model.policy import Policy
@@ -18,16 +19,23 @@ from runbook.model.proof import Proof, ProofRules
 from runbook.model.updates import UpdateDue, UpdateLog, schedule
 
 WORDS = {
-    "notify": ("nobody was notified", "some people were not notified"),
-    "stand_down": ("nobody was told to stand down", "some people were not told to stand down"),
-    "approval_request": ("no approver was asked", "some approvers were not asked"),
-    "pause": ("no post was held", "some posts were not held"),
-    "resume": ("no post was released", "some posts were not released"),
-    "publish": ("the statement was published nowhere", "the statement missed some platforms"),
-    "update": ("the update reached nobody", "the update did not reach everyone"),
-    "update_reminder": ("nobody was reminded", "some people were not reminded"),
+    "notify": (N_("nobody was notified"), N_("some people were not notified")),
+    "stand_down": (
+        N_("nobody was told to stand down"),
+        N_("some people were not told to stand down"),
+    ),
+    "approval_request": (N_("no approver was asked"), N_("some approvers were not asked")),
+    "pause": (N_("no post was held"), N_("some posts were not held")),
+    "resume": (N_("no post was released"), N_("some posts were not released")),
+    "publish": (
+        N_("the statement was published nowhere"),
+        N_("the statement missed some platforms"),
+    ),
+    "update": (N_("the update reached nobody"), N_("the update did not reach everyone")),
+    "update_reminder": (N_("nobody was reminded"), N_("some people were not reminded")),
 }
-"""What a failed effect of each kind means: (failed for everyone, failed for some)."""
+"""What a failed effect of each kind means: (failed for everyone, failed for some); translate
+with ``_()`` where shown."""
 
 
 @dataclass
@@ -41,12 +49,25 @@ class Effect:
     requested_seq: int
     attempt: int = 1
     result: str | None = None
-    """None while pending; ``ok``, ``partial`` or ``failed`` once recorded."""
+    """None while pending; ``ok``, ``partial``, ``failed`` or (notify) ``unknown`` (nothing
+    failed, but some messages may or may not have arrived) once recorded."""
     error: str = ""
     targets: list[dict[str, Any]] | None = None
     """Pause: the posts listed to hold (PauseTargeted), once recorded."""
     deliveries: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Notify: result per delivery key (the last one recorded)."""
+    to_do: set[str] = field(default_factory=set)
+    """Notify: the delivery keys this attempt is to settle (each leaves it with its result);
+    the attempt is over when none is left."""
+    resend: set[str] = field(default_factory=set)
+    """Notify: keys the operator chose to send again on this attempt (possible repeats)."""
+    in_flight: set[str] = field(default_factory=set)
+    """Notify: keys started and not answered yet (after a crash: may have been sent)."""
+    repeats: set[str] = field(default_factory=set)
+    """Notify: keys sent again by the operator's choice (the person may have it twice)."""
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    """What the last result says failed, each naming who or what and why (a person and
+    channel, a post, a platform)."""
 
     def delivery_keys(self) -> list[str]:
         """Notify: the key of every (person, channel) delivery this effect asks for."""
@@ -57,20 +78,64 @@ class Effect:
         ]
 
     def undelivered(self) -> list[str]:
-        """Notify: delivery keys without a successful result."""
-        return [k for k in self.delivery_keys() if not self.deliveries.get(k, {}).get("ok")]
+        """Notify: delivery keys runbook may send by itself: never started, or failed for
+        sure. A message that may have been sent (unknown, or started with no result) is not
+        among them: only the operator sends it again."""
+        return [
+            k
+            for k in self.delivery_keys()
+            if k not in self.in_flight
+            and self.deliveries.get(k, {}).get("outcome", "") != "unknown"
+            and not self.deliveries.get(k, {}).get("ok")
+        ]
+
+    def to_send(self) -> list[str]:
+        """Notify: the keys this attempt still has to send (not started yet)."""
+        return [k for k in self.delivery_keys() if k in self.to_do and k not in self.in_flight]
+
+    def not_done(self) -> list[tuple[str, str]]:
+        """Who or what the last result did not reach, and why: ``(who, why)`` per failure
+        (a person by a channel, a post, a platform), for every reader to show."""
+        found = []
+        for failure in self.failures:
+            if failure.get("person"):
+                who = f"{failure['person']} by {failure.get('channel', '?')}"
+            else:
+                who = str(failure.get("id") or failure.get("platform") or self.kind)
+            found.append((who, str(failure.get("error") or "not done")))
+        if not found and self.result == "failed" and self.error:
+            found.append((self.kind, self.error))
+        return found
+
+    def maybe_sent(self) -> list[str]:
+        """Notify: keys that may or may not have arrived (the receiver did not answer after
+        taking the message, or the process sending it stopped mid-way), and were not sent
+        again since."""
+        return [
+            k
+            for k in self.delivery_keys()
+            if self.deliveries.get(k, {}).get("outcome") == "unknown" and k not in self.in_flight
+        ]
 
     def what_failed(self) -> list[tuple[bool, str]]:
         """What a failed (or partly failed) effect did not do, in a comms person's words: one
         ``(for everyone?, line)`` per failure, e.g. nobody notified, or one channel that
         reached nobody while another worked."""
+        if self.result == "unknown":
+            count = len(self.maybe_sent())
+            return [(False, f"{count} message(s) may have been sent ({self.error})")]
         if self.result not in ("failed", "partial"):
             return []
         whole = self.result == "failed"
         if self.kind == "notify" and self.payload.get("escalation"):
-            words = ("the escalation reached nobody", "the escalation missed some people")
+            words = (_("the escalation reached nobody"), _("the escalation missed some people"))
+        elif self.kind in WORDS:
+            words = (_(WORDS[self.kind][0]), _(WORDS[self.kind][1]))
         else:
-            words = WORDS.get(self.kind, (f"{self.kind} failed", f"{self.kind} partly failed"))
+            words = (
+                _("%(kind)s failed", kind=self.kind),
+                _("%(kind)s partly failed", kind=self.kind),
+            )
         if whole or not self.deliveries:
             line = words[0 if whole else 1]
             return [(whole, f"{line} ({self.error})" if self.error else line)]
@@ -81,12 +146,17 @@ class Effect:
         for channel, results in channels.items():
             failed = [r for r in results if not r.get("ok")]
             if failed and len(failed) == len(results):
-                reason = str(failed[0].get("error", "not delivered"))
+                reason = str(failed[0].get("error", _("not delivered")))
                 found.append(
                     (
                         True,
-                        f"{channel} reached nobody: {len(failed)} of {len(results)} failed "
-                        f"({reason})",
+                        _(
+                            "%(channel)s reached nobody: %(failed)s of %(n)s failed (%(reason)s)",
+                            channel=channel,
+                            failed=len(failed),
+                            n=len(results),
+                            reason=reason,
+                        ),
                     )
                 )
         if not found:
@@ -106,6 +176,8 @@ class Recipient:
     """Channels that delivered."""
     failed: dict[str, str] = field(default_factory=dict)
     """Channel -> last error, for channels that did not deliver."""
+    maybe: dict[str, str] = field(default_factory=dict)
+    """Channel -> why it is not known, for messages that may have been sent."""
     acked_at: datetime | None = None
     running: bool = False
     """True for the person running the incident: counted as reached, never messaged."""
@@ -132,8 +204,8 @@ class Approval:
     def words(self) -> str:
         """How it was given, in a few words (``approval link``, ``attested by amara (phone)``)."""
         if self.attested_by:
-            return f"attested by {self.attested_by} ({self.how})"
-        return self.proof.words() if self.proof else "no proof recorded"
+            return _("attested by %(person)s (%(how)s)", person=self.attested_by, how=self.how)
+        return self.proof.words() if self.proof else _("no proof recorded")
 
 
 @dataclass
@@ -325,10 +397,13 @@ class Incident:
         """Why the pause is not confirmed (pending or failed), or None."""
         pending = self.pending_effects("pause")
         if pending:
-            return f"a pause of scheduled posts is still under way (effect {pending[0].effect_id})"
+            return _(
+                "a pause of scheduled posts is still under way (effect %(effect)s)",
+                effect=pending[0].effect_id,
+            )
         for effect in self.effects.values():
             if effect.kind == "pause" and effect.result in ("failed", "partial"):
-                return f"the pause failed: {effect.error}; retry it first"
+                return _("the pause failed: %(error)s; retry it first", error=effect.error)
         return None
 
     def rules_due(self) -> list[str]:

@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from runbook.i18n import _
+
 IntakeType = Literal[
     "WarningReceived",
     "WarningAcknowledged",
@@ -107,9 +109,9 @@ def chain_problem(records: list[IntakeRecord]) -> str:
     prev = records[0].prev_hash if records[0].seq > 1 else ""
     for expected, record in enumerate(records, start=records[0].seq):
         if record.seq != expected:
-            return f"intake record #{expected} is missing"
+            return _("intake record #%(seq)s is missing", seq=expected)
         if record.prev_hash != prev or record.chained(record.seq, prev).hash != record.hash:
-            return f"intake record #{record.seq} was altered or is out of order"
+            return _("intake record #%(seq)s was altered or is out of order", seq=record.seq)
         prev = record.hash
     return ""
 

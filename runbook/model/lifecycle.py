@@ -22,6 +22,7 @@ from typing import Any, cast
 from transitions import EventData, Machine, MachineError
 
 from runbook.errors import ActionRefused, Reason
+from runbook.i18n import N_, _
 from runbook.model.approvals import approval_refusal, is_approved
 from runbook.model.config_pins import change_refusal
 from runbook.model.incident import Draft, Incident
@@ -39,38 +40,51 @@ STATES = [
     "resolved",
     "closed",
 ]
+STATE_WORDS = {
+    "declared": N_("declared"),
+    "assessed": N_("assessed"),
+    "paused": N_("paused"),
+    "notified": N_("notified"),
+    "drafting": N_("drafting"),
+    "in_review": N_("in_review"),
+    "approved": N_("approved"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+}
+"""Each state in the words a person reads (translate with ``_()``; English keeps the ids)."""
 OPEN = ["declared", "assessed", "paused", "notified", "drafting", "in_review", "approved"]
 LEVEL_SET = OPEN[1:]
 DRAFTING = ["drafting", "in_review", "approved"]
 NOT_CLOSED = [*OPEN, "resolved"]
 
 ACTIONS = {
-    "assess": "set the level",
-    "reassess": "change the level",
-    "pause": "pause scheduled posts",
-    "notify": "notify people",
-    "ack": "acknowledge",
-    "start_draft": "start a draft",
-    "edit_draft": "edit a draft",
-    "submit": "submit a draft for approval",
-    "approve": "approve a draft",
-    "attest": "record an approval given elsewhere",
-    "reject": "reject a draft",
-    "override": "override a policy finding",
-    "publish": "publish an approved statement",
-    "retry": "retry a failed step",
-    "check": "tick a checklist item",
-    "note": "add a note",
-    "resolve": "resolve (stand down)",
-    "close": "close after review",
-    "config_change": "record a configuration change",
+    "assess": N_("set the level"),
+    "reassess": N_("change the level"),
+    "pause": N_("pause scheduled posts"),
+    "notify": N_("notify people"),
+    "ack": N_("acknowledge"),
+    "start_draft": N_("start a draft"),
+    "edit_draft": N_("edit a draft"),
+    "submit": N_("submit a draft for approval"),
+    "approve": N_("approve a draft"),
+    "attest": N_("record an approval given elsewhere"),
+    "reject": N_("reject a draft"),
+    "override": N_("override a policy finding"),
+    "publish": N_("publish an approved statement"),
+    "retry": N_("retry a failed step"),
+    "resend": N_("send again a message that may have been sent"),
+    "check": N_("tick a checklist item"),
+    "note": N_("add a note"),
+    "resolve": N_("resolve (stand down)"),
+    "close": N_("close after review"),
+    "config_change": N_("record a configuration change"),
 }
 """Every action a person can take, with the words a comms person reads."""
 
 INTERNAL = {
-    "advance": "move on past a stage that is done or skipped",
-    "complete_approval": "mark approval complete",
-    "reopen_approval": "re-open approval",
+    "advance": N_("move on past a stage that is done or skipped"),
+    "complete_approval": N_("mark approval complete"),
+    "reopen_approval": N_("re-open approval"),
 }
 """Steps the engine takes by itself after a command (never offered to a person)."""
 
@@ -104,6 +118,7 @@ TRANSITIONS = [
     _t("reopen_approval", "approved", "in_review"),
     _t("ack", NOT_CLOSED, "="),
     _t("retry", NOT_CLOSED, "="),
+    _t("resend", NOT_CLOSED, "="),
     _t("check", NOT_CLOSED, "="),
     _t("note", NOT_CLOSED, "="),
     _t("config_change", NOT_CLOSED, "="),
@@ -179,7 +194,7 @@ def next_state(incident: Incident, action: str, ctx: Context) -> str:
     reason = why_not(incident, action, ctx)
     if reason is not None:
         raise ActionRefused(
-            f"cannot {_label(action)}: {reason}",
+            _("cannot %(action)s: %(reason)s", action=_label(action), reason=reason),
             cli=getattr(reason, "cli", ""),
             app=getattr(reason, "app", ""),
         )
@@ -192,14 +207,14 @@ def next_state(incident: Incident, action: str, ctx: Context) -> str:
         after = incident.state
     incident.state = before
     if not fired:
-        raise ActionRefused(f"cannot {_label(action)} now")
+        raise ActionRefused(_("cannot %(action)s now", action=_label(action)))
     return after
 
 
 def settle(incident: Incident, ctx: Context) -> str:
     """Take the engine's own steps (advance past done stages, approval complete or re-opened)
     until none applies; return the resulting state. Changes ``incident.state``."""
-    for _ in range(len(STATES)):
+    for _round in range(len(STATES)):
         for step in INTERNAL:
             if (
                 step in MACHINE.get_triggers(incident.state)
@@ -213,16 +228,28 @@ def settle(incident: Incident, ctx: Context) -> str:
 
 
 def _label(action: str) -> str:
-    return ACTIONS.get(action) or INTERNAL.get(action) or action
+    words = ACTIONS.get(action) or INTERNAL.get(action)
+    return _(words) if words else action
+
+
+def state_words(state: str) -> str:
+    """The state ``state`` in the words of the language in force."""
+    return _(STATE_WORDS[state]) if state in STATE_WORDS else state
 
 
 def _not_now(incident: Incident, action: str, ctx: Context) -> str:
     if incident.state == "closed":
-        return f"incident {incident.id} is closed; nothing more can be done"
+        return _("incident %(id)s is closed; nothing more can be done", id=incident.id)
     options = allowed(incident, ctx)
-    words = ", ".join(options) if options else "nothing"
-    label = ACTIONS.get(action, action)
-    return f"cannot {label} while incident {incident.id} is {incident.state}; allowed now: {words}"
+    words = ", ".join(options) if options else _("nothing")
+    label = _label(action)
+    return _(
+        "cannot %(label)s while incident %(id)s is %(state)s; allowed now: %(words)s",
+        label=label,
+        id=incident.id,
+        state=state_words(incident.state),
+        words=words,
+    )
 
 
 # -- guards -------------------------------------------------------------------------------
@@ -234,16 +261,22 @@ def select_draft(incident: Incident, ctx: Context, candidates: list[Draft], what
         draft = incident.drafts.get(ctx.draft_id)
         if draft is None:
             known = ", ".join(incident.drafts) or "none"
-            raise ActionRefused(f"no draft {ctx.draft_id!r} (drafts: {known})")
+            raise ActionRefused(
+                _(
+                    "no draft %(draft_id)s (drafts: %(known)s)",
+                    draft_id=repr(ctx.draft_id),
+                    known=known,
+                )
+            )
         return draft
     if not candidates:
-        raise ActionRefused(f"no draft is {what}")
+        raise ActionRefused(_("no draft is %(what)s", what=what))
     if len(candidates) > 1:
         names = ", ".join(d.draft_id for d in candidates)
         raise ActionRefused(
-            f"several drafts are {what} ({names})",
-            cli="name one with --draft",
-            app="choose one on the drafts tab, 4",
+            _("several drafts are %(what)s (%(names)s)", what=what, names=names),
+            cli=_("name one with --draft"),
+            app=_("choose one on the drafts tab, 4"),
         )
     return candidates[0]
 
@@ -266,7 +299,9 @@ def why_not(incident: Incident, action: str, ctx: Context | None) -> str | None:
 
 def _assess(incident: Incident, ctx: Context) -> str | None:
     if incident.level is not None:
-        return f"already assessed at {incident.level}; reassess to change the level"
+        return _(
+            "already assessed at %(level)s; reassess to change the level", level=incident.level
+        )
     return None
 
 
@@ -277,23 +312,29 @@ def _reassess(incident: Incident, ctx: Context) -> str | None:
 def _pause(incident: Incident, ctx: Context) -> str | None:
     rule = incident.pause_rule()
     if rule is None:
-        return "assess the level first"
+        return _("assess the level first")
     if incident.pending_effects("pause"):
-        return "a pause of scheduled posts is already under way"
+        return _("a pause of scheduled posts is already under way")
     if rule.is_empty:
-        return f"the playbook pauses nothing at {incident.level}"
+        return _("the playbook pauses nothing at %(level)s", level=incident.level)
     if incident.pause_satisfied():
-        return f"scheduled posts are already paused for {incident.level} ({rule.describe()})"
+        return _(
+            "scheduled posts are already paused for %(level)s (%(scope)s)",
+            level=incident.level,
+            scope=rule.describe(),
+        )
     return None
 
 
 def _notify(incident: Incident, ctx: Context) -> str | None:
     if incident.level is None:
-        return "assess the level first"
+        return _("assess the level first")
     if incident.pending_effects("notify"):
-        return "notifications are already being sent"
+        return _("notifications are already being sent")
     if not incident.rules_due():
-        return f"everyone the playbook names for {incident.level} has been notified"
+        return _(
+            "everyone the playbook names for %(level)s has been notified", level=incident.level
+        )
     return None
 
 
@@ -303,7 +344,7 @@ def _start_draft(incident: Incident, ctx: Context) -> str | None:
 
 def _editable(incident: Incident, ctx: Context) -> str | None:
     if not incident.drafts:
-        return "there is no draft yet; start one"
+        return _("there is no draft yet; start one")
     return None
 
 
@@ -311,23 +352,33 @@ def _submit(incident: Incident, ctx: Context) -> str | None:
     candidates = [d for d in incident.drafts.values() if not d.submitted]
     draft = select_draft(incident, ctx, candidates, "waiting to be submitted")
     if draft.submitted:
-        return f"draft {draft.draft_id} v{draft.version} is already submitted"
+        return _(
+            "draft %(draft_id)s v%(version)s is already submitted",
+            draft_id=draft.draft_id,
+            version=draft.version,
+        )
     if not incident.pause_satisfied():
-        return "pause scheduled posts first (the pause stage is not done)"
+        return _("pause scheduled posts first (the pause stage is not done)")
     unconfirmed = incident.pause_unconfirmed()
     if unconfirmed:
         return unconfirmed
     if not incident.notify_satisfied():
-        return "notify people first (the notify stage is not done)"
+        return _("notify people first (the notify stage is not done)")
     blocking = incident.blocking(draft)
     if blocking:
         first = blocking[0]
         return Reason(
-            f"draft {draft.draft_id} has {len(blocking)} blocking finding(s), first "
-            f"{first.rule_id} in {first.variant} ({first.matched!r}); fix the text or have "
-            "it overridden",
-            cli=f"runbook lint {incident.id}",
-            app="e edits the text, o overrides",
+            _(
+                "draft %(draft_id)s has %(n)s blocking finding(s), first %(rule_id)s in "
+                "%(variant)s (%(matched)s); fix the text or have it overridden",
+                draft_id=draft.draft_id,
+                n=len(blocking),
+                rule_id=first.rule_id,
+                variant=first.variant,
+                matched=repr(first.matched),
+            ),
+            cli=_("runbook lint %(id)s", id=incident.id),
+            app=_("e edits the text, o overrides"),
         )
     return None
 
@@ -335,7 +386,11 @@ def _submit(incident: Incident, ctx: Context) -> str | None:
 def _approve(incident: Incident, ctx: Context) -> str | None:
     draft = select_draft(incident, ctx, incident.draft_awaiting(), "waiting for approval")
     if draft.submitted and is_approved(incident, draft):
-        return f"draft {draft.draft_id} v{draft.version} is already approved"
+        return _(
+            "draft %(draft_id)s v%(version)s is already approved",
+            draft_id=draft.draft_id,
+            version=draft.version,
+        )
     return approval_refusal(incident, draft, ctx.actor, set(ctx.roles), ctx.proof)
 
 
@@ -345,11 +400,11 @@ def _attest(incident: Incident, ctx: Context) -> str | None:
         return None  # asking what is allowed: who and how are given with the command
     person = str(ctx.extra.get("person") or "")
     if not person:
-        return Reason("say who approved", cli="--for PERSON")
+        return Reason(_("say who approved"), cli=_("--for PERSON"))
     if person == ctx.actor or (ctx.proof is not None and ctx.proof.behind == person):
-        return f"{person} cannot attest their own approval; approve instead"
+        return _("%(person)s cannot attest their own approval; approve instead", person=person)
     if not str(ctx.extra.get("how") or "").strip():
-        return Reason("say how the approval was given (by phone, in person, email...)")
+        return Reason(_("say how the approval was given (by phone, in person, email...)"))
     roles = set(ctx.extra.get("person_roles") or ())
     return approval_refusal(incident, draft, person, roles)
 
@@ -357,7 +412,11 @@ def _attest(incident: Incident, ctx: Context) -> str | None:
 def _reject(incident: Incident, ctx: Context) -> str | None:
     draft = select_draft(incident, ctx, incident.draft_awaiting(), "waiting for approval")
     if not draft.submitted:
-        return f"draft {draft.draft_id} v{draft.version} is not submitted"
+        return _(
+            "draft %(draft_id)s v%(version)s is not submitted",
+            draft_id=draft.draft_id,
+            version=draft.version,
+        )
     return None
 
 
@@ -374,14 +433,20 @@ def _override(incident: Incident, ctx: Context) -> str | None:
         f for f in incident.blocking(draft) if f.rule_id == rule_id and variant in (None, f.variant)
     ]
     if not matching:
-        return f"draft {draft.draft_id} has no blocking finding {rule_id!r} to override"
+        return _(
+            "draft %(draft_id)s has no blocking finding %(rule_id)s to override",
+            draft_id=draft.draft_id,
+            rule_id=repr(rule_id),
+        )
     role = matching[0].override_role
     if role is None:
-        return f"nobody may override {rule_id}; change the text"
+        return _("nobody may override %(rule_id)s; change the text", rule_id=rule_id)
     if role not in ctx.roles:
-        return f"only someone holding {role} may override {rule_id}"
+        return _(
+            "only someone holding %(role)s may override %(rule_id)s", role=role, rule_id=rule_id
+        )
     if not str(ctx.extra.get("reason", "")).strip():
-        return Reason("give a reason for the override", cli="--reason")
+        return Reason(_("give a reason for the override"), cli=_("--reason"))
     return None
 
 
@@ -389,26 +454,42 @@ def _publish(incident: Incident, ctx: Context) -> str | None:
     ready = [d for d in incident.drafts_approved() if d.unpublished()]
     draft = select_draft(incident, ctx, ready, "approved and not yet published everywhere")
     if not (draft.submitted and is_approved(incident, draft)):
-        return f"draft {draft.draft_id} v{draft.version} is not approved"
+        return _(
+            "draft %(draft_id)s v%(version)s is not approved",
+            draft_id=draft.draft_id,
+            version=draft.version,
+        )
     if not draft.unpublished():
-        return f"draft {draft.draft_id} v{draft.version} is already published everywhere"
+        return _(
+            "draft %(draft_id)s v%(version)s is already published everywhere",
+            draft_id=draft.draft_id,
+            version=draft.version,
+        )
     if incident.pending_effects("publish"):
-        return "a publication is already under way"
+        return _("a publication is already under way")
     return None
 
 
 def _ack(incident: Incident, ctx: Context) -> str | None:
     recipient = incident.recipients.get(ctx.actor)
     if recipient is None:
-        return f"{ctx.actor} was not notified about incident {incident.id}"
+        return _(
+            "%(actor)s was not notified about incident %(id)s", actor=ctx.actor, id=incident.id
+        )
     if recipient.acked_at is not None:
-        return f"{ctx.actor} already acknowledged"
+        return _("%(actor)s already acknowledged", actor=ctx.actor)
     return None
 
 
 def _retry(incident: Incident, ctx: Context) -> str | None:
     if not incident.failed_effects():
-        return "nothing has failed; there is nothing to retry"
+        return _("nothing has failed; there is nothing to retry")
+    return None
+
+
+def _resend(incident: Incident, ctx: Context) -> str | None:
+    if not any(effect.maybe_sent() for effect in incident.effects.values()):
+        return "no message may have been sent without an answer; there is nothing to resend"
     return None
 
 
@@ -419,13 +500,13 @@ def _resolve(incident: Incident, ctx: Context) -> str | None:
 def _reopen(incident: Incident, ctx: Context) -> str | None:
     if incident.draft_awaiting() or not incident.drafts_approved():
         return None
-    return "approval is complete"
+    return _("approval is complete")
 
 
 def _complete(incident: Incident, ctx: Context) -> str | None:
     if incident.drafts_approved() and not incident.draft_awaiting():
         return None
-    return "approval is not complete"
+    return _("approval is not complete")
 
 
 def _advance(incident: Incident, ctx: Context) -> str | None:
@@ -433,7 +514,7 @@ def _advance(incident: Incident, ctx: Context) -> str | None:
         return None if incident.pause_satisfied() else "the pause stage is not done"
     if incident.pause_satisfied() and incident.notify_satisfied():
         return None
-    return "the notify stage is not done"
+    return _("the notify stage is not done")
 
 
 def _config_change(incident: Incident, ctx: Context) -> str | None:
@@ -456,6 +537,7 @@ _GUARDS = {
     "config_change": _config_change,
     "ack": _ack,
     "retry": _retry,
+    "resend": _resend,
     "resolve": _resolve,
     "reopen_approval": _reopen,
     "complete_approval": _complete,

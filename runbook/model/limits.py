@@ -11,6 +11,7 @@ the engine's commands against the limits here (:func:`check_text`).
 from __future__ import annotations
 
 from runbook.errors import ActionRefused
+from runbook.i18n import _, formats
 
 MAX_TITLE = 200
 """An incident's title (characters)."""
@@ -27,4 +28,11 @@ MAX_HOW = 80
 def check_text(what: str, text: str, limit: int) -> None:
     """Refuse ``text`` longer than ``limit`` characters, naming ``what`` (one line)."""
     if len(text) > limit:
-        raise ActionRefused(f"{what} is {len(text):,} characters long; at most {limit:,}")
+        raise ActionRefused(
+            _(
+                "%(what)s is %(n)s characters long; at most %(limit)s",
+                what=what,
+                n=formats.number(len(text), digits=0),
+                limit=formats.number(limit, digits=0),
+            )
+        )

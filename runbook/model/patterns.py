@@ -21,6 +21,7 @@ from typing import Any
 
 import re2  # type: ignore[import-untyped]
 
+from runbook.i18n import _
 from runbook.model.folding import fold_signs
 
 MAX_PATTERN = 1_000
@@ -42,25 +43,40 @@ def compile_pattern(pattern: str) -> Any:
     """The compiled RE2 pattern (case-insensitive, typographic signs folded); raises
     ``ValueError`` with the reason when RE2 cannot run it."""
     if len(pattern) > MAX_PATTERN:
-        raise ValueError(f"is {len(pattern)} characters long; at most {MAX_PATTERN}")
+        raise ValueError(
+            _(
+                "is %(n)s characters long; at most %(max_pattern)s",
+                n=len(pattern),
+                max_pattern=MAX_PATTERN,
+            )
+        )
     try:
         return re2.compile(fold_signs(pattern), _options())
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        what, _, where = str(reason).partition(": ")
+        what, _sep, where = str(reason).partition(": ")
         if "(?<" in pattern or "(?=" in pattern or "(?!" in pattern:
             raise ValueError(
-                f"cannot be run safely: lookaround ({where or what}) could make matching slow;"
-                " match the context and name the part to report (?P<hit>...), or list"
-                " exceptions under allow:"
+                _(
+                    "cannot be run safely: lookaround (%(value)s) could make matching slow; "
+                    "match the context and name the part to report (?P<hit>...), or list "
+                    "exceptions under allow:",
+                    value=where or what,
+                )
             ) from None
         if re.search(r"\\[1-9]|\(\?P=", pattern):
             raise ValueError(
-                "cannot be run safely: backreferences could make matching slow"
+                _("cannot be run safely: backreferences could make matching slow")
             ) from None
-        raise ValueError(f"is not a valid regular expression: {what} at {where!r}") from None
+        raise ValueError(
+            _(
+                "is not a valid regular expression: %(what)s at %(where)s",
+                what=what,
+                where=repr(where),
+            )
+        ) from None
 
 
 def why_refused(pattern: str) -> str | None:

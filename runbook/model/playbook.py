@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from runbook.i18n import _
 from runbook.model.approval_rule import ApprovalRule
 from runbook.model.base import Duration, Id, ProblemList, Spec
 from runbook.model.templates import template_problems
@@ -134,30 +135,46 @@ class Severity(Spec):
         if self.levels[0].min_score != 0:
             problems.add(
                 ("levels", 0, "min_score"),
-                "the first (mildest) level must have min_score 0 so every score has a level",
+                _("the first (mildest) level must have min_score 0 so every score has a level"),
             )
         for index in range(1, len(self.levels)):
             lower, higher = self.levels[index - 1], self.levels[index]
             if higher.min_score <= lower.min_score:
                 problems.add(
                     ("levels", index, "min_score"),
-                    f"levels are listed mildest first with rising min_score: {higher.id} "
-                    f"({higher.min_score}) must be above {lower.id} ({lower.min_score})",
+                    _(
+                        "levels are listed mildest first with rising min_score: %(id)s "
+                        "(%(min_score)s) must be above %(id2)s (%(min_score2)s)",
+                        id=higher.id,
+                        min_score=higher.min_score,
+                        id2=lower.id,
+                        min_score2=lower.min_score,
+                    ),
                 )
         questions = {q.id: q for q in self.questions}
         levels = {lv.id for lv in self.levels}
         for index, override in enumerate(self.overrides):
             if override.level not in levels:
-                problems.add(("overrides", index, "level"), f"unknown level {override.level!r}")
+                problems.add(
+                    ("overrides", index, "level"),
+                    _("unknown level %(level)s", level=repr(override.level)),
+                )
             for qid, wanted in override.when.items():
                 loc = ("overrides", index, "when", qid)
                 if qid not in questions:
-                    problems.add(loc, f"unknown question {qid!r}")
+                    problems.add(loc, _("unknown question %(qid)s", qid=repr(qid)))
                     continue
                 options = {o.id for o in questions[qid].options}
                 for oid in [wanted] if isinstance(wanted, str) else wanted:
                     if oid not in options:
-                        problems.add(loc, f"unknown option {oid!r} of question {qid!r}")
+                        problems.add(
+                            loc,
+                            _(
+                                "unknown option %(oid)s of question %(qid)s",
+                                oid=repr(oid),
+                                qid=repr(qid),
+                            ),
+                        )
         problems.raise_if_any()
         return self
 
@@ -167,7 +184,10 @@ def _pause_rule_input(value: object) -> object:
     if isinstance(value, str):
         if value not in ("all", "none"):
             raise ValueError(
-                f"{value!r} is not a pause rule; write all, none, or channels: [x, ...]"
+                _(
+                    "%(value)s is not a pause rule; write all, none, or channels: [x, ...]",
+                    value=repr(value),
+                )
             )
         return {"scope": value}
     if isinstance(value, dict) and "scope" not in value:
@@ -186,9 +206,9 @@ class PauseRule(Spec):
     @model_validator(mode="after")
     def _channels_match_scope(self) -> PauseRule:
         if self.scope == "channels" and not self.channels:
-            raise ValueError("list at least one channel, or write none")
+            raise ValueError(_("list at least one channel, or write none"))
         if self.scope != "channels" and self.channels:
-            raise ValueError(f"{self.scope} takes no channel list")
+            raise ValueError(_("%(scope)s takes no channel list", scope=self.scope))
         return self
 
     @property
@@ -252,15 +272,30 @@ class NotifyRule(Spec):
     """If nobody acknowledges within this time, escalate."""
     escalate_to: list[Id] = []
     """Roles to notify when nobody acknowledged in time."""
-    message: str = ""
-    """What is asked of the recipients (e.g. "join the bridge"); placeholders allowed."""
+    message: str | dict[Literal["en", "fr"], str] = ""
+    """What is asked of the recipients (e.g. "join the bridge"), placeholders allowed; or one
+    text per language (``en:``, ``fr:``): each recipient reads it in their language."""
 
     @model_validator(mode="after")
     def _escalation_needs_timer(self) -> NotifyRule:
         if self.escalate_to and self.ack_within is None:
-            raise ValueError("escalate_to needs ack_within (how long to wait before escalating)")
-        _check_template(self.message)
+            raise ValueError(_("escalate_to needs ack_within (how long to wait before escalating)"))
+        if isinstance(self.message, str):
+            _check_template(self.message)
+        else:
+            problems = ProblemList()
+            for language, text in self.message.items():
+                for problem in template_problems(text):
+                    problems.add(("message", language), problem)
+            problems.raise_if_any()
         return self
+
+    def message_in(self, language: str) -> str:
+        """What is asked, in ``language`` (else the first language given)."""
+        if isinstance(self.message, str):
+            return self.message
+        found = next((text for lang, text in self.message.items() if lang == language), "")
+        return found or next(iter(self.message.values()), "")
 
 
 Audience = Literal["public", "internal"]
@@ -285,15 +320,15 @@ class DraftTemplate(Spec):
     def _placeholders_are_known(cls, text: str | dict[str, str]) -> str | dict[str, str]:
         if isinstance(text, str):
             if not text.strip():
-                raise ValueError("the statement text is empty")
+                raise ValueError(_("the statement text is empty"))
             _check_template(text)
             return text
         if not text:
-            raise ValueError("give at least one language, e.g. en: ...")
+            raise ValueError(_("give at least one language, e.g. en: ..."))
         problems = ProblemList()
         for language, body in text.items():
             if not body.strip():
-                problems.add((language,), "the statement text is empty")
+                problems.add((language,), _("the statement text is empty"))
             for problem in template_problems(body):
                 problems.add((language,), problem)
         problems.raise_if_any()
@@ -372,14 +407,26 @@ class Playbook(Spec):
         for name, mapping in (("pause", self.pause), ("approval", self.approval)):
             for key in mapping:
                 if key not in levels:
-                    problems.add((name, key), f"unknown level {key!r}; levels: {', '.join(levels)}")
+                    problems.add(
+                        (name, key),
+                        _(
+                            "unknown level %(key)s; levels: %(items)s",
+                            key=repr(key),
+                            items=", ".join(levels),
+                        ),
+                    )
             missing = [lv for lv in levels if lv not in mapping]
             if missing:
-                problems.add((name,), f"no rule for level(s): {', '.join(missing)}")
+                problems.add(
+                    (name,), _("no rule for level(s): %(items)s", items=", ".join(missing))
+                )
         for index, rule in enumerate(self.notify):
             for position, level in enumerate(rule.levels):
                 if level not in levels:
-                    problems.add(("notify", index, "levels", position), f"unknown level {level!r}")
+                    problems.add(
+                        ("notify", index, "levels", position),
+                        _("unknown level %(level)s", level=repr(level)),
+                    )
         problems.unique([r.id for r in self.notify], "notify rule", ("notify",))
         problems.unique([d.id for d in self.drafts], "draft template", ("drafts",))
         if self.updates is not None:
@@ -387,14 +434,18 @@ class Playbook(Spec):
                 if level not in levels:
                     problems.add(
                         ("updates", "cadence", level),
-                        f"unknown level {level!r}; levels: {', '.join(levels)}",
+                        _(
+                            "unknown level %(level)s; levels: %(items)s",
+                            level=repr(level),
+                            items=", ".join(levels),
+                        ),
                     )
             drafts = {d.id for d in self.drafts}
             for index, template in enumerate(self.updates.templates):
                 if template.id in drafts:
                     problems.add(
                         ("updates", "templates", index, "id"),
-                        f"{template.id!r} is also a draft template's id",
+                        _("%(id)s is also a draft template's id", id=repr(template.id)),
                     )
         all_items = [
             (stage, i, item.id)
@@ -405,7 +456,8 @@ class Playbook(Spec):
         for stage, i, item_id in all_items:
             if item_id in seen:
                 problems.add(
-                    ("checklist", stage, i, "id"), f"checklist item id {item_id!r} is used twice"
+                    ("checklist", stage, i, "id"),
+                    _("checklist item id %(item_id)s is used twice", item_id=repr(item_id)),
                 )
             seen.add(item_id)
         problems.raise_if_any()

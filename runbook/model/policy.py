@@ -9,11 +9,19 @@ validation error, never a crash or a hang mid-incident.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
+from runbook.i18n import _
 from runbook.model.base import Id, ProblemList, Spec
+from runbook.model.notification_templates import Notifications
 from runbook.model.patterns import why_refused
 from runbook.model.playbook import Audience
 from runbook.model.proof import ProofRules
@@ -26,7 +34,7 @@ def _compiled(patterns: list[str]) -> list[str]:
         why = why_refused(pattern)
         if why:
             shown = pattern if len(pattern) <= 80 else pattern[:77] + "..."
-            problems.add((index,), f"pattern {shown!r} {why}")
+            problems.add((index,), _("pattern %(shown)s %(why)s", shown=repr(shown), why=why))
     problems.raise_if_any()
     return patterns
 
@@ -90,7 +98,7 @@ class Rule(Spec):
     @model_validator(mode="after")
     def _has_something_to_find(self) -> Rule:
         if not self.phrases and not self.patterns:
-            raise ValueError("a rule needs phrases or patterns to look for")
+            raise ValueError(_("a rule needs phrases or patterns to look for"))
         return self
 
 
@@ -151,6 +159,9 @@ class Policy(Spec):
     alternate_approvers: dict[Id, list[Id]] = {}
     """Per approving role, the roles that may approve in its place when everyone holding it
     wrote or edited the text (four-eyes leaves nobody): ``legal: [general_counsel]``."""
+    notifications: Notifications | None = None
+    """How messages to people are worded: the organisation's role names, who media
+    questions go to, and its own templates per kind and language (runbook's otherwise)."""
 
     @model_validator(mode="after")
     def _rule_ids_unique(self) -> Policy:
@@ -166,10 +177,27 @@ class Policy(Spec):
         ):
             for index, rule in enumerate(getattr(self, section)):
                 if rule.id in seen:
-                    problems.add((section, index, "id"), f"rule id {rule.id!r} is used twice")
+                    problems.add(
+                        (section, index, "id"), _("rule id %(id)s is used twice", id=repr(rule.id))
+                    )
                 seen.add(rule.id)
         problems.raise_if_any()
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_absent_notifications(
+        self, handler: SerializerFunctionWrapHandler
+    ) -> dict[str, Any]:
+        """A policy without a notifications section dumps as before it existed (policies
+        pinned in incidents stay the same)."""
+        data: dict[str, Any] = handler(self)
+        if data.get("notifications") is None:
+            data.pop("notifications", None)
+        return data
+
+    def wording(self) -> Notifications:
+        """The notifications section (runbook's wording when absent)."""
+        return self.notifications or Notifications()
 
     def roles_referenced(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Every (location, role) this policy names, for the cross-file check."""
@@ -191,4 +219,9 @@ class Policy(Spec):
             found.append((("alternate_approvers", role), role))
             for index, alternate in enumerate(alternates):
                 found.append((("alternate_approvers", role, index), alternate))
+        if self.notifications is not None:
+            if self.notifications.media_role:
+                found.append((("notifications", "media_role"), self.notifications.media_role))
+            for role in self.notifications.role_names:
+                found.append((("notifications", "role_names", role), role))
         return found

@@ -32,6 +32,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from runbook.errors import Reason
+from runbook.i18n import N_, _
 from runbook.model.base import Id, ProblemList, Spec
 
 ProofMethod = Literal["login", "ssh-signature", "db-role", "link", "claimed", "system"]
@@ -44,27 +45,27 @@ PROVEN: frozenset[str] = frozenset({"login", "ssh-signature", "db-role", "link"}
 """Methods that prove the actor (``claimed`` and ``system`` do not)."""
 
 METHOD_WORDS = {
-    "login": "login",
-    "ssh-signature": "SSH signature",
-    "db-role": "database role",
-    "link": "approval link",
-    "claimed": "claimed, not proven",
-    "system": "recorded by runbook",
+    "login": N_("login"),
+    "ssh-signature": N_("SSH signature"),
+    "db-role": N_("database role"),
+    "link": N_("approval link"),
+    "claimed": N_("claimed, not proven"),
+    "system": N_("recorded by runbook"),
 }
 """Each method in the words the app, the CLI and the exports use."""
 
 HOW_TO = {
-    "ssh-signature": "sign with your SSH key",
-    "link": "use the personal approval link sent to you",
-    "db-role": "connect to the team store with your own database role",
-    "login": "run runbook under your own login (mapped to you in contacts)",
-    "claimed": "say who you are",
+    "ssh-signature": N_("sign with your SSH key"),
+    "link": N_("use the personal approval link sent to you"),
+    "db-role": N_("connect to the team store with your own database role"),
+    "login": N_("run runbook under your own login (mapped to you in contacts)"),
+    "claimed": N_("say who you are"),
 }
-"""How a person gives each proof, for refusals (any surface)."""
-HOW_TO_CLI = {"ssh-signature": "--sign signs with your SSH key", "claimed": "--as PERSON"}
+"""How a person gives each proof, for refusals (any surface; translate with ``_()``)."""
+HOW_TO_CLI = {"ssh-signature": N_("--sign signs with your SSH key"), "claimed": "--as PERSON"}
 HOW_TO_APP = {
-    "ssh-signature": "the app signs when the ssh-agent holds your key",
-    "claimed": "w chooses who you are",
+    "ssh-signature": N_("the app signs when the ssh-agent holds your key"),
+    "claimed": N_("w chooses who you are"),
 }
 
 SIGNATURE_NAMESPACE = "runbook"
@@ -104,7 +105,7 @@ class Proof(BaseModel):
 
     def words(self) -> str:
         """The proof in a few words (``SSH signature SHA256:ab12…``, ``claimed by tom``)."""
-        text = METHOD_WORDS[self.method]
+        text = _(METHOD_WORDS[self.method])
         if self.method == "ssh-signature" and self.key:
             text += f" {self.key[:19]}…"
         elif self.method == "db-role" and self.db_role:
@@ -113,9 +114,9 @@ class Proof(BaseModel):
             text += f" {self.account}"
         elif self.method == "claimed":
             if self.behind:
-                text += f" (typed by {self.behind})"
+                text += " " + _("(typed by %(person)s)", person=self.behind)
             elif self.account:
-                text += f" (OS account {self.account})"
+                text += " " + _("(OS account %(account)s)", account=self.account)
         return text
 
     def compact(self) -> dict[str, str]:
@@ -230,13 +231,16 @@ class ProofRules(Spec):
         for action in (*RULED_ACTIONS, "other"):
             methods: list[str] = getattr(self, action)
             if len(set(methods)) != len(methods):
-                problems.add((action,), "a proof is listed twice")
+                problems.add((action,), _("a proof is listed twice"))
         for method in ("link",):
             for action in ("override", "attest"):
                 if method in getattr(self, action):
                     problems.add(
                         (action,),
-                        f"{method} proofs only exist for approving and rejecting a draft",
+                        _(
+                            "%(method)s proofs only exist for approving and rejecting a draft",
+                            method=method,
+                        ),
                     )
         problems.raise_if_any()
         return self
@@ -263,13 +267,30 @@ def refusal(
     accepted = rules.accepted(action)
     if proof.method in accepted:
         return None
-    how = "; ".join(HOW_TO[m] for m in accepted if m in HOW_TO)
+    how = "; ".join(_(HOW_TO[m]) for m in accepted if m in HOW_TO)
     names = ", ".join(accepted)
-    what = "approvals" if action == "approve" else f"to {action.replace('_', ' ')}, the policy"
-    verb = "need" if action == "approve" else "accepts"
+    value = _(METHOD_WORDS[proof.method])
+    if action == "approve":
+        words = _(
+            "approvals need %(names)s as proof, and %(person)s is %(proof)s here; to give one: "
+            "%(how)s",
+            names=names,
+            person=person,
+            proof=value,
+            how=how,
+        )
+    else:
+        words = _(
+            "to %(action)s, the policy accepts %(names)s as proof, and %(person)s is %(proof)s "
+            "here; to give one: %(how)s",
+            action=action.replace("_", " "),
+            names=names,
+            person=person,
+            proof=value,
+            how=how,
+        )
     return Reason(
-        f"{what} {verb} {names} as proof, and {person} is {METHOD_WORDS[proof.method]} here; "
-        f"to give one: {how}",
-        cli="; ".join(HOW_TO_CLI[m] for m in accepted if m in HOW_TO_CLI),
-        app="; ".join(HOW_TO_APP[m] for m in accepted if m in HOW_TO_APP),
+        words,
+        cli="; ".join(_(HOW_TO_CLI[m]) for m in accepted if m in HOW_TO_CLI),
+        app="; ".join(_(HOW_TO_APP[m]) for m in accepted if m in HOW_TO_APP),
     )

@@ -32,6 +32,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from runbook.i18n import _
 from runbook.model.base import Duration, Spec
 
 CALENDAR_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".yaml": "yaml", ".yml": "yaml"}
@@ -55,7 +56,10 @@ class FileCalendarConfig(Spec):
     def _format_known(self) -> FileCalendarConfig:
         if self.format is None and Path(self.path).suffix.lower() not in CALENDAR_FORMATS:
             raise ValueError(
-                f"cannot tell whether {self.path!r} is CSV or YAML; add format: csv or format: yaml"
+                _(
+                    "cannot tell whether %(path)s is CSV or YAML; add format: csv or format: yaml",
+                    path=repr(self.path),
+                )
             )
         return self
 
@@ -93,14 +97,18 @@ def check_address(value: str) -> str:
     """``value`` as a web address without credentials, query or fragment (ValueError if not)."""
     parts = urllib.parse.urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not a web address; write it like https://host/api")
+        raise ValueError(
+            _("%(value)s is not a web address; write it like https://host/api", value=repr(value))
+        )
     if parts.username or parts.password:
         raise ValueError(
-            "the address must not hold a user name or password; name the environment "
-            "variable holding the token in token_env"
+            _(
+                "the address must not hold a user name or password; name the environment "
+                "variable holding the token in token_env"
+            )
         )
     if parts.query or parts.fragment:
-        raise ValueError("the address must not have a ?query or #fragment")
+        raise ValueError(_("the address must not have a ?query or #fragment"))
     return value.strip()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runbook.errors import ActionRefused
+from runbook.i18n import _
 from runbook.model.playbook import UNKNOWN, Playbook
 
 
@@ -32,18 +33,35 @@ def check_answers(playbook: Playbook, answers: dict[str, str], *, partial: bool 
     for qid, oid in answers.items():
         question = questions.get(qid)
         if question is None:
-            raise ActionRefused(f"no question {qid!r}; questions: {', '.join(questions)}")
+            raise ActionRefused(
+                _(
+                    "no question %(qid)s; questions: %(items)s",
+                    qid=repr(qid),
+                    items=", ".join(questions),
+                )
+            )
         options = [o.id for o in question.options]
         if oid not in options and oid != UNKNOWN:
             raise ActionRefused(
-                f"{qid}: no option {oid!r}; options: {', '.join(options)} (or {UNKNOWN})"
+                _(
+                    "%(qid)s: no option %(oid)s; options: %(items)s (or %(unknown)s)",
+                    qid=qid,
+                    oid=repr(oid),
+                    items=", ".join(options),
+                    unknown=UNKNOWN,
+                )
             )
     if not partial:
         missing = [qid for qid in questions if qid not in answers]
         if missing:
             raise ActionRefused(
-                f"unanswered question(s): {', '.join(missing)}; answer each, or say "
-                f"{missing[0]}={UNKNOWN} when it is not known yet"
+                _(
+                    "unanswered question(s): %(items)s; answer each, or say "
+                    "%(first)s=%(unknown)s when it is not known yet",
+                    items=", ".join(missing),
+                    first=missing[0],
+                    unknown=UNKNOWN,
+                )
             )
 
 

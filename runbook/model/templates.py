@@ -1,6 +1,8 @@
-"""Statement templates: the placeholders a template may use, and safe rendering.
+"""Templates: the placeholders a statement template may use, and safe rendering.
 
-Templates are operator-edited text, so they use :class:`string.Template` (``$incident_title``):
+Statement templates (playbooks) and notification templates (the policy's ``notifications``
+section, :mod:`runbook.model.notification_templates`) share this mechanism. Templates are
+operator-edited text, so they use :class:`string.Template` (``$incident_title``):
 nothing in a template can execute, and every placeholder is checked when the playbook loads,
 not when a stressed person renders a statement mid-crisis.
 """
@@ -26,8 +28,9 @@ PLACEHOLDERS: dict[str, str] = {
 """Every placeholder a template may use, with what it stands for."""
 
 
-def template_problems(text: str) -> list[str]:
-    """Return what is wrong with a template's placeholders (empty when it is fine)."""
+def template_problems(text: str, known: Mapping[str, str] = PLACEHOLDERS) -> list[str]:
+    """Return what is wrong with a template's placeholders (empty when it is fine);
+    ``known``: the placeholders this kind of template may use."""
     template = Template(text)
     problems = []
     if not template.is_valid():
@@ -35,9 +38,9 @@ def template_problems(text: str) -> list[str]:
             "a '$' must start a placeholder such as $incident_title (write $$ for a dollar sign)"
         )
     for name in template.get_identifiers():
-        if name not in PLACEHOLDERS:
-            known = ", ".join(f"${p}" for p in PLACEHOLDERS)
-            problems.append(f"unknown placeholder ${name}; known placeholders: {known}")
+        if name not in known:
+            names = ", ".join(f"${p}" for p in known)
+            problems.append(f"unknown placeholder ${name}; known placeholders: {names}")
     return problems
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from runbook.i18n import _
+
 _CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb]"
 )
@@ -80,27 +82,49 @@ def decode_utf8(raw: bytes, name: str) -> str:
         for bom, encoding in _BOMS:
             if raw.startswith(bom):
                 raise ValueError(
-                    f"{name}: the file is {encoding} text (it starts with a {encoding} byte "
-                    "order mark); save it as UTF-8"
+                    _(
+                        "%(name)s: the file is %(encoding)s text (it starts with a %(encoding)s "
+                        "byte order mark); save it as UTF-8",
+                        name=name,
+                        encoding=encoding,
+                    )
                 ) from None
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         if b"\x00" in raw[:4096]:
             raise ValueError(
-                f"{name}:{line}:{column}: the file is not text (it holds NUL bytes); give a "
-                "UTF-8 text file"
+                _(
+                    "%(name)s:%(line)s:%(column)s: the file is not text (it holds NUL bytes); "
+                    "give a UTF-8 text file",
+                    name=name,
+                    line=line,
+                    column=column,
+                )
             ) from None
         byte = raw[exc.start]
         guess = " (Latin-1 or Windows-1252 text?)" if byte >= 0x80 else ""
         raise ValueError(
-            f"{name}:{line}:{column}: byte {byte:#04x} is not UTF-8{guess}; save the file as UTF-8"
+            _(
+                "%(name)s:%(line)s:%(column)s: byte %(byte)s is not UTF-8%(guess)s; save the "
+                "file as UTF-8",
+                name=name,
+                line=line,
+                column=column,
+                byte=format(byte, "#04x"),
+                guess=guess,
+            )
         ) from None
     nul = text.find("\x00")
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
         column = nul - (text.rfind("\n", 0, nul) + 1) + 1
         raise ValueError(
-            f"{name}:{line}:{column}: the file is not text (it holds NUL bytes); give a UTF-8 "
-            "text file"
+            _(
+                "%(name)s:%(line)s:%(column)s: the file is not text (it holds NUL bytes); give a "
+                "UTF-8 text file",
+                name=name,
+                line=line,
+                column=column,
+            )
         )
     return text

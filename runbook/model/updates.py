@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
+from runbook.i18n import _
 from runbook.model.approval_rule import ApprovalRule
 from runbook.model.base import Duration, Id, ProblemList, Spec
 
@@ -58,9 +59,9 @@ class UpdateTemplate(Spec):
     @model_validator(mode="after")
     def _delivery_is_complete(self) -> UpdateTemplate:
         if self.send == "notify" and (not self.roles or not self.via):
-            raise ValueError("an update sent through notify needs roles and via")
+            raise ValueError(_("an update sent through notify needs roles and via"))
         if self.send == "publish" and (self.roles or self.via):
-            raise ValueError("roles and via are for updates sent through notify")
+            raise ValueError(_("roles and via are for updates sent through notify"))
         return self
 
     def as_draft(self) -> DraftTemplate:
@@ -96,7 +97,7 @@ class Updates(Spec):
     def _consistent(self) -> Updates:
         problems = ProblemList()
         if self.escalate_to and self.escalate_after is None:
-            problems.add(("escalate_to",), "escalate_to needs escalate_after")
+            problems.add(("escalate_to",), _("escalate_to needs escalate_after"))
         problems.unique([t.id for t in self.templates], "update template", ("templates",))
         audiences = {t.audience for t in self.templates}
         for level, rule in self.cadence.items():
@@ -104,10 +105,13 @@ class Updates(Spec):
                 if audience not in audiences:
                     problems.add(
                         ("cadence", level, audience),
-                        f"no update template for {audience!r}; add one under templates",
+                        _(
+                            "no update template for %(audience)s; add one under templates",
+                            audience=repr(audience),
+                        ),
                     )
                 if every < timedelta(minutes=5):
-                    problems.add(("cadence", level, audience), "an update every < 5m is noise")
+                    problems.add(("cadence", level, audience), _("an update every < 5m is noise"))
         problems.raise_if_any()
         return self
 

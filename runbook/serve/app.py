@@ -14,6 +14,9 @@ Every response carries a strict content security policy, ``no-store`` and a ``sa
 referrer policy (the link is a secret in the URL: it must never leak to another site through a
 Referer header).
 Requests are rate-limited per client. Engine calls run one at a time in Starlette's thread pool.
+Every page is in the request's language (``?lang=``, else the browser's ``Accept-Language``):
+the words are said with :func:`runbook.i18n._` inside :func:`runbook.i18n.using`; words defined
+ahead (titles, the engine's refusals of a link) are marked with ``N_`` for the catalog.
 """
 
 from __future__ import annotations
@@ -32,10 +35,23 @@ from starlette.routing import Route
 
 from runbook.engine import Engine
 from runbook.errors import ActionRefused, RunbookError
-from runbook.i18n import choose, translator
+from runbook.i18n import N_, _, choose, using
 from runbook.serve.intake import IntakeRoutes
 from runbook.serve.pages import render_message, render_page, stylesheet
 from runbook.serve.ratelimit import RateLimit
+
+LINK_PROBLEMS = (
+    N_("this is not a runbook approval link (it may be cut short)"),
+    N_("this link was altered: its signature does not match"),
+    N_("this link cannot be read"),
+    N_("this link's incident does not exist here"),
+    N_("this incident never sent this link"),
+    N_("this link's draft does not exist"),
+)
+"""The engine's fixed reasons a link cannot be used, marked so the page can say them in the
+reader's language (reasons carrying a time or a version stay as the engine words them)."""
+CROSS_SITE = N_("the decision did not come from this page (another site sent it)")
+BAD_TOKEN = N_("the page's anti-forgery token is missing or wrong; open the link again")
 
 COOKIE = "rb_csrf"
 MAX_FORM = 16_384
@@ -101,23 +117,25 @@ class Approvals:
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
     def message(
-        self, request: Request, status: int, title: str, text: str, tone: str = "bad"
+        self, request: Request, status: int, title: str, text: str = "", tone: str = "bad"
     ) -> HTMLResponse:
-        """A page that only says something, in the request's language."""
-        _ = translator(self.language(request)).gettext
-        return self.page(render_message(self.language(request), _(title), text, tone=tone), status)
+        """A page that only says something, in the request's language: ``title`` and ``text``
+        are English (marked with ``N_``, or the engine's words) and said in that language."""
+        lang = self.language(request)
+        with using(lang):
+            said = _(text) if text else ""
+            return self.page(render_message(lang, _(title), said, tone=tone), status)
 
     def limited(self, request: Request, limit: RateLimit) -> Response | None:
         """A 429 page when the client asked too often."""
         wait = limit.allow(self.client(request))
         if not wait:
             return None
-        _ = translator(self.language(request)).gettext
         response = self.message(
             request,
             429,
-            "Too many requests",
-            _("Please wait a minute and try again."),
+            N_("Too many requests"),
+            N_("Please wait a minute and try again."),
         )
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
@@ -164,16 +182,15 @@ class Approvals:
             return refused
         token = request.path_params["token"]
         lang = self.language(request)
-        _ = translator(lang).gettext
         body = b""
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_FORM:
-                return self.message(request, 413, "Too large", _("The form is too large."))
+                return self.message(request, 413, N_("Too large"), N_("The form is too large."))
         if not request.headers.get("content-type", "").startswith(
             "application/x-www-form-urlencoded"
         ):
-            return self.message(request, 415, "Not a form", _("Send the page's form."))
+            return self.message(request, 415, N_("Not a form"), N_("Send the page's form."))
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items() if v}
         client = self.client(request)
         return await _in_thread(lambda: self._decide(request, token, form, client, lang))
@@ -181,12 +198,17 @@ class Approvals:
     def _decide(
         self, request: Request, token: str, form: dict[str, str], client: str, lang: str
     ) -> Response:
-        _ = translator(lang).gettext
+        with using(lang):
+            return self._decided(request, token, form, client, lang)
+
+    def _decided(
+        self, request: Request, token: str, form: dict[str, str], client: str, lang: str
+    ) -> Response:
         forged = self._forgery(request, token, form)
         if forged:
             with self.lock:
                 self.engine.refuse_link(token, forged, client)
-            return self.message(request, 403, "Refused", _(forged))
+            return self.message(request, 403, N_("Refused"), forged)
         decision = form.get("decision", "")
         try:
             with self.lock:
@@ -206,12 +228,13 @@ class Approvals:
                 render_page(view, lang=lang, names=self.names(), outcome=outcome, problem=""), 409
             )
         except RunbookError as exc:
-            return self.message(request, 503, "Not recorded", str(exc))
+            return self.message(request, 503, N_("Not recorded"), str(exc))
         done = _("Approved") if decision == "approve" else _("Rejected")
-        text = _("Recorded on incident %(incident)s as %(name)s, proven by this approval link.") % {
-            "incident": incident.id,
-            "name": self.names().get(_person(view), _person(view)),
-        }
+        text = _(
+            "Recorded on incident %(incident)s as %(name)s, proven by this approval link.",
+            incident=incident.id,
+            name=self.names().get(_person(view), _person(view)),
+        )
         outcome = {"title": done, "text": text, "tone": "good"}
         return self.page(render_page(view, lang=lang, names=self.names(), outcome=outcome))
 
@@ -223,9 +246,9 @@ class Approvals:
             if (theirs.scheme, theirs.netloc) != (request.url.scheme, request.url.netloc) and (
                 not self.settings.trust_proxy or theirs.netloc != request.headers.get("host")
             ):
-                return "the decision did not come from this page (another site sent it)"
+                return CROSS_SITE
         if request.headers.get("sec-fetch-site") not in (None, "same-origin", "none"):
-            return "the decision did not come from this page (another site sent it)"
+            return CROSS_SITE
         cookie = request.cookies.get(COOKIE, "")
         given = form.get("csrf", "")
         with self.lock:
@@ -236,7 +259,7 @@ class Approvals:
                 else ""
             )
         if not cookie or not given or not expected or not secrets.compare_digest(given, expected):
-            return "the page's anti-forgery token is missing or wrong; open the link again"
+            return BAD_TOKEN
         return ""
 
 
@@ -245,8 +268,12 @@ def _person(view: Any) -> str:
 
 
 def _words(view: Any, lang: str) -> str:
-    """The view's problem in the page's language (engine refusals stay as they are)."""
-    return translator(lang).gettext(view.problem) if view.problem else ""
+    """The view's problem in the page's language (see :data:`LINK_PROBLEMS`; other engine
+    refusals stay as they are)."""
+    if not view.problem:
+        return ""
+    with using(lang):
+        return _(view.problem)
 
 
 async def _in_thread(work: Callable[[], Response]) -> Response:
@@ -283,14 +310,12 @@ def build_app(engine: Engine, settings: ServeSettings | None = None) -> Starlett
             request,
             200,
             "runbook",
-            translator(approvals.language(request)).gettext(
-                "Open the personal approval link you were sent."
-            ),
+            N_("Open the personal approval link you were sent."),
             tone="good",
         )
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        return approvals.message(request, 404, "Not found", "")
+        return approvals.message(request, 404, N_("Not found"))
 
     return Starlette(
         routes=[

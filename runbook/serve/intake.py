@@ -32,7 +32,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from runbook.engine import Engine
 from runbook.errors import RunbookError
-from runbook.i18n import translator
+from runbook.i18n import _, using
 from runbook.model.contacts import IntakeSource
 from runbook.model.intake import MAX_BODY, IntakeRecord
 from runbook.model.intake_formats import Malformed, pagerduty, refused, report, routing_key, webhook
@@ -265,12 +265,12 @@ class IntakeRoutes:
         except Malformed as exc:
             return self.refuse(request, "report", 400, "Report is invalid", exc.errors)
         await _in_thread(lambda: self.accept(record))
-        _ = translator(self.language(request)).gettext
-        outcome = {
-            "title": _("Thank you"),
-            "text": _("The comms team has your report on their board."),
-            "tone": "good",
-        }
+        with using(self.language(request)):
+            outcome = {
+                "title": _("Thank you"),
+                "text": _("The comms team has your report on their board."),
+                "tone": "good",
+            }
         return self.page(request, expected, outcome)
 
     def page(

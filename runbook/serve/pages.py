@@ -1,7 +1,8 @@
 """The approval server's pages: a link's page from the engine's :class:`LinkView`, in English or
-French. Presentation only: what a page says comes from the engine; every string is looked up
-in the language's catalog; Jinja2 escapes everything (statement text included), so no text
-from a draft, a name or a link can become markup or script.
+French. Presentation only: what a page says comes from the engine; every string is said in the
+page's language (each page is rendered inside :func:`runbook.i18n.using`, and the templates'
+``_`` looks words up in that language's catalog); Jinja2 escapes everything (statement text
+included), so no text from a draft, a name or a link can become markup or script.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from runbook.describe import PROOF_WORDS
 from runbook.engine.approval_links import LinkView
-from runbook.i18n import translator
-from runbook.model.proof import METHOD_WORDS
+from runbook.i18n import _, current_language, formats, translator, using
 
 LANGUAGE_NAMES = (("en", "English"), ("fr", "Français"))
 
@@ -26,6 +27,16 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def gettext(message: str) -> str:
+    """``message`` in the language in force, unformatted (the templates fill placeholders with
+    Jinja's ``format`` filter, escaping the values)."""
+    return translator(current_language()).gettext(message)
+
+
+_PROOF_METHODS = {words: method for method, words in PROOF_WORDS.items()}
+"""Proof words as the engine gives them (English) -> their method."""
 
 
 def stylesheet() -> str:
@@ -45,13 +56,23 @@ def render_page(
     outcome: dict[str, str] | None = None,
     problem: str | None = None,
 ) -> str:
-    """The HTML of a link's page (``outcome``: what a decision did, shown on top)."""
-    tr = translator(lang)
-    _ = tr.gettext
+    """The HTML of a link's page (``outcome``: what a decision did, shown on top), in ``lang``."""
+    with using(lang):
+        return _render_page(view, lang, names, csrf, outcome, problem)
+
+
+def _render_page(
+    view: LinkView,
+    lang: str,
+    names: dict[str, str],
+    csrf: str,
+    outcome: dict[str, str] | None,
+    problem: str | None,
+) -> str:
     incident = view.incident
     draft = view.draft
     context: dict[str, Any] = {
-        "_": _,
+        "_": gettext,
         "lang": lang,
         "languages": LANGUAGE_NAMES,
         "title": _("Approve a statement") + " · runbook",
@@ -68,11 +89,11 @@ def render_page(
         "can_decide": bool(draft and not view.problem and not view.changed and not outcome),
     }
     if incident is not None and draft is not None:
-        context.update(_draft_context(view, names, _))
+        context.update(_draft_context(view, names))
     return _environment().get_template("approve.html.j2").render(context)
 
 
-def _draft_context(view: LinkView, names: dict[str, str], _: Any) -> dict[str, Any]:
+def _draft_context(view: LinkView, names: dict[str, str]) -> dict[str, Any]:
     from runbook.model.approvals import requirement
     from runbook.model.counting import variant_count
 
@@ -116,8 +137,8 @@ def _draft_context(view: LinkView, names: dict[str, str], _: Any) -> dict[str, A
         {
             "name": name,
             "roles": ", ".join(roles) or "-",
-            "proof": _(proof_words) if proof_words in METHOD_WORDS.values() else proof_words,
-            "at": f"{at:%Y-%m-%d %H:%M} UTC",
+            "proof": _proof(proof_words),
+            "at": formats.date_time(at),
             "counts": counts,
         }
         for name, roles, proof_words, at, counts in view.approvals
@@ -147,15 +168,29 @@ def render_message(lang: str, title: str, text: str, *, tone: str = "bad") -> st
 
 
 def render_report(lang: str, csrf: str, outcome: dict[str, str] | None = None) -> str:
-    """The staff report form (``outcome``: the report was received, shown on top)."""
-    return (
-        _environment()
-        .get_template("report.html.j2")
-        .render(
-            _=translator(lang).gettext,
-            lang=lang,
-            languages=LANGUAGE_NAMES,
-            csrf=csrf,
-            outcome=outcome,
+    """The staff report form (``outcome``: the report was received, shown on top), in
+    ``lang``."""
+    with using(lang):
+        return (
+            _environment()
+            .get_template("report.html.j2")
+            .render(
+                _=gettext,
+                lang=lang,
+                languages=LANGUAGE_NAMES,
+                csrf=csrf,
+                outcome=outcome,
+            )
         )
-    )
+
+
+def _proof(words: str) -> str:
+    """How an approver was proven, in the page's language: ``approval link`` -> ``lien
+    d'approbation``; ``login amara`` -> ``session amara`` (the account stays as recorded)."""
+    method = _PROOF_METHODS.get(words)
+    if method is not None:
+        return _(PROOF_WORDS[method])
+    for english, method in _PROOF_METHODS.items():
+        if words.startswith(english + " "):
+            return _(PROOF_WORDS[method]) + words[len(english) :]
+    return words

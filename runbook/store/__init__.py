@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from runbook.model.events import Event
+from runbook.store.claims import Claim
 from runbook.store.witness import Witness
 
 
@@ -87,6 +88,12 @@ class EventStore(Protocol):
 
     def import_rows(self, incident_id: str, rows: list[dict[str, Any]]) -> int:
         """Write rows copied from another store exactly (hashes kept); return how many."""
+        ...
+
+    def claim(self, effect_id: str) -> Claim | None:
+        """Hold ``effect_id`` for this process while it performs it; None when another live
+        process holds it. Released by :meth:`Claim.release` or when the process dies
+        (:mod:`runbook.store.claims`)."""
         ...
 
     def close(self) -> None:

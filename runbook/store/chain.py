@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from runbook.errors import IntegrityError
+from runbook.i18n import _
 from runbook.model.events import EVENTS, AnyEvent, Event
 
 HASHED = ("incident_id", "seq", "type", "at", "actor", "state", "command_id", "data")
@@ -89,7 +90,7 @@ def from_tuples(rows: Sequence[Sequence[Any]]) -> list[AnyEvent]:
         # A damaged ``data`` column: parse row by row to name it.
         items = [_data(row) for row in rows]
     fromisoformat = datetime.fromisoformat
-    for item, (incident_id, seq, type_, at, actor, state, command_id, _, prev, hash_) in zip(
+    for item, (incident_id, seq, type_, at, actor, state, command_id, _proof, prev, hash_) in zip(
         items, rows, strict=True
     ):
         item["incident_id"] = incident_id
@@ -113,8 +114,15 @@ def from_tuples(rows: Sequence[Sequence[Any]]) -> list[AnyEvent]:
         row = rows[index]
         field = ".".join(str(part) for part in loc[2:]) or "type"
         raise IntegrityError(
-            f"incident {row[0]}: event #{row[1]} ({row[2]}) cannot be read "
-            f"({field}: {first.get('msg')}); `runbook verify {row[0]}` checks the log"
+            _(
+                "incident %(id)s: event #%(seq)s (%(type)s) cannot be read (%(field)s: "
+                "%(error)s); `runbook verify %(id)s` checks the log",
+                id=row[0],
+                seq=row[1],
+                type=row[2],
+                field=field,
+                error=first.get("msg"),
+            )
         ) from None
 
 
@@ -129,8 +137,12 @@ def _data(row: Sequence[Any]) -> dict[str, Any]:
         item = None
     if type(item) is not dict:
         raise IntegrityError(
-            f"incident {row[0]}: event #{row[1]} holds unreadable data; "
-            f"`runbook verify {row[0]}` checks the log"
+            _(
+                "incident %(id)s: event #%(seq)s holds unreadable data; `runbook verify %(id)s` "
+                "checks the log",
+                id=row[0],
+                seq=row[1],
+            )
         )
     return item
 

@@ -15,6 +15,7 @@ import sqlite3
 from typing import Protocol
 
 from runbook.errors import StoreError
+from runbook.i18n import _
 from runbook.model.intake import IntakeRecord
 
 SQLITE_SCHEMA = """
@@ -54,7 +55,7 @@ class IntakeLog(Protocol):
 def intake_of(store: object) -> IntakeLog:
     """The store's intake log, or a StoreError saying this store has none."""
     if not hasattr(store, "intake_append"):
-        raise StoreError("this incident store keeps no intake log")
+        raise StoreError(_("this incident store keeps no intake log"))
     return store  # type: ignore[return-value]
 
 

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from runbook.errors import ConcurrencyConflict, StoreError
+from runbook.i18n import _
 from runbook.model.events import Event
 from runbook.model.intake import IntakeRecord
 from runbook.store import intake
 from runbook.store.chain import COLUMNS, from_tuples, to_row
+from runbook.store.claims import FileClaim, FileClaims
 from runbook.store.listing import HEADS, derive, follow
 from runbook.store.witness import Witness, location, witness_rows
 
@@ -97,7 +99,13 @@ class SqliteStore:
             fresh = self._check_ownership()  # before anything writes to the file
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
-                raise StoreError(f"{self.path}: cannot use write-ahead logging ({mode})")
+                raise StoreError(
+                    _(
+                        "%(path)s: cannot use write-ahead logging (%(mode)s)",
+                        path=self.path,
+                        mode=mode,
+                    )
+                )
             self._db.execute("PRAGMA synchronous = FULL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._write(self._schema)
@@ -107,7 +115,9 @@ class SqliteStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(_explain(self.path, exc)) from None
         except OSError as exc:
-            raise StoreError(f"cannot open the incident store at {self.path}: {exc}") from None
+            raise StoreError(
+                _("cannot open the incident store at %(path)s: %(exc)s", path=self.path, exc=exc)
+            ) from None
 
     def _check_ownership(self) -> bool:
         """Refuse, before writing anything, a file that is not runbook's: another application's
@@ -123,25 +133,40 @@ class SqliteStore:
         }
         if app_id not in (0, APPLICATION_ID):
             raise StoreError(
-                f"{self.path} belongs to another application (SQLite application id "
-                f"{app_id:#x}), not runbook; nothing was changed: choose another --db"
+                _(
+                    "%(path)s belongs to another application (SQLite application id %(app_id)s), "
+                    "not runbook; nothing was changed: choose another --db",
+                    path=self.path,
+                    app_id=format(app_id, "#x"),
+                )
             )
         foreign = sorted(tables - OWN_TABLES)
         if foreign:
             shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
             raise StoreError(
-                f"{self.path} is not a runbook incident store: it holds tables runbook did not "
-                f"make ({shown}); nothing was changed: choose another --db"
+                _(
+                    "%(path)s is not a runbook incident store: it holds tables runbook did not "
+                    "make (%(shown)s); nothing was changed: choose another --db",
+                    path=self.path,
+                    shown=shown,
+                )
             )
         if app_id == APPLICATION_ID and version > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} was made by a newer runbook (store version {version}); upgrade "
-                "runbook to open it"
+                _(
+                    "%(path)s was made by a newer runbook (store version %(version)s); upgrade "
+                    "runbook to open it",
+                    path=self.path,
+                    version=version,
+                )
             )
         if app_id == 0 and tables and "events" not in tables:
             raise StoreError(
-                f"{self.path} is not a runbook incident store (it has no event log); nothing "
-                "was changed: choose another --db"
+                _(
+                    "%(path)s is not a runbook incident store (it has no event log); nothing was "
+                    "changed: choose another --db",
+                    path=self.path,
+                )
             )
         return bool(app_id == 0)
 
@@ -416,8 +441,12 @@ class SqliteStore:
                 if row["seq"] in have:
                     if have[row["seq"]] != row["hash"]:
                         raise StoreError(
-                            f"{incident_id} already exists in the destination with a different "
-                            f"history (event #{row['seq']})"
+                            _(
+                                "%(incident_id)s already exists in the destination with a "
+                                "different history (event #%(seq)s)",
+                                incident_id=incident_id,
+                                seq=row["seq"],
+                            )
                         )
                     continue
                 fresh.append({name: row[name] for name in COLUMNS})
@@ -452,6 +481,11 @@ class SqliteStore:
             except sqlite3.DatabaseError as exc:
                 raise StoreError(_explain(self.path, exc)) from None
 
+    def claim(self, effect_id: str) -> FileClaim | None:
+        """Hold ``effect_id`` for this process while it performs it (a lock file beside the
+        database); None when another live process holds it (see :mod:`.claims`)."""
+        return FileClaims(self.path.with_name(self.path.name + ".effects")).claim(effect_id)
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
@@ -481,17 +515,28 @@ def _explain(path: Path, exc: sqlite3.DatabaseError) -> str:
     """A message a comms person can act on, for an SQLite error."""
     text = str(exc)
     if "locked" in text or "busy" in text:
-        return f"the incident store {path} is busy (another program is writing); try again"
+        return _(
+            "the incident store %(path)s is busy (another program is writing); try again",
+            path=path,
+        )
     if "not a database" in text or "malformed" in text:
-        return f"{path} is not a runbook incident store or is damaged ({text})"
+        return _(
+            "%(path)s is not a runbook incident store or is damaged (%(error)s)",
+            path=path,
+            error=text,
+        )
     if "disk is full" in text or "disk I/O" in text:
-        return f"cannot write the incident store {path}: {text}; check the disk"
+        return _(
+            "cannot write the incident store %(path)s: %(error)s; check the disk",
+            path=path,
+            error=text,
+        )
     if "readonly" in text or "read-only" in text:
-        return f"the incident store {path} is read-only; check its permissions"
+        return _("the incident store %(path)s is read-only; check its permissions", path=path)
     if "unable to open" in text:
-        return f"cannot open the incident store at {path}"
+        return _("cannot open the incident store at %(path)s", path=path)
     if "intake log is append-only" in text:
-        return "the intake log is append-only: warnings cannot be changed or deleted"
+        return _("the intake log is append-only: warnings cannot be changed or deleted")
     if "append-only" in text:
-        return "the event log is append-only: events cannot be changed or deleted"
-    return f"incident store {path}: {text}"
+        return _("the event log is append-only: events cannot be changed or deleted")
+    return _("incident store %(path)s: %(error)s", path=path, error=text)

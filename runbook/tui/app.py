@@ -11,6 +11,12 @@ In drill mode (``runbook drill SCENARIO --tui``) the app holds a
 session's (simulated clock, drill sink, cast), the facilitator's view comes first, a timer calls
 ``session.update()`` every second (injects released are told as notifications, so participants
 on the incident screen see them too) and ``f`` comes back to the facilitator from any screen.
+
+The app speaks one language (:attr:`RunbookApp.language`: the one in force when it is made,
+which the CLI sets from ``--lang``, ``RUNBOOK_LANG`` or the locale, or ``language=``): its
+task holds it, so every screen, widget and timer inherits it, and thread workers get it through
+:func:`runbook.tui.work.speaking`. Key bindings are the same in every language; their
+descriptions are ``N_`` ids the footer and the help screen translate when shown.
 """
 
 from __future__ import annotations
@@ -31,15 +37,16 @@ from textual.screen import Screen
 from runbook.clock import Clock
 from runbook.engine import Engine
 from runbook.errors import RunbookError
-from runbook.tui.commands import AppCommands, ScreenCommands
+from runbook.i18n import N_, _, current_language, normalise, using
+from runbook.tui.commands import AppCommands, ScreenCommands, SystemCommands
 from runbook.tui.inert import InertLines
 from runbook.tui.messages import DrillTicked, OperatorChanged, StoreChanged
-from runbook.tui.work import perform
+from runbook.tui.work import perform, speaking
 
 HEADER_WORDS = {
-    "login": "proven by login",
-    "db-role": "proven by database role",
-    "claimed": "claimed, not proven",
+    "login": N_("proven by login"),
+    "db-role": N_("proven by database role"),
+    "claimed": N_("claimed, not proven"),
 }
 """How the operator is proven, as the header says it."""
 
@@ -49,11 +56,11 @@ class RunbookApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "runbook"
-    COMMANDS = App.COMMANDS | {AppCommands, ScreenCommands}
+    COMMANDS = {SystemCommands, AppCommands, ScreenCommands}
     BINDINGS = [
-        Binding("question_mark", "help", "keys", key_display="?"),
-        Binding("w", "switch_person", "who am I"),
-        Binding("f", "facilitator", "facilitator"),
+        Binding("question_mark", "help", N_("keys"), key_display="?"),
+        Binding("w", "switch_person", N_("who am I")),
+        Binding("f", "facilitator", N_("facilitator")),
     ]
 
     def __init__(
@@ -67,9 +74,13 @@ class RunbookApp(App[None]):
         open_incident: str | None = None,
         drill: Any = None,
         drill_every: float | None = 1.0,
+        language: str | None = None,
     ) -> None:
         super().__init__()
         self.engine = engine
+        self.language = normalise(language) or current_language()
+        """The language the app speaks (``language``, else the one in force when it was
+        made: the CLI sets it from ``--lang``, ``RUNBOOK_LANG`` or the locale)."""
         if clock is not None:
             engine.clock = clock
         self.poll_every = poll_every
@@ -107,6 +118,19 @@ class RunbookApp(App[None]):
         return [*super().get_line_filters(), self._inert]
 
     # -- start-up -----------------------------------------------------------------------
+    async def _process_messages(self, *args: Any, **kwargs: Any) -> None:
+        """Run the app speaking :attr:`language`: the app's task holds it, and every task the
+        app starts later (screens, widgets, timers) inherits it. Thread workers do not: they
+        run through :meth:`speaking`."""
+        with using(self.language):
+            await super()._process_messages(*args, **kwargs)
+
+    def speaking(self, work: Any) -> Any:
+        """``work`` wrapped to run in the app's language (for thread workers, which do not
+        inherit the app's context)."""
+        with using(self.language):
+            return speaking(work)
+
     def get_default_screen(self) -> Screen[Any]:
         """The board of incidents (the facilitator's view in drill mode)."""
         if self.drill is not None:
@@ -127,7 +151,10 @@ class RunbookApp(App[None]):
         if not self.operator_known():
             if self.engine.operator:
                 self.tell(
-                    f"{self.engine.operator!r} is not a person in contacts; choose who you are.",
+                    _(
+                        "%(operator)s is not a person in contacts; choose who you are.",
+                        operator=repr(self.engine.operator),
+                    ),
                     severity="warning",
                 )
             self.action_switch_person(first=True)
@@ -155,18 +182,19 @@ class RunbookApp(App[None]):
         ``claimed``: switching person is a claim, not proof)."""
         person = self.engine.workspace.contacts.person(self.engine.operator or "")
         if person is None:
-            return "who are you? press w"
+            return _("who are you? press w")
         try:
-            how = HEADER_WORDS.get(self.engine.identity().method, "")
+            method = self.engine.identity().method
+            how = _(HEADER_WORDS[method]) if method in HEADER_WORDS else ""
         except RunbookError:
-            how = "not proven"
-        signing = " · signs with SSH key" if self.engine.signing() is not None else ""
+            how = _("not proven")
+        signing = _(" · signs with SSH key") if self.engine.signing() is not None else ""
         return f"{person.name} ({person.id}) · {how}{signing}"
 
     def show_operator(self) -> None:
         """Put the operator in the header (after a warning about the store's login)."""
-        warning = "⚠ OWNER LOGIN: CAN REWRITE HISTORY · " if self.store_warning else ""
-        self.sub_title = f"{warning}operator: {self.operator_name()}"
+        warning = _("⚠ OWNER LOGIN: CAN REWRITE HISTORY · ") if self.store_warning else ""
+        self.sub_title = warning + _("operator: %(name)s", name=self.operator_name())
 
     def check_store(self) -> None:
         """In a worker: have the store's lost connections shown, and warn when its login can
@@ -175,11 +203,11 @@ class RunbookApp(App[None]):
         def check() -> None:
             self.engine.report_store_notices(self.warn_from_anywhere)
             self.engine.report_waits(lambda wait: self.warn_from_anywhere(wait.words()))
-            warning, _, _ = perform(self.engine.store_warning)
+            warning, _error, _refused = perform(self.engine.store_warning)
             if warning:
                 self.call_from_thread(self._warn_store, warning)
 
-        self.run_worker(check, thread=True, group="store", exit_on_error=False)
+        self.run_worker(self.speaking(check), thread=True, group="store", exit_on_error=False)
 
     def warn_from_anywhere(self, line: str) -> None:
         """Show ``line`` as a warning, from a worker thread or the app's own."""
@@ -191,7 +219,7 @@ class RunbookApp(App[None]):
     def _warn_store(self, warning: str) -> None:
         self.store_warning = warning
         self.show_operator()
-        self.notify(warning, title="Team store", severity="error", timeout=30, markup=False)
+        self.notify(warning, title=_("Team store"), severity="error", timeout=30, markup=False)
 
     def action_switch_person(self, first: bool = False) -> None:
         """Choose who is operating (approvals need different people)."""
@@ -207,12 +235,14 @@ class RunbookApp(App[None]):
             return
         self.engine.operator = person_id
         self.show_operator()
-        self.tell(f"You are now {self.operator_name()}.", title="Operator")
+        self.tell(_("You are now %(name)s.", name=self.operator_name()), title=_("Operator"))
         for screen in self.screen_stack:
             screen.post_message(OperatorChanged())
         if self.remember is not None:
             remember = self.remember
-            self.run_worker(lambda: remember(person_id), thread=True, group="remember")
+            self.run_worker(
+                self.speaking(lambda: remember(person_id)), thread=True, group="remember"
+            )
 
     # -- notifications ------------------------------------------------------------------
     def tell(
@@ -254,16 +284,16 @@ class RunbookApp(App[None]):
         self._polling = True
 
         def read() -> None:
-            token, _, _ = perform(self.engine.change_token)
+            token, _error, _refused = perform(self.engine.change_token)
             self.call_from_thread(self._token_read, token)
 
-        self.run_worker(read, thread=True, group="poll", exit_on_error=False)
+        self.run_worker(self.speaking(read), thread=True, group="poll", exit_on_error=False)
 
     def own_write(self, origin: object) -> None:
         """After this app's own command (worker thread): take the store's token as seen, so
         the poll does not make every screen reload; the command's screen reloads itself and
         the others read afresh when they are shown again."""
-        token, _, _ = perform(self.engine.change_token)
+        token, _error, _refused = perform(self.engine.change_token)
         if token is not None and self._token is not None:
             self._token = token
         for screen in self.screen_stack:
@@ -308,14 +338,14 @@ class RunbookApp(App[None]):
                 problems.append(str(exc))
             self.call_from_thread(self._ticked, escalated, problems)
 
-        self.run_worker(run, thread=True, group="tick", exit_on_error=False)
+        self.run_worker(self.speaking(run), thread=True, group="tick", exit_on_error=False)
 
     def _ticked(self, escalated: list[str], problems: list[str]) -> None:
         self._ticking = False
         if escalated:
-            self.tell("; ".join(escalated), title="On the clock", severity="warning")
+            self.tell("; ".join(escalated), title=_("On the clock"), severity="warning")
         for problem in problems:
-            self.tell(problem, title="Escalation check failed", severity="error")
+            self.tell(problem, title=_("Escalation check failed"), severity="error")
 
     # -- drill mode ---------------------------------------------------------------------
     def drill_tick(self) -> None:
@@ -327,15 +357,15 @@ class RunbookApp(App[None]):
 
         def run() -> None:
             with self.command_lock:
-                _, error, _ = perform(session.update)
+                _result, error, _refused = perform(session.update)
             self.call_from_thread(self._drill_ticked, error)
 
-        self.run_worker(run, thread=True, group="drill", exit_on_error=False)
+        self.run_worker(self.speaking(run), thread=True, group="drill", exit_on_error=False)
 
     def _drill_ticked(self, error: str | None) -> None:
         self._drill_ticking = False
         if error is not None and not said_last(self.notices, error):
-            self.tell(error, title="Drill clock", severity="error")
+            self.tell(error, title=_("Drill clock"), severity="error")
         self.drill_news()
         for screen in self.screen_stack:
             screen.post_message(DrillTicked())
@@ -346,7 +376,7 @@ class RunbookApp(App[None]):
             return
         feed = self.drill.feed()
         for item in feed[self._told :]:
-            self.tell(item.label, title="Drill inject", severity="warning")
+            self.tell(item.label, title=_("Drill inject"), severity="warning")
         self._told = len(feed)
 
     def action_facilitator(self) -> None:
@@ -373,8 +403,17 @@ class RunbookApp(App[None]):
         """Read the messages the console channel printed."""
         from runbook.tui.screens.help import InfoScreen
 
-        text = "".join(self.printed)[-20_000:] or "Nothing was printed."
-        self.push_screen(InfoScreen("Printed by the console channel", text))
+        text = "".join(self.printed)[-20_000:] or _("Nothing was printed.")
+        self.push_screen(InfoScreen(_("Printed by the console channel"), text))
+
+    def action_command_palette(self) -> None:
+        """Textual's command palette, its search box in the language shown."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(
+                CommandPalette(id="--command-palette", placeholder=_("Search for commands…"))
+            )
 
     # -- help ---------------------------------------------------------------------------
     def action_help(self) -> None:
@@ -416,7 +455,11 @@ def tick_words(step: Any) -> str:
     """What one step of the clock did, in a few words (an escalation, an update due)."""
     kind = type(step).__name__
     if kind == "UpdateFellDue":
-        return f"the {step.audience} update is due (you are reminded)"
+        return _("the %(audience)s update is due (you are reminded)", audience=step.audience)
     if kind == "UpdateEscalated":
-        return f"the {step.audience} update is {step.overdue} overdue (escalated)"
-    return f"{step.rule_id} round {step.round}"
+        return _(
+            "the %(audience)s update is %(overdue)s overdue (escalated)",
+            audience=step.audience,
+            overdue=step.overdue,
+        )
+    return _("%(rule)s round %(round)s", rule=step.rule_id, round=step.round)

@@ -21,6 +21,7 @@ from typing import Any
 from runbook.describe import how, sentence, tone
 from runbook.engine import Engine
 from runbook.errors import ActionRefused, RunbookError
+from runbook.i18n import N_, _, ngettext
 from runbook.model import lifecycle
 from runbook.model.approvals import Requirement, requirement
 from runbook.model.counting import VariantCount, variant_count
@@ -153,11 +154,11 @@ def sort_rows(rows: list[BoardRow]) -> list[BoardRow]:
 
 
 PROOF_MARKS = {
-    "claimed": "claimed",
-    "ssh-signature": "signed",
-    "link": "by link",
-    "db-role": "db role",
-    "none": "no proof",
+    "claimed": N_("claimed"),
+    "ssh-signature": N_("signed"),
+    "link": N_("by link"),
+    "db-role": N_("db role"),
+    "none": N_("no proof"),
 }
 """The timeline's short marks per proof method."""
 
@@ -225,7 +226,8 @@ class Line:
         signature, a link, a database role; nothing for a login or runbook's steps)."""
         proof = self._event.proof
         method = proof.method if proof is not None else "none"
-        return PROOF_MARKS.get(method, "")
+        mark = PROOF_MARKS.get(method, "")
+        return _(mark) if mark else ""
 
 
 @dataclass
@@ -281,9 +283,15 @@ def current_stage(stages: dict[str, str]) -> str:
     return next((s for s in STAGES if stages.get(s) not in ("done", "skipped")), STAGES[-1])
 
 
+QUIET = frozenset({"DeliveryStarted"})
+"""Events the app's timeline leaves out: each message's start is bookkeeping for a crash (its
+result, or "may have been sent", is the line that matters); the export and ``runbook watch``
+keep them."""
+
+
 def timeline_lines(events: list[Any], names: dict[str, str]) -> list[Line]:
     """Timeline entries for ``events`` (``names``: person id -> full name)."""
-    return [Line(event, names) for event in events]
+    return [Line(event, names) for event in events if event.type not in QUIET]
 
 
 def _detached(incident: Incident) -> Incident:
@@ -299,7 +307,7 @@ def actions(
 ) -> tuple[list[str], dict[str, str]]:
     """(actions allowed now, why each other action is refused), asked of the lifecycle."""
     if not engine.operator:
-        return [], dict.fromkeys(ACTIONS, "choose who you are first (press w)")
+        return [], dict.fromkeys(ACTIONS, _("choose who you are first (press w)"))
     try:
         ctx = engine.context(incident, draft_id)
     except RunbookError as exc:
@@ -325,14 +333,16 @@ def actions(
         if action in allowed:
             continue
         if action == "override" and override_reason:
-            refusals[action] = f"cannot {ACTIONS[action]}: {override_reason}"
+            refusals[action] = _(
+                "cannot %(action)s: %(reason)s", action=_(ACTIONS[action]), reason=override_reason
+            )
             continue
         try:
             lifecycle.next_state(_detached(incident), action, ctx)
         except ActionRefused as refusal:
             refusals[action] = refusal.for_app()
         else:
-            refusals[action] = f"cannot {ACTIONS[action]} now"
+            refusals[action] = _("cannot %(action)s now", action=_(ACTIONS[action]))
     return allowed, refusals
 
 
@@ -421,32 +431,37 @@ def next_step(view: IncidentView) -> NextStep:
     allowed = set(view.allowed)
     failed = incident.failed_effects()
     if failed:
-        return f"Something failed ({failed[0].kind}): t tries it again", ["retry"]
+        return _("Something failed (%(kind)s): t tries it again", kind=failed[0].kind), ["retry"]
+    if any(effect.maybe_sent() for effect in incident.effects.values()):
+        return _("Some messages may have been sent: S sends them again if needed"), ["resend"]
     if incident.state == "closed":
-        return "Closed: nothing more to do. X exports the timeline", []
+        return _("Closed: nothing more to do. X exports the timeline"), []
     if incident.state == "resolved":
-        return "Resolved: c closes it once the review is done", ["close"]
+        return _("Resolved: c closes it once the review is done"), ["close"]
     if incident.level is None:
-        return "Next: size the crisis, press a", ["assess"]
+        return _("Next: size the crisis, press a"), ["assess"]
     if incident.pending_effects():
-        return "Working… (the result appears on the timeline)", []
+        return _("Working… (the result appears on the timeline)"), []
     if "pause" in allowed and not incident.pause_satisfied():
-        return "Next: pause the brand's scheduled posts, press p", ["pause"]
+        return _("Next: pause the brand's scheduled posts, press p"), ["pause"]
     if "notify" in allowed and incident.rules_due():
-        return "Next: notify the people the playbook names, press n", ["notify"]
+        return _("Next: notify the people the playbook names, press n"), ["notify"]
     drafts = list(incident.drafts.values())
     if not drafts and "start_draft" in allowed:
-        return "Next: draft the holding statement, press d", ["start_draft"]
+        return _("Next: draft the holding statement, press d"), ["start_draft"]
     draft = incident.drafts.get(view.draft_id or "") if view.draft_id else None
     if draft is not None and not draft.submitted:
         facts = view.drafts.get(draft.draft_id)
         if facts is not None and facts.blocking:
             return (
-                f"Next: {draft.draft_id} has a blocking finding: e edits it, o overrides",
+                _(
+                    "Next: %(draft)s has a blocking finding: e edits it, o overrides",
+                    draft=draft.draft_id,
+                ),
                 ["edit_draft", "override"],
             )
         if "submit" in allowed:
-            return f"Next: e edits {draft.draft_id}, s submits it for approval", [
+            return _("Next: e edits %(draft)s, s submits it for approval", draft=draft.draft_id), [
                 "edit_draft",
                 "submit",
             ]
@@ -454,12 +469,17 @@ def next_step(view: IncidentView) -> NextStep:
         facts = view.drafts.get(draft.draft_id)
         need = facts.requirement if facts else None
         if need is not None and not need.complete:
-            missing = ", ".join(need.missing_roles) or f"{need.min_approvals} approvers"
-            key = " · y approves" if "approve" in allowed else ""
-            return f"Waiting for approval from {missing} (links sent){key}", ["approve"]
+            missing = ", ".join(need.missing_roles) or ngettext(
+                "%(n)s approvers", "%(n)s approvers", need.min_approvals
+            )
+            key = _(" · y approves") if "approve" in allowed else ""
+            words = _("Waiting for approval from %(missing)s (links sent)", missing=missing)
+            return words + key, ["approve"]
         if draft.unpublished() and "publish" in allowed:
-            return f"Next: {draft.draft_id} is approved: P publishes it", ["publish"]
+            return _("Next: %(draft)s is approved: P publishes it", draft=draft.draft_id), [
+                "publish"
+            ]
     ready = [d for d in drafts if not d.submitted]
     if ready and "submit" in allowed:
-        return f"Next: s submits {ready[0].draft_id} for approval", ["submit"]
-    return "When it is over: r resolves (release held posts, stand everyone down)", ["resolve"]
+        return _("Next: s submits %(draft)s for approval", draft=ready[0].draft_id), ["submit"]
+    return _("When it is over: r resolves (release held posts, stand everyone down)"), ["resolve"]

@@ -1,49 +1,81 @@
-"""The words the terminal UI uses: durations, countdowns, stage and target names.
+"""The words the terminal UI uses: durations, countdowns, stage, state and target names.
 
 Presentation only (no Textual, no rules). Events are put in words by :mod:`runbook.describe`,
-shared with the export and ``runbook watch``.
+shared with the export and ``runbook watch``. Every word here is in the language in force
+(the tables hold English ids marked with ``N_``; :func:`word` translates them when shown).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from runbook.i18n import N_, _, current_language, formats
 
 STAGE_WORDS = {
-    "assess": "level",
-    "pause": "pause",
-    "notify": "notify",
-    "draft": "draft",
-    "approve": "approve",
-    "resolve": "resolve",
-    "review": "review",
+    "assess": N_("level"),
+    "pause": N_("pause"),
+    "notify": N_("notify"),
+    "draft": N_("draft"),
+    "approve": N_("approve"),
+    "resolve": N_("resolve"),
+    "review": N_("review"),
 }
 """Stage ids as a comms person reads them on the stepper."""
 
 TARGET_WORDS = {
-    "acknowledge": "ack",
-    "assess": "level",
-    "pause": "pause",
-    "notify": "notify",
-    "first_statement": "statement",
-    "resolve": "resolve",
+    "acknowledge": N_("ack"),
+    "assess": N_("level"),
+    "pause": N_("pause"),
+    "notify": N_("notify"),
+    "first_statement": N_("statement"),
+    "resolve": N_("resolve"),
 }
 """Target names (playbook ``targets``: acknowledged, level set, posts paused, people notified,
 first statement approved, resolved) as short words for the board."""
 
+STATE_WORDS = {
+    "declared": N_("declared"),
+    "assessed": N_("assessed"),
+    "paused": N_("paused"),
+    "notified": N_("notified"),
+    "drafting": N_("drafting"),
+    "in_review": N_("in_review"),
+    "approved": N_("approved"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+}
+"""The incident's lifecycle states as the board and the incident screen show them."""
+
+STATUS_WORDS = {
+    "done": N_("done"),
+    "skipped": N_("skipped"),
+    "unconfirmed": N_("unconfirmed"),
+    "to do": N_("to do"),
+}
+"""A stage's status (``stage_status``) in words."""
+
+
+def word(table: Mapping[str, str], key: str) -> str:
+    """``key``'s word from ``table`` in the language in force (``key`` itself if unlisted)."""
+    found = table.get(key)
+    return _(found) if found else key
+
 
 def clock_span(delta: timedelta) -> str:
-    """A short elapsed time: ``45s``, ``12m``, ``1h05m``, ``2d3h``."""
+    """A short elapsed time: ``45s``, ``12m``, ``1h05m``, ``2d3h`` (``45 s``, ``12 min``,
+    ``1h05``, ``2j3h`` in French)."""
     seconds = int(abs(delta.total_seconds()))
     if seconds < 60:
-        return f"{seconds}s"
-    minutes, _ = divmod(seconds, 60)
+        return _("%(s)ss", s=seconds)
+    minutes, _rest = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes}m"
+        return _("%(m)sm", m=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours}h{minutes:02d}m"
+        return _("%(h)sh%(m)sm", h=hours, m=str(minutes).zfill(2))
     days, hours = divmod(hours, 24)
-    return f"{days}d{hours}h"
+    return _("%(d)sd%(h)sh", d=days, h=hours)
 
 
 def since(start: datetime | None, now: datetime) -> str:
@@ -55,8 +87,8 @@ def countdown(due: datetime, now: datetime) -> tuple[str, bool]:
     """(``in 4m`` or ``3m overdue``, overdue?)."""
     left = due - now
     if left.total_seconds() < 0:
-        return f"{clock_span(left)} overdue", True
-    return f"in {clock_span(left)}", False
+        return _("%(span)s overdue", span=clock_span(left)), True
+    return _("in %(span)s", span=clock_span(left)), False
 
 
 def offset(at: datetime, opened: datetime | None) -> str:
@@ -66,3 +98,19 @@ def offset(at: datetime, opened: datetime | None) -> str:
     seconds = max(0, int((at - opened).total_seconds()))
     hours, rest = divmod(seconds, 3600)
     return f"+{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def moment(at: datetime) -> str:
+    """A moment to the second, in UTC: ``2026-11-21 14:05:03 UTC`` / ``21 novembre 2026 à
+    14:05:03 UTC``."""
+    when = at.astimezone(UTC) if at.tzinfo else at
+    if current_language() == "en":
+        return when.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return _(
+        "%(date)s at %(time)s UTC", date=formats.long_date(when), time=when.strftime("%H:%M:%S")
+    )
+
+
+def ago(at: datetime, now: datetime) -> str:
+    """``5 min ago`` / ``il y a 5 min``."""
+    return formats.ago(at, now)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.screen import Screen
 
 from runbook.errors import ActionRefused, RunbookError
+from runbook.i18n import _, current_language, using
 from runbook.tui.messages import CommandDone, Loaded, OperatorChanged, StoreChanged
 
 if TYPE_CHECKING:
@@ -35,6 +36,19 @@ def perform(call: Callable[[], Any]) -> tuple[Any, str | None, bool]:
         return None, f"{type(exc).__name__}: {exc}", False
 
 
+def speaking(work: Callable[..., Any]) -> Callable[..., Any]:
+    """``work`` wrapped to run in the language in force now (the app's, on the UI thread):
+    thread workers do not inherit the app's context, so what they put in words (refusals,
+    errors, descriptions) would otherwise be in the thread's default language."""
+    language = current_language()
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with using(language):
+            return work(*args, **kwargs)
+
+    return run
+
+
 class CommandRunner:
     """Mixin for screens and modals that run engine commands."""
 
@@ -46,7 +60,8 @@ class CommandRunner:
         call: Callable[[], Any],
         then: Callable[[Any], object] | None = None,
     ) -> None:
-        """Run the engine command ``call`` in a worker; ``then(result)`` on success."""
+        """Run the engine command ``call`` in a worker; ``then(result)`` on success. ``label``
+        says what it does in the language shown (``_("approve the draft")``)."""
         app = self.app
         ticket = app.work_started(label)
 
@@ -58,7 +73,7 @@ class CommandRunner:
             self.post_message(CommandDone(label, result, error, refused, then))  # type: ignore[attr-defined]
 
         self.run_worker(  # type: ignore[attr-defined]
-            work, thread=True, group="command", exit_on_error=False, name=label
+            speaking(work), thread=True, group="command", exit_on_error=False, name=label
         )
 
     def on_command_done(self, message: CommandDone) -> None:
@@ -66,9 +81,13 @@ class CommandRunner:
         message.stop()
         if message.error is not None:
             if message.refused:
-                self.app.tell(message.error, title="Not now", severity="warning")
+                self.app.tell(message.error, title=_("Not now"), severity="warning")
             else:
-                self.app.tell(message.error, title=f"Could not {message.label}", severity="error")
+                self.app.tell(
+                    message.error,
+                    title=_("Could not %(action)s", action=message.label),
+                    severity="error",
+                )
         elif message.then is not None:
             message.then(message.result)
         self.after_command()
@@ -111,7 +130,7 @@ class LiveScreen(CommandRunner, Screen[None]):
             return
         self._loading = True
         self._dirty = False
-        self.run_worker(self._load_thread, thread=True, group="load", exit_on_error=False)
+        self.run_worker(speaking(self._load_thread), thread=True, group="load", exit_on_error=False)
 
     def mark_stale(self) -> None:
         """Read afresh when shown again (thread-safe enough: a counter and a flag)."""
@@ -124,7 +143,7 @@ class LiveScreen(CommandRunner, Screen[None]):
         def publish(data: Any) -> None:
             self.post_message(Loaded(data, final=False))
 
-        data, error, _ = perform(lambda: self.load(publish))
+        data, error, _refused = perform(lambda: self.load(publish))
         self.post_message(Loaded(data, final=True, error=error, mark=mark))
 
     def on_loaded(self, message: Loaded) -> None:
@@ -133,7 +152,9 @@ class LiveScreen(CommandRunner, Screen[None]):
         if message.final:
             self._loading = False
         if message.error:
-            self.runbook.tell(message.error, title="Could not read the incidents", severity="error")
+            self.runbook.tell(
+                message.error, title=_("Could not read the incidents"), severity="error"
+            )
         elif message.data is not None:
             if message.final and message.mark == self._marks:
                 self.stale = False
@@ -180,7 +201,7 @@ def fetch(node: Any, call: Callable[[], Any], done: Callable[[Any, str | None], 
     """Run the read-only ``call`` in a worker; ``done(result, error)`` on the UI thread."""
 
     def work() -> None:
-        result, error, _ = perform(call)
+        result, error, _refused = perform(call)
         node.app.call_from_thread(done, result, error)
 
-    node.run_worker(work, thread=True, group="fetch", exit_on_error=False)
+    node.run_worker(speaking(work), thread=True, group="fetch", exit_on_error=False)

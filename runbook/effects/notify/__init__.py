@@ -14,6 +14,16 @@ from __future__ import annotations
 from typing import Protocol
 
 from runbook.effects import Message
+from runbook.errors import EffectError
+
+
+class MaybeDelivered(EffectError):
+    """The receiver took the message and then did not answer (an SMTP server that accepted
+    the DATA and closed or hung; a webhook that read the body and closed or timed out): it
+    may have arrived. Never retried by itself: only the operator sends it again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
 
 
 class Channel(Protocol):
@@ -24,5 +34,6 @@ class Channel(Protocol):
 
     def send(self, message: Message, key: str) -> str:
         """Deliver ``message``; return an id for it. ``key`` is its idempotency key (used as
-        the email Message-ID / webhook idempotency header). Raise EffectError on failure."""
+        the email Message-ID / webhook idempotency header). Raise EffectError on failure,
+        MaybeDelivered when the receiver took it and then did not answer."""
         ...

@@ -7,7 +7,9 @@ failures with exponential backoff and jitter (honouring a server's ``retry_after
 each long wait reported through ``on_wait`` as it starts), never retried on permanent ones,
 and each reported through ``on_result`` the moment it finishes,
 from the calling thread, so the engine can record it in the event log at once (a crash
-half-way never loses what was already delivered, and a restart never re-sends it).
+half-way never loses what was already delivered, and a restart never re-sends it). A message
+the receiver took and then did not answer for is reported ``unknown`` and never retried: it
+may have arrived.
 
 It also builds the configured channels (``contacts.channels``) into senders. Sending itself
 lives in :mod:`.smtp`, :mod:`.webhook` and :mod:`.console`.
@@ -25,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from runbook.effects import REPORTED_WAIT, Message, Wait
-from runbook.effects.notify import Channel
+from runbook.effects.notify import Channel, MaybeDelivered
 from runbook.effects.notify.console import ConsoleChannel
 from runbook.effects.notify.smtp import SmtpEmail
 from runbook.effects.notify.webhook import ChatWebhook
@@ -72,6 +74,8 @@ def deliver_all(
     on_result: Callable[[dict[str, Any]], None] | None = None,
     on_wait: Callable[[Wait], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    on_start: Callable[[Message, str], None] | None = None,
+    on_end: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Send every ``(message, key)`` through ``channels[message.channel]``; results in input
     order.
@@ -80,6 +84,14 @@ def deliver_all(
     "attempts", "key"}``. ``on_result`` is called once per delivery, as it finishes, on the
     calling thread. If it raises, deliveries not yet started are cancelled, the ones under
     way finish, and the exception propagates (unrecorded sends must not pile up).
+
+    ``on_start(message, key)`` is called on the sending thread just before a message's first
+    try leaves (the engine records it, so a crash mid-send shows it as "may have been sent");
+    if it raises, that message is not sent. ``on_end(result)`` is called on the sending thread
+    as each message's result is known, before ``on_result`` (so results of messages finishing
+    together can be recorded together). Each result's ``outcome`` is ``delivered``,
+    ``failed`` or ``unknown`` (:class:`~runbook.effects.notify.MaybeDelivered`: the receiver
+    took it and did not answer), and an unknown one is never tried again here.
     """
     results: list[dict[str, Any] | None] = [None] * len(deliveries)
     pending: dict[Future[dict[str, Any]], int] = {}
@@ -96,10 +108,22 @@ def deliver_all(
                 channel = channels.get(message.channel)
                 if channel is None:
                     error = f"channel {message.channel} is not configured in contacts"
-                    report(index, _result(message, key, error=error, attempts=0))
+                    result = _result(message, key, error=error, attempts=0)
+                    if on_end is not None:  # never sent: no start, only the result
+                        on_end(result)
+                    report(index, result)
                     continue
                 future = pool.submit(
-                    _deliver_one, channel, message, key, max_attempts, backoff, sleep, on_wait
+                    _deliver_one,
+                    channel,
+                    message,
+                    key,
+                    max_attempts,
+                    backoff,
+                    sleep,
+                    on_wait,
+                    on_start,
+                    on_end,
                 )
                 pending[future] = index
             while pending:
@@ -121,6 +145,25 @@ def _deliver_one(
     backoff: float,
     sleep: Callable[[float], None],
     on_wait: Callable[[Wait], None] | None = None,
+    on_start: Callable[[Message, str], None] | None = None,
+    on_end: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    if on_start is not None:
+        on_start(message, key)
+    result = _attempt(channel, message, key, max_attempts, backoff, sleep, on_wait)
+    if on_end is not None:
+        on_end(result)
+    return result
+
+
+def _attempt(
+    channel: Channel,
+    message: Message,
+    key: str,
+    max_attempts: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+    on_wait: Callable[[Wait], None] | None,
 ) -> dict[str, Any]:
     attempt = 0
     waited = 0.0
@@ -129,6 +172,11 @@ def _deliver_one(
         attempt += 1
         try:
             message_id = channel.send(message, key)
+        except MaybeDelivered as exc:  # taken, then no answer: never tried again by itself
+            log.info(
+                "delivery to %s via %s may have arrived: %s", message.person, message.channel, exc
+            )
+            return _result(message, key, error=str(exc), attempts=attempt, unknown=True)
         except EffectError as exc:
             error = str(exc) or f"sending via {message.channel} failed"
             asked = getattr(exc, "retry_after", None)
@@ -205,14 +253,22 @@ def _delay(attempt: int, backoff: float, retry_after: float | None) -> float:
 
 
 def _result(
-    message: Message, key: str, *, error: str = "", message_id: str = "", attempts: int
+    message: Message,
+    key: str,
+    *,
+    error: str = "",
+    message_id: str = "",
+    attempts: int,
+    unknown: bool = False,
 ) -> dict[str, Any]:
+    outcome = "unknown" if unknown else ("failed" if error else "delivered")
     return {
         "person": message.person,
         "roles": list(message.roles),
         "rules": list(message.rules),
         "channel": message.channel,
-        "ok": not error,
+        "ok": outcome == "delivered",
+        "outcome": outcome,
         "error": error,
         "message_id": message_id,
         "attempts": attempts,

@@ -4,7 +4,10 @@ This module owns talking SMTP (stdlib :mod:`smtplib` and :class:`email.message.E
 and turning everything that can go wrong into an :class:`~runbook.errors.EffectError` a comms
 person can act on, marked ``transient`` when trying again may help (connection refused,
 timeouts, 4xx replies, a dropped connection) and permanent otherwise (5xx replies, a refused
-address, a refused login, a server without STARTTLS).
+address, a refused login, a server without STARTTLS). A server that took the whole message
+(DATA and its final dot) and then closed or fell silent gives
+:class:`~runbook.effects.notify.MaybeDelivered`: it may have been delivered, so it is never
+retried by itself.
 
 Why it looks the way it does:
 
@@ -36,9 +39,12 @@ from collections.abc import Mapping
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
+from typing import Any
 
 from runbook.effects import Message
+from runbook.effects.notify import MaybeDelivered
 from runbook.errors import EffectError
+from runbook.i18n import _
 from runbook.model.contacts import SmtpChannel
 from runbook.model.secrets import forms as secret_forms
 
@@ -95,21 +101,35 @@ class SmtpEmail:
         """Email ``message`` to ``message.address``; return the Message-ID used."""
         address = message.address.strip()
         if not address:
-            raise EffectError(f"no email address for {message.name}", transient=False)
+            raise EffectError(
+                _("no email address for %(name)s", name=message.name), transient=False
+            )
         if "@" not in address or any(ch.isspace() for ch in address):
             raise EffectError(
-                f"the email address for {message.name} ({address}) is not valid",
+                _(
+                    "the email address for %(name)s (%(address)s) is not valid",
+                    name=message.name,
+                    address=address,
+                ),
                 transient=False,
             )
         credentials = self._credentials()
         email = self._compose(message, address, key)
         secrets = _secret_forms(credentials)
+        handed = _Handed()
         with self._slots:
             try:
-                self._deliver(email, address, credentials)
+                self._deliver(email, address, credentials, handed)
             except EffectError:
                 raise
             except Exception as exc:  # every failure becomes an EffectError
+                if handed.over and not isinstance(exc, smtplib.SMTPResponseException):
+                    # The server has the whole message and never said whether it took it.
+                    raise MaybeDelivered(
+                        f"mail server {self.server} took the email to {message.name} and then "
+                        f"{_silence(exc, self.config.timeout.total_seconds())}: it may have "
+                        "been sent"
+                    ) from None
                 raise self._translate(exc, message, address, secrets) from None
         log.debug("emailed %s via %s (%s)", message.person, self.name, self.server)
         return str(email["Message-ID"])
@@ -126,8 +146,12 @@ class SmtpEmail:
         value = self._environ.get(variable)
         if not value:
             raise EffectError(
-                f"email channel {self.name!r} needs the environment variable {variable}, "
-                "which is not set on this machine",
+                _(
+                    "email channel %(name)s needs the environment variable %(variable)s, which "
+                    "is not set on this machine",
+                    name=repr(self.name),
+                    variable=variable,
+                ),
                 transient=False,
             )
         return value
@@ -148,18 +172,29 @@ class SmtpEmail:
             email.set_content(message.body)
         except (ValueError, TypeError) as exc:
             raise EffectError(
-                f"cannot write an email to {message.name} <{address}>: {exc}", transient=False
+                _(
+                    "cannot write an email to %(name)s <%(address)s>: %(exc)s",
+                    name=message.name,
+                    address=address,
+                    exc=exc,
+                ),
+                transient=False,
             ) from None
         return email
 
     def _deliver(
-        self, email: EmailMessage, address: str, credentials: tuple[str, str] | None
+        self,
+        email: EmailMessage,
+        address: str,
+        credentials: tuple[str, str] | None,
+        handed: _Handed,
     ) -> None:
         config = self.config
         timeout = max(config.timeout.total_seconds(), 0.05)  # 0 would mean non-blocking
         local = _local_hostname()
         if config.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            smtp: smtplib.SMTP = _TrackedSSL(
+                handed,
                 config.host,
                 config.port,
                 local_hostname=local,
@@ -167,7 +202,7 @@ class SmtpEmail:
                 context=self._context(),
             )
         else:
-            smtp = smtplib.SMTP(config.host, config.port, local_hostname=local, timeout=timeout)
+            smtp = _Tracked(handed, config.host, config.port, local_hostname=local, timeout=timeout)
         smtp.set_debuglevel(0)  # debug output would print the AUTH exchange
         try:
             if config.security == "starttls":
@@ -225,7 +260,9 @@ class SmtpEmail:
                 advice = f"does not support what runbook needs ({_scrub(str(exc), secrets)})"
             return EffectError(f"{server} {advice}", transient=False)
         if isinstance(exc, smtplib.SMTPServerDisconnected):
-            return EffectError(f"{server} closed the connection unexpectedly", transient=True)
+            return EffectError(
+                _("%(server)s closed the connection unexpectedly", server=server), transient=True
+            )
         if isinstance(exc, smtplib.SMTPResponseException):
             return _by_code(
                 exc.smtp_code,
@@ -236,39 +273,102 @@ class SmtpEmail:
             return EffectError(f"{server}: {_scrub(str(exc), secrets)}", transient=False)
         if isinstance(exc, ssl.SSLCertVerificationError):
             return EffectError(
-                f"{server} presented a certificate runbook cannot trust "
-                f"({exc.verify_message or 'verification failed'})",
+                _(
+                    "%(server)s presented a certificate runbook cannot trust (%(reason)s)",
+                    server=server,
+                    reason=exc.verify_message or "verification failed",
+                ),
                 transient=False,
             )
         if isinstance(exc, ssl.SSLError):
             return EffectError(
-                f"could not set up a secure connection to {server} ({exc.reason or exc}); "
-                "check port and security in contacts",
+                _(
+                    "could not set up a secure connection to %(server)s (%(reason)s); check port "
+                    "and security in contacts",
+                    server=server,
+                    reason=exc.reason or exc,
+                ),
                 transient=False,
             )
         if isinstance(exc, TimeoutError):
             return EffectError(
-                f"{server} did not answer within {self.config.timeout.total_seconds():g}s",
+                _(
+                    "%(server)s did not answer within %(seconds)ss",
+                    server=server,
+                    seconds=format(self.config.timeout.total_seconds(), "g"),
+                ),
                 transient=True,
             )
         if isinstance(exc, ConnectionRefusedError):
             return EffectError(
-                f"could not reach {server} (connection refused); is it running?",
+                _("could not reach %(server)s (connection refused); is it running?", server=server),
                 transient=True,
             )
         if isinstance(exc, socket.gaierror):
             return EffectError(
-                f"cannot find {server} (name lookup failed); check the host in contacts "
-                "and the network",
+                _(
+                    "cannot find %(server)s (name lookup failed); check the host in contacts and "
+                    "the network",
+                    server=server,
+                ),
                 transient=True,
             )
         if isinstance(exc, OSError):
             reason = exc.strerror or type(exc).__name__
-            return EffectError(f"could not talk to {server} ({reason})", transient=True)
+            return EffectError(
+                _("could not talk to %(server)s (%(reason)s)", server=server, reason=reason),
+                transient=True,
+            )
         return EffectError(
-            f"unexpected problem emailing {message.name} via {server} ({type(exc).__name__})",
+            _(
+                "unexpected problem emailing %(name)s via %(server)s (%(kind)s)",
+                name=message.name,
+                server=server,
+                kind=type(exc).__name__,
+            ),
             transient=False,
         )
+
+
+class _Handed:
+    """Whether the whole message (DATA and its final dot) reached the server: from then on,
+    a silence or a dropped connection may hide a delivery."""
+
+    over = False
+
+
+class _Tracked(smtplib.SMTP):
+    """Marks :class:`_Handed` once the message's content has been written after DATA."""
+
+    def __init__(self, handed: _Handed, *args: Any, **kwargs: Any) -> None:
+        self._handed = handed
+        self._in_data = 0
+        super().__init__(*args, **kwargs)
+
+    def data(self, msg: Any) -> Any:
+        self._in_data = 1
+        try:
+            return super().data(msg)
+        finally:
+            self._in_data = 0
+
+    def send(self, s: Any) -> None:
+        super().send(s)
+        if self._in_data:
+            self._in_data += 1
+            if self._in_data > 2:  # the first send is the DATA command, the next the content
+                self._handed.over = True
+
+
+class _TrackedSSL(_Tracked, smtplib.SMTP_SSL):
+    """:class:`_Tracked` over SSL from the first byte."""
+
+
+def _silence(exc: BaseException, timeout: float) -> str:
+    """What the server did after taking the message, in words."""
+    if isinstance(exc, TimeoutError):
+        return f"did not answer within {timeout:g}s"
+    return "closed the connection without answering"
 
 
 def _by_code(code: int | None, text: str) -> EffectError:

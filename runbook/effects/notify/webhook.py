@@ -10,7 +10,10 @@ The webhook URL is a secret (whoever has it can post in the crisis room), so it 
 the environment variable named in contacts at send time and is never stored, logged, put in
 a repr or quoted in an error: the endpoint is described as "the chat webhook (VARIABLE)", and
 anything the server answers is scrubbed of the URL and its parts before it is quoted.
-Redirects are not followed (urllib would silently turn the POST into a GET).
+Redirects are not followed (urllib would silently turn the POST into a GET). A receiver that
+read the whole post and then closed or fell silent past the timeout gives
+:class:`~runbook.effects.notify.MaybeDelivered`: it may have been posted, so it is never
+retried by itself.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from runbook.effects import Message
+from runbook.effects.notify import MaybeDelivered
 from runbook.errors import EffectError
+from runbook.i18n import _
 from runbook.model.contacts import WebhookChannel
 from runbook.model.secrets import all_forms
 
@@ -62,10 +67,8 @@ class ChatWebhook:
         self.name = name
         self.config = config
         self._environ = environ
-        handlers: list[Any] = [_NoRedirect()]
-        if ssl_context is not None:
-            handlers.append(urllib.request.HTTPSHandler(context=ssl_context))
-        self._opener = urllib.request.build_opener(*handlers)
+        self._handlers: list[Any] = [_NoRedirect()]
+        self._ssl_context = ssl_context
 
     def __repr__(self) -> str:
         return (
@@ -94,12 +97,20 @@ class ChatWebhook:
             },
         )
         timeout = max(self.config.timeout.total_seconds(), 0.05)  # 0 would mean non-blocking
+        handed = _Handed()
+        opener = urllib.request.build_opener(*self._handlers, *_tracking_handlers(handed, self))
         try:
-            with self._opener.open(request, timeout=timeout) as response:
+            with opener.open(request, timeout=timeout) as response:
                 response.read(65536)
         except urllib.error.HTTPError as exc:
             raise self._http_error(exc, secrets) from None
         except Exception as exc:  # every failure becomes an EffectError without the URL
+            if handed.over:
+                # The receiver has the whole post and never said whether it took it.
+                raise MaybeDelivered(
+                    f"{self.endpoint} read the message for {message.name} and then "
+                    f"{_silence(self._transport_error(exc), timeout)}: it may have been posted"
+                ) from None
             raise self._transport_error(exc) from None
         log.debug("posted to %s for %s via %s", self.endpoint, message.person, self.name)
         return f"{self.name}:{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}"
@@ -109,14 +120,21 @@ class ChatWebhook:
         url = (self._environ.get(variable) or "").strip()
         if not url:
             raise EffectError(
-                f"chat channel {self.name!r} needs the environment variable {variable} "
-                "(the webhook URL), which is not set on this machine",
+                _(
+                    "chat channel %(name)s needs the environment variable %(variable)s (the "
+                    "webhook URL), which is not set on this machine",
+                    name=repr(self.name),
+                    variable=variable,
+                ),
                 transient=False,
             )
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise EffectError(
-                f"{variable} does not hold an http(s) webhook URL; check its value",
+                _(
+                    "%(variable)s does not hold an http(s) webhook URL; check its value",
+                    variable=variable,
+                ),
                 transient=False,
             )
         return url
@@ -134,24 +152,53 @@ class ChatWebhook:
         answer = f"HTTP {status}" + (f": {detail}" if detail else "")
         if status == 429:
             error = EffectError(
-                f"{self.endpoint} is rate limiting runbook ({answer})", transient=True
+                _(
+                    "%(endpoint)s is rate limiting runbook (%(answer)s)",
+                    endpoint=self.endpoint,
+                    answer=answer,
+                ),
+                transient=True,
             )
         elif status >= 500:
-            error = EffectError(f"{self.endpoint} had a server error ({answer})", transient=True)
+            error = EffectError(
+                _(
+                    "%(endpoint)s had a server error (%(answer)s)",
+                    endpoint=self.endpoint,
+                    answer=answer,
+                ),
+                transient=True,
+            )
         elif 300 <= status < 400:
             error = EffectError(
-                f"{self.endpoint} answered with a redirect ({answer}); check the URL in "
-                f"{self.config.url_env}",
+                _(
+                    "%(endpoint)s answered with a redirect (%(answer)s); check the URL in "
+                    "%(url_env)s",
+                    endpoint=self.endpoint,
+                    answer=answer,
+                    url_env=self.config.url_env,
+                ),
                 transient=False,
             )
         elif status in (401, 403, 404, 410):
             error = EffectError(
-                f"{self.endpoint} refused the message ({answer}); the webhook may have been "
-                f"removed or its URL in {self.config.url_env} is wrong",
+                _(
+                    "%(endpoint)s refused the message (%(answer)s); the webhook may have been "
+                    "removed or its URL in %(url_env)s is wrong",
+                    endpoint=self.endpoint,
+                    answer=answer,
+                    url_env=self.config.url_env,
+                ),
                 transient=False,
             )
         else:
-            error = EffectError(f"{self.endpoint} refused the message ({answer})", transient=False)
+            error = EffectError(
+                _(
+                    "%(endpoint)s refused the message (%(answer)s)",
+                    endpoint=self.endpoint,
+                    answer=answer,
+                ),
+                transient=False,
+            )
         retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
         error.retry_after = retry_after  # type: ignore[attr-defined]
         return error
@@ -163,32 +210,92 @@ class ChatWebhook:
         timeout = self.config.timeout.total_seconds()
         if isinstance(reason, TimeoutError) or (isinstance(reason, str) and "timed out" in reason):
             return EffectError(
-                f"{self.endpoint} did not answer within {timeout:g}s", transient=True
+                _(
+                    "%(endpoint)s did not answer within %(timeout)ss",
+                    endpoint=self.endpoint,
+                    timeout=format(timeout, "g"),
+                ),
+                transient=True,
             )
         if isinstance(reason, ssl.SSLCertVerificationError):
             return EffectError(
-                f"{self.endpoint} presented a certificate runbook cannot trust "
-                f"({reason.verify_message or 'verification failed'})",
+                _(
+                    "%(endpoint)s presented a certificate runbook cannot trust (%(reason)s)",
+                    endpoint=self.endpoint,
+                    reason=reason.verify_message or "verification failed",
+                ),
                 transient=False,
             )
         if isinstance(reason, ConnectionRefusedError):
             return EffectError(
-                f"could not reach {self.endpoint} (connection refused)", transient=True
+                _("could not reach %(endpoint)s (connection refused)", endpoint=self.endpoint),
+                transient=True,
             )
         if isinstance(reason, OSError | http.client.HTTPException):
             # gaierror, resets, dropped connections, garbled answers: the network or the
             # service is having a bad moment
             kind = getattr(reason, "strerror", None) or type(reason).__name__
-            return EffectError(f"could not reach {self.endpoint} ({kind})", transient=True)
+            return EffectError(
+                _("could not reach %(endpoint)s (%(kind)s)", endpoint=self.endpoint, kind=kind),
+                transient=True,
+            )
         if isinstance(reason, ValueError):
             return EffectError(
-                f"{self.config.url_env} does not hold a usable webhook URL; check its value",
+                _(
+                    "%(url_env)s does not hold a usable webhook URL; check its value",
+                    url_env=self.config.url_env,
+                ),
                 transient=False,
             )
         return EffectError(
-            f"unexpected problem posting to {self.endpoint} ({type(reason).__name__})",
+            _(
+                "unexpected problem posting to %(endpoint)s (%(name)s)",
+                endpoint=self.endpoint,
+                name=type(reason).__name__,
+            ),
             transient=False,
         )
+
+
+class _Handed:
+    """Whether the whole request (headers and body) was written to the receiver: from then
+    on, a silence or a dropped connection may hide a post."""
+
+    over = False
+
+
+def _tracking_handlers(handed: _Handed, channel: ChatWebhook) -> list[Any]:
+    """HTTP and HTTPS handlers whose connections mark ``handed`` once the request is sent
+    (just before waiting for the answer)."""
+
+    def tracked(base: type[http.client.HTTPConnection]) -> type[http.client.HTTPConnection]:
+        class Tracked(base):  # type: ignore[valid-type,misc]
+            def getresponse(self) -> http.client.HTTPResponse:
+                handed.over = True  # request() returned: the body is written
+                return super().getresponse()
+
+        return Tracked
+
+    plain = tracked(http.client.HTTPConnection)
+    secure = tracked(http.client.HTTPSConnection)
+    context = channel._ssl_context
+
+    class Http(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(plain, req)
+
+    class Https(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(secure, req, context=context)
+
+    return [Http(), Https()]
+
+
+def _silence(error: EffectError, timeout: float) -> str:
+    """What the receiver did after reading the post, in words."""
+    if "did not answer" in str(error):
+        return f"did not answer within {timeout:g}s"
+    return "closed the connection without answering"
 
 
 def chat_payload(format: str, message: Message) -> dict[str, Any]:

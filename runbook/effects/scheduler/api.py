@@ -30,6 +30,7 @@ from typing import Any
 from runbook.effects import REPORTED_WAIT, Wait
 from runbook.effects.scheduler.http import MAX_BODY, MAX_RETRY_AFTER, _NoRedirect, _retry_after
 from runbook.errors import EffectError
+from runbook.i18n import _
 from runbook.model.secrets import forms, scrub
 
 log = logging.getLogger(__name__)
@@ -118,8 +119,13 @@ class ApiClient:
         token = self._environ.get(self.token_env, "").strip()
         if not token:
             raise EffectError(
-                f"{self.product}: the environment variable {self.token_env} is not set; it must "
-                f"hold the API credentials for {self.base_url}"
+                _(
+                    "%(product)s: the environment variable %(token_env)s is not set; it must "
+                    "hold the API credentials for %(base_url)s",
+                    product=self.product,
+                    token_env=self.token_env,
+                    base_url=self.base_url,
+                )
             )
         return token
 
@@ -242,15 +248,15 @@ class ApiClient:
         log.info("%s; retry %d of %d in %.2f s", exc, attempt, self.max_retries, delay)
         if self.on_wait is not None and delay >= REPORTED_WAIT:
             reason = (
-                f"it asked to wait {exc.retry_after:.0f} s"
+                _("it asked to wait %(seconds)s s", seconds=format(exc.retry_after, ".0f"))
                 if exc.retry_after is not None
                 else f"HTTP {exc.status}"
                 if exc.status
-                else "no answer"
+                else _("no answer")
             )
             self.on_wait(
                 Wait(
-                    what=f"scheduler {self.product}",
+                    what=_("scheduler %(name)s", name=self.product),
                     seconds=delay,
                     until=datetime.now(UTC) + timedelta(seconds=delay),
                     reason=reason,

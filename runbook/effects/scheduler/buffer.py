@@ -24,6 +24,7 @@ from runbook.effects import Outcome, Post
 from runbook.effects.scheduler.api import ApiError
 from runbook.effects.scheduler.product import DRAFT, ProductScheduler, excerpt, obj
 from runbook.errors import EffectError
+from runbook.i18n import _
 
 PAGE = 100
 MAX_PAGES = 1000
@@ -57,7 +58,7 @@ class BufferScheduler(ProductScheduler):
         """``data`` of one GraphQL request; a top-level error with no data is an ApiError."""
         answer = self.client.call("POST", "", body={"query": query, "variables": variables})
         if not isinstance(answer, dict):
-            raise EffectError("Buffer: the answer is not a GraphQL result")
+            raise EffectError(_("Buffer: the answer is not a GraphQL result"))
         data = answer.get("data")
         errors = answer.get("errors")
         if isinstance(errors, list) and errors and not data:
@@ -71,7 +72,7 @@ class BufferScheduler(ProductScheduler):
                 )
             raise ApiError(f"Buffer: {message}", transient=code in TRANSIENT, code=code)
         if not isinstance(data, dict):
-            raise EffectError("Buffer: the answer has no data")
+            raise EffectError(_("Buffer: the answer has no data"))
         return data
 
     def list_posts(self) -> list[Post]:
@@ -79,7 +80,7 @@ class BufferScheduler(ProductScheduler):
         posts: list[Post] = []
         after: str | None = None
         seen: set[str] = set()
-        for _ in range(MAX_PAGES):
+        for _page in range(MAX_PAGES):
             variables = {
                 "input": {
                     "organizationId": self.organization_id,
@@ -92,7 +93,7 @@ class BufferScheduler(ProductScheduler):
             connection = obj(data.get("posts"))
             edges = connection.get("edges")
             if not isinstance(edges, list):
-                raise EffectError("Buffer: posts did not answer with edges")
+                raise EffectError(_("Buffer: posts did not answer with edges"))
             for edge in edges:
                 node = edge.get("node") if isinstance(edge, dict) else None
                 if isinstance(node, dict) and node.get("id") is not None:
@@ -102,9 +103,9 @@ class BufferScheduler(ProductScheduler):
             if not info.get("hasNextPage") or after is None:
                 return posts
             if after in seen:
-                raise EffectError("Buffer: posts keeps sending the same page")
+                raise EffectError(_("Buffer: posts keeps sending the same page"))
             seen.add(after)
-        raise EffectError(f"Buffer: more than {MAX_PAGES} pages of posts")
+        raise EffectError(_("Buffer: more than %(max_pages)s pages of posts", max_pages=MAX_PAGES))
 
     def _post(self, node: dict[str, Any]) -> Post:
         status = str(node.get("status") or "").lower()

@@ -22,6 +22,7 @@ from runbook.effects import Outcome
 from runbook.effects.scheduler import SCHEDULED, scheduled_time
 from runbook.effects.scheduler.file_calendar import NewPosts, excerpt
 from runbook.errors import EffectError
+from runbook.i18n import _
 
 if TYPE_CHECKING:
     from runbook.clock import Clock
@@ -109,6 +110,10 @@ def _check_reads_back(calendar: FileCalendar, data: bytes, new: NewPosts) -> Non
         got = None if row is None else (row.channel, row.scheduled_at, row.text, row.status)
         if got != (values["channel"], values["scheduled_at"], values["text"], SCHEDULED):
             raise EffectError(
-                f"runbook could not add the {values['channel']} post to {calendar.path} in a way "
-                "that reads back exactly as written; nothing was written — add it by hand"
+                _(
+                    "runbook could not add the %(channel)s post to %(path)s in a way that reads "
+                    "back exactly as written; nothing was written — add it by hand",
+                    channel=values["channel"],
+                    path=calendar.path,
+                )
             )

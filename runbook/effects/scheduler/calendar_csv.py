@@ -31,6 +31,7 @@ from runbook.effects.scheduler.file_calendar import (
     parse_time,
 )
 from runbook.errors import EffectError
+from runbook.i18n import _
 
 
 def _delimiter(path: Path, header_line: str) -> str:
@@ -40,8 +41,12 @@ def _delimiter(path: Path, header_line: str) -> str:
             return candidate
     found = header_line.strip().lstrip("\ufeff")
     raise EffectError(
-        f"{path} line 1: the header must name the columns {', '.join(COLUMNS)} "
-        f"(found: {found[:120]!r})"
+        _(
+            "%(path)s line 1: the header must name the columns %(items)s (found: %(found)s)",
+            path=path,
+            items=", ".join(COLUMNS),
+            found=repr(found[:120]),
+        )
     )
 
 
@@ -57,8 +62,12 @@ def parse_csv(path: Path, raw: bytes) -> ParseResult:
         lines.append(parts[-1])
     if not lines or not lines[0].strip():
         raise EffectError(
-            f"{path} line 1: the calendar is empty; its first line must be the header "
-            f"{','.join(COLUMNS)}"
+            _(
+                "%(path)s line 1: the calendar is empty; its first line must be the header "
+                "%(items)s",
+                path=path,
+                items=",".join(COLUMNS),
+            )
         )
     delimiter = _delimiter(path, lines[0])
     reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True)
@@ -85,12 +94,24 @@ def parse_csv(path: Path, raw: bytes) -> ParseResult:
             pid = cells[i_id].strip()
             if not pid:
                 if any(value.strip() for value in fields):
-                    raise EffectError(f"{path} line {line}: this post has no id; give it one")
+                    raise EffectError(
+                        _(
+                            "%(path)s line %(line)s: this post has no id; give it one",
+                            path=path,
+                            line=line,
+                        )
+                    )
                 continue
             if pid in rows:
                 raise EffectError(
-                    f"{path} line {line}: post id {pid!r} is used twice (first on line "
-                    f"{rows[pid].line}); ids must be unique"
+                    _(
+                        "%(path)s line %(line)s: post id %(pid)s is used twice (first on line "
+                        "%(line2)s); ids must be unique",
+                        path=path,
+                        line=line,
+                        pid=repr(pid),
+                        line2=rows[pid].line,
+                    )
                 )
             status = cells[i_status].strip().lower()
             at = cells[i_at].strip()
@@ -107,7 +128,14 @@ def parse_csv(path: Path, raw: bytes) -> ParseResult:
             if not status or not at or parse_time(at) is None:
                 _check_row(path, row, problems)
     except csv.Error as exc:
-        raise EffectError(f"{path} line {reader.line_num}: not valid CSV ({exc})") from None
+        raise EffectError(
+            _(
+                "%(path)s line %(line_num)s: not valid CSV (%(exc)s)",
+                path=path,
+                line_num=reader.line_num,
+                exc=exc,
+            )
+        ) from None
 
     cell = rf'(?:"(?:[^"]|"")*"|[^{re.escape(delimiter)}"\r\n]*)'
     style: Literal[0, 1] = csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL
@@ -186,8 +214,12 @@ def parse_csv(path: Path, raw: bytes) -> ParseResult:
         missing = [name for name in posts[0] if name not in columns] if posts else []
         if missing:
             raise EffectError(
-                f"{path} line 1: the calendar has no {', '.join(missing)} column; add it to the "
-                "header so runbook can write the statement there"
+                _(
+                    "%(path)s line 1: the calendar has no %(items)s column; add it to the header "
+                    "so runbook can write the statement there",
+                    path=path,
+                    items=", ".join(missing),
+                )
             )
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline, quoting=style)

@@ -29,6 +29,7 @@ from runbook.effects.scheduler.file_calendar import (
     _Row,
 )
 from runbook.errors import ConfigError, EffectError
+from runbook.i18n import _, formats
 
 _COMMENT_LINE = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 
@@ -39,8 +40,13 @@ def parse_yaml(path: Path, raw: bytes) -> ParseResult:
     bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
     if len(raw) > loading.MAX_FILE_BYTES:
         raise EffectError(
-            f"{path} is {len(raw):,} bytes; YAML calendars are limited to "
-            f"{loading.MAX_FILE_BYTES:,} bytes — keep a large calendar as CSV"
+            _(
+                "%(path)s is %(n)s bytes; YAML calendars are limited to %(max_file_bytes)s bytes "
+                "— keep a large calendar as CSV",
+                path=path,
+                n=formats.number(len(raw), digits=0),
+                max_file_bytes=formats.number(loading.MAX_FILE_BYTES, digits=0),
+            )
         )
     if not _COMMENT_LINE.sub("", text).strip():  # nothing planned yet (comments at most)
         data: Any = []
@@ -53,7 +59,10 @@ def parse_yaml(path: Path, raw: bytes) -> ParseResult:
         data = [] if parsed.data is None else parsed.data
     if not isinstance(data, list):
         raise EffectError(
-            f"{path} line 1: a YAML calendar is a list of posts (each starting with '- id:')"
+            _(
+                "%(path)s line 1: a YAML calendar is a list of posts (each starting with '- id:')",
+                path=path,
+            )
         )
 
     def line_of(loc: tuple[str | int, ...]) -> int:
@@ -64,14 +73,28 @@ def parse_yaml(path: Path, raw: bytes) -> ParseResult:
     for index, item in enumerate(data):
         line = line_of((index,))
         if not isinstance(item, dict):
-            raise EffectError(f"{path} line {line}: each post must be a mapping (id: ..., ...)")
+            raise EffectError(
+                _(
+                    "%(path)s line %(line)s: each post must be a mapping (id: ..., ...)",
+                    path=path,
+                    line=line,
+                )
+            )
         pid = "" if item.get("id") is None else str(item["id"]).strip()
         if not pid:
-            raise EffectError(f"{path} line {line}: this post has no id; give it one")
+            raise EffectError(
+                _("%(path)s line %(line)s: this post has no id; give it one", path=path, line=line)
+            )
         if pid in rows:
             raise EffectError(
-                f"{path} line {line}: post id {pid!r} is used twice (first on line "
-                f"{rows[pid].line}); ids must be unique"
+                _(
+                    "%(path)s line %(line)s: post id %(pid)s is used twice (first on line "
+                    "%(line2)s); ids must be unique",
+                    path=path,
+                    line=line,
+                    pid=repr(pid),
+                    line2=rows[pid].line,
+                )
             )
         values = {
             key: "" if item.get(key) is None else str(item[key])

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from runbook.errors import EffectError
+from runbook.i18n import _
 
 DEMO_MARK = "# runbook demo content calendar"
 """The first line of a demo calendar (only such a file is ever rewritten)."""
@@ -91,4 +92,6 @@ def ensure_demo_calendar(path: Path, count: int, now: datetime) -> None:
         os.replace(temp, path)
     except OSError as exc:
         temp.unlink(missing_ok=True)
-        raise EffectError(f"cannot write the demo calendar {path}: {exc}") from None
+        raise EffectError(
+            _("cannot write the demo calendar %(path)s: %(exc)s", path=path, exc=exc)
+        ) from None

@@ -46,6 +46,7 @@ from runbook.clock import Clock, SystemClock
 from runbook.effects import Outcome, Post
 from runbook.effects.scheduler import HELD, SCHEDULED
 from runbook.errors import EffectError
+from runbook.i18n import _, formats
 from runbook.model.schedulers import CALENDAR_FORMATS
 from runbook.model.text import decode_utf8
 
@@ -259,23 +260,37 @@ class FileCalendar:
                 info = os.fstat(handle.fileno())
                 if info.st_size > MAX_CALENDAR_BYTES:
                     raise EffectError(
-                        f"the content calendar {self.path} is {info.st_size:,} bytes; runbook "
-                        f"reads calendars up to {MAX_CALENDAR_BYTES:,} bytes (about 400,000 "
-                        "posts): split it, or use a scheduler's API"
+                        _(
+                            "the content calendar %(path)s is %(st_size)s bytes; runbook reads "
+                            "calendars up to %(max_calendar_bytes)s bytes (about 400,000 posts): "
+                            "split it, or use a scheduler's API",
+                            path=self.path,
+                            st_size=formats.number(info.st_size, digits=0),
+                            max_calendar_bytes=formats.number(MAX_CALENDAR_BYTES, digits=0),
+                        )
                     )
                 raw = handle.read(MAX_CALENDAR_BYTES + 1)
         except FileNotFoundError:
             raise EffectError(
-                f"the content calendar {self.path} does not exist; check the path configured "
-                f"for scheduler {self.name!r}"
+                _(
+                    "the content calendar %(path)s does not exist; check the path configured for "
+                    "scheduler %(name)s",
+                    path=self.path,
+                    name=repr(self.name),
+                )
             ) from None
         except PermissionError:
-            raise EffectError(f"runbook is not allowed to read {self.path}") from None
+            raise EffectError(
+                _("runbook is not allowed to read %(path)s", path=self.path)
+            ) from None
         except IsADirectoryError:
-            raise EffectError(f"{self.path} is a folder, not a content calendar file") from None
+            raise EffectError(
+                _("%(path)s is a folder, not a content calendar file", path=self.path)
+            ) from None
         except OSError as exc:
             raise EffectError(
-                f"cannot read {self.path}: {exc.strerror or exc}", transient=True
+                _("cannot read %(path)s: %(reason)s", path=self.path, reason=exc.strerror or exc),
+                transient=True,
             ) from None
         return raw, (info.st_mtime_ns, info.st_size, hashlib.sha256(raw).hexdigest()), info.st_mode
 
@@ -300,8 +315,13 @@ class FileCalendar:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
             raise EffectError(
-                f"runbook cannot create {lock_path} next to {self.path} "
-                f"({exc.strerror or exc}); check that the folder may be written to"
+                _(
+                    "runbook cannot create %(lock_path)s next to %(path)s (%(reason)s); check "
+                    "that the folder may be written to",
+                    lock_path=lock_path,
+                    path=self.path,
+                    reason=exc.strerror or exc,
+                )
             ) from None
         try:
             deadline = time.monotonic() + LOCK_WAIT
@@ -312,8 +332,12 @@ class FileCalendar:
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise EffectError(
-                            f"{self.path} is being changed by another runbook for more than "
-                            f"{LOCK_WAIT:.0f} s; nothing was written — try again",
+                            _(
+                                "%(path)s is being changed by another runbook for more than "
+                                "%(lock_wait)s s; nothing was written — try again",
+                                path=self.path,
+                                lock_wait=format(LOCK_WAIT, ".0f"),
+                            ),
                             transient=True,
                         ) from None
                     time.sleep(0.01)
@@ -329,8 +353,12 @@ class FileCalendar:
             fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{base}.", suffix=".runbook-tmp")
         except OSError as exc:
             raise EffectError(
-                f"runbook cannot write in the folder of {self.path} ({exc.strerror or exc}); "
-                "nothing was changed"
+                _(
+                    "runbook cannot write in the folder of %(path)s (%(reason)s); nothing was "
+                    "changed",
+                    path=self.path,
+                    reason=exc.strerror or exc,
+                )
             ) from None
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -340,8 +368,11 @@ class FileCalendar:
             os.chmod(temp, calendar.mode & 0o7777)
             if self._fingerprint_now(real) != calendar.fingerprint:
                 raise EffectError(
-                    f"{self.path} was changed by someone else while runbook was updating posts;"
-                    " nothing was written — try again",
+                    _(
+                        "%(path)s was changed by someone else while runbook was updating posts; "
+                        "nothing was written — try again",
+                        path=self.path,
+                    ),
                     transient=True,
                 )
             os.replace(temp, real)
@@ -350,8 +381,11 @@ class FileCalendar:
                 os.unlink(temp)
             if isinstance(exc, OSError):
                 raise EffectError(
-                    f"could not save {self.path} ({exc.strerror or exc}); the calendar was not "
-                    "changed",
+                    _(
+                        "could not save %(path)s (%(reason)s); the calendar was not changed",
+                        path=self.path,
+                        reason=exc.strerror or exc,
+                    ),
                     transient=True,
                 ) from None
             raise
@@ -375,7 +409,7 @@ def _decode(path: Path, raw: bytes) -> str:
     try:
         return decode_utf8(raw, str(path))
     except ValueError as exc:
-        raise EffectError(f'{exc} (in a spreadsheet: "CSV UTF-8")') from None
+        raise EffectError(_('%(exc)s (in a spreadsheet: "CSV UTF-8")', exc=exc)) from None
 
 
 def _check_row(path: Path, row: _Row, problems: list[str]) -> None:

@@ -34,6 +34,7 @@ from runbook.effects.scheduler.api import ApiError
 from runbook.effects.scheduler.product import DELETE_AND_RECREATE, ProductScheduler, excerpt
 from runbook.effects.scheduler.recreate import media_problem, recreate_time
 from runbook.errors import EffectError
+from runbook.i18n import _
 
 WINDOW = timedelta(days=28)
 """Hootsuite's longest listing window: four weeks."""
@@ -80,7 +81,7 @@ class HootsuiteScheduler(ProductScheduler):
         answer = self.client.call("GET", "v1/socialProfiles")
         data = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(data, list):
-            raise EffectError('Hootsuite: GET /v1/socialProfiles did not answer {"data": [...]}')
+            raise EffectError(_('Hootsuite: GET /v1/socialProfiles did not answer {"data": [...]}'))
         return {
             str(p.get("id")): NETWORKS.get(
                 str(p.get("type") or "").upper(), str(p.get("type") or "").lower()
@@ -96,7 +97,7 @@ class HootsuiteScheduler(ProductScheduler):
             stop = min(start + WINDOW, end)
             cursor: str | None = None
             seen: set[str] = set()
-            for _ in range(MAX_PAGES):
+            for _page in range(MAX_PAGES):
                 query: dict[str, Any] = {
                     "startTime": _iso(start),
                     "endTime": _iso(stop),
@@ -110,16 +111,20 @@ class HootsuiteScheduler(ProductScheduler):
                 answer = self.client.call("GET", "v1/messages", query=query)
                 data = answer.get("data") if isinstance(answer, dict) else None
                 if not isinstance(data, list):
-                    raise EffectError('Hootsuite: GET /v1/messages did not answer {"data": [...]}')
+                    raise EffectError(
+                        _('Hootsuite: GET /v1/messages did not answer {"data": [...]}')
+                    )
                 found += [m for m in data if isinstance(m, dict) and m.get("id") is not None]
                 cursor = _next(answer.get("cursor"))
                 if cursor is None:
                     break
                 if cursor in seen:
-                    raise EffectError("Hootsuite: GET /v1/messages keeps sending the same page")
+                    raise EffectError(_("Hootsuite: GET /v1/messages keeps sending the same page"))
                 seen.add(cursor)
             else:
-                raise EffectError(f"Hootsuite: more than {MAX_PAGES} pages in four weeks")
+                raise EffectError(
+                    _("Hootsuite: more than %(max_pages)s pages in four weeks", max_pages=MAX_PAGES)
+                )
             start = stop
         return found
 
@@ -172,7 +177,9 @@ class HootsuiteScheduler(ProductScheduler):
         state = str(item.get("state") if isinstance(item, dict) else "").upper()
         if state == "SCHEDULED":
             return self._hold_one(post_id, "")
-        raise EffectError(f"Hootsuite says it is {state or 'unknown'}; it was not deleted")
+        raise EffectError(
+            _("Hootsuite says it is %(value)s; it was not deleted", value=state or "unknown")
+        )
 
     # -- recreating ------------------------------------------------------------------------
     def _recreate_all(
@@ -187,13 +194,15 @@ class HootsuiteScheduler(ProductScheduler):
     def _recreate_one(self, post: dict[str, Any], new_times: dict[str, str]) -> dict[str, Any]:
         record = post.get("record")
         if not isinstance(record, dict):
-            raise EffectError("its record is not in the event log; recreate it by hand")
+            raise EffectError(_("its record is not in the event log; recreate it by hand"))
         asked = new_times.get(post["id"]) or str(record.get("scheduledSendTime") or "")
         when = recreate_time(asked, self.clock.now(), earliest=timedelta(minutes=1))
         urls = [str(m.get("url")) for m in record.get("mediaUrls") or [] if m.get("url")]
         problem = media_problem(urls, self.client.timeout)
         if problem:
-            raise EffectError(f"{problem}; recreate it by hand from its record")
+            raise EffectError(
+                _("%(problem)s; recreate it by hand from its record", problem=problem)
+            )
         body = {
             "text": record.get("text", ""),
             "socialProfileIds": list(record.get("socialProfileIds") or []),
@@ -208,7 +217,7 @@ class HootsuiteScheduler(ProductScheduler):
             data = answer.get("data") if isinstance(answer, dict) else None
             item = data[0] if isinstance(data, list) and data else None
             if not isinstance(item, dict) or item.get("id") is None:
-                raise EffectError("Hootsuite did not name the recreated message")
+                raise EffectError(_("Hootsuite did not name the recreated message"))
             copy = str(item["id"])
         return self.released(post["id"], _iso(when), recreated_as=copy)
 

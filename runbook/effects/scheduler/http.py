@@ -57,6 +57,7 @@ from runbook.clock import Clock, SystemClock
 from runbook.effects import REPORTED_WAIT, Outcome, Post, Wait
 from runbook.effects.scheduler import HELD, SCHEDULED, scheduled_time
 from runbook.errors import EffectError
+from runbook.i18n import _
 from runbook.model.secrets import forms, scrub
 
 log = logging.getLogger(__name__)
@@ -151,15 +152,22 @@ class HttpScheduler:
         while page is not None:
             if page in seen or len(seen) >= MAX_PAGES:
                 raise EffectError(
-                    f"scheduler {self.name!r} at {self.base_url} keeps sending page {page} "
-                    "again; its post list cannot be read to the end"
+                    _(
+                        "scheduler %(name)s at %(base_url)s keeps sending page %(page)s again; "
+                        "its post list cannot be read to the end",
+                        name=repr(self.name),
+                        base_url=self.base_url,
+                        page=page,
+                    )
                 )
             seen.add(page)
             query = urllib.parse.urlencode({"page": page, "per_page": self.page_size})
             url = f"{self.base_url}/posts?{query}"
             answer = self._retrying(partial(self._send, "GET", url, token), token)
             if not isinstance(answer, dict) or not isinstance(answer.get("posts"), list):
-                raise EffectError(f'{url} did not answer with a list of posts ("posts": [...])')
+                raise EffectError(
+                    _('%(url)s did not answer with a list of posts ("posts": [...])', url=url)
+                )
             posts.extend(self._post(item, url) for item in answer["posts"])
             page = answer.get("next_page")
         return posts
@@ -252,9 +260,15 @@ class HttpScheduler:
             except _Failed as exc:
                 attempt += 1
                 if not exc.transient or attempt > self.max_retries:
-                    tries = f" after {attempt} tries" if attempt > 1 else ""
+                    tries = _(" after %(n)s tries", n=attempt) if attempt > 1 else ""
+                    words = {"pid": pid, "tries": tries, "exc": exc}
                     raise EffectError(
-                        f"could not {action} post {pid}{tries}: {exc}", transient=exc.transient
+                        (
+                            _("could not hold post %(pid)s%(tries)s: %(exc)s", **words)
+                            if action == "hold"
+                            else _("could not release post %(pid)s%(tries)s: %(exc)s", **words)
+                        ),
+                        transient=exc.transient,
                     ) from None
                 self._wait(attempt, exc, token)
 
@@ -301,11 +315,15 @@ class HttpScheduler:
         asked = str(post.get("scheduled_at") or "")
         when = scheduled_time(asked, self.clock)
         if not channel:
-            raise EffectError("a post without a channel was not sent; say where it should go")
+            raise EffectError(_("a post without a channel was not sent; say where it should go"))
         if when is None:
             raise EffectError(
-                f"the {channel} post was not sent: its time {asked!r} is not a date and time; "
-                "write it like 2026-11-21T15:00:00Z, or now"
+                _(
+                    "the %(channel)s post was not sent: its time %(asked)s is not a date and "
+                    "time; write it like 2026-11-21T15:00:00Z, or now",
+                    channel=channel,
+                    asked=repr(asked),
+                )
             )
         body = {
             "channel": channel,
@@ -334,9 +352,14 @@ class HttpScheduler:
             except _Failed as exc:
                 attempt += 1
                 if not exc.transient or attempt > self.max_retries:
-                    tries = f" after {attempt} tries" if attempt > 1 else ""
+                    tries = _(" after %(n)s tries", n=attempt) if attempt > 1 else ""
                     raise EffectError(
-                        f"could not schedule the {channel} post{tries}: {exc}",
+                        _(
+                            "could not schedule the %(channel)s post%(tries)s: %(exc)s",
+                            channel=channel,
+                            tries=tries,
+                            exc=exc,
+                        ),
                         transient=exc.transient,
                     ) from None
                 self._wait(attempt, exc, token)
@@ -381,15 +404,15 @@ class HttpScheduler:
         )
         if self.on_wait is not None and delay >= REPORTED_WAIT:
             reason = (
-                f"it asked to wait {exc.retry_after:.0f} s"
+                _("it asked to wait %(seconds)s s", seconds=format(exc.retry_after, ".0f"))
                 if exc.retry_after is not None
                 else f"HTTP {exc.status}"
                 if exc.status
-                else "no answer"
+                else _("no answer")
             )
             self.on_wait(
                 Wait(
-                    what=f"scheduler {self.name}",
+                    what=_("scheduler %(name)s", name=self.name),
                     seconds=delay,
                     until=datetime.now(UTC) + timedelta(seconds=delay),
                     reason=reason,
@@ -476,8 +499,13 @@ class HttpScheduler:
         token = self._environ.get(self.token_env, "").strip()
         if not token:
             raise EffectError(
-                f"scheduler {self.name!r}: the environment variable {self.token_env} is not set;"
-                f" it must hold the API token for {self.base_url}"
+                _(
+                    "scheduler %(name)s: the environment variable %(token_env)s is not set; it "
+                    "must hold the API token for %(base_url)s",
+                    name=repr(self.name),
+                    token_env=self.token_env,
+                    base_url=self.base_url,
+                )
             )
         return token
 

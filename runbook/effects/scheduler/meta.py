@@ -35,6 +35,7 @@ from runbook.effects.scheduler.api import ApiError
 from runbook.effects.scheduler.product import DELETE_AND_RECREATE, ProductScheduler, excerpt, obj
 from runbook.effects.scheduler.recreate import media_problem, recreate_time
 from runbook.errors import EffectError
+from runbook.i18n import _
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
 """Graph API error codes meaning "too many calls; try again later"."""
@@ -67,14 +68,14 @@ class MetaScheduler(ProductScheduler):
         found: list[dict[str, Any]] = []
         after: str | None = None
         seen: set[str] = set()
-        for _ in range(MAX_PAGES):
+        for _page in range(MAX_PAGES):
             query = {"fields": FIELDS, "limit": PAGE, **({"after": after} if after else {})}
             answer = self.client.call(
                 "GET", self._path(self.page_id, "scheduled_posts"), query=query
             )
             data = answer.get("data") if isinstance(answer, dict) else None
             if not isinstance(data, list):
-                raise EffectError('Meta: GET scheduled_posts did not answer {"data": [...]}')
+                raise EffectError(_('Meta: GET scheduled_posts did not answer {"data": [...]}'))
             found += [p for p in data if isinstance(p, dict) and p.get("id") is not None]
             paging = obj(answer.get("paging"))
             cursors = obj(paging.get("cursors"))
@@ -82,9 +83,11 @@ class MetaScheduler(ProductScheduler):
             if not paging.get("next") or after is None:
                 return found
             if after in seen:
-                raise EffectError("Meta: GET scheduled_posts keeps sending the same page")
+                raise EffectError(_("Meta: GET scheduled_posts keeps sending the same page"))
             seen.add(after)
-        raise EffectError(f"Meta: more than {MAX_PAGES} pages of scheduled posts")
+        raise EffectError(
+            _("Meta: more than %(max_pages)s pages of scheduled posts", max_pages=MAX_PAGES)
+        )
 
     def list_posts(self) -> list[Post]:
         """Every scheduled post of the Page, each with its full record."""
@@ -154,7 +157,7 @@ class MetaScheduler(ProductScheduler):
         form = {"batch": json.dumps(batch), "include_headers": "false"}
         answer = self.client.call("POST", f"{self.version}/", form=form)
         if not isinstance(answer, list) or len(answer) != len(chunk):
-            raise EffectError("Meta: the batch answer does not match the request")
+            raise EffectError(_("Meta: the batch answer does not match the request"))
         results: list[dict[str, Any] | None] = []
         for pid, part in zip(chunk, answer, strict=True):
             body: Any = None
@@ -188,7 +191,7 @@ class MetaScheduler(ProductScheduler):
                 return self.held(post_id)
             raise
         if isinstance(answer, dict) and answer.get("is_published"):
-            raise EffectError("Facebook has already published it; it was not deleted")
+            raise EffectError(_("Facebook has already published it; it was not deleted"))
         return self._hold_one(post_id, "")
 
     # -- recreating ------------------------------------------------------------------------
@@ -217,7 +220,7 @@ class MetaScheduler(ProductScheduler):
     ) -> dict[str, Any]:
         record = post.get("record")
         if not isinstance(record, dict):
-            raise EffectError("its record is not in the event log; recreate it by hand")
+            raise EffectError(_("its record is not in the event log; recreate it by hand"))
         asked = new_times.get(post["id"]) or _from_unix(record.get("scheduled_publish_time"))
         when = recreate_time(asked, self.clock.now(), earliest=EARLIEST, latest=LATEST)
         slot = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -228,7 +231,9 @@ class MetaScheduler(ProductScheduler):
         picture = str(record.get("full_picture") or "")
         problem = media_problem([picture], self.client.timeout) if picture else ""
         if problem:
-            raise EffectError(f"{problem}; recreate it by hand from its record")
+            raise EffectError(
+                _("%(problem)s; recreate it by hand from its record", problem=problem)
+            )
         form = {"published": "false", "scheduled_publish_time": str(int(when.timestamp()))}
         if picture:
             edge = "photos"
@@ -238,7 +243,7 @@ class MetaScheduler(ProductScheduler):
             form |= {"message": message, **({"link": record["link"]} if record.get("link") else {})}
         answer = self.client.call("POST", self._path(self.page_id, edge), form=form)
         if not isinstance(answer, dict) or not (answer.get("post_id") or answer.get("id")):
-            raise EffectError("Meta did not name the recreated post")
+            raise EffectError(_("Meta did not name the recreated post"))
         return self.released(
             post["id"], slot, recreated_as=str(answer.get("post_id") or answer["id"])
         )

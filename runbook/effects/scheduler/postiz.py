@@ -26,6 +26,7 @@ from runbook.effects import Post
 from runbook.effects.scheduler.api import ApiError
 from runbook.effects.scheduler.product import DRAFT, ProductScheduler, excerpt
 from runbook.errors import EffectError
+from runbook.i18n import _
 
 STATES = {"QUEUE": "scheduled", "DRAFT": "held", "PUBLISHED": "published", "ERROR": "error"}
 """Postiz post states and runbook's words for them."""
@@ -59,7 +60,7 @@ class PostizScheduler(ProductScheduler):
             query={"startDate": _iso(now), "endDate": _iso(now + self.horizon)},
         )
         if not isinstance(answer, dict) or not isinstance(answer.get("posts"), list):
-            raise EffectError('Postiz: GET /posts did not answer with a list ("posts": [...])')
+            raise EffectError(_('Postiz: GET /posts did not answer with a list ("posts": [...])'))
         return [self._post(item) for item in answer["posts"] if isinstance(item, dict)]
 
     def _post(self, item: dict[str, Any]) -> Post:
@@ -94,8 +95,11 @@ class PostizScheduler(ProductScheduler):
     def _release_one(self, post_id: str, key: str, new_time: str | None) -> dict[str, Any]:
         if new_time:
             raise EffectError(
-                f"Postiz keeps a post's stored date when it is released; it stays a draft: "
-                f"set its time ({new_time}) and schedule it in Postiz",
+                _(
+                    "Postiz keeps a post's stored date when it is released; it stays a draft: "
+                    "set its time (%(new_time)s) and schedule it in Postiz",
+                    new_time=new_time,
+                ),
             )
         self._set(post_id, "schedule", "QUEUE")
         return self.released(post_id)

@@ -28,6 +28,7 @@ from runbook.clock import Clock, SystemClock
 from runbook.effects import Outcome, Post
 from runbook.effects.scheduler.api import ApiClient
 from runbook.errors import EffectError
+from runbook.i18n import _
 
 DRAFT = "draft"
 """Hold method: set aside as a draft in the product."""
@@ -83,16 +84,20 @@ class ProductScheduler(ABC):
 
     def _hold_one(self, post_id: str, key: str) -> dict[str, Any]:
         """Hold one post (products that hold in batches override :meth:`hold` instead)."""
-        raise EffectError(f"{self.product} holds posts in batches, not one by one")
+        raise EffectError(
+            _("%(product)s holds posts in batches, not one by one", product=self.product)
+        )
 
     def _release_one(self, post_id: str, key: str, new_time: str | None) -> dict[str, Any]:
         """Release one post held as a draft (deleted posts are recreated instead)."""
-        raise EffectError(f"{self.product} posts are not released one by one")
+        raise EffectError(_("%(product)s posts are not released one by one", product=self.product))
 
     def _recreate_all(
         self, posts: list[dict[str, Any]], key: str, new_times: dict[str, str]
     ) -> Outcome:
-        raise EffectError(f"{self.product} posts are not recreated: they are held as drafts")
+        raise EffectError(
+            _("%(product)s posts are not recreated: they are held as drafts", product=self.product)
+        )
 
     # -- the protocol ---------------------------------------------------------------------
     def hold(self, post_ids: list[str], key: str) -> Outcome:
@@ -117,7 +122,13 @@ class ProductScheduler(ABC):
         """A post to hold that is no longer listed as scheduled: held if it is gone (deleted by
         an earlier, interrupted hold, or by another incident), refused if it was published.
         Only products that delete to hold look; the others never get here."""
-        raise EffectError(f"{post_id} is no longer scheduled in {self.product}")
+        raise EffectError(
+            _(
+                "%(post_id)s is no longer scheduled in %(product)s",
+                post_id=post_id,
+                product=self.product,
+            )
+        )
 
     def release(self, post_ids: list[str], key: str, new_times: dict[str, str]) -> Outcome:
         """Put each held post back on the schedule (at ``new_times[id]`` where given)."""

@@ -14,6 +14,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 
 from runbook.errors import EffectError
+from runbook.i18n import _
 
 MAX_MEDIA = 20
 """Media references checked per post at most."""
@@ -28,26 +29,40 @@ def recreate_time(
     try:
         when = datetime.fromisoformat(asked.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise EffectError(f"its time {asked!r} is not a date and time", transient=False) from None
+        raise EffectError(
+            _("its time %(asked)s is not a date and time", asked=repr(asked)), transient=False
+        ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     if when <= now:
         raise EffectError(
-            f"its slot ({asked}) has passed: it was not recreated; give it a new time "
-            "(resolve --reschedule) or post it by hand from its record",
+            _(
+                "its slot (%(asked)s) has passed: it was not recreated; give it a new time "
+                "(resolve --reschedule) or post it by hand from its record",
+                asked=asked,
+            ),
             transient=False,
         )
     if when < now + earliest:
         minutes = int(earliest.total_seconds() // 60)
         raise EffectError(
-            f"its slot ({asked}) is less than {minutes} minutes away, too near to schedule: "
-            "it was not recreated; give it a later time or post it by hand from its record",
+            _(
+                "its slot (%(asked)s) is less than %(minutes)s minutes away, too near to "
+                "schedule: it was not recreated; give it a later time or post it by hand from "
+                "its record",
+                asked=asked,
+                minutes=minutes,
+            ),
             transient=False,
         )
     if latest is not None and when > now + latest:
         raise EffectError(
-            f"its slot ({asked}) is more than {latest.days} days away, too far to schedule: "
-            "it was not recreated; give it an earlier time",
+            _(
+                "its slot (%(asked)s) is more than %(days)s days away, too far to schedule: it "
+                "was not recreated; give it an earlier time",
+                asked=asked,
+                days=latest.days,
+            ),
             transient=False,
         )
     return when

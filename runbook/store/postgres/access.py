@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from runbook.i18n import _
 from runbook.store.postgres.schema import OPERATOR_GRANTS, TABLES
 
 Conn = psycopg.Connection[dict[str, Any]]
@@ -91,7 +92,7 @@ def read_access(conn: Conn) -> Access:
     if row is None:
         from runbook.errors import StoreError
 
-        raise StoreError("this database has no runbook event log; run `runbook db migrate`")
+        raise StoreError(_("this database has no runbook event log; run `runbook db migrate`"))
     privileges: dict[str, tuple[str, ...]] = {}
     for table in TABLES:
         held = []

@@ -275,6 +275,45 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX events_by_command ON events (command_id) WHERE command_id IS NOT NULL;
     """,
+    # 6: runbook records each delivery as it starts and, after a crash, that it was
+    # interrupted (it may have been sent).
+    """
+    CREATE OR REPLACE FUNCTION runbook_check_actor() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        mapped TEXT;
+        proof JSONB;
+    BEGIN
+        SELECT person INTO mapped FROM operators WHERE db_role = current_user;
+        BEGIN
+            proof := (NEW.data::jsonb) -> 'proof';
+        EXCEPTION WHEN others THEN
+            RAISE EXCEPTION 'the event''s data is not JSON';
+        END;
+        IF mapped IS NOT NULL THEN
+            IF NEW.actor = mapped THEN
+                IF proof ->> 'method' IS DISTINCT FROM 'db-role'
+                   OR proof ->> 'db_role' IS DISTINCT FROM current_user THEN
+                    RAISE EXCEPTION 'database role % records events as % with proof db-role only',
+                        current_user, mapped;
+                END IF;
+            ELSIF NEW.actor = 'runbook' AND proof ->> 'method' = 'system' AND NEW.type IN (
+                'PauseTargeted', 'PostsPaused', 'PostsResumed', 'NotificationsSent',
+                'StatementPublished', 'EffectFailed', 'Escalated', 'EffectRequested',
+                'LinkRefused', 'UpdateFellDue', 'UpdateEscalated', 'UpdateSent',
+                'DeliveryStarted', 'DeliveryInterrupted') THEN
+                NULL;
+            ELSE
+                RAISE EXCEPTION 'database role % is %: it cannot record an event as %',
+                    current_user, mapped, NEW.actor;
+            END IF;
+        ELSIF proof ->> 'method' = 'db-role' THEN
+            RAISE EXCEPTION
+                'only a database role mapped to a person gives proof db-role (% is not)',
+                current_user;
+        END IF;
+        RETURN NEW;
+    END $$;
+    """,
 ]
 
 

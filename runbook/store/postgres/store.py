@@ -37,6 +37,7 @@ from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
 
 from runbook.errors import ConcurrencyConflict, StoreError
+from runbook.i18n import _
 from runbook.model.events import Event
 from runbook.model.intake import IntakeRecord
 from runbook.store.chain import from_rows, to_row
@@ -54,6 +55,9 @@ T = TypeVar("T")
 CHANNEL = "runbook_events"
 """The LISTEN/NOTIFY channel every append notifies (payload: the incident id)."""
 ATTEMPTS = 5
+EFFECT_LOCKS = 0x52424B
+"""First key of the advisory locks held on effects in flight (the second: the effect id's
+hash), apart from the single-key locks on incidents."""
 """Tries for one operation when the connection drops or a transaction cannot serialise."""
 
 _COLUMNS = "incident_id, seq, type, at, actor, state, command_id, data, prev_hash, hash"
@@ -112,7 +116,11 @@ class PostgresStore:
                 )
             except psycopg.Error as exc:
                 raise StoreError(
-                    f"cannot reach the team incident store at {self._where()}: {_first_line(exc)}"
+                    _(
+                        "cannot reach the team incident store at %(where)s: %(reason)s",
+                        where=self._where(),
+                        reason=_first_line(exc),
+                    )
                 ) from None
         return self._conn
 
@@ -132,8 +140,13 @@ class PostgresStore:
         for attempt in range(ATTEMPTS):
             if attempt:
                 self._say(
-                    f"lost the connection to the team database ({_reason(last)}); "
-                    f"trying again ({attempt + 1} of {ATTEMPTS})"
+                    _(
+                        "lost the connection to the team database (%(reason)s); trying again "
+                        "(%(attempt)s of %(attempts)s)",
+                        reason=_reason(last),
+                        attempt=attempt + 1,
+                        attempts=ATTEMPTS,
+                    )
                 )
                 time.sleep(min(0.05 * 2**attempt, 1.0))
             with self._lock:
@@ -144,7 +157,7 @@ class PostgresStore:
                         result = work(conn)
                         committing = True
                     if attempt:
-                        self._say("reconnected to the team database; done")
+                        self._say(_("reconnected to the team database; done"))
                     return result
                 except _TRANSIENT as exc:
                     last = exc
@@ -153,22 +166,33 @@ class PostgresStore:
                     raise StoreError(_first_line(exc)) from None
                 except pg_errors.InsufficientPrivilege as exc:
                     raise StoreError(
-                        f"the team store refused: {_first_line(exc)} (your database login may "
-                        "not do this)"
+                        _(
+                            "the team store refused: %(reason)s (your database login may not do "
+                            "this)",
+                            reason=_first_line(exc),
+                        )
                     ) from None
                 except pg_errors.UniqueViolation:
                     raise
                 except psycopg.Error as exc:
                     self._drop()
-                    raise StoreError(f"the team store failed: {_reason(exc)}") from None
+                    raise StoreError(
+                        _("the team store failed: %(reason)s", reason=_reason(exc))
+                    ) from None
         outcome = (
-            "it may have been saved just before the connection dropped: check before repeating"
+            _("it may have been saved just before the connection dropped: check before repeating")
             if committing
-            else "nothing was saved; run the command again"
+            else _("nothing was saved; run the command again")
         )
         raise StoreError(
-            f"lost the connection to the team database at {self._where()} and could not get it "
-            f"back after {ATTEMPTS} tries ({_reason(last)}); {outcome}"
+            _(
+                "lost the connection to the team database at %(where)s and could not get it back "
+                "after %(attempts)s tries (%(reason)s); %(outcome)s",
+                where=self._where(),
+                attempts=ATTEMPTS,
+                reason=_reason(last),
+                outcome=outcome,
+            )
         )
 
     def _say(self, line: str) -> None:
@@ -196,6 +220,34 @@ class PostgresStore:
                         conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (incident_id,))
                     except psycopg.Error:
                         self._drop()
+
+    def claim(self, effect_id: str) -> EffectClaim | None:
+        """Hold ``effect_id`` for this process while it performs it (a session advisory lock
+        keyed by the effect id, on a connection of its own); None when another live process
+        holds it. The server lets it go when the claim is released or its connection drops
+        (a killed process), so the effect can be taken over at once."""
+        try:
+            conn: Conn = psycopg.connect(
+                self.url,
+                options=self._options(),
+                row_factory=dict_row,
+                connect_timeout=10,
+                autocommit=True,
+                application_name="runbook effect",
+            )
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS held",
+                (EFFECT_LOCKS, effect_id),
+            ).fetchone()
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"cannot reach the team incident store at {self._where()} to take effect "
+                f"{effect_id} over: {_first_line(exc)}"
+            ) from None
+        if not (row and row["held"]):
+            conn.close()
+            return None
+        return EffectClaim(conn)
 
     # -- schema --------------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -225,9 +277,14 @@ class PostgresStore:
         if foreign:
             shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
             raise StoreError(
-                f"the schema {schema!r} at {self._where()} holds tables runbook did not make "
-                f"({shown}); nothing was changed: give runbook its own schema (add "
-                "?options=-csearch_path%3Drunbook to the URL, or see the README)"
+                _(
+                    "the schema %(schema)s at %(where)s holds tables runbook did not make "
+                    "(%(shown)s); nothing was changed: give runbook its own schema (add "
+                    "?options=-csearch_path%%3Drunbook to the URL, or see the README)",
+                    schema=repr(schema),
+                    where=self._where(),
+                    shown=shown,
+                )
             )
 
     def migrate(self) -> list[int]:
@@ -240,8 +297,13 @@ class PostgresStore:
             return []
         if current and not self.access().can_alter:
             raise StoreError(
-                f"the team store at {self._where()} has schema version {current} and this "
-                f"runbook needs {len(MIGRATIONS)}: its owner runs `runbook db migrate` first"
+                _(
+                    "the team store at %(where)s has schema version %(current)s and this runbook "
+                    "needs %(n)s: its owner runs `runbook db migrate` first",
+                    where=self._where(),
+                    current=current,
+                    n=len(MIGRATIONS),
+                )
             )
 
         def work(conn: Conn) -> list[int]:
@@ -253,8 +315,12 @@ class PostgresStore:
             current = int(row["v"] or 0)
             if current > len(MIGRATIONS):
                 raise StoreError(
-                    f"the team store at {self._where()} was made by a newer runbook "
-                    f"(schema {current}); upgrade runbook"
+                    _(
+                        "the team store at %(where)s was made by a newer runbook (schema "
+                        "%(current)s); upgrade runbook",
+                        where=self._where(),
+                        current=current,
+                    )
                 )
             applied = []
             for number, sql in enumerate(MIGRATIONS, start=1):
@@ -375,8 +441,12 @@ class PostgresStore:
                 if row["seq"] in have:
                     if have[row["seq"]] != row["hash"]:
                         raise StoreError(
-                            f"{incident_id} already exists in the destination with a different "
-                            f"history (event #{row['seq']})"
+                            _(
+                                "%(incident_id)s already exists in the destination with a "
+                                "different history (event #%(seq)s)",
+                                incident_id=incident_id,
+                                seq=row["seq"],
+                            )
                         )
                     continue
                 fresh.append({name: row[name] for name in _COLUMNS.split(", ")})
@@ -473,8 +543,11 @@ class PostgresStore:
         except StoreError as exc:
             if "may not" in str(exc) or "permission denied" in str(exc):
                 raise StoreError(
-                    "rebuilding the incident list needs the team store's owner login (the one "
-                    "that runs `runbook db migrate`); the database keeps the list for operators"
+                    _(
+                        "rebuilding the incident list needs the team store's owner login (the "
+                        "one that runs `runbook db migrate`); the database keeps the list for "
+                        "operators"
+                    )
                 ) from None
             raise
 
@@ -531,6 +604,22 @@ class PostgresStore:
                 self._listener = None
 
 
+class EffectClaim:
+    """An effect held by this process: the connection holding its advisory lock."""
+
+    def __init__(self, conn: Conn) -> None:
+        self._conn: Conn | None = conn
+
+    def release(self) -> None:
+        """Close the connection, which lets the lock go."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except psycopg.Error:
+                pass
+
+
 def _conflict(conn: Conn, incident_id: str, expected_seq: int) -> ConcurrencyConflict:
     """The conflict a stale writer gets, naming the event that took its place."""
     winner = conn.execute(
@@ -544,12 +633,12 @@ def _conflict(conn: Conn, incident_id: str, expected_seq: int) -> ConcurrencyCon
 def _reason(exc: BaseException | None) -> str:
     """Why the connection failed, in words (never the driver's object representations)."""
     if isinstance(exc, pg_errors.AdminShutdown):
-        return "the database server ended this session"
+        return _("the database server ended this session")
     if isinstance(exc, pg_errors.SerializationFailure | pg_errors.DeadlockDetected):
-        return "another writer got in the way"
+        return _("another writer got in the way")
     text = _first_line(exc)
     if "<" in text and ">" in text:
-        return "the connection broke"
+        return _("the connection broke")
     return text
 
 
@@ -563,5 +652,5 @@ def _one(cursor: psycopg.Cursor[dict[str, Any]]) -> dict[str, Any]:
     none is not one runbook can use."""
     row = cursor.fetchone()
     if row is None:
-        raise StoreError("the team store answered a query with no row; is it a runbook store?")
+        raise StoreError(_("the team store answered a query with no row; is it a runbook store?"))
     return row

@@ -15,6 +15,7 @@ incident from one or dismiss it. A warning is never an incident row by itself.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.style import Style
@@ -24,6 +25,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from runbook.errors import StoreError
+from runbook.i18n import N_, _, ngettext
 from runbook.model.intake import Warning
 from runbook.model.text import one_line
 from runbook.tui.data import BoardRow, board_details, board_summaries
@@ -31,21 +33,21 @@ from runbook.tui.screens.inbox import inbox_line
 from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import badge, tone_styles
 from runbook.tui.widgets.work_status import WorkStatus
-from runbook.tui.wording import TARGET_WORDS, countdown, since
+from runbook.tui.wording import STATE_WORDS, TARGET_WORDS, countdown, since, word
 from runbook.tui.work import LiveScreen
 
-AUDIENCE_WORDS = {"executives": "exec", "customers": "cust"}
+AUDIENCE_WORDS = {"executives": N_("exec"), "customers": N_("cust")}
 """Audiences shortened for the board's narrow column."""
 INBOX_LINES = 5
 """Warnings listed on the board at most (the inbox screen lists them all)."""
 
 COLUMNS = (
-    ("level", "level", 6),
-    ("state", "state", 9),
-    ("id", "incident", 10),
-    ("title", "title", 20),
-    ("open", "open", 6),
-    ("target", "next target", 17),
+    ("level", N_("level"), 6),
+    ("state", N_("state"), 9),
+    ("id", N_("incident"), 10),
+    ("title", N_("title"), 20),
+    ("open", N_("open"), 6),
+    ("target", N_("next target"), 17),
 )
 
 
@@ -53,11 +55,11 @@ class BoardScreen(LiveScreen):
     """The incidents (see module docstring)."""
 
     BINDINGS = [
-        Binding("n", "new_incident", "new incident"),
-        Binding("enter", "open", "open", show=False),
-        Binding("c", "toggle_closed", "show closed"),
-        Binding("i", "inbox", "inbox"),
-        Binding("q", "app.quit", "quit"),
+        Binding("n", "new_incident", N_("new incident")),
+        Binding("enter", "open", N_("open"), show=False),
+        Binding("c", "toggle_closed", N_("show closed")),
+        Binding("i", "inbox", N_("inbox")),
+        Binding("q", "app.quit", N_("quit")),
     ]
 
     def __init__(self) -> None:
@@ -71,11 +73,13 @@ class BoardScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         """Header, counts, the table, work status, footer."""
         yield Header()
-        yield Static("Reading the incidents…", id="board-head")
+        yield Static(_("Reading the incidents…"), id="board-head")
         yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
         yield Static(
-            "No open incidents.\n\nPress n to declare one: type a few letters of the playbook, "
-            "enter, the title, enter.",
+            _(
+                "No open incidents.\n\nPress n to declare one: type a few letters of the "
+                "playbook, enter, the title, enter."
+            ),
             id="board-empty",
         )
         yield Static("", id="inbox-panel", markup=False)
@@ -85,7 +89,7 @@ class BoardScreen(LiveScreen):
     def on_mount(self) -> None:
         """Columns; the clock ticks once a second for the countdowns."""
         table = self.query_one(DataTable)
-        for key, label, width in COLUMNS:
+        for key, label, width in self.columns():
             table.add_column(label, key=key, width=width)
         self.query_one("#board-empty").display = False
         self.query_one("#inbox-panel").display = False
@@ -121,13 +125,19 @@ class BoardScreen(LiveScreen):
         table.display = bool(rows)
         open_rows = [r for r in rows if r.is_open]
         drills = sum(1 for r in open_rows if r.drill)
-        head = f"{len(open_rows)} open incident(s)"
+        head = ngettext("%(n)s open incident(s)", "%(n)s open incident(s)", len(open_rows))
         if drills:
-            head += f", {drills} drill(s)"
+            head += ngettext(", %(n)s drill(s)", ", %(n)s drill(s)", drills)
         waiting = sum(1 for r in rows if r.state == "resolved")
         if waiting:
-            head += f" · {waiting} resolved, waiting for review"
-        head += " · closed shown (c hides)" if self.show_closed else " · closed hidden (c shows)"
+            head += ngettext(
+                " · %(n)s resolved, waiting for review",
+                " · %(n)s resolved, waiting for review",
+                waiting,
+            )
+        head += (
+            _(" · closed shown (c hides)") if self.show_closed else _(" · closed hidden (c shows)")
+        )
         self.query_one("#board-head", Static).update(head)
         self.fit_columns()
 
@@ -140,9 +150,12 @@ class BoardScreen(LiveScreen):
         self.seen = {w.key: w.count for w in self.warnings}
         for warning in fresh[:3]:
             self.runbook.tell(
-                f"{one_line(warning.summary[:200])} (from {one_line(warning.source)}; i opens "
-                "the inbox)",
-                title="New warning",
+                _(
+                    "%(summary)s (from %(source)s; i opens the inbox)",
+                    summary=one_line(warning.summary[:200]),
+                    source=one_line(warning.source),
+                ),
+                title=_("New warning"),
                 severity="warning",
             )
         panel = self.query_one("#inbox-panel", Static)
@@ -152,9 +165,13 @@ class BoardScreen(LiveScreen):
         now = self.runbook.engine.clock.now()
         shown = [inbox_line(w, now) for w in self.warnings[:INBOX_LINES]]
         more = len(self.warnings) - len(shown)
-        head = f"Inbox: {len(self.warnings)} warning(s) waiting (i opens it)"
+        head = ngettext(
+            "Inbox: %(n)s warning(s) waiting (i opens it)",
+            "Inbox: %(n)s warning(s) waiting (i opens it)",
+            len(self.warnings),
+        )
         if more:
-            shown.append(f"… and {more} more")
+            shown.append(_("… and %(n)s more", n=more))
         panel.update("\n".join([head, *shown]))
 
     def cells(self, row: BoardRow, now: Any) -> list[Any]:
@@ -162,11 +179,11 @@ class BoardScreen(LiveScreen):
         styles = tone_styles(self.app)
         title = Text(row.title, no_wrap=True, overflow="ellipsis")
         if row.drill:
-            title = Text("DRILL ", style=styles["accent"] + Style(bold=True)) + title
+            title = Text(_("DRILL") + " ", style=styles["accent"] + Style(bold=True)) + title
         state_style = styles["muted"] if not row.is_open else styles[""]
         return [
             badge(row.level, row.band),
-            Text(row.state, style=state_style),
+            Text(word(STATE_WORDS, row.state), style=state_style),
             row.id,
             title,
             since(row.opened_at, now),
@@ -179,10 +196,14 @@ class BoardScreen(LiveScreen):
         update = row.update
         if update is not None and (row.target is None or update.due_at < row.target.due):
             words, overdue = countdown(update.due_at, now)
-            label = f"{AUDIENCE_WORDS.get(update.audience, update.audience)} upd {words}"
+            label = _(
+                "%(audience)s upd %(when)s",
+                audience=word(AUDIENCE_WORDS, update.audience),
+                when=words,
+            )
         elif row.target is not None:
             words, overdue = countdown(row.target.due, now)
-            label = f"{TARGET_WORDS.get(row.target.name, row.target.name)} {words}"
+            label = f"{word(TARGET_WORDS, row.target.name)} {words}"
         else:
             return Text("" if row.detailed or not row.is_open else "…", style="dim")
         styles = tone_styles(self.app)
@@ -201,6 +222,21 @@ class BoardScreen(LiveScreen):
             except Exception:  # the row went away in a reload; the next tick catches up
                 continue
 
+    @staticmethod
+    def columns() -> list[tuple[str, str, int]]:
+        """(key, title, width) of each column in the language shown: a column is as wide as
+        its title, and the level column as the badge of an incident with no level yet."""
+        shown = []
+        for key, label, width in COLUMNS:
+            title = _(label)
+            least = len(title)
+            if key == "level":
+                least = max(least, len(badge(None).plain))
+            if key == "target":
+                least = max(least, *[len(label) for label in typical_targets()])
+            shown.append((key, title, max(width, least)))
+        return shown
+
     def on_resize(self) -> None:
         """Give the title what the other columns leave."""
         self.fit_columns()
@@ -208,7 +244,7 @@ class BoardScreen(LiveScreen):
     def fit_columns(self) -> None:
         """Size the title column to the screen."""
         table = self.query_one(DataTable)
-        others = sum(width for key, _, width in COLUMNS if key != "title")
+        others = sum(width for key, _label, width in self.columns() if key != "title")
         spare = self.size.width - others - 2 * len(COLUMNS) - 2
         column = table.columns.get("title")  # type: ignore[call-overload]
         if column is not None and spare > 10 and column.width != spare:
@@ -259,15 +295,31 @@ class BoardScreen(LiveScreen):
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         """The board's commands for the palette."""
         return [
-            ("new incident", "declare an incident (n)", self.action_new_incident),
-            ("open the incident", "open the highlighted incident (enter)", self.action_open),
-            ("open the inbox", "warnings waiting for a decision (i)", self.action_inbox),
+            (N_("new incident"), _("declare an incident (n)"), self.action_new_incident),
             (
-                "show or hide closed incidents",
-                "toggle closed incidents (c)",
+                N_("open the incident"),
+                _("open the highlighted incident (enter)"),
+                self.action_open,
+            ),
+            (N_("open the inbox"), _("warnings waiting for a decision (i)"), self.action_inbox),
+            (
+                N_("show or hide closed incidents"),
+                _("toggle closed incidents (c)"),
                 self.action_toggle_closed,
             ),
         ]
+
+
+def typical_targets() -> list[str]:
+    """What the target column typically says, in the language shown (its width fits them):
+    the first statement due in 23 minutes, the executives' update due in 12."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    statement = countdown(now + timedelta(minutes=23), now)[0]
+    update = countdown(now + timedelta(minutes=12), now)[0]
+    return [
+        f"{word(TARGET_WORDS, 'first_statement')} {statement}",
+        _("%(audience)s upd %(when)s", audience=word(AUDIENCE_WORDS, "executives"), when=update),
+    ]
 
 
 def inbox_of(engine: Any) -> list[Warning]:

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from runbook.i18n import N_, _
 from runbook.tui.screens.modal import Modal
 
 
@@ -14,8 +15,8 @@ class ConfirmScreen(Modal[bool]):
     """Ask before something that cannot be taken back."""
 
     BINDINGS = [
-        Binding("escape,n", "cancel", "cancel"),
-        Binding("y", "confirm", "yes", show=False),
+        Binding("escape,n", "cancel", N_("cancel")),
+        Binding("y", "confirm", N_("yes"), show=False),
     ]
 
     def __init__(
@@ -23,15 +24,15 @@ class ConfirmScreen(Modal[bool]):
         title: str,
         message: str,
         *,
-        yes: str = "Yes",
-        no: str = "Cancel",
+        yes: str | None = None,
+        no: str | None = None,
         default_yes: bool = True,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.message = message
-        self.yes = yes
-        self.no = no
+        self.yes = yes if yes is not None else _("Yes")
+        self.no = no if no is not None else _("Cancel")
         self.default_yes = default_yes
         """Which button enter presses: False where the safe answer is no (discarding work)."""
 

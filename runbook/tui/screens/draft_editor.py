@@ -18,12 +18,21 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent, TabPane, TextArea
 
+from runbook.i18n import N_, _, ngettext
 from runbook.model.incident import Draft, Incident
 from runbook.tui.data import lint_variant, variant_count
 from runbook.tui.screens.confirm import ConfirmScreen
 from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import tone_styles
+from runbook.tui.wording import word
 from runbook.tui.work import CommandRunner
+
+COUNTING_WORDS = {
+    "characters": N_("characters"),
+    "weighted": N_("weighted"),
+    "graphemes": N_("graphemes"),
+}
+"""How a platform counts a text's length (policy ``counting``), in words."""
 
 LINT_STYLES = {
     "lint.block": Style(color="#ffffff", bgcolor="#b3261e", bold=True),
@@ -74,11 +83,11 @@ class DraftEditor(CommandRunner, Screen[None]):
     """Edit every variant of one draft (see module docstring)."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "save"),
-        Binding("escape", "close", "back"),
-        Binding("ctrl+n", "variant(1)", "next variant"),
-        Binding("ctrl+b", "variant(-1)", "previous variant"),
-        Binding("ctrl+a", "select_all", "select all", show=False, priority=True),
+        Binding("ctrl+s", "save", N_("save")),
+        Binding("escape", "close", N_("back")),
+        Binding("ctrl+n", "variant(1)", N_("next variant")),
+        Binding("ctrl+b", "variant(-1)", N_("previous variant")),
+        Binding("ctrl+a", "select_all", N_("select all"), show=False, priority=True),
     ]
 
     def __init__(self, incident: Incident, draft_id: str) -> None:
@@ -121,7 +130,13 @@ class DraftEditor(CommandRunner, Screen[None]):
         draft = self.draft
         self.query_one("#editor-title", Static).update(
             Text(
-                f"Draft {draft.draft_id} v{draft.version} · {draft.title} · {draft.audience}",
+                _(
+                    "Draft %(draft)s v%(version)s · %(title)s · %(audience)s",
+                    draft=draft.draft_id,
+                    version=draft.version,
+                    title=draft.title,
+                    audience=draft.audience,
+                ),
                 style="bold",
             )
         )
@@ -129,8 +144,14 @@ class DraftEditor(CommandRunner, Screen[None]):
         banner = self.query_one("#editor-banner", Static)
         if approvals:
             banner.update(
-                f"Saving makes {len(approvals)} approval(s) of v{draft.version} stale: "
-                "they will be needed again."
+                ngettext(
+                    "Saving makes %(n)s approval(s) of v%(version)s stale: they will be needed "
+                    "again.",
+                    "Saving makes %(n)s approval(s) of v%(version)s stale: they will be needed "
+                    "again.",
+                    len(approvals),
+                    version=draft.version,
+                )
             )
             banner.display = True
         else:
@@ -148,11 +169,14 @@ class DraftEditor(CommandRunner, Screen[None]):
         styles = tone_styles(self.app)
         limit = f" / {measured.limit}" if measured.limit else ""
         count = Text(f"{measured.platform}: {measured.length}{limit}", style="bold")
-        count.append(f" ({measured.counting})", style="dim")
+        count.append(f" ({word(COUNTING_WORDS, measured.counting)})", style="dim")
         if not measured.fits:
-            count.append(f"  {measured.length - (measured.limit or 0)} over", style=styles["bad"])
+            count.append(
+                "  " + _("%(n)s over", n=measured.length - (measured.limit or 0)),
+                style=styles["bad"],
+            )
         if text != self.saved.get(variant):
-            count.append("  · not saved", style=styles["warn"])
+            count.append("  · " + _("not saved"), style=styles["warn"])
         self.query_one(f"#count-{index}", Static).update(count)
         lines = Text()
         for finding in findings:
@@ -161,7 +185,7 @@ class DraftEditor(CommandRunner, Screen[None]):
                 lines.append("\n")
             lines.append(finding.describe(), style=style)
         if not findings:
-            lines = Text("No policy findings.", style=styles["good"])
+            lines = Text(_("No policy findings."), style=styles["good"])
         self.query_one(f"#findings-{index}", Static).update(lines)
         fine = measured.fits and not any(f.blocking for f in findings)
         tabs = self.query_one(TabbedContent)
@@ -187,7 +211,7 @@ class DraftEditor(CommandRunner, Screen[None]):
         """Save a new version through the engine."""
         changes = self.changes()
         if not changes:
-            self.app.tell("Nothing changed since the last save.")
+            self.app.tell(_("Nothing changed since the last save."))
             return
         engine = self.app.engine
         incident_id, draft_id = self.incident.id, self.draft.draft_id
@@ -199,10 +223,17 @@ class DraftEditor(CommandRunner, Screen[None]):
             self.show_title()
             for index in range(len(self.variants)):
                 self.check(index)
-            self.app.tell(f"Saved draft {draft_id} v{self.draft.version}.", title="Draft")
+            self.app.tell(
+                _(
+                    "Saved draft %(draft)s v%(version)s.",
+                    draft=draft_id,
+                    version=self.draft.version,
+                ),
+                title=_("Draft"),
+            )
 
         self.run_command(
-            "save the draft",
+            _("save the draft"),
             lambda: engine.edit_draft(incident_id, draft_id, changes),
             then=saved,
         )
@@ -219,10 +250,10 @@ class DraftEditor(CommandRunner, Screen[None]):
 
         self.app.push_screen(
             ConfirmScreen(
-                "Discard your changes?",
-                "Some variants were edited and not saved (ctrl+s saves).",
-                yes="Discard",
-                no="Keep editing",
+                _("Discard your changes?"),
+                _("Some variants were edited and not saved (ctrl+s saves)."),
+                yes=_("Discard"),
+                no=_("Keep editing"),
                 default_yes=False,
             ),
             answer,

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
+from runbook.i18n import N_, _
 from runbook.tui.screens.modal import Modal
 from runbook.tui.work import fetch
 
@@ -58,8 +59,8 @@ class ExportScreen(Modal[Path]):
     """The export form (see module docstring); returns the path written, None when cancelled."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "cancel"),
-        Binding("ctrl+s", "export", "export"),
+        Binding("escape", "cancel", N_("cancel")),
+        Binding("ctrl+s", "export", N_("export")),
     ]
 
     def __init__(self, incident_id: str, *, timezone: str = "UTC") -> None:
@@ -72,24 +73,31 @@ class ExportScreen(Modal[Path]):
     def compose(self) -> ComposeResult:
         """Format, zone, redaction, path, buttons."""
         with Vertical(classes="dialog", id="export"):
-            yield Static(f"Export the timeline of {self.incident_id}", classes="dialog-title")
-            yield Static("Format", classes="label")
+            yield Static(
+                _("Export the timeline of %(incident)s", incident=self.incident_id),
+                classes="dialog-title",
+            )
+            yield Static(_("Format"), classes="label")
             with RadioSet(id="export-format"):
                 for fmt in FORMATS:
                     yield RadioButton(fmt, value=fmt == self.fmt, id=f"fmt-{fmt}")
-            yield Static("Time zone of the local-time column", classes="label")
+            yield Static(_("Time zone of the local-time column"), classes="label")
             yield Input(self.timezone, placeholder="Europe/London, America/New_York, UTC", id="tz")
-            yield Checkbox("Redact names (people by role, to share outside the team)", id="redact")
-            yield Static("Write to", classes="label")
+            yield Checkbox(
+                _("Redact names (people by role, to share outside the team)"), id="redact"
+            )
+            yield Static(_("Write to"), classes="label")
             yield Input(default_path(self.incident_id, self.fmt), id="path")
             yield Static(
-                "↑↓ enter: format · tab: next field · ctrl+s (or enter in a field) exports · "
-                "escape cancels",
+                _(
+                    "↑↓ enter: format · tab: next field · ctrl+s (or enter in a field) exports · "
+                    "escape cancels"
+                ),
                 classes="hint",
             )
             with Horizontal(classes="buttons"):
-                yield Button("Export", variant="primary", id="export-go")
-                yield Button("Cancel", id="export-cancel")
+                yield Button(_("Export"), variant="primary", id="export-go")
+                yield Button(_("Cancel"), id="export-cancel")
 
     def on_mount(self) -> None:
         """Start on the format."""
@@ -124,13 +132,13 @@ class ExportScreen(Modal[Path]):
         tz = self.query_one("#tz", Input).value.strip() or "UTC"
         path = self.query_one("#path", Input).value.strip()
         if not path:
-            self.app.tell("Where should the export go? Type a file name.", severity="warning")
+            self.app.tell(_("Where should the export go? Type a file name."), severity="warning")
             return
         redact = self.query_one("#redact", Checkbox).value
         engine, incident_id, fmt = self.engine, self.incident_id, self.fmt
         self.running = True
         self.query_one("#export-go", Button).disabled = True
-        ticket = self.app.work_started("export the timeline")
+        ticket = self.app.work_started(_("export the timeline"))
 
         def done(result: tuple[str, Path] | None, error: str | None) -> None:
             self.app.work_finished(ticket)
@@ -139,12 +147,18 @@ class ExportScreen(Modal[Path]):
                 self.query_one("#export-go", Button).disabled = False
             if error is not None or result is None:
                 self.app.tell(
-                    error or "nothing was written", title="Could not export", severity="error"
+                    error or _("nothing was written"), title=_("Could not export"), severity="error"
                 )
                 return
             written_fmt, target = result
             self.app.tell(
-                f"{incident_id}: {written_fmt} export written to {target}", title="Exported"
+                _(
+                    "%(incident)s: %(format)s export written to %(path)s",
+                    incident=incident_id,
+                    format=written_fmt,
+                    path=target,
+                ),
+                title=_("Exported"),
             )
             if self.is_attached:
                 self.dismiss(target)

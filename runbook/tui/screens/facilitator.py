@@ -28,14 +28,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Static
 
+from runbook.i18n import N_, _, formats, ngettext
 from runbook.tui.messages import DrillTicked
 from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import tone_styles
 from runbook.tui.widgets.work_status import WorkStatus
+from runbook.tui.wording import word
 from runbook.tui.work import LiveScreen
 
 BOLD = Style(bold=True)
 STATUS_TONES = {"met": "good", "missed": "bad", "pending": "muted"}
+EXPECTATION_WORDS = {"met": N_("met"), "missed": N_("missed"), "pending": N_("pending")}
+"""An expectation's status in words (shown in capitals)."""
 
 
 @dataclass
@@ -111,14 +115,14 @@ class FacilitatorScreen(LiveScreen):
     """The facilitator's view (see module docstring)."""
 
     BINDINGS = [
-        Binding("space", "toggle_clock", "start/pause"),
+        Binding("space", "toggle_clock", N_("start/pause")),
         Binding("1", "speed(1)", "×1"),
         Binding("5", "speed(5)", "×5"),
         Binding("0", "speed(10)", "×10"),
-        Binding("n", "next_inject", "next inject"),
-        Binding("enter", "open_incident", "open incident"),
-        Binding("b", "board", "board"),
-        Binding("q", "app.quit", "quit"),
+        Binding("n", "next_inject", N_("next inject")),
+        Binding("enter", "open_incident", N_("open incident")),
+        Binding("b", "board", N_("board")),
+        Binding("q", "app.quit", N_("quit")),
     ]
 
     def __init__(self) -> None:
@@ -133,13 +137,13 @@ class FacilitatorScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         """Clock line, the feed beside the expectations, footer."""
         yield Header()
-        yield Static("Reading the drill…", id="drill-clock")
+        yield Static(_("Reading the drill…"), id="drill-clock")
         with Horizontal(id="drill-body"):
             with VerticalScroll(id="drill-feed"):
-                yield Static("Injects", classes="drill-head")
+                yield Static(_("Injects"), classes="drill-head")
                 yield Static(id="drill-feed-lines")
             with VerticalScroll(id="drill-status"):
-                yield Static("Expectations", classes="drill-head")
+                yield Static(_("Expectations"), classes="drill-head")
                 yield Static(id="drill-status-table")
         yield WorkStatus()
         yield Footer()
@@ -159,26 +163,44 @@ class FacilitatorScreen(LiveScreen):
 
     def clock_line(self, view: DrillView, styles: dict[str, Any]) -> Text:
         """``DRILL title`` then ``T+03:00 · ×5 · running · incident ... · score``."""
-        line = Text("DRILL ", style=styles["accent"] + BOLD)
+        line = Text(_("DRILL") + " ", style=styles["accent"] + BOLD)
         line.append(view.title, style="bold")
-        line.append(f"  ·  scenario {view.scenario_id} on playbook {view.playbook}\n")
+        line.append(
+            "  ·  "
+            + _(
+                "scenario %(scenario)s on playbook %(playbook)s",
+                scenario=view.scenario_id,
+                playbook=view.playbook,
+            )
+            + "\n"
+        )
         line.append(clock_words(view.elapsed), style="bold")
         for speed in (1, 5, 10):
             chosen = speed == view.speed
             line.append(f"  ×{speed}", style="bold reverse" if chosen else styles["muted"])
         if view.finished:
-            state, tone = "finished", "muted"
+            state, tone = _("finished"), "muted"
         elif view.running:
-            state, tone = "running", "good"
+            state, tone = _("running"), "good"
         else:
-            state, tone = "paused", "warn"
+            state, tone = _("paused"), "warn"
         line.append(f"  {state}", style=styles[tone] + BOLD)
         if view.incident_id:
-            line.append(f"  ·  incident {view.incident_id} (enter opens it)")
+            line.append(
+                "  ·  " + _("incident %(incident)s (enter opens it)", incident=view.incident_id)
+            )
         else:
-            line.append("  ·  not started: space declares the drill incident at T+0")
+            line.append("  ·  " + _("not started: space declares the drill incident at T+0"))
         score = view.score
-        line.append(f"  ·  {score.met}/{score.total} met ({score.percent}%)")
+        line.append(
+            "  ·  "
+            + _(
+                "%(met)s/%(total)s met (%(percent)s)",
+                met=score.met,
+                total=score.total,
+                percent=formats.percent(score.percent / 100),
+            )
+        )
         return line
 
     def feed_text(self, view: DrillView, styles: dict[str, Any]) -> Text:
@@ -190,23 +212,29 @@ class FacilitatorScreen(LiveScreen):
             style = styles[""] if item.released else styles["muted"]
             text.append(f"{offset_words(item.t_plus)} ", style=style + styles["accent"])
             text.append(f"{item.kind}", style=style + BOLD)
-            text.append(f"  {item.text}" + ("" if item.released else "  (upcoming)"), style=style)
-        return text or Text("No injects in this scenario.", style=styles["muted"])
+            text.append(
+                f"  {item.text}" + ("" if item.released else "  " + _("(upcoming)")), style=style
+            )
+        return text or Text(_("No injects in this scenario."), style=styles["muted"])
 
     def status_table(self, view: DrillView, styles: dict[str, Any]) -> Table:
         """One row per expectation: status, what, from, result."""
         table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
-        table.add_column("status", no_wrap=True)
-        table.add_column("expectation", ratio=3)
-        table.add_column("from", no_wrap=True)
-        table.add_column("time", ratio=2)
+        table.add_column(_("status"), no_wrap=True)
+        table.add_column(_("expectation"), ratio=3)
+        table.add_column(_("from"), no_wrap=True)
+        table.add_column(_("time"), ratio=2)
         for status in view.statuses:
             tone = STATUS_TONES.get(status.status, "")
             result = status.detail
             if status.missing_items and status.status != "met":
-                result += f" · {len(status.missing_items)} item(s) not ticked"
+                result += ngettext(
+                    " · %(n)s item(s) not ticked",
+                    " · %(n)s item(s) not ticked",
+                    len(status.missing_items),
+                )
             table.add_row(
-                Text(status.status.upper(), style=styles[tone]),
+                Text(word(EXPECTATION_WORDS, status.status).upper(), style=styles[tone]),
                 Text(f"{status.id}: {status.description}"),
                 Text(status.anchor, style=styles["muted"]),
                 Text(result, style=styles[tone] if status.status != "pending" else styles[""]),
@@ -226,25 +254,30 @@ class FacilitatorScreen(LiveScreen):
         """Start (declaring the drill incident the first time) or pause the clock."""
         session = self.session
         if session.running:
-            self.clock_command("pause the drill", session.pause)
+            self.clock_command(_("pause the drill"), session.pause)
         else:
-            self.clock_command("start the drill", session.start)
+            self.clock_command(_("start the drill"), session.start)
 
     def action_speed(self, speed: int) -> None:
         """×1, ×5 or ×10."""
-        self.clock_command(f"run the drill at ×{speed}", lambda: self.session.set_speed(speed))
+        self.clock_command(
+            _("run the drill at ×%(speed)s", speed=speed), lambda: self.session.set_speed(speed)
+        )
 
     def action_next_inject(self) -> None:
         """Move the clock to the next inject and release it."""
-        self.clock_command("jump to the next inject", self.session.jump_to_next_inject)
+        self.clock_command(_("jump to the next inject"), self.session.jump_to_next_inject)
 
     def action_open_incident(self) -> None:
         """The drill incident in the normal incident screen (the participants' screen)."""
         incident_id = self.session.incident_id if self.session.declared else None
         if not incident_id:
             self.runbook.tell(
-                "The drill has not started: space declares the drill incident and runs the clock.",
-                title="Not yet",
+                _(
+                    "The drill has not started: space declares the drill incident and runs the "
+                    "clock."
+                ),
+                title=_("Not yet"),
                 severity="warning",
             )
             return
@@ -260,22 +293,26 @@ class FacilitatorScreen(LiveScreen):
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         """The facilitator's commands for the palette."""
         return [
-            ("start or pause the drill clock", "space", self.action_toggle_clock),
-            ("drill clock at ×1", "key 1", lambda: self.action_speed(1)),
-            ("drill clock at ×5", "key 5", lambda: self.action_speed(5)),
-            ("drill clock at ×10", "key 0", lambda: self.action_speed(10)),
-            ("jump to the next inject", "key n", self.action_next_inject),
-            ("open the drill incident", "enter (participants' screen)", self.action_open_incident),
-            ("show the board", "key b", self.action_board),
+            (N_("start or pause the drill clock"), "space", self.action_toggle_clock),
+            (N_("drill clock at ×1"), _("key %(key)s", key="1"), lambda: self.action_speed(1)),
+            (N_("drill clock at ×5"), _("key %(key)s", key="5"), lambda: self.action_speed(5)),
+            (N_("drill clock at ×10"), _("key %(key)s", key="0"), lambda: self.action_speed(10)),
+            (N_("jump to the next inject"), _("key %(key)s", key="n"), self.action_next_inject),
+            (
+                N_("open the drill incident"),
+                _("enter (participants' screen)"),
+                self.action_open_incident,
+            ),
+            (N_("show the board"), _("key %(key)s", key="b"), self.action_board),
         ]
 
     def help_lines(self) -> list[tuple[str, str]]:
         """Keys for the help screen."""
         return [
-            ("space", "start the drill (declares the incident at T+0) / pause the clock"),
-            ("1 5 0", "clock speed ×1, ×5, ×10"),
-            ("n", "jump to the next inject (released at once)"),
-            ("enter", "open the drill incident (the participants' incident screen)"),
-            ("b", "the board; f comes back here from any screen"),
-            ("q", "quit (the drill ends)"),
+            ("space", _("start the drill (declares the incident at T+0) / pause the clock")),
+            ("1 5 0", _("clock speed ×1, ×5, ×10")),
+            ("n", _("jump to the next inject (released at once)")),
+            ("enter", _("open the drill incident (the participants' incident screen)")),
+            ("b", _("the board; f comes back here from any screen")),
+            ("q", _("quit (the drill ends)")),
         ]

@@ -11,16 +11,19 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from runbook.i18n import N_, _
 from runbook.tui.screens.modal import Modal
 
 GENERAL = [
-    ("?", "this help"),
-    ("w", "switch person (who is operating)"),
-    ("ctrl+p", "command palette: every action by name (and the theme: dark or light)"),
-    ("escape", "back / cancel"),
-    ("tab", "next panel"),
-    ("ctrl+q", "quit"),
+    ("?", N_("this help")),
+    ("w", N_("switch person (who is operating)")),
+    ("ctrl+p", N_("command palette: every action by name (and the theme: dark or light)")),
+    ("escape", N_("back / cancel")),
+    ("tab", N_("next panel")),
+    ("ctrl+q", N_("quit")),
 ]
+"""Keys every screen has (descriptions translated when shown; keys the same in every
+language)."""
 
 
 class HelpScreen(Modal[None]):
@@ -38,17 +41,17 @@ class HelpScreen(Modal[None]):
             for key, active in self.target.active_bindings.items():
                 binding = active.binding
                 if binding.description:
-                    rows.append((binding.key_display or key, binding.description))
-        rows += GENERAL
+                    rows.append((binding.key_display or key, _(binding.description)))
+        rows += [(key, _(words)) for key, words in GENERAL]
         if getattr(self.app, "drill", None) is not None:
-            rows.append(("f", "back to the drill facilitator's view"))
+            rows.append(("f", _("back to the drill facilitator's view")))
         width = max(len(key) for key, _ in rows) + 2
         body = "\n".join(f"{key:<{width}}{words}" for key, words in rows)
         with Vertical(classes="dialog wide"):
-            yield Static("Keys", classes="dialog-title")
+            yield Static(_("Keys"), classes="dialog-title")
             with VerticalScroll(classes="dialog-scroll"):
                 yield Static(body, markup=False)
-            yield Static("escape closes", classes="hint")
+            yield Static(_("escape closes"), classes="hint")
 
 
 class InfoScreen(Modal[None]):
@@ -65,4 +68,4 @@ class InfoScreen(Modal[None]):
             yield Static(self.title_text, classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-scroll"):
                 yield Static(self.text, markup=False)
-            yield Static("escape closes", classes="hint")
+            yield Static(_("escape closes"), classes="hint")

@@ -18,21 +18,31 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
+from runbook.i18n import N_, _, ngettext
 from runbook.model.intake import Warning, suggest
 from runbook.model.text import inert, one_line
 from runbook.tui.widgets.footer import Footer
 from runbook.tui.widgets.level_badge import tone_styles
 from runbook.tui.widgets.work_status import WorkStatus
-from runbook.tui.wording import since
+from runbook.tui.wording import ago, since, word
 from runbook.tui.work import LiveScreen
 
 COLUMNS = (
-    ("age", "age", 6),
+    ("age", N_("age"), 6),
     ("count", "×", 4),
-    ("source", "from", 18),
-    ("status", "status", 12),
-    ("summary", "what was seen", 40),
+    ("source", N_("from"), 18),
+    ("status", N_("status"), 12),
+    ("summary", N_("what was seen"), 40),
 )
+
+WARNING_STATUS = {
+    "new": N_("new"),
+    "acknowledged": N_("acknowledged"),
+    "resolved": N_("resolved"),
+    "dismissed": N_("dismissed"),
+    "declared": N_("declared"),
+}
+"""A warning's status in words."""
 
 
 def inbox_line(warning: Warning, now: Any) -> str:
@@ -48,10 +58,10 @@ class InboxScreen(LiveScreen):
     """The warnings (see module docstring)."""
 
     BINDINGS = [
-        Binding("d", "declare", "declare incident"),
-        Binding("x", "dismiss_warning", "dismiss"),
-        Binding("a", "toggle_all", "show decided"),
-        Binding("escape", "app.pop_screen", "board"),
+        Binding("d", "declare", N_("declare incident")),
+        Binding("x", "dismiss_warning", N_("dismiss")),
+        Binding("a", "toggle_all", N_("show decided")),
+        Binding("escape", "app.pop_screen", N_("board")),
     ]
 
     def __init__(self) -> None:
@@ -64,7 +74,7 @@ class InboxScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         """Header, counts, the table, the highlighted warning, footer."""
         yield Header()
-        yield Static("Reading the inbox…", id="inbox-head")
+        yield Static(_("Reading the inbox…"), id="inbox-head")
         yield DataTable(id="inbox-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="inbox-detail", markup=False)
         yield WorkStatus()
@@ -75,7 +85,7 @@ class InboxScreen(LiveScreen):
         super().on_mount()
         table = self.query_one(DataTable)
         for key, label, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
+            table.add_column(_(label) if label != "×" else label, key=key, width=width)
         table.focus()
 
     def load(self, publish: Any) -> tuple[list[Warning], dict[str, str | None]]:
@@ -95,7 +105,9 @@ class InboxScreen(LiveScreen):
         now = self.runbook.engine.clock.now()
         styles = tone_styles(self.app)
         for warning in warnings:
-            status = warning.status + (f" {warning.incident_id}" if warning.incident_id else "")
+            status = word(WARNING_STATUS, warning.status) + (
+                f" {warning.incident_id}" if warning.incident_id else ""
+            )
             table.add_row(
                 since(warning.last_at, now),
                 str(warning.count),
@@ -108,8 +120,14 @@ class InboxScreen(LiveScreen):
         if selected in keys:
             table.move_cursor(row=keys.index(selected), animate=False)
         waiting = sum(1 for w in warnings if w.waiting)
-        head = f"{waiting} warning(s) waiting · d declares an incident · x dismisses"
-        head += " · decided shown (a hides)" if self.show_all else " · decided hidden (a shows)"
+        head = ngettext(
+            "%(n)s warning(s) waiting · d declares an incident · x dismisses",
+            "%(n)s warning(s) waiting · d declares an incident · x dismisses",
+            waiting,
+        )
+        head += (
+            _(" · decided shown (a hides)") if self.show_all else _(" · decided hidden (a shows)")
+        )
         self.query_one("#inbox-head", Static).update(head)
         self.describe_selected()
         self.fit_columns()
@@ -153,27 +171,46 @@ class InboxScreen(LiveScreen):
         warning = self.current()
         detail = self.query_one("#inbox-detail", Static)
         if warning is None:
-            detail.update("The inbox is empty: nothing waits for a decision.")
+            detail.update(_("The inbox is empty: nothing waits for a decision."))
             return
         lines = [inert(warning.summary)]
         if warning.link:
-            lines.append(f"link: {one_line(warning.link)}")
+            lines.append(_("link: %(link)s", link=one_line(warning.link)))
+        now = self.runbook.engine.clock.now()
         lines.append(
-            f"from {one_line(warning.received_by)} · first {warning.first_at:%H:%M} UTC"
-            f" · last {warning.last_at:%H:%M} UTC · {warning.count} time(s)"
+            _(
+                "from %(source)s · first %(first)s UTC · last %(last)s UTC (%(ago)s)",
+                source=one_line(warning.received_by),
+                first=warning.first_at.strftime("%H:%M"),
+                last=warning.last_at.strftime("%H:%M"),
+                ago=ago(warning.last_at, now),
+            )
+            + ngettext(" · %(n)s time(s)", " · %(n)s time(s)", warning.count)
         )
         suggested = self.suggestions.get(warning.key)
         if warning.waiting:
             playbooks = self.runbook.engine.workspace.playbooks
             lines.append(
-                f"suggested playbook: {playbooks[suggested].title} (d declares)"
+                _("suggested playbook: %(title)s (d declares)", title=playbooks[suggested].title)
                 if suggested in playbooks
-                else "no playbook matches its words: d lets you pick one"
+                else _("no playbook matches its words: d lets you pick one")
             )
         if warning.reason:
-            lines.append(f"dismissed by {one_line(warning.decided_by)}: {inert(warning.reason)}")
+            lines.append(
+                _(
+                    "dismissed by %(who)s: %(reason)s",
+                    who=one_line(warning.decided_by),
+                    reason=inert(warning.reason),
+                )
+            )
         elif warning.incident_id:
-            lines.append(f"declared as {warning.incident_id} by {one_line(warning.decided_by)}")
+            lines.append(
+                _(
+                    "declared as %(incident)s by %(who)s",
+                    incident=warning.incident_id,
+                    who=one_line(warning.decided_by),
+                )
+            )
         detail.update("\n".join(lines))
 
     # -- actions ------------------------------------------------------------------------
@@ -183,7 +220,7 @@ class InboxScreen(LiveScreen):
 
         warning = self.current()
         if warning is None or not warning.waiting:
-            self.runbook.tell("Highlight a waiting warning first.", severity="warning")
+            self.runbook.tell(_("Highlight a waiting warning first."), severity="warning")
             return
         suggested = self.suggestions.get(warning.key)
 
@@ -200,7 +237,7 @@ class InboxScreen(LiveScreen):
 
         warning = self.current()
         if warning is None or not warning.waiting:
-            self.runbook.tell("Highlight a waiting warning first.", severity="warning")
+            self.runbook.tell(_("Highlight a waiting warning first."), severity="warning")
             return
         engine = self.runbook.engine
 
@@ -208,14 +245,14 @@ class InboxScreen(LiveScreen):
             if reason is None:
                 return
             self.run_command(
-                "dismiss the warning", lambda: engine.dismiss_warning(warning.key, reason)
+                _("dismiss the warning"), lambda: engine.dismiss_warning(warning.key, reason)
             )
 
         self.app.push_screen(
             TextEntry(
-                "Dismiss the warning",
-                "Why does it need no incident? (kept in the intake log)",
-                placeholder="e.g. a known parody account, already handled",
+                _("Dismiss the warning"),
+                _("Why does it need no incident? (kept in the intake log)"),
+                placeholder=_("e.g. a known parody account, already handled"),
             ),
             dismissed,
         )
@@ -228,6 +265,10 @@ class InboxScreen(LiveScreen):
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         """The inbox's commands for the palette."""
         return [
-            ("declare from the warning", "declare an incident (d)", self.action_declare),
-            ("dismiss the warning", "dismiss with a reason (x)", self.action_dismiss_warning),
+            (N_("declare from the warning"), _("declare an incident (d)"), self.action_declare),
+            (
+                N_("dismiss the warning"),
+                _("dismiss with a reason (x)"),
+                self.action_dismiss_warning,
+            ),
         ]

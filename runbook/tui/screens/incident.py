@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
+from runbook.i18n import N_, _, ngettext
 from runbook.model.lifecycle import ACTIONS
 from runbook.model.playbook import STAGES
 from runbook.tui.data import IncidentView, band, load_incident, next_step
@@ -37,26 +38,27 @@ from runbook.tui.widgets.posts import PostsPanel
 from runbook.tui.widgets.stepper import Stepper
 from runbook.tui.widgets.timeline import Timeline
 from runbook.tui.widgets.work_status import WorkStatus
-from runbook.tui.wording import TARGET_WORDS, countdown, since
+from runbook.tui.wording import STATE_WORDS, TARGET_WORDS, countdown, moment, since, word
 from runbook.tui.work import LiveScreen
 
 KEYS: list[tuple[str, str, str]] = [
-    ("a", "level", "level"),
-    ("p", "pause", "pause"),
-    ("n", "notify", "notify"),
-    ("k", "ack", "ack"),
-    ("d", "start_draft", "draft"),
-    ("e", "edit_draft", "edit"),
-    ("s", "submit", "submit"),
-    ("y", "approve", "approve"),
-    ("Y", "attest", "attest"),
-    ("x", "reject", "reject"),
-    ("o", "override", "override"),
-    ("P", "publish", "publish"),
-    ("t", "retry", "retry"),
-    ("m", "note", "note"),
-    ("r", "resolve", "resolve"),
-    ("c", "close", "close"),
+    ("a", "level", N_("level")),
+    ("p", "pause", N_("pause")),
+    ("n", "notify", N_("notify")),
+    ("k", "ack", N_("ack")),
+    ("d", "start_draft", N_("draft")),
+    ("e", "edit_draft", N_("edit")),
+    ("s", "submit", N_("submit")),
+    ("y", "approve", N_("approve")),
+    ("Y", "attest", N_("attest")),
+    ("x", "reject", N_("reject")),
+    ("o", "override", N_("override")),
+    ("P", "publish", N_("publish")),
+    ("t", "retry", N_("retry")),
+    ("S", "resend", N_("send again")),
+    ("m", "note", N_("note")),
+    ("r", "resolve", N_("resolve")),
+    ("c", "close", N_("close")),
 ]
 """(key, action, footer words) of every incident action."""
 
@@ -117,10 +119,14 @@ class IncidentScreen(IncidentActions, LiveScreen):
     BINDINGS = [
         *[Binding(key, f"act('{name}')", words) for key, name, words in KEYS],
         *[Binding(key, f"refused('{name}')", show=False) for key, name, _ in KEYS],
-        Binding("escape", "back", "board"),
-        Binding("X", "export", "export"),
-        Binding("left_square_bracket", "browse(-1)", "checklist ◀", key_display="[", show=False),
-        Binding("right_square_bracket", "browse(1)", "checklist ▶", key_display="]", show=False),
+        Binding("escape", "back", N_("board")),
+        Binding("X", "export", N_("export")),
+        Binding(
+            "left_square_bracket", "browse(-1)", N_("checklist ◀"), key_display="[", show=False
+        ),
+        Binding(
+            "right_square_bracket", "browse(1)", N_("checklist ▶"), key_display="]", show=False
+        ),
         *[Binding(str(n), f"tab('{name}')", show=False) for n, name in enumerate(TABS, 1)],
     ]
 
@@ -146,16 +152,16 @@ class IncidentScreen(IncidentActions, LiveScreen):
         with Horizontal(id="body"):
             yield Checklist(id="checklist")
             with TabbedContent(id="tabs"):
-                with TabPane("Timeline", id="tab-timeline"):
+                with TabPane(_("Timeline"), id="tab-timeline"):
                     yield Timeline(id="timeline")
                     yield Static(id="timeline-detail")
-                with TabPane("People", id="tab-people"):
+                with TabPane(_("People"), id="tab-people"):
                     yield PeoplePanel(id="people")
-                with TabPane("Posts", id="tab-posts"):
+                with TabPane(_("Posts"), id="tab-posts"):
                     yield PostsPanel(id="posts")
-                with TabPane("Drafts", id="tab-drafts"):
+                with TabPane(_("Drafts"), id="tab-drafts"):
                     yield DraftsPanel(id="drafts")
-                with TabPane("Messages", id="tab-messages"):
+                with TabPane(_("Messages"), id="tab-messages"):
                     yield MessagesPanel(id="messages")
         yield WorkStatus(id="work")
         yield Footer()
@@ -226,7 +232,9 @@ class IncidentScreen(IncidentActions, LiveScreen):
         for line in view.lines:
             if line.tone == "bad":
                 self.runbook.tell(
-                    line.text + " (t retries)", title="Something failed", severity="error"
+                    _("%(failure)s (t retries)", failure=line.text),
+                    title=_("Something failed"),
+                    severity="error",
                 )
 
     def show_summary(self) -> None:
@@ -242,28 +250,57 @@ class IncidentScreen(IncidentActions, LiveScreen):
         first.append(f"  {incident.id}  ", style="bold")
         first.append(incident.title, style="bold")
         if incident.drill:
-            first.append("  DRILL", style=styles["accent"])
-        second = Text(incident.state, style=styles["accent"])
-        second.append(f" · open {since(incident.opened_at, view.now)}")
+            first.append("  " + _("DRILL"), style=styles["accent"])
+        second = Text(word(STATE_WORDS, incident.state), style=styles["accent"])
+        second.append(_(" · open %(span)s", span=since(incident.opened_at, view.now)))
         if view.target is not None:
             words, late = countdown(view.target.due, view.now)
-            second.append(" · next: ")
+            second.append(_(" · next: "))
             second.append(
-                f"{TARGET_WORDS.get(view.target.name, view.target.name)} {words}",
+                f"{word(TARGET_WORDS, view.target.name)} {words}",
                 style=styles["bad"] if late else styles[""],
             )
         for update in incident.update_schedule():
             words, late = countdown(update.due_at, view.now)
             second.append(
-                f" · {update.audience} update {words}",
+                _(" · %(audience)s update %(when)s", audience=update.audience, when=words),
                 style=styles["bad"] if late else styles[""],
             )
         if view.next_escalation is not None:
             words, late = countdown(view.next_escalation, view.now)
-            second.append(f" · escalation {words}", style=styles["bad"] if late else styles["warn"])
+            second.append(
+                _(" · escalation %(when)s", when=words),
+                style=styles["bad"] if late else styles["warn"],
+            )
         failed = incident.failed_effects()
         if failed:
-            second.append(f" · {len(failed)} failed step(s): t retries", style=styles["bad"])
+            missed = [f"{who} ({why})" for e in failed for who, why in e.not_done()]
+            detail = ""
+            if missed:
+                more = len(missed) - 2
+                detail = ": " + _("not reached: %(who)s", who="; ".join(missed[:2]))
+                detail += _(" and %(n)s more", n=more) if more > 0 else ""
+            second.append(
+                " · "
+                + ngettext(
+                    "%(n)s failed step(s)%(detail)s: t retries",
+                    "%(n)s failed step(s)%(detail)s: t retries",
+                    len(failed),
+                    detail=detail,
+                ),
+                style=styles["bad"],
+            )
+        maybe = sum(len(e.maybe_sent()) for e in incident.effects.values())
+        if maybe:
+            second.append(
+                " · "
+                + ngettext(
+                    "%(n)s message may have been sent: S sends it again",
+                    "%(n)s messages may have been sent: S sends them again",
+                    maybe,
+                ),
+                style=styles["warn"],
+            )
         first.append("\n")
         first.append_text(second)
         if self.changed("summary", first):
@@ -277,10 +314,10 @@ class IncidentScreen(IncidentActions, LiveScreen):
         if not self.changed("tabs", counts):
             return
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("tab-people").label = f"People {counts[0]}"
-        tabs.get_tab("tab-posts").label = f"Posts {counts[1]}"
-        tabs.get_tab("tab-drafts").label = f"Drafts {counts[2]}"
-        tabs.get_tab("tab-messages").label = f"Messages {counts[3]}"
+        tabs.get_tab("tab-people").label = _("People %(n)s", n=counts[0])
+        tabs.get_tab("tab-posts").label = _("Posts %(n)s", n=counts[1])
+        tabs.get_tab("tab-drafts").label = _("Drafts %(n)s", n=counts[2])
+        tabs.get_tab("tab-messages").label = _("Messages %(n)s", n=counts[3])
 
     def tick_clock(self) -> None:
         """Countdowns move with the clock between loads."""
@@ -303,8 +340,8 @@ class IncidentScreen(IncidentActions, LiveScreen):
     def reason(self, name: str) -> str:
         """Why ``name`` is not allowed now."""
         if self.view is None:
-            return "still reading the incident; try again in a moment"
-        return self.view.refusals.get(self.lifecycle_action(name), "not now")
+            return _("still reading the incident; try again in a moment")
+        return self.view.refusals.get(self.lifecycle_action(name), _("not now"))
 
     def footer_rank(self, action: str) -> int:
         """Which keys the footer keeps when it cannot show them all: the next step's first,
@@ -329,7 +366,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
         if name in DIRECT and self.view is not None:
             getattr(self, f"do_{name}")()
             return
-        self.runbook.tell(self.reason(name), title="Not now", severity="warning")
+        self.runbook.tell(self.reason(name), title=_("Not now"), severity="warning")
 
     def run_key(self, name: str) -> None:
         """What pressing the key of ``name`` does."""
@@ -358,38 +395,45 @@ class IncidentScreen(IncidentActions, LiveScreen):
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         """Every action, allowed ones first, with its key and (if refused) the reason."""
         allowed, refused = [], []
-        for key, name, _ in KEYS:
+        for key, name, _label in KEYS:
             words = ACTIONS[self.lifecycle_action(name)]
             if self.is_allowed(name):
-                allowed.append((words, f"key {key} · allowed now", partial(self.run_key, name)))
+                allowed.append(
+                    (words, _("key %(key)s · allowed now", key=key), partial(self.run_key, name))
+                )
             else:
                 refused.append(
-                    (words, f"key {key} · {self.reason(name)}", partial(self.run_key, name))
+                    (
+                        words,
+                        _("key %(key)s · %(reason)s", key=key, reason=self.reason(name)),
+                        partial(self.run_key, name),
+                    )
                 )
         return [
             *allowed,
             *refused,
-            ("export the timeline", "key X · md, html, json or csv to a file", self.action_export),
-            ("back to the board", "escape", self.action_back),
-            ("tick a checklist item", "enter on the checklist", self.focus_checklist),
+            (
+                N_("export the timeline"),
+                _("key X · md, html, json or csv to a file"),
+                self.action_export,
+            ),
+            (N_("back to the board"), "escape", self.action_back),
+            (N_("tick a checklist item"), _("enter on the checklist"), self.focus_checklist),
         ]
 
     def help_lines(self) -> list[tuple[str, str]]:
         """Keys for the help screen."""
         rows = []
-        for key, name, _ in KEYS:
-            words = ACTIONS[self.lifecycle_action(name)]
-            rows.append(
-                (
-                    key,
-                    words + ("" if self.is_allowed(name) else f"  (not now: {self.reason(name)})"),
-                )
-            )
+        for key, name, _label in KEYS:
+            words = _(ACTIONS[self.lifecycle_action(name)])
+            if not self.is_allowed(name):
+                words += _("  (not now: %(reason)s)", reason=self.reason(name))
+            rows.append((key, words))
         rows += [
-            ("X", "export the timeline to a file (md, html, json or csv)"),
-            ("enter", "tick the highlighted checklist item / read a timeline entry"),
-            ("[ ]", "checklist of the previous / next stage"),
-            ("1-5", "timeline, people, posts, drafts, messages sent"),
+            ("X", _("export the timeline to a file (md, html, json or csv)")),
+            ("enter", _("tick the highlighted checklist item / read a timeline entry")),
+            ("[ ]", _("checklist of the previous / next stage")),
+            ("1-5", _("timeline, people, posts, drafts, messages sent")),
         ]
         return rows
 
@@ -422,7 +466,9 @@ class IncidentScreen(IncidentActions, LiveScreen):
     def on_checklist_tick(self, message: Checklist.Tick) -> None:
         """Tick an item through the engine."""
         engine = self.runbook.engine
-        self.run_command("tick the item", lambda: engine.check(self.incident_id, message.item_id))
+        self.run_command(
+            _("tick the item"), lambda: engine.check(self.incident_id, message.item_id)
+        )
 
     def on_drafts_panel_chosen(self, message: DraftsPanel.Chosen) -> None:
         """Actions now concern this draft."""
@@ -451,7 +497,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
         proven = f" ({line.how})" if line.how else ""
         self.app.push_screen(
             InfoScreen(
-                f"#{line.seq} {line.type} · {line.at:%Y-%m-%d %H:%M:%S} UTC · {line.actor}{proven}",
+                f"#{line.seq} {line.type} · {moment(line.at)} · {line.actor}{proven}",
                 line.text,
             )
         )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from runbook.i18n import _, ngettext
 from runbook.model.incident import Incident
+from runbook.tui.wording import STAGE_WORDS, word
 
 if TYPE_CHECKING:
     from runbook.tui.data import IncidentView
@@ -56,7 +58,7 @@ class IncidentActions:
         def answered(answers: dict[str, str] | None) -> None:
             if answers:
                 self.run_command(
-                    "set the level",
+                    _("set the level"),
                     lambda: engine.assess(self.incident_id, answers),
                     then=self._offer_next("pause", "notify"),
                 )
@@ -72,7 +74,7 @@ class IncidentActions:
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self.run_command(
-                    "pause scheduled posts",
+                    _("pause scheduled posts"),
                     lambda: engine.pause(self.incident_id),
                     then=self._offer_next("notify"),
                 )
@@ -87,14 +89,14 @@ class IncidentActions:
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.run_command("notify people", lambda: engine.notify(self.incident_id))
+                self.run_command(_("notify people"), lambda: engine.notify(self.incident_id))
 
         self.app.push_screen(NotifyPreview(self.incident_id), confirmed)
 
     def do_ack(self) -> None:
         """Acknowledge being notified (as the operator)."""
         engine = self.engine
-        self.run_command("acknowledge", lambda: engine.ack(self.incident_id))
+        self.run_command(_("acknowledge"), lambda: engine.ack(self.incident_id))
 
     def do_retry(self) -> None:
         """Re-run interrupted steps first (as ``runbook retry``), then try failed ones again."""
@@ -109,13 +111,61 @@ class IncidentActions:
             if recovered:
                 left = len(incident.failed_effects())
                 self.runbook.tell(
-                    f"Re-ran {recovered} interrupted step(s)"
-                    + (f"; still failing: {left}" if left else "."),
-                    title="Retried",
+                    ngettext(
+                        "Re-ran %(n)s interrupted step(s)",
+                        "Re-ran %(n)s interrupted step(s)",
+                        recovered,
+                    )
+                    + (_("; still failing: %(n)s", n=left) if left else "."),
+                    title=_("Retried"),
                     severity="warning" if left else "information",
                 )
 
-        self.run_command("retry the failed steps", retry, then=done)
+        self.run_command(_("retry the failed steps"), retry, then=done)
+
+    def do_resend(self) -> None:
+        """Show the messages that may have been sent; on confirmation send them again, as
+        ``runbook resend --all-unknown`` (recorded as possible repeats)."""
+        from runbook.i18n import _
+        from runbook.tui.screens.confirm import ConfirmScreen
+
+        engine = self.engine
+        incident_id = self.incident_id
+        waiting = engine.maybe_sent(incident_id)
+        if not waiting:
+            self.runbook.tell(
+                _("No message may have been sent without an answer."), title=_("Nothing to send")
+            )
+            return
+        names = engine.workspace.contacts.names()
+        lines = [
+            _(
+                "%(person)s by %(channel)s: %(why)s",
+                person=names.get(m.person, m.person),
+                channel=m.channel,
+                why=m.why,
+            )
+            for m in waiting[:12]
+        ]
+        if len(waiting) > 12:
+            lines.append(_("… and %(n)s more", n=len(waiting) - 12))
+        message = (
+            _(
+                "These messages may have arrived already; sending them again may give people "
+                "a copy twice:"
+            )
+            + "\n\n"
+            + "\n".join(lines)
+        )
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.run_command(_("send again"), lambda: engine.resend(incident_id, every=True))
+
+        self.app.push_screen(
+            ConfirmScreen(_("Send again?"), message, yes=_("Send again"), default_yes=False),
+            confirmed,
+        )
 
     # -- drafts ---------------------------------------------------------------------------
     def do_start_draft(self) -> None:
@@ -134,14 +184,23 @@ class IncidentActions:
                 t.id,
                 t.title,
                 f"{t.audience} · {', '.join(t.platforms)}"
-                + (f" · already {used[t.id]}" if t.id in used else ""),
+                + (_(" · already %(draft)s", draft=used[t.id]) if t.id in used else ""),
             )
             for t in playbook.drafts
         ]
         fresh = next((t.id for t in playbook.drafts if t.id not in used), None)
         updates = playbook.updates.templates if playbook.updates is not None else []
         items += [
-            (u.id, u.title, f"update for {u.audience} · {', '.join(u.platforms)}") for u in updates
+            (
+                u.id,
+                u.title,
+                _(
+                    "update for %(audience)s · %(platforms)s",
+                    audience=u.audience,
+                    platforms=", ".join(u.platforms),
+                ),
+            )
+            for u in updates
         ]
         now = self.engine.clock.now()
         due = [d.audience for d in incident.update_schedule() if d.due_at <= now]
@@ -158,13 +217,13 @@ class IncidentActions:
         def picked(template: str | None) -> None:
             if template:
                 self.run_command(
-                    "start a draft",
+                    _("start a draft"),
                     lambda: engine.start_draft(self.incident_id, template),
                     then=started,
                 )
 
         self.app.push_screen(
-            PickScreen("Start a draft from a template", items, highlight=fresh), picked
+            PickScreen(_("Start a draft from a template"), items, highlight=fresh), picked
         )
 
     def open_editor(self, incident: Incident, draft_id: str) -> None:
@@ -176,7 +235,7 @@ class IncidentActions:
     def do_edit_draft(self) -> None:
         """Edit the highlighted draft."""
         if self.view is None or self.draft_id not in self.view.incident.drafts:
-            self.runbook.tell("There is no draft yet; d starts one.", severity="warning")
+            self.runbook.tell(_("There is no draft yet; d starts one."), severity="warning")
             return
         self.open_editor(self.view.incident, self.draft_id)
 
@@ -184,7 +243,7 @@ class IncidentActions:
         """Submit the highlighted draft for approval."""
         engine = self.engine
         draft = self.draft_id
-        self.run_command("submit the draft", lambda: engine.submit(self.incident_id, draft))
+        self.run_command(_("submit the draft"), lambda: engine.submit(self.incident_id, draft))
 
     def do_approve(self) -> None:
         """Approve the highlighted draft as the operator, bound to the text shown (signed
@@ -195,7 +254,7 @@ class IncidentActions:
         if self.view is not None and draft in self.view.incident.drafts:
             shown = self.view.incident.drafts[draft].content_hash
         self.run_command(
-            "approve the draft",
+            _("approve the draft"),
             lambda: engine.approve(self.incident_id, draft, expect=shown),
         )
 
@@ -227,21 +286,25 @@ class IncidentActions:
             def given(words: str | None) -> None:
                 if words is not None:
                     self.run_command(
-                        "record the attestation",
+                        _("record the attestation"),
                         lambda: engine.attest(self.incident_id, person, words, "", draft_id),
                     )
 
             self.app.push_screen(
                 TextEntry(
-                    f"How did {person} approve {draft_id}?",
-                    "Recorded as your attestation, not their approval: it counts only where "
-                    "the policy allows attested approvals.",
-                    value="by phone",
+                    _("How did %(person)s approve %(draft)s?", person=person, draft=draft_id),
+                    _(
+                        "Recorded as your attestation, not their approval: it counts only where "
+                        "the policy allows attested approvals."
+                    ),
+                    value=_("by phone"),
                 ),
                 given,
             )
 
-        self.app.push_screen(PickScreen(f"Who approved {draft_id} elsewhere?", items), how)
+        self.app.push_screen(
+            PickScreen(_("Who approved %(draft)s elsewhere?", draft=draft_id), items), how
+        )
 
     def do_reject(self) -> None:
         """Reject with a comment."""
@@ -253,11 +316,14 @@ class IncidentActions:
         def comment(text: str | None) -> None:
             if text is not None:
                 self.run_command(
-                    "reject the draft", lambda: engine.reject(self.incident_id, text, draft)
+                    _("reject the draft"), lambda: engine.reject(self.incident_id, text, draft)
                 )
 
         self.app.push_screen(
-            TextEntry(f"Reject draft {draft}", "Why? The author reads this on the timeline."),
+            TextEntry(
+                _("Reject draft %(draft)s", draft=draft),
+                _("Why? The author reads this on the timeline."),
+            ),
             comment,
         )
 
@@ -300,13 +366,13 @@ class IncidentActions:
                 return
             on, by_hand = choice
             self.run_command(
-                "publish",
+                _("publish"),
                 lambda: engine.publish(self.incident_id, draft_id, on=on, by_hand=by_hand),
             )
 
         self.app.push_screen(
             PublishScreen(
-                f"Publish draft {draft_id} v{draft.version}?",
+                _("Publish draft %(draft)s v%(version)s?", draft=draft_id, version=draft.version),
                 f"{draft.title}\n\n" + next(iter(draft.variants.values()), ""),
                 variants,
             ),
@@ -332,11 +398,13 @@ class IncidentActions:
 
         def noted(text: str | None) -> None:
             if text is not None:
-                self.run_command("add the note", lambda: engine.note(self.incident_id, text))
+                self.run_command(_("add the note"), lambda: engine.note(self.incident_id, text))
 
         self.app.push_screen(
             TextEntry(
-                "Note", "What should the timeline say?", placeholder="e.g. journalist called"
+                _("Note"),
+                _("What should the timeline say?"),
+                placeholder=_("e.g. journalist called"),
             ),
             noted,
         )
@@ -358,25 +426,33 @@ class IncidentActions:
                 return
             unticked = self.view.incident.unticked() if self.view is not None else []
             if not unticked:
-                self.run_command("close the incident", lambda: engine.close(self.incident_id, text))
+                self.run_command(
+                    _("close the incident"), lambda: engine.close(self.incident_id, text)
+                )
                 return
             from runbook.tui.screens.confirm import ConfirmScreen
 
             def decided(yes: bool | None) -> None:
                 if yes:
                     self.run_command(
-                        "close the incident",
+                        _("close the incident"),
                         lambda: engine.close(self.incident_id, text, leave_open=True),
                     )
 
-            listed = "\n".join(f"· [{stage}] {words}" for stage, _, words in unticked[:12])
-            more = f"\n· and {len(unticked) - 12} more" if len(unticked) > 12 else ""
+            listed = "\n".join(
+                f"· [{word(STAGE_WORDS, stage)}] {words}" for stage, _id, words in unticked[:12]
+            )
+            more = _("\n· and %(n)s more", n=len(unticked) - 12) if len(unticked) > 12 else ""
             self.app.push_screen(
                 ConfirmScreen(
-                    f"{len(unticked)} checklist item(s) not ticked",
-                    f"{listed}{more}\n\nClose anyway? The record lists them as left open.",
-                    yes="close, leave them open",
-                    no="go back",
+                    ngettext(
+                        "%(n)s checklist item(s) not ticked",
+                        "%(n)s checklist item(s) not ticked",
+                        len(unticked),
+                    ),
+                    listed + more + "\n\n" + _("Close anyway? The record lists them as left open."),
+                    yes=_("close, leave them open"),
+                    no=_("go back"),
                     default_yes=False,
                 ),
                 decided,
@@ -384,8 +460,11 @@ class IncidentActions:
 
         self.app.push_screen(
             TextEntry(
-                "Close after review",
-                "Outcome of the post-incident review (optional). Nothing more can be done after.",
+                _("Close after review"),
+                _(
+                    "Outcome of the post-incident review (optional). Nothing more can be done "
+                    "after."
+                ),
             ),
             reviewed,
         )

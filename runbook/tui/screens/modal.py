@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Input, TextArea
 
+from runbook.i18n import N_
 from runbook.tui.work import CommandRunner
 
 T = TypeVar("T")
@@ -16,7 +17,7 @@ T = TypeVar("T")
 class Modal(CommandRunner, ModalScreen[T]):
     """A form over the current screen (escape cancels and returns None)."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("cancel"))]
 
     def on_mount(self) -> None:
         """Inputs and editors blink unless the app says not to (tests, snapshots)."""

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, Static
 
+from runbook.i18n import _
 from runbook.model.intake import Warning
 from runbook.model.text import one_line
 from runbook.tui.screens.modal import Modal
@@ -35,27 +36,30 @@ class NewIncidentScreen(Modal[str]):
         warning = self.warning
         with Vertical(classes="dialog wide"):
             yield Static(
-                "New incident" if warning is None else "Declare an incident from the warning",
+                _("New incident") if warning is None else _("Declare an incident from the warning"),
                 classes="dialog-title",
             )
             if warning is not None:
                 yield Static(one_line(warning.summary[:300]), classes="dialog-body", markup=False)
-            label = "Which playbook?"
+            label = _("Which playbook?")
             if warning is not None:
-                label += " (suggested by its words)" if self.suggested else " (none matches)"
+                label += _(" (suggested by its words)") if self.suggested else _(" (none matches)")
             yield Static(label, id="playbook-label", classes="label")
             yield FuzzyPicker(
                 items,
-                placeholder="type a word, e.g. hacked, leak, recall",
+                placeholder=_("type a word, e.g. hacked, leak, recall"),
                 words=words,
                 highlight=self.suggested,
             )
-            yield Static("What is happening, in a few words?", classes="label")
+            yield Static(_("What is happening, in a few words?"), classes="label")
             title = " ".join(warning.summary.split())[:120] if warning is not None else ""
-            yield Input(title, placeholder="e.g. X account posting crypto scams", id="title")
-            yield Checkbox("Tabletop drill (nothing real is sent)", id="drill")
+            yield Input(title, placeholder=_("e.g. X account posting crypto scams"), id="title")
+            yield Checkbox(_("Tabletop drill (nothing real is sent)"), id="drill")
             yield Static(
-                "type · enter picks the playbook · type the title · enter declares · esc cancels",
+                _(
+                    "type · enter picks the playbook · type the title · enter declares · "
+                    "esc cancels"
+                ),
                 classes="hint",
             )
 
@@ -68,7 +72,7 @@ class NewIncidentScreen(Modal[str]):
         event.stop()
         self.playbook = event.value
         title = self.engine.workspace.playbooks[event.value].title
-        self.query_one("#playbook-label", Static).update(f"Playbook: {title} ✔")
+        self.query_one("#playbook-label", Static).update(_("Playbook: %(title)s ✔", title=title))
         self.query_one("#title", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -78,7 +82,7 @@ class NewIncidentScreen(Modal[str]):
             return
         playbook = self.playbook or self.query_one(FuzzyPicker).value
         if playbook is None:
-            self.app.tell("Pick a playbook first (type a few letters).", severity="warning")
+            self.app.tell(_("Pick a playbook first (type a few letters)."), severity="warning")
             self.query_one("FuzzyPicker Input").focus()
             return
         title = event.value
@@ -87,13 +91,13 @@ class NewIncidentScreen(Modal[str]):
         warning = self.warning
         if warning is not None:
             self.run_command(
-                "declare the incident",
+                _("declare the incident"),
                 lambda: engine.declare_from_warning(warning.key, playbook, title, drill=drill),
                 then=lambda incident: self.dismiss(incident.id),
             )
             return
         self.run_command(
-            "declare the incident",
+            _("declare the incident"),
             lambda: engine.declare(playbook, title, drill=drill),
             then=lambda incident: self.dismiss(incident.id),
         )

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static, TextArea
 
+from runbook.i18n import N_, _
 from runbook.tui.screens.modal import Modal
 
 
@@ -18,8 +19,8 @@ class TextEntry(Modal[str]):
     """Ask for one text (see module docstring); returns it, or None when cancelled."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "cancel"),
-        Binding("ctrl+s", "send", "send"),
+        Binding("escape", "cancel", N_("cancel")),
+        Binding("ctrl+s", "send", N_("send")),
     ]
 
     def __init__(
@@ -45,10 +46,10 @@ class TextEntry(Modal[str]):
             yield Static(self.label, classes="dialog-body", markup=False)
             if self.multiline:
                 yield TextArea(self.value, id="entry", classes="entry-area")
-                yield Static("ctrl+s sends · escape cancels", classes="hint")
+                yield Static(_("ctrl+s sends · escape cancels"), classes="hint")
             else:
                 yield Input(self.value, placeholder=self.placeholder, id="entry")
-                yield Static("enter sends · escape cancels", classes="hint")
+                yield Static(_("enter sends · escape cancels"), classes="hint")
 
     def on_mount(self) -> None:
         """Focus the box."""

@@ -12,15 +12,16 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Button, Static
 
+from runbook.i18n import N_, _, ngettext
 from runbook.tui.screens.preview import Preview
 
 
 class NotifyPreview(Preview):
     """Returns True to notify, False/None to cancel."""
 
-    TITLE = "Notify people"
-    LOADING = "Working out who the playbook names…"
-    CONFIRM = "Notify"
+    TITLE = N_("Notify people")
+    LOADING = N_("Working out who the playbook names…")
+    CONFIRM = N_("Notify")
     VARIANT = "primary"
 
     def read(self) -> Any:
@@ -31,18 +32,23 @@ class NotifyPreview(Preview):
         """Show who will be told."""
         target = self.query_one("#preview", Static)
         if error is not None or recipients is None:
-            target.update(Text(f"Cannot notify now: {error}", style="bold"))
+            target.update(Text(_("Cannot notify now: %(error)s", error=error), style="bold"))
             self.query_one("#yes", Button).disabled = True
             self.query_one("#no", Button).focus()
             return
         contacts = self.engine.workspace.contacts
         messages = sum(len(r["channels"]) for r in recipients)
-        head = Text(f"{len(recipients)} people, {messages} message(s):", style="bold")
+        head = Text(
+            ngettext("%(n)s people", "%(n)s people", len(recipients))
+            + ", "
+            + ngettext("%(n)s message(s):", "%(n)s message(s):", messages),
+            style="bold",
+        )
         table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
-        table.add_column("who", no_wrap=True)
-        table.add_column("as", ratio=2)
-        table.add_column("via", no_wrap=True)
-        table.add_column("rule", ratio=2, no_wrap=True, overflow="ellipsis")
+        table.add_column(_("who"), no_wrap=True)
+        table.add_column(_("as"), ratio=2)
+        table.add_column(_("via"), no_wrap=True)
+        table.add_column(_("rule"), ratio=2, no_wrap=True, overflow="ellipsis")
         for r in recipients:
             person = contacts.person(r["person"])
             table.add_row(

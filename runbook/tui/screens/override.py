@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from runbook.i18n import _
 from runbook.tui.screens.modal import Modal
 
 
@@ -29,21 +30,34 @@ class OverrideScreen(Modal[bool]):
     def compose(self) -> ComposeResult:
         """Findings, reason."""
         with Vertical(classes="dialog wide"):
-            yield Static(f"Override a finding in draft {self.draft_id}", classes="dialog-title")
+            yield Static(
+                _("Override a finding in draft %(draft)s", draft=self.draft_id),
+                classes="dialog-title",
+                markup=False,
+            )
             yield OptionList(
                 *[
                     Option(
-                        Text(f"{f.rule_id} in {f.variant}: {f.matched!r}: {f.explanation}"),
+                        Text(
+                            _(
+                                "%(rule)s in %(variant)s: %(matched)s: %(explanation)s",
+                                rule=f.rule_id,
+                                variant=f.variant,
+                                matched=repr(f.matched),
+                                explanation=f.explanation,
+                            )
+                        ),
                         id=str(i),
                     )
                     for i, f in enumerate(self.findings)
                 ],
                 id="findings",
             )
-            yield Static("Why may it stand? (recorded on the timeline)", classes="label")
-            yield Input(placeholder="e.g. Legal confirmed the wording", id="reason")
+            yield Static(_("Why may it stand? (recorded on the timeline)"), classes="label")
+            yield Input(placeholder=_("e.g. Legal confirmed the wording"), id="reason")
             yield Static(
-                "↑↓ choose · tab · type the reason · enter records · esc cancels", classes="hint"
+                _("↑↓ choose · tab · type the reason · enter records · esc cancels"),
+                classes="hint",
             )
 
     def on_mount(self) -> None:
@@ -68,7 +82,7 @@ class OverrideScreen(Modal[bool]):
         engine = self.engine
         reason = event.value
         self.run_command(
-            "override the finding",
+            _("override the finding"),
             lambda: engine.override(
                 self.incident_id,
                 finding.rule_id,

@@ -15,15 +15,16 @@ from rich.text import Text
 from textual.widgets import Static
 
 from runbook.describe import HOW_HELD
+from runbook.i18n import N_, _, ngettext
 from runbook.tui.screens.preview import Preview
 
 
 class PausePreview(Preview):
     """Returns True to pause, False/None to cancel."""
 
-    TITLE = "Pause scheduled posts"
-    LOADING = "Asking the schedulers which posts are due…"
-    CONFIRM = "Pause posts"
+    TITLE = N_("Pause scheduled posts")
+    LOADING = N_("Asking the schedulers which posts are due…")
+    CONFIRM = N_("Pause posts")
     VARIANT = "error"
 
     def read(self) -> Any:
@@ -35,32 +36,50 @@ class PausePreview(Preview):
         target = self.query_one("#preview", Static)
         if error is not None or preview is None:
             target.update(
-                Text(f"Could not list the posts: {error}\nYou can still pause.", style="bold")
+                Text(
+                    _("Could not list the posts: %(error)s", error=error)
+                    + "\n"
+                    + _("You can still pause."),
+                    style="bold",
+                )
             )
             return
-        counts = ", ".join(f"{c} {n}" for c, n in preview["per_channel"].items()) or "none"
+        counts = ", ".join(f"{c} {n}" for c, n in preview["per_channel"].items()) or _("none")
         head = Text(
-            f"At {preview['level']} the playbook pauses: {preview['scope']}\n", style="bold"
+            _(
+                "At %(level)s the playbook pauses: %(scope)s",
+                level=preview["level"],
+                scope=preview["scope"],
+            )
+            + "\n",
+            style="bold",
         )
-        head.append(f"Will hold {preview['total']} scheduled post(s): {counts}")
+        head.append(
+            ngettext(
+                "Will hold %(n)s scheduled post(s): %(counts)s",
+                "Will hold %(n)s scheduled post(s): %(counts)s",
+                preview["total"],
+                counts=counts,
+            )
+        )
         if preview.get("note"):
             head.append(f"\n{preview['note']}", style="bold yellow")
         if not preview["next"]:
             target.update(
-                Group(head, Text("\nNo scheduled post is in scope right now.", style="dim"))
+                Group(head, Text("\n" + _("No scheduled post is in scope right now."), style="dim"))
             )
             return
         table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
-        table.add_column("when", no_wrap=True)
-        table.add_column("on", no_wrap=True)
-        table.add_column("post", no_wrap=True)
+        table.add_column(_("when"), no_wrap=True)
+        table.add_column(_("on"), no_wrap=True)
+        table.add_column(_("post"), no_wrap=True)
         table.add_column("", ratio=1, no_wrap=True, overflow="ellipsis")
         for post in preview["next"]:
-            how = HOW_HELD.get(post.get("hold", ""), "")
+            how = _(HOW_HELD[post["hold"]]) if post.get("hold") in HOW_HELD else ""
             table.add_row(
                 post.get("scheduled_at", ""),
                 post["channel"],
                 post["id"],
                 Text(post.get("excerpt", "") + (f"  [{how}]" if how else "")),  # no markup
             )
-        target.update(Group(head, Text("\nNext up:", style="bold"), table))
+        target.update(Group(head, Text("\n" + _("Next up:"), style="bold"), table))

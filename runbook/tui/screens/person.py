@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from runbook.i18n import _
 from runbook.tui.screens.pick import PickScreen
 
 
@@ -18,8 +19,8 @@ class PersonPicker(PickScreen):
             for p in contacts.people
         ]
         hint = (
-            "Who are you? Everything you do is recorded under your name."
+            _("Who are you? Everything you do is recorded under your name.")
             if first
-            else "Act as someone else (approvals need people other than the author)."
+            else _("Act as someone else (approvals need people other than the author).")
         )
-        super().__init__("Who is operating?", items, hint=hint, highlight=engine.operator)
+        super().__init__(_("Who is operating?"), items, hint=hint, highlight=engine.operator)

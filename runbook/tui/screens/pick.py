@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from runbook.i18n import _
 from runbook.tui.screens.modal import Modal
 from runbook.tui.widgets.fuzzy import FuzzyPicker, Item
 
@@ -25,12 +26,12 @@ class PickScreen(Modal[str]):
     def compose(self) -> ComposeResult:
         """Title, hint, picker."""
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
             if self.hint:
                 yield Static(self.hint, classes="dialog-body", markup=False)
             yield FuzzyPicker(self.items, highlight=self.highlight)
             yield Static(
-                "type to search · ↑↓ choose · enter picks · escape cancels", classes="hint"
+                _("type to search · ↑↓ choose · enter picks · escape cancels"), classes="hint"
             )
 
     def on_mount(self) -> None:

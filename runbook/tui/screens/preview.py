@@ -13,14 +13,20 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, LoadingIndicator, Static
 
+from runbook.i18n import N_, _
 from runbook.tui.screens.modal import Modal
 from runbook.tui.work import fetch
+
+
+def shown(text: str) -> str:
+    """``text`` (an ``N_`` id, or empty) in the language in force."""
+    return _(text) if text else ""
 
 
 class Preview(Modal[bool]):
     """A confirm dialog whose body is read from the engine in a worker."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("cancel"))]
     TITLE = ""
     LOADING = ""
     CONFIRM = ""
@@ -33,13 +39,13 @@ class Preview(Modal[bool]):
     def compose(self) -> ComposeResult:
         """Title, the preview (loading first), buttons."""
         with Vertical(classes="dialog wide"):
-            yield Static(self.TITLE, classes="dialog-title")
+            yield Static(shown(self.TITLE), classes="dialog-title")
             yield LoadingIndicator(id="loading")
             with VerticalScroll(classes="dialog-scroll"):
-                yield Static(self.LOADING, id="preview")
+                yield Static(shown(self.LOADING), id="preview")
             with Horizontal(classes="buttons"):
-                yield Button(self.CONFIRM, variant=self.VARIANT, id="yes")  # type: ignore[arg-type]
-                yield Button("Cancel", id="no")
+                yield Button(shown(self.CONFIRM), variant=self.VARIANT, id="yes")  # type: ignore[arg-type]
+                yield Button(_("Cancel"), id="no")
 
     def on_mount(self) -> None:
         """Read the preview in a worker; enter confirms."""

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Static
 
+from runbook.i18n import N_, _
 from runbook.tui.screens.modal import Modal
 
 Choice = tuple[list[str], dict[str, str]]
@@ -23,8 +24,8 @@ class PublishScreen(Modal[Choice]):
     """Where the statement goes (see module docstring)."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "cancel"),
-        Binding("ctrl+s", "publish", "publish"),
+        Binding("escape", "cancel", N_("cancel")),
+        Binding("ctrl+s", "publish", N_("publish")),
     ]
 
     def __init__(self, title: str, preview: str, variants: list[tuple[str, str]]) -> None:
@@ -43,15 +44,17 @@ class PublishScreen(Modal[Choice]):
                 for index, (key, name) in enumerate(self.variants):
                     with Horizontal(classes="publish-row"):
                         yield Checkbox(f"{name} ({key})", value=True, id=f"on-{index}")
-                        yield Input(placeholder="posted by hand? its URL", id=f"url-{index}")
+                        yield Input(placeholder=_("posted by hand? its URL"), id=f"url-{index}")
             yield Static(
-                "ticked: sent through the scheduler · a URL: posted by hand · untick to leave "
-                "out · ctrl+s publishes",
+                _(
+                    "ticked: sent through the scheduler · a URL: posted by hand · untick to "
+                    "leave out · ctrl+s publishes"
+                ),
                 classes="hint",
             )
             with Horizontal(classes="buttons"):
-                yield Button("Publish", variant="primary", id="publish-go")
-                yield Button("Cancel", id="publish-cancel")
+                yield Button(_("Publish"), variant="primary", id="publish-go")
+                yield Button(_("Cancel"), id="publish-cancel")
 
     def on_mount(self) -> None:
         """Start on the first platform's box."""
@@ -84,7 +87,7 @@ class PublishScreen(Modal[Choice]):
         """(variants to send, variant -> URL posted by hand) as the rows stand."""
         on: list[str] = []
         by_hand: dict[str, str] = {}
-        for index, (key, _) in enumerate(self.variants):
+        for index, (key, _name) in enumerate(self.variants):
             url = self.query_one(f"#url-{index}", Input).value.strip()
             if url:
                 by_hand[key] = url
@@ -97,8 +100,8 @@ class PublishScreen(Modal[Choice]):
         on, by_hand = self.choice()
         if not on and not by_hand:
             self.app.tell(
-                "Nothing chosen: tick a platform, or give the URL where you posted it by hand.",
-                title="Where does it go?",
+                _("Nothing chosen: tick a platform, or give the URL where you posted it by hand."),
+                title=_("Where does it go?"),
                 severity="warning",
             )
             return

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from runbook.i18n import N_, _, ngettext
 from runbook.model.playbook import UNKNOWN, Playbook
 from runbook.model.severity import assess
 from runbook.tui.data import band
@@ -57,9 +58,9 @@ class Questionnaire(Modal[dict[str, str]]):
     """Returns the answers (question id -> option id or ``unknown``), or None when cancelled."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "cancel"),
-        Binding("s", "send", "set the level"),
-        Binding("u", "unknown", "not known", show=False),
+        Binding("escape", "cancel", N_("cancel")),
+        Binding("s", "send", N_("set the level")),
+        Binding("u", "unknown", N_("not known"), show=False),
         *[Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)],
     ]
 
@@ -77,9 +78,9 @@ class Questionnaire(Modal[dict[str, str]]):
 
     def compose(self) -> ComposeResult:
         """The live level over the questions."""
-        verb = "Change the level" if self.reassess else "Size the crisis"
+        verb = _("Change the level") if self.reassess else _("Size the crisis")
         with Vertical(classes="dialog wide", id="questionnaire"):
-            yield Static(f"{verb} · {self.playbook.title}", classes="dialog-title")
+            yield Static(f"{verb} · {self.playbook.title}", classes="dialog-title", markup=False)
             yield Static(id="level")
             with VerticalScroll(id="questions"):
                 questions = self.playbook.severity.questions
@@ -96,10 +97,12 @@ class Questionnaire(Modal[dict[str, str]]):
                         for index, option in enumerate(question.options, 1)
                     ]
                     if all(o.id != UNKNOWN for o in question.options):
-                        options.append(Option(Text("u  Not known yet", style="italic"), id=UNKNOWN))
+                        options.append(
+                            Option(Text("u  " + _("Not known yet"), style="italic"), id=UNKNOWN)
+                        )
                     yield AnswerList(*options, id=f"q-{question.id}", classes="answers")
             yield Static(
-                "↑↓ or 1-9 answer · u not known · enter next · s set the level · esc cancel",
+                _("↑↓ or 1-9 answer · u not known · enter next · s set the level · esc cancel"),
                 classes="hint",
             )
 
@@ -122,17 +125,22 @@ class Questionnaire(Modal[dict[str, str]]):
         missing = self.unanswered()
         result = assess(self.playbook, {**dict.fromkeys(missing, UNKNOWN), **self.answers})
         level = self.playbook.level(result.level)
-        text = Text("Level: ")
+        text = Text(_("Level: "))
         text.append_text(badge(result.level, band(self.playbook, result.level), level.name))
-        text.append(f"  score {result.score}\n", style="dim")
+        text.append(_("  score %(score)s", score=result.score) + "\n", style="dim")
         if missing:
             text.append(
-                f"{len(missing)} question(s) unanswered, counted as not known yet\n",
+                ngettext(
+                    "%(n)s question(s) unanswered, counted as not known yet",
+                    "%(n)s question(s) unanswered, counted as not known yet",
+                    len(missing),
+                )
+                + "\n",
                 style="bold",
             )
         text.append(level.description or "", style="italic")
         for reason in result.overrides:
-            text.append(f"\nraised by a rule: {reason}", style="bold")
+            text.append("\n" + _("raised by a rule: %(reason)s", reason=reason), style="bold")
         self.query_one("#level", Static).update(text)
 
     def _lists(self) -> list[OptionList]:
@@ -211,10 +219,12 @@ class Questionnaire(Modal[dict[str, str]]):
 
         self.app.push_screen(
             ConfirmScreen(
-                f"{len(missing)} question(s) not answered",
-                f"{listed}\n\nRecord them as not known yet (scored as the playbook says)?",
-                yes="record as not known",
-                no="go back",
+                ngettext(
+                    "%(n)s question(s) not answered", "%(n)s question(s) not answered", len(missing)
+                ),
+                listed + "\n\n" + _("Record them as not known yet (scored as the playbook says)?"),
+                yes=_("record as not known"),
+                no=_("go back"),
             ),
             decided,
         )

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
+from runbook.i18n import N_, _, ngettext
 from runbook.tui.screens.modal import Modal
 from runbook.tui.screens.note import TextEntry
 from runbook.tui.widgets.level_badge import tone_styles
@@ -28,13 +29,13 @@ class ResolveScreen(Modal[bool]):
     """Returns True once resolved (None when cancelled)."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "cancel"),
-        Binding("ctrl+s", "resolve", "resolve"),
-        Binding("space", "keep_or_release", "release/keep"),
-        Binding("n", "now", "publish now"),
-        Binding("t", "new_time", "new time"),
-        Binding("a", "all(True)", "release all"),
-        Binding("x", "all(False)", "keep all"),
+        Binding("escape", "cancel", N_("cancel")),
+        Binding("ctrl+s", "resolve", N_("resolve")),
+        Binding("space", "keep_or_release", N_("release/keep")),
+        Binding("n", "now", N_("publish now")),
+        Binding("t", "new_time", N_("new time")),
+        Binding("a", "all(True)", N_("release all")),
+        Binding("x", "all(False)", N_("keep all")),
     ]
 
     def __init__(self, incident_id: str) -> None:
@@ -47,25 +48,33 @@ class ResolveScreen(Modal[bool]):
     def compose(self) -> ComposeResult:
         """Summary, held posts, hints."""
         with Vertical(classes="dialog wide", id="resolve"):
-            yield Static(f"Resolve {self.incident_id}: stand down", classes="dialog-title")
             yield Static(
-                "What happened and how it ended (sent to everyone notified):", classes="label"
+                _("Resolve %(incident)s: stand down", incident=self.incident_id),
+                classes="dialog-title",
+            )
+            yield Static(
+                _("What happened and how it ended (sent to everyone notified):"), classes="label"
             )
             yield Input(
-                placeholder="e.g. Account recovered; statement published.", id="resolve-summary"
+                placeholder=_("e.g. Account recovered; statement published."),
+                id="resolve-summary",
             )
-            yield Static("Reading the posts this incident holds…", id="posts-head", classes="label")
+            yield Static(
+                _("Reading the posts this incident holds…"), id="posts-head", classes="label"
+            )
             yield DataTable(id="held", cursor_type="row")
             yield Static(
-                "enter resolves · tab to the posts: space release/keep · n publish now · "
-                "t new time · a release all · x keep all · esc cancels",
+                _(
+                    "enter resolves · tab to the posts: space release/keep · n publish now · "
+                    "t new time · a release all · x keep all · esc cancels"
+                ),
                 classes="hint",
             )
 
     def on_mount(self) -> None:
         """Read the held posts in a worker."""
         table = self.query_one("#held", DataTable)
-        table.add_columns("what happens", "post", "on", "scheduled", "")
+        table.add_columns(_("what happens"), _("post"), _("on"), _("scheduled"), "")
         table.display = False
         self.query_one("#resolve-summary", Input).focus()
         engine = self.engine
@@ -75,16 +84,20 @@ class ResolveScreen(Modal[bool]):
         """List the held posts."""
         head = self.query_one("#posts-head", Static)
         if error is not None or rows is None:
-            head.update(f"Could not read the posts: {error}")
+            head.update(_("Could not read the posts: %(error)s", error=error))
             return
         self.posts = [r for r in rows if r["ledger"] == "held"]
         if not self.posts:
-            head.update("This incident holds no posts.")
+            head.update(_("This incident holds no posts."))
             return
         missed = sum(1 for p in self.posts if p["missed_slot"])
-        words = f"{len(self.posts)} held post(s)"
+        words = ngettext("%(n)s held post(s)", "%(n)s held post(s)", len(self.posts))
         if missed:
-            words += f", {missed} MISSED SLOT(S): choose n publish now, t new time or keep"
+            words += ngettext(
+                ", %(n)s MISSED SLOT(S): choose n publish now, t new time or keep",
+                ", %(n)s MISSED SLOT(S): choose n publish now, t new time or keep",
+                missed,
+            )
         head.update(words)
         self.choice = {p["id"]: "release" for p in self.posts}
         table = self.query_one("#held", DataTable)
@@ -100,16 +113,16 @@ class ResolveScreen(Modal[bool]):
         for post in self.posts:
             choice = self.choice[post["id"]]
             if choice == "release":
-                what = Text("release", style=styles["good"])
+                what = Text(_("release"), style=styles["good"])
             elif choice == "keep":
-                what = Text("keep held", style=styles["warn"])
+                what = Text(_("keep held"), style=styles["warn"])
             elif choice == "now":
-                what = Text("publish now", style=styles["accent"])
+                what = Text(_("publish now"), style=styles["accent"])
             else:
-                what = Text(f"at {choice}", style=styles["accent"])
+                what = Text(_("at %(time)s", time=choice), style=styles["accent"])
             note = Text(post.get("excerpt", ""), style="dim")
             if post["missed_slot"]:
-                note = Text("MISSED SLOT ", style=styles["bad"]) + note
+                note = Text(_("MISSED SLOT") + " ", style=styles["bad"]) + note
             table.add_row(
                 what,
                 post["id"],
@@ -164,8 +177,8 @@ class ResolveScreen(Modal[bool]):
 
         self.app.push_screen(
             TextEntry(
-                f"New time for {post}",
-                "When should it go out? (ISO 8601, UTC, e.g. 2026-11-22T09:00Z)",
+                _("New time for %(post)s", post=post),
+                _("When should it go out? (ISO 8601, UTC, e.g. 2026-11-22T09:00Z)"),
                 value=suggestion,
             ),
             chosen,
@@ -205,7 +218,7 @@ class ResolveScreen(Modal[bool]):
         plan = self.plan()
         engine = self.engine
         self.run_command(
-            "resolve",
+            _("resolve"),
             lambda: engine.resolve(self.incident_id, summary, **plan),
             then=lambda incident: self.dismiss(True),
         )

@@ -13,9 +13,10 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from runbook.i18n import _
 from runbook.model.incident import Incident
 from runbook.tui.widgets.level_badge import tone_styles
-from runbook.tui.wording import STAGE_WORDS
+from runbook.tui.wording import STAGE_WORDS, word
 
 
 class Checklist(Vertical):
@@ -44,7 +45,7 @@ class Checklist(Vertical):
 
     def compose(self) -> ComposeResult:
         """Title over the items."""
-        yield Static("Checklist", id="checklist-title")
+        yield Static(_("Checklist"), id="checklist-title")
         yield OptionList(id="checklist-items")
 
     def show(self, incident: Incident, stage: str, current: str, names: dict[str, str]) -> None:
@@ -57,9 +58,10 @@ class Checklist(Vertical):
             return
         self._signature = signature
         done = sum(1 for tick in ticks.values() if tick)
-        where = "" if stage == current else "  (another stage)"
+        where = "" if stage == current else "  " + _("(another stage)")
         self.query_one("#checklist-title", Static).update(
-            f"Checklist · {STAGE_WORDS.get(stage, stage)}  {done}/{len(items)}{where}"
+            _("Checklist · %(stage)s", stage=word(STAGE_WORDS, stage))
+            + f"  {done}/{len(items)}{where}"
         )
         styles = tone_styles(self.app)
         listing = self.query_one(OptionList)
@@ -67,7 +69,7 @@ class Checklist(Vertical):
         listing.clear_options()
         if not items:
             listing.add_option(
-                Option(Text("Nothing to tick at this stage.", style="dim"), disabled=True)
+                Option(Text(_("Nothing to tick at this stage."), style="dim"), disabled=True)
             )
             return
         for item in items:
@@ -77,7 +79,13 @@ class Checklist(Vertical):
                 prompt = Text("☑ ", style=styles["good"])
                 prompt.append(item.text, style="dim")
                 prompt.append(
-                    f"\n  ticked by {names.get(who, who)} {at:%H:%M}", style=styles["muted"]
+                    "\n  "
+                    + _(
+                        "ticked by %(who)s %(time)s",
+                        who=names.get(who, who),
+                        time=at.strftime("%H:%M"),
+                    ),
+                    style=styles["muted"],
                 )
             else:
                 prompt = Text("☐ ")

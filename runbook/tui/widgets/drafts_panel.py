@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from runbook.i18n import _
 from runbook.model.approvals import stand_in_words
 from runbook.model.incident import Draft
 from runbook.tui.data import DraftFacts, IncidentView, variant_count
@@ -24,14 +25,14 @@ def draft_state(view: IncidentView, draft: Draft) -> str:
     """The draft's state in words."""
     facts = view.drafts.get(draft.draft_id)
     if draft.published_hash == draft.content_hash:
-        return "published"
+        return _("published")
     if draft.submitted and facts and facts.requirement and facts.requirement.complete:
-        return "approved"
+        return _("approved")
     if draft.submitted:
-        return "waiting for approval"
+        return _("waiting for approval")
     if draft.rejections and draft.rejections[-1][1] == draft.version:
-        return "rejected"
-    return "drafting"
+        return _("rejected")
+    return _("drafting")
 
 
 class DraftsPanel(Vertical):
@@ -80,8 +81,10 @@ class DraftsPanel(Vertical):
         detail = self.query_one("#draft-detail", Static)
         draft = incident.drafts.get(view.draft_id or "")
         if draft is None:
-            hint = "No draft yet." + (
-                "  Press d to start one from a template." if "start_draft" in view.allowed else ""
+            hint = _("No draft yet.") + (
+                "  " + _("Press d to start one from a template.")
+                if "start_draft" in view.allowed
+                else ""
             )
             detail.update(Text(hint, style="dim"))
             return
@@ -98,68 +101,99 @@ class DraftsPanel(Vertical):
         lines.append(head)
         lines.append(
             Text(
-                f"written by {names.get(draft.author, draft.author)}; last edited by "
-                f"{names.get(draft.last_editor, draft.last_editor)}",
+                _(
+                    "written by %(author)s; last edited by %(editor)s",
+                    author=names.get(draft.author, draft.author),
+                    editor=names.get(draft.last_editor, draft.last_editor),
+                ),
                 style="dim",
             )
         )
         need = facts.requirement
         if need is not None:
-            summary = Text("Approval: ", style="bold")
+            summary = Text(_("Approval: "), style="bold")
             if need.complete:
-                summary.append("complete", style=styles["good"])
+                summary.append(_("complete"), style=styles["good"])
             else:
                 summary.append(need.describe(), style=styles["warn"])
                 if not draft.submitted:
-                    summary.append(" (once submitted)", style="dim")
+                    summary.append(_(" (once submitted)"), style="dim")
             lines.append(summary)
             for words in stand_in_words(draft):
                 lines.append(Text(f"  ! {words}", style=styles["warn"]))
             for role, people in facts.holders.items():
-                lines.append(
-                    Text(f"  {role}: {', '.join(people) or 'nobody holds it now'}", style="dim")
-                )
+                holders = ", ".join(people) or _("nobody holds it now")
+                lines.append(Text(f"  {role}: {holders}", style="dim"))
             not_counted = dict((id(a), why) for a, why in need.not_counted)
             for approval in draft.current_approvals():
                 who = names.get(approval.person, approval.person)
                 roles = ", ".join(approval.roles) or "-"
-                line = f"  approved by {who} ({roles}) {approval.at:%H:%M} · {approval.words()}"
+                line = "  " + _(
+                    "approved by %(who)s (%(roles)s) %(time)s · %(how)s",
+                    who=who,
+                    roles=roles,
+                    time=approval.at.strftime("%H:%M"),
+                    how=approval.words(),
+                )
                 why = not_counted.get(id(approval))
                 if why is None:
                     lines.append(Text(line, style=styles["good"]))
                 else:
-                    lines.append(Text(f"{line} · does not count: {why}", style=styles["warn"]))
+                    lines.append(
+                        Text(line + _(" · does not count: %(why)s", why=why), style=styles["warn"])
+                    )
         stale = draft.stale_approvals()
         if stale:
             who = ", ".join(f"{names.get(a.person, a.person)} (v{a.version})" for a in stale)
             lines.append(
-                Text(f"Stale approvals (given to an earlier version): {who}", style=styles["warn"])
+                Text(
+                    _("Stale approvals (given to an earlier version): %(who)s", who=who),
+                    style=styles["warn"],
+                )
             )
         for person, version, comment in draft.rejections[-2:]:
             lines.append(
                 Text(
-                    f"Rejected v{version} by {names.get(person, person)}: {comment}",
+                    _(
+                        "Rejected v%(version)s by %(who)s: %(comment)s",
+                        version=version,
+                        who=names.get(person, person),
+                        comment=comment,
+                    ),
                     style=styles["warn"],
                 )
             )
         if facts.findings:
             others = len(facts.findings) - len(facts.blocking)
-            lines.append(Text(f"Policy: {len(facts.blocking)} blocking, {others} other", "bold"))
+            lines.append(
+                Text(
+                    _(
+                        "Policy: %(blocking)s blocking, %(others)s other",
+                        blocking=len(facts.blocking),
+                        others=others,
+                    ),
+                    "bold",
+                )
+            )
             for finding in facts.findings[:6]:
                 style = styles["bad"] if finding in facts.blocking else styles["warn"]
                 overridden = finding.blocking and finding not in facts.blocking
-                note = " (overridden)" if overridden else ""
+                note = _(" (overridden)") if overridden else ""
                 lines.append(Text(f"  {finding.describe()}{note}", style=style))
             if len(facts.findings) > 6:
                 lines.append(
                     Text(
-                        f"  ... {len(facts.findings) - 6} more (e to see them in the editor)",
+                        "  "
+                        + _(
+                            "... %(n)s more (e to see them in the editor)",
+                            n=len(facts.findings) - 6,
+                        ),
                         style="dim",
                     )
                 )
         else:
-            lines.append(Text("Policy: no findings", style=styles["good"]))
-        counts = Text("Length: ", style="bold")
+            lines.append(Text(_("Policy: no findings"), style=styles["good"]))
+        counts = Text(_("Length: "), style="bold")
         for index, (variant, text) in enumerate(draft.variants.items()):
             measured = variant_count(view.incident.policy, variant, text)
             if index:
@@ -171,18 +205,14 @@ class DraftsPanel(Vertical):
             )
         lines.append(counts)
         if draft.published_hash:
-            url = f" at {draft.published_url}" if draft.published_url else ""
-            lines.append(
-                Text(
-                    f"Published{url}"
-                    + (
-                        ""
-                        if draft.published_hash == draft.content_hash
-                        else " (an earlier version)"
-                    ),
-                    style=styles["good"],
-                )
+            words = (
+                _("Published at %(url)s", url=draft.published_url)
+                if draft.published_url
+                else _("Published")
             )
+            if draft.published_hash != draft.content_hash:
+                words += _(" (an earlier version)")
+            lines.append(Text(words, style=styles["good"]))
         first = next(iter(draft.variants.items()), None)
         if first:
             lines.append(Text(f"\n{first[0]}:", style="bold"))

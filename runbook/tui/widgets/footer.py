@@ -11,6 +11,10 @@ took about half of the frame that shows a dialog's result (the note form: ~115 m
 from enter to the note drawn, ``benchmarks/bench_tui.py``). This footer compares what it would
 show (key, description, enabled, tooltip of every shown binding) with what it shows, and skips
 the rebuild when nothing changed.
+
+Binding descriptions are English ids (``N_("save")``, defined when the class is): the footer
+shows each one in the language in force, so the app can speak another language without
+redefining any binding, and the keys stay the same in every language.
 """
 
 from __future__ import annotations
@@ -22,8 +26,17 @@ from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
 from textual.widgets._footer import FooterKey
 
+from runbook.i18n import N_, _
+
 PALETTE_WIDTH = 14
 """Columns the command palette's key takes at the footer's right end."""
+PALETTE = N_("palette"), N_("Open the command palette")
+"""Textual's own words for the command palette's key (translated like the others)."""
+
+
+def described(description: str) -> str:
+    """A binding's description in the language in force."""
+    return _(description) if description else ""
 
 
 class Footer(TextualFooter):
@@ -49,7 +62,7 @@ class Footer(TextualFooter):
         order = sorted(range(len(found)), key=lambda i: (rank(found[i][0].action), i))
         for index in order:
             binding = found[index][0]
-            width = len(self.app.get_key_display(binding)) + len(binding.description) + 3
+            width = len(self.app.get_key_display(binding)) + len(described(binding.description)) + 3
             if used + width <= room:
                 kept.add(index)
                 used += width
@@ -58,7 +71,7 @@ class Footer(TextualFooter):
     def _keys(self) -> tuple[tuple[str, str, bool, str], ...]:
         """What the footer would show now."""
         return tuple(
-            (binding.key, binding.description, enabled, tooltip)
+            (binding.key, described(binding.description), enabled, tooltip)
             for binding, enabled, tooltip in self._shown_bindings()
         )
 
@@ -73,13 +86,13 @@ class Footer(TextualFooter):
         if not self._bindings_ready:
             return
         shown = self._shown_bindings()
-        self._shown = tuple((b.key, b.description, e, t) for b, e, t in shown)
+        self._shown = tuple((b.key, described(b.description), e, t) for b, e, t in shown)
         self.styles.grid_size_columns = len(shown)
         for binding, enabled, tooltip in shown:
             yield FooterKey(
                 binding.key,
                 self.app.get_key_display(binding),
-                binding.description,
+                described(binding.description),
                 binding.action,
                 disabled=not enabled,
                 tooltip=tooltip,
@@ -87,15 +100,17 @@ class Footer(TextualFooter):
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
             found = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
             if found is not None:
-                _, binding, enabled, tooltip = found
+                _key, binding, enabled, tooltip = found
                 yield FooterKey(
                     binding.key,
                     self.app.get_key_display(binding),
-                    binding.description,
+                    described(binding.description),
                     binding.action,
                     classes="-command-palette",
                     disabled=not enabled,
-                    tooltip=binding.tooltip or binding.description,
+                    tooltip=_(binding.tooltip)
+                    if binding.tooltip
+                    else described(binding.description),
                 )
 
     def on_resize(self) -> None:

@@ -15,6 +15,8 @@ from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from runbook.i18n import _
+
 Item = tuple[str, str, str]
 """(value, label, detail)."""
 
@@ -43,14 +45,14 @@ class FuzzyPicker(Vertical):
         self,
         items: list[Item],
         *,
-        placeholder: str = "type to search",
+        placeholder: str | None = None,
         highlight: str | None = None,
         id: str | None = None,
         words: dict[str, str] | None = None,
     ) -> None:
         super().__init__(id=id)
         self.items = items
-        self.placeholder = placeholder
+        self.placeholder = placeholder if placeholder is not None else _("type to search")
         self._shown: list[Item] = list(items)
         self._initial = highlight
         self._words = {value: _words(text) for value, text in (words or {}).items()}

@@ -13,6 +13,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
+from runbook.i18n import _
+
 BAND_STYLES = {
     "critical": Style.parse("bold #ffffff on #b3261e"),
     "high": Style.parse("bold #000000 on #ff8c1a"),
@@ -24,7 +26,8 @@ BAND_STYLES = {
 
 def badge(level: str | None, band: str = "none", name: str = "") -> Text:
     """`` SEV1 `` coloured by band (``new`` before the level is set); ``name`` is appended."""
-    text = Text(f" {level or 'new'} ", style=BAND_STYLES.get(band, BAND_STYLES["none"]))
+    shown = level or _("new")
+    text = Text(f" {shown} ", style=BAND_STYLES.get(band, BAND_STYLES["none"]))
     if name:
         text.append(f" {name}")
     return text

@@ -15,9 +15,22 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from runbook.i18n import N_, _
 from runbook.model.messages import SentMessage
 from runbook.model.text import inert, one_line
 from runbook.tui.widgets.level_badge import tone_styles
+from runbook.tui.wording import moment, word
+
+PURPOSE_WORDS = {
+    "notification": N_("notification"),
+    "escalation": N_("escalation"),
+    "stand-down": N_("stand-down"),
+    "approval request": N_("approval request"),
+    "stakeholder update": N_("stakeholder update"),
+    "update reminder": N_("update reminder"),
+}
+"""What a message was for (the words :func:`runbook.model.messages.sent_messages` gives) in
+the language shown."""
 
 
 class MessagesPanel(Vertical):
@@ -39,7 +52,8 @@ class MessagesPanel(Vertical):
         yield OptionList(id="message-list")
         with VerticalScroll():
             yield Static(
-                Text("Nothing was sent about this incident yet.", style="dim"), id="message-text"
+                Text(_("Nothing was sent about this incident yet."), style="dim"),
+                id="message-text",
             )
 
     def append(self, sent: list[SentMessage], names: dict[str, str]) -> None:
@@ -54,12 +68,12 @@ class MessagesPanel(Vertical):
             self.sent.append(message)
             who = names.get(message.person, message.person)
             line = Text(f"{message.at:%H:%M} ", style=styles["muted"])
-            line.append(f"{message.purpose:<17} ", style=styles["accent"])
+            line.append(f"{word(PURPOSE_WORDS, message.purpose):<17} ", style=styles["accent"])
             line.append(f"{who} · {message.channel} ")
             if message.ok:
                 line.append("✔ ", style=styles["good"])
             else:
-                line.append("✗ not sent ", style=styles["bad"])
+                line.append("✗ " + _("not sent") + " ", style=styles["bad"])
             line.append(one_line(message.subject), style=styles["muted"])
             line.no_wrap = True
             line.overflow = "ellipsis"
@@ -76,10 +90,22 @@ class MessagesPanel(Vertical):
         message = self.sent[index]
         styles = tone_styles(self.app)
         who = self.names.get(message.person, message.person)
-        body = Text(f"{message.purpose} to {who} via {message.channel}, ", style="bold")
-        body.append(f"{message.at:%Y-%m-%d %H:%M:%S} UTC\n")
+        body = Text(
+            _(
+                "%(purpose)s to %(who)s via %(channel)s, ",
+                purpose=word(PURPOSE_WORDS, message.purpose),
+                who=who,
+                channel=message.channel,
+            ),
+            style="bold",
+        )
+        body.append(moment(message.at) + "\n")
         if not message.ok:
-            body.append(f"NOT SENT: {one_line(message.error)}\n", style=styles["bad"])
-        body.append(f"Subject: {one_line(message.subject)}\n\n", style="bold")
-        body.append(inert(message.text) or "(the text was not recorded)")
+            body.append(
+                _("NOT SENT: %(error)s", error=one_line(message.error)) + "\n", style=styles["bad"]
+            )
+        body.append(
+            _("Subject: %(subject)s", subject=one_line(message.subject)) + "\n\n", style="bold"
+        )
+        body.append(inert(message.text) or _("(the text was not recorded)"))
         self.query_one("#message-text", Static).update(body)

@@ -10,8 +10,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from runbook.describe import HOW_HELD
+from runbook.i18n import N_, _, ngettext
 from runbook.tui.data import IncidentView
 from runbook.tui.widgets.level_badge import tone_styles
+from runbook.tui.wording import word
+
+LEDGER_WORDS = {"held": N_("held"), "resumed": N_("resumed"), "kept": N_("kept")}
+"""Where a post stands in the pause ledger, in words."""
 
 
 class PostsPanel(VerticalScroll):
@@ -34,53 +39,73 @@ class PostsPanel(VerticalScroll):
         rows = view.posts or []
         held = [r for r in rows if r["ledger"] == "held"]
         missed = [r for r in rows if r["missed_slot"]]
-        head = Text("Paused: ")
+        head = Text(_("Paused: "))
         scope = incident.paused_scope.describe()
-        head.append(scope, style=styles["good"] if scope != "none" else styles["muted"])
+        shown = _("none") if scope == "none" else scope
+        head.append(shown, style=styles["good"] if scope != "none" else styles["muted"])
         if rule is not None:
-            head.append(f" (the level asks: {rule.describe()})", style=styles["muted"])
+            head.append(
+                _(" (the level asks: %(rule)s)", rule=rule.describe()), style=styles["muted"]
+            )
         head.append(
-            f"\nheld {len(incident.paused_posts)} · released {len(incident.resumed_posts)}"
-            f" · kept held {len(incident.kept_posts)}"
+            "\n"
+            + _(
+                "held %(held)s · released %(released)s · kept held %(kept)s",
+                held=len(incident.paused_posts),
+                released=len(incident.resumed_posts),
+                kept=len(incident.kept_posts),
+            )
         )
         if missed:
-            head.append(f" · {len(missed)} missed slot(s)", style=styles["bad"])
+            head.append(
+                ngettext(" · %(n)s missed slot(s)", " · %(n)s missed slot(s)", len(missed)),
+                style=styles["bad"],
+            )
         channels: dict[str, int] = {}
         for post in held:
             channels[post["channel"]] = channels.get(post["channel"], 0) + 1
         if channels:
             head.append(
-                "\nby channel: " + ", ".join(f"{c} {n}" for c, n in sorted(channels.items()))
+                "\n"
+                + _(
+                    "by channel: %(counts)s",
+                    counts=", ".join(f"{c} {n}" for c, n in sorted(channels.items())),
+                )
             )
         problem = incident.pause_unconfirmed()
         if problem:
             head.append(f"\n{problem}", style=styles["bad"])
         if not rows:
             self.query_one(Static).update(
-                Group(head, Text("No posts held by this incident.", style="dim"))
+                Group(head, Text(_("No posts held by this incident."), style="dim"))
             )
             return
         table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
         table.add_column("", no_wrap=True, width=9)
-        table.add_column("post", no_wrap=True, ratio=2, overflow="ellipsis")
-        table.add_column("on", no_wrap=True, ratio=1)
-        table.add_column("scheduled", no_wrap=True, ratio=3, overflow="ellipsis")
+        table.add_column(_("post"), no_wrap=True, ratio=2, overflow="ellipsis")
+        table.add_column(_("on"), no_wrap=True, ratio=1)
+        table.add_column(_("scheduled"), no_wrap=True, ratio=3, overflow="ellipsis")
         table.add_column("", ratio=4, no_wrap=True, overflow="ellipsis")
         for row in rows[:500]:
             flags = []
             if row["missed_slot"]:
-                flags.append(Text("MISSED SLOT ", style=styles["bad"]))
+                flags.append(Text(_("MISSED SLOT") + " ", style=styles["bad"]))
             if row.get("new_time"):
-                flags.append(Text(f"new time {row['new_time']} "))
+                flags.append(Text(_("new time %(time)s", time=row["new_time"]) + " "))
             if row.get("also_held_by"):
                 flags.append(
                     Text(
-                        "also held by " + ", ".join(row["also_held_by"]) + " ", style=styles["warn"]
+                        _("also held by %(incidents)s", incidents=", ".join(row["also_held_by"]))
+                        + " ",
+                        style=styles["warn"],
                     )
                 )
             if row.get("hold") in HOW_HELD:
-                made = f" as {row['recreated_as']}" if row.get("recreated_as") else ""
-                how = f"recreated{made}" if made else HOW_HELD[row["hold"]]
+                how = (
+                    _("recreated as %(post)s", post=row["recreated_as"])
+                    if row.get("recreated_as")
+                    else _(HOW_HELD[row["hold"]])
+                )
                 flags.append(Text(f"{how} ", style=styles["warn"]))
             flags.append(Text(row.get("excerpt", ""), style="dim"))
             table.add_row(
@@ -90,7 +115,11 @@ class PostsPanel(VerticalScroll):
                 row.get("scheduled_at", ""),
                 Text.assemble(*flags),
             )
-        more = [Text(f"... and {len(rows) - 500} more", style="dim")] if len(rows) > 500 else []
+        more = (
+            [Text(_("... and %(n)s more", n=len(rows) - 500), style="dim")]
+            if len(rows) > 500
+            else []
+        )
         self.query_one(Static).update(Group(head, table, *more))
 
 
@@ -98,7 +127,10 @@ def ledger_word(row: dict) -> str:
     """The ledger's first column: ``held``, or how it was held (``draft``, ``deleted``), or
     ``recreated`` for a deleted post made again."""
     if row["ledger"] == "held":
-        return {"draft": "draft", "delete-and-recreate": "deleted"}.get(row.get("hold", ""), "held")
+        hold = row.get("hold", "")
+        if hold == "draft":
+            return _("draft")
+        return _("deleted") if hold == "delete-and-recreate" else _("held")
     if row["ledger"] == "resumed" and row.get("recreated_as"):
-        return "recreated"
-    return str(row["ledger"])
+        return _("recreated")
+    return word(LEDGER_WORDS, str(row["ledger"]))

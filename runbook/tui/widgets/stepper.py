@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from runbook.model.playbook import STAGES
 from runbook.tui.widgets.level_badge import tone_styles
-from runbook.tui.wording import STAGE_WORDS
+from runbook.tui.wording import STAGE_WORDS, STATUS_WORDS, word
 
 MARKS = {"done": "✔", "skipped": "↷", "unconfirmed": "◐", "to do": "○"}
 
@@ -33,20 +33,20 @@ class Stepper(Static):
             status = stages.get(stage, "to do")
             if index:
                 text.append(" ")
-            word = STAGE_WORDS[stage]
+            name = word(STAGE_WORDS, stage)
             if stage == current and status not in ("done", "skipped"):
                 mark, style = "▶", styles["warn"] + Style(bold=True)
             elif status == "done":
                 mark, style = MARKS["done"], styles["good"]
             elif status == "skipped":
                 mark, style = MARKS["skipped"], styles["muted"] + Style(italic=True)
-                word += " (skipped)"
+                name += " (" + word(STATUS_WORDS, "skipped") + ")"
             elif status == "unconfirmed":
                 mark, style = MARKS["unconfirmed"], styles["bad"]
-                word += " (unconfirmed)"
+                name += " (" + word(STATUS_WORDS, "unconfirmed") + ")"
             else:
                 mark, style = MARKS["to do"], styles["muted"]
             if stage == browsing:
                 style = style + Style(underline=True)
-            text.append(f"{mark} {word}", style=style)
+            text.append(f"{mark} {name}", style=style)
         self.update(text)

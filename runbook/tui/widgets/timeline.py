@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from runbook.i18n import N_
 from runbook.tui.data import Line
 from runbook.tui.widgets.level_badge import tone_styles
 from runbook.tui.wording import offset
@@ -36,13 +37,13 @@ class Timeline(ScrollView, can_focus=True):
     }
     """
     BINDINGS = [
-        Binding("up", "move(-1)", "earlier", show=False),
-        Binding("down", "move(1)", "later", show=False),
+        Binding("up", "move(-1)", N_("earlier"), show=False),
+        Binding("down", "move(1)", N_("later"), show=False),
         Binding("pageup", "page(-1)", show=False),
         Binding("pagedown", "page(1)", show=False),
         Binding("home", "jump(0)", show=False),
         Binding("end", "jump(-1)", show=False),
-        Binding("enter", "open", "read entry", show=False),
+        Binding("enter", "open", N_("read entry"), show=False),
     ]
 
     class Selected(Message):

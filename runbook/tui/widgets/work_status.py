@@ -14,16 +14,20 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
+from runbook.i18n import N_, _
+from runbook.tui.wording import word
+
 SHOW_AFTER = 0.3
 """Seconds a command runs before it is shown (quick ones would only flicker)."""
 
 EFFECT_WORDS = {
-    "pause": "pausing scheduled posts",
-    "resume": "releasing held posts",
-    "notify": "notifying people",
-    "stand_down": "sending the stand-down",
-    "publish": "publishing",
+    "pause": N_("pausing scheduled posts"),
+    "resume": N_("releasing held posts"),
+    "notify": N_("notifying people"),
+    "stand_down": N_("sending the stand-down"),
+    "publish": N_("publishing"),
 }
+"""Effects under way, in words."""
 
 
 class WorkStatus(Horizontal):
@@ -66,11 +70,11 @@ class WorkStatus(Horizontal):
         done = total = 0
         for kind, finished, planned in self.effects:
             if kind == "pause":
-                words.append(EFFECT_WORDS[kind] + (f" ({planned} to hold)" if planned else ""))
+                words.append(
+                    _(EFFECT_WORDS[kind]) + (_(" (%(n)s to hold)", n=planned) if planned else "")
+                )
                 continue
-            words.append(
-                EFFECT_WORDS.get(kind, kind) + (f" {finished}/{planned}" if planned else "")
-            )
+            words.append(word(EFFECT_WORDS, kind) + (f" {finished}/{planned}" if planned else ""))
             if planned:
                 done, total = done + finished, total + planned
         self.query_one("#work-label", Static).update("⟳ " + " · ".join(words))
