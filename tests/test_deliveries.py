@@ -42,7 +42,9 @@ def hook():
 
 
 @pytest.fixture
-def make(workspace, db_path, clock, mail, hook):
+def make(db_path, clock, mail, hook):
+    # The configuration the killed children load (kill_driver): an incident pins it.
+    workspace = kill_driver.WORKSPACE
     made: list[Engine] = []
 
     def engine(timeout: float = 5.0) -> Engine:

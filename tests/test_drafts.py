@@ -318,18 +318,20 @@ def test_the_operator_chooses_the_platforms_and_a_left_out_one_stays_unpublished
     assert all(how == "publisher" for how, _, _ in draft.published.values())
 
 
-def _approve_in_process(db: str, incident_id: str, person: str, key: str, barrier) -> str:
+def _approve_in_process(db: str, incident_id: str, person: str, keys: dict, barrier) -> str:
     from runbook.effects.ssh import Signer
     from runbook.engine import Engine
     from runbook.loading import load_workspace
     from runbook.store.sqlite import SqliteStore
     from tests.signing import with_keys
 
+    # The same contacts as the incident was declared with (every person's key listed).
     workspace = with_keys(
-        load_workspace([ROOT / "playbooks", ROOT / "contacts"]), {person: Path(key)}
+        load_workspace([ROOT / "playbooks", ROOT / "contacts"]),
+        {name: Path(key) for name, key in keys.items()},
     )
     engine = Engine(SqliteStore(db), workspace, operator=person)
-    engine.signer = Signer(Path(key), interactive=False)
+    engine.signer = Signer(Path(keys[person]), interactive=False)
     engine.incident(incident_id)
     barrier.wait()
     engine.approve(incident_id)
@@ -347,7 +349,13 @@ def test_two_processes_approving_the_same_version_at_once_are_both_recorded(
         results = [
             pool.apply_async(
                 _approve_in_process,
-                (str(db_path), incident_id, person, str(keyring[person]), barrier),
+                (
+                    str(db_path),
+                    incident_id,
+                    person,
+                    {k: str(v) for k, v in keyring.items()},
+                    barrier,
+                ),
             )
             for person in ("amara", "marcus")
         ]

@@ -310,7 +310,11 @@ KILLED_CHILD = textwrap.dedent(
 )
 
 
-def test_a_kill_during_the_fan_out_never_sends_a_delivery_twice(workspace, db_path, clock):
+def test_a_kill_during_the_fan_out_never_sends_a_delivery_twice(db_path, clock):
+    from runbook.loading import load_workspace
+
+    # The configuration the child loads: an incident pins it, so both run under the same one.
+    workspace = load_workspace([ROOT / "playbooks", ROOT / "contacts"])
     receiver = Receiver(delay=300.0, fast=6)  # the slow ones stay in flight until released
     try:
         sink = DrillSink()

@@ -18,6 +18,7 @@ from runbook.effects.scheduler import Schedulers, file_calendar
 from runbook.effects.scheduler.file_calendar import FileCalendar
 from runbook.effects.sinks import DrillSink
 from runbook.engine import Engine
+from runbook.loading import Workspace, load_workspace
 from runbook.model import events as ev
 from runbook.store.sqlite import SqliteStore
 from tests.conftest import ROOT
@@ -74,6 +75,13 @@ def write_calendar(path: Path, count: int) -> None:
 def statuses(path: Path) -> dict[str, str]:
     with path.open(newline="", encoding="utf-8") as handle:
         return {row["id"]: row["status"] for row in csv.DictReader(handle)}
+
+
+@pytest.fixture
+def workspace() -> Workspace:
+    """The shipped configuration, exactly as the child process loads it: an incident pins its
+    configuration, so both sides run under the same one."""
+    return load_workspace([ROOT / "playbooks", ROOT / "contacts"])
 
 
 @pytest.mark.parametrize("kill_at", ["before_call", "after_call"])

@@ -16,6 +16,7 @@ import pytest
 
 from runbook.clock import SimulatedClock
 from runbook.engine import Engine
+from runbook.loading import Workspace, load_workspace
 from runbook.model import events as ev
 from runbook.store.sqlite import SqliteStore
 from tests.conftest import ROOT
@@ -79,6 +80,13 @@ CHILD = textwrap.dedent(
 )
 TEXT = {"hootsuite": "text", "meta": "message"}
 """Where each product keeps a post's text."""
+
+
+@pytest.fixture
+def workspace() -> Workspace:
+    """The shipped configuration, exactly as the child process loads it: an incident pins its
+    configuration, so both sides run under the same one."""
+    return load_workspace([ROOT / "playbooks", ROOT / "contacts"])
 
 
 @pytest.mark.parametrize("product", ["hootsuite", "meta"])

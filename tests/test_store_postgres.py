@@ -217,6 +217,7 @@ def test_the_full_lifecycle_runs_on_the_team_store(pg, keyring):
     from tests.test_engine import SEV1_ACCOUNT
 
     engine = _engine(pg, "tom")
+    engine.workspace = with_keys(engine.workspace, keyring)  # the contacts it is declared with
     incident = engine.declare("account-compromised", "Hacked")
     engine.assess(incident.id, SEV1_ACCOUNT)
     engine.pause(incident.id)
@@ -224,7 +225,6 @@ def test_the_full_lifecycle_runs_on_the_team_store(pg, keyring):
     engine.start_draft(incident.id)
     incident = engine.submit(incident.id)
     assert incident.state == "in_review"
-    engine.workspace = with_keys(engine.workspace, keyring)
     for person in ("amara", "priya", "marcus", "daniel"):
         incident = approve_as(engine, person, keyring, incident.id)
     assert incident.state == "approved"

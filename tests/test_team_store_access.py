@@ -50,7 +50,7 @@ def login(url: str, role: str) -> str:
 
 
 @pytest.fixture
-def team(workspace: Workspace, config_dir: Path) -> Iterator[Team]:
+def team(workspace: Workspace, config_dir: Path, tmp_path: Path) -> Iterator[Team]:
     url = pg_url()
     assert url is not None
     suffix = uuid.uuid4().hex[:8]
@@ -71,7 +71,23 @@ def team(workspace: Workspace, config_dir: Path) -> Iterator[Team]:
     for person, role in roles.items():
         store.grant_operator(person, role)
     store.close()
-    yield Team(owner_url, roles, mapped, config_dir)
+    # The command line runs under the same contacts (db_roles listed), as an incident pins them.
+    import shutil
+
+    config = tmp_path / "team-config"
+    shutil.copytree(config_dir, config)
+    contacts = config / "contacts" / "team.yaml"
+    text = contacts.read_text(encoding="utf-8")
+    for person, role in roles.items():
+        text = re.sub(
+            rf"^(\s*)- id: {person}$",
+            lambda found, role=role: f"{found.group(0)}\n{found.group(1)}  db_roles: [{role}]",
+            text,
+            count=1,
+            flags=re.MULTILINE,
+        )
+    contacts.write_text(text, encoding="utf-8")
+    yield Team(owner_url, roles, mapped, config)
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         for role in [*roles.values(), owner]:
@@ -237,21 +253,7 @@ def test_working_as_the_owner_is_warned_in_one_line_and_an_operator_is_not(team)
 
 
 def test_db_grant_gives_an_operator_only_what_it_needs(team, tmp_path):
-    import shutil
-
-    shutil.copytree(team.config, tmp_path / "config")
-    contacts = tmp_path / "config" / "contacts" / "team.yaml"
-    text = contacts.read_text(encoding="utf-8")
-    contacts.write_text(
-        re.sub(
-            r"^(\s*)- id: tom$",
-            lambda m: f"{m.group(0)}\n{m.group(1)}  db_roles: [{team.roles['tom']}]",
-            text,
-            flags=re.MULTILINE,
-        ),
-        encoding="utf-8",
-    )
-    team = dataclasses.replace(team, config=tmp_path / "config")
+    # team.config lists tom's database role in his contacts entry (see the fixture).
     run_as(team.owner_url, f'GRANT UPDATE ON incidents TO "{team.roles["tom"]}"')
     assert runbook(team, team.url("tom"), "db", "check").returncode == 1, "too much, first"
 

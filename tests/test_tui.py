@@ -426,14 +426,15 @@ def test_operator_is_asked_at_first_start(
 
 
 def test_a_note_from_another_process_appears_on_the_open_incident_screen(
-    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock, config_dir: Path
 ) -> None:
     from runbook.tui.widgets.timeline import Timeline
 
     db = tmp_path / "shared.db"
     engine = make_engine(db, workspace, clock)
     incident = engine.declare("conduct-viral", "CEO reply going viral")
-    env = {**os.environ, "RUNBOOK_CONFIG": str(ROOT)}
+    # The other process runs under the same configuration (the workspace's test keys listed).
+    env = {**os.environ, "RUNBOOK_CONFIG": str(config_dir)}
     env.pop("RUNBOOK_OPERATOR", None)
 
     async def body() -> None:

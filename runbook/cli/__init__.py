@@ -217,6 +217,7 @@ def main() -> None:
     """Console-script entry point."""
     # Importing the command modules registers their commands.
     from runbook.cli import (  # noqa: F401
+        configuration,
         db,
         deliveries,
         drafts,

@@ -2,20 +2,25 @@
 
 For one incident (``verify ID``), every incident (``verify --all``), or a JSON export
 (``verify --export FILE``). Exit 0 when everything checks, 1 naming the first problem of each
-incident that does not: a broken chain (the first bad event), a proof that does not check, or
+incident that does not: a broken chain (the first bad event), a proof that does not check, a
+chain head witnessed outside the database that the database no longer agrees with (the
+witness file beside it, ``--witness FILE``, ``--head`` from an export or a notification), or
 an incident list that disagrees with the events (``runbook db rebuild`` restores it).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from runbook.cli import Settings, cli, emit_json
 from runbook.cli.incidents import JSON
 from runbook.i18n import N_, _
+
+if TYPE_CHECKING:
+    from runbook.store.witness import Heads
 
 
 @cli.command(help=N_("Check the tamper-evident record; exit 1 naming the first problem."))
@@ -27,6 +32,20 @@ from runbook.i18n import N_, _
     type=click.Path(dir_okay=False),
     help=N_("Check a JSON export's embedded chain (and, with ID, that it matches the database)."),
 )
+@click.option(
+    "--witness",
+    "witness_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help=N_("Also compare with the chain heads in this witness file (a copy kept elsewhere)."),
+)
+@click.option(
+    "--head",
+    "head_texts",
+    multiple=True,
+    metavar="INC-XXXXXX#SEQ:HASH",
+    help=N_("Also compare with a chain head from an export or a notification's record line."),
+)
 @JSON
 @click.pass_obj
 def verify(
@@ -34,6 +53,8 @@ def verify(
     incident_id: str | None,
     every: bool,
     export_file: str | None,
+    witness_files: tuple[str, ...],
+    head_texts: tuple[str, ...],
     as_json: bool,
 ) -> None:
     if export_file is not None:
@@ -43,15 +64,18 @@ def verify(
         return
     if every == bool(incident_id):
         raise click.UsageError(_("give an incident ID, --all, or --export FILE"))
+    heads = _given_heads(witness_files, head_texts)
     engine = settings.engine()
     if not every:
         assert incident_id is not None
-        report = _report(engine.verify(incident_id))
+        report = _report(engine.verify(incident_id, heads))
         _show([report], as_json, single=True)
         if not report["ok"]:
             raise SystemExit(1)
         return
-    reports = [_report(engine.verify(row["id"])) for row in engine.incidents()]
+    reports = [_report(engine.verify(row["id"], heads)) for row in engine.incidents()]
+    for removed, problem in sorted(engine.removed_incidents(heads).items()):
+        reports.append({"id": removed, "ok": False, "events": 0, "problem": problem, "listing": []})
     for phantom, problem in sorted(engine.unlisted_problems().items()):
         reports.append(
             {
@@ -78,6 +102,34 @@ def verify(
         raise SystemExit(1)
 
 
+def _given_heads(witness_files: tuple[str, ...], head_texts: tuple[str, ...]) -> Heads | None:
+    """The heads a person brought (witness files, ``--head``), or None."""
+    if not witness_files and not head_texts:
+        return None
+    from runbook.store.witness import Heads, Witness, parse_head
+
+    heads = Heads()
+    for path in witness_files:
+        found = Witness(path).read()
+        if found.unreadable:
+            click.echo(
+                _(
+                    "%(path)s: %(n)s line(s) are not chain heads: skipped",
+                    path=path,
+                    n=found.unreadable,
+                ),
+                err=True,
+            )
+        heads.merge(found)
+    for text in head_texts:
+        try:
+            incident_id, seq, digest = parse_head(text)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--head") from None
+        heads.add(incident_id, seq, digest)
+    return heads
+
+
 def _report(result: Any) -> dict[str, Any]:
     problem = result.problem
     if not problem and result.listing:
@@ -96,6 +148,8 @@ def _report(result: Any) -> dict[str, Any]:
         "signatures_checked": result.signatures,
         "link_receipts_checked": result.links,
         "link_receipts_unchecked": result.links_unchecked,
+        "witnessed_heads": result.witnessed,
+        "not_witnessed": result.unwitnessed,
     }
 
 
@@ -124,7 +178,17 @@ def _show(reports: list[dict[str, Any]], as_json: bool, single: bool) -> None:
                     head=report["head_hash"],
                     proofs=proofs,
                 )
+                + (_("; agrees with its witnessed head(s)") if report["witnessed_heads"] else "")
             )
+            if report["not_witnessed"]:
+                click.echo(
+                    _(
+                        "%(id)s: warning: not witnessed: %(why)s",
+                        id=report["id"],
+                        why=report["not_witnessed"],
+                    ),
+                    err=True,
+                )
         elif report["listing"] and report.get("first_bad_seq") is None:
             click.echo(
                 _(

@@ -355,6 +355,16 @@ def refused(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(_("%(what)s: %(error)s", what=data["action"], error=data["reason"]))
 
 
+def config_changed(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
+    parts = [
+        f"{change.get('kind')} {str(change.get('old_hash', ''))[:8]} -> "
+        f"{str(change.get('new_hash', ''))[:8]} ({'; '.join(change.get('summary') or [])})"
+        for change in data.get("changes") or []
+        if isinstance(change, dict)
+    ]
+    return scrub(_("%(changes)s; why: %(why)s", changes=", ".join(parts), why=data.get("why", "")))
+
+
 def resolved(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(str(data["summary"]))
 
@@ -402,6 +412,7 @@ DETAILS: dict[str, Callable[[dict[str, Any], Label, Scrub], str]] = {
     "UpdateFellDue": updates.update_due,
     "UpdateEscalated": updates.update_escalated,
     "ActionRefused": refused,
+    "ConfigurationChanged": config_changed,
     "IncidentResolved": resolved,
     "IncidentClosed": closed,
     "DeliveryStarted": deliveries.started,

@@ -25,8 +25,10 @@ from runbook.engine import (
     resolution,
     sign_off,
     statements,
+    witnessing,
 )
 from runbook.engine.approval_links import LinkView
+from runbook.engine.configuration import ConfigurationCommands
 from runbook.engine.deliveries import DeliveryCommands
 from runbook.engine.inbox import InboxCommands
 from runbook.errors import ActionRefused, NotFound
@@ -39,9 +41,10 @@ from runbook.model.messages import SentMessage, sent_messages
 from runbook.model.updates import UpdateDue
 from runbook.store.chain import Verification
 from runbook.store.listing import LISTED, disagreements
+from runbook.store.witness import Heads
 
 
-class Engine(InboxCommands, DeliveryCommands):
+class Engine(InboxCommands, DeliveryCommands, ConfigurationCommands):
     """Runs commands on incidents for one operator, and answers what the record says."""
 
     # -- reading the record ------------------------------------------------------------------
@@ -121,9 +124,10 @@ class Engine(InboxCommands, DeliveryCommands):
         self.incident(incident_id)
         return self.store.load(incident_id.strip().upper())
 
-    def verify(self, incident_id: str) -> Verification:
-        """Check the incident's hash chain, that no event was cut off its end, and every
-        stored proof (see :func:`runbook.engine.proofs.verify_stored`)."""
+    def verify(self, incident_id: str, heads: Heads | None = None) -> Verification:
+        """Check the incident's hash chain, that no event was cut off its end, every stored
+        proof (:func:`runbook.engine.proofs.verify_stored`) and every head witnessed outside
+        the database, the store's and ``heads`` (:mod:`runbook.engine.witnessing`)."""
         incident_id = incident_id.strip().upper()
         rows = self.store.rows(incident_id)
         if not rows:
@@ -137,9 +141,15 @@ class Engine(InboxCommands, DeliveryCommands):
         result = proofs.verify_stored(
             incident_id, rows, recorded, self.workspace.contacts, self.verifying_keys()
         )
+        result = witnessing.compare(result, rows, *witnessing.known_heads(self.store, heads))
         if not result.ok:
             return result
         return replace(result, listing=tuple(self.listing_problems(incident_id)))
+
+    def removed_incidents(self, heads: Heads | None = None) -> dict[str, str]:
+        """Incidents witnessed outside the database that it no longer holds."""
+        known, _ = witnessing.known_heads(self.store, heads)
+        return witnessing.removed_incidents(known, set(self.store.heads()))
 
     def messages(self, incident_id: str) -> list[SentMessage]:
         """Every message runbook sent about the incident (or tried to), oldest first."""

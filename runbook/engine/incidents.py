@@ -15,6 +15,7 @@ from typing import Any
 from runbook.engine.core import ID_ALPHABET, ID_PATTERN, EngineCore
 from runbook.errors import ActionRefused, RunbookError
 from runbook.i18n import _
+from runbook.loading.pins import current
 from runbook.model import events as ev
 from runbook.model import severity
 from runbook.model.fold import apply
@@ -53,6 +54,8 @@ def declaration(
     if refused:
         raise ActionRefused(_("cannot declare an incident: %(refused)s", refused=refused))
 
+    now = current(engine.workspace, playbook.id)
+
     def declared(chosen: str) -> ev.IncidentDeclared:
         return ev.IncidentDeclared(
             incident_id=chosen,
@@ -66,6 +69,8 @@ def declaration(
             playbook=playbook.model_dump(mode="json"),
             policy=policy.model_dump(mode="json") if policy else None,
             drill=drill,
+            pins=now.hashes,
+            access=now.access,
         )
 
     return declared

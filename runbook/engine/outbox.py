@@ -319,10 +319,10 @@ class Outbox:
                     address=address,
                     channel=channel,
                     subject=subject,
-                    body=body,
+                    body=body + messages.record_footer(incident),
                     roles=tuple(recipient.get("roles", [])),
                     rules=tuple(recipient.get("rules", [])),
-                    recorded=recorded,
+                    recorded=recorded and recorded + messages.record_footer(incident),
                 )
                 result.append((message, key))
         return result

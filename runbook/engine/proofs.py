@@ -4,15 +4,16 @@ The hash chain shows that nothing changed after it was written; this shows that 
 written was proven: every SSH signature is checked again against the person's keys in contacts
 (``ssh-keygen -Y verify`` over the statement rebuilt from the event), every approval-link
 receipt is recomputed with the team's link secret when this machine has it, and an approval
-whose proof the incident's policy does not accept (a bare claim, in a live incident) is named:
-runbook never records one, so it was written around runbook.
+whose proof the incident's policy does not accept (a bare claim, in a live incident), or a
+configuration change by nobody proven, is named: runbook never records one, so it was written
+around runbook. A recorded change of policy changes the rules from that event on.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from runbook.engine.link_keys import LinkKeys
@@ -43,6 +44,8 @@ class ProofCheck:
     """Link receipts checked and good."""
     links_unchecked: int = 0
     """Link receipts not checked (this machine does not have the team's link secret)."""
+    unchecked_approvals: list[int] = field(default_factory=list)
+    """Seqs of approvals by link whose receipt this machine could not check."""
     first_bad_seq: int | None = None
     problem: str = ""
 
@@ -113,6 +116,15 @@ def check_rows(
             rules = policy.proofs if policy is not None else ProofRules()
         proof = proof_of(data)
         actor = str(row.get("actor"))
+        if kind == "ConfigurationChanged":
+            if not drill and (proof is None or not proof.proven):
+                return _bad(
+                    result,
+                    row,
+                    "a configuration change without a proven person behind it: runbook never "
+                    "records one, so it was written around runbook",
+                )
+            rules = _changed_rules(data, rules)
         if kind == "DraftApproved" and not drill:
             method = proof.method if proof is not None else "claimed"
             if method not in rules.approve:
@@ -157,6 +169,8 @@ def check_rows(
                 link_keys = keys()
             if link_keys is None:
                 result.links_unchecked += 1
+                if kind == "DraftApproved":
+                    result.unchecked_approvals.append(int(row["seq"]))
                 continue
             good = link_keys.check_receipt(
                 proof.receipt,
@@ -178,6 +192,18 @@ def check_rows(
                 )
             result.links += 1
     return result
+
+
+def _changed_rules(data: dict[str, Any], rules: ProofRules) -> ProofRules:
+    """The proof rules in force after a recorded configuration change (a policy changed)."""
+    for change in data.get("changes") or []:
+        if isinstance(change, dict) and change.get("kind") == "policy":
+            try:
+                policy = Policy.model_validate(data["policy"]) if data.get("policy") else None
+            except ValueError:
+                return rules
+            return policy.proofs if policy is not None else ProofRules()
+    return rules
 
 
 def _bad(result: ProofCheck, row: dict[str, Any], problem: str) -> ProofCheck:

@@ -225,8 +225,9 @@ def approval_request(
 
 def check_proofs(engine: EngineCore, incident: Incident) -> None:
     """Refuse to go on when a stored proof does not check (a signature, a link receipt, an
-    approval with a proof runbook never records): the approvals that unlock publishing must
-    be the ones people gave."""
+    approval with a proof runbook never records), or an approval's link receipt cannot be
+    checked here (no link secret): the approvals that unlock publishing must be the ones
+    people gave."""
     checked = check_rows(
         engine.stored_rows(incident.id), engine.workspace.contacts, engine.verifying_keys()
     )
@@ -238,6 +239,17 @@ def check_proofs(engine: EngineCore, incident: Incident) -> None:
                 problem=checked.problem,
             ),
             cli=_("runbook verify %(id)s", id=incident.id),
+        )
+    if checked.unchecked_approvals:
+        seqs = ", ".join(f"#{seq}" for seq in checked.unchecked_approvals[:5])
+        raise ActionRefused(
+            _(
+                "the approval-link receipt of event %(seqs)s cannot be checked here: the team's "
+                "link secret is not on this machine, and nothing is published on an approval "
+                "that cannot be checked",
+                seqs=seqs,
+            ),
+            cli="export RUNBOOK_LINK_SECRET=... (the team's secret), then publish again",
         )
 
 

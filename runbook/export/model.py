@@ -290,6 +290,9 @@ class ChainInfo:
 
     count: int
     head_hash: str
+    head: str
+    """The head as ``runbook verify ID --head`` takes it (``INC-7KQ4PX#37:<hash>``): kept
+    apart from the database, it shows later that the database still holds this record."""
     verified: bool
     """True when every stored event verified when the export was made."""
     problem: str

@@ -282,6 +282,13 @@ def render_md(report: Report) -> str:
             "is checked with `runbook verify --export FILE`.",
             id=esc(info.id),
         ),
+        "- "
+        + _(
+            "Witnessed head: `%(head)s`; keep it apart from the database: `runbook verify "
+            "%(id)s --head %(head)s` shows the database still holds this record",
+            head=chain.head,
+            id=esc(info.id),
+        ),
     ]
     if chain.redacted_events:
         out.append(

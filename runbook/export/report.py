@@ -37,6 +37,7 @@ from runbook.model.contacts import Contacts
 from runbook.model.fold import fold
 from runbook.model.incident import Incident
 from runbook.store.chain import Verification, row_hash
+from runbook.store.witness import head_text
 
 _CONFIG_KEYS = ("playbook", "policy")
 """IncidentDeclared fields holding organisation configuration (no personal-data patterns)."""
@@ -120,6 +121,11 @@ class _Builder(Sections):
             chain=ChainInfo(
                 count=len(self.records),
                 head_hash=str(self.records[-1].row["hash"] or ""),
+                head=head_text(
+                    str(self.records[-1].row["incident_id"]),
+                    len(self.records),
+                    str(self.records[-1].row["hash"] or ""),
+                ),
                 verified=verification.ok,
                 problem=verification.problem,
                 first_bad_seq=verification.first_bad_seq,
@@ -189,6 +195,9 @@ class _Builder(Sections):
                 }
             else:
                 data = redactor.value(data)
+            if self.names and isinstance(data.get("access"), dict):
+                data = {**data, "access": _access_by_role(data["access"], redactor.label)}
+                redactor.replacements += 1
             changed = redactor.replacements != before
         if self.names and actor != "runbook":
             actor = redactor.label(actor)
@@ -226,3 +235,24 @@ def check_chain(incident_id: str, rows: list[dict[str, Any]]) -> Verification:
             return Verification(incident_id, len(rows), prev, seq, problem)
         prev = row["hash"]
     return Verification(incident_id, len(rows), prev)
+
+
+def _access_by_role(access: dict[str, Any], label: Any) -> dict[str, Any]:
+    """A pinned access map (who held which role) with people shown by role label, as the rest
+    of a names-redacted export shows them."""
+    people = access.get("people")
+    rotations = access.get("rotations")
+    return {
+        "people": {
+            label(str(person)): entry
+            for person, entry in (people.items() if isinstance(people, dict) else [])
+        },
+        "rotations": {
+            name: {
+                **entry,
+                "members": [label(str(m)) for m in entry.get("members") or []],
+            }
+            for name, entry in (rotations.items() if isinstance(rotations, dict) else [])
+            if isinstance(entry, dict)
+        },
+    }

@@ -115,6 +115,10 @@ def verify_export(document: dict[str, Any]) -> ExportCheck:
         )
     elif chain.get("head_hash") != prev:
         check.problem = _("the export's stated head hash is not the hash of its last event")
+    elif chain.get("head", f"{incident_id}#{len(timeline)}:{prev}") != (
+        f"{incident_id}#{len(timeline)}:{prev}"
+    ):
+        check.problem = _("the export's witnessed head is not its last event")
     return check
 
 

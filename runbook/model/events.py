@@ -41,6 +41,31 @@ class IncidentDeclared(Event):
     """The organisation policy's content at declaration."""
     drill: bool = False
     """True for a tabletop drill: nothing real is sent."""
+    pins: dict[str, str] = {}
+    """The content hashes of the playbook, policy and contacts the incident runs under (empty:
+    declared before pinning)."""
+    access: dict[str, Any] | None = None
+    """Who held which role when declared, with digests of their logins and keys
+    (:func:`runbook.model.config_pins.access_map`): what a configuration change is compared
+    with."""
+
+
+class ConfigurationChanged(Event):
+    """A proven person recorded that the incident now runs under another playbook, policy or
+    contacts (each change: which file, old and new hash, what differs), and why."""
+
+    type: Literal["ConfigurationChanged"] = "ConfigurationChanged"
+    changes: list[dict[str, Any]]
+    """One per file that changed: kind (playbook, policy, contacts), old_hash, new_hash and a
+    short summary of what differs."""
+    why: str
+    """Why the configuration changed, in the recorder's words."""
+    playbook: dict[str, Any] | None = None
+    """The playbook's new content, when it changed (the incident runs under it from here)."""
+    policy: dict[str, Any] | None = None
+    """The policy's new content, when it changed."""
+    access: dict[str, Any] | None = None
+    """Who holds which role now (as in :attr:`IncidentDeclared.access`), when contacts changed."""
 
 
 class SeverityAssessed(Event):
@@ -431,6 +456,7 @@ AnyEvent = Annotated[
     | UpdateFellDue
     | UpdateEscalated
     | ActionRefused
+    | ConfigurationChanged
     | IncidentResolved
     | IncidentClosed,
     Field(discriminator="type"),

@@ -52,6 +52,21 @@ def _declared(incident: Incident, event: ev.IncidentDeclared) -> None:
     incident.drill = event.drill
     incident.opened_at = event.at
     incident.declared_by = event.actor
+    incident.pins = dict(event.pins)
+    incident.access = event.access
+
+
+def _config_changed(incident: Incident, event: ev.ConfigurationChanged) -> None:
+    """The incident runs under the configuration recorded from here on."""
+    for change in event.changes:
+        kind = change.get("kind")
+        incident.pins[str(kind)] = str(change.get("new_hash", ""))
+        if kind == "playbook" and event.playbook is not None:
+            incident.playbook = Playbook.model_validate(event.playbook)
+        elif kind == "policy":
+            incident.policy = Policy.model_validate(event.policy) if event.policy else None
+        elif kind == "contacts" and event.access is not None:
+            incident.access = event.access
 
 
 def _assessed(incident: Incident, event: ev.SeverityAssessed) -> None:
@@ -513,6 +528,7 @@ _HANDLERS.update(
         ev.UpdateSent: _update_sent,
         ev.UpdateFellDue: _update_due,
         ev.UpdateEscalated: _update_escalated,
+        ev.ConfigurationChanged: _config_changed,
     }
 )
 
@@ -522,6 +538,7 @@ def scratch_copy(incident: Incident) -> Incident:
     memo: dict[int, object] = {
         id(incident.playbook): incident.playbook,  # frozen specs are shared, not copied
         id(incident.policy): incident.policy,
+        id(incident.access): incident.access,  # replaced whole, never changed in place
         id(incident.command_ids): set(incident.command_ids),  # flat set of strings: fast copy
     }
     return copy.deepcopy(incident, memo=memo)

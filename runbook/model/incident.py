@@ -301,6 +301,10 @@ class Incident:
         self.title = ""
         self.playbook: Playbook | None = None
         self.policy: Policy | None = None
+        self.pins: dict[str, str] = {}
+        """Content hashes of the playbook, policy and contacts it runs under (config_pins)."""
+        self.access: dict[str, Any] | None = None
+        """Who held which role when the contacts were pinned (never changed in place)."""
         self.drill = False
         self.opened_at: datetime | None = None
         self.declared_by = ""

@@ -24,6 +24,7 @@ from transitions import EventData, Machine, MachineError
 from runbook.errors import ActionRefused, Reason
 from runbook.i18n import N_, _
 from runbook.model.approvals import approval_refusal, is_approved
+from runbook.model.config_pins import change_refusal
 from runbook.model.incident import Draft, Incident
 from runbook.model.proof import Proof
 from runbook.model.proof import refusal as proof_refusal
@@ -76,6 +77,7 @@ ACTIONS = {
     "note": N_("add a note"),
     "resolve": N_("resolve (stand down)"),
     "close": N_("close after review"),
+    "config_change": N_("record a configuration change"),
 }
 """Every action a person can take, with the words a comms person reads."""
 
@@ -119,6 +121,7 @@ TRANSITIONS = [
     _t("resend", NOT_CLOSED, "="),
     _t("check", NOT_CLOSED, "="),
     _t("note", NOT_CLOSED, "="),
+    _t("config_change", NOT_CLOSED, "="),
     _t("resolve", OPEN, "resolved"),
     _t("close", "resolved", "closed"),
 ]
@@ -514,6 +517,10 @@ def _advance(incident: Incident, ctx: Context) -> str | None:
     return _("the notify stage is not done")
 
 
+def _config_change(incident: Incident, ctx: Context) -> str | None:
+    return change_refusal(incident, ctx.actor, ctx.proof, ctx.extra.get("config_changes"))
+
+
 _GUARDS = {
     "assess": _assess,
     "reassess": _reassess,
@@ -527,6 +534,7 @@ _GUARDS = {
     "reject": _reject,
     "publish": _publish,
     "override": _override,
+    "config_change": _config_change,
     "ack": _ack,
     "retry": _retry,
     "resend": _resend,

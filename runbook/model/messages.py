@@ -139,3 +139,15 @@ def sent_messages(events: list[Any]) -> list[SentMessage]:
                 )
             )
     return found
+
+
+def record_line(incident_id: str, seq: int, digest: str) -> str:
+    """The chain head as a message footer names it: ``record: INC-7KQ4PX #12 abcdef123456``
+    (``runbook verify ID --head`` takes it back: kept in a mailbox, it witnesses the record).
+    The same words in every language: it is read back by runbook."""
+    return f"record: {incident_id} #{seq} {digest[:12]}"
+
+
+def record_footer(incident: Incident) -> str:
+    """The fixed footer of every notification: the record's head when it was sent."""
+    return "\n" + record_line(incident.id, incident.seq, incident.head_hash) + "\n"

@@ -6,7 +6,9 @@ carry the seq the writer expects to follow; a stale writer gets
 chained to the previous one by hash, so :mod:`runbook.store.chain` can name the first event
 that was tampered with or corrupted. Beside the log each store keeps the incident list
 (:mod:`runbook.store.listing`), derived from the events it appends: a cache that
-:meth:`EventStore.heads` lets the engine check, and ``runbook db rebuild`` rewrites.
+:meth:`EventStore.heads` lets the engine check, and ``runbook db rebuild`` rewrites. After each
+append the chain head is also written outside the database (:mod:`runbook.store.witness`), so a
+rewrite that recomputes every hash is still found.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, Protocol
 
 from runbook.model.events import Event
 from runbook.store.claims import Claim
+from runbook.store.witness import Witness
 
 
 class EventStore(Protocol):
@@ -24,6 +27,10 @@ class EventStore(Protocol):
     notice: Callable[[str], None] | None
     """Called with one line when the store loses its connection and tries again (the team
     store; the CLI prints it, the app shows it). None: nobody is told."""
+
+    witness: Witness | None
+    """Where each append's chain head is written outside the database (None: nowhere); see
+    :mod:`runbook.store.witness`."""
 
     def append(
         self,

@@ -164,6 +164,12 @@ class Verification:
     """Approval-link receipts this machine could not check (no link secret here)."""
     listing: tuple[str, ...] = ()
     """Where the store's incident list disagrees with the events (a cache gone wrong)."""
+    witnessed: int = 0
+    """Chain heads known from outside the database (the witness file, ``--head``) that the
+    events agree with."""
+    unwitnessed: str = ""
+    """Why the events could not be compared with any witnessed head (a warning, not a
+    failure: no witness file, or none of its heads is this incident's)."""
 
     @property
     def ok(self) -> bool:

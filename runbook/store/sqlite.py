@@ -27,6 +27,7 @@ from runbook.store import intake
 from runbook.store.chain import COLUMNS, from_tuples, to_row
 from runbook.store.claims import FileClaim, FileClaims
 from runbook.store.listing import HEADS, derive, follow
+from runbook.store.witness import Witness, location, witness_rows
 
 T = TypeVar("T")
 
@@ -81,6 +82,9 @@ class SqliteStore:
         self.notice: Callable[[str], None] | None = None
         """Unused: a file does not lose its connection (see EventStore)."""
         self.path = Path(path)
+        memory = str(path) == ":memory:"
+        self.witness: Witness | None = None if memory else Witness(location(str(self.path)))
+        """Where each append's chain head is written outside the file (:mod:`.witness`)."""
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -253,6 +257,7 @@ class SqliteStore:
             raise ConcurrencyConflict(incident_id, expected_seq + 1, "another writer") from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(_explain(self.path, exc)) from None
+        witness_rows(self.witness, rows, self.notice)
         return [
             event.model_copy(
                 update={"seq": row["seq"], "prev_hash": row["prev_hash"], "hash": row["hash"]}
@@ -455,9 +460,11 @@ class SqliteStore:
             return len(fresh)
 
         try:
-            return self._write(work)
+            written = self._write(work)
         except sqlite3.DatabaseError as exc:
             raise StoreError(_explain(self.path, exc)) from None
+        witness_rows(self.witness, rows[-1:] if written else [], self.notice)
+        return written
 
     def intake_append(self, records: list[IntakeRecord]) -> list[IntakeRecord]:
         """Append to the intake log (see :mod:`runbook.store.intake`)."""

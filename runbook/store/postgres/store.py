@@ -44,6 +44,7 @@ from runbook.store.chain import from_rows, to_row
 from runbook.store.listing import HEADS, derive
 from runbook.store.postgres import access, intake_log
 from runbook.store.postgres.schema import MIGRATIONS, OWN_TABLES, SCHEMA
+from runbook.store.witness import Witness, location, witness_rows
 
 logging.getLogger("psycopg").addHandler(logging.NullHandler())
 logging.getLogger("psycopg").propagate = False
@@ -72,6 +73,8 @@ class PostgresStore:
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
+        self.witness: Witness | None = Witness(location(url))
+        """Where each append's chain head is written outside the database (:mod:`..witness`)."""
         self._lock = threading.RLock()
         self._conn: Conn | None = None
         self._listener: Conn | None = None
@@ -403,6 +406,7 @@ class PostgresStore:
             self._retrying(work)
         except pg_errors.UniqueViolation:
             raise ConcurrencyConflict(incident_id, expected_seq + 1, "another writer") from None
+        witness_rows(self.witness, rows, self.notice)
         return [
             event.model_copy(
                 update={"seq": row["seq"], "prev_hash": row["prev_hash"], "hash": row["hash"]}
@@ -456,7 +460,9 @@ class PostgresStore:
             conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, incident_id))
             return len(fresh)
 
-        return self._retrying(work)
+        written = self._retrying(work)
+        witness_rows(self.witness, rows[-1:] if written else [], self.notice)
+        return written
 
     def rows(self, incident_id: str, after_seq: int = 0) -> list[dict[str, Any]]:
         """The stored rows after ``after_seq`` in seq order."""
