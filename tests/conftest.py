@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,13 @@ from tests.signing import make_keyring, signed_config, with_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
+
+# Nothing a test runs writes into the real home folder (the team store's witness file, the
+# default database, link keys): user data and configuration go to a folder of this run.
+_HOME = Path(tempfile.mkdtemp(prefix="runbook-tests-home-"))
+os.environ["XDG_DATA_HOME"] = str(_HOME / "data")
+os.environ["XDG_CONFIG_HOME"] = str(_HOME / "config")
+os.environ["XDG_STATE_HOME"] = str(_HOME / "state")
 
 
 @pytest.fixture(scope="session")
