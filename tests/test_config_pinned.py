@@ -96,6 +96,30 @@ def test_a_private_contacts_copy_is_refused_then_recorded_by_a_proven_person(
         engine_on(team, db_path, clock, "tfletcher").note(incident_id, "the old copy now")
 
 
+def test_the_clock_escalates_nobody_a_changed_contacts_file_names_until_it_is_recorded(
+    team: Workspace, db_path: Path, clock: Any
+) -> None:
+    from datetime import timedelta
+
+    from tests.test_engine import SEV1_ACCOUNT
+
+    lead = engine_on(team, db_path, clock, "tfletcher")
+    incident_id = lead.declare("account-compromised", "Escalations pinned").id
+    lead.assess(incident_id, SEV1_ACCOUNT)
+    lead.notify(incident_id)
+    clock.advance(timedelta(hours=2))  # every acknowledgement time has run out
+    private = granted(team, "tom", "legal")
+    other = engine_on(private, db_path, clock, "tfletcher")
+    before = len(lead.timeline(incident_id))
+    with pytest.raises(ActionRefused, match="contacts changed"):
+        other.tick_all(incident_id)
+    with pytest.raises(ActionRefused, match="contacts changed"):
+        other.recover(incident_id)
+    assert len(lead.timeline(incident_id)) == before, "nothing escalated, nothing sent"
+    escalated = lead.tick_all(incident_id)
+    assert any(isinstance(e, ev.Escalated) for e in escalated), "the pinned contacts still do"
+
+
 def test_a_claim_cannot_record_a_configuration_change(
     team: Workspace, db_path: Path, clock: Any
 ) -> None:

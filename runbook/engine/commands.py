@@ -21,6 +21,7 @@ from runbook.engine import (
     approval_links,
     cadence,
     incidents,
+    pinning,
     proofs,
     resolution,
     sign_off,
@@ -472,12 +473,20 @@ class Engine(InboxCommands, DeliveryCommands, ConfigurationCommands):
         """What the clock calls for now: escalations of unacknowledged notifications, and the
         updates that fell due (the lead reminded) or stayed overdue (escalated)."""
 
+        pinning.refuse_if_changed(self, self.incident(incident_id))
+
         def steps(incident: Incident) -> list[ev.Event]:
             return resolution.escalations(self, incident) + cadence.reminders(self, incident)
 
         incident, recorded = self.record_steps(incident_id, steps)
         self.perform_all(incident.id, recorded)
         return [e for e in recorded if not isinstance(e, ev.EffectRequested)]
+
+    def recover(self, incident_id: str) -> int:
+        """Perform intents whose performer is gone (see :class:`Performing`), under the
+        configuration the incident pinned only."""
+        pinning.refuse_if_changed(self, self.incident(incident_id))
+        return super().recover(incident_id)
 
     def update_schedule(self, incident_id: str) -> list[UpdateDue]:
         """When each audience's next update is due (the board and incident screen count down)."""

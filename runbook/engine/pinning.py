@@ -107,11 +107,20 @@ def changes(engine: EngineCore, incident: Incident) -> list[Change]:
 def guard(engine: EngineCore, incident: Incident, action: str, ctx: Context) -> None:
     """Refuse ``action`` on ``incident`` under another configuration than it pinned (one line
     naming what differs); for the change itself, hand the changes to the lifecycle's rule."""
-    found = changes(engine, incident)
     if action == ACTION:
-        ctx.extra["config_changes"] = [change.record() for change in found]
+        ctx.extra["config_changes"] = [change.record() for change in changes(engine, incident)]
         return
-    if not found or incident.finished:
+    refuse_if_changed(engine, incident)
+
+
+def refuse_if_changed(engine: EngineCore, incident: Incident) -> None:
+    """Refuse to act on ``incident`` (a command, or runbook's own steps on the clock: escalate
+    to, remind or re-send to the people another contacts file names) under another
+    configuration than it pinned, with one line naming what differs."""
+    if incident.finished:
+        return
+    found = changes(engine, incident)
+    if not found:
         return
     first = found[0]
     others = ", ".join(_(KIND_WORDS[c.kind]) for c in found[1:])
