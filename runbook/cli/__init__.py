@@ -227,6 +227,7 @@ def main() -> None:
         intake,
         schedulers,
         serve,
+        sign_off,
         verify,
     )
 
