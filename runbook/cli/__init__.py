@@ -225,6 +225,7 @@ def main() -> None:
         files,
         incidents,
         intake,
+        posts,
         schedulers,
         serve,
         sign_off,
