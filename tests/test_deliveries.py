@@ -397,7 +397,7 @@ def test_the_command_line_lists_what_may_have_been_sent_and_resends_only_what_is
 def test_the_app_shows_one_notification_as_one_line_however_its_results_arrive(make, mail, hook):
     from textual.app import App, ComposeResult
 
-    from runbook.tui.data import timeline_lines
+    from runbook.tui.timeline_data import timeline_lines
     from runbook.tui.widgets.timeline import Timeline
 
     engine = make()

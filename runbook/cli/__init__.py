@@ -226,8 +226,10 @@ def main() -> None:
         files,
         incidents,
         intake,
+        posts,
         schedulers,
         serve,
+        sign_off,
         verify,
     )
 

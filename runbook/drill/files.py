@@ -16,17 +16,17 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
-from runbook.drill.responses import AssessArgs, CheckArgs, DraftArgs, Responses
-from runbook.drill.scenario import (
+from runbook.drill.expectations import (
     PLAYBOOK_TARGET,
     Acknowledged,
     ChecklistDone,
     Expectation,
     LevelAtLeast,
-    Scenario,
     StatementApproved,
     StatementPublished,
 )
+from runbook.drill.responses import AssessArgs, CheckArgs, DraftArgs, Responses
+from runbook.drill.scenario import Scenario
 from runbook.errors import ConfigError
 from runbook.loading import Loc, Parsed, Workspace, parse_yaml, problems_in, validate_model
 from runbook.model.playbook import Playbook

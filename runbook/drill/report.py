@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from runbook.drill.cast import stand_ins
-from runbook.drill.scenario import ChecklistDone, format_offset
+from runbook.drill.expectations import ChecklistDone
+from runbook.drill.scenario import format_offset
 from runbook.drill.scoring import Decision, ExpectationStatus, Score, replay, score
 from runbook.drill.words import duration, offset
 from runbook.i18n import _, normalise, using

@@ -16,17 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from runbook.drill.scenario import (
+from runbook.drill.expectations import (
     PLAYBOOK_TARGET,
     Acknowledged,
     ChecklistDone,
     Expectation,
     LevelAtLeast,
-    NewFactInject,
-    Scenario,
     StatementApproved,
     StatementPublished,
 )
+from runbook.drill.scenario import NewFactInject, Scenario
 from runbook.drill.words import duration, offset, span
 from runbook.i18n import _
 from runbook.model import events as ev

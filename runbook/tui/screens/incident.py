@@ -23,22 +23,23 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
-from runbook.i18n import N_, _, ngettext
+from runbook.i18n import N_, _
 from runbook.model.lifecycle import ACTIONS
 from runbook.model.playbook import STAGES
-from runbook.tui.data import IncidentView, band, load_incident, next_step
+from runbook.tui.data import IncidentView, load_incident, next_step
 from runbook.tui.screens.incident_actions import IncidentActions
 from runbook.tui.widgets.checklist import Checklist
 from runbook.tui.widgets.drafts_panel import DraftsPanel
 from runbook.tui.widgets.footer import Footer
-from runbook.tui.widgets.level_badge import badge, tone_styles
+from runbook.tui.widgets.incident_summary import summary
+from runbook.tui.widgets.level_badge import tone_styles
 from runbook.tui.widgets.messages import MessagesPanel
 from runbook.tui.widgets.people import PeoplePanel
 from runbook.tui.widgets.posts import PostsPanel
 from runbook.tui.widgets.stepper import Stepper
 from runbook.tui.widgets.timeline import Timeline
 from runbook.tui.widgets.work_status import WorkStatus
-from runbook.tui.wording import STATE_WORDS, TARGET_WORDS, countdown, moment, since, word
+from runbook.tui.wording import moment
 from runbook.tui.work import LiveScreen
 
 KEYS: list[tuple[str, str, str]] = [
@@ -242,67 +243,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
         view = self.view
         if view is None:
             return
-        incident = view.incident
-        styles = tone_styles(self.app)
-        playbook = incident.playbook
-        name = playbook.level(incident.level).name if playbook and incident.level else ""
-        first = badge(incident.level, band(playbook, incident.level), name)
-        first.append(f"  {incident.id}  ", style="bold")
-        first.append(incident.title, style="bold")
-        if incident.drill:
-            first.append("  " + _("DRILL"), style=styles["accent"])
-        second = Text(word(STATE_WORDS, incident.state), style=styles["accent"])
-        second.append(_(" · open %(span)s", span=since(incident.opened_at, view.now)))
-        if view.target is not None:
-            words, late = countdown(view.target.due, view.now)
-            second.append(_(" · next: "))
-            second.append(
-                f"{word(TARGET_WORDS, view.target.name)} {words}",
-                style=styles["bad"] if late else styles[""],
-            )
-        for update in incident.update_schedule():
-            words, late = countdown(update.due_at, view.now)
-            second.append(
-                _(" · %(audience)s update %(when)s", audience=update.audience, when=words),
-                style=styles["bad"] if late else styles[""],
-            )
-        if view.next_escalation is not None:
-            words, late = countdown(view.next_escalation, view.now)
-            second.append(
-                _(" · escalation %(when)s", when=words),
-                style=styles["bad"] if late else styles["warn"],
-            )
-        failed = incident.failed_effects()
-        if failed:
-            missed = [f"{who} ({why})" for e in failed for who, why in e.not_done()]
-            detail = ""
-            if missed:
-                more = len(missed) - 2
-                detail = ": " + _("not reached: %(who)s", who="; ".join(missed[:2]))
-                detail += _(" and %(n)s more", n=more) if more > 0 else ""
-            second.append(
-                " · "
-                + ngettext(
-                    "%(n)s failed step(s)%(detail)s: t retries",
-                    "%(n)s failed step(s)%(detail)s: t retries",
-                    len(failed),
-                    detail=detail,
-                ),
-                style=styles["bad"],
-            )
-        maybe = sum(len(e.maybe_sent()) for e in incident.effects.values())
-        if maybe:
-            second.append(
-                " · "
-                + ngettext(
-                    "%(n)s message may have been sent: S sends it again",
-                    "%(n)s messages may have been sent: S sends them again",
-                    maybe,
-                ),
-                style=styles["warn"],
-            )
-        first.append("\n")
-        first.append_text(second)
+        first = summary(view, tone_styles(self.app))
         if self.changed("summary", first):
             self.query_one("#incident-summary", Static).update(first)
 

@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from runbook.i18n import N_
-from runbook.tui.data import Line
+from runbook.tui.timeline_data import Line
 from runbook.tui.widgets.level_badge import tone_styles
 from runbook.tui.wording import offset
 
