@@ -211,6 +211,9 @@ def test_the_cli_refuses_then_a_proven_login_records_the_change(
 
     refused = run_cli("--config", str(private), "note", incident_id, "hello", operator=None)
     assert refused.returncode == 1
+    ticked = run_cli("--config", str(private), "tick", operator=None)
+    assert ticked.returncode == 1, "the clock refuses this incident under the private copy"
+    assert f"{incident_id}: contacts changed since this incident was declared" in ticked.stderr
     assert "contacts changed since this incident was declared" in refused.stderr
     assert f"runbook config-change {incident_id} --why" in refused.stderr
     claimed = run_cli(

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from runbook.cli import Settings, cli, emit_json
+from runbook.errors import ActionRefused
 from runbook.i18n import N_, _
 
 ID = click.argument("incident_id", metavar="ID")
@@ -119,9 +120,16 @@ def tick(settings: Settings, incident_id: str | None) -> None:
         if incident_id
         else [row["id"] for row in engine.incidents() if row["state"] not in ("resolved", "closed")]
     )
+    refused = 0
     for current in ids:
-        engine.recover(current)
-        for step in engine.tick_all(current):
+        try:
+            engine.recover(current)
+            steps = engine.tick_all(current)
+        except ActionRefused as refusal:  # this incident only: the others are still escalated
+            refused += 1
+            click.echo(_("runbook: %(id)s: %(reason)s", id=current, reason=refusal), err=True)
+            continue
+        for step in steps:
             if isinstance(step, ev.Escalated):
                 click.echo(
                     _(
@@ -153,6 +161,8 @@ def tick(settings: Settings, incident_id: str | None) -> None:
                         roles=", ".join(step.to_roles),
                     )
                 )
+    if refused:
+        raise SystemExit(1)
 
 
 @cli.command(help=N_("Notify the people the playbook names for the level."))
