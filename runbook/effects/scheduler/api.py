@@ -4,9 +4,11 @@ This module owns the exchange itself, the same for every product: the credential
 environment variable at call time (sent in the header the product wants, never in an address,
 an error, a log line or an event), retries of what may succeed later (time-outs, connection
 errors, 429 and 5xx, and the errors a product flags as transient) with ``Retry-After`` honoured
-up to :data:`~runbook.effects.scheduler.http.MAX_RETRY_AFTER`, the product's documented request
-pace (per second, per hour), bounded answers, no redirects, and one-line errors a comms person
-can read. It counts the requests it sends (for ``schedulers check`` and the benchmark).
+up to :data:`~runbook.effects.scheduler.transport.MAX_RETRY_AFTER`, the product's documented
+request pace (per second, per hour), bounded answers, no redirects, and one-line errors a comms
+person can read. It counts the requests it sends (for ``schedulers check`` and the benchmark).
+The request, its retries and waits are the shared machinery of
+:mod:`runbook.effects.scheduler.transport`; this module adds what differs per product.
 """
 
 from __future__ import annotations
@@ -14,21 +16,18 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
-import ssl
 import threading
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from http.client import HTTPException
 from typing import Any
 
-from runbook.effects import REPORTED_WAIT, Wait
-from runbook.effects.scheduler.http import MAX_BODY, MAX_RETRY_AFTER, _NoRedirect, _retry_after
+from runbook.effects import Wait
+from runbook.effects.scheduler import transport
+from runbook.effects.scheduler.transport import MAX_RETRY_AFTER, TransportError
 from runbook.errors import EffectError
 from runbook.i18n import _
 from runbook.model.secrets import forms, scrub
@@ -46,7 +45,7 @@ HINTS = {
 }
 
 
-class ApiError(EffectError):
+class ApiError(TransportError):
     """One failed exchange: ``status`` (0: no answer), ``retry_after`` seconds if given, and
     ``code`` (the product's own error code, when it sent one)."""
 
@@ -59,9 +58,7 @@ class ApiError(EffectError):
         retry_after: float | None = None,
         code: Any = None,
     ) -> None:
-        super().__init__(message, transient=transient)
-        self.status = status
-        self.retry_after = retry_after
+        super().__init__(message, transient=transient, status=status, retry_after=retry_after)
         self.code = code
 
 
@@ -99,7 +96,7 @@ class ApiClient:
         self.backoff = backoff
         self.transient_codes = transient_codes
         self._environ = environ
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._opener = transport.opener()
         self._lock = threading.Lock()
         self._gap = 1.0 / per_second if per_second else 0.0
         self._next_start = 0.0
@@ -140,15 +137,13 @@ class ApiClient:
     ) -> Any:
         """One request with its retries; the parsed JSON answer (None when empty)."""
         token = self.token()
-        attempt = 0
-        while True:
-            try:
-                return self.once(method, path, token, query=query, body=body, form=form)
-            except ApiError as exc:
-                attempt += 1
-                if not exc.transient or attempt > self.max_retries or exc.status == -1:
-                    raise
-                self._wait(attempt, exc)
+        return transport.retrying(
+            lambda: self.once(method, path, token, query=query, body=body, form=form),
+            failed=ApiError,
+            max_retries=self.max_retries,
+            wait=self._wait,
+            final=lambda exc: exc.status == -1,  # the request budget is spent: no use waiting
+        )
 
     def once(
         self,
@@ -172,44 +167,24 @@ class ApiClient:
         elif form is not None:
             data = urllib.parse.urlencode(form).encode("utf-8")
             request_type = "application/x-www-form-urlencoded"
-        request = urllib.request.Request(url, data=data, method=method)
         scheme = "Bearer " if self.auth == "bearer" else ""
-        request.add_unredirected_header("Authorization", f"{scheme}{token}")
-        request.add_header("Accept", "application/json")
-        request.add_header("User-Agent", "runbook")
-        if request_type:
-            request.add_header("Content-Type", request_type)
+        request = transport.request(
+            method,
+            url,
+            authorization=f"{scheme}{token}",
+            data=data,
+            content_type=request_type,
+        )
         self._pace(where)
-        try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                raw = response.read(MAX_BODY + 1)
-        except urllib.error.HTTPError as exc:
-            raise self._http_failure(exc, where, token) from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, TimeoutError):
-                raise self._timed_out(where) from None
-            if isinstance(reason, ssl.SSLError):
-                raise ApiError(
-                    f"{where}: the certificate could not be verified ({reason})", transient=False
-                ) from None
-            text = getattr(reason, "strerror", None) or str(reason)
-            raise ApiError(f"{where}: cannot connect ({text})", transient=True) from None
-        except TimeoutError:
-            raise self._timed_out(where) from None
-        except (HTTPException, OSError) as exc:
-            detail = type(exc).__name__ if not str(exc) else str(exc)
-            raise ApiError(f"{where}: the connection broke ({detail})", transient=True) from None
-        if len(raw) > MAX_BODY:
-            raise ApiError(
-                f"{where}: the answer is larger than {MAX_BODY:,} bytes", transient=False
-            )
-        if not raw.strip():
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise ApiError(f"{where}: the answer is not JSON", transient=False) from None
+        return transport.exchange(
+            self._opener,
+            request,
+            where,
+            timeout=self.timeout,
+            failed=ApiError,
+            http_failure=lambda exc: self._http_failure(exc, where, token),
+            certificate="the certificate",
+        )
 
     def scrub(self, text: str) -> str:
         """``text`` without the credential in it (if it is set)."""
@@ -241,33 +216,17 @@ class ApiClient:
             self.sleep(start - now)
 
     def _wait(self, attempt: int, exc: ApiError) -> None:
-        delay = self.backoff * 2 ** (attempt - 1)
-        if exc.retry_after is not None:
-            delay = exc.retry_after
-        delay += random.uniform(0, 0.1 * delay)
-        log.info("%s; retry %d of %d in %.2f s", exc, attempt, self.max_retries, delay)
-        if self.on_wait is not None and delay >= REPORTED_WAIT:
-            reason = (
-                _("it asked to wait %(seconds)s s", seconds=format(exc.retry_after, ".0f"))
-                if exc.retry_after is not None
-                else f"HTTP {exc.status}"
-                if exc.status
-                else _("no answer")
-            )
-            self.on_wait(
-                Wait(
-                    what=_("scheduler %(name)s", name=self.product),
-                    seconds=delay,
-                    until=datetime.now(UTC) + timedelta(seconds=delay),
-                    reason=reason,
-                    attempt=attempt + 1,
-                    attempts=self.max_retries + 1,
-                )
-            )
-        self.sleep(delay)
-
-    def _timed_out(self, where: str) -> ApiError:
-        return ApiError(f"{where}: no answer within {self.timeout:g} s", transient=True)
+        transport.wait_to_retry(
+            exc,
+            attempt,
+            said=str(exc),
+            name=self.product,
+            backoff=self.backoff,
+            max_retries=self.max_retries,
+            on_wait=self.on_wait,
+            sleep=self.sleep,
+            log=log,
+        )
 
     def _http_failure(self, exc: urllib.error.HTTPError, where: str, token: str) -> ApiError:
         code = exc.code
@@ -275,21 +234,16 @@ class ApiClient:
             detail, product_code, asked = error_detail(exc.read(8192))
         except Exception:  # the body is only a nicety
             detail, product_code, asked = "", None, None
-        if 300 <= code < 400:
-            target = exc.headers.get("Location", "?") if exc.headers else "?"
-            hint = f"{self.product} redirects to {target}; correct base_url"
-        elif code >= 500:
-            hint = f"{self.product} had an internal error"
-        else:
-            hint = HINTS.get(code, "{product} refused the request").format(
-                product=self.product, env=self.token_env
-            )
+        refused = HINTS.get(code, "{product} refused the request").format(
+            product=self.product, env=self.token_env
+        )
+        hint = transport.status_hint(exc, self.product, refused)
         message = f"{where}: HTTP {code}: {hint}" + (f" ({detail})" if detail else "")
         transient = code >= 500 or code in (408, 429) or product_code in self.transient_codes
         retry_after = None
         if transient:
             header = exc.headers.get("Retry-After") if exc.headers else None
-            retry_after = _retry_after(header) if header else asked
+            retry_after = transport.retry_after(header) if header else asked
             if retry_after is not None and retry_after > MAX_RETRY_AFTER:
                 transient = False
                 message += f"; it asks to wait {retry_after:.0f} s, so runbook retry later"

@@ -32,6 +32,10 @@ POST runbook looks the post up by ``external_id`` and skips the POST when it exi
 whose answer was lost, or a create the outbox tries again after a crash (which looks like a
 first try), never creates a post twice. ``hold``/``release``/``create`` work on up to
 ``concurrency`` posts at a time; one post failing never stops the others.
+
+Sending one request, reading its answer and waiting before a retry are the machinery shared
+with the products' client, in :mod:`runbook.effects.scheduler.transport`; this module keeps
+the API above and how its failures are worded.
 """
 
 from __future__ import annotations
@@ -39,34 +43,25 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
-import ssl
 import time
 import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from functools import partial
-from http.client import HTTPException
 from typing import Any, TypeVar
 
 from runbook.clock import Clock, SystemClock
-from runbook.effects import REPORTED_WAIT, Outcome, Post, Wait
-from runbook.effects.scheduler import HELD, SCHEDULED, scheduled_time
+from runbook.effects import Outcome, Post, Wait
+from runbook.effects.scheduler import HELD, SCHEDULED, scheduled_time, transport
+from runbook.effects.scheduler.transport import MAX_RETRY_AFTER, TransportError
 from runbook.errors import EffectError
 from runbook.i18n import _
 from runbook.model.secrets import forms, scrub
 
 log = logging.getLogger(__name__)
 
-MAX_RETRY_AFTER = 30.0
-"""Longest ``Retry-After`` runbook waits (seconds); a scheduler asking for more is reported as
-failed at once (hold the posts by hand, or ``runbook retry`` later)."""
-MAX_BODY = 16 * 1024 * 1024
-"""Largest answer read from the scheduler."""
 MAX_PAGES = 100_000
 """Stop paging after this many pages (a scheduler that never says the last page)."""
 EXCERPT_CHARS = 80
@@ -84,22 +79,8 @@ _HINTS = {
 }
 
 
-class _Failed(EffectError):
+class _Failed(TransportError):
     """One failed exchange; ``retry_after`` from a 429 answer, ``status`` the HTTP status."""
-
-    def __init__(
-        self, message: str, *, transient: bool, status: int = 0, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message, transient=transient)
-        self.status = status
-        self.retry_after = retry_after
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Never follow a redirect (it could carry the token elsewhere); report it instead."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 class HttpScheduler:
@@ -134,7 +115,7 @@ class HttpScheduler:
         self.concurrency = max(1, concurrency)
         self.clock: Clock = clock or SystemClock()
         self._environ = environ
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._opener = transport.opener()
         self._sleep: Callable[[float], None] = time.sleep
         self.on_wait: Callable[[Wait], None] | None = None
         """Told about every long wait before trying again (see Effects.report_waits)."""
@@ -379,95 +360,49 @@ class HttpScheduler:
 
     # -- one exchange and its retries -------------------------------------------------
     def _retrying(self, attempt_once: Callable[[], T], token: str) -> T:
-        attempt = 0
-        while True:
-            try:
-                return attempt_once()
-            except _Failed as exc:
-                attempt += 1
-                if not exc.transient or attempt > self.max_retries:
-                    raise
-                self._wait(attempt, exc, token)
+        return transport.retrying(
+            attempt_once,
+            failed=_Failed,
+            max_retries=self.max_retries,
+            wait=lambda attempt, exc: self._wait(attempt, exc, token),
+        )
 
     def _wait(self, attempt: int, exc: _Failed, token: str) -> None:
-        delay = self.backoff * 2 ** (attempt - 1)
-        if exc.retry_after is not None:
-            delay = exc.retry_after
-        delay += random.uniform(0, 0.1 * delay)
-        log.info(
-            "scheduler %s: %s; retry %d of %d in %.2f s",
-            self.name,
-            self._scrub(str(exc), token),
+        transport.wait_to_retry(
+            exc,
             attempt,
-            self.max_retries,
-            delay,
+            said=f"scheduler {self.name}: {self._scrub(str(exc), token)}",
+            name=self.name,
+            backoff=self.backoff,
+            max_retries=self.max_retries,
+            on_wait=self.on_wait,
+            sleep=self._sleep,
+            log=log,
         )
-        if self.on_wait is not None and delay >= REPORTED_WAIT:
-            reason = (
-                _("it asked to wait %(seconds)s s", seconds=format(exc.retry_after, ".0f"))
-                if exc.retry_after is not None
-                else f"HTTP {exc.status}"
-                if exc.status
-                else _("no answer")
-            )
-            self.on_wait(
-                Wait(
-                    what=_("scheduler %(name)s", name=self.name),
-                    seconds=delay,
-                    until=datetime.now(UTC) + timedelta(seconds=delay),
-                    reason=reason,
-                    attempt=attempt + 1,
-                    attempts=self.max_retries + 1,
-                )
-            )
-        self._sleep(delay)
 
     def _send(
         self, method: str, url: str, token: str, *, body: Any = None, key: str | None = None
     ) -> Any:
         """One HTTP request; the parsed JSON answer (None when empty), or :class:`_Failed`."""
         data = None if body is None else json.dumps(body).encode("utf-8")
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_unredirected_header("Authorization", f"Bearer {token}")
-        request.add_header("Accept", "application/json")
-        request.add_header("User-Agent", "runbook")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        if key is not None:
-            request.add_header("Idempotency-Key", key)
+        request = transport.request(
+            method,
+            url,
+            authorization=f"Bearer {token}",
+            data=data,
+            content_type="" if data is None else "application/json",
+            key=key,
+        )
         where = f"{method} {url}"
-        try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                raw = response.read(MAX_BODY + 1)
-        except urllib.error.HTTPError as exc:
-            raise self._http_failure(exc, where, token) from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, TimeoutError):
-                raise self._timed_out(where) from None
-            if isinstance(reason, ssl.SSLError):
-                raise _Failed(
-                    f"{where}: the scheduler's certificate could not be verified ({reason})",
-                    transient=False,
-                ) from None
-            text = getattr(reason, "strerror", None) or str(reason)
-            raise _Failed(f"{where}: cannot connect ({text})", transient=True) from None
-        except TimeoutError:
-            raise self._timed_out(where) from None
-        except (HTTPException, OSError) as exc:
-            detail = type(exc).__name__ if not str(exc) else str(exc)
-            raise _Failed(f"{where}: the connection broke ({detail})", transient=True) from None
-        if len(raw) > MAX_BODY:
-            raise _Failed(f"{where}: the answer is larger than {MAX_BODY:,} bytes", transient=False)
-        if not raw.strip():
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise _Failed(f"{where}: the answer is not JSON", transient=False) from None
-
-    def _timed_out(self, where: str) -> _Failed:
-        return _Failed(f"{where}: no answer within {self.timeout:g} s", transient=True)
+        return transport.exchange(
+            self._opener,
+            request,
+            where,
+            timeout=self.timeout,
+            failed=_Failed,
+            http_failure=lambda exc: self._http_failure(exc, where, token),
+            certificate="the scheduler's certificate",
+        )
 
     def _http_failure(self, exc: urllib.error.HTTPError, where: str, token: str) -> _Failed:
         code = exc.code
@@ -475,18 +410,15 @@ class HttpScheduler:
             detail = _detail(exc.read(4096))
         except Exception:  # the body is only a nicety
             detail = ""
-        if 300 <= code < 400:
-            target = exc.headers.get("Location", "?") if exc.headers else "?"
-            hint = f"the scheduler redirects to {target}; correct base_url"
-        elif code >= 500:
-            hint = "the scheduler had an internal error"
-        else:
-            hint = _HINTS.get(code, "the scheduler refused the request").format(env=self.token_env)
+        refused = _HINTS.get(code, "the scheduler refused the request").format(env=self.token_env)
+        hint = transport.status_hint(exc, "the scheduler", refused)
         message = f"{where}: HTTP {code} {exc.reason}: {hint}" + (f" ({detail})" if detail else "")
         retry_after = None
         transient = code >= 500 or code in (408, 429)
         if code in (429, 503):
-            retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
+            retry_after = transport.retry_after(
+                exc.headers.get("Retry-After") if exc.headers else None
+            )
             if retry_after is not None and retry_after > MAX_RETRY_AFTER:
                 transient = False
                 message += f"; it asks to wait {retry_after:.0f} s, so try again later"
@@ -541,21 +473,6 @@ def _in_state(post: Post, want: str, new_time: str | None) -> bool:
         return datetime.fromisoformat(post.scheduled_at) == datetime.fromisoformat(new_time)
     except (TypeError, ValueError):
         return False
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (moment - datetime.now(moment.tzinfo)).total_seconds())
 
 
 def _detail(raw: bytes) -> str:
