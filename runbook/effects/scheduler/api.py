@@ -138,7 +138,7 @@ class ApiClient:
         """One request with its retries; the parsed JSON answer (None when empty)."""
         token = self.token()
         return transport.retrying(
-            lambda: self.once(method, path, token, query=query, body=body, form=form),
+            lambda _retries: self.once(method, path, token, query=query, body=body, form=form),
             failed=ApiError,
             max_retries=self.max_retries,
             wait=self._wait,

@@ -49,7 +49,6 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from functools import partial
 from typing import Any, TypeVar
 
 from runbook.clock import Clock, SystemClock
@@ -144,7 +143,7 @@ class HttpScheduler:
             seen.add(page)
             query = urllib.parse.urlencode({"page": page, "per_page": self.page_size})
             url = f"{self.base_url}/posts?{query}"
-            answer = self._retrying(partial(self._send, "GET", url, token), token)
+            answer = self._get(url, token)
             if not isinstance(answer, dict) or not isinstance(answer.get("posts"), list):
                 raise EffectError(
                     _('%(url)s did not answer with a list of posts ("posts": [...])', url=url)
@@ -169,7 +168,7 @@ class HttpScheduler:
 
         def one(pid: str) -> str:
             try:
-                answer = self._retrying(lambda: self._send("GET", self._url(pid), token), token)
+                answer = self._get(self._url(pid), token)
             except _Failed as exc:
                 if exc.status == 404:
                     return "missing"
@@ -226,32 +225,25 @@ class HttpScheduler:
         if new_time is not None:
             body["scheduled_at"] = new_time
         action = "hold" if want == HELD else "release"
-        attempt = 0
-        while True:
-            try:
-                if attempt:
-                    current = self._post(self._send("GET", url, token), url, pid)
-                    if _in_state(current, want, new_time):
-                        log.info(
-                            "scheduler %s: post %s already %s; not sent again", self.name, pid, want
-                        )
-                        return current.as_dict()
-                answer = self._send("PATCH", url, token, body=body, key=f"{key}:{pid}")
-                return self._confirmed(answer, url, pid, want, new_time)
-            except _Failed as exc:
-                attempt += 1
-                if not exc.transient or attempt > self.max_retries:
-                    tries = _(" after %(n)s tries", n=attempt) if attempt > 1 else ""
-                    words = {"pid": pid, "tries": tries, "exc": exc}
-                    raise EffectError(
-                        (
-                            _("could not hold post %(pid)s%(tries)s: %(exc)s", **words)
-                            if action == "hold"
-                            else _("could not release post %(pid)s%(tries)s: %(exc)s", **words)
-                        ),
-                        transient=exc.transient,
-                    ) from None
-                self._wait(attempt, exc, token)
+
+        def attempt_once(retries: int) -> dict:
+            if retries:
+                current = self._post(self._send("GET", url, token), url, pid)
+                if _in_state(current, want, new_time):
+                    log.info(
+                        "scheduler %s: post %s already %s; not sent again", self.name, pid, want
+                    )
+                    return current.as_dict()
+            answer = self._send("PATCH", url, token, body=body, key=f"{key}:{pid}")
+            return self._confirmed(answer, url, pid, want, new_time)
+
+        def failure(tries: str, exc: _Failed) -> str:
+            words = {"pid": pid, "tries": tries, "exc": exc}
+            if action == "hold":
+                return _("could not hold post %(pid)s%(tries)s: %(exc)s", **words)
+            return _("could not release post %(pid)s%(tries)s: %(exc)s", **words)
+
+        return self._retrying(attempt_once, token, failure)
 
     def _confirmed(
         self, answer: Any, url: str, pid: str, want: str, new_time: str | None
@@ -314,36 +306,29 @@ class HttpScheduler:
             "external_id": external,
         }
         url = f"{self.base_url}/posts"
-        attempt = 0
-        while True:
-            try:
-                found = self._find(external, token)
+
+        def attempt_once(retries: int) -> dict[str, Any]:
+            found = self._find(external, token)
+            if found is None:
+                answer = self._send("POST", url, token, body=body, key=external)
+                found = self._find(external, token) if answer is None else self._post(answer, url)
                 if found is None:
-                    answer = self._send("POST", url, token, body=body, key=external)
-                    found = (
-                        self._find(external, token) if answer is None else self._post(answer, url)
+                    raise _Failed(
+                        f"POST {url}: the answer does not name the new post", transient=False
                     )
-                    if found is None:
-                        raise _Failed(
-                            f"POST {url}: the answer does not name the new post", transient=False
-                        )
-                elif attempt:
-                    log.info("scheduler %s: post %s was already created", self.name, external)
-                return found.as_dict()
-            except _Failed as exc:
-                attempt += 1
-                if not exc.transient or attempt > self.max_retries:
-                    tries = _(" after %(n)s tries", n=attempt) if attempt > 1 else ""
-                    raise EffectError(
-                        _(
-                            "could not schedule the %(channel)s post%(tries)s: %(exc)s",
-                            channel=channel,
-                            tries=tries,
-                            exc=exc,
-                        ),
-                        transient=exc.transient,
-                    ) from None
-                self._wait(attempt, exc, token)
+            elif retries:
+                log.info("scheduler %s: post %s was already created", self.name, external)
+            return found.as_dict()
+
+        def failure(tries: str, exc: _Failed) -> str:
+            return _(
+                "could not schedule the %(channel)s post%(tries)s: %(exc)s",
+                channel=channel,
+                tries=tries,
+                exc=exc,
+            )
+
+        return self._retrying(attempt_once, token, failure)
 
     def _find(self, external: str, token: str) -> Post | None:
         """The post created with ``external`` as its external_id, if the scheduler has one."""
@@ -359,12 +344,22 @@ class HttpScheduler:
         return None
 
     # -- one exchange and its retries -------------------------------------------------
-    def _retrying(self, attempt_once: Callable[[], T], token: str) -> T:
+    def _get(self, url: str, token: str) -> Any:
+        """GET ``url``, retried like any exchange."""
+        return self._retrying(lambda _retries: self._send("GET", url, token), token)
+
+    def _retrying(
+        self,
+        attempt_once: Callable[[int], T],
+        token: str,
+        failure: Callable[[str, _Failed], str] | None = None,
+    ) -> T:
         return transport.retrying(
             attempt_once,
             failed=_Failed,
             max_retries=self.max_retries,
             wait=lambda attempt, exc: self._wait(attempt, exc, token),
+            failure=failure,
         )
 
     def _wait(self, attempt: int, exc: _Failed, token: str) -> None:

@@ -136,24 +136,29 @@ def timed_out(failed: type[E], where: str, timeout: float) -> E:
 
 
 def retrying(
-    attempt_once: Callable[[], T],
+    attempt_once: Callable[[int], T],
     *,
     failed: type[E],
     max_retries: int,
     wait: Callable[[int, E], None],
     final: Callable[[E], bool] = lambda exc: False,
+    failure: Callable[[str, E], str] | None = None,
 ) -> T:
-    """``attempt_once()``, tried again after ``wait(attempt, error)`` while it fails with a
-    transient ``failed`` error (and ``final`` does not say it is the last word), up to
-    ``max_retries`` more times; the last error is raised."""
+    """``attempt_once(retries so far)``, tried again after ``wait(attempt, error)`` while it
+    fails with a transient ``failed`` error (and ``final`` does not say it is the last word),
+    up to ``max_retries`` more times. The last error is raised, or in its place an EffectError
+    worded by ``failure(" after N tries" or "", error)``."""
     attempt = 0
     while True:
         try:
-            return attempt_once()
+            return attempt_once(attempt)
         except failed as exc:
             attempt += 1
             if not exc.transient or attempt > max_retries or final(exc):
-                raise
+                if failure is None:
+                    raise
+                tries = _(" after %(n)s tries", n=attempt) if attempt > 1 else ""
+                raise EffectError(failure(tries, exc), transient=exc.transient) from None
             wait(attempt, exc)
 
 
