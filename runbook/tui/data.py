@@ -187,11 +187,14 @@ class IncidentView:
     """Effects under way: (kind, done, total); total 0 when unknown."""
     messages: list[SentMessage] = field(default_factory=list)
     """Messages recorded as sent since ``after_seq``."""
+    read_to: int = 0
+    """The newest event read (the next refresh reads after it): a line may stand for several
+    events, and events the timeline leaves out still count as read."""
 
     @property
     def last_seq(self) -> int:
-        """The newest event shown once these lines are appended."""
-        return self.lines[-1].seq if self.lines else self.after_seq
+        """The newest event read, so the next refresh never reads one twice."""
+        return max(self.read_to, self.after_seq)
 
 
 def stage_status(incident: Incident) -> dict[str, str]:
@@ -321,6 +324,7 @@ def load_incident(
         posts=engine.posts(incident.id) if held else [],
         progress=progress(incident),
         messages=sent_messages(events),
+        read_to=events[-1].seq if events else after_seq,
     )
 
 
