@@ -498,3 +498,15 @@ def _signed(site: Site) -> Engine:
     engine = site.engine
     engine.workspace = with_keys(engine.workspace, site.keyring)
     return engine
+
+
+def test_the_record_of_an_approval_request_keeps_a_stand_in_never_the_link(site: Site):
+    incident_id = submitted(site)
+    links = site.links()
+    assert links, "personal links were emailed"
+    asked = [m for m in site.engine.messages(incident_id) if m.purpose == "approval request"]
+    emailed = [m for m in asked if m.channel == "email"]
+    assert emailed
+    for message in emailed:
+        assert "[personal approval link, sent only to them]" in message.text
+        assert all(link not in message.text for link in links.values())

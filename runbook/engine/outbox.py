@@ -370,7 +370,9 @@ class Outbox:
             why_no_link=why,
             to=person,
         )
-        recorded = body.replace(link, "[personal approval link, sent only to them]") if link else ""
+        with using(messages.language_for(incident, person)):
+            stand_in = _("[personal approval link, sent only to them]")
+        recorded = body.replace(link, stand_in) if link else ""
         return subject, body, recorded
 
     def _notify(self, incident: Incident, effect: Effect) -> None:
