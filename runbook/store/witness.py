@@ -5,9 +5,15 @@ with write access to the database file can change an event and recompute every h
 and the chain is consistent again. The witness closes that hole. After each append the store
 writes one line, ``<incident id> <seq> <hash>``, to a file the database does not hold (beside
 an SQLite file, ``<db>.witness``; for the team store a file in the user's data folder, or
-``RUNBOOK_WITNESS``), appended and flushed to disk. ``runbook verify`` compares the database's
-chains with every head the witness saw: a rewritten event no longer has the witnessed hash,
-a removed one is missing.
+``RUNBOOK_WITNESS``), appended with one ``write`` after the event is committed. ``runbook
+verify`` compares the database's chains with every head the witness saw: a rewritten event no
+longer has the witnessed hash, a removed one is missing.
+
+The line is handed to the operating system at once (it survives the process being killed) but
+is not forced to disk on every append: the witness only ever lags the database (it is written
+after the commit), and a witness that lost its newest lines to a power cut leaves those events
+unwitnessed, never flags a false change, so a second disk flush per append (which halved the
+append rate) buys nothing. Compaction, which replaces the file, is flushed to disk.
 
 The file stays small: past :data:`MAX_BYTES` it is rewritten keeping each incident's newest
 head (a later head covers every event before it, through the chain). Lines that cannot be read
@@ -93,8 +99,9 @@ class Witness:
         self.path = Path(path)
 
     def record(self, heads: Iterable[tuple[str, int, str]]) -> None:
-        """Append one line per (incident, seq, hash) and flush it to disk; compact when the
-        file has grown past :data:`MAX_BYTES`. Raises OSError when the file cannot be written."""
+        """Append one line per (incident, seq, hash) (one ``write``, see the module docstring);
+        compact when the file has grown past :data:`MAX_BYTES`. Raises OSError when the file
+        cannot be written."""
         lines = "".join(
             f"{incident_id} {seq} {digest}\n"
             for incident_id, seq, digest in heads
@@ -102,9 +109,12 @@ class Witness:
         )
         if not lines:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            except FileNotFoundError:  # the first head: its folder is made once
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                continue
             try:
                 with _locked(fd):
                     try:  # compacted by another process meanwhile: append to the new file
@@ -116,7 +126,6 @@ class Witness:
                     size = os.fstat(fd).st_size
                     text = (HEADER if size == 0 else "") + lines
                     os.write(fd, text.encode("ascii"))
-                    _sync(fd)
                     if size + len(text) > MAX_BYTES:
                         self._compact()
                     return
