@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from runbook.model import events as ev
-from runbook.model.incident import Draft, Effect, Incident, LinkIssued, Recipient
+from runbook.model.effect_state import Effect, Recipient
+from runbook.model.incident import Draft, Incident, LinkIssued
 from runbook.model.playbook import PauseRule
 
 
