@@ -37,7 +37,8 @@ from runbook.effects.sinks import DrillSink  # noqa: E402
 from runbook.engine import Engine  # noqa: E402
 from runbook.engine.outbox import Outbox  # noqa: E402
 from runbook.model import events as ev  # noqa: E402
-from runbook.model.incident import Effect, Incident  # noqa: E402
+from runbook.model.effect_state import Effect  # noqa: E402
+from runbook.model.incident import Incident  # noqa: E402
 from runbook.store.sqlite import SqliteStore  # noqa: E402
 from tests import kill_driver  # noqa: E402
 from tests.delivery_receivers import Hook, Mail  # noqa: E402

@@ -105,7 +105,7 @@ def draft(
     show: bool,
     as_json: bool,
 ) -> None:
-    from runbook.model.lifecycle import select_draft
+    from runbook.model.guards import select_draft
 
     editing = bool(changes) or text is not None or edit_file is not None
     refuse_together(show=show, template=template, **{"set/--text/--edit": editing})

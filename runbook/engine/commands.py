@@ -36,7 +36,8 @@ from runbook.errors import ActionRefused, NotFound
 from runbook.i18n import _
 from runbook.model import events as ev
 from runbook.model import lifecycle
-from runbook.model.incident import Effect, Incident
+from runbook.model.effect_state import Effect
+from runbook.model.incident import Incident
 from runbook.model.limits import MAX_HOW, MAX_REASON, check_text
 from runbook.model.messages import SentMessage, sent_messages
 from runbook.model.updates import UpdateDue

@@ -42,7 +42,8 @@ from runbook.i18n import N_, _, using
 from runbook.model import events as ev
 from runbook.model import messages
 from runbook.model.contacts import Contacts, is_private
-from runbook.model.incident import Effect, Incident
+from runbook.model.effect_state import Effect
+from runbook.model.incident import Incident
 from runbook.model.playbook import PauseRule
 from runbook.model.proof import Proof
 

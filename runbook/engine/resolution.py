@@ -21,7 +21,7 @@ from runbook.model.escalation import due
 from runbook.model.incident import Incident
 from runbook.model.lifecycle import Context
 from runbook.model.limits import MAX_NOTE, check_text
-from runbook.model.playbook import NotifyRule
+from runbook.model.outreach import NotifyRule
 
 
 def resolve(

@@ -18,7 +18,7 @@ from runbook.engine.core import EngineCore
 from runbook.errors import ActionRefused
 from runbook.i18n import _
 from runbook.model import events as ev
-from runbook.model import lifecycle
+from runbook.model import guards
 from runbook.model.approvals import approving_roles
 from runbook.model.incident import Draft, Incident
 from runbook.model.lifecycle import Context
@@ -121,7 +121,7 @@ def check_read(draft: Draft, expect: str | None) -> None:
 
 
 def _awaiting(incident: Incident, ctx: Context) -> Draft:
-    return lifecycle.select_draft(incident, ctx, incident.draft_awaiting(), "waiting for approval")
+    return guards.select_draft(incident, ctx, incident.draft_awaiting(), "waiting for approval")
 
 
 def approve(
@@ -234,7 +234,7 @@ def override(
 ) -> list[ev.Event]:
     """A blocking policy finding let stand with a reason, on every variant it blocks (or the
     one named), bound to the current content."""
-    draft = lifecycle.select_draft(
+    draft = guards.select_draft(
         incident,
         ctx,
         [d for d in incident.drafts.values() if incident.blocking(d)],

@@ -21,7 +21,7 @@ from runbook.engine.proofs import check_rows
 from runbook.errors import ActionRefused
 from runbook.i18n import _
 from runbook.model import events as ev
-from runbook.model import lifecycle, messages
+from runbook.model import guards, messages
 from runbook.model.approvals import eligible, rule_for, stranded
 from runbook.model.incident import Draft, Incident
 from runbook.model.lifecycle import Context
@@ -128,7 +128,7 @@ def edit_draft(
 ) -> list[ev.Event]:
     """A new version of the draft with ``changes`` (variant -> text); refused when nothing
     changes, a variant is unknown or would be empty."""
-    draft = lifecycle.select_draft(incident, ctx, list(incident.drafts.values()), "there to edit")
+    draft = guards.select_draft(incident, ctx, list(incident.drafts.values()), "there to edit")
     unknown = [key for key in changes if key not in draft.variants]
     if unknown:
         raise ActionRefused(
@@ -164,7 +164,7 @@ def edit_draft(
 def submit(engine: EngineCore, incident: Incident, ctx: Context) -> list[ev.Event]:
     """The draft submitted for approval, and the request to everyone who may approve it."""
     candidates = [d for d in incident.drafts.values() if not d.submitted]
-    draft = lifecycle.select_draft(incident, ctx, candidates, "waiting to be submitted")
+    draft = guards.select_draft(incident, ctx, candidates, "waiting to be submitted")
     submitted = engine.event(
         ev.DraftSubmitted,
         incident,
@@ -265,9 +265,7 @@ def publish(
     the post's URL (recorded as such, never sent again). Refused until a choice is made, and
     while any stored proof does not check."""
     ready = [d for d in incident.drafts_approved() if d.unpublished()]
-    draft = lifecycle.select_draft(
-        incident, ctx, ready, "approved and not yet published everywhere"
-    )
+    draft = guards.select_draft(incident, ctx, ready, "approved and not yet published everywhere")
     left = draft.unpublished()
     if not on and not posted:
         raise ActionRefused(

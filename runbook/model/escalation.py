@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from runbook.model.incident import Incident
-from runbook.model.playbook import NotifyRule
+from runbook.model.outreach import NotifyRule
 
 MAX_ROUNDS = 3
 """Escalation rounds per rule before runbook stops re-notifying (a person must step in)."""

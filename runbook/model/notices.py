@@ -24,7 +24,7 @@ from runbook.model.contacts import Person
 from runbook.model.incident import Incident
 from runbook.model.notification_defaults import DEFAULTS
 from runbook.model.notification_templates import LANGUAGES, MessageTemplate, Notifications
-from runbook.model.playbook import NotifyRule
+from runbook.model.outreach import NotifyRule
 from runbook.model.templates import render
 
 _BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")

@@ -22,8 +22,8 @@ from pydantic import (
 from runbook.i18n import _
 from runbook.model.base import Id, ProblemList, Spec
 from runbook.model.notification_templates import Notifications
+from runbook.model.outreach import Audience
 from runbook.model.patterns import why_refused
-from runbook.model.playbook import Audience
 from runbook.model.proof import ProofRules
 
 

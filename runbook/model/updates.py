@@ -24,7 +24,7 @@ from runbook.model.approval_rule import ApprovalRule
 from runbook.model.base import Duration, Id, ProblemList, Spec
 
 if TYPE_CHECKING:
-    from runbook.model.playbook import DraftTemplate
+    from runbook.model.outreach import DraftTemplate
 
 Stakeholder = Literal["public", "staff", "executives", "customers"]
 """Who an update is for."""
@@ -66,7 +66,7 @@ class UpdateTemplate(Spec):
 
     def as_draft(self) -> DraftTemplate:
         """The draft template the update is written from (public or internal audience)."""
-        from runbook.model.playbook import DraftTemplate
+        from runbook.model.outreach import DraftTemplate
 
         return DraftTemplate(
             id=self.id,
