@@ -55,7 +55,8 @@ class SqliteStore:
         self.path = Path(path)
         memory = str(path) == ":memory:"
         self.witness: Witness | None = None if memory else Witness(location(str(self.path)))
-        """Where each append's chain head is written outside the file (:mod:`.witness`)."""
+        """Where each append's chain head is written outside the file
+        (:mod:`runbook.store.witness`)."""
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
