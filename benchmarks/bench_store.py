@@ -21,7 +21,8 @@ from runbook.loading import load_workspace
 from runbook.model import events as ev
 from runbook.model.fold import fold
 from runbook.store.chain import COLUMNS, to_row, verify_rows
-from runbook.store.sqlite import SCHEMA, SqliteStore, _statements
+from runbook.store.sqlite import SqliteStore
+from runbook.store.sqlite.schema import SCHEMA, statements
 
 REPO = Path(__file__).resolve().parent.parent
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -82,7 +83,7 @@ def bench_append(folder: Path, count: int, rounds: int) -> None:
         raw = sqlite3.connect(path, isolation_level=None)
         raw.execute("PRAGMA journal_mode = WAL")
         raw.execute("PRAGMA synchronous = FULL")
-        for statement in _statements(SCHEMA):
+        for statement in statements(SCHEMA):
             raw.execute(statement)
         started = time.perf_counter()
         for row in rows:

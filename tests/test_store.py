@@ -28,7 +28,8 @@ from runbook.store.chain import (
     to_row,
     verify_rows,
 )
-from runbook.store.sqlite import BUSY_TIMEOUT_MS, SqliteStore
+from runbook.store.sqlite import SqliteStore
+from runbook.store.sqlite.store import BUSY_TIMEOUT_MS
 from tests.helpers_store import (
     PG_SKIP,
     PLAYBOOK,

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from runbook.errors import StoreError
-from runbook.store.sqlite import APPLICATION_ID, SqliteStore
+from runbook.store.sqlite import SqliteStore
+from runbook.store.sqlite.schema import APPLICATION_ID
 from tests.helpers_store import pg_url, with_search_path
 
 

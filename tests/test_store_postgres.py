@@ -84,7 +84,7 @@ def test_a_backend_killed_mid_transaction_loses_nothing_and_the_append_is_retrie
     incident = engine.declare("offensive-post", "Connection drops")
     engine.note(incident.id, "committed before the drop")
     store = engine.store
-    pid = store._connect().info.backend_pid
+    pid = store.connect().info.backend_pid
     blocker = psycopg.connect(pg)
     blocker.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (incident.id,))
     done = threading.Event()

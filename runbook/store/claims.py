@@ -12,7 +12,7 @@ take the effect over within moments, never after a fixed lease.
   threads of one process exclude each other too). The file is removed by its holder before
   the lock is let go; a process that locked a file that was removed meanwhile tries again.
 * PostgreSQL: a session advisory lock keyed by the effect id, on a connection of its own
-  (see :meth:`runbook.store.postgres.PostgresStore.claim`).
+  (see :mod:`runbook.store.postgres.claims`).
 """
 
 from __future__ import annotations

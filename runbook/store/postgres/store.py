@@ -7,34 +7,30 @@ TRUNCATE). Appends serialise per incident with a transaction-scoped advisory loc
 different incidents never wait for each other.
 
 Schema changes are versioned migrations (:mod:`.schema`, applied by ``runbook db migrate`` as
-the schema's owner, or on first use) in runbook's own schema, ``runbook``, unless the URL sets a
-``search_path``; a schema holding tables runbook did not make is refused untouched.
-Operators' logins may only read and append: the database checks each event follows its
-incident's log and keeps the incident list and the change counter itself (:mod:`.access`
-says what a login may do). A dropped connection or a serialization
-failure is retried, each retry reported as one line through :attr:`PostgresStore.notice`; when a
+the schema's owner, or on first use: :mod:`.migration`) in runbook's own schema, ``runbook``,
+unless the URL sets a ``search_path``; a schema holding tables runbook did not make is refused
+untouched. Operators' logins may only read and append: the database checks each event follows
+its incident's log and keeps the incident list and the change counter itself (:mod:`.access`
+says what a login may do). A dropped connection or a serialization failure is retried
+(:mod:`.session`, each retry reported as one line through :attr:`PostgresStore.notice`); when a
 connection drops during COMMIT, the store checks whether the events landed before trying again,
 so nothing is lost and nothing is written twice, and a final failure says whether the change
 was saved. Every append sends ``NOTIFY runbook_events`` so the TUI and ``runbook watch`` follow
-changes within a second.
+changes within a second. Effects in flight are claimed with advisory locks (:mod:`.claims`).
 
 psycopg is imported in this package only, and the package only when a ``postgresql://`` URL is
-used. psycopg's own log lines (its internal state on a broken connection) are kept off the
-terminal: what happened is said in runbook's words.
+used.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg.rows import dict_row
 
 from runbook.errors import ConcurrencyConflict, StoreError
 from runbook.i18n import _
@@ -42,162 +38,28 @@ from runbook.model.events import Event
 from runbook.model.intake import IntakeRecord
 from runbook.store.chain import from_rows, to_row
 from runbook.store.listing import HEADS, derive
-from runbook.store.postgres import access, intake_log
-from runbook.store.postgres.schema import MIGRATIONS, OWN_TABLES, SCHEMA
+from runbook.store.postgres import access, claims, intake_log, migration
+from runbook.store.postgres.claims import EffectClaim
+from runbook.store.postgres.session import TRANSIENT, Conn, Session, one
 from runbook.store.witness import Witness, location, witness_rows
 
-logging.getLogger("psycopg").addHandler(logging.NullHandler())
-logging.getLogger("psycopg").propagate = False
-
-Conn = psycopg.Connection[dict[str, Any]]
-"""A connection whose rows are dicts (``row_factory=dict_row``)."""
-T = TypeVar("T")
 CHANNEL = "runbook_events"
 """The LISTEN/NOTIFY channel every append notifies (payload: the incident id)."""
-ATTEMPTS = 5
-EFFECT_LOCKS = 0x52424B
-"""First key of the advisory locks held on effects in flight (the second: the effect id's
-hash), apart from the single-key locks on incidents."""
-"""Tries for one operation when the connection drops or a transaction cannot serialise."""
 
 _COLUMNS = "incident_id, seq, type, at, actor, state, command_id, data, prev_hash, hash"
-_TRANSIENT = (
-    psycopg.OperationalError,
-    pg_errors.SerializationFailure,
-    pg_errors.DeadlockDetected,
-)
 
 
-class PostgresStore:
-    """Event store in a PostgreSQL database (see module docstring)."""
+class PostgresStore(Session):
+    """Event store in a PostgreSQL database (see module docstring); its connection, retries
+    and error messages are its :class:`~.session.Session`'s."""
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
-        self.url = url
+        super().__init__(url)
         self.witness: Witness | None = Witness(location(url))
         """Where each append's chain head is written outside the database (:mod:`..witness`)."""
-        self._lock = threading.RLock()
-        self._conn: Conn | None = None
         self._listener: Conn | None = None
-        self.notice: Callable[[str], None] | None = None
-        """Called with one line when the connection is lost and the store tries again (the
-        CLI prints it; the app shows it)."""
         if migrate:
             self.migrate()
-
-    # -- connections ---------------------------------------------------------------------
-    def _where(self) -> str:
-        """The database, named without its password."""
-        info = psycopg.conninfo.conninfo_to_dict(self.url)
-        return f"{info.get('host', 'localhost')}:{info.get('port', 5432)}/{info.get('dbname', '')}"
-
-    def _options(self) -> str:
-        """The URL's server options, with ``search_path`` set to runbook's own schema
-        (:data:`SCHEMA`) unless the URL chose one."""
-        options = str(psycopg.conninfo.conninfo_to_dict(self.url).get("options") or "")
-        if "search_path" in options:
-            return options
-        return f"{options} -c search_path={SCHEMA}".strip()
-
-    def _default_schema(self) -> bool:
-        return "search_path" not in str(
-            psycopg.conninfo.conninfo_to_dict(self.url).get("options") or ""
-        )
-
-    def _connect(self) -> Conn:
-        if self._conn is None or self._conn.closed:
-            try:
-                self._conn = psycopg.connect(
-                    self.url,
-                    options=self._options(),
-                    row_factory=dict_row,
-                    connect_timeout=10,
-                    autocommit=True,
-                    application_name="runbook",
-                )
-            except psycopg.Error as exc:
-                raise StoreError(
-                    _(
-                        "cannot reach the team incident store at %(where)s: %(reason)s",
-                        where=self._where(),
-                        reason=_first_line(exc),
-                    )
-                ) from None
-        return self._conn
-
-    def _drop(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except psycopg.Error:
-                pass
-            self._conn = None
-
-    def _retrying(self, work: Callable[[Conn], T]) -> T:
-        """Run ``work(conn)`` in a transaction, retrying when the connection is lost or the
-        transaction cannot serialise; every failure leaves as a StoreError in plain words."""
-        last: Exception | None = None
-        committing = False
-        for attempt in range(ATTEMPTS):
-            if attempt:
-                self._say(
-                    _(
-                        "lost the connection to the team database (%(reason)s); trying again "
-                        "(%(attempt)s of %(attempts)s)",
-                        reason=_reason(last),
-                        attempt=attempt + 1,
-                        attempts=ATTEMPTS,
-                    )
-                )
-                time.sleep(min(0.05 * 2**attempt, 1.0))
-            with self._lock:
-                conn = self._connect()
-                committing = False
-                try:
-                    with conn.transaction():
-                        result = work(conn)
-                        committing = True
-                    if attempt:
-                        self._say(_("reconnected to the team database; done"))
-                    return result
-                except _TRANSIENT as exc:
-                    last = exc
-                    self._drop()
-                except pg_errors.RaiseException as exc:
-                    raise StoreError(_first_line(exc)) from None
-                except pg_errors.InsufficientPrivilege as exc:
-                    raise StoreError(
-                        _(
-                            "the team store refused: %(reason)s (your database login may not do "
-                            "this)",
-                            reason=_first_line(exc),
-                        )
-                    ) from None
-                except pg_errors.UniqueViolation:
-                    raise
-                except psycopg.Error as exc:
-                    self._drop()
-                    raise StoreError(
-                        _("the team store failed: %(reason)s", reason=_reason(exc))
-                    ) from None
-        outcome = (
-            _("it may have been saved just before the connection dropped: check before repeating")
-            if committing
-            else _("nothing was saved; run the command again")
-        )
-        raise StoreError(
-            _(
-                "lost the connection to the team database at %(where)s and could not get it back "
-                "after %(attempts)s tries (%(reason)s); %(outcome)s",
-                where=self._where(),
-                attempts=ATTEMPTS,
-                reason=_reason(last),
-                outcome=outcome,
-            )
-        )
-
-    def _say(self, line: str) -> None:
-        if self.notice is not None:
-            self.notice(line)
 
     @contextmanager
     def exclusive(self, incident_id: str) -> Iterator[None]:
@@ -206,10 +68,10 @@ class PostgresStore:
         when the block ends, or by the server if the connection drops."""
         with self._lock:
             try:
-                conn = self._connect()
+                conn = self.connect()
                 conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (incident_id,))
-            except _TRANSIENT:
-                self._drop()  # work unlocked: appends still check the expected seq
+            except TRANSIENT:
+                self.drop()  # work unlocked: appends still check the expected seq
                 yield
                 return
             try:
@@ -219,125 +81,28 @@ class PostgresStore:
                     try:
                         conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (incident_id,))
                     except psycopg.Error:
-                        self._drop()
+                        self.drop()
 
     def claim(self, effect_id: str) -> EffectClaim | None:
-        """Hold ``effect_id`` for this process while it performs it (a session advisory lock
-        keyed by the effect id, on a connection of its own); None when another live process
-        holds it. The server lets it go when the claim is released or its connection drops
-        (a killed process), so the effect can be taken over at once."""
-        try:
-            conn: Conn = psycopg.connect(
-                self.url,
-                options=self._options(),
-                row_factory=dict_row,
-                connect_timeout=10,
-                autocommit=True,
-                application_name="runbook effect",
-            )
-            row = conn.execute(
-                "SELECT pg_try_advisory_lock(%s, hashtext(%s)) AS held",
-                (EFFECT_LOCKS, effect_id),
-            ).fetchone()
-        except psycopg.Error as exc:
-            raise StoreError(
-                f"cannot reach the team incident store at {self._where()} to take effect "
-                f"{effect_id} over: {_first_line(exc)}"
-            ) from None
-        if not (row and row["held"]):
-            conn.close()
-            return None
-        return EffectClaim(conn)
+        """Hold ``effect_id`` for this process while it performs it; None when another live
+        process holds it (see :mod:`.claims`)."""
+        return claims.claim(self, effect_id)
 
     # -- schema --------------------------------------------------------------------------
     def schema_version(self) -> int:
         """The migration the database is at (0: empty)."""
-
-        def work(conn: Conn) -> int:
-            found = _one(conn.execute("SELECT to_regclass('runbook_schema') AS t"))
-            if found["t"] is None:
-                return 0
-            row = _one(conn.execute("SELECT max(version) AS v FROM runbook_schema"))
-            return int(row["v"] or 0)
-
-        return self._retrying(work)
-
-    def _check_ownership(self) -> None:
-        """Refuse, before writing anything, a schema holding tables runbook did not make."""
-
-        def work(conn: Conn) -> list[str]:
-            rows = conn.execute(
-                "SELECT table_name AS name, current_schema() AS schema "
-                "FROM information_schema.tables WHERE table_schema = current_schema()"
-            ).fetchall()
-            schema = rows[0]["schema"] if rows else ""
-            return [schema, *sorted(str(r["name"]) for r in rows if r["name"] not in OWN_TABLES)]
-
-        schema, *foreign = self._retrying(work)
-        if foreign:
-            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-            raise StoreError(
-                _(
-                    "the schema %(schema)s at %(where)s holds tables runbook did not make "
-                    "(%(shown)s); nothing was changed: give runbook its own schema (add "
-                    "?options=-csearch_path%%3Drunbook to the URL, or see the README)",
-                    schema=repr(schema),
-                    where=self._where(),
-                    shown=shown,
-                )
-            )
+        return migration.schema_version(self)
 
     def migrate(self) -> list[int]:
-        """Apply pending migrations (serialised by an advisory lock); return those applied.
-        A store already up to date is only read (an operator's role may not create tables).
-        A schema with tables runbook did not make is refused, untouched."""
-        self._check_ownership()
-        current = self.schema_version()
-        if current == len(MIGRATIONS):
-            return []
-        if current and not self.access().can_alter:
-            raise StoreError(
-                _(
-                    "the team store at %(where)s has schema version %(current)s and this runbook "
-                    "needs %(n)s: its owner runs `runbook db migrate` first",
-                    where=self._where(),
-                    current=current,
-                    n=len(MIGRATIONS),
-                )
-            )
-
-        def work(conn: Conn) -> list[int]:
-            conn.execute("SELECT pg_advisory_xact_lock(424242)")
-            if self._default_schema():
-                conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-            conn.execute("CREATE TABLE IF NOT EXISTS runbook_schema (version INTEGER NOT NULL)")
-            row = _one(conn.execute("SELECT max(version) AS v FROM runbook_schema"))
-            current = int(row["v"] or 0)
-            if current > len(MIGRATIONS):
-                raise StoreError(
-                    _(
-                        "the team store at %(where)s was made by a newer runbook (schema "
-                        "%(current)s); upgrade runbook",
-                        where=self._where(),
-                        current=current,
-                    )
-                )
-            applied = []
-            for number, sql in enumerate(MIGRATIONS, start=1):
-                if number > current:
-                    conn.execute(sql)
-                    conn.execute("INSERT INTO runbook_schema VALUES (%s)", (number,))
-                    applied.append(number)
-            return applied
-
-        return self._retrying(work)
+        """Apply pending migrations; return those applied (see :mod:`.migration`)."""
+        return migration.migrate(self)
 
     # -- people and roles ----------------------------------------------------------------
     def db_identity(self) -> tuple[str, str | None]:
         """(the role this connection is, the person the database maps it to or None)."""
 
         def work(conn: Conn) -> tuple[str, str | None]:
-            row = _one(
+            row = one(
                 conn.execute(
                     "SELECT current_user AS role, "
                     "(SELECT person FROM operators WHERE db_role = current_user) AS person"
@@ -345,16 +110,16 @@ class PostgresStore:
             )
             return str(row["role"]), row["person"]
 
-        return self._retrying(work)
+        return self.retrying(work)
 
     def grant_operator(self, person: str, role: str, password: str | None = None) -> bool:
         """Map the database role ``role`` to ``person`` (creating it when missing, with a
         password when given) with an operator's grants only; True when created."""
-        return self._retrying(lambda conn: access.grant_operator(conn, person, role, password))
+        return self.retrying(lambda conn: access.grant_operator(conn, person, role, password))
 
     def access(self) -> access.Access:
         """What the current login is and may do (``runbook db check``; the owner warning)."""
-        return self._retrying(access.read_access)
+        return self.retrying(access.read_access)
 
     # -- the port ------------------------------------------------------------------------
     def append(
@@ -369,7 +134,7 @@ class PostgresStore:
         def work(conn: Conn) -> None:
             if not rows:
                 # Fail fast: a writer whose view is already stale does not queue for the lock.
-                seen = _one(
+                seen = one(
                     conn.execute(
                         "SELECT max(seq) AS seq FROM events WHERE incident_id = %s",
                         (incident_id,),
@@ -403,7 +168,7 @@ class PostgresStore:
             conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, incident_id))
 
         try:
-            self._retrying(work)
+            self.retrying(work)
         except pg_errors.UniqueViolation:
             raise ConcurrencyConflict(incident_id, expected_seq + 1, "another writer") from None
         witness_rows(self.witness, rows, self.notice)
@@ -460,7 +225,7 @@ class PostgresStore:
             conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, incident_id))
             return len(fresh)
 
-        written = self._retrying(work)
+        written = self.retrying(work)
         witness_rows(self.witness, rows[-1:] if written else [], self.notice)
         return written
 
@@ -476,7 +241,7 @@ class PostgresStore:
                 ).fetchall()
             )
 
-        return self._retrying(work)
+        return self.retrying(work)
 
     def load(
         self, incident_id: str, after_seq: int = 0, *, with_hashes: bool = True
@@ -493,7 +258,7 @@ class PostgresStore:
                 conn.execute("SELECT * FROM incidents ORDER BY opened_at DESC, id").fetchall()
             )
 
-        return self._retrying(work)
+        return self.retrying(work)
 
     def command_use(self, command_id: str) -> tuple[str, str | None] | None:
         """Where a command id was first used: (incident id, the command recorded with it)."""
@@ -506,7 +271,7 @@ class PostgresStore:
             ).fetchone()
             return (row["incident_id"], row["command"]) if row else None
 
-        return self._retrying(work)
+        return self.retrying(work)
 
     def heads(self) -> dict[str, dict[str, Any]]:
         """Every incident in the log: id -> its newest event's seq, state and time."""
@@ -514,7 +279,7 @@ class PostgresStore:
         def work(conn: Conn) -> dict[str, dict[str, Any]]:
             return {row["incident_id"]: row for row in conn.execute(HEADS).fetchall()}
 
-        return self._retrying(work)
+        return self.retrying(work)
 
     def rebuild_incidents(self) -> list[str]:
         """Rewrite the incident list from the logs (needs the owner's login: operators may
@@ -539,7 +304,7 @@ class PostgresStore:
             return sorted(changed)
 
         try:
-            return self._retrying(work)
+            return self.retrying(work)
         except StoreError as exc:
             if "may not" in str(exc) or "permission denied" in str(exc):
                 raise StoreError(
@@ -558,22 +323,22 @@ class PostgresStore:
             rows = conn.execute("SELECT DISTINCT incident_id FROM events ORDER BY 1").fetchall()
             return [row["incident_id"] for row in rows]
 
-        return self._retrying(work)
+        return self.retrying(work)
 
     def change_token(self) -> int:
         """A counter every append increments (any writer, any machine)."""
 
         def work(conn: Conn) -> int:
-            return int(_one(conn.execute("SELECT counter FROM changes WHERE id = 1"))["counter"])
+            return int(one(conn.execute("SELECT counter FROM changes WHERE id = 1"))["counter"])
 
-        return self._retrying(work)
+        return self.retrying(work)
 
     def wait_for_change(self, token: int, timeout: float) -> int:
         """Block until the store changes after ``token`` (LISTEN/NOTIFY) or ``timeout``."""
         try:
             if self._listener is None or self._listener.closed:
                 self._listener = psycopg.connect(
-                    self.url, options=self._options(), autocommit=True, connect_timeout=10
+                    self.url, options=self.options(), autocommit=True, connect_timeout=10
                 )
                 self._listener.execute(f"LISTEN {CHANNEL}")  # listen first, then look
             current = self.change_token()
@@ -589,35 +354,19 @@ class PostgresStore:
     # -- the intake log ------------------------------------------------------------------
     def intake_append(self, records: list[IntakeRecord]) -> list[IntakeRecord]:
         """Append to the intake log, one writer at a time (see :mod:`runbook.store.intake`)."""
-        return self._retrying(lambda conn: intake_log.append(conn, records, CHANNEL))
+        return self.retrying(lambda conn: intake_log.append(conn, records, CHANNEL))
 
     def intake_records(self, after_seq: int = 0) -> list[IntakeRecord]:
         """The intake log after ``after_seq`` (see :mod:`runbook.store.intake`)."""
-        return self._retrying(lambda conn: intake_log.records(conn, after_seq))
+        return self.retrying(lambda conn: intake_log.records(conn, after_seq))
 
     def close(self) -> None:
         """Close the connections."""
         with self._lock:
-            self._drop()
+            self.drop()
             if self._listener is not None:
                 self._listener.close()
                 self._listener = None
-
-
-class EffectClaim:
-    """An effect held by this process: the connection holding its advisory lock."""
-
-    def __init__(self, conn: Conn) -> None:
-        self._conn: Conn | None = conn
-
-    def release(self) -> None:
-        """Close the connection, which lets the lock go."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.close()
-            except psycopg.Error:
-                pass
 
 
 def _conflict(conn: Conn, incident_id: str, expected_seq: int) -> ConcurrencyConflict:
@@ -628,29 +377,3 @@ def _conflict(conn: Conn, incident_id: str, expected_seq: int) -> ConcurrencyCon
     ).fetchone()
     who = f"{winner['type']} by {winner['actor']} at {winner['at']}" if winner else "unknown"
     return ConcurrencyConflict(incident_id, expected_seq + 1, who)
-
-
-def _reason(exc: BaseException | None) -> str:
-    """Why the connection failed, in words (never the driver's object representations)."""
-    if isinstance(exc, pg_errors.AdminShutdown):
-        return _("the database server ended this session")
-    if isinstance(exc, pg_errors.SerializationFailure | pg_errors.DeadlockDetected):
-        return _("another writer got in the way")
-    text = _first_line(exc)
-    if "<" in text and ">" in text:
-        return _("the connection broke")
-    return text
-
-
-def _first_line(exc: BaseException | None) -> str:
-    text = str(exc or "unknown error").strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _one(cursor: psycopg.Cursor[dict[str, Any]]) -> dict[str, Any]:
-    """The one row a query always answers (an aggregate, a setting); a store that answers
-    none is not one runbook can use."""
-    row = cursor.fetchone()
-    if row is None:
-        raise StoreError(_("the team store answered a query with no row; is it a runbook store?"))
-    return row
