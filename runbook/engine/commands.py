@@ -1,7 +1,7 @@
 """The engine's commands and queries: what the CLI, the app and the approval server call.
 
 Each command is a verb; it names the lifecycle action, hands the runner
-(:meth:`~runbook.engine.core.EngineCore.run`) the decision that builds its events (from
+(:meth:`~runbook.engine.runner.Runner.run`) the decision that builds its events (from
 :mod:`~runbook.engine.incidents`, :mod:`~runbook.engine.statements`,
 :mod:`~runbook.engine.sign_off`, :mod:`~runbook.engine.resolution` or
 :mod:`~runbook.engine.approval_links`) and returns the incident as it is afterwards. Nothing
