@@ -48,7 +48,7 @@ from runbook.drill.words import INJECT_KINDS, offset, word
 from runbook.effects import Effects, Post
 from runbook.effects.sinks import DrillSink
 from runbook.engine import Engine
-from runbook.engine.core import ID_ALPHABET
+from runbook.engine.declaring import ID_ALPHABET
 from runbook.errors import ActionRefused, NotFound, RunbookError
 from runbook.i18n import _
 from runbook.loading import Workspace

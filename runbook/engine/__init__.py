@@ -1,9 +1,11 @@
 """The engine: the one place commands happen (the CLI, the app and the approval server call
 it; none touches the store or an adapter directly).
 
-The package reads in the order a command runs: :mod:`.commands` (the verbs), the decisions
+The package reads in the order a command runs: :mod:`.commands` (the verbs; statements' in
+:mod:`.drafts`, the clock's in :mod:`.ticks`, the queries in :mod:`.reading`), the decisions
 they hand the runner (:mod:`.incidents`, :mod:`.statements`, :mod:`.sign_off`,
-:mod:`.resolution`, :mod:`.approval_links`), the runner and the record in :mod:`.core`, and
+:mod:`.resolution`, :mod:`.approval_links`), the runner and the append in :mod:`.runner` (a
+new incident's log is opened by :mod:`.declaring`), the engine's view in :mod:`.core`, and
 the outbox that performs intents (:mod:`.outbox`), owned while in flight by the process
 performing them (:mod:`.performing`), each message recorded as it starts and ends
 (:mod:`.recording`), and sending again what may have been sent (:mod:`.deliveries`). Who

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from runbook.engine.core import ID_ALPHABET, ID_PATTERN, EngineCore
+from runbook.engine.core import EngineCore
+from runbook.engine.declaring import ID_ALPHABET, ID_PATTERN
 from runbook.errors import ActionRefused, RunbookError
 from runbook.i18n import _
 from runbook.loading.pins import current
