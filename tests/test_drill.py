@@ -614,6 +614,11 @@ def test_a_bad_scenario_is_refused_in_french_naming_file_line_and_field(tmp_path
     [
         ("at: T+0, kind", "after: nope, kind", "8:17: injects[0].after: injection inconnue 'nope'"),
         (
+            "expectations:\n",
+            "  - {id: first, at: T+1m, kind: message, text: Again.}\nexpectations:\n",
+            "9:6: injects[1].id: l’identifiant d’injection 'first' est utilisé deux fois",
+        ),
+        (
             "at: T+0,",
             "at: bientôt,",
             "8:21: injects[0].at: 'bientôt' n’est pas un délai depuis le début de l’exercice",

@@ -275,9 +275,14 @@ class Scenario(Spec):
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         problems = ProblemList()
-        problems.unique([i.id for i in self.injects], "inject", ("injects",))
-        problems.unique([e.id for e in self.expectations], "expectation", ("expectations",))
-        problems.unique([p.id for p in self.calendar], "calendar post", ("calendar",))
+        _unique(problems, [i.id for i in self.injects], USED_TWICE["inject"], ("injects",))
+        _unique(
+            problems,
+            [e.id for e in self.expectations],
+            USED_TWICE["expectation"],
+            ("expectations",),
+        )
+        _unique(problems, [p.id for p in self.calendar], USED_TWICE["calendar"], ("calendar",))
         ids = {i.id for i in self.injects}
         for index, inject in enumerate(self.injects):
             if inject.after is not None and inject.after != inject.id and inject.after not in ids:
@@ -344,6 +349,23 @@ class Scenario(Spec):
 
 UNKNOWN_INJECT = N_("unknown inject %(name)s (known: %(known)s)")
 UNKNOWN_CAST_ROLE = N_("unknown cast role %(name)s (known: %(known)s)")
+
+
+USED_TWICE = {
+    "inject": N_("inject id %(id)s is used twice"),
+    "expectation": N_("expectation id %(id)s is used twice"),
+    "calendar": N_("calendar post id %(id)s is used twice"),
+}
+"""What a scenario says of an id used twice, by list (translated when said)."""
+
+
+def _unique(problems: ProblemList, ids: list[str], message: str, loc: tuple[str, ...]) -> None:
+    """Record a problem for every id used twice (located at its second use)."""
+    seen: set[str] = set()
+    for index, item in enumerate(ids):
+        if item in seen:
+            problems.add((*loc, index, "id"), _(message, id=repr(item)))
+        seen.add(item)
 
 
 def _unknown(message: str, name: str, known: set[str]) -> str:
