@@ -26,6 +26,7 @@ from runbook.effects import Effects
 from runbook.effects.notify.fanout import build_channels
 from runbook.effects.sinks import DrillSink
 from runbook.errors import ActionRefused, ConfigError
+from runbook.i18n import using
 from runbook.loading import Workspace
 from runbook.model import contacts as spec
 from runbook.model import events as ev
@@ -586,6 +587,83 @@ def test_the_drill_command_checks_a_scenario_and_fails_in_one_line_on_bad_input(
     assert result.stderr.startswith(f"{tmp_path / 'missing.yaml'}: cannot read")
     result = runbook("drill", env=env)
     assert result.returncode == 2
+
+
+def test_a_bad_scenario_is_refused_in_french_naming_file_line_and_field(tmp_path) -> None:
+    bad = tmp_path / "mauvais.yaml"
+    bad.write_text(
+        BASE.replace("level: SEV2", "level: SEV5").replace(
+            "  social_media_manager: tom", "  media_boss: tom"
+        ),
+        encoding="utf-8",
+    )
+    result = runbook("--lang", "fr", "drill", str(bad), env={"RUNBOOK_CONFIG": str(ROOT)})
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{bad}:6:3: cast.media_boss: rôle inconnu 'media_boss' (rôles : ")
+    assert "social_media_manager" in lines[0]
+    assert lines[1:] == [
+        f"{bad}:10:46: expectations[0].level: niveau inconnu 'SEV5' ; "
+        "vouliez-vous dire 'SEV4' ? (niveaux : SEV1, SEV2, SEV3, SEV4)",
+        "runbook: 2 problèmes trouvés",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("at: T+0, kind", "after: nope, kind", "8:17: injects[0].after: injection inconnue 'nope'"),
+        (
+            "expectations:\n",
+            "  - {id: first, at: T+1m, kind: message, text: Again.}\nexpectations:\n",
+            "9:6: injects[1].id: l’identifiant d’injection 'first' est utilisé deux fois",
+        ),
+        (
+            "at: T+0,",
+            "at: bientôt,",
+            "8:21: injects[0].at: 'bientôt' n’est pas un délai depuis le début de l’exercice",
+        ),
+        (
+            "kind: level_at_least, level: SEV2, within: 10m",
+            "kind: statement_published",
+            "10:17: expectations[0].kind: pas de délai cible : ajoutez within (par exemple "
+            "within: 30m) ; aucun objectif de la procédure ne s’applique",
+        ),
+        (
+            "playbook: account-compromised",
+            "playbook: acount-compromised",
+            "4:11: playbook: procédure inconnue 'acount-compromised' ; vouliez-vous dire "
+            "'account-compromised' ?",
+        ),
+    ],
+)
+def test_the_problems_of_a_scenario_read_in_french(
+    workspace, tmp_path, old: str, new: str, expected: str
+) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(BASE.replace(old, new, 1), encoding="utf-8")
+    with using("fr"), pytest.raises(ConfigError) as caught:
+        load_scenario(path, workspace)
+    assert any(p.startswith(f"{path}:{expected}") for p in caught.value.problems), (
+        caught.value.problems
+    )
+
+
+def test_responses_for_another_scenario_are_refused_in_french(workspace, tmp_path) -> None:
+    scenario = load_scenario(DRILLS / "account-compromised-scam.yaml", workspace)
+    path = tmp_path / "reponses.yaml"
+    path.write_text(
+        "scenario: autre\nresponses:\n  - {at: T+1m, as: zed, do: pause}\n", encoding="utf-8"
+    )
+    with using("fr"), pytest.raises(ConfigError) as caught:
+        load_responses(path, workspace, scenario)
+    assert caught.value.problems[0] == (
+        f"{path}:1:11: scenario: ces réponses sont prévues pour le scénario 'autre', "
+        f"pas pour '{scenario.id}'"
+    )
+    assert caught.value.problems[1].startswith(
+        f"{path}:3:20: responses[0].as: personne inconnue 'zed' (personnes : "
+    )
 
 
 def test_min_score_fails_a_slow_team_and_db_keeps_the_drill_on_the_board(tmp_path) -> None:

@@ -275,3 +275,47 @@ def test_the_palette_runs_an_incident_action_typed_in_french_or_in_english(
                 await settle(pilot)
 
     run(body)
+
+
+def test_the_french_help_screen_says_textuals_own_keys_in_french(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    from runbook.tui.screens.help import HelpScreen
+
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    engine.declare("offensive-post", "Tone-deaf post about the floods")
+    seen: dict[str, str] = {}
+    english: list[str] = []
+
+    async def body() -> None:
+        app = make_app(engine, language="fr")
+        async with app.run_test(size=(120, 50)) as pilot:
+            await settle(pilot)
+            english.extend(
+                active.binding.description
+                for active in app.screen.active_bindings.values()
+                if active.binding.description
+            )
+            await pilot.press("question_mark")
+            await settle(pilot)
+            assert isinstance(app.screen, HelpScreen)
+            seen["help"] = "\n".join(str(s.render()) for s in app.screen.query(Static))
+
+    run(body)
+    help_text = seen["help"]
+    assert "Curseur vers le haut" in help_text  # the table's own key, in French
+    assert "Quitter" in help_text
+    shown = [line.split(None, 1)[1] for line in help_text.splitlines() if " " in line.strip()]
+    same_in_french = {"palette"}
+    left = sorted(words for words in shown if words in english and words not in same_in_french)
+    assert left == [], f"English left in the French help: {left}"
+
+
+def test_every_description_of_textuals_own_keys_has_a_french_translation() -> None:
+    from runbook.tui.textual_words import TEXTUAL_DESCRIPTIONS
+
+    with using("fr"):
+        from runbook.i18n import _
+
+        untranslated = sorted(d for d in TEXTUAL_DESCRIPTIONS if _(d) == d)
+    assert untranslated == []

@@ -28,6 +28,7 @@ from runbook.drill.expectations import (
 from runbook.drill.responses import AssessArgs, CheckArgs, DraftArgs, Responses
 from runbook.drill.scenario import Scenario
 from runbook.errors import ConfigError
+from runbook.i18n import N_, _, in_context
 from runbook.loading import Loc, Parsed, Workspace, parse_yaml, problems_in, validate_model
 from runbook.model.playbook import Playbook
 
@@ -60,11 +61,26 @@ def _raise(parsed: Parsed, problems: list[Problem]) -> None:
         raise ConfigError(problems_in(parsed, problems))
 
 
-def _known(what: str, name: str, known: Iterable[str]) -> str:
+UNKNOWN = {
+    "playbook": N_("unknown playbook %(name)s%(hint)s (known: %(known)s)"),
+    "role": N_("unknown role %(name)s%(hint)s (known: %(known)s)"),
+    "person": N_("unknown person %(name)s%(hint)s (known: %(known)s)"),
+    "level": N_("unknown level %(name)s%(hint)s (known: %(known)s)"),
+    "platform": N_("unknown platform %(name)s%(hint)s (known: %(known)s)"),
+    "template": N_("unknown template %(name)s%(hint)s (known: %(known)s)"),
+    "checklist item": N_("unknown checklist item %(name)s%(hint)s (known: %(known)s)"),
+    "question": N_("unknown question %(name)s%(hint)s (known: %(known)s)"),
+    "option": N_("unknown option %(name)s of %(question)s%(hint)s (known: %(known)s)"),
+}
+"""What ``_known`` says for each kind of name (translated when said)."""
+
+
+def _known(what: str, name: str, known: Iterable[str], **more: str) -> str:
     names = sorted(set(known))
     close = difflib.get_close_matches(name, names, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown {what} {name!r}{hint} (known: {', '.join(names) or 'none'})"
+    hint = _("; did you mean %(close)s?", close=repr(close[0])) if close else ""
+    listed = ", ".join(names) or in_context(N_("list|none"))
+    return _(UNKNOWN[what], name=repr(name), hint=hint, known=listed, **more)
 
 
 def scenario_problems(scenario: Scenario, workspace: Workspace) -> list[Problem]:
@@ -162,10 +178,13 @@ def _expectation_problems(
     elif expectation.within is None:
         target = PLAYBOOK_TARGET.get(expectation.kind)
         if target is None or getattr(playbook.targets, target) is None:
+            field = "targets." + (target or "")
             why = (
-                f"the playbook has no targets.{target}" if target else "no playbook target applies"
+                _("the playbook has no %(field)s", field=field)
+                if target
+                else _("no playbook target applies")
             )
-            message = f"no target time: add within (e.g. within: 30m); {why}"
+            message = _("no target time: add within (e.g. within: 30m); %(why)s", why=why)
             problems.append(((*where, "kind"), message, True))
     return problems
 
@@ -183,7 +202,11 @@ def _answer_problems(playbook: Playbook, answers: dict[str, str], where: Loc) ->
         options = [o.id for o in question.options]
         if option not in options:
             problems.append(
-                ((*where, question_id), _known(f"option of {question_id}", option, options), False)
+                (
+                    (*where, question_id),
+                    _known("option", option, options, question=question_id),
+                    False,
+                )
             )
     return problems
 
@@ -194,7 +217,11 @@ def response_problems(
     """Problems of ``responses`` against the scenario's playbook and the contacts."""
     problems: list[Problem] = []
     if responses.scenario is not None and responses.scenario != scenario.id:
-        message = f"these responses are for scenario {responses.scenario!r}, not {scenario.id!r}"
+        message = _(
+            "these responses are for scenario %(theirs)s, not %(this)s",
+            theirs=repr(responses.scenario),
+            this=repr(scenario.id),
+        )
         problems.append((("scenario",), message, False))
     playbook = workspace.playbooks[scenario.playbook]
     people = {p.id for p in workspace.contacts.people}

@@ -32,7 +32,7 @@ from pydantic import (
 
 from runbook.drill.expectations import Expectation
 from runbook.drill.words import ASKERS
-from runbook.i18n import _, formats, in_context
+from runbook.i18n import N_, _, formats, in_context
 from runbook.model.base import Duration, Id, ProblemList, Spec, format_duration, parse_duration
 
 DEFAULT_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -46,17 +46,19 @@ def parse_offset(value: object) -> timedelta:
     """Parse a time from the start of the drill: ``T+8m``, ``8m``, ``1h30m`` or ``0``."""
     if isinstance(value, timedelta):
         if value < timedelta(0):
-            raise ValueError("a time from the start cannot be negative")
+            raise ValueError(_("a time from the start cannot be negative"))
         return value
     if value == 0 and not isinstance(value, bool):
         return timedelta(0)
     if not isinstance(value, str):
-        raise ValueError("write a time from the start like T+8m, 1h30m or 0")
+        raise ValueError(_("write a time from the start like T+8m, 1h30m or 0"))
     text = value.strip()
     if text[:1] in ("T", "t"):
         rest = text[1:].lstrip()
         if not rest.startswith("+"):
-            raise ValueError(f"{value!r} is not a time from the start; write it like T+8m")
+            raise ValueError(
+                _("%(value)s is not a time from the start; write it like T+8m", value=repr(value))
+            )
         text = rest[1:].strip()
     if _ZERO.match(text):
         return timedelta(0)
@@ -64,7 +66,10 @@ def parse_offset(value: object) -> timedelta:
         return parse_duration(text)
     except ValueError:
         raise ValueError(
-            f"{value!r} is not a time from the start; write it like T+8m, 1h30m or 0"
+            _(
+                "%(value)s is not a time from the start; write it like T+8m, 1h30m or 0",
+                value=repr(value),
+            )
         ) from None
 
 
@@ -107,11 +112,11 @@ class _Inject(Spec):
     def _when(self) -> _Inject:
         problems = ProblemList()
         if (self.at is None) == (self.after is None):
-            problems.add(("at",), "give either at (T+offset) or after (another inject's id)")
+            problems.add(("at",), _("give either at (T+offset) or after (another inject's id)"))
         if self.offset is not None and self.after is None:
-            problems.add(("offset",), "offset goes with after; use at: T+... otherwise")
+            problems.add(("offset",), _("offset goes with after; use at: T+... otherwise"))
         if self.after is not None and self.after == self.id:
-            problems.add(("after",), "an inject cannot come after itself")
+            problems.add(("after",), _("an inject cannot come after itself"))
         problems.raise_if_any()
         return self
 
@@ -270,26 +275,38 @@ class Scenario(Spec):
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         problems = ProblemList()
-        problems.unique([i.id for i in self.injects], "inject", ("injects",))
-        problems.unique([e.id for e in self.expectations], "expectation", ("expectations",))
-        problems.unique([p.id for p in self.calendar], "calendar post", ("calendar",))
+        _unique(problems, [i.id for i in self.injects], USED_TWICE["inject"], ("injects",))
+        _unique(
+            problems,
+            [e.id for e in self.expectations],
+            USED_TWICE["expectation"],
+            ("expectations",),
+        )
+        _unique(problems, [p.id for p in self.calendar], USED_TWICE["calendar"], ("calendar",))
         ids = {i.id for i in self.injects}
         for index, inject in enumerate(self.injects):
             if inject.after is not None and inject.after != inject.id and inject.after not in ids:
-                problems.add(("injects", index, "after"), _unknown("inject", inject.after, ids))
+                problems.add(
+                    ("injects", index, "after"), _unknown(UNKNOWN_INJECT, inject.after, ids)
+                )
         for index, expectation in enumerate(self.expectations):
             if expectation.after is not None and expectation.after not in ids:
                 problems.add(
-                    ("expectations", index, "after"), _unknown("inject", expectation.after, ids)
+                    ("expectations", index, "after"),
+                    _unknown(UNKNOWN_INJECT, expectation.after, ids),
                 )
         if not problems.items:
             for index in _cycle(self.injects):
-                problems.add(("injects", index, "after"), "injects wait for each other in a loop")
+                problems.add(
+                    ("injects", index, "after"), _("injects wait for each other in a loop")
+                )
         if self.declared_by is not None and self.declared_by not in self.cast:
-            problems.add(("declared_by",), _unknown("cast role", self.declared_by, set(self.cast)))
+            problems.add(
+                ("declared_by",), _unknown(UNKNOWN_CAST_ROLE, self.declared_by, set(self.cast))
+            )
         for role, people in self.cast.items():
             if isinstance(people, list) and not people:
-                problems.add(("cast", role), "name at least one person")
+                problems.add(("cast", role), _("name at least one person"))
         problems.raise_if_any()
         return self
 
@@ -330,9 +347,30 @@ class Scenario(Spec):
         return [(offsets[inject.id], inject) for _, inject in ordered]
 
 
-def _unknown(what: str, name: str, known: set[str]) -> str:
-    listed = ", ".join(sorted(known)) or "none"
-    return f"unknown {what} {name!r} (known: {listed})"
+UNKNOWN_INJECT = N_("unknown inject %(name)s (known: %(known)s)")
+UNKNOWN_CAST_ROLE = N_("unknown cast role %(name)s (known: %(known)s)")
+
+
+USED_TWICE = {
+    "inject": N_("inject id %(id)s is used twice"),
+    "expectation": N_("expectation id %(id)s is used twice"),
+    "calendar": N_("calendar post id %(id)s is used twice"),
+}
+"""What a scenario says of an id used twice, by list (translated when said)."""
+
+
+def _unique(problems: ProblemList, ids: list[str], message: str, loc: tuple[str, ...]) -> None:
+    """Record a problem for every id used twice (located at its second use)."""
+    seen: set[str] = set()
+    for index, item in enumerate(ids):
+        if item in seen:
+            problems.add((*loc, index, "id"), _(message, id=repr(item)))
+        seen.add(item)
+
+
+def _unknown(message: str, name: str, known: set[str]) -> str:
+    listed = ", ".join(sorted(known)) or in_context(N_("list|none"))
+    return _(message, name=repr(name), known=listed)
 
 
 def _cycle(injects: list[Inject]) -> list[int]:

@@ -1,7 +1,9 @@
 """Help (``?``): every key of the screen in front and what it does; and a read-only text view.
 
 A screen may list its keys itself with ``help_lines()`` (the incident screen says which
-actions are allowed now and why the others are not); otherwise its active bindings are shown.
+actions are allowed now and why the others are not); otherwise its active bindings are shown,
+Textual's own widget keys included: their descriptions are marked for translation in
+:mod:`runbook.tui.textual_words`, so they read in the app's language too.
 """
 
 from __future__ import annotations
