@@ -179,11 +179,15 @@ class ProblemList:
         self.items.append((loc, message))
 
     def unique(self, ids: list[str], what: str, loc: tuple[str | int, ...]) -> None:
-        """Record a problem for every id used twice (located at its second use)."""
+        """Record a problem for every id used twice (located at its second use); ``what`` is
+        marked with ``N_`` by the caller and said in the language in force."""
         seen: set[str] = set()
         for index, item in enumerate(ids):
             if item in seen:
-                self.add((*loc, index, "id"), f"{what} id {item!r} is used twice")
+                self.add(
+                    (*loc, index, "id"),
+                    _("%(what)s id %(id)s is used twice", what=_(what), id=repr(item)),
+                )
             seen.add(item)
 
     def raise_if_any(self) -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from runbook.i18n import _
+from runbook.i18n import N_, _
 from runbook.model.base import Duration, Id, ProblemList, Spec
 from runbook.model.schedulers import SchedulerConfig
 
@@ -227,8 +227,8 @@ class Contacts(Spec):
         if info.context and info.context.get("partial"):
             return self  # one file of several: checked once they are merged
         problems = ProblemList()
-        problems.unique([p.id for p in self.people], "person", ("people",))
-        problems.unique([r.id for r in self.rotations], "rotation", ("rotations",))
+        problems.unique([p.id for p in self.people], N_("person"), ("people",))
+        problems.unique([r.id for r in self.rotations], N_("rotation"), ("rotations",))
         people = {p.id for p in self.people}
         for field in ("logins", "db_roles"):
             owner: dict[str, str] = {}

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from runbook.i18n import _
+from runbook.i18n import N_, _
 from runbook.model.approval_rule import ApprovalRule
 from runbook.model.base import Duration, Id, ProblemList, Spec
 from runbook.model.outreach import DraftTemplate, NotifyRule
@@ -86,7 +86,7 @@ class Question(Spec):
     @model_validator(mode="after")
     def _unique_options(self) -> Question:
         problems = ProblemList()
-        problems.unique([o.id for o in self.options], "option", ("options",))
+        problems.unique([o.id for o in self.options], N_("option"), ("options",))
         problems.raise_if_any()
         return self
 
@@ -130,8 +130,8 @@ class Severity(Spec):
     @model_validator(mode="after")
     def _levels_are_ordered(self) -> Severity:
         problems = ProblemList()
-        problems.unique([q.id for q in self.questions], "question", ("questions",))
-        problems.unique([lv.id for lv in self.levels], "level", ("levels",))
+        problems.unique([q.id for q in self.questions], N_("question"), ("questions",))
+        problems.unique([lv.id for lv in self.levels], N_("level"), ("levels",))
         if self.levels[0].min_score != 0:
             problems.add(
                 ("levels", 0, "min_score"),
@@ -344,8 +344,8 @@ class Playbook(Spec):
                         ("notify", index, "levels", position),
                         _("unknown level %(level)s", level=repr(level)),
                     )
-        problems.unique([r.id for r in self.notify], "notify rule", ("notify",))
-        problems.unique([d.id for d in self.drafts], "draft template", ("drafts",))
+        problems.unique([r.id for r in self.notify], N_("notify rule"), ("notify",))
+        problems.unique([d.id for d in self.drafts], N_("draft template"), ("drafts",))
         if self.updates is not None:
             for level in self.updates.cadence:
                 if level not in levels:

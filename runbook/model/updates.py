@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
-from runbook.i18n import _
+from runbook.i18n import N_, _
 from runbook.model.approval_rule import ApprovalRule
 from runbook.model.base import Duration, Id, ProblemList, Spec
 
@@ -98,7 +98,7 @@ class Updates(Spec):
         problems = ProblemList()
         if self.escalate_to and self.escalate_after is None:
             problems.add(("escalate_to",), _("escalate_to needs escalate_after"))
-        problems.unique([t.id for t in self.templates], "update template", ("templates",))
+        problems.unique([t.id for t in self.templates], N_("update template"), ("templates",))
         audiences = {t.audience for t in self.templates}
         for level, rule in self.cadence.items():
             for audience, every in rule.items():
