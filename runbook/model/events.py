@@ -5,7 +5,8 @@ UTC, actor, the incident's state after it, the command that caused it, and its p
 hash chain) plus its own data. The event log is the source of truth; incident state is a fold
 over it (:mod:`runbook.model.incident`), and replaying it never performs a side effect. The
 envelope is :mod:`runbook.model.event_base`; the events of warnings and stakeholder updates are
-in :mod:`runbook.model.intake_events`; every type is re-exported here.
+in :mod:`runbook.model.intake_events`, those of drafts and sign-off in
+:mod:`runbook.model.draft_events`; every type is re-exported here.
 
 Side effects follow the outbox pattern: an :class:`EffectRequested` intent is recorded first,
 the effect is performed with the intent's ``effect_id`` as idempotency key, and a result event
@@ -19,6 +20,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
+from runbook.model.draft_events import (
+    ApprovalAttested,
+    DraftApproved,
+    DraftEdited,
+    DraftRejected,
+    DraftStarted,
+    DraftSubmitted,
+    LinkRefused,
+    LintOverridden,
+)
 from runbook.model.event_base import ENVELOPE, Event
 from runbook.model.intake_events import (
     UpdateEscalated,
@@ -276,114 +287,6 @@ class Escalated(Event):
     """The notification sent for this escalation."""
 
 
-class DraftStarted(Event):
-    """A statement draft was created from a template."""
-
-    type: Literal["DraftStarted"] = "DraftStarted"
-    draft_id: str
-    template_id: str
-    title: str
-    audience: str
-    variants: dict[str, str]
-    """Text per variant: ``platform`` or ``platform:language``."""
-    content_hash: str
-    version: int = 1
-    stand_ins: dict[str, list[str]] = {}
-    """Approving roles nobody eligible held when this version was written (everyone holding
-    them wrote it), each with the roles the policy lets approve in its place (empty list:
-    nobody may until someone else writes a version)."""
-
-
-class DraftEdited(Event):
-    """A new version of a draft."""
-
-    type: Literal["DraftEdited"] = "DraftEdited"
-    draft_id: str
-    variants: dict[str, str]
-    content_hash: str
-    version: int
-    stand_ins: dict[str, list[str]] = {}
-    """Approving roles nobody eligible held when this version was written (everyone holding
-    them wrote it), each with the roles the policy lets approve in its place (empty list:
-    nobody may until someone else writes a version)."""
-
-
-class DraftSubmitted(Event):
-    """A draft version was submitted for approval."""
-
-    type: Literal["DraftSubmitted"] = "DraftSubmitted"
-    draft_id: str
-    version: int
-    content_hash: str
-
-
-class DraftApproved(Event):
-    """A person approved a draft version (bound to its content hash)."""
-
-    type: Literal["DraftApproved"] = "DraftApproved"
-    draft_id: str
-    version: int
-    content_hash: str
-    roles: list[str]
-    """Roles of the approver that count for the approval rule."""
-
-
-class ApprovalAttested(Event):
-    """The operator recorded that someone approved a draft version elsewhere (by phone, in
-    person). An attestation, not that person's approval: it counts only at the levels the
-    policy lists in ``proofs.attested_approvals``."""
-
-    type: Literal["ApprovalAttested"] = "ApprovalAttested"
-    draft_id: str
-    version: int
-    content_hash: str
-    person: str
-    """Who the operator says approved."""
-    roles: list[str]
-    """That person's roles that count for the approval rule."""
-    how: str
-    """How the approval was given (``phone``, ``in person``, ``email``, ``chat``)."""
-    note: str = ""
-
-
-class LinkRefused(Event):
-    """An approval link was refused when used (expired, used before, altered, for an older
-    version, or the draft no longer waits for this person)."""
-
-    type: Literal["LinkRefused"] = "LinkRefused"
-    link_id: str
-    """The link's id (the link itself is a secret and is never recorded)."""
-    person: str
-    """Who the link was made for."""
-    draft_id: str = ""
-    reason: str
-    client: str = ""
-    """Where the request came from (address as the approval server saw it)."""
-
-
-class DraftRejected(Event):
-    """A person rejected a draft version; it returns to drafting."""
-
-    type: Literal["DraftRejected"] = "DraftRejected"
-    draft_id: str
-    version: int
-    comment: str
-    content_hash: str = ""
-    """The text that was rejected (empty in events recorded before it was kept)."""
-
-
-class LintOverridden(Event):
-    """A person holding the rule's override role let a blocking finding stand, with a reason."""
-
-    type: Literal["LintOverridden"] = "LintOverridden"
-    draft_id: str
-    version: int
-    content_hash: str
-    rule_id: str
-    variant: str
-    reason: str
-
-
 class ChecklistItemChecked(Event):
     """A checklist item was ticked."""
 
@@ -480,6 +383,14 @@ EVENTS = _Events()
 """Validates a list of stored event dicts into typed events in one fast call."""
 
 __all__ = [
+    "ApprovalAttested",
+    "DraftApproved",
+    "DraftEdited",
+    "DraftRejected",
+    "DraftStarted",
+    "DraftSubmitted",
+    "LinkRefused",
+    "LintOverridden",
     "ENVELOPE",
     "Event",
     "UpdateEscalated",
