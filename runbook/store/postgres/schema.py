@@ -16,6 +16,50 @@ from __future__ import annotations
 SCHEMA = "runbook"
 """The schema runbook's tables live in when the URL does not choose one (``search_path``)."""
 
+_CHECK_ACTOR = """\
+    CREATE OR REPLACE FUNCTION runbook_check_actor() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        mapped TEXT;
+        proof JSONB;
+    BEGIN
+        SELECT person INTO mapped FROM operators WHERE db_role = current_user;
+        BEGIN
+            proof := (NEW.data::jsonb) -> 'proof';
+        EXCEPTION WHEN others THEN
+            RAISE EXCEPTION 'the event''s data is not JSON';
+        END;
+        IF mapped IS NOT NULL THEN
+            IF NEW.actor = mapped THEN
+                IF proof ->> 'method' IS DISTINCT FROM 'db-role'
+                   OR proof ->> 'db_role' IS DISTINCT FROM current_user THEN
+                    RAISE EXCEPTION 'database role % records events as % with proof db-role only',
+                        current_user, mapped;
+                END IF;
+            ELSIF NEW.actor = 'runbook' AND proof ->> 'method' = 'system' AND NEW.type IN (
+@SYSTEM_TYPES@                NULL;
+            ELSE
+                RAISE EXCEPTION 'database role % is %: it cannot record an event as %',
+                    current_user, mapped, NEW.actor;
+            END IF;
+        ELSIF proof ->> 'method' = 'db-role' THEN
+            RAISE EXCEPTION
+                'only a database role mapped to a person gives proof db-role (% is not)',
+                current_user;
+        END IF;
+        RETURN NEW;
+    END $$;
+"""
+"""The database's check of who an event is recorded as (see migrations 2 and 4): a role mapped
+to a person records only as that person with proof ``db-role``, or runbook's own steps of the
+types listed; migrations that add a step type re-create it with the longer list."""
+
+
+def _check_actor(system_types: str) -> str:
+    """``runbook_check_actor`` allowing runbook's own steps of ``system_types`` (SQL list
+    lines, as the migration that introduced them wrote them)."""
+    return _CHECK_ACTOR.replace("@SYSTEM_TYPES@", system_types)
+
+
 MIGRATIONS: list[str] = [
     # 1: the log, the incident list, append-only triggers, a change counter.
     """
@@ -236,84 +280,28 @@ MIGRATIONS: list[str] = [
             EXECUTE format('GRANT SELECT, INSERT ON intake TO %I', r.db_role);
         END LOOP;
     END $$;
-    CREATE OR REPLACE FUNCTION runbook_check_actor() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        mapped TEXT;
-        proof JSONB;
-    BEGIN
-        SELECT person INTO mapped FROM operators WHERE db_role = current_user;
-        BEGIN
-            proof := (NEW.data::jsonb) -> 'proof';
-        EXCEPTION WHEN others THEN
-            RAISE EXCEPTION 'the event''s data is not JSON';
-        END;
-        IF mapped IS NOT NULL THEN
-            IF NEW.actor = mapped THEN
-                IF proof ->> 'method' IS DISTINCT FROM 'db-role'
-                   OR proof ->> 'db_role' IS DISTINCT FROM current_user THEN
-                    RAISE EXCEPTION 'database role % records events as % with proof db-role only',
-                        current_user, mapped;
-                END IF;
-            ELSIF NEW.actor = 'runbook' AND proof ->> 'method' = 'system' AND NEW.type IN (
+    """
+    + _check_actor(
+        """\
                 'PauseTargeted', 'PostsPaused', 'PostsResumed', 'NotificationsSent',
                 'StatementPublished', 'EffectFailed', 'Escalated', 'EffectRequested',
                 'LinkRefused', 'UpdateFellDue', 'UpdateEscalated', 'UpdateSent') THEN
-                NULL;
-            ELSE
-                RAISE EXCEPTION 'database role % is %: it cannot record an event as %',
-                    current_user, mapped, NEW.actor;
-            END IF;
-        ELSIF proof ->> 'method' = 'db-role' THEN
-            RAISE EXCEPTION
-                'only a database role mapped to a person gives proof db-role (% is not)',
-                current_user;
-        END IF;
-        RETURN NEW;
-    END $$;
-    """,
+"""
+    ),
     # 5: find a command id across incidents (a reused --command-id is refused).
     """
     CREATE INDEX events_by_command ON events (command_id) WHERE command_id IS NOT NULL;
     """,
     # 6: runbook records each delivery as it starts and, after a crash, that it was
     # interrupted (it may have been sent).
-    """
-    CREATE OR REPLACE FUNCTION runbook_check_actor() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        mapped TEXT;
-        proof JSONB;
-    BEGIN
-        SELECT person INTO mapped FROM operators WHERE db_role = current_user;
-        BEGIN
-            proof := (NEW.data::jsonb) -> 'proof';
-        EXCEPTION WHEN others THEN
-            RAISE EXCEPTION 'the event''s data is not JSON';
-        END;
-        IF mapped IS NOT NULL THEN
-            IF NEW.actor = mapped THEN
-                IF proof ->> 'method' IS DISTINCT FROM 'db-role'
-                   OR proof ->> 'db_role' IS DISTINCT FROM current_user THEN
-                    RAISE EXCEPTION 'database role % records events as % with proof db-role only',
-                        current_user, mapped;
-                END IF;
-            ELSIF NEW.actor = 'runbook' AND proof ->> 'method' = 'system' AND NEW.type IN (
+    _check_actor(
+        """\
                 'PauseTargeted', 'PostsPaused', 'PostsResumed', 'NotificationsSent',
                 'StatementPublished', 'EffectFailed', 'Escalated', 'EffectRequested',
                 'LinkRefused', 'UpdateFellDue', 'UpdateEscalated', 'UpdateSent',
                 'DeliveryStarted', 'DeliveryInterrupted') THEN
-                NULL;
-            ELSE
-                RAISE EXCEPTION 'database role % is %: it cannot record an event as %',
-                    current_user, mapped, NEW.actor;
-            END IF;
-        ELSIF proof ->> 'method' = 'db-role' THEN
-            RAISE EXCEPTION
-                'only a database role mapped to a person gives proof db-role (% is not)',
-                current_user;
-        END IF;
-        RETURN NEW;
-    END $$;
-    """,
+"""
+    ),
 ]
 
 
