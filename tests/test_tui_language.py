@@ -52,6 +52,21 @@ def column_titles(app: RunbookApp) -> list[str]:
     return [str(column.label) for column in table.columns.values()]
 
 
+async def palette_search(pilot: Any, typed: str) -> None:
+    """Open the command palette and type ``typed`` (the matches listed, nothing chosen)."""
+    await pilot.press("ctrl+p")
+    await settle(pilot)
+    await type_keys(pilot, typed)
+    await pilot.pause(0.3)
+
+
+async def palette_run(pilot: Any, typed: str) -> None:
+    """Find ``typed`` in the command palette and run the first match."""
+    await palette_search(pilot, typed)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 def test_a_french_board_shows_french_words_and_an_english_one_english_words(
     tmp_path: Path, workspace: Workspace, clock: SimulatedClock
 ) -> None:
@@ -135,21 +150,11 @@ def test_the_palette_finds_a_command_typed_in_french_or_in_english(
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             for typed in ("ouvrir les alertes", "open the inbox"):
-                await pilot.press("ctrl+p")
-                await settle(pilot)
-                await type_keys(pilot, typed)
-                await pilot.pause(0.3)
-                await pilot.press("enter")
-                await settle(pilot)
+                await palette_run(pilot, typed)
                 assert isinstance(app.screen, InboxScreen), typed
                 await pilot.press("escape")
                 await settle(pilot)
-            await pilot.press("ctrl+p")
-            await settle(pilot)
-            await type_keys(pilot, "declarer")  # no accent typed: still found
-            await pilot.pause(0.3)
-            await pilot.press("enter")
-            await settle(pilot)
+            await palette_run(pilot, "declarer")  # no accent typed: still found
             assert isinstance(app.screen, NewIncidentScreen)
 
     run(body)
@@ -167,10 +172,7 @@ def test_the_palette_shows_the_french_name_of_a_command_found_by_its_english_nam
         app = make_app(engine, language="fr")
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
-            await pilot.press("ctrl+p")
-            await settle(pilot)
-            await type_keys(pilot, "open the inbox")
-            await pilot.pause(0.3)
+            await palette_search(pilot, "open the inbox")
             palette = app.screen
             assert isinstance(palette, CommandPalette)
             listing = palette.query_one(OptionList)
@@ -264,12 +266,7 @@ def test_the_palette_runs_an_incident_action_typed_in_french_or_in_english(
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
             for typed in ("fixer le niveau", "set the level"):
-                await pilot.press("ctrl+p")
-                await settle(pilot)
-                await type_keys(pilot, typed)
-                await pilot.pause(0.3)
-                await pilot.press("enter")
-                await settle(pilot)
+                await palette_run(pilot, typed)
                 assert isinstance(app.screen, Questionnaire), typed
                 await pilot.press("escape")
                 await settle(pilot)
