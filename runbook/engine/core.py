@@ -32,6 +32,7 @@ from runbook.engine.runner import Runner
 from runbook.errors import NotFound, RunbookError
 from runbook.i18n import _
 from runbook.loading import Workspace
+from runbook.loading.pins import Current
 from runbook.model import events as ev
 from runbook.model.fold import fold, scratch_copy
 from runbook.model.incident import Incident
@@ -72,6 +73,9 @@ class EngineCore(Declaring, Runner):
         """The operating-system account of this process (the ``login`` proof)."""
         self._link_keys = link_keys
         self.signer: Signer | None = None
+        self.pins_loaded: tuple[Workspace, dict[str, Current]] | None = None
+        """The hashes of the configuration loaded now, per playbook (see
+        :func:`runbook.engine.pinning.loaded`), kept while the workspace is the same."""
         """Signs approvals and rejections with the operator's SSH key when set (the app sets
         it when the operator's key is available; ``--sign`` does for one command)."""
         self._db: tuple[str, str | None] | None = None

@@ -45,10 +45,9 @@ def loaded(engine: EngineCore, incident: Incident) -> Current:
     """The configuration the engine has loaded now, for ``incident``'s playbook (kept while
     the engine keeps the same workspace: a workspace never changes)."""
     playbook_id = incident.playbook.id if incident.playbook is not None else ""
-    kept: tuple[object, dict[str, Current]] | None = engine.__dict__.get("_loaded_config")
+    kept = engine.pins_loaded
     if kept is None or kept[0] is not engine.workspace:
-        kept = (engine.workspace, {})
-        engine.__dict__["_loaded_config"] = kept
+        kept = engine.pins_loaded = (engine.workspace, {})
     found = kept[1].get(playbook_id)
     if found is None:
         found = kept[1][playbook_id] = current(engine.workspace, playbook_id)
