@@ -188,6 +188,32 @@ def test_hootsuite_hold_deletes_and_recreate_brings_back_the_same_message_once(h
     assert len(hootsuite.requests("POST", "/v1/messages")) == 1
 
 
+def test_a_hootsuite_message_comes_back_whole_with_its_board_targeting_and_webhooks(hootsuite):
+    pin = {
+        "socialProfileType": "PINTEREST",
+        "socialProfileId": "115185513",
+        "data": {"boardId": "123456789012345678", "destinationUrl": "https://example.org"},
+    }
+    whole = {
+        "extendedInfo": [pin],
+        "targeting": {"linkedInCompany": {"geos": [{"countries": ["fr"]}]}},
+        "privacy": {"linkedIn": {"visibility": ["connectionsOnly"]}},
+        "location": {"latitude": 48.85, "longitude": 2.35},
+        "emailNotification": True,
+        "webhookUrls": ["https://hooks.example.org/hs"],
+    }
+    hootsuite.add("m1", NOW + timedelta(days=2), "Pin it", "115185513", **whole)
+    adapter = hootsuite_adapter(hootsuite)
+    [post] = adapter.list_posts()
+    assert post.record is not None
+    assert {k: post.record[k] for k in whole} == whole
+    adapter.hold(["m1"], "k1")
+    [done] = adapter.recreate([post.as_dict()], "k2", {}).done
+    made = hootsuite.messages[done["recreated_as"]]
+    assert {k: made[k] for k in whole} == whole
+    assert made["text"] == "Pin it"
+
+
 def test_a_hootsuite_post_whose_media_is_gone_is_reported_not_recreated_without_it(hootsuite):
     hootsuite.add(
         "m1",
@@ -264,20 +290,50 @@ def test_buffer_past_its_fifteen_minute_limit_holds_what_it_can_and_says_when_to
     assert len(buffer.requests("POST")) == 3
 
 
-def test_buffer_rate_limiting_reads_the_wait_from_the_answer_body(buffer):
+@pytest.mark.parametrize("in_body", [False, True], ids=["retry-after-header", "in-the-body"])
+def test_buffer_rate_limiting_reads_the_wait_from_its_header_or_the_answer_body(buffer, in_body):
     buffer.add("b1", NOW + timedelta(hours=1), "Buffer 1")
     buffer.per_15_minutes = 0
+    buffer.wait_in_body = in_body
     [failure] = buffer_adapter(buffer).hold(["b1"], "k1").failures
     assert "Too many requests" in failure["error"]
     assert "asks to wait 900 s" in failure["error"]
+    assert len(buffer.requests("POST")) == 1, "a wait of 15 minutes is not waited out"
 
 
-def test_buffer_refusing_the_key_is_one_readable_line(buffer, monkeypatch):
+def test_buffer_release_keeps_each_posts_time_and_way_of_publishing(buffer):
+    buffer.add("b1", NOW + timedelta(hours=5), "By notification", scheduling="notification")
+    buffer.add("b2", NOW + timedelta(hours=6), "Automatic")
+    adapter = buffer_adapter(buffer)
+    assert len(adapter.hold(["b1", "b2"], "k1").done) == 2
+    moved = (NOW + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert len(adapter.release(["b1", "b2"], "k2", {"b1": moved}).done) == 2
+    assert (buffer.posts["b1"]["dueAt"], buffer.posts["b1"]["schedulingType"]) == (
+        moved,
+        "notification",
+    )
+    assert buffer.posts["b2"]["dueAt"] == (NOW + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    sent = [seen.body["variables"] for seen in buffer.requests("POST")[-1:]]
+    assert all("schedulingType" not in item for item in sent[0].values())
+
+
+def test_buffer_sends_at_most_thirty_posts_a_request_its_alias_limit(buffer):
+    for i in range(61):
+        buffer.add(f"b{i}", NOW + timedelta(hours=i + 1), f"Buffer {i}")
+    with pytest.raises(ValidationError, match="less than or equal to 30"):
+        BufferConfig(kind="buffer", token_env="BF_KEY", organization_id="o", batch=31)
+    adapter = buffer_adapter(buffer, batch=30)
+    assert len(adapter.hold([f"b{i}" for i in range(61)], "k1").done) == 61
+    assert len(buffer.requests("POST")) == 3
+
+
+def test_buffer_refusing_the_key_in_a_200_answer_is_one_readable_line(buffer, monkeypatch):
     monkeypatch.setenv("BF_KEY", "nope")
     result = buffer_adapter(buffer).check()
     assert result["ok"] is False
-    assert "BF_KEY" in result["error"]
+    assert "did not accept the API key; check BF_KEY" in result["error"]
     assert "nope" not in result["error"]
+    assert result["requests"] == 1, "a refused key is not tried again"
 
 
 # -- Meta --------------------------------------------------------------------------------------
@@ -348,7 +404,7 @@ def test_a_hootsuite_server_that_keeps_sending_the_same_page_is_an_error_not_a_l
 
     def stuck(query):
         answer = original(query)
-        answer.body["cursor"] = {"next": "MA=="}  # offset 0, again and again
+        answer.body["metadata"] = {"cursor": {"next": "MA=="}}  # offset 0, again and again
         return answer
 
     hootsuite._list = stuck

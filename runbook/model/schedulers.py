@@ -163,8 +163,9 @@ class BufferConfig(ProductConfig):
     """``buffer``."""
     organization_id: str = Field(min_length=1)
     """The Buffer organization whose posts are held."""
-    batch: int = Field(default=25, ge=1, le=100)
-    """Posts changed per GraphQL request (one aliased mutation each)."""
+    batch: int = Field(default=25, ge=1, le=30)
+    """Posts changed per GraphQL request (one aliased mutation each; Buffer allows at most 30
+    aliases in one request)."""
     requests_per_15_minutes: int = Field(default=100, ge=1, le=1_000_000)
     """Buffer's request limit per API client (100 every 15 minutes on every plan; its daily
     limit is Buffer's to enforce). Posts past it are recorded as not held, with when to

@@ -1,18 +1,24 @@
 """Buffer through its GraphQL API (``POST https://api.buffer.com``): hold = save to draft.
 
-Follows Buffer's API guides (GraphQL for REST developers, pagination, posts and scheduling):
-one endpoint, ``Authorization: Bearer <API key>``, cursor pagination (``first``/``after``,
-``edges { node }``, ``pageInfo { hasNextPage endCursor }``), and errors that come back as
-typed results with HTTP 200 (``... on MutationError { message }``) or as a top-level
-``errors`` list, so runbook reads every answer's body, never only its status.
+Follows Buffer's API guides and schema reference (Quick Start, Posts & Scheduling, Error
+Handling, API Limits; ``posts``, ``editPost``, ``EditPostInput``): one endpoint,
+``Authorization: Bearer <API key>``, cursor pagination (``first``/``after``, ``edges { node }``,
+``pageInfo { hasNextPage endCursor }``), and errors that come back with HTTP 200, as typed
+results (``... on MutationError { message }``) or in a top-level ``errors`` list
+(``UNAUTHORIZED``, ``NOT_FOUND``, ``UNEXPECTED``...), so runbook reads every answer's body,
+never only its status.
 
 * list: ``posts(input: {organizationId, filter: {status: [scheduled, draft]}}, first, after)``;
 * hold: ``editPost(input: {id, saveToDraft: true})``; release: ``editPost(input: {id,
-  saveToDraft: false[, schedulingType: automatic, mode: customScheduled, dueAt]})`` (the
-  post keeps its ``dueAt`` unless a new time is given).
+  saveToDraft: false[, mode: customScheduled, dueAt]})``. ``mode`` and ``schedulingType``
+  left out change nothing: the post keeps its time (unless a new one is given) and its way of
+  publishing (automatic or by notification).
 
 Several posts go in one request as aliased mutations (``p0: editPost(...) p1: ...``, ``batch``
-per request), each with its own typed result: one post refused never hides the others.
+per request, at most 30: Buffer's alias limit), each with its own typed result: one post
+refused never hides the others. Limits: 100 requests every 15 minutes per API key (runbook
+counts them), a 429 ``RATE_LIMIT_EXCEEDED`` with its wait in ``Retry-After`` (or in the body's
+``extensions.retryAfter``).
 """
 
 from __future__ import annotations
@@ -30,7 +36,14 @@ PAGE = 100
 MAX_PAGES = 1000
 STATUSES = {"scheduled": "scheduled", "draft": "held"}
 """Buffer post statuses and runbook's words for them (others as Buffer says)."""
-TRANSIENT = frozenset({"RATE_LIMIT_EXCEEDED", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"})
+TRANSIENT = frozenset(
+    {"RATE_LIMIT_EXCEEDED", "UNEXPECTED", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"}
+)
+"""Error codes that may pass: ``runbook retry`` later."""
+REFUSED_KEY = frozenset({"UNAUTHENTICATED", "UNAUTHORIZED"})
+"""Error codes for a missing or refused API key."""
+MAX_BATCH = 30
+"""Buffer allows 30 aliases in one GraphQL document."""
 LIST = """query Posts($input: PostsInput!, $first: Int, $after: String) {
   posts(input: $input, first: $first, after: $after) {
     edges { node { id text status dueAt channelId channelService } }
@@ -52,7 +65,7 @@ class BufferScheduler(ProductScheduler):
     def __init__(self, *args: Any, organization_id: str, batch: int = 25, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.organization_id = organization_id
-        self.batch = max(1, batch)
+        self.batch = min(MAX_BATCH, max(1, batch))
 
     def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """``data`` of one GraphQL request; a top-level error with no data is an ApiError."""
@@ -66,7 +79,7 @@ class BufferScheduler(ProductScheduler):
             extensions = obj(first.get("extensions"))
             code = str(extensions.get("code") or "")
             message = str(first.get("message") or "an error")[:200]
-            if code == "UNAUTHENTICATED":
+            if code in REFUSED_KEY:
                 message = (
                     f"Buffer did not accept the API key; check {self.client.token_env} ({message})"
                 )
@@ -131,11 +144,7 @@ class BufferScheduler(ProductScheduler):
         for pid in dict.fromkeys(post_ids):
             item: dict[str, Any] = {"id": pid, "saveToDraft": False}
             if pid in new_times:
-                item |= {
-                    "schedulingType": "automatic",
-                    "mode": "customScheduled",
-                    "dueAt": new_times[pid],
-                }
+                item |= {"mode": "customScheduled", "dueAt": new_times[pid]}
             inputs[pid] = item
         return self._edit(inputs, "scheduled", "release")
 

@@ -8,16 +8,19 @@ Hootsuite's REST API reference (Messages, Social Profiles):
   network each profile is on (``TWITTER`` -> ``x``, ``FACEBOOKPAGE`` -> ``facebook``, ...);
 * ``GET /v1/messages?startTime=<ISO>&endTime=<ISO>&state=SCHEDULED&limit=<n>[&cursor=<c>]
   [&socialProfileIds=<id>...]``: both times required and at most four weeks apart, so runbook
-  walks the horizon window by window, each window cursor by cursor (``{"data": [...],
-  "cursor": {"next": <c> | null}}``); every message ``{"id", "state", "text", "socialProfile":
-  {"id"}, "scheduledSendTime", "mediaUrls": [{"url"}], "media": [{"id"}], "tags"}``;
-* ``DELETE /v1/messages/{id}`` holds; ``GET /v1/messages/{id}`` says whether a message no
-  longer listed was deleted (404) or sent (``state: SENT``);
-* ``POST /v1/messages`` ``{"text", "socialProfileIds", "scheduledSendTime", "mediaUrls",
-  "media", "tags"}`` -> ``{"data": [{"id", "state"}]}`` recreates.
+  walks the horizon window by window (a wider one is refused, error 40020), each window cursor
+  by cursor (``{"data": [...], "metadata": {"cursor": {"next": <c> | null}}}``); every message
+  ``{"id", "state", "text", "socialProfile": {"id"}, "scheduledSendTime", "mediaUrls":
+  [{"url"}], "media": [{"id"}], "tags"}`` and, when set, ``targeting``, ``privacy``,
+  ``location``, ``emailNotification``, ``webhookUrls`` and ``extendedInfo`` (a Pinterest
+  board): all of it is the record;
+* ``DELETE /v1/messages/{id}`` holds; ``GET /v1/messages/{id}`` (``{"data": message}``) says
+  whether a message no longer listed was deleted (404, error 4001) or sent (``state: SENT``);
+* ``POST /v1/messages`` with the record's fields -> ``{"data": [{"id", "state"}]}`` recreates.
 
-OAuth access token in ``Authorization: Bearer``; errors ``{"errors": [{"code", "message"}]}``;
-20 requests a second per account (runbook paces itself), 429 with ``Retry-After`` honoured.
+OAuth access token in ``Authorization: Bearer``; errors ``{"errors": [{"code", "message",
+"id"}]}``; 20 requests a second per account (runbook paces itself); a 429 (error 1043) comes
+without ``Retry-After``, so runbook backs off on its own clock (one is honoured if sent).
 Before recreating, runbook lists the message's minute and takes an identical message (same
 profile, text and time) as the copy an interrupted recreate already made; media URLs are
 fetched first, and a post whose media is gone is not recreated but reported.
@@ -57,6 +60,10 @@ NETWORKS = {
     "THREADS": "threads",
 }
 """Hootsuite social profile types and the channel runbook calls them."""
+OPTIONAL = ("targeting", "privacy", "location", "emailNotification", "webhookUrls", "extendedInfo")
+"""Message fields recorded and sent back on recreate when the message has them."""
+NOT_FOUND = 4001
+"""Hootsuite's error code for "Resource not found"."""
 
 
 class HootsuiteScheduler(ProductScheduler):
@@ -115,7 +122,7 @@ class HootsuiteScheduler(ProductScheduler):
                         _('Hootsuite: GET /v1/messages did not answer {"data": [...]}')
                     )
                 found += [m for m in data if isinstance(m, dict) and m.get("id") is not None]
-                cursor = _next(answer.get("cursor"))
+                cursor = _next(answer)
                 if cursor is None:
                     break
                 if cursor in seen:
@@ -138,6 +145,7 @@ class HootsuiteScheduler(ProductScheduler):
         profile = message.get("socialProfile")
         profile_id = str(profile.get("id")) if isinstance(profile, dict) else ""
         state = str(message.get("state") or "").upper()
+        extra = {k: message[k] for k in OPTIONAL if message.get(k) not in (None, [], {})}
         return Post(
             id=str(message["id"]),
             channel=networks.get(profile_id, ""),
@@ -153,6 +161,7 @@ class HootsuiteScheduler(ProductScheduler):
                 "mediaUrls": [m for m in message.get("mediaUrls") or [] if isinstance(m, dict)],
                 "media": [m for m in message.get("media") or [] if isinstance(m, dict)],
                 "tags": [str(t) for t in message.get("tags") or []],
+                **extra,
             },
         )
 
@@ -161,7 +170,7 @@ class HootsuiteScheduler(ProductScheduler):
         try:
             self.client.call("DELETE", f"v1/messages/{quote(post_id, safe='')}")
         except ApiError as exc:
-            if exc.status != 404:
+            if not _not_found(exc):
                 raise
         return self.held(post_id)
 
@@ -169,7 +178,7 @@ class HootsuiteScheduler(ProductScheduler):
         try:
             answer = self.client.call("GET", f"v1/messages/{quote(post_id, safe='')}")
         except ApiError as exc:
-            if exc.status == 404:
+            if _not_found(exc):
                 return self.held(post_id)
             raise
         data = answer.get("data") if isinstance(answer, dict) else None
@@ -210,6 +219,7 @@ class HootsuiteScheduler(ProductScheduler):
             "mediaUrls": record.get("mediaUrls") or [],
             "media": record.get("media") or [],
             "tags": record.get("tags") or [],
+            **{k: record[k] for k in OPTIONAL if record.get(k) not in (None, [], {})},
         }
         copy = self._find(body, when)
         if copy is None:
@@ -236,10 +246,21 @@ class HootsuiteScheduler(ProductScheduler):
         return None
 
 
-def _next(cursor: Any) -> str | None:
+def _next(answer: dict[str, Any]) -> str | None:
+    """The next page's cursor: ``metadata.cursor.next`` as Hootsuite's reference has it (a
+    top-level ``cursor`` is read too); None on the last page."""
+    metadata = answer.get("metadata")
+    cursor = metadata.get("cursor") if isinstance(metadata, dict) else None
+    if cursor is None:
+        cursor = answer.get("cursor")
     if isinstance(cursor, dict):
         cursor = cursor.get("next")
     return str(cursor) if cursor else None
+
+
+def _not_found(exc: ApiError) -> bool:
+    """Hootsuite says the message does not exist (deleted already)."""
+    return exc.status == 404 or exc.code == NOT_FOUND
 
 
 def _iso(moment: datetime) -> str:
