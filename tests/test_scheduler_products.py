@@ -368,6 +368,32 @@ def test_meta_rate_limit_errors_are_tried_again_and_a_published_post_is_never_de
     assert "p1" not in meta.posts
 
 
+def test_meta_waits_out_a_short_page_limit_and_reports_a_long_one_from_its_usage_header(meta):
+    meta.add("p1", NOW + timedelta(days=2), "Scheduled")
+    adapter = meta_adapter(meta)
+    meta.limit_next(1, regain_minutes=0)
+    assert [p.id for p in adapter.list_posts()] == ["p1"]
+    meta.limit_next(5, regain_minutes=15)
+    result = adapter.check()
+    assert result["ok"] is False
+    assert "Page request limit reached" in result["error"]
+    assert "asks to wait 900 s, so runbook retry later" in result["error"]
+    assert result["requests"] == 1, "a 15-minute wait is not spent retrying"
+
+
+def test_a_meta_link_post_comes_back_as_a_link_post_not_as_its_preview_picture(meta):
+    meta.add("p1", NOW + timedelta(days=2), "Read our statement", link="https://example.org/s")
+    adapter = meta_adapter(meta)
+    [post] = adapter.list_posts()
+    assert post.record is not None
+    assert post.record["link"] == "https://example.org/s"
+    adapter.hold(["p1"], "k1")
+    [done] = adapter.recreate([post.as_dict()], "k2", {}).done
+    made = meta.posts[done["recreated_as"]]
+    assert (made["message"], made["link"]) == ("Read our statement", "https://example.org/s")
+    assert meta.requests("POST", "/photos") == []
+
+
 # -- configuration -----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("config", "message"),

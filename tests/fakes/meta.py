@@ -14,7 +14,13 @@
   400 code 100 subcode 1501234 ("the specified scheduled publish time is invalid");
 * the Page access token in ``Authorization: Bearer`` or ``access_token``, else 400
   ``{"error": {"code": 190, "type": "OAuthException"}}``. Rate limiting is planned by tests
-  with ``limit_next(n)``: 400 with code 32 ("Page request limit reached").
+  with ``limit_next(n, regain_minutes)``: 403 with code 32 ("Page request limit reached"), no
+  ``Retry-After`` (Graph never sends one) and, with ``regain_minutes``, the Business Use Case
+  usage header ``X-Business-Use-Case-Usage: {"<page-id>": [{"type": "pages", "call_count",
+  "total_cputime", "total_time", "estimated_time_to_regain_access": <minutes>}]}``.
+
+A link post (``add(..., link=...)``) carries ``link`` and, as Facebook makes it, the link's
+preview picture in ``full_picture``; a photo post only ``full_picture``.
 """
 
 from __future__ import annotations
@@ -41,26 +47,35 @@ class FakeMeta(FakeProduct):
         self.posts: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(5_550_000)
         self._limited = 0
+        self._regain: int | None = None
         self.failing: set[str] = set()
         """Post ids whose DELETE fails with Graph's "temporarily unavailable" (500, code 2)."""
 
-    def add(self, post_id: str, when: datetime, text: str, picture: str = "") -> None:
-        """A scheduled (unpublished) Page post."""
+    def add(
+        self, post_id: str, when: datetime, text: str, picture: str = "", link: str = ""
+    ) -> None:
+        """A scheduled (unpublished) Page post: a photo post (``picture``), a link post
+        (``link``, with its preview in ``full_picture``) or text."""
+        if link:
+            picture = picture or "https://external.fbcdn.example/safe_image.php?d=preview"
         self.posts[post_id] = {
             "id": post_id,
             "message": text,
             "scheduled_publish_time": int(when.timestamp()),
             "is_published": False,
             **({"full_picture": picture} if picture else {}),
+            **({"link": link} if link else {}),
         }
 
     def scheduled(self) -> list[dict[str, Any]]:
         """The Page's scheduled posts."""
         return [p for p in self.posts.values() if not p["is_published"]]
 
-    def limit_next(self, count: int) -> None:
-        """The next ``count`` requests get Graph's rate-limit error (code 32)."""
+    def limit_next(self, count: int, regain_minutes: int | None = None) -> None:
+        """The next ``count`` requests get Graph's rate-limit error (code 32), saying in the
+        usage header when calls go through again if ``regain_minutes`` is given."""
         self._limited = count
+        self._regain = regain_minutes
 
     @staticmethod
     def _error(code: int, message: str, subcode: int | None = None, kind: str = "") -> Answer:
@@ -84,16 +99,23 @@ class FakeMeta(FakeProduct):
             return self._error(190, "Invalid OAuth access token - Cannot parse access token")
         if self._limited:
             self._limited -= 1
-            return Answer(
-                403,
-                {
-                    "error": {
-                        "message": "(#32) Page request limit reached",
-                        "type": "OAuthException",
-                        "code": 32,
-                    }
-                },
-            )
+            headers = {}
+            if self._regain is not None:
+                usage = {
+                    "type": "pages",
+                    "call_count": 100,
+                    "total_cputime": 12,
+                    "total_time": 20,
+                    "estimated_time_to_regain_access": self._regain,
+                }
+                headers["X-Business-Use-Case-Usage"] = json.dumps({self.page_id: [usage]})
+            error = {
+                "message": "(#32) Page request limit reached",
+                "type": "OAuthException",
+                "code": 32,
+                "fbtrace_id": "AbCdEf123",
+            }
+            return Answer(403, {"error": error}, headers)
         parts = seen.path.strip("/").split("/")
         if len(parts) == 1 and seen.method == "POST" and isinstance(seen.body, dict):
             return self._batch(seen)
@@ -187,6 +209,7 @@ class FakeMeta(FakeProduct):
             post["full_picture"] = form.get("url", "")
         elif form.get("link"):
             post["link"] = form["link"]
+            post["full_picture"] = "https://external.fbcdn.example/safe_image.php?d=preview"
         self.posts[post_id] = post
         if edge == "photos":
             return Answer(200, {"id": str(next(self._ids)), "post_id": post_id})

@@ -69,7 +69,8 @@ class ApiClient:
     <token>``, as Postiz wants). ``per_second`` spaces request starts; ``budget`` (requests,
     seconds) is a rolling quota: once spent, a request fails at once (transient: ``runbook
     retry`` later) instead of waiting for the window to roll. ``transient_codes``: the
-    product's own error codes that mean "try again later".
+    product's own error codes that mean "try again later". ``wait_header``: reads the wait a
+    product asks for in its own header when it sends no ``Retry-After`` (Meta's usage header).
     """
 
     def __init__(
@@ -85,6 +86,7 @@ class ApiClient:
         per_second: float | None = None,
         budget: tuple[int, int] | None = None,
         transient_codes: frozenset[Any] = frozenset(),
+        wait_header: Callable[[Any], float | None] | None = None,
         environ: Mapping[str, str] = os.environ,
     ) -> None:
         self.product = product
@@ -95,6 +97,7 @@ class ApiClient:
         self.max_retries = max_retries
         self.backoff = backoff
         self.transient_codes = transient_codes
+        self.wait_header = wait_header
         self._environ = environ
         self._opener = transport.opener()
         self._lock = threading.Lock()
@@ -244,6 +247,8 @@ class ApiClient:
         if transient:
             header = exc.headers.get("Retry-After") if exc.headers else None
             retry_after = transport.retry_after(header) if header else asked
+            if retry_after is None and self.wait_header is not None and exc.headers:
+                retry_after = self.wait_header(exc.headers)
             if retry_after is not None and retry_after > MAX_RETRY_AFTER:
                 transient = False
                 message += f"; it asks to wait {retry_after:.0f} s, so runbook retry later"

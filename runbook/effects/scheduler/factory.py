@@ -109,11 +109,11 @@ def build_product(
             concurrency=config.concurrency,
             clock=clock,
         )
-    from runbook.effects.scheduler.meta import RATE_LIMIT_CODES, MetaScheduler
+    from runbook.effects.scheduler.meta import RATE_LIMIT_CODES, MetaScheduler, regain_wait
 
     return MetaScheduler(
         name,
-        client("Meta", transient_codes=RATE_LIMIT_CODES),
+        client("Meta", transient_codes=RATE_LIMIT_CODES, wait_header=regain_wait),
         page_id=config.page_id,
         graph_version=config.graph_version,
         concurrency=config.concurrency,

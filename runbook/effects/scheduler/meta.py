@@ -13,11 +13,15 @@ that record. Follows the Graph API reference (Page ``scheduled_posts``, Page ``f
   ``[{"code", "body"}]``, each body a JSON string); ``GET /{version}/{post-id}
   ?fields=is_published`` tells a post already deleted (error code 100) from one published;
 * ``POST /{version}/{page-id}/feed`` (form: ``message``, ``link``, ``published=false``,
-  ``scheduled_publish_time``) or ``/photos`` (``url``, ``caption``, ...) recreates.
+  ``scheduled_publish_time``) recreates a text or link post (the link's preview picture,
+  ``full_picture``, is Facebook's to make again), ``/photos`` (``url``, ``caption``, ...) a
+  photo post.
 
 Page access token in ``Authorization: Bearer``; errors ``{"error": {"message", "type",
 "code", "error_subcode", "fbtrace_id"}}``; rate limiting is error code 4, 17, 32, 613 or
-80001 (tried again later, ``Retry-After`` honoured when sent). A scheduled time must be 10
+80001, sent without ``Retry-After``: the wait is read from the Business Use Case usage
+header (``X-Business-Use-Case-Usage``: ``estimated_time_to_regain_access``, in minutes),
+waited out when short, reported with ``runbook retry`` when long. A scheduled time must be 10
 minutes to 30 days ahead: a slot that has passed or is too near is not recreated but left to
 the operator's review. Before recreating, runbook lists the Page's scheduled posts once and
 takes an identical post (same text and time) as the copy an interrupted recreate made.
@@ -46,6 +50,27 @@ MAX_PAGES = 1000
 BATCH = 50
 """Requests per Graph batch call (the API's maximum)."""
 FIELDS = "id,message,scheduled_publish_time,link,full_picture,is_published"
+USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-App-Usage", "X-Page-Usage")
+"""Graph API headers that report rate-limit use (the first says how long to wait)."""
+
+
+def regain_wait(headers: Any) -> float | None:
+    """Seconds until Meta lets the Page's calls through again, from its usage header
+    (``{"<id>": [{"type": "pages", "estimated_time_to_regain_access": <minutes>}]}``)."""
+    raw = headers.get(USAGE_HEADERS[0]) if headers is not None else None
+    try:
+        usage = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    minutes = [
+        entry.get("estimated_time_to_regain_access")
+        for entries in (usage.values() if isinstance(usage, dict) else [])
+        if isinstance(entries, list)
+        for entry in entries
+        if isinstance(entry, dict)
+    ]
+    waits = [m for m in minutes if isinstance(m, int | float) and m >= 0]
+    return max(waits) * 60.0 if waits else None
 
 
 class MetaScheduler(ProductScheduler):
@@ -228,19 +253,22 @@ class MetaScheduler(ProductScheduler):
         found = copies.get((message, slot))
         if found is not None:
             return self.released(post["id"], slot, recreated_as=found)
-        picture = str(record.get("full_picture") or "")
+        picture = "" if record.get("link") else str(record.get("full_picture") or "")
         problem = media_problem([picture], self.client.timeout) if picture else ""
         if problem:
             raise EffectError(
                 _("%(problem)s; recreate it by hand from its record", problem=problem)
             )
         form = {"published": "false", "scheduled_publish_time": str(int(when.timestamp()))}
-        if picture:
+        if record.get("link"):  # a link post: its picture is the link's preview
+            edge = "feed"
+            form |= {"message": message, "link": str(record["link"])}
+        elif picture:
             edge = "photos"
             form |= {"url": picture, "caption": message}
         else:
             edge = "feed"
-            form |= {"message": message, **({"link": record["link"]} if record.get("link") else {})}
+            form |= {"message": message}
         answer = self.client.call("POST", self._path(self.page_id, edge), form=form)
         if not isinstance(answer, dict) or not (answer.get("post_id") or answer.get("id")):
             raise EffectError(_("Meta did not name the recreated post"))
