@@ -8,7 +8,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -182,6 +182,31 @@ def test_a_refused_post_is_recorded_as_not_held_and_retry_finishes_the_pause(eng
     assert len(after.paused_posts) == 15
     assert after.pause_unconfirmed() is None
     assert everything_scheduled(products) == []
+
+
+def test_the_ledger_says_why_a_deleted_post_was_not_recreated_and_nothing_goes_out_silently(
+    engine, products, clock
+):
+    gone = f"{products.hootsuite.url}/media/gone.png"
+    products.hootsuite.add(
+        "hsm", clock.now() + timedelta(hours=30), "With a picture", "115185509", (gone,)
+    )
+    incident = engine.declare("account-compromised", "Hacked")
+    engine.assess(incident.id, SEV1_ACCOUNT)
+    engine.pause(incident.id)
+    clock.advance(timedelta(hours=1, minutes=55))  # fb0's slot is now five minutes away
+    engine.resolve(incident.id, "Account recovered.", resume="all")
+    ledger = {row["id"]: row for row in engine.posts(incident.id)}
+    media = ledger["hootsuite:hsm"]
+    assert media["ledger"] == "held"
+    assert "gone.png can no longer be fetched (HTTP 404)" in media["not_released"]
+    near = ledger["meta:fb0"]
+    assert near["ledger"] == "held"
+    assert "less than 10 minutes away" in near["not_released"]
+    assert "not_released" not in ledger["meta:fb1"]
+    assert ledger["meta:fb1"]["ledger"] == "resumed"
+    assert "With a picture" not in [m["text"] for m in products.hootsuite.scheduled()]
+    assert "Page post 0" not in [p["message"] for p in products.meta.scheduled()]
 
 
 def test_a_statement_goes_to_the_calendar_even_when_a_product_is_configured_first(products, clock):

@@ -128,6 +128,8 @@ def posts(settings: Settings, incident_id: str, as_json: bool) -> None:
             flags.append(_(HOW_HELD[row["hold"]]))
         if row.get("recreated_as"):
             flags.append(_("recreated as %(post)s", post=row["recreated_as"]))
+        if row.get("not_released"):
+            flags.append(_("not released: %(reason)s", reason=row["not_released"]))
         flag = f"  [{'; '.join(flags)}]" if flags else ""
         click.echo(
             f"{ledger_word(row['ledger']):8}{row['id']:14}{row['channel']:11}"

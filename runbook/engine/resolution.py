@@ -140,11 +140,25 @@ def pause_preview(engine: EngineCore, incident: Incident) -> dict[str, Any]:
     }
 
 
+def release_failures(incident: Incident) -> dict[str, str]:
+    """Why each post the incident's releases could not put back (its media gone, its slot too
+    near...), the latest release's word for each."""
+    reasons: dict[str, str] = {}
+    releases = [e for e in incident.effects.values() if e.kind == "resume"]
+    for effect in sorted(releases, key=lambda e: e.requested_seq):
+        for failure in effect.failures:
+            if failure.get("id"):
+                reasons[str(failure["id"])] = str(failure.get("error") or "")
+    return reasons
+
+
 def post_ledger(engine: EngineCore, incident: Incident) -> list[dict[str, Any]]:
-    """The incident's ledger of posts: held, resumed or kept, with missed slots flagged and
-    the other incidents that also hold each."""
+    """The incident's ledger of posts: held, resumed or kept, with missed slots flagged, the
+    other incidents that also hold each, and why a release could not put a held post back
+    (``not_released``)."""
     now = engine.clock.now()
     elsewhere = engine.held_elsewhere(incident.id)
+    unreleased = release_failures(incident)
     rows = []
     for state, posts in (
         ("held", incident.paused_posts),
@@ -159,6 +173,11 @@ def post_ledger(engine: EngineCore, incident: Incident) -> list[dict[str, Any]]:
                     "ledger": state,
                     "missed_slot": bool(state != "resumed" and slot and slot <= now),
                     "also_held_by": elsewhere.get(post["id"], []),
+                    **(
+                        {"not_released": unreleased[post["id"]]}
+                        if state == "held" and post["id"] in unreleased
+                        else {}
+                    ),
                 }
             )
     return rows

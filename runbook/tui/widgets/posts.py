@@ -107,6 +107,9 @@ class PostsPanel(VerticalScroll):
                     else _(HOW_HELD[row["hold"]])
                 )
                 flags.append(Text(f"{how} ", style=styles["warn"]))
+            if row.get("not_released"):
+                reason = _("not released: %(reason)s", reason=row["not_released"])
+                flags.append(Text(f"{reason} ", style=styles["bad"]))
             flags.append(Text(row.get("excerpt", ""), style="dim"))
             table.add_row(
                 ledger_word(row),
