@@ -46,12 +46,16 @@ CHILD = textwrap.dedent(
     hold, recreate = getattr(cls, holding), cls._recreate_one
 
     def dying_hold(self, *args):
+        if kill_at == "before_delete":
+            os.kill(os.getpid(), signal.SIGKILL)
         done = hold(self, *args)
         if kill_at == "after_delete":
             os.kill(os.getpid(), signal.SIGKILL)
         return done
 
     def dying_recreate(self, *args):
+        if kill_at == "before_recreate":
+            os.kill(os.getpid(), signal.SIGKILL)
         done = recreate(self, *args)
         if kill_at == "after_recreate":
             os.kill(os.getpid(), signal.SIGKILL)
@@ -72,7 +76,7 @@ CHILD = textwrap.dedent(
     engine = Engine(SqliteStore(db), workspace, operator="amara", clock=clock,
                     effects=Effects(scheduler=scheduler, channels={}, publisher=sink,
                                     fallback=sink))
-    if kill_at == "after_delete":
+    if kill_at.endswith("_delete"):
         engine.pause(incident_id)
     else:
         engine.resolve(incident_id, "Account recovered.", resume="all")
@@ -90,7 +94,9 @@ def workspace() -> Workspace:
 
 
 @pytest.mark.parametrize("product", ["hootsuite", "meta"])
-@pytest.mark.parametrize("kill_at", ["after_delete", "after_recreate"])
+@pytest.mark.parametrize(
+    "kill_at", ["before_delete", "after_delete", "before_recreate", "after_recreate"]
+)
 def test_a_kill_between_record_delete_and_recreate_never_loses_or_duplicates_a_post(
     workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kill_at: str, product: str
 ):
@@ -109,7 +115,7 @@ def test_a_kill_between_record_delete_and_recreate_never_loses_or_duplicates_a_p
         stack.callback(engine.store.close)
         incident = engine.declare("account-compromised", "Hacked")
         engine.assess(incident.id, SEV1_ACCOUNT)
-        if kill_at == "after_recreate":
+        if kill_at.endswith("_recreate"):
             engine.pause(incident.id)
 
         page = getattr(fake, "page_id", "")
@@ -132,17 +138,20 @@ def test_a_kill_between_record_delete_and_recreate_never_loses_or_duplicates_a_p
         )
         assert child.returncode == -9
         left = sorted(m[key] for m in fake.scheduled())
-        if kill_at == "after_delete":
+        if kill_at.endswith("_delete"):
             deleted = {"hootsuite": 1, "meta": 3}[product]  # Meta deletes in one batch
+            if kill_at == "before_delete":
+                deleted = 0
             assert len(left) == 3 - deleted, "deleted before the kill"
             targeted = [e for e in engine.timeline(incident.id) if isinstance(e, ev.PauseTargeted)]
             assert {p["record"][key] for p in targeted[0].posts} == set(texts)
         else:
-            assert len(left) == 1, "one message was recreated before the kill"
+            recreated = 1 if kill_at == "after_recreate" else 0
+            assert len(left) == recreated, "recreated before the kill"
 
         clock.advance(timedelta(minutes=5))  # past the child's clock: its step is stale
         assert engine.recover(incident.id) == 1
-        if kill_at == "after_delete":
+        if kill_at.endswith("_delete"):
             after = engine.incident(incident.id)
             assert len(after.paused_posts) == 3
             assert after.pause_unconfirmed() is None
