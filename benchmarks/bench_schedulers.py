@@ -42,7 +42,7 @@ LATENCY = 0.020
 HOLDS_AT_LEAST = {
     "postiz": EACH,  # one status change per post: no bulk call
     "hootsuite": EACH,  # one DELETE per message: no bulk call
-    "buffer": 1,  # every editPost aliased in one GraphQL request
+    "buffer": math.ceil(EACH / 30),  # editPost aliased, 30 to a request (Buffer's alias limit)
     "meta": math.ceil(EACH / 50),  # the Graph batch endpoint takes 50 requests per call
 }
 """The fewest requests each API allows to hold ``EACH`` posts (listing and confirming aside)."""
