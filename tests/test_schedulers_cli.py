@@ -127,3 +127,29 @@ def test_pause_dry_run_says_which_posts_will_be_deleted_and_recreated(configured
     assert len(hoot) == 2
     assert all("deleted, will be recreated" in line for line in hoot)
     assert all("held as a draft" in line for line in ledger if "buffer:" in line)
+
+
+def test_the_posts_ledger_says_why_a_deleted_post_was_not_recreated(configured, tmp_path, products):
+    from datetime import timedelta
+
+    gone = f"{products.hootsuite.url}/media/gone.png"
+    soon = datetime.now(UTC) + timedelta(days=1)
+    products.hootsuite.add("hsm", soon, "With a picture", "115185509", (gone,))
+    declared = runbook(configured, tmp_path, "declare", "account-compromised", "--title", "Hacked")
+    incident_id = declared.stdout.split()[0]
+    answers = [f"--answer={q}={a}" for q, a in SEV1_ACCOUNT.items()]
+    runbook(configured, tmp_path, "assess", incident_id, *answers)
+    assert runbook(configured, tmp_path, "pause", incident_id).returncode == 0
+    resolved = runbook(
+        configured, tmp_path, "resolve", incident_id, "--summary", "Recovered.", "--resume", "all"
+    )
+    assert "hsm" in resolved.stdout + resolved.stderr
+    ledger = runbook(configured, tmp_path, "posts", incident_id).stdout.splitlines()
+    [line] = [line for line in ledger if "hootsuite:hsm" in line]
+    assert line.startswith("held")
+    assert "deleted, will be recreated" in line
+    assert "not released: " in line
+    assert "gone.png can no longer be fetched (HTTP 404)" in line
+    french = runbook(configured, tmp_path, "--lang", "fr", "posts", incident_id).stdout
+    assert "non libérée : " in french
+    assert "With a picture" not in [m["text"] for m in products.hootsuite.scheduled()]
