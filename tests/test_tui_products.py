@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import ExitStack
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -62,3 +62,39 @@ def test_the_pause_preview_and_the_ledger_say_a_hootsuite_post_is_deleted_and_re
 
         run(body)
         assert products.hootsuite.scheduled() == []
+
+
+def test_the_ledger_in_the_app_says_why_a_deleted_post_was_not_recreated(
+    workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    for name, value in TOKENS.items():
+        monkeypatch.setenv(name, value)
+    clock = SimulatedClock(datetime.now(UTC).replace(microsecond=0))
+    with ExitStack() as stack:
+        products = start_products(stack, tmp_path, clock.now)
+        gone = f"{products.hootsuite.url}/media/gone.png"
+        products.hootsuite.add("hsm", clock.now() + timedelta(days=1), "Pic", "115185509", (gone,))
+        effects = products.effects(clock, only=("hootsuite",))
+        engine = Engine(
+            SqliteStore(tmp_path / "tui.db"),
+            workspace,
+            operator="amara",
+            clock=clock,
+            effects=effects,
+        )
+        stack.callback(engine.store.close)
+        incident = engine.declare("account-compromised", "Hacked")
+        engine.assess(incident.id, SEV1_ACCOUNT)
+        engine.pause(incident.id)
+        engine.resolve(incident.id, "Recovered.", resume="all")
+
+        async def body() -> None:
+            app = make_app(engine, open_incident=incident.id)
+            async with app.run_test(size=(160, 40)) as pilot:
+                await settle(pilot)
+                await pilot.press("3")
+                await settle(pilot)
+                ledger = screen_text(app)
+                assert "not released: could not recreate post" in ledger
+
+        run(body)

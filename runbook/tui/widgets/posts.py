@@ -88,6 +88,9 @@ class PostsPanel(VerticalScroll):
         table.add_column("", ratio=4, no_wrap=True, overflow="ellipsis")
         for row in rows[:500]:
             flags = []
+            if row.get("not_released"):  # first: what the operator must act on
+                reason = _("not released: %(reason)s", reason=row["not_released"])
+                flags.append(Text(f"{reason} ", style=styles["bad"]))
             if row["missed_slot"]:
                 flags.append(Text(_("MISSED SLOT") + " ", style=styles["bad"]))
             if row.get("new_time"):
@@ -107,9 +110,6 @@ class PostsPanel(VerticalScroll):
                     else _(HOW_HELD[row["hold"]])
                 )
                 flags.append(Text(f"{how} ", style=styles["warn"]))
-            if row.get("not_released"):
-                reason = _("not released: %(reason)s", reason=row["not_released"])
-                flags.append(Text(f"{reason} ", style=styles["bad"]))
             flags.append(Text(row.get("excerpt", ""), style="dim"))
             table.add_row(
                 ledger_word(row),
