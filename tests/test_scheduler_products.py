@@ -254,6 +254,18 @@ def test_hootsuite_rate_limiting_is_waited_out_and_a_long_wait_is_reported(hoots
     assert len(hootsuite.requests("DELETE", "/m1")) == 3
 
 
+def test_hootsuites_own_429_without_retry_after_is_backed_off_and_every_message_held():
+    with FakeHootsuite(SECRETS["HS_TOKEN"], per_second=4) as fake:
+        for i in range(6):
+            fake.add(f"m{i}", NOW + timedelta(days=1, hours=i), f"Message {i}")
+        adapter = hootsuite_adapter(fake, requests_per_second=1000, concurrency=6)
+        adapter.client.backoff = 0.3
+        outcome = adapter.hold([f"m{i}" for i in range(6)], "k1")
+        assert outcome.failures == []
+        assert fake.scheduled() == []
+        assert len(fake.requests("DELETE")) > 6, "some deletes were refused with 429 and retried"
+
+
 # -- Buffer ------------------------------------------------------------------------------------
 def test_buffer_reads_errors_from_a_200_answer_and_holds_the_other_posts(buffer):
     for i in range(60):
