@@ -406,6 +406,23 @@ def test_a_meta_link_post_comes_back_as_a_link_post_not_as_its_preview_picture(m
     assert meta.requests("POST", "/photos") == []
 
 
+def test_a_meta_video_or_several_photo_post_is_not_deleted_but_left_to_hold_by_hand(meta):
+    meta.add("p1", NOW + timedelta(days=2), "A video", media_type="video")
+    meta.add("p2", NOW + timedelta(days=2), "Four photos", media_type="album", parts=4)
+    meta.add(
+        "p3", NOW + timedelta(days=2), "One photo", "https://x.example/a.jpg", media_type="photo"
+    )
+    meta.add("p4", NOW + timedelta(days=2), "Text only")
+    outcome = meta_adapter(meta).hold(["p1", "p2", "p3", "p4"], "k1")
+    assert sorted(d["id"] for d in outcome.done) == ["p3", "p4"]
+    reasons = {f["id"]: f for f in outcome.failures}
+    assert "it is a video post" in reasons["p1"]["error"]
+    assert "it is a post with several photos" in reasons["p2"]["error"]
+    assert "hold it by hand in Meta Business Suite" in reasons["p2"]["error"]
+    assert reasons["p1"]["transient"] is False
+    assert {"p1", "p2"} <= set(meta.posts), "never deleted"
+
+
 # -- configuration -----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("config", "message"),

@@ -48,16 +48,31 @@ class FakeMeta(FakeProduct):
         self._ids = itertools.count(5_550_000)
         self._limited = 0
         self._regain: int | None = None
+        self.attachments: dict[str, dict[str, Any]] = {}
         self.failing: set[str] = set()
         """Post ids whose DELETE fails with Graph's "temporarily unavailable" (500, code 2)."""
 
     def add(
-        self, post_id: str, when: datetime, text: str, picture: str = "", link: str = ""
+        self,
+        post_id: str,
+        when: datetime,
+        text: str,
+        picture: str = "",
+        link: str = "",
+        media_type: str = "",
+        parts: int = 0,
     ) -> None:
         """A scheduled (unpublished) Page post: a photo post (``picture``), a link post
-        (``link``, with its preview in ``full_picture``) or text."""
+        (``link``, with its preview in ``full_picture``) or text; ``media_type`` (``video``,
+        ``album``) and ``parts`` (photos in it) give it Graph's ``attachments``."""
         if link:
             picture = picture or "https://external.fbcdn.example/safe_image.php?d=preview"
+        if media_type:
+            attachment: dict[str, Any] = {"media_type": media_type}
+            if parts:
+                sub = [{"media_type": "photo"} for _ in range(parts)]
+                attachment["subattachments"] = {"data": sub}
+            self.attachments[post_id] = {"data": [attachment]}
         self.posts[post_id] = {
             "id": post_id,
             "message": text,
@@ -186,7 +201,18 @@ class FakeMeta(FakeProduct):
             paging["cursors"] = {"before": page[0]["id"], "after": page[-1]["id"]}
             if start + limit < len(found):
                 paging["next"] = f"{self.url}{seen.path}?limit={limit}&after={page[-1]['id']}"
-        return Answer(200, {"data": [dict(p) for p in page], "paging": paging})
+        data = [
+            {
+                **p,
+                **(
+                    {"attachments": self.attachments[p["id"]]}
+                    if p["id"] in self.attachments
+                    else {}
+                ),
+            }
+            for p in page
+        ]
+        return Answer(200, {"data": data, "paging": paging})
 
     def _create(self, edge: str, form: dict[str, Any]) -> Answer:
         if form.get("published") != "false":

@@ -15,7 +15,9 @@ that record. Follows the Graph API reference (Page ``scheduled_posts``, Page ``f
 * ``POST /{version}/{page-id}/feed`` (form: ``message``, ``link``, ``published=false``,
   ``scheduled_publish_time``) recreates a text or link post (the link's preview picture,
   ``full_picture``, is Facebook's to make again), ``/photos`` (``url``, ``caption``, ...) a
-  photo post.
+  photo post. A video or several-photo post (its ``attachments``) cannot be made again from a
+  record through these calls, so it is never deleted: it is reported as not held, to hold by
+  hand in Meta Business Suite.
 
 Page access token in ``Authorization: Bearer``; errors ``{"error": {"message", "type",
 "code", "error_subcode", "fbtrace_id"}}``; rate limiting is error code 4, 17, 32, 613 or
@@ -39,8 +41,10 @@ from runbook.effects.scheduler.api import ApiError
 from runbook.effects.scheduler.product import DELETE_AND_RECREATE, ProductScheduler, excerpt, obj
 from runbook.effects.scheduler.recreate import media_problem, recreate_time
 from runbook.errors import EffectError
-from runbook.i18n import _
+from runbook.i18n import N_, _
 
+KINDS = {"video": N_("a video post"), "several-photo": N_("a post with several photos")}
+"""The posts the Graph API cannot make again from a record, in words."""
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, 80001})
 """Graph API error codes meaning "too many calls; try again later"."""
 EARLIEST = timedelta(minutes=10)
@@ -49,7 +53,11 @@ PAGE = 100
 MAX_PAGES = 1000
 BATCH = 50
 """Requests per Graph batch call (the API's maximum)."""
-FIELDS = "id,message,scheduled_publish_time,link,full_picture,is_published"
+FIELDS = (
+    "id,message,scheduled_publish_time,link,full_picture,is_published,"
+    "attachments{media_type,subattachments{media_type}}"
+)
+"""Post fields listed: everything runbook needs to make the post again, and what it carries."""
 USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-App-Usage", "X-Page-Usage")
 """Graph API headers that report rate-limit use (the first says how long to wait)."""
 
@@ -128,6 +136,9 @@ class MetaScheduler(ProductScheduler):
         for field in ("link", "full_picture"):
             if item.get(field):
                 record[field] = str(item[field])
+        unsupported = _cannot_recreate(item)
+        if unsupported:
+            record["cannot_recreate"] = unsupported
         return Post(
             id=str(item["id"]),
             channel="facebook",
@@ -148,12 +159,27 @@ class MetaScheduler(ProductScheduler):
         if not ids:
             return Outcome()
         try:
-            scheduled = {p.id for p in self.list_posts() if p.status == "scheduled"}
+            found = {p.id: p for p in self.list_posts() if p.status == "scheduled"}
         except EffectError as exc:
             return Outcome(failures=[{"id": i, **self.failure(exc, "hold", i)} for i in ids])
+        outcome = Outcome()
+        for pid in [
+            i for i in ids if i in found and (found[i].record or {}).get("cannot_recreate")
+        ]:
+            kind = str((found[pid].record or {})["cannot_recreate"])
+            refused = EffectError(
+                _(
+                    "it is %(what)s, which the Graph API cannot make again from its record, so "
+                    "runbook did not delete it: hold it by hand in Meta Business Suite",
+                    what=_(KINDS[kind]) if kind in KINDS else _("a %(kind)s post", kind=kind),
+                ),
+                transient=False,
+            )
+            outcome.failures.append({"id": pid, **self.failure(refused, "hold", pid)})
+            del found[pid]
+        scheduled = set(found)
         listed = [i for i in ids if i in scheduled]
         chunks = [listed[i : i + BATCH] for i in range(0, len(listed), BATCH)]
-        outcome = Outcome()
         again: list[str] = []
         for chunk in chunks:
             try:
@@ -166,8 +192,9 @@ class MetaScheduler(ProductScheduler):
                     again.append(pid)
                 else:
                     outcome.done.append(answer)
+        not_deleted = {f["id"] for f in outcome.failures}
         one = self.fan_out(
-            [*again, *[i for i in ids if i not in scheduled]],
+            [*again, *[i for i in ids if i not in scheduled and i not in not_deleted]],
             lambda pid: self._hold_one(pid, key) if pid in scheduled else self._gone(pid),
             "hold",
         )
@@ -275,6 +302,21 @@ class MetaScheduler(ProductScheduler):
         return self.released(
             post["id"], slot, recreated_as=str(answer.get("post_id") or answer["id"])
         )
+
+
+def _cannot_recreate(item: dict[str, Any]) -> str:
+    """What kind of post this is when the Graph API cannot make it again from runbook's record
+    (a video, several photos); empty for a text, link or single-photo post."""
+    attachments = obj(item.get("attachments")).get("data")
+    for attachment in attachments if isinstance(attachments, list) else []:
+        attachment = obj(attachment)
+        kind = str(attachment.get("media_type") or "").lower()
+        parts = obj(attachment.get("subattachments")).get("data")
+        if isinstance(parts, list) and len(parts) > 1:
+            return "several-photo" if kind in ("", "album", "photo") else kind
+        if kind and kind not in ("photo", "link"):
+            return kind
+    return ""
 
 
 def _from_unix(value: Any) -> str:
