@@ -231,6 +231,21 @@ def test_a_hootsuite_post_whose_media_is_gone_is_reported_not_recreated_without_
     assert hootsuite.scheduled() == []
 
 
+def test_a_hootsuite_post_whose_uploaded_media_was_removed_is_reported_not_recreated(hootsuite):
+    hootsuite.uploads["aGVsbG8="] = "READY"
+    hootsuite.add("m1", NOW + timedelta(days=2), "Kept video", media_ids=("aGVsbG8=",))
+    hootsuite.add("m2", NOW + timedelta(days=2), "Removed video", media_ids=("Z29uZQ==",))
+    adapter = hootsuite_adapter(hootsuite)
+    posts = adapter.list_posts()
+    adapter.hold(["m1", "m2"], "k1")
+    outcome = adapter.recreate([p.as_dict() for p in posts], "k2", {})
+    assert [d["id"] for d in outcome.done] == ["m1"]
+    [failure] = outcome.failures
+    assert "its media Z29uZQ== is no longer in Hootsuite" in failure["error"]
+    assert [m["text"] for m in hootsuite.scheduled()] == ["Kept video"]
+    assert hootsuite.scheduled()[0]["media"] == [{"id": "aGVsbG8="}]
+
+
 def test_a_hootsuite_message_sent_meanwhile_is_neither_deleted_nor_called_held(hootsuite):
     hootsuite.add("m1", NOW + timedelta(days=2), "Going out")
     hootsuite.messages["m1"]["state"] = "SENT"

@@ -12,6 +12,8 @@
   unknown message is 404, code 4001 "Resource not found";
 * ``DELETE /v1/messages/{id}`` -> 200 with an empty data envelope ``{"data": {}}``; a message
   that is no longer scheduled (sent) cannot be deleted: 400, code 40003;
+* ``GET /v1/media/{id}`` -> ``{"data": {"id", "state": "READY" | "QUEUED", "downloadUrl"}}``
+  for media uploaded to Hootsuite (``uploads``), 404 code 4001 once removed;
 * ``POST /v1/messages`` ``{"text", "socialProfileIds", "scheduledSendTime", "mediaUrls",
   "media", "tags", "targeting", "privacy", "location", "emailNotification", "webhookUrls",
   "extendedInfo"}`` -> ``{"data": [{"id", "state": "SCHEDULED"}, ...]}`` (one per profile);
@@ -31,6 +33,7 @@ from __future__ import annotations
 import base64
 import itertools
 import time
+import urllib.parse
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,6 +60,8 @@ class FakeHootsuite(FakeProduct):
             "115185513": "PINTEREST",
         }
         self.messages: dict[str, dict[str, Any]] = {}
+        self.uploads: dict[str, str] = {}
+        """Media uploaded to Hootsuite: id -> state (``READY``, ``QUEUED``)."""
         self._ids = itertools.count(9_000_000)
         self._recent: list[float] = []
 
@@ -67,9 +72,11 @@ class FakeHootsuite(FakeProduct):
         text: str,
         profile: str = "115185509",
         media_urls: tuple[str, ...] = (),
+        media_ids: tuple[str, ...] = (),
         **optional: Any,
     ) -> None:
-        """A scheduled message (``optional``: any of :data:`OPTIONAL`)."""
+        """A scheduled message (``media_ids``: media uploaded to Hootsuite; ``optional``: any
+        of :data:`OPTIONAL`)."""
         self.messages[message_id] = {
             "id": message_id,
             "state": "SCHEDULED",
@@ -77,7 +84,7 @@ class FakeHootsuite(FakeProduct):
             "socialProfile": {"id": profile},
             "scheduledSendTime": iso(when),
             "mediaUrls": [{"url": u} for u in media_urls],
-            "media": [],
+            "media": [{"id": m} for m in media_ids],
             "tags": ["campaign"],
             "postUrl": None,
             **{k: v for k, v in optional.items() if k in OPTIONAL},
@@ -106,12 +113,23 @@ class FakeHootsuite(FakeProduct):
             self._recent = [t for t in self._recent if now - t < 1.0] + [now]
             if len(self._recent) > self.per_second:
                 return self._error(429, 1043, "Too many requests")
-        parts = seen.path.strip("/").split("/")
+        parts = [urllib.parse.unquote(part) for part in seen.path.strip("/").split("/")]
         if parts == ["v1", "socialProfiles"] and seen.method == "GET":
             data = [
                 {"id": pid, "type": kind, "socialNetworkUsername": f"brand-{kind.lower()}"}
                 for pid, kind in self.profiles.items()
             ]
+            return Answer(200, {"data": data})
+        if len(parts) == 3 and parts[:2] == ["v1", "media"] and seen.method == "GET":
+            state = self.uploads.get(parts[2])
+            if state is None:
+                return self._error(404, 4001, "Resource not found")
+            data = {"id": parts[2], "state": state}
+            if state == "READY":
+                data |= {
+                    "downloadUrl": f"{self.url}/media/{parts[2]}",
+                    "downloadUrlDurationSeconds": 1799,
+                }
             return Answer(200, {"data": data})
         if parts == ["v1", "messages"]:
             if seen.method == "GET":

@@ -23,7 +23,8 @@ OAuth access token in ``Authorization: Bearer``; errors ``{"errors": [{"code", "
 without ``Retry-After``, so runbook backs off on its own clock (one is honoured if sent).
 Before recreating, runbook lists the message's minute and takes an identical message (same
 profile, text and time) as the copy an interrupted recreate already made; media URLs are
-fetched first, and a post whose media is gone is not recreated but reported.
+fetched first and media uploaded to Hootsuite looked up (``GET /v1/media/{id}``, ``state:
+READY``); a post whose media is gone is not recreated but reported.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from urllib.parse import quote
 from runbook.effects import Outcome, Post
 from runbook.effects.scheduler.api import ApiError
 from runbook.effects.scheduler.product import DELETE_AND_RECREATE, ProductScheduler, excerpt
-from runbook.effects.scheduler.recreate import media_problem, recreate_time
+from runbook.effects.scheduler.recreate import MAX_MEDIA, media_problem, recreate_time
 from runbook.errors import EffectError
 from runbook.i18n import _
 
@@ -207,7 +208,7 @@ class HootsuiteScheduler(ProductScheduler):
         asked = new_times.get(post["id"]) or str(record.get("scheduledSendTime") or "")
         when = recreate_time(asked, self.clock.now(), earliest=timedelta(minutes=1))
         urls = [str(m.get("url")) for m in record.get("mediaUrls") or [] if m.get("url")]
-        problem = media_problem(urls, self.client.timeout)
+        problem = media_problem(urls, self.client.timeout) or self._uploads_problem(record)
         if problem:
             raise EffectError(
                 _("%(problem)s; recreate it by hand from its record", problem=problem)
@@ -230,6 +231,26 @@ class HootsuiteScheduler(ProductScheduler):
                 raise EffectError(_("Hootsuite did not name the recreated message"))
             copy = str(item["id"])
         return self.released(post["id"], _iso(when), recreated_as=copy)
+
+    def _uploads_problem(self, record: dict[str, Any]) -> str:
+        """Why some media uploaded to Hootsuite (``media: [{"id"}]``) can no longer be
+        attached: ``GET /v1/media/{id}`` no longer finds it (Hootsuite removes uploads 90 days
+        after use) or it is not ``READY``. Empty: all of it can."""
+        for item in (record.get("media") or [])[:MAX_MEDIA]:
+            media_id = str(item.get("id") or "") if isinstance(item, dict) else ""
+            if not media_id:
+                continue
+            try:
+                answer = self.client.call("GET", f"v1/media/{quote(media_id, safe='')}")
+            except ApiError as exc:
+                if _not_found(exc):
+                    return f"its media {media_id[:40]} is no longer in Hootsuite"
+                raise
+            data = answer.get("data") if isinstance(answer, dict) else None
+            state = str(data.get("state") or "") if isinstance(data, dict) else ""
+            if state.upper() != "READY":
+                return f"its media {media_id[:40]} is not ready in Hootsuite ({state or '?'})"
+        return ""
 
     def _find(self, body: dict[str, Any], when: datetime) -> str | None:
         """The id of a message identical to ``body`` (made by an interrupted recreate)."""
