@@ -7,6 +7,7 @@ to the executive sponsor through notify, recorded with its audience and its due 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,18 @@ from runbook.errors import ActionRefused
 from runbook.model import events as ev
 from tests.conftest import START, approvers_for
 from tests.test_engine import _to_review
+
+
+def write_update(engine, incident_id: str, template_id: str) -> str:  # noqa: ANN001
+    """Start an update from its template and fill its <fields> in, as the lead does; its id."""
+    draft_id = f"D{len(engine.incident(incident_id).drafts) + 1}"
+    draft = engine.start_draft(incident_id, template_id).drafts[draft_id]
+    filled = {
+        variant: re.sub(r"<[^<>]+>", "the account is back in our hands", text)
+        for variant, text in draft.variants.items()
+    }
+    engine.edit_draft(incident_id, draft_id, filled)
+    return draft_id
 
 
 def update_steps(engine, incident_id: str) -> list[ev.Event]:  # noqa: ANN001
@@ -89,8 +102,8 @@ def test_the_executive_summary_needs_one_approval_and_is_sent_to_the_executive_s
     tom = engine_as("tom")
     clock = tom.clock
     clock.advance(timedelta(minutes=25))
-    draft_id = f"D{len(tom.incident(published).drafts) + 1}"
-    started = tom.start_draft(published, "exec-summary").drafts[draft_id]
+    draft_id = write_update(tom, published, "exec-summary")
+    started = tom.incident(published).drafts[draft_id]
     assert started.audience == "internal"
     assert "Next update at: " in started.variants["email"]
     assert "UTC" in started.variants["email"].split("Next update at: ")[1]
@@ -115,10 +128,23 @@ def test_the_executive_summary_needs_one_approval_and_is_sent_to_the_executive_s
     )
 
 
-def test_a_public_update_is_published_and_recorded_with_its_audience(engine_as, published):
+@pytest.mark.parametrize("template_id", ["public-update", "exec-summary", "staff-update"])
+def test_an_update_is_linted_like_any_draft_its_fill_in_fields_block_it(
+    engine_as, published, template_id
+):
     tom = engine_as("tom")
     draft_id = f"D{len(tom.incident(published).drafts) + 1}"
-    tom.start_draft(published, "public-update")
+    tom.start_draft(published, template_id)
+    with pytest.raises(ActionRefused, match="unfilled-field"):
+        tom.submit(published, draft_id)
+    draft = tom.incident(published).drafts[draft_id]
+    assert draft.submitted_hash is None, "an unfinished update never reaches the approvers"
+    assert all(f.matched.startswith("<") for f in tom.incident(published).blocking(draft))
+
+
+def test_a_public_update_is_published_and_recorded_with_its_audience(engine_as, published):
+    tom = engine_as("tom")
+    draft_id = write_update(tom, published, "public-update")
     tom.submit(published)
     rule = tom.workspace.playbook("account-compromised").approval["SEV1"]
     for person in approvers_for(tom.workspace, rule.roles, exclude={"tom"}):
@@ -158,8 +184,7 @@ def test_the_export_shows_each_update_against_its_due_time(engine_as, published,
 
     tom = engine_as("tom")
     tom.clock.advance(timedelta(minutes=25))
-    draft_id = f"D{len(tom.incident(published).drafts) + 1}"
-    tom.start_draft(published, "exec-summary")
+    draft_id = write_update(tom, published, "exec-summary")
     tom.submit(published)
     engine_as("amara").approve(published, draft_id)
     tom.publish(published, draft_id, on=["email"])  # at T+35m, due at T+40m
