@@ -249,6 +249,9 @@ def test_an_employee_reports_from_the_command_line_and_the_on_call_person_sees_i
     empty = server.cli("report", "   ")
     assert empty.returncode == 1
     assert empty.stderr.strip() == "runbook: say what you saw (the report's text is empty)"
+    in_french = server.cli("--lang", "fr", "report", "vu ceci", "--link", "x.com/1")
+    assert in_french.returncode == 1
+    assert in_french.stderr.strip() == ("runbook: le lien doit commencer par http:// ou https://")
 
 
 def test_the_report_form_takes_a_report_and_refuses_a_forged_one(server: Server):
@@ -275,6 +278,47 @@ def test_the_report_form_takes_a_report_and_refuses_a_forged_one(server: Server)
     assert refused.value.code == 403
 
 
+def test_a_refused_report_gets_the_form_back_saying_why_with_what_was_typed(server: Server):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(server.url + "/report", timeout=30) as answer:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', answer.read().decode()).group(1)
+    before = len(server.engine.intake_log())
+    form = {"csrf": csrf, "name": "Noor", "text": "   ", "link": "https://x.com/q/1"}
+    blank = urllib.request.Request(
+        server.url + "/report", data=urllib.parse.urlencode(form).encode()
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(blank, timeout=30)
+    assert refused.value.code == 400
+    page = refused.value.read().decode()
+    assert "say what you saw (the report&#39;s text is empty)" in page, "why, in words"
+    assert 'value="Noor"' in page, "nothing typed is lost"
+    assert 'value="https://x.com/q/1"' in page
+    assert '<form method="post"' in page, "the form, ready to send again"
+    logged = server.engine.intake_log()[before:]
+    assert [(r.type, r.source, r.status, r.client) for r in logged] == [
+        ("IntakeRefused", "report", 400, "127.0.0.1")
+    ]
+
+    typed = {"csrf": "stale", "name": "Noor", "text": "<b>A post</b> about us", "link": ""}
+    stale = urllib.request.Request(
+        server.url + "/report", data=urllib.parse.urlencode(typed).encode()
+    )
+    with pytest.raises(urllib.error.HTTPError) as forged:
+        opener.open(stale, timeout=30)
+    assert forged.value.code == 403
+    page = forged.value.read().decode()
+    assert "Nothing was recorded" in page
+    assert "&lt;b&gt;A post&lt;/b&gt; about us</textarea>" in page, "given back, escaped"
+    fresh = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    again = urllib.request.Request(
+        server.url + "/report", data=urllib.parse.urlencode({**typed, "csrf": fresh}).encode()
+    )
+    with opener.open(again, timeout=30) as answer:
+        assert "Thank you" in answer.read().decode(), "the form it gave back works"
+
+
 def test_the_report_form_speaks_french_to_a_french_browser(server: Server):
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -292,6 +336,18 @@ def test_the_report_form_speaks_french_to_a_french_browser(server: Server):
         thanked = answer.read().decode()
     assert "Merci" in thanked
     assert "votre signalement" in thanked
+
+    csrf = re.search(r'name="csrf" value="([^"]+)"', thanked).group(1)
+    bad = {"csrf": csrf, "name": "Noor", "text": "publication bizarre", "link": "ftp://x/1"}
+    request = urllib.request.Request(
+        server.url + "/report", data=urllib.parse.urlencode(bad).encode()
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(request, timeout=30)
+    assert refused.value.code == 400
+    page = refused.value.read().decode()
+    assert "Non envoyé" in page
+    assert "le lien doit commencer par http:// ou https://" in page
 
 
 def test_the_on_call_person_declares_from_a_warning_and_dismisses_another_from_the_cli(
