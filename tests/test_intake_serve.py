@@ -157,6 +157,7 @@ def test_a_pagerduty_trigger_repeat_and_resolve_are_one_warning_on_the_inbox(ser
     acknowledge = {"routing_key": PD_KEY, "event_action": "acknowledge", "dedup_key": "scam-dm-1"}
     assert server.post("/v2/enqueue", acknowledge)[0] == 202
     assert server.warning("pagerduty:scam-dm-1").status == "acknowledged"
+    assert "pagerduty:scam-dm-1 ×2 [acknowledged]" in server.cli("inbox").stdout
     resolve = {"routing_key": PD_KEY, "event_action": "resolve", "dedup_key": "scam-dm-1"}
     assert server.post("/v2/enqueue", resolve) == (
         202,
@@ -355,6 +356,10 @@ def test_the_on_call_person_declares_from_a_warning_and_dismisses_another_from_t
 ):
     server.post("/v2/enqueue", trigger("recall-7", "Customers report our heater caught fire"))
     server.post("/v2/enqueue", trigger("troll-1", "Parody account mocks our ad"))
+    listed = server.cli("inbox").stdout
+    assert "pagerduty:recall-7  suggests product-recall" in listed, "the suggestion, before"
+    suggested = {w["key"]: w["suggested"] for w in json.loads(server.cli("inbox", "--json").stdout)}
+    assert suggested["pagerduty:recall-7"] == "product-recall"
     declared = server.cli("inbox", "declare", "pagerduty:recall-7")
     assert declared.returncode == 0, declared.stderr
     incident_id = declared.stdout.strip()
@@ -374,5 +379,5 @@ def test_the_on_call_person_declares_from_a_warning_and_dismisses_another_from_t
     assert "recall-7" not in waiting
     assert "troll-1" not in waiting
     everything = server.cli("inbox", "--all").stdout
-    assert "[declared]" in everything
+    assert f"[declared] {incident_id}" in everything
     assert "[dismissed]" in everything
