@@ -179,6 +179,37 @@ def test_the_board_and_the_incident_screen_count_down_to_each_update(engine_as, 
     run(body)
 
 
+def test_in_the_app_d_offers_the_update_due_first_and_starts_it(engine_as, published):
+    from runbook.tui.screens.draft_editor import DraftEditor
+    from runbook.tui.screens.pick import PickScreen
+    from tests.test_tui import make_app, run, settle
+
+    tom = engine_as("tom")
+    tom.clock.advance(timedelta(minutes=20))  # the executive summary is due in 10m, first
+    before = set(tom.incident(published).drafts)
+
+    async def body() -> None:
+        app = make_app(tom)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("d")
+            await settle(pilot)
+            picker = app.screen
+            assert isinstance(picker, PickScreen)
+            offered = [item[0] for item in picker.items]
+            assert {"public-update", "exec-summary", "staff-update"} <= set(offered)
+            assert picker.highlight == "exec-summary", "the update due first"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DraftEditor)
+
+    run(body)
+    started = [d for d in tom.incident(published).drafts.values() if d.draft_id not in before]
+    assert [(d.template_id, d.audience) for d in started] == [("exec-summary", "internal")]
+
+
 def test_the_export_shows_each_update_against_its_due_time(engine_as, published, workspace):
     from runbook.export import FORMATS, build_report, render
 

@@ -202,10 +202,9 @@ class IncidentActions:
             )
             for u in updates
         ]
-        now = self.engine.clock.now()
-        due = [d.audience for d in incident.update_schedule() if d.due_at <= now]
-        if due and playbook.updates is not None:  # an update is due: offer it first
-            wanted = playbook.updates.for_audience(due[0])
+        schedule = incident.update_schedule()  # the soonest (or most overdue) first
+        if schedule and playbook.updates is not None:  # updates are owed: offer the first due
+            wanted = playbook.updates.for_audience(schedule[0].audience)
             fresh = wanted.id if wanted is not None else fresh
         engine = self.engine
 
