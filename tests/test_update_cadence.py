@@ -83,6 +83,7 @@ def test_an_update_goes_from_due_to_overdue_to_escalated_on_the_clock(engine_as,
     assert tom.update_schedule(published)[0].state(clock.now()) == "due"
 
     clock.advance(timedelta(minutes=15))
+    assert tom.update_schedule(published)[0].state(clock.now()) == "overdue"
     escalated = update_steps(tom, published)
     assert [(type(e).__name__, e.audience, e.overdue) for e in escalated] == [
         ("UpdateEscalated", "executives", "15m")
@@ -155,6 +156,7 @@ def test_a_public_update_is_published_and_recorded_with_its_audience(engine_as, 
 
 
 def test_the_board_and_the_incident_screen_count_down_to_each_update(engine_as, published):
+    from runbook.tui.widgets.level_badge import tone_styles
     from tests.test_tui import make_app, run, settle
 
     tom = engine_as("tom")
@@ -169,6 +171,9 @@ def test_the_board_and_the_incident_screen_count_down_to_each_update(engine_as, 
             board = app.screen
             row = next(r for r in board.rows if r.id == published)
             assert str(board.target_cell(row, tom.clock.now())) == "exec upd in 10m"
+            late = board.target_cell(row, tom.clock.now() + timedelta(minutes=15))
+            assert str(late) == "exec upd 5m overdue"
+            assert late.style == tone_styles(app)["bad"], "red when overdue"
             await pilot.press("enter")
             await settle(pilot)
             summary = str(app.screen.query_one("#incident-summary").render())
