@@ -157,7 +157,8 @@ class UpdateDue:
     """When it is escalated if still not sent (None: never)."""
 
     def state(self, now: datetime) -> str:
-        """``due in``, ``due``, ``overdue`` or ``escalated`` at ``now``."""
+        """``upcoming`` (not due yet), ``due``, ``overdue`` (past ``escalate_after``, not yet
+        escalated) or ``escalated`` at ``now``."""
         if self.escalated:
             return "escalated"
         if now < self.due_at:
