@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from runbook.i18n import _, ngettext
 from runbook.model.incident import Incident
+from runbook.model.updates import audience_name
 from runbook.tui.wording import STAGE_WORDS, word
 
 if TYPE_CHECKING:
@@ -196,7 +197,7 @@ class IncidentActions:
                 u.title,
                 _(
                     "update for %(audience)s · %(platforms)s",
-                    audience=u.audience,
+                    audience=audience_name(u.audience),
                     platforms=", ".join(u.platforms),
                 ),
             )
