@@ -75,6 +75,27 @@ class Server:
         return self.engine.warning(key)
 
 
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """``runbook serve`` on 127.0.0.1:``port``, answering its health check."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runbook", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return process
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(process.stderr.read().decode()) from None
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, config_dir: Path) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("intake")
@@ -89,24 +110,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, config_dir: Path) -> Iterat
         "RUNBOOK_INTAKE_LISTENING_TOKEN": LISTENING,
     }
     env.pop("RUNBOOK_OPERATOR", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "runbook", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    process = start_server(env, port)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(process.stderr.read().decode()) from None
-            time.sleep(0.1)
     workspace = load_workspace([config_dir / "playbooks", config_dir / "contacts"])
     engine = Engine(SqliteStore(db), workspace, operator="tom")
     yield Server(url, db, env, engine)
@@ -226,6 +231,35 @@ def test_a_listening_tool_posts_with_its_own_token(server: Server):
     assert server.post("/intake/listening", alert)[0] == 401
     assert server.post("/intake/nobody", alert, Authorization=f"Bearer {LISTENING}")[0] == 401
     assert server.warning("webhook:listening:mention-77").count == 1
+
+
+def test_a_source_whose_token_is_not_set_is_named_at_start_and_refuses_every_post(
+    server: Server,
+):
+    env = {**server.env, "RUNBOOK_DB": str(server.db.with_name("untokened.db"))}
+    env.pop("RUNBOOK_INTAKE_LISTENING_TOKEN")
+    port = free_port()
+    process = start_server(env, port)
+    try:
+        alert = {"id": "m-1", "text": "hello", "url": "https://x.com/1"}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/intake/listening",
+            data=json.dumps(alert).encode(),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer "},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 401
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    said = stderr.decode()
+    assert (
+        "intake source listening refuses every post until RUNBOOK_INTAKE_LISTENING_TOKEN is set"
+        in said
+    )
+    assert "pagerduty refuses" not in said, "a source whose token is set is not named"
+    assert PD_KEY not in said
 
 
 # -- staff reports ---------------------------------------------------------------------------
