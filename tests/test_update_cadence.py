@@ -8,7 +8,7 @@ to the executive sponsor through notify, recorded with its audience and its due 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -243,3 +243,55 @@ def test_the_export_shows_each_update_against_its_due_time(engine_as, published,
     assert f"Point de situation pour direction ({draft_id})" in text, "the audience in French"
     assert f"pour direction : {draft_id} v2 envoyé" in text, "the timeline, in French"
     assert "executives" not in text.replace("update:executives", "")
+
+
+def test_runbook_tick_and_status_say_each_update_due_on_the_command_line(
+    run_cli, workspace, keyring, tmp_path
+):
+    from runbook.clock import SimulatedClock
+    from runbook.effects.sinks import drill_effects
+    from runbook.effects.ssh import Signer
+    from runbook.engine import Engine
+    from runbook.store.sqlite import SqliteStore
+    from tests.test_engine import SEV1_ACCOUNT
+
+    clock = SimulatedClock(datetime.now(UTC) - timedelta(minutes=90))  # the CLI: real time
+    effects = drill_effects()
+
+    def engine(person: str) -> Engine:
+        made = Engine(
+            SqliteStore(tmp_path / "cli.db"),
+            workspace,
+            operator=person,
+            clock=clock,
+            effects=effects,
+        )
+        made.signer = Signer(keyring[person], interactive=False) if person in keyring else None
+        return made
+
+    tom = engine("tom")
+    incident_id = tom.declare("account-compromised", "Hacked brand account", drill=True).id
+    tom.assess(incident_id, SEV1_ACCOUNT)
+    tom.pause(incident_id)
+    tom.notify(incident_id)
+    tom.start_draft(incident_id)
+    tom.submit(incident_id)
+    rule = workspace.playbook("account-compromised").approval["SEV1"]
+    for person in approvers_for(workspace, rule.roles, exclude={"tom"}):
+        engine(person).approve(incident_id)
+    tom.publish(incident_id, on=["x"])  # 90m ago: executives and public are overdue
+
+    status = run_cli("status", incident_id, operator="tom", check=True).stdout
+    assert "executives every 30m: due" in status
+    assert "public every 1h: due" in status or "public every 60m: due" in status
+
+    ticked = run_cli("tick", incident_id, operator="tom", check=True).stdout.splitlines()
+    assert f"{incident_id}: the executives update is due; the lead is reminded" in ticked
+    assert any(
+        line.startswith(f"{incident_id}: the public update is")
+        and "escalated to pr_director" in line
+        for line in ticked
+    ), ticked
+    assert not any("staff" in line for line in ticked), "the staff update is not due yet"
+    again = run_cli("tick", incident_id, operator="tom", check=True).stdout
+    assert " update " not in again, "each update is reminded and escalated once per due time"
