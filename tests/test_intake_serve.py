@@ -170,6 +170,10 @@ def test_a_pagerduty_trigger_repeat_and_resolve_are_one_warning_on_the_inbox(ser
     )
     assert server.warning("pagerduty:scam-dm-1").status == "resolved"
 
+    assert server.post("/v2/enqueue", trigger("scam-dm-1", "Scam DMs are back"))[0] == 202
+    again = server.warning("pagerduty:scam-dm-1")
+    assert (again.status, again.count) == ("new", 3), "triggered again after resolve: waiting"
+
 
 def test_a_trigger_without_dedup_key_gets_one_back(server: Server):
     status, body = server.post("/v2/enqueue", trigger(None, "Hashtag trending against us"))
@@ -231,6 +235,23 @@ def test_a_listening_tool_posts_with_its_own_token(server: Server):
     assert server.post("/intake/listening", alert)[0] == 401
     assert server.post("/intake/nobody", alert, Authorization=f"Bearer {LISTENING}")[0] == 401
     assert server.warning("webhook:listening:mention-77").count == 1
+
+    repeat = {**alert, "text": "Video of our CEO shouting: 2M views"}
+    assert server.post("/intake/listening", repeat, Authorization=f"Bearer {LISTENING}")[0] == 202
+    grouped = server.warning("webhook:listening:mention-77")
+    assert (grouped.count, grouped.summary) == (2, "Video of our CEO shouting: 2M views")
+
+    bearer = {"Authorization": f"Bearer {LISTENING}"}
+    assert server.post("/intake/listening", b"[1, 2", **bearer) == (
+        400,
+        {"status": "invalid event", "message": "Event object is invalid", "errors": ["not JSON"]},
+    )
+    status, body = server.post("/intake/listening", {"id": "m-2", "url": "https://x"}, **bearer)
+    assert (status, body["errors"]) == (400, ["'text' is missing or empty (the alert's text)"])
+    huge = {**alert, "text": "y" * 70_000}
+    assert server.post("/intake/listening", huge, **bearer)[0] == 413
+    refused = [r for r in server.engine.intake_log() if r.source == "webhook:listening"]
+    assert {r.status for r in refused if r.type == "IntakeRefused"} == {400, 401, 413}
 
 
 def test_a_source_whose_token_is_not_set_is_named_at_start_and_refuses_every_post(
