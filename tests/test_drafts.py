@@ -56,6 +56,7 @@ SAMPLES = [
     ("non-apology", "We are sorry if you felt offended by it.", "sorry if you felt offended"),
     ("liability-admission", "We accept full liability for this.", "We accept full liability"),
     ("unfilled-field", "The [PRODUCT] recall is under way.", "[PRODUCT]"),
+    ("unfilled-field", "An update: <what changed>. More by 15:00.", "<what changed>"),
     ("email-address", "Write to jane.doe@gmail.com for details.", "jane.doe@gmail.com"),
     ("phone-number", "Call +44 20 7946 0958 today.", "+44 20 7946 0958"),
     ("account-number", "Card 4111 1111 1111 1111 was used.", "4111 1111 1111 1111"),

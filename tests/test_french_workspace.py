@@ -176,12 +176,18 @@ def test_every_french_statement_renders_without_any_lint_finding(
         incident = engine.declare(playbook_id, "Compte Instagram détourné")
         engine.assess(incident.id, answers_for(french, playbook_id, "SEV2"))
         templates = [d.id for d in playbook.drafts]
-        templates += [t.id for t in playbook.updates.templates] if playbook.updates else []
-        for template_id in templates:
+        updates = [t.id for t in playbook.updates.templates] if playbook.updates else []
+        for template_id in templates + updates:
             incident = engine.start_draft(incident.id, template_id)
         for draft in incident.drafts.values():
             findings = lint_variants(french.policy, draft.variants, draft.audience)
-            assert [f.describe() for f in findings] == [], (playbook_id, draft.template_id)
+            if draft.template_id in updates:  # its <fields> are for the lead to fill in
+                assert findings, (playbook_id, draft.template_id, "a fill-in field is caught")
+                assert {(f.rule_id, f.matched[0], f.matched[-1]) for f in findings} == {
+                    ("champ-a-completer", "<", ">")
+                }, (playbook_id, draft.template_id)
+            else:
+                assert [f.describe() for f in findings] == [], (playbook_id, draft.template_id)
             rendered += 1
     assert rendered >= 3 * 5
 
@@ -226,6 +232,7 @@ SAMPLES = [
         "Nous reconnaissons notre responsabilité",
     ),
     ("champ-a-completer", "Le retrait du [PRODUIT] est en cours.", "[PRODUIT]"),
+    ("champ-a-completer", "Point d’étape : <ce qui a changé>.", "<ce qui a changé>"),
     (
         "adresse-email",
         "Écrivez à jeanne.dupont@gmail.com pour en savoir plus.",

@@ -75,6 +75,27 @@ class Server:
         return self.engine.warning(key)
 
 
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """``runbook serve`` on 127.0.0.1:``port``, answering its health check."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runbook", "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return process
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(process.stderr.read().decode()) from None
+            time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, config_dir: Path) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("intake")
@@ -89,24 +110,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, config_dir: Path) -> Iterat
         "RUNBOOK_INTAKE_LISTENING_TOKEN": LISTENING,
     }
     env.pop("RUNBOOK_OPERATOR", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "runbook", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    process = start_server(env, port)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(process.stderr.read().decode()) from None
-            time.sleep(0.1)
     workspace = load_workspace([config_dir / "playbooks", config_dir / "contacts"])
     engine = Engine(SqliteStore(db), workspace, operator="tom")
     yield Server(url, db, env, engine)
@@ -157,12 +162,17 @@ def test_a_pagerduty_trigger_repeat_and_resolve_are_one_warning_on_the_inbox(ser
     acknowledge = {"routing_key": PD_KEY, "event_action": "acknowledge", "dedup_key": "scam-dm-1"}
     assert server.post("/v2/enqueue", acknowledge)[0] == 202
     assert server.warning("pagerduty:scam-dm-1").status == "acknowledged"
+    assert "pagerduty:scam-dm-1 ×2 [acknowledged]" in server.cli("inbox").stdout
     resolve = {"routing_key": PD_KEY, "event_action": "resolve", "dedup_key": "scam-dm-1"}
     assert server.post("/v2/enqueue", resolve) == (
         202,
         {"status": "success", "message": "Event processed", "dedup_key": "scam-dm-1"},
     )
     assert server.warning("pagerduty:scam-dm-1").status == "resolved"
+
+    assert server.post("/v2/enqueue", trigger("scam-dm-1", "Scam DMs are back"))[0] == 202
+    again = server.warning("pagerduty:scam-dm-1")
+    assert (again.status, again.count) == ("new", 3), "triggered again after resolve: waiting"
 
 
 def test_a_trigger_without_dedup_key_gets_one_back(server: Server):
@@ -226,6 +236,52 @@ def test_a_listening_tool_posts_with_its_own_token(server: Server):
     assert server.post("/intake/nobody", alert, Authorization=f"Bearer {LISTENING}")[0] == 401
     assert server.warning("webhook:listening:mention-77").count == 1
 
+    repeat = {**alert, "text": "Video of our CEO shouting: 2M views"}
+    assert server.post("/intake/listening", repeat, Authorization=f"Bearer {LISTENING}")[0] == 202
+    grouped = server.warning("webhook:listening:mention-77")
+    assert (grouped.count, grouped.summary) == (2, "Video of our CEO shouting: 2M views")
+
+    bearer = {"Authorization": f"Bearer {LISTENING}"}
+    assert server.post("/intake/listening", b"[1, 2", **bearer) == (
+        400,
+        {"status": "invalid event", "message": "Event object is invalid", "errors": ["not JSON"]},
+    )
+    status, body = server.post("/intake/listening", {"id": "m-2", "url": "https://x"}, **bearer)
+    assert (status, body["errors"]) == (400, ["'text' is missing or empty (the alert's text)"])
+    huge = {**alert, "text": "y" * 70_000}
+    assert server.post("/intake/listening", huge, **bearer)[0] == 413
+    refused = [r for r in server.engine.intake_log() if r.source == "webhook:listening"]
+    assert {r.status for r in refused if r.type == "IntakeRefused"} == {400, 401, 413}
+
+
+def test_a_source_whose_token_is_not_set_is_named_at_start_and_refuses_every_post(
+    server: Server,
+):
+    env = {**server.env, "RUNBOOK_DB": str(server.db.with_name("untokened.db"))}
+    env.pop("RUNBOOK_INTAKE_LISTENING_TOKEN")
+    port = free_port()
+    process = start_server(env, port)
+    try:
+        alert = {"id": "m-1", "text": "hello", "url": "https://x.com/1"}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/intake/listening",
+            data=json.dumps(alert).encode(),
+            headers={"Content-Type": "application/json", "Authorization": "Bearer "},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 401
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    said = stderr.decode()
+    assert (
+        "intake source listening refuses every post until RUNBOOK_INTAKE_LISTENING_TOKEN is set"
+        in said
+    )
+    assert "pagerduty refuses" not in said, "a source whose token is set is not named"
+    assert PD_KEY not in said
+
 
 # -- staff reports ---------------------------------------------------------------------------
 
@@ -249,6 +305,9 @@ def test_an_employee_reports_from_the_command_line_and_the_on_call_person_sees_i
     empty = server.cli("report", "   ")
     assert empty.returncode == 1
     assert empty.stderr.strip() == "runbook: say what you saw (the report's text is empty)"
+    in_french = server.cli("--lang", "fr", "report", "vu ceci", "--link", "x.com/1")
+    assert in_french.returncode == 1
+    assert in_french.stderr.strip() == ("runbook: le lien doit commencer par http:// ou https://")
 
 
 def test_the_report_form_takes_a_report_and_refuses_a_forged_one(server: Server):
@@ -275,6 +334,47 @@ def test_the_report_form_takes_a_report_and_refuses_a_forged_one(server: Server)
     assert refused.value.code == 403
 
 
+def test_a_refused_report_gets_the_form_back_saying_why_with_what_was_typed(server: Server):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(server.url + "/report", timeout=30) as answer:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', answer.read().decode()).group(1)
+    before = len(server.engine.intake_log())
+    form = {"csrf": csrf, "name": "Noor", "text": "   ", "link": "https://x.com/q/1"}
+    blank = urllib.request.Request(
+        server.url + "/report", data=urllib.parse.urlencode(form).encode()
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(blank, timeout=30)
+    assert refused.value.code == 400
+    page = refused.value.read().decode()
+    assert "say what you saw (the report&#39;s text is empty)" in page, "why, in words"
+    assert 'value="Noor"' in page, "nothing typed is lost"
+    assert 'value="https://x.com/q/1"' in page
+    assert '<form method="post"' in page, "the form, ready to send again"
+    logged = server.engine.intake_log()[before:]
+    assert [(r.type, r.source, r.status, r.client) for r in logged] == [
+        ("IntakeRefused", "report", 400, "127.0.0.1")
+    ]
+
+    typed = {"csrf": "stale", "name": "Noor", "text": "<b>A post</b> about us", "link": ""}
+    stale = urllib.request.Request(
+        server.url + "/report", data=urllib.parse.urlencode(typed).encode()
+    )
+    with pytest.raises(urllib.error.HTTPError) as forged:
+        opener.open(stale, timeout=30)
+    assert forged.value.code == 403
+    page = forged.value.read().decode()
+    assert "Nothing was recorded" in page
+    assert "&lt;b&gt;A post&lt;/b&gt; about us</textarea>" in page, "given back, escaped"
+    fresh = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    again = urllib.request.Request(
+        server.url + "/report", data=urllib.parse.urlencode({**typed, "csrf": fresh}).encode()
+    )
+    with opener.open(again, timeout=30) as answer:
+        assert "Thank you" in answer.read().decode(), "the form it gave back works"
+
+
 def test_the_report_form_speaks_french_to_a_french_browser(server: Server):
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -293,12 +393,28 @@ def test_the_report_form_speaks_french_to_a_french_browser(server: Server):
     assert "Merci" in thanked
     assert "votre signalement" in thanked
 
+    csrf = re.search(r'name="csrf" value="([^"]+)"', thanked).group(1)
+    bad = {"csrf": csrf, "name": "Noor", "text": "publication bizarre", "link": "ftp://x/1"}
+    request = urllib.request.Request(
+        server.url + "/report", data=urllib.parse.urlencode(bad).encode()
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(request, timeout=30)
+    assert refused.value.code == 400
+    page = refused.value.read().decode()
+    assert "Non envoyé" in page
+    assert "le lien doit commencer par http:// ou https://" in page
+
 
 def test_the_on_call_person_declares_from_a_warning_and_dismisses_another_from_the_cli(
     server: Server,
 ):
     server.post("/v2/enqueue", trigger("recall-7", "Customers report our heater caught fire"))
     server.post("/v2/enqueue", trigger("troll-1", "Parody account mocks our ad"))
+    listed = server.cli("inbox").stdout
+    assert "pagerduty:recall-7  suggests product-recall" in listed, "the suggestion, before"
+    suggested = {w["key"]: w["suggested"] for w in json.loads(server.cli("inbox", "--json").stdout)}
+    assert suggested["pagerduty:recall-7"] == "product-recall"
     declared = server.cli("inbox", "declare", "pagerduty:recall-7")
     assert declared.returncode == 0, declared.stderr
     incident_id = declared.stdout.strip()
@@ -318,5 +434,5 @@ def test_the_on_call_person_declares_from_a_warning_and_dismisses_another_from_t
     assert "recall-7" not in waiting
     assert "troll-1" not in waiting
     everything = server.cli("inbox", "--all").stdout
-    assert "[declared]" in everything
+    assert f"[declared] {incident_id}" in everything
     assert "[dismissed]" in everything

@@ -18,6 +18,7 @@ from runbook.model import events as ev
 from runbook.store import open_store
 from tests.helpers_store import PG_SKIP, pg_url
 from tests.test_team_store_access import team  # noqa: F401  (the fixture)
+from tests.test_update_cadence import write_update
 
 pytestmark = pytest.mark.skipif(pg_url() is None, reason=PG_SKIP)
 
@@ -53,7 +54,7 @@ def test_the_cadence_steps_are_accepted_from_an_operators_login(team):  # noqa: 
     tom.assess(incident_id, SEV1)
     tom.pause(incident_id)
     tom.notify(incident_id)
-    tom.start_draft(incident_id, "exec-summary")
+    write_update(tom, incident_id, "exec-summary")
     tom.submit(incident_id)
     amara.approve(incident_id)  # the comms lead alone approves the executive summary
     tom.publish(incident_id, on=["email"])

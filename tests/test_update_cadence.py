@@ -7,7 +7,8 @@ to the executive sponsor through notify, recorded with its audience and its due 
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,6 +16,18 @@ from runbook.errors import ActionRefused
 from runbook.model import events as ev
 from tests.conftest import START, approvers_for
 from tests.test_engine import _to_review
+
+
+def write_update(engine, incident_id: str, template_id: str) -> str:  # noqa: ANN001
+    """Start an update from its template and fill its <fields> in, as the lead does; its id."""
+    draft_id = f"D{len(engine.incident(incident_id).drafts) + 1}"
+    draft = engine.start_draft(incident_id, template_id).drafts[draft_id]
+    filled = {
+        variant: re.sub(r"<[^<>]+>", "the account is back in our hands", text)
+        for variant, text in draft.variants.items()
+    }
+    engine.edit_draft(incident_id, draft_id, filled)
+    return draft_id
 
 
 def update_steps(engine, incident_id: str) -> list[ev.Event]:  # noqa: ANN001
@@ -70,6 +83,7 @@ def test_an_update_goes_from_due_to_overdue_to_escalated_on_the_clock(engine_as,
     assert tom.update_schedule(published)[0].state(clock.now()) == "due"
 
     clock.advance(timedelta(minutes=15))
+    assert tom.update_schedule(published)[0].state(clock.now()) == "overdue"
     escalated = update_steps(tom, published)
     assert [(type(e).__name__, e.audience, e.overdue) for e in escalated] == [
         ("UpdateEscalated", "executives", "15m")
@@ -89,8 +103,8 @@ def test_the_executive_summary_needs_one_approval_and_is_sent_to_the_executive_s
     tom = engine_as("tom")
     clock = tom.clock
     clock.advance(timedelta(minutes=25))
-    draft_id = f"D{len(tom.incident(published).drafts) + 1}"
-    started = tom.start_draft(published, "exec-summary").drafts[draft_id]
+    draft_id = write_update(tom, published, "exec-summary")
+    started = tom.incident(published).drafts[draft_id]
     assert started.audience == "internal"
     assert "Next update at: " in started.variants["email"]
     assert "UTC" in started.variants["email"].split("Next update at: ")[1]
@@ -115,10 +129,23 @@ def test_the_executive_summary_needs_one_approval_and_is_sent_to_the_executive_s
     )
 
 
-def test_a_public_update_is_published_and_recorded_with_its_audience(engine_as, published):
+@pytest.mark.parametrize("template_id", ["public-update", "exec-summary", "staff-update"])
+def test_an_update_is_linted_like_any_draft_its_fill_in_fields_block_it(
+    engine_as, published, template_id
+):
     tom = engine_as("tom")
     draft_id = f"D{len(tom.incident(published).drafts) + 1}"
-    tom.start_draft(published, "public-update")
+    tom.start_draft(published, template_id)
+    with pytest.raises(ActionRefused, match="unfilled-field"):
+        tom.submit(published, draft_id)
+    draft = tom.incident(published).drafts[draft_id]
+    assert draft.submitted_hash is None, "an unfinished update never reaches the approvers"
+    assert all(f.matched.startswith("<") for f in tom.incident(published).blocking(draft))
+
+
+def test_a_public_update_is_published_and_recorded_with_its_audience(engine_as, published):
+    tom = engine_as("tom")
+    draft_id = write_update(tom, published, "public-update")
     tom.submit(published)
     rule = tom.workspace.playbook("account-compromised").approval["SEV1"]
     for person in approvers_for(tom.workspace, rule.roles, exclude={"tom"}):
@@ -129,6 +156,7 @@ def test_a_public_update_is_published_and_recorded_with_its_audience(engine_as, 
 
 
 def test_the_board_and_the_incident_screen_count_down_to_each_update(engine_as, published):
+    from runbook.tui.widgets.level_badge import tone_styles
     from tests.test_tui import make_app, run, settle
 
     tom = engine_as("tom")
@@ -143,6 +171,9 @@ def test_the_board_and_the_incident_screen_count_down_to_each_update(engine_as, 
             board = app.screen
             row = next(r for r in board.rows if r.id == published)
             assert str(board.target_cell(row, tom.clock.now())) == "exec upd in 10m"
+            late = board.target_cell(row, tom.clock.now() + timedelta(minutes=15))
+            assert str(late) == "exec upd 5m overdue"
+            assert late.style == tone_styles(app)["bad"], "red when overdue"
             await pilot.press("enter")
             await settle(pilot)
             summary = str(app.screen.query_one("#incident-summary").render())
@@ -153,13 +184,43 @@ def test_the_board_and_the_incident_screen_count_down_to_each_update(engine_as, 
     run(body)
 
 
+def test_in_the_app_d_offers_the_update_due_first_and_starts_it(engine_as, published):
+    from runbook.tui.screens.draft_editor import DraftEditor
+    from runbook.tui.screens.pick import PickScreen
+    from tests.test_tui import make_app, run, settle
+
+    tom = engine_as("tom")
+    tom.clock.advance(timedelta(minutes=20))  # the executive summary is due in 10m, first
+    before = set(tom.incident(published).drafts)
+
+    async def body() -> None:
+        app = make_app(tom)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("d")
+            await settle(pilot)
+            picker = app.screen
+            assert isinstance(picker, PickScreen)
+            offered = [item[0] for item in picker.items]
+            assert {"public-update", "exec-summary", "staff-update"} <= set(offered)
+            assert picker.highlight == "exec-summary", "the update due first"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DraftEditor)
+
+    run(body)
+    started = [d for d in tom.incident(published).drafts.values() if d.draft_id not in before]
+    assert [(d.template_id, d.audience) for d in started] == [("exec-summary", "internal")]
+
+
 def test_the_export_shows_each_update_against_its_due_time(engine_as, published, workspace):
     from runbook.export import FORMATS, build_report, render
 
     tom = engine_as("tom")
     tom.clock.advance(timedelta(minutes=25))
-    draft_id = f"D{len(tom.incident(published).drafts) + 1}"
-    tom.start_draft(published, "exec-summary")
+    draft_id = write_update(tom, published, "exec-summary")
     tom.submit(published)
     engine_as("amara").approve(published, draft_id)
     tom.publish(published, draft_id, on=["email"])  # at T+35m, due at T+40m
@@ -176,3 +237,60 @@ def test_the_export_shows_each_update_against_its_due_time(engine_as, published,
     for fmt in FORMATS:
         expected = "UpdateSent" if fmt == "csv" else "Update to executives"  # csv: the timeline
         assert expected in render(report, fmt), fmt
+
+    french = build_report(tom.stored_rows(published), workspace.contacts, language="fr")
+    text = render(french, "md")
+    assert f"Point de situation pour direction ({draft_id})" in text, "the audience in French"
+    assert f"pour direction : {draft_id} v2 envoyé" in text, "the timeline, in French"
+    assert "executives" not in text.replace("update:executives", "")
+
+
+def test_runbook_tick_and_status_say_each_update_due_on_the_command_line(
+    run_cli, workspace, keyring, tmp_path
+):
+    from runbook.clock import SimulatedClock
+    from runbook.effects.sinks import drill_effects
+    from runbook.effects.ssh import Signer
+    from runbook.engine import Engine
+    from runbook.store.sqlite import SqliteStore
+    from tests.test_engine import SEV1_ACCOUNT
+
+    clock = SimulatedClock(datetime.now(UTC) - timedelta(minutes=90))  # the CLI: real time
+    effects = drill_effects()
+
+    def engine(person: str) -> Engine:
+        made = Engine(
+            SqliteStore(tmp_path / "cli.db"),
+            workspace,
+            operator=person,
+            clock=clock,
+            effects=effects,
+        )
+        made.signer = Signer(keyring[person], interactive=False) if person in keyring else None
+        return made
+
+    tom = engine("tom")
+    incident_id = tom.declare("account-compromised", "Hacked brand account", drill=True).id
+    tom.assess(incident_id, SEV1_ACCOUNT)
+    tom.pause(incident_id)
+    tom.notify(incident_id)
+    tom.start_draft(incident_id)
+    tom.submit(incident_id)
+    rule = workspace.playbook("account-compromised").approval["SEV1"]
+    for person in approvers_for(workspace, rule.roles, exclude={"tom"}):
+        engine(person).approve(incident_id)
+    tom.publish(incident_id, on=["x"])  # 90m ago: executives and public are overdue
+
+    status = run_cli("status", incident_id, operator="tom", check=True).stdout
+    assert "executives every 30m: due" in status
+    assert "public every 1h: due" in status or "public every 60m: due" in status
+
+    ticked = run_cli("tick", incident_id, operator="tom", check=True).stdout.splitlines()
+    assert f"{incident_id}: the executives update is due; the lead is reminded" in ticked
+    public = [line for line in ticked if line.startswith(f"{incident_id}: the public update is")]
+    assert re.fullmatch(
+        r".*: the public update is 3\dm overdue; escalated to pr_director", public[1]
+    )
+    assert not any("staff" in line for line in ticked), "the staff update is not due yet"
+    again = run_cli("tick", incident_id, operator="tom", check=True).stdout
+    assert " update " not in again, "each update is reminded and escalated once per due time"

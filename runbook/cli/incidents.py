@@ -13,6 +13,7 @@ import click
 from runbook.cli import Settings, cli, emit_json
 from runbook.errors import ActionRefused
 from runbook.i18n import N_, _
+from runbook.model.updates import audience_name
 
 ID = click.argument("incident_id", metavar="ID")
 DRAFT = click.option(
@@ -147,7 +148,7 @@ def tick(settings: Settings, incident_id: str | None) -> None:
                     _(
                         "%(id)s: the %(audience)s update is due; the lead is reminded",
                         id=current,
-                        audience=step.audience,
+                        audience=audience_name(step.audience),
                     )
                 )
             elif isinstance(step, ev.UpdateEscalated):
@@ -156,7 +157,7 @@ def tick(settings: Settings, incident_id: str | None) -> None:
                         "%(id)s: the %(audience)s update is %(overdue)s overdue; escalated to "
                         "%(roles)s",
                         id=current,
-                        audience=step.audience,
+                        audience=audience_name(step.audience),
                         overdue=step.overdue,
                         roles=", ".join(step.to_roles),
                     )

@@ -20,7 +20,12 @@ from runbook.i18n import N_, _
 if TYPE_CHECKING:
     from runbook.model.intake import Warning
 
-STATUS = {"dismissed": N_("dismissed"), "declared": N_("declared")}
+STATUS = {
+    "acknowledged": N_("acknowledged"),
+    "resolved": N_("resolved"),
+    "dismissed": N_("dismissed"),
+    "declared": N_("declared"),
+}
 """A warning's status, in words (a new warning shows none)."""
 
 
@@ -54,15 +59,23 @@ def inbox(ctx: click.Context, show_all: bool, show_log: bool, as_json: bool) -> 
     if show_log:
         _show_log(settings, as_json)
         return
-    warnings = settings.engine().inbox(waiting_only=not show_all)
+    from runbook.model.intake import suggest
+
+    engine = settings.engine()
+    warnings = engine.inbox(waiting_only=not show_all)
+    suggested = {
+        w.key: suggest(engine.workspace.playbooks, f"{w.summary} {w.link}") if w.waiting else None
+        for w in warnings
+    }
     if as_json:
-        click.echo(json.dumps([_as_dict(w) for w in warnings], indent=2, default=str))
+        found = [{**_as_dict(w), "suggested": suggested[w.key]} for w in warnings]
+        click.echo(json.dumps(found, indent=2, default=str))
         return
     if not warnings:
         click.echo(_("the inbox is empty"))
         return
     for warning in warnings:
-        click.echo(_line(warning))
+        click.echo(_line(warning, suggested[warning.key]))
 
 
 @inbox.command(
@@ -125,14 +138,17 @@ def _show_log(settings: Settings, as_json: bool) -> None:
         )
 
 
-def _line(warning: Warning) -> str:
+def _line(warning: Warning, suggested: str | None) -> str:
     from runbook.model.text import one_line
 
     count = f" ×{warning.count}" if warning.count > 1 else ""
     state = "" if warning.status == "new" else f" [{_(STATUS.get(warning.status, warning.status))}]"
+    if warning.incident_id:
+        state += " " + warning.incident_id
+    hint = "  " + _("suggests %(playbook)s", playbook=suggested) if suggested else ""
     link = f" {one_line(warning.link)}" if warning.link else ""
     return (
-        f"{_time(warning.last_at)}  {one_line(warning.key)}{count}{state}\n"
+        f"{_time(warning.last_at)}  {one_line(warning.key)}{count}{state}{hint}\n"
         f"    {one_line(warning.summary[:200])}{link}"
     )
 

@@ -11,6 +11,7 @@ from runbook.model.approvals import requirement, stand_in_words, why_not_counted
 from runbook.model.base import format_duration
 from runbook.model.incident import Draft, Incident
 from runbook.model.playbook import STAGES
+from runbook.model.updates import audience_name
 
 MAX_LISTED = 20
 """Failures listed one by one under a failed step (the rest counted)."""
@@ -200,7 +201,7 @@ def status_lines(
             _label(_("update"))
             + _(
                 "%(audience)s every %(every)s: due %(due)s",
-                audience=u["audience"],
+                audience=audience_name(u["audience"]),
                 every=u["every"],
                 due=minute(datetime.fromisoformat(u["due_at"])),
             )

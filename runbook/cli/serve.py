@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from runbook.cli import Settings, cli
 from runbook.i18n import N_, _
+
+if TYPE_CHECKING:
+    from runbook.engine import Engine
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -83,6 +88,7 @@ def serve(
         ),
         err=True,
     )
+    _say_intake_sources(engine)
     if host not in LOOPBACK:
         click.echo(
             _(
@@ -101,3 +107,21 @@ def serve(
         server_header=False,
         proxy_headers=False,
     )
+
+
+def _say_intake_sources(engine: Engine) -> None:
+    """One line per intake source whose token variable is not set (it refuses every post):
+    the variable's name only, never a token."""
+    import os
+
+    for name, source in sorted(engine.workspace.contacts.intake_settings().sources.items()):
+        if not os.environ.get(source.token_env):
+            click.echo(
+                _(
+                    "runbook serve: intake source %(source)s refuses every post until "
+                    "%(variable)s is set",
+                    source=name,
+                    variable=source.token_env,
+                ),
+                err=True,
+            )

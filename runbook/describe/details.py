@@ -21,6 +21,7 @@ from runbook.describe.common import (
     version_of,
 )
 from runbook.i18n import _, ngettext
+from runbook.model.updates import audience_name
 
 __all__ = ["DETAILS", "Label", "Scrub", "generic", "listed", "semicolon", "version_of"]
 
@@ -110,7 +111,7 @@ def requested(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     elif kind in ("update", "update_reminder"):
         about = payload.get("update") or payload.get("reminder") or {}
         people = [r.get("person", "?") for r in payload.get("recipients", [])]
-        text = _told(str(about.get("audience", "?")), people, label)
+        text = _told(audience_name(str(about.get("audience", "?"))), people, label)
     elif kind in ("notify", "stand_down", "approval_request"):
         recipients = payload.get("recipients", [])
         people = [r.get("person", "?") for r in recipients if not r.get("running")]
@@ -287,7 +288,8 @@ def notified(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
         draft = rule_id.partition(":")[2]
         text += " " + _("(asked to approve %(draft)s)", draft=draft or _("a draft"))
     elif purpose in ("update", "update_reminder"):
-        text += " " + _("(%(audience)s update)", audience=rule_id.partition(":")[2])
+        audience = audience_name(rule_id.partition(":")[2])
+        text += " " + _("(%(audience)s update)", audience=audience)
     else:
         rules = [r for r in rule_id.split(",") if r and r != "stand-down"]
         if rules:

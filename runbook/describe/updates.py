@@ -8,7 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from runbook.i18n import _, ngettext
+from runbook.i18n import N_, _, in_context, ngettext
+from runbook.model.updates import audience_name
+
+HOW = {
+    "published": N_("update went out|published"),
+    "posted by hand": N_("update went out|posted by hand"),
+    "sent": N_("update went out|sent"),
+}
+"""How an update went out, in words (``UpdateSent.how``)."""
 
 Label = Callable[[str], str]
 Scrub = Callable[[str], str]
@@ -33,10 +41,10 @@ def update_sent(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     """An update that went out: to whom, which draft, how, and when it was due."""
     text = _(
         "to %(audience)s: %(draft)s v%(version)s %(how)s",
-        audience=data["audience"],
+        audience=audience_name(str(data["audience"])),
         draft=data["draft_id"],
         version=data["version"],
-        how=data["how"],
+        how=in_context(HOW[data["how"]]) if data["how"] in HOW else data["how"],
     )
     if data.get("due_at"):
         text += " " + _("(due %(time)s UTC)", time=str(data["due_at"])[11:16])
@@ -48,7 +56,7 @@ def update_due(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(
         _(
             "the %(audience)s update is due (%(time)s UTC)",
-            audience=data["audience"],
+            audience=audience_name(str(data["audience"])),
             time=str(data["due_at"])[11:16],
         )
     )
@@ -59,7 +67,7 @@ def update_escalated(data: dict[str, Any], label: Label, scrub: Scrub) -> str:
     return scrub(
         _(
             "the %(audience)s update is %(overdue)s overdue; told %(roles)s",
-            audience=data["audience"],
+            audience=audience_name(str(data["audience"])),
             overdue=data["overdue"],
             roles=", ".join(data.get("to_roles") or []),
         )

@@ -9,7 +9,7 @@ answer whenever it is asked.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from runbook.engine.core import EngineCore
@@ -56,13 +56,18 @@ def reminders(engine: EngineCore, incident: Incident) -> list[ev.Event]:
                     incident,
                     audience=item.audience,
                     due_at=item.due_at,
-                    overdue=format_duration(now - item.due_at),
+                    overdue=format_duration(_whole_minutes(now - item.due_at)),
                     to_roles=list(updates.escalate_to),
                     effect_id=intent.effect_id,
                 ),
                 intent,
             ]
     return events
+
+
+def _whole_minutes(late: timedelta) -> timedelta:
+    """How late, to the minute below (``1h30m``, not ``1h30m2s``); seconds under a minute."""
+    return late if late < timedelta(minutes=1) else timedelta(minutes=late // timedelta(minutes=1))
 
 
 def _reminder_intent(

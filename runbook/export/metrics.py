@@ -19,6 +19,7 @@ from runbook.export.times import duration, iso_local, iso_utc, t_plus
 from runbook.i18n import N_, _
 from runbook.model.incident import Incident
 from runbook.model.targets import TARGET_STAGES
+from runbook.model.updates import audience_name
 
 MEASURES: tuple[tuple[str, str], ...] = (
     # (target name: the measure's name in the report, label); the stage that meets each
@@ -79,11 +80,13 @@ def update_metrics(incident: Incident, tz: ZoneInfo, now: datetime) -> list[Stag
     result = []
     for audience, sent_at, due_at, draft_id in incident.updates.history:
         target = due_at - opened if due_at is not None and opened is not None else None
-        label = _("Update to %(audience)s (%(draft)s)", audience=audience, draft=draft_id)
+        label = _(
+            "Update to %(audience)s (%(draft)s)", audience=audience_name(audience), draft=draft_id
+        )
         result.append(_metric(f"update:{audience}", label, opened, sent_at, target, None, tz))
     for due in incident.update_schedule():
         if due.due_at <= now and opened is not None:
-            label = _("Update to %(audience)s (not sent)", audience=due.audience)
+            label = _("Update to %(audience)s (not sent)", audience=audience_name(due.audience))
             target = due.due_at - opened
             result.append(_metric(f"update:{due.audience}", label, opened, None, target, None, tz))
     return result

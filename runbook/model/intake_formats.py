@@ -3,8 +3,9 @@ JSON webhook, and a staff report.
 
 Pure functions over parsed JSON (the server reads the bytes, bounded; the CLI reads the
 arguments): each returns the record to append, or raises :class:`Malformed` with every
-problem, one line each, as PagerDuty's ``errors`` list does. Nothing here trusts the text: it
-is bounded and kept as given; terminals show it through :mod:`runbook.model.text`.
+problem, one line each, as PagerDuty's ``errors`` list does (in English for the tools' APIs;
+in the language in force for a staff report, which a person reads). Nothing here trusts the
+text: it is bounded and kept as given; terminals show it through :mod:`runbook.model.text`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from runbook.errors import RunbookError
+from runbook.i18n import _
 from runbook.model.intake import (
     MAX_DETAIL,
     MAX_DETAILS,
@@ -147,16 +149,19 @@ def webhook(
 def report(
     text: str, link: str, *, actor: str, proof: str, at: datetime, client: str = ""
 ) -> IntakeRecord:
-    """A staff report ("what I saw" and where) as a record; refused when empty or too long."""
+    """A staff report ("what I saw" and where) as a record; refused when empty or too long
+    (the reasons in the language in force: a person reads them, at a terminal or on the form)."""
     errors = []
     if not text.strip():
-        errors.append("say what you saw (the report's text is empty)")
+        errors.append(_("say what you saw (the report's text is empty)"))
     if len(text) > MAX_TEXT:
-        errors.append(f"the report's text is longer than {MAX_TEXT} characters")
+        errors.append(
+            _("the report's text is longer than %(max_text)s characters", max_text=MAX_TEXT)
+        )
     if len(link) > MAX_LINK:
-        errors.append(f"the link is longer than {MAX_LINK} characters")
+        errors.append(_("the link is longer than %(max_link)s characters", max_link=MAX_LINK))
     elif link and not link.startswith(("http://", "https://")):
-        errors.append("the link must start with http:// or https://")
+        errors.append(_("the link must start with http:// or https://"))
     if errors:
         raise Malformed(errors)
     return _record(

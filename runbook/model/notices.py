@@ -26,6 +26,7 @@ from runbook.model.notification_defaults import DEFAULTS
 from runbook.model.notification_templates import LANGUAGES, MessageTemplate, Notifications
 from runbook.model.outreach import NotifyRule
 from runbook.model.templates import render
+from runbook.model.updates import audience_name
 
 _BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
 _TOKEN = re.compile("\x00([0-9]+)\x00")
@@ -171,10 +172,10 @@ def update_reminder(
             values["every"] = str(every or "?")
         template = _update_template_id(incident, audience)
         values |= {
-            "audience": audience,
+            "audience": audience_name(audience),
             "due_at": _when(str(reminder.get("due_at", "")), language),
             "draft_command": f"runbook draft {incident.id} --template "
-            + (template or _("<the %(audience)s update>", audience=audience)),
+            + (template or _("<the %(audience)s update>", audience=audience_name(audience))),
         }
         kind = "update_overdue" if reminder.get("escalation") else "update_reminder"
         return _message(incident, kind, language, values)

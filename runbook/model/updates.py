@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
-from runbook.i18n import N_, _
+from runbook.i18n import N_, _, in_context
 from runbook.model.approval_rule import ApprovalRule
 from runbook.model.base import Duration, Id, ProblemList, Spec
 
@@ -31,6 +31,20 @@ Stakeholder = Literal["public", "staff", "executives", "customers"]
 STAKEHOLDERS: tuple[str, ...] = ("public", "staff", "executives", "customers")
 PUBLIC_AUDIENCES = ("public", "customers")
 """Audiences whose updates the brand publishes (the others are internal)."""
+AUDIENCE_NAMES = {
+    "public": N_("audience|public"),
+    "staff": N_("audience|staff"),
+    "executives": N_("audience|executives"),
+    "customers": N_("audience|customers"),
+}
+"""Each audience in words (the catalog's context keeps them apart from other senses)."""
+
+
+def audience_name(audience: str) -> str:
+    """``audience`` in the language in force (``executives`` -> ``direction`` in French); the
+    id itself in English and for an audience it does not know."""
+    found = AUDIENCE_NAMES.get(audience)
+    return in_context(found) if found else audience
 
 
 class UpdateTemplate(Spec):
@@ -157,7 +171,8 @@ class UpdateDue:
     """When it is escalated if still not sent (None: never)."""
 
     def state(self, now: datetime) -> str:
-        """``due in``, ``due``, ``overdue`` or ``escalated`` at ``now``."""
+        """``upcoming`` (not due yet), ``due``, ``overdue`` (past ``escalate_after``, not yet
+        escalated) or ``escalated`` at ``now``."""
         if self.escalated:
             return "escalated"
         if now < self.due_at:

@@ -6,7 +6,8 @@
   "dedup_key": ...}``, 400 ``{"status": "invalid event", "message": ..., "errors": [...]}``.
 * ``POST /intake/{source}``: a listening tool's JSON alert, ``Authorization: Bearer <token>``.
 * ``GET /report`` and ``POST /report``: the staff form (the reporting rule: tell the comms
-  team, do not answer), protected against cross-site forgery like the approval pages.
+  team, do not answer), protected against cross-site forgery like the approval pages; a
+  refused report gets the form back, saying why in the person's language, what they typed kept.
 
 Bodies are bounded (:data:`~runbook.model.intake.MAX_BODY`), tokens come only from the
 environment variables the contacts name and are compared in constant time, never printed or
@@ -34,7 +35,7 @@ from runbook.engine import Engine
 from runbook.errors import RunbookError
 from runbook.i18n import _, using
 from runbook.model.contacts import IntakeSource
-from runbook.model.intake import MAX_BODY, IntakeRecord
+from runbook.model.intake import MAX_BODY, MAX_TEXT, IntakeRecord
 from runbook.model.intake_formats import Malformed, pagerduty, refused, report, routing_key, webhook
 from runbook.serve.pages import render_report
 from runbook.serve.ratelimit import RateLimit
@@ -85,11 +86,8 @@ class IntakeRoutes:
         """A JSON answer with the server's headers."""
         return JSONResponse(body, status_code=status, headers=self.headers)
 
-    def refuse(
-        self, request: Request, source: str, status: int, message: str, errors: list[str]
-    ) -> JSONResponse:
-        """Record a refused post in the intake log and answer it (PagerDuty's error shape)."""
-        reason = message + (": " + "; ".join(errors) if errors else "")
+    def log_refusal(self, request: Request, source: str, status: int, reason: str) -> None:
+        """Record a refused post in the intake log, with the sender's address."""
         record = refused(
             source, status, reason, at=self.engine.clock.now(), client=self.client(request)
         )
@@ -98,6 +96,14 @@ class IntakeRoutes:
                 self.engine.receive(record)
             except RunbookError:
                 pass  # the refusal stands even if it cannot be logged
+
+    def refuse(
+        self, request: Request, source: str, status: int, message: str, errors: list[str]
+    ) -> JSONResponse:
+        """Record a refused post in the intake log and answer it (PagerDuty's error shape)."""
+        self.log_refusal(
+            request, source, status, message + (": " + "; ".join(errors) if errors else "")
+        )
         word = {401: "unauthorized", 413: "too large", 429: "throttled"}.get(status)
         return self.json(
             status,
@@ -217,29 +223,35 @@ class IntakeRoutes:
         with self.lock:
             csrf = self.engine.link_keys().csrf(cookie, REPORT_FORM)
         response = self.page(request, csrf)
-        response.set_cookie(
-            COOKIE,
-            cookie,
-            httponly=True,
-            samesite="strict",
-            secure=self.secure(request),
-            path="/report",
-            max_age=86400,
-        )
+        self.set_cookie(request, response, cookie)
         return response
 
     async def submit(self, request: Request) -> Response:
-        """``POST /report``: a staff report from the form."""
+        """``POST /report``: a staff report from the form. A refused one (too long, forged or
+        from an expired page, empty, a bad link, too many from one place) is logged and
+        answered with the form again, saying why in the person's language, what they typed
+        kept (the status says the refusal: 400, 403, 413, 429)."""
         if not self.settings.reports:
             return self.json(404, {"status": "not found", "message": "Reports are off"})
-        limited = self.throttled(request, "report")
-        if limited is not None:
-            return limited
+        lang = self.language(request)
+        wait = self.posts.allow(self.client(request))
+        if wait:
+            with using(lang):
+                said = _("Too many reports from this address; wait a minute and send it again.")
+            answer = self.refused_form(request, 429, said, {}, log=False)
+            answer.headers["Retry-After"] = str(int(wait) + 1)
+            return answer
         try:
             raw = await self.body(request)
         except TooLarge:
-            return self.refuse(request, "report", 413, "Request too large", ["form too large"])
+            with using(lang):
+                said = _(
+                    "The report is too long (at most %(limit)s bytes); shorten it.",
+                    limit=MAX_BODY,
+                )
+            return self.refused_form(request, 413, said, {})
         form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items() if v}
+        typed = {name: form.get(name, "")[:MAX_TEXT] for name in ("name", "text", "link")}
         cookie = request.cookies.get(COOKIE, "")
         with self.lock:
             expected = self.engine.link_keys().csrf(cookie, REPORT_FORM) if cookie else ""
@@ -249,29 +261,62 @@ class IntakeRoutes:
             or not hmac.compare_digest(form.get("csrf", ""), expected)
             or site not in (None, "same-origin", "none")
         ):
-            return self.refuse(
-                request, "report", 403, "Not sent from the report page", ["open /report again"]
-            )
+            with using(lang):
+                said = _(
+                    "This form was not sent from the report page, or the page had expired. "
+                    "Nothing was recorded: check it and send it again."
+                )
+            return self.refused_form(request, 403, said, typed)
         name = " ".join(form.get("name", "").split())[:120] or "anonymous"
         try:
-            record = report(
-                form.get("text", ""),
-                form.get("link", "").strip(),
-                actor=name,
-                proof="claimed",
-                at=self.engine.clock.now(),
-                client=self.client(request),
-            )
+            with using(lang):
+                record = report(
+                    form.get("text", ""),
+                    form.get("link", "").strip(),
+                    actor=name,
+                    proof="claimed",
+                    at=self.engine.clock.now(),
+                    client=self.client(request),
+                )
         except Malformed as exc:
-            return self.refuse(request, "report", 400, "Report is invalid", exc.errors)
+            return self.refused_form(request, 400, "; ".join(exc.errors), typed)
         await _in_thread(lambda: self.accept(record))
-        with using(self.language(request)):
+        with using(lang):
             outcome = {
                 "title": _("Thank you"),
                 "text": _("The comms team has your report on their board."),
                 "tone": "good",
             }
         return self.page(request, expected, outcome)
+
+    def refused_form(
+        self, request: Request, status: int, said: str, typed: dict[str, str], *, log: bool = True
+    ) -> HTMLResponse:
+        """The form again after a refused report: why (``said``, in the person's language),
+        what they typed, and a fresh anti-forgery token; the refusal logged (``log``)."""
+        if log:
+            self.log_refusal(request, "report", status, said)
+        cookie = request.cookies.get(COOKIE) or secrets.token_urlsafe(32)
+        with self.lock:
+            csrf = self.engine.link_keys().csrf(cookie, REPORT_FORM)
+        with using(self.language(request)):
+            outcome = {"title": _("Not sent"), "text": said, "tone": "bad"}
+        html = render_report(self.language(request), csrf, outcome, typed)
+        response = HTMLResponse(html, status_code=status, headers=self.headers)
+        self.set_cookie(request, response, cookie)
+        return response
+
+    def set_cookie(self, request: Request, response: Response, cookie: str) -> None:
+        """The browser's anti-forgery cookie for the form (a day, this path only)."""
+        response.set_cookie(
+            COOKIE,
+            cookie,
+            httponly=True,
+            samesite="strict",
+            secure=self.secure(request),
+            path="/report",
+            max_age=86400,
+        )
 
     def page(
         self, request: Request, csrf: str, outcome: dict[str, str] | None = None

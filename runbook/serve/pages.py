@@ -167,9 +167,14 @@ def render_message(lang: str, title: str, text: str, *, tone: str = "bad") -> st
     )
 
 
-def render_report(lang: str, csrf: str, outcome: dict[str, str] | None = None) -> str:
-    """The staff report form (``outcome``: the report was received, shown on top), in
-    ``lang``."""
+def render_report(
+    lang: str,
+    csrf: str,
+    outcome: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+) -> str:
+    """The staff report form (``outcome``: the report was received or refused, shown on top;
+    ``typed``: what the person had typed, given back after a refusal), in ``lang``."""
     with using(lang):
         return (
             _environment()
@@ -180,6 +185,7 @@ def render_report(lang: str, csrf: str, outcome: dict[str, str] | None = None) -
                 languages=LANGUAGE_NAMES,
                 csrf=csrf,
                 outcome=outcome,
+                typed=typed or {},
             )
         )
 

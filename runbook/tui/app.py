@@ -38,6 +38,7 @@ from runbook.clock import Clock
 from runbook.engine import Engine
 from runbook.errors import RunbookError
 from runbook.i18n import N_, _, current_language, normalise, using
+from runbook.model.updates import audience_name
 from runbook.tui.commands import AppCommands, ScreenCommands, SystemCommands
 from runbook.tui.inert import InertLines
 from runbook.tui.messages import DrillTicked, OperatorChanged, StoreChanged
@@ -455,11 +456,14 @@ def tick_words(step: Any) -> str:
     """What one step of the clock did, in a few words (an escalation, an update due)."""
     kind = type(step).__name__
     if kind == "UpdateFellDue":
-        return _("the %(audience)s update is due (you are reminded)", audience=step.audience)
+        return _(
+            "the %(audience)s update is due (you are reminded)",
+            audience=audience_name(step.audience),
+        )
     if kind == "UpdateEscalated":
         return _(
             "the %(audience)s update is %(overdue)s overdue (escalated)",
-            audience=step.audience,
+            audience=audience_name(step.audience),
             overdue=step.overdue,
         )
     return _("%(rule)s round %(round)s", rule=step.rule_id, round=step.round)

@@ -28,6 +28,7 @@ from runbook.errors import StoreError
 from runbook.i18n import N_, _, ngettext
 from runbook.model.intake import Warning
 from runbook.model.text import one_line
+from runbook.model.updates import audience_name
 from runbook.tui.data import BoardRow, board_details, board_summaries
 from runbook.tui.screens.inbox import inbox_line
 from runbook.tui.widgets.footer import Footer
@@ -198,7 +199,11 @@ class BoardScreen(LiveScreen):
             words, overdue = countdown(update.due_at, now)
             label = _(
                 "%(audience)s upd %(when)s",
-                audience=word(AUDIENCE_WORDS, update.audience),
+                audience=(
+                    word(AUDIENCE_WORDS, update.audience)
+                    if update.audience in AUDIENCE_WORDS
+                    else audience_name(update.audience)
+                ),
                 when=words,
             )
         elif row.target is not None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from runbook.i18n import _, ngettext
 from runbook.model.incident import Incident
+from runbook.model.updates import audience_name
 from runbook.tui.wording import STAGE_WORDS, word
 
 if TYPE_CHECKING:
@@ -196,16 +197,15 @@ class IncidentActions:
                 u.title,
                 _(
                     "update for %(audience)s · %(platforms)s",
-                    audience=u.audience,
+                    audience=audience_name(u.audience),
                     platforms=", ".join(u.platforms),
                 ),
             )
             for u in updates
         ]
-        now = self.engine.clock.now()
-        due = [d.audience for d in incident.update_schedule() if d.due_at <= now]
-        if due and playbook.updates is not None:  # an update is due: offer it first
-            wanted = playbook.updates.for_audience(due[0])
+        schedule = incident.update_schedule()  # the soonest (or most overdue) first
+        if schedule and playbook.updates is not None:  # updates are owed: offer the first due
+            wanted = playbook.updates.for_audience(schedule[0].audience)
             fresh = wanted.id if wanted is not None else fresh
         engine = self.engine
 

@@ -11,6 +11,7 @@ from rich.style import Style
 from rich.text import Text
 
 from runbook.i18n import _, ngettext
+from runbook.model.updates import audience_name
 from runbook.tui.data import IncidentView, band
 from runbook.tui.widgets.level_badge import badge
 from runbook.tui.wording import STATE_WORDS, TARGET_WORDS, countdown, since, word
@@ -40,7 +41,11 @@ def summary(view: IncidentView, styles: dict[str, Style]) -> Text:
     for update in incident.update_schedule():
         words, late = countdown(update.due_at, view.now)
         second.append(
-            _(" · %(audience)s update %(when)s", audience=update.audience, when=words),
+            _(
+                " · %(audience)s update %(when)s",
+                audience=audience_name(update.audience),
+                when=words,
+            ),
             style=styles["bad"] if late else styles[""],
         )
     if view.next_escalation is not None:
