@@ -323,7 +323,7 @@ def test_every_kind_of_message_reads_in_the_recipients_language(engine_as, works
     assert rendered["stand_down"][0].startswith("LEVÉE DU DISPOSITIF")
     assert rendered["update"][1] == "A\n\n\n\nB\n", "an approved update goes out as approved"
     assert "toutes les 30\u00a0min" in rendered["update_reminder"][1]
-    assert "« collaborateurs »" in rendered["update_reminder"][1], "the audience, in French"
+    assert "pour les collaborateurs" in rendered["update_reminder"][1], "the audience, in French"
     assert "était attendu le 21 novembre 2026 à 14:00 UTC" in rendered["update_overdue"][1]
     for kind, (subject, body) in rendered.items():
         assert "$" not in subject + body, kind

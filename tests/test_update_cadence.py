@@ -240,8 +240,8 @@ def test_the_export_shows_each_update_against_its_due_time(engine_as, published,
 
     french = build_report(tom.stored_rows(published), workspace.contacts, language="fr")
     text = render(french, "md")
-    assert f"Point de situation pour direction ({draft_id})" in text, "the audience in French"
-    assert f"pour direction : {draft_id} v2 envoyé" in text, "the timeline, in French"
+    assert f"Point de situation pour la direction ({draft_id})" in text, "the audience in French"
+    assert f"pour la direction : {draft_id} v2 envoyé" in text, "the timeline, in French"
     assert "executives" not in text.replace("update:executives", "")
 
 

@@ -178,16 +178,16 @@ _FR: dict[str, tuple[str, str]] = {
     ),
     "update_reminder": (
         "${drill}Point de situation attendu : $audience, $incident_title [$incident_id]",
-        "${drill}Le point de situation destiné à « $audience » est attendu maintenant "
+        "${drill}Le point de situation pour $audience est attendu maintenant "
         "($due_at).\n"
         "La procédure en prévoit un toutes les $every à ce niveau.\n"
         "\n"
         "Pour le préparer : $draft_command, ou appuyez sur « d » sur l’incident dans runbook.\n",
     ),
     "update_overdue": (
-        "${drill}EN RETARD : le point de situation « $audience » pour $incident_title "
+        "${drill}EN RETARD : le point de situation pour $audience : $incident_title "
         "[$incident_id]",
-        "${drill}Le point de situation destiné à « $audience » était attendu le $due_at et "
+        "${drill}Le point de situation pour $audience était attendu le $due_at et "
         "n’est pas parti.\n"
         "La procédure en prévoit un toutes les $every à ce niveau.\n"
         "\n"
