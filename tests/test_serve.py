@@ -389,8 +389,13 @@ def test_someone_elses_link_cannot_be_turned_into_yours(site: Site):
     client = Client()
     status, page = client.get(url)
     assert "this link was altered" in page
+    _, real = client.get(link)
+    status, page = client.post(url, {**client.form(real), "decision": "approve"})
+    assert status in (403, 409)
     assert "tom" not in site.links(), "the author is never sent a link"
     assert not site.engine.incident(incident_id).drafts["D1"].approvals
+    (refused,) = [e for e in refusals(site, incident_id) if isinstance(e, ev.LinkRefused)]
+    assert "altered" in refused.reason
 
 
 def test_an_expired_link_is_refused_with_a_page_that_says_so(site: Site):
@@ -482,7 +487,10 @@ def test_secrets_appear_in_no_event_export_page_or_log(site: Site):
             _signed(site), person, site.keyring, incident_id
         )  # the others sign in a terminal
     rows = site.engine.stored_rows(incident_id)
-    exports = [site.cli("export", incident_id, "--format", f).stdout for f in ("md", "json")]
+    exports = [
+        site.cli("export", incident_id, "--format", f).stdout for f in ("md", "json", "csv", "html")
+    ]
+    assert all(incident_id in text for text in exports)
     site.process.terminate()
     _, log = site.process.communicate(timeout=10)
     token = site.link("elena").rsplit("/", 1)[1]
