@@ -412,3 +412,57 @@ def test_approve_as_helper_keeps_the_engine_as_it_was(engine_as, keyring):
     tom, incident_id = submitted(engine_as)
     approve_as(tom, "amara", keyring, incident_id)
     assert tom.operator == "tom"
+
+
+def test_approve_sign_signs_through_a_real_ssh_agent_holding_the_key(
+    engine_as, db_path, config_dir, keyring, tmp_path
+):
+    """No key file named anywhere: `runbook approve --sign` finds elena's key in her ssh-agent
+    (a real one, the key added with ssh-add) and the signature verifies."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from tests.conftest import ROOT
+
+    _, incident_id = submitted(engine_as)
+    folder = Path(tempfile.mkdtemp(prefix="rb-agent-"))  # a short path for the socket
+    socket = folder / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if socket.exists():
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in ("RUNBOOK_SSH_KEY", "DISPLAY")},
+            "SSH_AUTH_SOCK": str(socket),
+            "HOME": str(tmp_path / "home"),  # no ~/.ssh key to fall back on
+            "RUNBOOK_DB": str(db_path),
+            "RUNBOOK_CONFIG": str(config_dir),
+            "RUNBOOK_OPERATOR": "elena",
+        }
+        subprocess.run(["ssh-add", str(keyring["elena"])], env=env, check=True, capture_output=True)
+        approved = subprocess.run(
+            [sys.executable, "-m", "runbook", "approve", incident_id, "--sign"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
+    assert approved.returncode == 0, approved.stderr
+    engine = engine_as("tom")
+    (approval,) = engine.incident(incident_id).drafts["D1"].approvals
+    assert approval.person == "elena"
+    assert approval.proof is not None
+    assert approval.proof.method == "ssh-signature"
+    fingerprint = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(keyring["elena"])], capture_output=True, text=True
+    ).stdout.split()[1]
+    assert approval.proof.key == fingerprint
+    assert engine.verify(incident_id).signatures == 1
