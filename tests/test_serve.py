@@ -5,6 +5,7 @@ Chromium, and every attack on a link refused and recorded.
 
 from __future__ import annotations
 
+import html
 import http.cookiejar
 import json
 import os
@@ -24,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from runbook.effects.ssh import Signer
 from runbook.effects.wiring import build_effects
 from runbook.engine import Engine
 from runbook.engine.link_keys import LinkClaim, LinkKeys
@@ -291,6 +293,30 @@ def test_an_approver_decides_in_french_and_every_answer_is_in_french(site: Site)
     status, altered = Client().get(site.link("elena")[:-3] + "abc?lang=fr")
     assert status in (404, 410)
     assert "ce lien a été modifié" in altered or "ce lien ne peut pas être lu" in altered
+
+
+def test_the_page_shows_the_findings_their_overrides_and_who_else_approved_and_how(site: Site):
+    engine = _signed(site)
+    incident_id = engine.declare("account-compromised", "Scam DMs from our account").id
+    engine.assess(incident_id, SEV1_ACCOUNT)
+    engine.pause(incident_id)
+    engine.notify(incident_id)
+    engine.start_draft(incident_id)
+    engine.edit_draft(incident_id, "D1", {"x": "Fake news. Our account was hacked; we are on it."})
+    engine.operator, engine.signer = "marcus", Signer(site.keyring["marcus"], interactive=False)
+    engine.override(incident_id, "dismissive-labels", "We name the scam as fake, on purpose")
+    engine.operator, engine.signer = "tom", None
+    engine.submit(incident_id)
+    approve_as(engine, "priya", site.keyring, incident_id)
+    status, page = Client().get(site.link("elena"))
+    assert status == 200
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert "dismissive-labels" in text
+    assert "overridden by Marcus Bell: We name the scam as fake, on purpose" in text
+    assert "Approvals so far" in text
+    assert "Priya Nair" in text
+    assert "SSH signature SHA256:" in text, "how each approval was proven"
+    assert "Fake news. Our account was hacked; we are on it." in text
 
 
 # -- what a link page never does -----------------------------------------------------------------
