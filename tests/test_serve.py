@@ -463,6 +463,10 @@ def test_a_link_for_an_older_version_shows_the_new_text_and_cannot_approve_it(si
     status, page = client.post(old, {**form, "decision": "approve"})
     assert status == 409
     assert "the statement changed since this link was sent" in page
+    assert any(
+        isinstance(e, ev.LinkRefused) and "statement changed" in e.reason
+        for e in refusals(site, incident_id)
+    ), "the refused use is recorded"
     site.engine.submit(incident_id)  # resubmitted: a fresh link for the new text
     fresh = site.link("elena")
     assert fresh != old
