@@ -232,3 +232,39 @@ def test_the_approval_server_records_decisions_by_link_under_its_own_role_and_no
         _insert(serve_url, note)
     tom.store.close()
     server.store.close()
+
+
+def test_db_grant_server_on_the_command_line_makes_a_role_that_is_nobody(team, config_dir):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    owner_url, roles, _workspace = team
+    roles["serve"] = "rb_serve_" + uuid.uuid4().hex[:6]  # dropped with the others
+
+    def runbook(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "RUNBOOK_OPERATOR"}
+        env.update(RUNBOOK_DB=url, RUNBOOK_CONFIG=str(config_dir))
+        return subprocess.run(
+            [sys.executable, "-m", "runbook", *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    granted = runbook(owner_url, "db", "grant-server", roles["serve"])
+    assert granted.returncode == 0, granted.stderr
+    assert f"created database role {roles['serve']} for runbook serve" in granted.stdout
+    serve_url = as_role(owner_url, roles["serve"])
+    checked = runbook(serve_url, "db", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "(the approval server, runbook serve)" in checked.stdout
+    working = runbook(serve_url, "--as", "amara", "declare", "offensive-post", "--title", "x")
+    assert working.returncode == 1
+    assert "the approval server's (runbook serve)" in working.stderr
+    assert "Traceback" not in working.stderr
+    assert len(working.stderr.strip().splitlines()) == 1
