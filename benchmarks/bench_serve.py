@@ -185,6 +185,8 @@ async def post_to_visible(db: Path, base: str, trials: int) -> list[float]:
                 if any("approved by Elena Rossi" in getattr(p, "plain", "") for p in parts):
                     break
                 await pilot.pause(0.01)
+            else:
+                print(f"  {incident_id}: the approval was not drawn within 10 s", flush=True)
             results.append(time.perf_counter() - started)
     return results
 

@@ -9,14 +9,18 @@ import json
 import urllib.parse
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 
 from runbook.engine import Engine
+from runbook.engine.approval_links import decide_by_link
+from runbook.engine.link_keys import LinkClaim, LinkKeys
 from runbook.errors import RunbookError, StoreError
 from runbook.loading import Workspace
 from runbook.model import events as ev
+from runbook.model.proof import APPROVAL_SERVER
 from runbook.store import open_store
 from runbook.store.chain import row_hash
 from tests.helpers_store import PG_SKIP, pg_url, with_search_path
@@ -173,3 +177,94 @@ def test_an_unmapped_role_cannot_grant_roles(team):
     with pytest.raises(StoreError, match="refused|permission"):
         store.grant_operator("tom", "rb_evil_" + uuid.uuid4().hex[:6])
     store.close()
+
+
+def test_the_approval_server_records_decisions_by_link_under_its_own_role_and_nothing_else(team):
+    """`runbook serve` on the team store: its own role (runbook db grant-server), neither a
+    person's (the database would refuse elena's decision from tom's role) nor the owner's."""
+    owner_url, roles, workspace = team
+    roles["serve"] = "rb_serve_" + uuid.uuid4().hex[:6]  # dropped with the others
+    owner = open_store(owner_url)
+    owner.grant_operator(APPROVAL_SERVER, roles["serve"])
+    owner.close()
+    keys = LinkKeys(b"the-team-link-secret-for-this-test")
+    tom = Engine(
+        open_store(as_role(owner_url, roles["tom"])), workspace, account="tom", link_keys=keys
+    )
+    incident_id = tom.declare("account-compromised", "Spam from our account").id
+    tom.assess(incident_id, SEV4)
+    for action in ("pause", "notify"):
+        if action in tom.allowed(incident_id):
+            getattr(tom, action)(incident_id)
+    tom.start_draft(incident_id)
+    tom.submit(incident_id)
+    (issued,) = [i for i in tom.incident(incident_id).links.values() if i.person == "amara"]
+    token = keys.make(
+        LinkClaim(
+            incident_id,
+            issued.draft_id,
+            issued.version,
+            issued.content_hash,
+            "amara",
+            issued.link_id,
+            datetime.now(UTC) + timedelta(hours=1),
+        )
+    )
+    server = Engine(
+        open_store(as_role(owner_url, roles["serve"])), workspace, account="www", link_keys=keys
+    )
+    with pytest.raises(RunbookError, match="the approval server's"):
+        server.note(incident_id, "the server's role is nobody: it cannot work on incidents")
+    incident = decide_by_link(server, token, "approve", shown_hash=issued.content_hash)
+    (approval,) = incident.drafts["D1"].approvals
+    assert approval.person == "amara"
+    assert approval.proof is not None
+    assert approval.proof.method == "link"
+    assert incident.state == "approved"
+    assert server.verify(incident_id).links == 1
+    serve_url = as_role(owner_url, roles["serve"])
+    with pytest.raises(psycopg.errors.RaiseException, match="serves approval links"):
+        _insert(serve_url, _next_row(server, incident_id, "elena", {"method": "login"}))
+    note = _next_row(server, incident_id, "elena", {"method": "link"})
+    note["type"] = "NoteAdded"
+    note["hash"] = row_hash(note, note["prev_hash"])
+    with pytest.raises(psycopg.errors.RaiseException, match="serves approval links"):
+        _insert(serve_url, note)
+    tom.store.close()
+    server.store.close()
+
+
+def test_db_grant_server_on_the_command_line_makes_a_role_that_is_nobody(team, config_dir):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    owner_url, roles, _workspace = team
+    roles["serve"] = "rb_serve_" + uuid.uuid4().hex[:6]  # dropped with the others
+
+    def runbook(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k != "RUNBOOK_OPERATOR"}
+        env.update(RUNBOOK_DB=url, RUNBOOK_CONFIG=str(config_dir))
+        return subprocess.run(
+            [sys.executable, "-m", "runbook", *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    granted = runbook(owner_url, "db", "grant-server", roles["serve"])
+    assert granted.returncode == 0, granted.stderr
+    assert f"created database role {roles['serve']} for runbook serve" in granted.stdout
+    serve_url = as_role(owner_url, roles["serve"])
+    checked = runbook(serve_url, "db", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "(the approval server, runbook serve)" in checked.stdout
+    working = runbook(serve_url, "--as", "amara", "declare", "offensive-post", "--title", "x")
+    assert working.returncode == 1
+    assert "the approval server's (runbook serve)" in working.stderr
+    assert "Traceback" not in working.stderr
+    assert len(working.stderr.strip().splitlines()) == 1

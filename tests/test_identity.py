@@ -15,6 +15,7 @@ from runbook.effects.sinks import drill_effects
 from runbook.effects.ssh import Signer
 from runbook.engine import Engine
 from runbook.errors import ActionRefused, RunbookError
+from runbook.export import build_report, render
 from runbook.loading import Workspace
 from runbook.model import events as ev
 from runbook.store.chain import row_hash
@@ -72,6 +73,21 @@ def test_naming_someone_else_is_a_claim_recorded_with_the_proven_person_behind_i
     proof = engine.timeline(incident.id)[0].proof
     assert proof is not None
     assert (proof.method, proof.behind, proof.account) == ("claimed", "tom", "tfletcher")
+
+
+def test_the_export_lists_an_act_under_a_typed_name_as_claimed_never_as_that_persons_own(
+    workspace, db_path, clock
+):
+    mapped = with_logins(workspace, {"amara": "aokafor"})
+    engine = Engine(SqliteStore(db_path), mapped, clock=clock, account="aokafor")
+    incident = engine.declare("offensive-post", "Bad joke").id
+    engine.operator = "elena"  # amara types --as elena
+    engine.note(incident, "Legal says fine")
+    report = build_report(engine.store.rows(incident), mapped.contacts)
+    acts = {p.person: p.actions for p in report.people}
+    assert acts["elena"] == ["added a note (claimed)"]
+    assert acts["amara"] == ["declared the incident"]
+    assert "added a note (claimed)" in render(report, "md")
 
 
 def test_an_unmapped_login_without_a_name_is_told_how_to_say_who_it_is(workspace, db_path, clock):
@@ -176,6 +192,30 @@ def test_four_eyes_compares_the_person_behind_a_claim(workspace, db_path, clock,
     engine.signer = Signer(keyring["tom"], interactive=False)
     with pytest.raises(ActionRefused, match="tom wrote draft D1"):
         engine.approve(incident_id)
+
+
+def test_the_author_typing_an_approvers_name_cannot_approve_and_the_attempt_is_recorded(
+    workspace, db_path, clock
+):
+    """Tom, logged in as himself, wrote the draft and types --as elena to approve it."""
+    mapped = with_logins(workspace, {"tom": "tfletcher"})
+    engine = Engine(
+        SqliteStore(db_path), mapped, clock=clock, account="tfletcher", effects=drill_effects()
+    )
+    incident_id = engine.declare("account-compromised", "Hacked").id
+    engine.assess(incident_id, SEV1_ACCOUNT)
+    engine.pause(incident_id)
+    engine.notify(incident_id)
+    engine.start_draft(incident_id)
+    engine.submit(incident_id)
+    engine.operator = "elena"
+    with pytest.raises(ActionRefused, match=r"tom \(typing as elena\) wrote draft D1"):
+        engine.approve(incident_id)
+    refusal = [e for e in engine.timeline(incident_id) if isinstance(e, ev.ActionRefused)][-1]
+    assert (refusal.action, refusal.actor) == ("approve", "elena")
+    assert refusal.proof is not None
+    assert (refusal.proof.method, refusal.proof.behind) == ("claimed", "tom")
+    assert not engine.incident(incident_id).drafts["D1"].approvals
 
 
 def test_an_attestation_is_shown_as_such_and_does_not_count_under_the_shipped_policy(
@@ -372,3 +412,57 @@ def test_approve_as_helper_keeps_the_engine_as_it_was(engine_as, keyring):
     tom, incident_id = submitted(engine_as)
     approve_as(tom, "amara", keyring, incident_id)
     assert tom.operator == "tom"
+
+
+def test_approve_sign_signs_through_a_real_ssh_agent_holding_the_key(
+    engine_as, db_path, config_dir, keyring, tmp_path
+):
+    """No key file named anywhere: `runbook approve --sign` finds elena's key in her ssh-agent
+    (a real one, the key added with ssh-add) and the signature verifies."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from tests.conftest import ROOT
+
+    _, incident_id = submitted(engine_as)
+    folder = Path(tempfile.mkdtemp(prefix="rb-agent-"))  # a short path for the socket
+    socket = folder / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if socket.exists():
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in ("RUNBOOK_SSH_KEY", "DISPLAY")},
+            "SSH_AUTH_SOCK": str(socket),
+            "HOME": str(tmp_path / "home"),  # no ~/.ssh key to fall back on
+            "RUNBOOK_DB": str(db_path),
+            "RUNBOOK_CONFIG": str(config_dir),
+            "RUNBOOK_OPERATOR": "elena",
+        }
+        subprocess.run(["ssh-add", str(keyring["elena"])], env=env, check=True, capture_output=True)
+        approved = subprocess.run(
+            [sys.executable, "-m", "runbook", "approve", incident_id, "--sign"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
+    assert approved.returncode == 0, approved.stderr
+    engine = engine_as("tom")
+    (approval,) = engine.incident(incident_id).drafts["D1"].approvals
+    assert approval.person == "elena"
+    assert approval.proof is not None
+    assert approval.proof.method == "ssh-signature"
+    fingerprint = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(keyring["elena"])], capture_output=True, text=True
+    ).stdout.split()[1]
+    assert approval.proof.key == fingerprint
+    assert engine.verify(incident_id).signatures == 1

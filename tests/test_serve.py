@@ -5,6 +5,7 @@ Chromium, and every attack on a link refused and recorded.
 
 from __future__ import annotations
 
+import html
 import http.cookiejar
 import json
 import os
@@ -24,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from runbook.effects.ssh import Signer
 from runbook.effects.wiring import build_effects
 from runbook.engine import Engine
 from runbook.engine.link_keys import LinkClaim, LinkKeys
@@ -293,6 +295,30 @@ def test_an_approver_decides_in_french_and_every_answer_is_in_french(site: Site)
     assert "ce lien a été modifié" in altered or "ce lien ne peut pas être lu" in altered
 
 
+def test_the_page_shows_the_findings_their_overrides_and_who_else_approved_and_how(site: Site):
+    engine = _signed(site)
+    incident_id = engine.declare("account-compromised", "Scam DMs from our account").id
+    engine.assess(incident_id, SEV1_ACCOUNT)
+    engine.pause(incident_id)
+    engine.notify(incident_id)
+    engine.start_draft(incident_id)
+    engine.edit_draft(incident_id, "D1", {"x": "Fake news. Our account was hacked; we are on it."})
+    engine.operator, engine.signer = "marcus", Signer(site.keyring["marcus"], interactive=False)
+    engine.override(incident_id, "dismissive-labels", "We name the scam as fake, on purpose")
+    engine.operator, engine.signer = "tom", None
+    engine.submit(incident_id)
+    approve_as(engine, "priya", site.keyring, incident_id)
+    status, page = Client().get(site.link("elena"))
+    assert status == 200
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert "dismissive-labels" in text
+    assert "overridden by Marcus Bell: We name the scam as fake, on purpose" in text
+    assert "Approvals so far" in text
+    assert "Priya Nair" in text
+    assert "SSH signature SHA256:" in text, "how each approval was proven"
+    assert "Fake news. Our account was hacked; we are on it." in text
+
+
 # -- what a link page never does -----------------------------------------------------------------
 
 
@@ -389,8 +415,13 @@ def test_someone_elses_link_cannot_be_turned_into_yours(site: Site):
     client = Client()
     status, page = client.get(url)
     assert "this link was altered" in page
+    _, real = client.get(link)
+    status, page = client.post(url, {**client.form(real), "decision": "approve"})
+    assert status in (403, 409)
     assert "tom" not in site.links(), "the author is never sent a link"
     assert not site.engine.incident(incident_id).drafts["D1"].approvals
+    (refused,) = [e for e in refusals(site, incident_id) if isinstance(e, ev.LinkRefused)]
+    assert "altered" in refused.reason
 
 
 def test_an_expired_link_is_refused_with_a_page_that_says_so(site: Site):
@@ -432,6 +463,10 @@ def test_a_link_for_an_older_version_shows_the_new_text_and_cannot_approve_it(si
     status, page = client.post(old, {**form, "decision": "approve"})
     assert status == 409
     assert "the statement changed since this link was sent" in page
+    assert any(
+        isinstance(e, ev.LinkRefused) and "statement changed" in e.reason
+        for e in refusals(site, incident_id)
+    ), "the refused use is recorded"
     site.engine.submit(incident_id)  # resubmitted: a fresh link for the new text
     fresh = site.link("elena")
     assert fresh != old
@@ -482,7 +517,10 @@ def test_secrets_appear_in_no_event_export_page_or_log(site: Site):
             _signed(site), person, site.keyring, incident_id
         )  # the others sign in a terminal
     rows = site.engine.stored_rows(incident_id)
-    exports = [site.cli("export", incident_id, "--format", f).stdout for f in ("md", "json")]
+    exports = [
+        site.cli("export", incident_id, "--format", f).stdout for f in ("md", "json", "csv", "html")
+    ]
+    assert all(incident_id in text for text in exports)
     site.process.terminate()
     _, log = site.process.communicate(timeout=10)
     token = site.link("elena").rsplit("/", 1)[1]

@@ -239,6 +239,10 @@ def test_full_lifecycle_driven_by_keys(
             await settle(pilot)
             assert said(app, "approvals need ssh-signature, link, db-role as proof")
             assert not engine.incident(incident_id).drafts["D1"].approvals
+            refused = [e for e in engine.timeline(incident_id) if isinstance(e, ev.ActionRefused)]
+            assert (refused[-1].action, refused[-1].actor) == ("approve", "elena")
+            assert refused[-1].proof is not None
+            assert refused[-1].proof.method == "claimed", "recorded as a claim, not as elena"
             await pilot.press("w")
             await type_keys(pilot, "am")
             await pilot.press("enter")

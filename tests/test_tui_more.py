@@ -451,6 +451,42 @@ def test_approvals_show_who_how_and_when_and_an_attestation_does_not_count(
     run(body)
 
 
+def test_an_approval_by_another_process_before_the_apps_first_poll_is_drawn(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock, keyring: dict[str, Path]
+) -> None:
+    """Elena approves (on her phone, through the server) after the drafts tab was drawn and
+    before the app first read the store's change counter: the app still draws it."""
+    engine = make_engine(tmp_path / "tui.db", workspace, clock)
+    incident = engine.declare("account-compromised", "Scam DMs").id
+    engine.assess(incident, SEV1_ACCOUNT)
+    engine.pause(incident)
+    engine.notify(incident)
+    engine.start_draft(incident)
+    engine.submit(incident, "D1")
+    elsewhere = make_engine(tmp_path / "tui.db", workspace, clock, operator="tom")
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident, poll_every=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("4")
+            await settle(pilot)
+            assert "approved by Elena Rossi" not in shown_text(
+                app.screen.query_one("#draft-detail")
+            )
+            approve_as(elsewhere, "elena", keyring, incident, "D1")
+            app.poll()  # the app's first look at the store's change counter
+            await settle(pilot)
+            await until(
+                pilot,
+                lambda: (
+                    "approved by Elena Rossi" in shown_text(app.screen.query_one("#draft-detail"))
+                ),
+            )
+
+    run(body)
+    elsewhere.store.close()
+
+
 def test_a_refusal_points_to_keys_in_the_app_and_is_recorded_as_from_the_cli(
     tmp_path: Path, workspace: Workspace, clock: SimulatedClock, config_dir: Path
 ) -> None:

@@ -1,5 +1,5 @@
-"""Commands about the incident store itself: ``db migrate``, ``db grant``, ``db check``,
-``db rebuild``, ``db copy``, and ``watch``."""
+"""Commands about the incident store itself: ``db migrate``, ``db grant``, ``db grant-server``,
+``db check``, ``db rebuild``, ``db copy``, and ``watch``."""
 
 from __future__ import annotations
 
@@ -126,6 +126,66 @@ def grant(settings: Settings, person: str, role: str | None, password_env: str |
 
 
 @db.command(
+    "grant-server",
+    help=N_(
+        "Give `runbook serve` its own database role on the team store (run as the store's "
+        "owner): the database then lets that role record decisions made through approval "
+        "links and nothing else."
+    ),
+)
+@click.argument("role")
+@click.option(
+    "--password-env",
+    metavar="VAR",
+    help=N_("Environment variable holding the role's password (never typed on the command line)."),
+)
+@click.pass_obj
+def grant_server(settings: Settings, role: str, password_env: str | None) -> None:
+    import os
+
+    from runbook.errors import RunbookError
+    from runbook.locations import default_db
+    from runbook.model.proof import APPROVAL_SERVER
+
+    location = settings.db or default_db()
+    if not location.startswith(("postgresql://", "postgres://")):
+        raise RunbookError(_("database roles exist on the team store only (--db postgresql://...)"))
+    taken = settings.workspace().contacts.person_with_db_role(role)
+    if taken is not None:
+        raise RunbookError(
+            _(
+                "%(role)s is %(person)s's database role in contacts; give the approval server a "
+                "role of its own",
+                role=repr(role),
+                person=taken.id,
+            )
+        )
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            raise RunbookError(_("the environment variable %(name)s is not set", name=password_env))
+    store = _open(location)
+    try:
+        created = store.grant_operator(APPROVAL_SERVER, role, password)
+    finally:
+        store.close()
+    if created:
+        words = _(
+            "created database role %(role)s for runbook serve: it may only record decisions "
+            "made through approval links",
+            role=role,
+        )
+    else:
+        words = _(
+            "updated database role %(role)s for runbook serve: it may only record decisions "
+            "made through approval links",
+            role=role,
+        )
+    click.echo(words)
+
+
+@db.command(
     help=N_(
         "List what the current login may do on the team store; exit 1 when it can do more "
         "than read and append events (it could rewrite history) or less (it cannot work)."
@@ -135,6 +195,7 @@ def grant(settings: Settings, person: str, role: str | None, password_env: str |
 def check(settings: Settings) -> None:
     from runbook.errors import RunbookError
     from runbook.locations import default_db
+    from runbook.model.proof import APPROVAL_SERVER
 
     location = settings.db or default_db()
     if not location.startswith(("postgresql://", "postgres://")):
@@ -149,7 +210,9 @@ def check(settings: Settings) -> None:
         access = store.access()
     finally:
         store.close()
-    if access.person:
+    if access.person == APPROVAL_SERVER:
+        click.echo(_("login %(role)s (the approval server, runbook serve)", role=access.role))
+    elif access.person:
         click.echo(
             _("login %(role)s (mapped to %(person)s)", role=access.role, person=access.person)
         )

@@ -10,6 +10,7 @@ act on; nothing here ever prompts inside the terminal UI (``interactive=False``)
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -197,5 +198,14 @@ def _agent_key(person_keys: list[str]) -> Path | None:
             )
             with handle:
                 handle.write(line.strip() + "\n")
+            atexit.register(_remove, handle.name)  # ssh-keygen needs it until the end
             return Path(handle.name)
     return None
+
+
+def _remove(path: str) -> None:
+    """Remove a public key file written for the agent (gone already: fine)."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

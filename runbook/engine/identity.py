@@ -18,7 +18,7 @@ from typing import Literal
 from runbook.errors import RunbookError
 from runbook.i18n import _
 from runbook.model.contacts import Contacts
-from runbook.model.proof import Proof
+from runbook.model.proof import APPROVAL_SERVER, Proof
 
 
 def os_account() -> str:
@@ -84,6 +84,15 @@ def resolve(
     """
     people = contacts.people
     ids = ", ".join(p.id for p in people[:8]) + (", ..." if len(people) > 8 else "")
+    if db_person == APPROVAL_SERVER:
+        raise RunbookError(
+            _(
+                "you are connected to the team store as database role %(db_role)s, the approval "
+                "server's (runbook serve): it records only decisions made through approval "
+                "links; connect with your own role to work on incidents",
+                db_role=repr(db_role),
+            )
+        )
     if db_person:
         if contacts.person(db_person) is None:
             raise RunbookError(

@@ -346,8 +346,8 @@ class Outbox:
                 why = _("This is a drill: approve in the drill (switching person is allowed).")
             elif spec is None or not is_private(spec):
                 why = _(
-                    "Personal approval links go by email only; %(channel)s is not private, "
-                    "so none is included here.",
+                    "Personal approval links go only by email sent through a mail server; the "
+                    "%(channel)s channel here is not private, so none is included here.",
                     channel=channel,
                 )
         if not why:

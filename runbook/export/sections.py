@@ -109,7 +109,7 @@ class Sections:
             action = in_context(action)
         if kind in _SIMPLE:  # notes, ticks and the like: the hot path of a long incident
             if actor is not None:
-                actor.did(action or "")
+                actor.did(_claimed(action or "", record))
             return
         data = record.data
         if kind == "SeverityAssessed":
@@ -151,7 +151,8 @@ class Sections:
         ):
             action = self._draft_step(record) or action
         if actor is not None:
-            actor.did(action if action is not None else describe(kind, {}, str, str)[0].lower())
+            said = action if action is not None else describe(kind, {}, str, str)[0].lower()
+            actor.did(_claimed(said, record))
 
     def _notified(self, record: Record) -> None:
         stand_down = record.data.get("rule_id") == "stand-down"
@@ -436,6 +437,15 @@ class Sections:
                 )
             )
         return result
+
+
+def _claimed(action: str, record: Record) -> str:
+    """``action`` as the people section lists it: marked when its actor was only claimed (a
+    typed name, not proven), so nobody reads it as that person's own act."""
+    proof = record.data.get("proof")
+    if action and isinstance(proof, dict) and proof.get("method") == "claimed":
+        return _("%(action)s (claimed)", action=action)
+    return action
 
 
 def _missed(scheduled: str, paused: datetime | None, until: datetime) -> bool:

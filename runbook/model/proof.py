@@ -68,6 +68,12 @@ HOW_TO_APP = {
     "claimed": N_("w chooses who you are"),
 }
 
+APPROVAL_SERVER = "(runbook serve)"
+"""What the team store maps the approval server's own database role to (``runbook db
+grant-server``), in place of a person: never a person id (ids have no spaces or brackets). The
+database lets that role record decisions made through an approval link and runbook's own steps,
+nothing else."""
+
 SIGNATURE_NAMESPACE = "runbook"
 """The ``ssh-keygen -Y`` namespace of runbook's signatures (a signature made for another
 purpose, such as a git commit, never verifies as an approval)."""

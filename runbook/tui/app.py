@@ -305,10 +305,10 @@ class RunbookApp(App[None]):
         self._polling = False
         if token is None or token == self._token:
             return
-        first = self._token is None
         self._token = token
-        if not first:
-            self.broadcast_change()
+        # Also on the first read: a screen may have loaded before another process wrote (an
+        # approval through a link) and this first token already counts that write.
+        self.broadcast_change()
 
     def broadcast_change(self) -> None:
         """Tell every screen the store changed (each reloads what it shows)."""

@@ -5,13 +5,16 @@ and a change counter; 2 maps database roles to people (the database refuses an e
 names anyone else); 3 takes every write but appending away from operators: the database checks
 that each event follows its incident's log and keeps the incident list and the counter itself
 (``SECURITY DEFINER`` triggers owned by the schema's owner); 4 adds the intake log of warnings
-(append-only) and the update cadence's own steps; 5 indexes command ids. Operators get
-``SELECT`` on the tables and ``INSERT`` on ``events`` and ``intake``, nothing else
+(append-only) and the update cadence's own steps; 5 indexes command ids; 6 adds the steps of
+deliveries; 7 gives the approval server a role of its own (decisions through a link only).
+Operators get ``SELECT`` on the tables and ``INSERT`` on ``events`` and ``intake``, nothing else
 (:data:`OPERATOR_GRANTS`). :data:`OWN_TABLES` are every table runbook makes: a schema holding
 any other is not runbook's, and is refused before anything is written.
 """
 
 from __future__ import annotations
+
+from runbook.model.proof import APPROVAL_SERVER
 
 SCHEMA = "runbook"
 """The schema runbook's tables live in when the URL does not choose one (``search_path``)."""
@@ -59,6 +62,34 @@ def _check_actor(system_types: str) -> str:
     lines, as the migration that introduced them wrote them)."""
     return _CHECK_ACTOR.replace("@SYSTEM_TYPES@", system_types)
 
+
+_SYSTEM_TYPES_6 = """\
+                'PauseTargeted', 'PostsPaused', 'PostsResumed', 'NotificationsSent',
+                'StatementPublished', 'EffectFailed', 'Escalated', 'EffectRequested',
+                'LinkRefused', 'UpdateFellDue', 'UpdateEscalated', 'UpdateSent',
+                'DeliveryStarted', 'DeliveryInterrupted') THEN
+"""
+"""runbook's own steps an operator's role may record, as of migration 6."""
+
+_CHECK_ACTOR_WITH_SERVER = _check_actor(_SYSTEM_TYPES_6).replace(
+    """        IF mapped IS NOT NULL THEN
+            IF NEW.actor = mapped THEN""",
+    f"""        IF mapped = '{APPROVAL_SERVER}' THEN
+            IF NOT ((proof ->> 'method' = 'link' AND NEW.actor <> 'runbook'
+                     AND NEW.type IN ('DraftApproved', 'DraftRejected', 'ActionRefused'))
+                    OR (NEW.actor = 'runbook' AND proof ->> 'method' = 'system' AND NEW.type IN (
+{_SYSTEM_TYPES_6.replace(") THEN", "))) THEN")}\
+                RAISE EXCEPTION 'database role % serves approval links: it records only decisions '
+                    'made through a link, not % by % (proof %)',
+                    current_user, NEW.type, NEW.actor, coalesce(proof ->> 'method', 'none');
+            END IF;
+        ELSIF mapped IS NOT NULL THEN
+            IF NEW.actor = mapped THEN""",
+)
+"""The database's check of who an event is recorded as, from migration 7: as before, and the
+approval server's role (mapped to :data:`APPROVAL_SERVER`) records only decisions through a
+link (approve, reject, or their refusal, as the link's person with proof ``link``) and
+runbook's own steps."""
 
 MIGRATIONS: list[str] = [
     # 1: the log, the incident list, append-only triggers, a change counter.
@@ -294,14 +325,11 @@ MIGRATIONS: list[str] = [
     """,
     # 6: runbook records each delivery as it starts and, after a crash, that it was
     # interrupted (it may have been sent).
-    _check_actor(
-        """\
-                'PauseTargeted', 'PostsPaused', 'PostsResumed', 'NotificationsSent',
-                'StatementPublished', 'EffectFailed', 'Escalated', 'EffectRequested',
-                'LinkRefused', 'UpdateFellDue', 'UpdateEscalated', 'UpdateSent',
-                'DeliveryStarted', 'DeliveryInterrupted') THEN
-"""
-    ),
+    _check_actor(_SYSTEM_TYPES_6),
+    # 7: the approval server's own role (``runbook db grant-server``): decisions through a
+    # link and runbook's own steps only, so `runbook serve` needs neither a person's role nor
+    # the owner's login.
+    _CHECK_ACTOR_WITH_SERVER,
 ]
 
 
