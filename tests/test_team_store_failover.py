@@ -139,13 +139,16 @@ def test_a_database_that_stays_away_is_one_line_saying_nothing_was_saved(team, r
         engine.note(incident_id, "Statement drafted")
     words = str(refused.value)
     assert words.startswith("lost the connection to the team database at 127.0.0.1:")
-    assert "after 5 tries" in words
+    assert "after 5 tries (the database server did not answer)" in words
     assert words.endswith("nothing was saved; run the command again")
     assert "\n" not in words
     assert "<" not in words
     assert "psycopg" not in words
     assert len(said) == 4
     assert all(line.startswith("lost the connection") for line in said)
+    with pytest.raises(StoreError) as again:  # the next command, the server still away
+        engine.note(incident_id, "Second try")
+    assert str(again.value).endswith("nothing was saved; run the command again")
     engine.store.close()
 
     relay.restore()

@@ -200,6 +200,8 @@ def reason(exc: BaseException | None) -> str:
     text = first_line(exc)
     if "<" in text and ">" in text:
         return _("the connection broke")
+    if text.startswith("connection failed"):  # psycopg's words for a server not answering
+        return _("the database server did not answer")
     return text
 
 
