@@ -6,7 +6,10 @@ Reads every ``runbook/**/*.py`` with ``ast`` (nothing is imported), resolves eac
 ``import``/``from ... import`` to a runbook module, including imports inside functions, and
 reports: how many modules each layer has, every import from a lower layer to a higher one, and
 every import circle (strongly connected component of more than one module), with the layers it
-spans. The layers are those of the import contracts in ``.importlinter``.
+spans. The layers are those of the import contracts in ``pyproject.toml`` (read from the
+checkout measured; an older tree's top-level engine modules count as the engine). Circles are
+counted twice: with every import, and at run time (leaving out imports made only for the type
+checker, under ``if TYPE_CHECKING:``).
 """
 
 from __future__ import annotations
@@ -16,18 +19,43 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-LAYERS = [
-    ("model", ("runbook.model",)),
-    ("loading", ("runbook.loading",)),
-    ("store", ("runbook.store",)),
-    ("effects", ("runbook.effects",)),
-    ("engine", ("runbook.engine", "runbook.engine_drafts", "runbook.engine_posts",
-                "runbook.engine_links", "runbook.outbox", "runbook.identity", "runbook.links",
-                "runbook.proofcheck")),
-    ("surfaces", ("runbook.cli", "runbook.tui", "runbook.serve", "runbook.export",
-                  "runbook.drill")),
-]  # fmt: skip
-RANK = {name: i for i, (name, _) in enumerate(LAYERS)}
+NAMES = {"runbook.model": "model", "runbook.loading": "loading", "runbook.store": "store",
+         "runbook.effects": "effects", "runbook.engine": "engine"}  # fmt: skip
+"""Short names of the layers (the top one is "surfaces")."""
+OLD_ENGINE = (
+    "runbook.engine_drafts",
+    "runbook.engine_posts",
+    "runbook.engine_links",
+    "runbook.outbox",
+    "runbook.identity",
+    "runbook.links",
+    "runbook.proofcheck",
+)
+"""Engine modules of older trees, before the engine was one package."""
+LAYERS: list[tuple[str, tuple[str, ...]]] = []
+
+
+def read_layers(root: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """The layers of the ``layers`` import contract in ``root``'s pyproject.toml, lowest first
+    (the checkout's own when ``root`` has none)."""
+    import tomllib
+
+    here = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    config = root / "pyproject.toml"
+    text = (config if config.exists() else here).read_text(encoding="utf-8")
+    contracts = tomllib.loads(text).get("tool", {}).get("importlinter", {}).get("contracts", [])
+    layered = next((c for c in contracts if c.get("type") == "layers"), None)
+    if layered is None:  # a tree from before the contracts: the checkout's own layers
+        return read_layers(here.parent) if root != here.parent else []
+    found = []
+    for entry in reversed(layered["layers"]):
+        modules = tuple(m.strip() for m in entry.replace("|", ":").split(":"))
+        name = NAMES.get(modules[0], "surfaces")
+        found.append((name, modules + (OLD_ENGINE if name == "engine" else ())))
+    return found
+
+
+RANK: dict[str, int] = {}
 
 
 def layer(module: str) -> str:
@@ -48,7 +76,7 @@ def modules(root: Path) -> dict[str, Path]:
     return found
 
 
-def imports(name: str, path: Path, known: set[str]) -> set[str]:
+def imports(name: str, path: Path, known: set[str], run_time: bool = False) -> set[str]:
     tree = ast.parse(path.read_text(), str(path))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out: set[str] = set()
@@ -59,7 +87,16 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
         if target and target != name:
             out.add(target)
 
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for block in node.body
+        for inner in ast.walk(block)
+    }
     for node in ast.walk(tree):
+        if run_time and id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 add(alias.name)
@@ -122,6 +159,8 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def main() -> int:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent)
+    LAYERS[:] = read_layers(root)
+    RANK.update({name: i for i, (name, _) in enumerate(LAYERS)})
     found = modules(root)
     known = set(found)
     graph = {name: imports(name, path, known) for name, path in found.items()}
@@ -146,6 +185,16 @@ def main() -> int:
     crossing = [c for c in components if len({layer(m) for m in c}) > 1]
     print(f"{len(components)} import circles, {len(crossing)} spanning more than one layer")
     for component in components:
+        spans = sorted({layer(m) for m in component}, key=lambda n: RANK.get(n, 99))
+        print(f"  {len(component)} modules over {', '.join(spans)}: {', '.join(component)}")
+    running = {name: imports(name, path, known, run_time=True) for name, path in found.items()}
+    at_run_time = circles(running)
+    crossing = [c for c in at_run_time if len({layer(m) for m in c}) > 1]
+    print(
+        f"{len(at_run_time)} import circles at run time (imports for the type checker left "
+        f"out), {len(crossing)} spanning more than one layer"
+    )
+    for component in at_run_time:
         spans = sorted({layer(m) for m in component}, key=lambda n: RANK.get(n, 99))
         print(f"  {len(component)} modules over {', '.join(spans)}: {', '.join(component)}")
     return 0

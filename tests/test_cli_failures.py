@@ -179,3 +179,26 @@ def test_a_receiver_that_keeps_asking_to_wait_shows_each_wait_then_fails(
     assert waits[0].endswith(" UTC")
     assert done.returncode == 1
     assert f"runbook: {incident_id}: chat reached nobody: 7 of 7 failed" in done.stderr
+
+
+def test_what_failed_and_who_was_missed_read_in_the_language_in_force():
+    from datetime import UTC, datetime
+
+    from runbook.i18n import using
+    from runbook.model.effect_state import Effect
+
+    recipients = [
+        {"person": "tom", "channels": ["email"]},
+        {"person": "amara", "channels": ["sms"]},
+    ]
+    effect = Effect("E1", "notify", {"recipients": recipients}, datetime.now(UTC), 3)
+    effect.result, effect.error = "unknown", "no answer"
+    effect.deliveries = {key: {"outcome": "unknown"} for key in effect.delivery_keys()}
+    effect.failures = [{"person": "tom", "channel": "email"}]
+    assert effect.what_failed() == [(False, "2 messages may have been sent (no answer)")]
+    assert effect.not_done() == [("tom by email", "not done")]
+    with using("fr"):
+        assert effect.what_failed() == [(False, "2 messages sont peut-être partis (no answer)")]
+        assert effect.not_done() == [("tom par email", "non fait")]
+    effect.deliveries.popitem()
+    assert effect.what_failed() == [(False, "1 message may have been sent (no answer)")]

@@ -195,3 +195,52 @@ def test_a_row_with_no_events_behind_it_is_found_by_verify_all_and_dropped_by_re
 
     assert "INC-GHOST2" in runbook(location, config_dir, "db", "rebuild").stdout
     assert runbook(location, config_dir, "verify", "--all").returncode == 0
+
+
+def test_an_incident_whose_every_listed_column_is_altered_is_still_listed_and_escalated(
+    location, workspace, clock, config_dir
+):
+    incident_id = notified_incident(location, workspace, clock)
+    for column, value in CHANGES.items():
+        behind_runbooks_back(
+            location, f"UPDATE incidents SET {column} = ? WHERE id = ?", (value, incident_id)
+        )
+
+    checked = runbook(location, config_dir, "verify", incident_id)
+    assert checked.returncode == 1
+    assert f"{incident_id}: THE INCIDENT LIST IS WRONG" in checked.stderr
+    listed = runbook(location, config_dir, "list")
+    assert incident_id in listed.stdout
+    line = listed.stdout.split(incident_id)[1].splitlines()[0]
+    assert "notified" in line
+    assert "Nothing to see" not in line
+    ticked = runbook(location, config_dir, "tick")
+    assert ticked.returncode == 0, ticked.stderr
+    assert f"{incident_id}: escalated" in ticked.stdout
+
+
+def test_no_single_altered_column_changes_what_the_board_and_list_show(location, workspace, clock):
+    incident_id = notified_incident(location, workspace, clock)
+    engine = Engine(open_store(location), workspace, operator="amara", clock=clock)
+    (truth,) = engine.incidents()
+    for column, value in CHANGES.items():
+        behind_runbooks_back(
+            location, f"UPDATE incidents SET {column} = ? WHERE id = ?", (value, incident_id)
+        )
+        (shown,) = engine.incidents()
+        assert shown.pop("listed") == "from its events: the incident list disagrees", column
+        assert shown == truth, column
+        engine.rebuild_incidents()
+    engine.store.close()
+
+
+def test_verify_names_a_wrong_list_in_french(location, workspace, clock, config_dir):
+    incident_id = notified_incident(location, workspace, clock)
+    behind_runbooks_back(
+        location, "UPDATE incidents SET level = ? WHERE id = ?", ("SEV4", incident_id)
+    )
+    checked = runbook(location, config_dir, "--lang", "fr", "verify", incident_id)
+    assert checked.returncode == 1
+    assert "level vaut 'SEV4' dans la liste des incidents mais 'SEV1' d’après ses événements" in (
+        checked.stderr
+    )

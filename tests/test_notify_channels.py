@@ -831,3 +831,21 @@ def test_no_secret_appears_in_errors_results_logs_or_output(mail, receiver, capl
     leaks = secret_forms(PASSWORD) | secret_forms("x" + PASSWORD) | secret_forms(receiver.url)
     leaks |= secret_forms(SECRET_PATH) | {"T0KEN-SECRET"}
     assert [leak for leak in leaks if leak in everything] == []
+
+
+def test_a_wait_is_told_in_the_language_in_force_from_the_sending_thread(receiver):
+    from runbook.i18n import using
+
+    receiver.fail(429, times=1, **{"Retry-After": "2"})
+    told: list[Wait] = []
+    with using("fr"):
+        [result] = deliver_all(
+            [(message(channel="chat"), "k")],
+            {"chat": chat(receiver)},
+            sleep=no_sleep([]),
+            on_wait=told.append,
+        )
+        words = told[0].words()
+    assert result["ok"] is True
+    assert words.startswith("attente de 2 s avant de réessayer : message chat pour Amara Okafor")
+    assert "(chat a demandé d’attendre 2 s) ; essai 2 sur 4 à " in words

@@ -218,13 +218,14 @@ def check(settings: Settings) -> None:
         )
     else:
         click.echo(_("login %(role)s (mapped to nobody)", role=access.role))
+    nothing, label = _("nothing"), _("schema changes")
     for table, held in access.privileges.items():
-        click.echo(f"  {table:15} {', '.join(held) or _('nothing')}")
+        click.echo(f"  {table:15} {', '.join(held) or nothing}")
     if access.superuser:
         changes = _("yes (superuser)")
     else:
         changes = _("yes (owner)") if access.owner else _("no")
-    click.echo(f"  {_('schema changes'):15} {changes}")
+    click.echo(f"  {label:15} {changes}")
     too_much, missing = access.too_much(), access.missing()
     if too_much:
         click.echo(

@@ -22,7 +22,7 @@ from runbook.model import lifecycle
 from runbook.model.effect_state import Effect
 from runbook.model.messages import SentMessage, sent_messages
 from runbook.store.chain import Verification
-from runbook.store.listing import LISTED, disagreements
+from runbook.store.listing import LISTED, LISTED_FROM_HEADS, disagreements, head_summary
 from runbook.store.witness import Heads
 
 
@@ -32,17 +32,17 @@ class RecordQueries(EngineCore):
     # -- reading the record ------------------------------------------------------------------
     def incidents(self) -> list[dict[str, Any]]:
         """Every incident in the log, newest first, summarised. The store's incident list is
-        a cache: a row is used only when it agrees with its log's newest event (count, state,
-        time); an incident whose row is missing or disagrees is summarised from its events
-        (``listed`` says so), so no row can hide an incident from the board or ``tick``."""
+        a cache: a row is used only when it agrees with its log (count, state, times, level,
+        and what the declaration says: playbook, title, drill); an incident whose row is
+        missing or disagrees is summarised from its events (``listed`` says so), so no row
+        can hide an incident from the board or ``tick``, or show it as something else."""
         listed = {row["id"]: row for row in self.store.incidents()}
         found = []
         for incident_id, head in self.store.heads().items():
             row = listed.get(incident_id)
             if (
                 row is None
-                or row["events"] != head["seq"]
-                or row["updated_at"] != head["at"]
+                or disagreements(row, head_summary(head), LISTED_FROM_HEADS)
                 or (head["state"] and row["state"] != head["state"])
             ):
                 status = self.incident(incident_id).status()
@@ -60,14 +60,14 @@ class RecordQueries(EngineCore):
         status = self.incident(incident_id).status()
         row = next((r for r in self.store.incidents() if r["id"] == incident_id), None)
         if row is None:
-            return ["the incident list has no row for it"]
+            return [_("the incident list has no row for it")]
         return disagreements(row, status)
 
     def unlisted_problems(self) -> dict[str, str]:
         """Rows of the incident list with no events behind them (added outside runbook)."""
         heads = self.store.heads()
         return {
-            row["id"]: "it is in the incident list but has no events"
+            row["id"]: _("it is in the incident list but has no events")
             for row in self.store.incidents()
             if row["id"] not in heads
         }

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from runbook.i18n import N_, _
+from runbook.i18n import N_, _, ngettext
 
 WORDS = {
     "notify": (N_("nobody was notified"), N_("some people were not notified")),
@@ -96,10 +96,14 @@ class Effect:
         found = []
         for failure in self.failures:
             if failure.get("person"):
-                who = f"{failure['person']} by {failure.get('channel', '?')}"
+                who = _(
+                    "%(person)s by %(channel)s",
+                    person=failure["person"],
+                    channel=failure.get("channel", "?"),
+                )
             else:
                 who = str(failure.get("id") or failure.get("platform") or self.kind)
-            found.append((who, str(failure.get("error") or "not done")))
+            found.append((who, str(failure.get("error") or _("not done"))))
         if not found and self.result == "failed" and self.error:
             found.append((self.kind, self.error))
         return found
@@ -120,7 +124,13 @@ class Effect:
         reached nobody while another worked."""
         if self.result == "unknown":
             count = len(self.maybe_sent())
-            return [(False, f"{count} message(s) may have been sent ({self.error})")]
+            maybe = ngettext(
+                "%(n)s message may have been sent (%(error)s)",
+                "%(n)s messages may have been sent (%(error)s)",
+                count,
+                error=self.error,
+            )
+            return [(False, maybe)]
         if self.result not in ("failed", "partial"):
             return []
         whole = self.result == "failed"

@@ -19,6 +19,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from runbook.i18n import _
+
 HEADS = """
 WITH RECURSIVE ids(id) AS (
     SELECT min(incident_id) FROM events
@@ -26,15 +28,23 @@ WITH RECURSIVE ids(id) AS (
     SELECT (SELECT min(incident_id) FROM events WHERE incident_id > ids.id)
     FROM ids WHERE ids.id IS NOT NULL
 )
-SELECT e.incident_id, e.seq, e.state, e.at
+SELECT e.incident_id, e.seq, e.state, e.at,
+    f.type AS first_type, f.data AS first_data, f.at AS first_at,
+    (SELECT a.data FROM events a WHERE a.incident_id = ids.id AND a.type = 'SeverityAssessed'
+        ORDER BY a.seq DESC LIMIT 1) AS level_data
 FROM ids JOIN events e ON e.incident_id = ids.id
     AND e.seq = (SELECT max(seq) FROM events WHERE incident_id = ids.id)
+LEFT JOIN events f ON f.incident_id = ids.id AND f.seq = 1
 ORDER BY e.incident_id
 """
-"""Each log's newest event (seq, state, time), one index lookup per incident (SQLite and
-PostgreSQL alike): which incidents exist is read from the log, never from the list."""
+"""Each log's newest event (seq, state, time), its first (type, data, time) and its newest
+severity assessment's data, by index lookups per incident (SQLite and PostgreSQL alike): which
+incidents exist is read from the log, never from the list, and :func:`head_summary` gives
+every listed column but ``state`` from them."""
 LISTED = ("id", "playbook", "title", "level", "state", "drill", "opened_at", "updated_at", "events")
 """The columns of the incident list, in order."""
+LISTED_FROM_HEADS = tuple(name for name in LISTED if name != "state")
+"""The columns :func:`head_summary` gives (the state is checked apart)."""
 
 
 def follow(summary: dict[str, Any] | None, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,6 +81,26 @@ def follow(summary: dict[str, Any] | None, row: Mapping[str, Any]) -> dict[str, 
     return summary
 
 
+def head_summary(head: Mapping[str, Any]) -> dict[str, Any]:
+    """The listed columns a :data:`HEADS` row gives, as the log says them: all but ``state``
+    (the newest event may carry none), to check a row of the incident list against."""
+    first = {
+        "incident_id": head["incident_id"],
+        "seq": 1,
+        "type": head.get("first_type") or "",
+        "data": head.get("first_data"),
+        "at": head.get("first_at"),
+        "state": "",
+    }
+    summary = follow(None, first)
+    if head.get("level_data") is not None:
+        assessed = {**first, "seq": 2, "type": "SeverityAssessed", "data": head["level_data"]}
+        summary = follow(summary, assessed)
+    summary.pop("state")
+    summary["updated_at"], summary["events"] = head["at"], head["seq"]
+    return summary
+
+
 def derive(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
     """The summary of a whole log (None when it is empty)."""
     summary: dict[str, Any] | None = None
@@ -79,15 +109,25 @@ def derive(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
     return summary
 
 
-def disagreements(listed: Mapping[str, Any], derived: Mapping[str, Any]) -> list[str]:
-    """The fields where the incident list's row differs from what the log says, in words."""
+def disagreements(
+    listed: Mapping[str, Any], derived: Mapping[str, Any], names: Iterable[str] = LISTED
+) -> list[str]:
+    """The fields (of ``names``) where the incident list's row differs from what the log
+    says, in words."""
     found = []
-    for name in LISTED:
+    for name in names:
         have, want = listed.get(name), derived.get(name)
         if name == "drill":
             have, want = bool(have), bool(want)
         if have != want:
-            found.append(f"{name} is {have!r} in the incident list but {want!r} in its events")
+            found.append(
+                _(
+                    "%(name)s is %(have)s in the incident list but %(want)s in its events",
+                    name=name,
+                    have=repr(have),
+                    want=repr(want),
+                )
+            )
     return found
 
 

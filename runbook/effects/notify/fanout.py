@@ -17,6 +17,7 @@ lives in :mod:`.smtp`, :mod:`.webhook` and :mod:`.console`.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import random
@@ -32,6 +33,7 @@ from runbook.effects.notify.console import ConsoleChannel
 from runbook.effects.notify.smtp import SmtpEmail
 from runbook.effects.notify.webhook import ChatWebhook
 from runbook.errors import EffectError
+from runbook.i18n import _
 from runbook.model import contacts as spec
 
 log = logging.getLogger(__name__)
@@ -114,6 +116,7 @@ def deliver_all(
                     report(index, result)
                     continue
                 future = pool.submit(
+                    contextvars.copy_context().run,  # the language in force, in the thread
                     _deliver_one,
                     channel,
                     message,
@@ -127,7 +130,7 @@ def deliver_all(
                 )
                 pending[future] = index
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _waiting = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     report(pending.pop(future), future.result())
         except BaseException:
@@ -184,12 +187,17 @@ def _attempt(
             if exc.transient and attempt < attempts:
                 delay = _delay(attempt, backoff, asked)
                 if asked is not None and asked > MAX_RETRY_AFTER:
-                    gave_up = (
-                        f"; {message.channel} asks to wait {asked:.0f} s, longer than runbook "
-                        f"waits in a crisis ({MAX_RETRY_AFTER:.0f} s): try again later"
+                    gave_up = "; " + _(
+                        "%(channel)s asks to wait %(asked)s s, longer than runbook waits in a "
+                        "crisis (%(most)s s): try again later",
+                        channel=message.channel,
+                        asked=format(asked, ".0f"),
+                        most=format(MAX_RETRY_AFTER, ".0f"),
                     )
                 elif waited + delay > MAX_WAIT:
-                    gave_up = f"; gave up after waiting {waited:.0f} s in all"
+                    gave_up = "; " + _(
+                        "gave up after waiting %(seconds)s s in all", seconds=format(waited, ".0f")
+                    )
                 else:
                     log.debug(
                         "delivery to %s via %s: %s; retrying in %.2fs",
@@ -200,13 +208,25 @@ def _attempt(
                     )
                     if on_wait is not None and delay >= REPORTED_WAIT:
                         reason = (
-                            f"{message.channel} asked to wait {asked:.0f} s"
+                            _(
+                                "%(channel)s asked to wait %(seconds)s s",
+                                channel=message.channel,
+                                seconds=format(asked, ".0f"),
+                            )
                             if asked is not None
-                            else f"{message.channel} failed: {error}"
+                            else _(
+                                "%(channel)s failed: %(error)s",
+                                channel=message.channel,
+                                error=error,
+                            )
                         )
                         on_wait(
                             Wait(
-                                what=f"{message.channel} message to {message.name}",
+                                what=_(
+                                    "%(channel)s message to %(name)s",
+                                    channel=message.channel,
+                                    name=message.name,
+                                ),
                                 seconds=delay,
                                 until=datetime.now(UTC) + timedelta(seconds=delay),
                                 reason=reason,

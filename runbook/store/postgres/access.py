@@ -50,19 +50,21 @@ class Access:
         """What the login may do beyond reading and appending events."""
         found = []
         if self.superuser:
-            found.append("it is a superuser")
+            found.append(_("it is a superuser"))
         elif self.owner:
-            found.append("it owns the tables (ALTER, DISABLE TRIGGER)")
+            found.append(_("it owns the tables (ALTER, DISABLE TRIGGER)"))
         for table, held in self.privileges.items():
             extra = [p for p in held if p not in NEEDED.get(table, ())]
             if extra:
-                found.append(f"{', '.join(extra)} on {table}")
+                found.append(
+                    _("%(privileges)s on %(table)s", privileges=", ".join(extra), table=table)
+                )
         return found
 
     def missing(self) -> list[str]:
         """What the login lacks to work as an operator."""
         return [
-            f"{p} on {table}"
+            _("%(privileges)s on %(table)s", privileges=p, table=table)
             for table, needed in NEEDED.items()
             for p in needed
             if p not in self.privileges.get(table, ())
@@ -73,10 +75,11 @@ class Access:
         """One line when the login can rewrite history (empty when it cannot)."""
         if not self.can_alter:
             return ""
-        return (
-            f"connected to the team store as {self.role!r}, a login that can alter the schema "
+        return _(
+            "connected to the team store as %(role)s, a login that can alter the schema "
             "and rewrite history; run incidents with an operator login "
-            "(`runbook db grant PERSON`)"
+            "(`runbook db grant PERSON`)",
+            role=repr(self.role),
         )
 
 

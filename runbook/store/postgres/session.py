@@ -50,6 +50,9 @@ class Session:
         self.url = url
         self._lock = threading.RLock()
         self._conn: Conn | None = None
+        self._connected = False
+        """True once a connection was opened: losing it later (a failover, a restart) is
+        retried, while a database never reached is said at once."""
         self.notice: Callable[[str], None] | None = None
         """Called with one line when the connection is lost and the store tries again (the
         CLI prints it; the app shows it)."""
@@ -76,25 +79,33 @@ class Session:
 
     def connect(self) -> Conn:
         """The session's connection, opened when there is none."""
+        try:
+            return self._connection()
+        except psycopg.Error as exc:
+            raise self._unreachable(exc) from None
+
+    def _connection(self) -> Conn:
+        """The session's connection, opened when there is none (psycopg's error if not)."""
         if self._conn is None or self._conn.closed:
-            try:
-                self._conn = psycopg.connect(
-                    self.url,
-                    options=self.options(),
-                    row_factory=dict_row,
-                    connect_timeout=10,
-                    autocommit=True,
-                    application_name="runbook",
-                )
-            except psycopg.Error as exc:
-                raise StoreError(
-                    _(
-                        "cannot reach the team incident store at %(where)s: %(reason)s",
-                        where=self.where(),
-                        reason=first_line(exc),
-                    )
-                ) from None
+            self._conn = psycopg.connect(
+                self.url,
+                options=self.options(),
+                row_factory=dict_row,
+                connect_timeout=10,
+                autocommit=True,
+                application_name="runbook",
+            )
+            self._connected = True
         return self._conn
+
+    def _unreachable(self, exc: BaseException) -> StoreError:
+        return StoreError(
+            _(
+                "cannot reach the team incident store at %(where)s: %(reason)s",
+                where=self.where(),
+                reason=first_line(exc),
+            )
+        )
 
     def drop(self) -> None:
         """Close the connection (a broken one included); the next use opens another."""
@@ -109,7 +120,7 @@ class Session:
         """Run ``work(conn)`` in a transaction, retrying when the connection is lost or the
         transaction cannot serialise; every failure leaves as a StoreError in plain words."""
         last: Exception | None = None
-        committing = False
+        committing = False  # once a try reached its commit, the change may have been saved
         for attempt in range(ATTEMPTS):
             if attempt:
                 self.say(
@@ -123,8 +134,14 @@ class Session:
                 )
                 time.sleep(min(0.05 * 2**attempt, 1.0))
             with self._lock:
-                conn = self.connect()
-                committing = False
+                try:
+                    conn = self._connection()
+                except psycopg.Error as exc:
+                    if not self._connected:
+                        raise self._unreachable(exc) from None
+                    last = exc  # the server went away (a failover, a restart): try again
+                    self.drop()
+                    continue
                 try:
                     with conn.transaction():
                         result = work(conn)
@@ -183,6 +200,8 @@ def reason(exc: BaseException | None) -> str:
     text = first_line(exc)
     if "<" in text and ">" in text:
         return _("the connection broke")
+    if text.startswith("connection failed"):  # psycopg's words for a server not answering
+        return _("the database server did not answer")
     return text
 
 

@@ -68,7 +68,7 @@ class PostgresStore(Session):
         when the block ends, or by the server if the connection drops."""
         with self._lock:
             try:
-                conn = self.connect()
+                conn = self._connection()  # a server away is the command's to retry and say
                 conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (incident_id,))
             except TRANSIENT:
                 self.drop()  # work unlocked: appends still check the expected seq
