@@ -185,8 +185,7 @@ _FR: dict[str, tuple[str, str]] = {
         "Pour le préparer : $draft_command, ou appuyez sur « d » sur l’incident dans runbook.\n",
     ),
     "update_overdue": (
-        "${drill}EN RETARD : le point de situation pour $audience : $incident_title "
-        "[$incident_id]",
+        "${drill}EN RETARD : le point de situation pour $audience : $incident_title [$incident_id]",
         "${drill}Le point de situation pour $audience était attendu le $due_at et "
         "n’est pas parti.\n"
         "La procédure en prévoit un toutes les $every à ce niveau.\n"
