@@ -13,7 +13,6 @@ import click
 from runbook.cli import Settings, cli, emit_json
 from runbook.errors import ActionRefused
 from runbook.i18n import N_, _
-from runbook.model.updates import audience_name
 
 ID = click.argument("incident_id", metavar="ID")
 DRAFT = click.option(
@@ -114,6 +113,7 @@ def assess(settings: Settings, incident_id: str, answers: tuple[str, ...], as_js
 @click.pass_obj
 def tick(settings: Settings, incident_id: str | None) -> None:
     from runbook.model import events as ev
+    from runbook.model.updates import audience_name
 
     engine = settings.engine()
     ids = (
