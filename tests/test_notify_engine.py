@@ -446,3 +446,22 @@ def test_escalation_stops_on_acknowledgement_and_never_pages_the_person_running_
     assert len(sink.sent) == sent, "no further message after the acknowledgements"
     words = [line for line in (e.type for e in tom.timeline(incident_id))]
     assert "Escalated" in words
+
+
+def test_the_person_running_the_incident_acknowledging_does_not_meet_the_first_ack_target(
+    engine_as, clock
+):
+    """Tom declared and notified: he was never messaged, so his own acknowledgement is
+    recorded but the "first acknowledgement" target waits for someone who was messaged."""
+    tom = engine_as("tom")
+    incident_id = tom.declare("account-compromised", "Scam DMs").id
+    tom.assess(incident_id, SEV1_ACCOUNT)
+    tom.pause(incident_id)
+    tom.notify(incident_id)
+    clock.advance(timedelta(minutes=2))
+    incident = tom.ack(incident_id)
+    assert incident.recipients["tom"].running
+    assert "acknowledge" not in incident.stage_reached
+    clock.advance(timedelta(minutes=3))
+    incident = engine_as("priya").ack(incident_id)
+    assert incident.stage_reached["acknowledge"] == clock.now()

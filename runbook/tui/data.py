@@ -32,6 +32,7 @@ from runbook.model.playbook import STAGES, Playbook
 from runbook.model.targets import TargetCheck, next_target
 from runbook.model.updates import UpdateDue
 from runbook.tui.timeline_data import Line, timeline_lines
+from runbook.tui.wording import refusal_words
 
 __all__ = ["VariantCount", "variant_count"]  # counting lives in the model; screens import here
 
@@ -255,7 +256,7 @@ def actions(
         try:
             lifecycle.next_state(_detached(incident), action, ctx)
         except ActionRefused as refusal:
-            refusals[action] = refusal.for_app()
+            refusals[action] = refusal_words(refusal)
         else:
             refusals[action] = _("cannot %(action)s now", action=_(ACTIONS[action]))
     return allowed, refusals

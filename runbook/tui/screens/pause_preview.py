@@ -17,6 +17,7 @@ from textual.widgets import Static
 from runbook.describe import HOW_HELD
 from runbook.i18n import N_, _, ngettext
 from runbook.tui.screens.preview import Preview
+from runbook.tui.wording import slot
 
 
 class PausePreview(Preview):
@@ -70,14 +71,14 @@ class PausePreview(Preview):
             )
             return
         table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
-        table.add_column(_("when"), no_wrap=True)
+        table.add_column(_("when") + " (UTC)", no_wrap=True)
         table.add_column(_("on"), no_wrap=True)
         table.add_column(_("post"), no_wrap=True)
         table.add_column("", ratio=1, no_wrap=True, overflow="ellipsis")
         for post in preview["next"]:
             how = _(HOW_HELD[post["hold"]]) if post.get("hold") in HOW_HELD else ""
             table.add_row(
-                post.get("scheduled_at", ""),
+                slot(post.get("scheduled_at", "")),
                 post["channel"],
                 post["id"],
                 Text(post.get("excerpt", "") + (f"  [{how}]" if how else "")),  # no markup
