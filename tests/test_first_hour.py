@@ -29,6 +29,7 @@ from runbook.loading import load_workspace
 from runbook.model import events as ev
 from runbook.store.sqlite import SqliteStore
 from runbook.tui.app import RunbookApp
+from tests.test_engine import SEV1_ACCOUNT
 from tests.test_tui import run, settle, type_keys, until
 from tests.test_tui_snapshots import frame_text
 
@@ -278,3 +279,48 @@ def test_a_refusal_in_the_app_names_keys_and_is_recorded_as_from_the_command_lin
     assert [e.action for e in refused] == ["submit", "publish", "submit", "publish"]
     assert [e.reason for e in refused[:2]] == [e.reason for e in refused[2:]]
     assert all("allowed now" not in e.reason for e in refused), "the same from every surface"
+
+
+def test_without_a_scheduler_the_app_asks_for_the_tool_and_records_a_pause_held_by_hand(
+    tmp_path: Path, config_dir: Path
+) -> None:
+    """No scheduler configured: the pause preview asks which tool the posts were held in;
+    the record says held by hand in that tool, confirmed by Amara, never a pause runbook
+    made; the posts tab says so too."""
+    config = demo_config(tmp_path, config_dir)
+    (config / "contacts" / "demo-calendar.yaml").unlink()
+    workspace = load_workspace([config / "playbooks", config / "contacts"])
+    clock = SimulatedClock(MORNING)
+    effects = build_effects(workspace, config / "contacts", clock)
+    engine = Engine(SqliteStore(tmp_path / "hand.db"), workspace, clock=clock, effects=effects)
+    incident_id = engine.declare("account-compromised", "Scam DMs").id
+    engine.assess(incident_id, SEV1_ACCOUNT)
+
+    async def body() -> None:
+        app = RunbookApp(engine, cursor_blink=False, poll_every=0.2, tick_every=None)
+        app.open_incident = incident_id
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("p")
+            await settle(pilot)
+            shown = on_screen(app)
+            assert "no scheduler is configured" in shown
+            assert "Held by hand" in shown
+            await pilot.press("enter")  # nothing named yet: asked again, nothing recorded
+            await settle(pilot)
+            assert any("Name the tool" in message for _, _, message in app.notices)
+            assert not engine.incident(incident_id).held_by_hand
+            await type_keys(pilot, "Hootsuite")
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("escape")  # notify is offered next: not now
+            await pilot.press("3")
+            await settle(pilot)
+            assert "held by hand in Hootsuite (confirmed by Amara" in on_screen(app)
+
+    run(body)
+    incident = engine.incident(incident_id)
+    assert incident.pause_satisfied()
+    assert not incident.effects, "runbook sent nothing to any scheduler"
+    (held,) = [e for e in engine.timeline(incident_id) if isinstance(e, ev.PostsHeldByHand)]
+    assert (held.tool, held.actor) == ("Hootsuite", "amara")

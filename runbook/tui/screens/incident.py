@@ -73,6 +73,7 @@ def signature(panel: str, view: IncidentView) -> object:
             incident.level,
             incident.paused_scope.describe(),
             incident.pause_unconfirmed(),
+            len(incident.held_by_hand),
             len(incident.paused_posts),
             len(incident.kept_posts),
             len(incident.resumed_posts),

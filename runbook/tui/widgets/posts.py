@@ -72,6 +72,18 @@ class PostsPanel(VerticalScroll):
                     counts=", ".join(f"{c} {n}" for c, n in sorted(channels.items())),
                 )
             )
+        contacts = self.app.engine.workspace.contacts  # type: ignore[attr-defined]
+        for _at, who, tool, _scope in incident.held_by_hand:
+            person = contacts.person(who)
+            head.append(
+                "\n"
+                + _(
+                    "held by hand in %(tool)s (confirmed by %(person)s)",
+                    tool=tool,
+                    person=person.name if person else who,
+                ),
+                style=styles["warn"],
+            )
         problem = incident.pause_unconfirmed()
         if problem:
             head.append(f"\n{problem}", style=styles["bad"])
