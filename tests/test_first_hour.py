@@ -164,6 +164,11 @@ def test_a_whole_sev1_incident_by_keys_at_80x24_on_the_demo_configuration(
             await keys.press("escape")  # the editor opened on it; the text is fine
             await keys.press("s")
             assert engine.incident(incident_id).state == "in_review"
+            shown = on_screen(app)
+            assert "Waiting for approval from comms_lead, security_lead, pr_director, legal" in (
+                shown
+            ), "the next step is shown whole at 80 columns"
+            assert "links sent" not in shown, "the console channels send no approval link"
 
             # The approvers sign from their own terminals; the app shows it.
             for person in ("elena", "priya", "marcus", "daniel"):

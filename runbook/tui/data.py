@@ -390,7 +390,15 @@ def next_step(view: IncidentView) -> NextStep:
                 "%(n)s approvers", "%(n)s approvers", need.min_approvals
             )
             key = _(" · y approves") if "approve" in allowed else ""
-            words = _("Waiting for approval from %(missing)s (links sent)", missing=missing)
+            linked = any(  # personal links go out only on a private channel (not a console)
+                link.draft_id == draft.draft_id and link.version == draft.version
+                for link in view.incident.links.values()
+            )
+            words = (
+                _("Waiting for approval from %(missing)s (links sent)", missing=missing)
+                if linked
+                else _("Waiting for approval from %(missing)s", missing=missing)
+            )
             return words + key, ["approve"]
         if draft.unpublished() and "publish" in allowed:
             return _("Next: %(draft)s is approved: P publishes it", draft=draft.draft_id), [
