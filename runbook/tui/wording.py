@@ -38,7 +38,7 @@ ACTION_KEYS = {
     **{name: key for key, name, _words in KEYS},
     "assess": "a",
     "reassess": "a",
-    "check": "enter",
+    "check": N_("enter"),
 }
 """The key of each lifecycle action on the incident screen (``enter`` ticks the checklist)."""
 
@@ -51,7 +51,8 @@ def refusal_words(refusal: ActionRefused) -> str:
         labels.update(assess=N_("level"), reassess=N_("level"), check=N_("tick"))
         keys = list(
             dict.fromkeys(
-                f"{ACTION_KEYS[name]} {_(labels[name])}"
+                f"{_(ACTION_KEYS[name]) if name == 'check' else ACTION_KEYS[name]} "
+                + _(labels[name])
                 for name in refusal.allowed
                 if name in ACTION_KEYS
             )

@@ -63,6 +63,11 @@ class PausePreview(Preview):
             + "\n",
             style="bold",
         )
+        if not preview.get("scheduler_configured", True):  # nothing runbook could hold
+            if preview.get("note"):
+                head.append(str(preview["note"]), style="bold yellow")
+            self.ask_tool(head)
+            return
         head.append(
             ngettext(
                 "Will hold %(n)s scheduled post(s): %(counts)s",
@@ -73,9 +78,6 @@ class PausePreview(Preview):
         )
         if preview.get("note"):
             head.append(f"\n{preview['note']}", style="bold yellow")
-        if not preview.get("scheduler_configured", True):
-            self.ask_tool(head)
-            return
         if not preview["next"]:
             target.update(
                 Group(head, Text("\n" + _("No scheduled post is in scope right now."), style="dim"))
