@@ -35,14 +35,19 @@ class ActionRefused(RunbookError):
     """The lifecycle or a guard refuses an action; the message says why and what is allowed.
 
     ``reason`` is the refusal in words that fit every surface (it is what the timeline
-    records); ``cli`` and ``app`` say how to go on from the command line or in the app (a
-    command, a key). ``str()`` is the command line's words; :meth:`for_app` the app's.
+    records, the same from the app and the command line); ``cli`` and ``app`` say how to go
+    on from the command line or in the app (a command, a key). ``allowed`` names the actions
+    allowed now when the refusal is "not now" (the app shows their keys). ``str()`` is the
+    command line's words; :meth:`for_app` the app's.
     """
 
-    def __init__(self, reason: str, *, cli: str = "", app: str = "") -> None:
+    def __init__(
+        self, reason: str, *, cli: str = "", app: str = "", allowed: tuple[str, ...] = ()
+    ) -> None:
         self.reason = reason
         self.cli = cli
         self.app = app
+        self.allowed = allowed
         super().__init__(reason + (f" ({cli})" if cli else ""))
 
     def for_app(self) -> str:
@@ -56,11 +61,15 @@ class Reason(str):
 
     cli: str
     app: str
+    allowed: tuple[str, ...]
 
-    def __new__(cls, text: str, cli: str = "", app: str = "") -> Reason:
+    def __new__(
+        cls, text: str, cli: str = "", app: str = "", allowed: tuple[str, ...] = ()
+    ) -> Reason:
         made = super().__new__(cls, text)
         made.cli = cli
         made.app = app
+        made.allowed = allowed
         return made
 
 

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from runbook.clock import SimulatedClock
 from runbook.effects.ssh import Signer
 from runbook.effects.wiring import build_effects
@@ -27,7 +29,9 @@ from runbook.loading import load_workspace
 from runbook.model import events as ev
 from runbook.store.sqlite import SqliteStore
 from runbook.tui.app import RunbookApp
+from tests.test_engine import SEV1_ACCOUNT
 from tests.test_tui import run, settle, type_keys, until
+from tests.test_tui_snapshots import frame_text
 
 MORNING = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 """A Friday morning when Amara is the comms person on call (the shipped rotation)."""
@@ -65,6 +69,11 @@ class Keys:
     async def type(self, text: str) -> None:
         self.typed.append(text)
         await type_keys(self.pilot, text)
+
+
+def on_screen(app: RunbookApp) -> str:
+    """The characters the app draws now."""
+    return frame_text(app.export_screenshot())
 
 
 def lines(engine: Engine, incident_id: str) -> list[str]:
@@ -109,6 +118,9 @@ def test_a_whole_sev1_incident_by_keys_at_80x24_on_the_demo_configuration(
             await keys.press("3", "4")  # the attacker is in control; posting scams
             await keys.press("s")  # set the level: three questions still unanswered
             await keys.press("enter")  # ... recorded as not known yet
+            shown = on_screen(app)
+            assert "Pause posts" in shown, "the preview's buttons fit at 80x24"
+            assert "20 Nov 12:00" in shown, "each post's time, in a few characters"
             await keys.press("enter")  # the pause preview: hold the posts
             (row,) = engine.incidents()
             incident_id = row["id"]
@@ -119,6 +131,9 @@ def test_a_whole_sev1_incident_by_keys_at_80x24_on_the_demo_configuration(
             assert keys.count == LAUNCH_TO_PAUSED
 
             # Notify (offered next): the person running it is never messaged.
+            shown = on_screen(app)
+            assert "7 people" in shown, "Amara, running it, is not counted as messaged"
+            assert "not messaged: running it" in shown
             await keys.press("enter")
             assert isinstance(app.screen, IncidentScreen)
             incident = engine.incident(incident_id)
@@ -132,6 +147,9 @@ def test_a_whole_sev1_incident_by_keys_at_80x24_on_the_demo_configuration(
             elsewhere("priya").ack(incident_id)
             elsewhere("lucas").ack(incident_id)
             elsewhere("marcus").ack(incident_id)
+            await pilot.press("2")  # a look at the people (Amara, running it, not counted)
+            await until(pilot, lambda: "Notified 7 · acknowledged 3" in on_screen(app))
+            await pilot.press("1")
             sent = len(engine.messages(incident_id))
             for _ in range(4):  # 51 minutes in: the demo's first post (12:00) still ahead
                 clock.advance(timedelta(minutes=10))
@@ -146,6 +164,11 @@ def test_a_whole_sev1_incident_by_keys_at_80x24_on_the_demo_configuration(
             await keys.press("escape")  # the editor opened on it; the text is fine
             await keys.press("s")
             assert engine.incident(incident_id).state == "in_review"
+            shown = on_screen(app)
+            assert "Waiting for approval from comms_lead, security_lead, pr_director, legal" in (
+                shown
+            ), "the next step is shown whole at 80 columns"
+            assert "links sent" not in shown, "the console channels send no approval link"
 
             # The approvers sign from their own terminals; the app shows it.
             for person in ("elena", "priya", "marcus", "daniel"):
@@ -154,6 +177,9 @@ def test_a_whole_sev1_incident_by_keys_at_80x24_on_the_demo_configuration(
 
             # Publish where chosen: the compromised X account left out.
             await keys.press("P")
+            shown = on_screen(app)
+            assert "ctrl+s publishes" in shown, "the publish form's keys fit at 80x24"
+            assert "Bluesky (bluesky)" in shown, "every platform's row fits"
             await keys.press("enter")  # untick X
             await keys.press("ctrl+s")
             draft = engine.incident(incident_id).drafts["D1"]
@@ -167,6 +193,7 @@ def test_a_whole_sev1_incident_by_keys_at_80x24_on_the_demo_configuration(
 
             # Resolve: release the held posts, stand everyone down.
             await keys.press("r")
+            assert "enter resolves" in on_screen(app), "the resolve form's keys fit at 80x24"
             await keys.type("Account recovered; statement published on LinkedIn.")
             await keys.press("ctrl+s")
             incident = engine.incident(incident_id)
@@ -177,6 +204,9 @@ def test_a_whole_sev1_incident_by_keys_at_80x24_on_the_demo_configuration(
             await keys.press("c")
             await keys.type("Review booked for Monday")
             await keys.press("enter")
+            shown = on_screen(app)
+            assert "17 checklist item(s) not ticked" in shown
+            assert "close, leave them open" in shown, "the buttons stay under a long list"
             await keys.press("y")
             assert engine.incident(incident_id).state == "closed"
             await keys.press("escape")
@@ -215,3 +245,87 @@ def test_a_whole_sev1_incident_by_keys_at_80x24_on_the_demo_configuration(
         assert {e.proof.method for e in approvals if e.proof} == {"ssh-signature"}
 
     run(body)
+
+
+def test_a_refusal_in_the_app_names_keys_and_is_recorded_as_from_the_command_line(
+    tmp_path: Path, workspace: Any
+) -> None:
+    """Submitting (a key without a form) and publishing (a key with one) before anything is
+    drafted: the app names the keys allowed now (never a command or an action's id), the
+    command line its commands; the timeline records the same refusals from both."""
+    from runbook.errors import ActionRefused
+    from tests.test_tui import make_app, make_engine
+
+    clock = SimulatedClock(MORNING)
+    engine = make_engine(tmp_path / "refusals.db", workspace, clock)
+    incident_id = engine.declare("account-compromised", "Scam DMs").id
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident_id)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            for key in ("s", "P"):
+                await pilot.press(key)
+                await settle(pilot)
+            warned = [message for kind, _, message in app.notices if kind == "warning"]
+            assert len(warned) == 2
+            assert warned[0].startswith("cannot submit a draft for approval while incident ")
+            assert warned[1].startswith("cannot publish an approved statement while incident ")
+            for said in warned:
+                assert said.endswith("(allowed now: a level, enter tick, m note, r resolve)")
+                assert "assess" not in said
+
+    run(body)
+    with pytest.raises(ActionRefused, match=r"\(allowed now: assess, check, note, resolve\)$"):
+        engine.submit(incident_id)
+    with pytest.raises(ActionRefused, match=r"\(allowed now: assess, check, note, resolve\)$"):
+        engine.publish(incident_id)
+    refused = [e for e in engine.timeline(incident_id) if isinstance(e, ev.ActionRefused)]
+    assert [e.action for e in refused] == ["submit", "publish", "submit", "publish"]
+    assert [e.reason for e in refused[:2]] == [e.reason for e in refused[2:]]
+    assert all("allowed now" not in e.reason for e in refused), "the same from every surface"
+
+
+def test_without_a_scheduler_the_app_asks_for_the_tool_and_records_a_pause_held_by_hand(
+    tmp_path: Path, config_dir: Path
+) -> None:
+    """No scheduler configured: the pause preview asks which tool the posts were held in;
+    the record says held by hand in that tool, confirmed by Amara, never a pause runbook
+    made; the posts tab says so too."""
+    config = demo_config(tmp_path, config_dir)
+    (config / "contacts" / "demo-calendar.yaml").unlink()
+    workspace = load_workspace([config / "playbooks", config / "contacts"])
+    clock = SimulatedClock(MORNING)
+    effects = build_effects(workspace, config / "contacts", clock)
+    engine = Engine(SqliteStore(tmp_path / "hand.db"), workspace, clock=clock, effects=effects)
+    incident_id = engine.declare("account-compromised", "Scam DMs").id
+    engine.assess(incident_id, SEV1_ACCOUNT)
+
+    async def body() -> None:
+        app = RunbookApp(engine, cursor_blink=False, poll_every=0.2, tick_every=None)
+        app.open_incident = incident_id
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("p")
+            await settle(pilot)
+            shown = on_screen(app)
+            assert "no scheduler is configured" in shown
+            assert "Held by hand" in shown
+            await pilot.press("enter")  # nothing named yet: asked again, nothing recorded
+            await settle(pilot)
+            assert any("Name the tool" in message for _, _, message in app.notices)
+            assert not engine.incident(incident_id).held_by_hand
+            await type_keys(pilot, "Hootsuite")
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("escape")  # notify is offered next: not now
+            await pilot.press("3")
+            await settle(pilot)
+            assert "held by hand in Hootsuite (confirmed by Amara" in on_screen(app)
+
+    run(body)
+    incident = engine.incident(incident_id)
+    assert incident.pause_satisfied()
+    assert not incident.effects, "runbook sent nothing to any scheduler"
+    (held,) = [e for e in engine.timeline(incident_id) if isinstance(e, ev.PostsHeldByHand)]
+    assert (held.tool, held.actor) == ("Hootsuite", "amara")

@@ -446,3 +446,41 @@ def test_escalation_stops_on_acknowledgement_and_never_pages_the_person_running_
     assert len(sink.sent) == sent, "no further message after the acknowledgements"
     words = [line for line in (e.type for e in tom.timeline(incident_id))]
     assert "Escalated" in words
+
+
+def test_the_person_running_the_incident_acknowledging_does_not_meet_the_first_ack_target(
+    engine_as, clock
+):
+    """Tom declared and notified: he was never messaged, so his own acknowledgement is
+    recorded but the "first acknowledgement" target waits for someone who was messaged."""
+    tom = engine_as("tom")
+    incident_id = tom.declare("account-compromised", "Scam DMs").id
+    tom.assess(incident_id, SEV1_ACCOUNT)
+    tom.pause(incident_id)
+    tom.notify(incident_id)
+    clock.advance(timedelta(minutes=2))
+    incident = tom.ack(incident_id)
+    assert incident.recipients["tom"].running
+    assert "acknowledge" not in incident.stage_reached
+    clock.advance(timedelta(minutes=3))
+    incident = engine_as("priya").ack(incident_id)
+    assert incident.stage_reached["acknowledge"] == clock.now()
+
+
+def test_an_acknowledgement_by_someone_an_escalation_reached_stops_that_rule(engine_as, clock):
+    """Nobody told first acknowledges the leadership rule; its escalation reaches legal
+    (Sophie among them, never told before); her acknowledgement stops that rule's rounds."""
+    from runbook.model.escalation import due
+
+    tom = engine_as("tom")
+    incident_id = tom.declare("account-compromised", "Scam DMs").id
+    tom.assess(incident_id, SEV1_ACCOUNT)
+    tom.pause(incident_id)
+    assert "sophie" not in tom.notify(incident_id).recipients
+    clock.advance(timedelta(minutes=16))
+    assert "leadership-and-legal" in {e.rule_id for e in tom.tick(incident_id)}
+    incident = engine_as("sophie").ack(incident_id)
+    assert "leadership-and-legal" in incident.recipients["sophie"].rules
+    later = due(incident, clock.now() + timedelta(days=1))
+    assert "leadership-and-legal" not in {item.rule.id for item in later}
+    assert later, "the other rules, acknowledged by nobody, still escalate"

@@ -333,14 +333,15 @@ def test_refusals_are_explained_when_tried(
         app = make_app(engine, open_incident=incident.id)
         async with app.run_test(size=(100, 30)) as pilot:
             await settle(pilot)
-            await pilot.press("p")  # no level yet: explained, not performed
+            await pilot.press("p")  # no level yet: explained and recorded, not performed
             await settle(pilot)
             assert said(app, "cannot pause scheduled posts")
             assert not engine.incident(incident.id).effects
+            assert engine.incident(incident.id).refusals == 1, "recorded as the CLI's would be"
             await pilot.press("s")  # submit goes to the engine, which records the refusal
             await settle(pilot)
             assert said(app, "cannot submit a draft for approval")
-            assert engine.incident(incident.id).refusals == 1
+            assert engine.incident(incident.id).refusals == 2
             await pilot.press("ctrl+p")
             await settle(pilot)
             await type_keys(pilot, "publish an approved")

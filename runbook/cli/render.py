@@ -157,6 +157,10 @@ def status_lines(
             "%(held)s held, %(resumed)s resumed",
             held=data["paused_posts"],
             resumed=data["resumed_posts"],
+        )
+        + "".join(
+            "; " + _("held by hand in %(tool)s (confirmed by %(person)s)", tool=tool, person=who)
+            for _at, who, tool, _scope in incident.held_by_hand
         ),
     ]
     indent = " " * len(_label(""))
@@ -264,5 +268,8 @@ def status_lines(
             )
         )
     if allowed:
-        lines.append(_label(_("you can")) + ", ".join(allowed))
+        from runbook.model.lifecycle import COMMANDS  # the commands, not the actions' ids
+
+        commands = dict.fromkeys(COMMANDS.get(action, action) for action in allowed)
+        lines.append(_label(_("you can")) + ", ".join(commands))
     return lines

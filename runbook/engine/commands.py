@@ -135,6 +135,21 @@ class Engine(
         build = partial(incidents.retry, self)
         return self.run(incident_id, "retry", build, command_id=command_id)
 
+    def refuse_if_not_allowed(
+        self, incident_id: str, action: str, *, draft_id: str | None = None
+    ) -> None:
+        """Record and raise the refusal ``action`` meets now, exactly as its command would
+        (the app asks this before opening the form of an action it shows as refused);
+        nothing is recorded when the action is allowed after all."""
+
+        def allowed(incident: Incident, ctx: object) -> list:  # type: ignore[type-arg]
+            raise _Allowed
+
+        try:
+            self.run(incident_id, action, allowed, draft_id=draft_id)
+        except _Allowed:
+            return
+
     # -- resolution and posts --------------------------------------------------------------
     def resolve(
         self,
@@ -177,3 +192,7 @@ class Engine(
     def posts(self, incident_id: str) -> list[dict[str, Any]]:
         """The incident's ledger of posts: held, resumed or kept, with missed slots flagged."""
         return resolution.post_ledger(self, self.incident(incident_id))
+
+
+class _Allowed(Exception):
+    """The action met no refusal (:meth:`Engine.refuse_if_not_allowed`): nothing to record."""

@@ -87,7 +87,10 @@ def _acked(incident: Incident, event: ev.Acknowledged) -> None:
     recipient = incident.recipients.get(event.person)
     if recipient is not None and recipient.acked_at is None:
         recipient.acked_at = event.at
-    reach(incident, "acknowledge", event.at)
+    if recipient is None or not recipient.running:
+        # the person running the incident was never messaged: their own acknowledgement
+        # does not meet the "first acknowledgement" target
+        reach(incident, "acknowledge", event.at)
 
 
 def _escalated(incident: Incident, event: ev.Escalated) -> None:

@@ -255,7 +255,7 @@ def _retry(incident: Incident, ctx: Context) -> str | None:
 
 def _resend(incident: Incident, ctx: Context) -> str | None:
     if not any(effect.maybe_sent() for effect in incident.effects.values()):
-        return "no message may have been sent without an answer; there is nothing to resend"
+        return _("no message may have been sent without an answer; there is nothing to resend")
     return None
 
 

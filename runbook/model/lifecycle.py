@@ -175,20 +175,21 @@ def allowed(incident: Incident, ctx: Context) -> list[str]:
 def next_state(incident: Incident, action: str, ctx: Context) -> str:
     """Fire ``action`` on a copy of the state; return the state after it or raise ActionRefused."""
     if action not in triggers_from(incident.state) and action not in INTERNAL:
-        raise ActionRefused(_not_now(incident, action, ctx))
+        raise _refused(_not_now(incident, action, ctx))
     reason = why_not(incident, action, ctx)
     if reason is not None:
         raise ActionRefused(
             _("cannot %(action)s: %(reason)s", action=_label(action), reason=reason),
             cli=getattr(reason, "cli", ""),
             app=getattr(reason, "app", ""),
+            allowed=getattr(reason, "allowed", ()),
         )
     before = incident.state
     with attached(incident) as model:
         try:
             fired = model.trigger(action, ctx=ctx)
         except MachineError:
-            raise ActionRefused(_not_now(incident, action, ctx)) from None
+            raise _refused(_not_now(incident, action, ctx)) from None
         after = incident.state
     incident.state = before
     if not fired:
@@ -222,18 +223,36 @@ def state_words(state: str) -> str:
     return _(STATE_WORDS[state]) if state in STATE_WORDS else state
 
 
+COMMANDS = {"reassess": "assess", "start_draft": "draft", "edit_draft": "draft"}
+"""Actions whose command on the command line has another name (``runbook draft``)."""
+
+
+def _refused(reason: str) -> ActionRefused:
+    return ActionRefused(
+        reason,
+        cli=getattr(reason, "cli", ""),
+        app=getattr(reason, "app", ""),
+        allowed=getattr(reason, "allowed", ()),
+    )
+
+
 def _not_now(incident: Incident, action: str, ctx: Context) -> str:
+    """Why ``action`` cannot be taken in this state, in words for every surface (what the
+    timeline records); the command line adds the commands allowed now, the app their keys."""
     if incident.state == "closed":
         return _("incident %(id)s is closed; nothing more can be done", id=incident.id)
     options = allowed(incident, ctx)
-    words = ", ".join(options) if options else _("nothing")
-    label = _label(action)
-    return _(
-        "cannot %(label)s while incident %(id)s is %(state)s; allowed now: %(words)s",
-        label=label,
-        id=incident.id,
-        state=state_words(incident.state),
-        words=words,
+    commands = list(dict.fromkeys(COMMANDS.get(option, option) for option in options))
+    words = ", ".join(commands) if commands else _("nothing")
+    return Reason(
+        _(
+            "cannot %(label)s while incident %(id)s is %(state)s",
+            label=_label(action),
+            id=incident.id,
+            state=state_words(incident.state),
+        ),
+        cli=_("allowed now: %(words)s", words=words),
+        allowed=tuple(options),
     )
 
 
@@ -244,7 +263,7 @@ def why_not(incident: Incident, action: str, ctx: Context | None) -> str | None:
     try:
         reason = check(incident, ctx) if check is not None else None
     except ActionRefused as refused:
-        return Reason(refused.reason, refused.cli, refused.app)
+        return Reason(refused.reason, refused.cli, refused.app, refused.allowed)
     if reason is None and action in ACTIONS:
         proof = ctx.proof
         if action in ctx.signed and proof is not None:

@@ -32,6 +32,7 @@ from runbook.model.playbook import STAGES, Playbook
 from runbook.model.targets import TargetCheck, next_target
 from runbook.model.updates import UpdateDue
 from runbook.tui.timeline_data import Line, timeline_lines
+from runbook.tui.wording import refusal_words
 
 __all__ = ["VariantCount", "variant_count"]  # counting lives in the model; screens import here
 
@@ -255,7 +256,7 @@ def actions(
         try:
             lifecycle.next_state(_detached(incident), action, ctx)
         except ActionRefused as refusal:
-            refusals[action] = refusal.for_app()
+            refusals[action] = refusal_words(refusal)
         else:
             refusals[action] = _("cannot %(action)s now", action=_(ACTIONS[action]))
     return allowed, refusals
@@ -389,7 +390,15 @@ def next_step(view: IncidentView) -> NextStep:
                 "%(n)s approvers", "%(n)s approvers", need.min_approvals
             )
             key = _(" · y approves") if "approve" in allowed else ""
-            words = _("Waiting for approval from %(missing)s (links sent)", missing=missing)
+            linked = any(  # personal links go out only on a private channel (not a console)
+                link.draft_id == draft.draft_id and link.version == draft.version
+                for link in view.incident.links.values()
+            )
+            words = (
+                _("Waiting for approval from %(missing)s (links sent)", missing=missing)
+                if linked
+                else _("Waiting for approval from %(missing)s", missing=missing)
+            )
             return words + key, ["approve"]
         if draft.unpublished() and "publish" in allowed:
             return _("Next: %(draft)s is approved: P publishes it", draft=draft.draft_id), [

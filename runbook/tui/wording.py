@@ -10,7 +10,57 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+from runbook.errors import ActionRefused
 from runbook.i18n import N_, _, current_language, formats
+
+KEYS: list[tuple[str, str, str]] = [
+    ("a", "level", N_("level")),
+    ("p", "pause", N_("pause")),
+    ("n", "notify", N_("notify")),
+    ("k", "ack", N_("ack")),
+    ("d", "start_draft", N_("draft")),
+    ("e", "edit_draft", N_("edit")),
+    ("s", "submit", N_("submit")),
+    ("y", "approve", N_("approve")),
+    ("Y", "attest", N_("attest")),
+    ("x", "reject", N_("reject")),
+    ("o", "override", N_("override")),
+    ("P", "publish", N_("publish")),
+    ("t", "retry", N_("retry")),
+    ("S", "resend", N_("send again")),
+    ("m", "note", N_("note")),
+    ("r", "resolve", N_("resolve")),
+    ("c", "close", N_("close")),
+]
+"""(key, action, footer words) of every incident action."""
+
+ACTION_KEYS = {
+    **{name: key for key, name, _words in KEYS},
+    "assess": "a",
+    "reassess": "a",
+    "check": N_("enter"),
+}
+"""The key of each lifecycle action on the incident screen (``enter`` ticks the checklist)."""
+
+
+def refusal_words(refusal: ActionRefused) -> str:
+    """A refusal as the app says it: the reason, then the way on in the app (a key), or the
+    keys of the actions allowed now; never a command of the command line."""
+    if refusal.allowed:
+        labels = {name: words for _key, name, words in KEYS}
+        labels.update(assess=N_("level"), reassess=N_("level"), check=N_("tick"))
+        keys = list(
+            dict.fromkeys(
+                f"{_(ACTION_KEYS[name]) if name == 'check' else ACTION_KEYS[name]} "
+                + _(labels[name])
+                for name in refusal.allowed
+                if name in ACTION_KEYS
+            )
+        )
+        if keys:
+            return refusal.reason + " (" + _("allowed now: %(words)s", words=", ".join(keys)) + ")"
+    return refusal.for_app()
+
 
 STAGE_WORDS = {
     "assess": N_("level"),
@@ -109,6 +159,19 @@ def moment(at: datetime) -> str:
     return _(
         "%(date)s at %(time)s UTC", date=formats.long_date(when), time=when.strftime("%H:%M:%S")
     )
+
+
+def slot(value: str) -> str:
+    """A post's scheduled time (ISO 8601) in a few characters, in UTC: ``20 Nov 12:00`` /
+    ``20 nov. 12:00`` (the text itself when it is not a time)."""
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return str(value or "")
+    when = when.astimezone(UTC) if when.tzinfo else when
+    import babel.dates
+
+    return babel.dates.format_datetime(when, "d MMM HH:mm", tzinfo=UTC, locale=current_language())
 
 
 def ago(at: datetime, now: datetime) -> str:

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from runbook.errors import ActionRefused, RunbookError
 from runbook.i18n import _, current_language, using
 from runbook.tui.messages import CommandDone, Loaded, OperatorChanged, StoreChanged
+from runbook.tui.wording import refusal_words
 
 if TYPE_CHECKING:
     from runbook.tui.app import RunbookApp
@@ -29,7 +30,7 @@ def perform(call: Callable[[], Any]) -> tuple[Any, str | None, bool]:
     try:
         return call(), None, False
     except ActionRefused as refusal:
-        return None, refusal.for_app(), True
+        return None, refusal_words(refusal), True
     except RunbookError as exc:
         return None, str(exc), False
     except Exception as exc:  # a bug must show as a message, never kill the UI

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
 from runbook.i18n import N_, _
@@ -40,7 +40,8 @@ class ConfirmScreen(Modal[bool]):
         """Title, message, buttons."""
         with Vertical(classes="dialog"):
             yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.message, classes="dialog-body", markup=False)
+            with VerticalScroll(classes="confirm-scroll"):  # long lists scroll; buttons stay
+                yield Static(self.message, classes="dialog-body", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(self.yes, variant="primary", id="yes")
                 yield Button(self.no, id="no")

@@ -39,32 +39,16 @@ from runbook.tui.widgets.posts import PostsPanel
 from runbook.tui.widgets.stepper import Stepper
 from runbook.tui.widgets.timeline import Timeline
 from runbook.tui.widgets.work_status import WorkStatus
-from runbook.tui.wording import moment
+from runbook.tui.wording import KEYS, moment
 from runbook.tui.work import LiveScreen
-
-KEYS: list[tuple[str, str, str]] = [
-    ("a", "level", N_("level")),
-    ("p", "pause", N_("pause")),
-    ("n", "notify", N_("notify")),
-    ("k", "ack", N_("ack")),
-    ("d", "start_draft", N_("draft")),
-    ("e", "edit_draft", N_("edit")),
-    ("s", "submit", N_("submit")),
-    ("y", "approve", N_("approve")),
-    ("Y", "attest", N_("attest")),
-    ("x", "reject", N_("reject")),
-    ("o", "override", N_("override")),
-    ("P", "publish", N_("publish")),
-    ("t", "retry", N_("retry")),
-    ("S", "resend", N_("send again")),
-    ("m", "note", N_("note")),
-    ("r", "resolve", N_("resolve")),
-    ("c", "close", N_("close")),
-]
-"""(key, action, footer words) of every incident action."""
 
 DIRECT = {"ack", "submit", "approve", "retry"}
 """Actions without a form: a refused key goes to the engine (which records the refusal)."""
+
+ASKED_FIRST = {"override", "attest"}
+"""Actions whose refusal depends on what their form asks (which finding, who approved): a
+refused key explains the refusal the form's answer would meet; nothing is recorded, as the
+command line records only a command given in full."""
 
 TABS = ("timeline", "people", "posts", "drafts", "messages")
 
@@ -89,6 +73,7 @@ def signature(panel: str, view: IncidentView) -> object:
             incident.level,
             incident.paused_scope.describe(),
             incident.pause_unconfirmed(),
+            len(incident.held_by_hand),
             len(incident.paused_posts),
             len(incident.kept_posts),
             len(incident.resumed_posts),
@@ -303,11 +288,20 @@ class IncidentScreen(IncidentActions, LiveScreen):
         getattr(self, f"do_{name}")()
 
     def action_refused(self, name: str) -> None:
-        """A key whose action is not allowed now: say why (or let the engine say it)."""
-        if name in DIRECT and self.view is not None:
+        """A key whose action is not allowed now: the engine says why and records the
+        refusal, as the command line's would be (the form opens if it is allowed after all)."""
+        if self.view is None or name in ASKED_FIRST:
+            self.runbook.tell(self.reason(name), title=_("Not now"), severity="warning")
+            return
+        if name in DIRECT:
             getattr(self, f"do_{name}")()
             return
-        self.runbook.tell(self.reason(name), title=_("Not now"), severity="warning")
+        engine, action, draft_id = self.runbook.engine, self.lifecycle_action(name), self.draft_id
+        self.run_command(
+            _(ACTIONS[action]),
+            lambda: engine.refuse_if_not_allowed(self.incident_id, action, draft_id=draft_id),
+            lambda _result: getattr(self, f"do_{name}")(),
+        )
 
     def run_key(self, name: str) -> None:
         """What pressing the key of ``name`` does."""

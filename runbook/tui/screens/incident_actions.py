@@ -71,16 +71,18 @@ class IncidentActions:
         from runbook.tui.screens.pause_preview import PausePreview
 
         engine = self.engine
+        preview = PausePreview(self.incident_id)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
+                tool = preview.by_hand  # no scheduler: held by hand in this tool
                 self.run_command(
                     _("pause scheduled posts"),
-                    lambda: engine.pause(self.incident_id),
+                    lambda: engine.pause(self.incident_id, by_hand=tool),
                     then=self._offer_next("notify"),
                 )
 
-        self.app.push_screen(PausePreview(self.incident_id), confirmed)
+        self.app.push_screen(preview, confirmed)
 
     def do_notify(self) -> None:
         """Preview who, confirm, notify."""

@@ -38,8 +38,9 @@ class NotifyPreview(Preview):
             return
         contacts = self.engine.workspace.contacts
         messages = sum(len(r["channels"]) for r in recipients)
+        messaged = [r for r in recipients if not r.get("running")]
         head = Text(
-            ngettext("%(n)s people", "%(n)s people", len(recipients))
+            ngettext("%(n)s people", "%(n)s people", len(messaged))
             + ", "
             + ngettext("%(n)s message(s):", "%(n)s message(s):", messages),
             style="bold",
@@ -54,7 +55,9 @@ class NotifyPreview(Preview):
             table.add_row(
                 person.name if person else r["person"],
                 ", ".join(r["roles"]),
-                ", ".join(r["channels"]),
+                ", ".join(r["channels"])
+                if not r.get("running")
+                else Text(_("not messaged: running it"), style="dim"),
                 ", ".join(r["rules"]),
             )
         target.update(Group(head, table))

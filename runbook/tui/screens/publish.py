@@ -39,12 +39,17 @@ class PublishScreen(Modal[Choice]):
         """Preview, one row per platform, buttons."""
         with Vertical(classes="dialog wide", id="publish"):
             yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield Static(self.preview, classes="dialog-body", markup=False)
+            with VerticalScroll(id="publish-preview"):
+                yield Static(self.preview, markup=False)
             with VerticalScroll(id="publish-rows"):
                 for index, (key, name) in enumerate(self.variants):
                     with Horizontal(classes="publish-row"):
                         yield Checkbox(f"{name} ({key})", value=True, id=f"on-{index}")
-                        yield Input(placeholder=_("posted by hand? its URL"), id=f"url-{index}")
+                        yield Input(
+                            placeholder=_("posted by hand? its URL"),
+                            id=f"url-{index}",
+                            compact=True,
+                        )
             yield Static(
                 _(
                     "ticked: sent through the scheduler · a URL: posted by hand · untick to "

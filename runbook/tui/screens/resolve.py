@@ -22,6 +22,7 @@ from runbook.i18n import N_, _, ngettext
 from runbook.tui.screens.modal import Modal
 from runbook.tui.screens.note import TextEntry
 from runbook.tui.widgets.level_badge import tone_styles
+from runbook.tui.wording import slot
 from runbook.tui.work import fetch
 
 
@@ -74,7 +75,7 @@ class ResolveScreen(Modal[bool]):
     def on_mount(self) -> None:
         """Read the held posts in a worker."""
         table = self.query_one("#held", DataTable)
-        table.add_columns(_("what happens"), _("post"), _("on"), _("scheduled"), "")
+        table.add_columns(_("what happens"), _("post"), _("on"), _("scheduled") + " (UTC)", "")
         table.display = False
         self.query_one("#resolve-summary", Input).focus()
         engine = self.engine
@@ -127,7 +128,7 @@ class ResolveScreen(Modal[bool]):
                 what,
                 post["id"],
                 post["channel"],
-                post.get("scheduled_at", ""),
+                slot(post.get("scheduled_at", "")),
                 note,
                 key=post["id"],
             )

@@ -32,11 +32,12 @@ class PeoplePanel(VerticalScroll):
         incident = view.incident
         styles = tone_styles(self.app)
         recipients = list(incident.recipients.values())
-        acked = sum(1 for r in recipients if r.acked_at or r.running)
+        messaged = [r for r in recipients if not r.running]  # the lead is never messaged
+        acked = sum(1 for r in messaged if r.acked_at)
         head = Text(
             _(
                 "Notified %(notified)s · acknowledged %(acked)s",
-                notified=len(recipients),
+                notified=len(messaged),
                 acked=acked,
             )
         )

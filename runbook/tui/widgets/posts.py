@@ -13,7 +13,7 @@ from runbook.describe import HOW_HELD
 from runbook.i18n import N_, _, ngettext
 from runbook.tui.data import IncidentView
 from runbook.tui.widgets.level_badge import tone_styles
-from runbook.tui.wording import word
+from runbook.tui.wording import slot, word
 
 LEDGER_WORDS = {"held": N_("held"), "resumed": N_("resumed"), "kept": N_("kept")}
 """Where a post stands in the pause ledger, in words."""
@@ -72,6 +72,18 @@ class PostsPanel(VerticalScroll):
                     counts=", ".join(f"{c} {n}" for c, n in sorted(channels.items())),
                 )
             )
+        contacts = self.app.engine.workspace.contacts  # type: ignore[attr-defined]
+        for _at, who, tool, _scope in incident.held_by_hand:
+            person = contacts.person(who)
+            head.append(
+                "\n"
+                + _(
+                    "held by hand in %(tool)s (confirmed by %(person)s)",
+                    tool=tool,
+                    person=person.name if person else who,
+                ),
+                style=styles["warn"],
+            )
         problem = incident.pause_unconfirmed()
         if problem:
             head.append(f"\n{problem}", style=styles["bad"])
@@ -82,10 +94,10 @@ class PostsPanel(VerticalScroll):
             return
         table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
         table.add_column("", no_wrap=True, width=9)
-        table.add_column(_("post"), no_wrap=True, ratio=2, overflow="ellipsis")
-        table.add_column(_("on"), no_wrap=True, ratio=1)
-        table.add_column(_("scheduled"), no_wrap=True, ratio=3, overflow="ellipsis")
-        table.add_column("", ratio=4, no_wrap=True, overflow="ellipsis")
+        table.add_column(_("post"), no_wrap=True)
+        table.add_column(_("on"), no_wrap=True)
+        table.add_column(_("scheduled") + " (UTC)", no_wrap=True)
+        table.add_column("", ratio=1, no_wrap=True, overflow="ellipsis")
         for row in rows[:500]:
             flags = []
             if row.get("not_released"):  # first: what the operator must act on
@@ -115,7 +127,7 @@ class PostsPanel(VerticalScroll):
                 ledger_word(row),
                 row["id"],
                 row["channel"],
-                row.get("scheduled_at", ""),
+                slot(row.get("scheduled_at", "")),
                 Text.assemble(*flags),
             )
         more = (
