@@ -104,12 +104,14 @@ def export_command(
         now=datetime.now(UTC),
         language=language,
     )
-    data = text.encode("utf-8")
-    if output is None:
+    if output is None:  # to the terminal: JSON escapes what it leaves raw, the others inert
+        from runbook.model.text import inert, json_safe
+
+        data = (json_safe(text) if fmt == "json" else inert(text)).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    write_atomic(output, data)
+    write_atomic(output, text.encode("utf-8"))
     click.echo(
         _(
             "%(id)s: %(format)s export written to %(file)s",
