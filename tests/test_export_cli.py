@@ -121,7 +121,7 @@ def test_verify_export_accepts_an_untouched_export_and_checks_it_against_the_dat
     out = tmp_path / "report.json"
     run_cli("export", ID, "-o", str(out), check=True)
     head = fx.rows()[-1]["hash"]
-    alone = run_cli("verify", "--export", str(out), check=True)
+    alone = run_cli("--db", str(tmp_path / "none.db"), "verify", "--export", str(out), check=True)
     assert alone.stdout.strip() == (
         f"{ID}: export ok, 37 events, head {head} (chain consistent; give the incident ID to "
         "compare it with the database)"
@@ -279,3 +279,23 @@ def test_verify_export_names_the_first_field_changed_after_export(run_cli, store
         assert "at drafts" in drafts
     redaction = forged(lambda d: d["redaction"].update(replacements=0, names=True))
     assert "differs from the database" in redaction
+
+
+def test_verify_export_without_the_id_compares_with_the_store_that_holds_the_incident(
+    run_cli, stored, tmp_path
+):
+    out = tmp_path / "report.json"
+    run_cli("export", ID, "-o", str(out), check=True)
+    untouched = run_cli("verify", "--export", str(out), check=True)
+    assert "matches the database" in untouched.stdout
+    document = json.loads(out.read_text(encoding="utf-8"))
+    document["incident"]["title"] = "All calm"
+    out.write_text(json.dumps(document), encoding="utf-8")
+    forged = run_cli("verify", "--export", str(out))
+    assert forged.returncode == 1
+    assert "at incident.title" in forged.stderr
+    assert "export ok" not in forged.stdout
+    elsewhere = tmp_path / "elsewhere.db"
+    alone = run_cli("--db", str(elsewhere), "verify", "--export", str(out))
+    assert "give the incident ID to compare it with the database" in alone.stdout
+    assert not elsewhere.exists()
