@@ -234,7 +234,7 @@ VALIDATE: list[Case] = [
         "counted-repetition",
         POLICY,
         "      - '\\bone bad apple\\b'\n",
-        "      - 'a.{200}b'\n",
+        "      - 'a.{300}b'\n",
         "too large to run quickly",
     ),
     replace(

@@ -191,7 +191,7 @@ def test_a_policy_too_large_to_lint_instantly_is_refused_naming_why() -> None:
             {
                 "organisation": {"name": "N"},
                 "platforms": {"web": {"name": "Web", "limit": 5000}},
-                "forbidden_phrases": [{"id": "p", "explanation": "x", "patterns": ["a.{200}b"]}],
+                "forbidden_phrases": [{"id": "p", "explanation": "x", "patterns": ["a.{300}b"]}],
             }
         )
 
@@ -203,3 +203,14 @@ def test_a_hit_in_a_very_long_match_reports_the_whole_match_rather_than_slow_dow
     long = "x" + "a" * MAX_HIT + "y"
     assert list(find_all(r"x(?P<hit>a+)y", long)) == [(0, len(long))]
     assert list(find_all(r"é(?P<hit>a+)", "ééaa")) == [(2, 4)]
+
+
+def test_a_pattern_matching_thousands_of_times_stops_early_and_still_reports() -> None:
+    from runbook.model.lint import MAX_MATCHES
+
+    text = "press@example.com " * 50 + "jo@leak.example.org"
+    hits = [f for f in lint_text(POLICY, text, "public", "x") if f.rule_id == "email"]
+    assert len(hits) == 1  # the last match looked at, never excused by allow: nothing hidden
+    assert hits[0].matched == "press@example.com"
+    many = lint_text(POLICY, "aujourd\u2019hui pas, " * 1500, "public", "x")
+    assert len([f for f in many if f.rule_id == "no-comment"]) == MAX_MATCHES

@@ -14,11 +14,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from runbook.model.counting import count
 from runbook.model.folding import Folded, fold, folded_words
 from runbook.model.patterns import Haystack, find_all, find_phrase
 from runbook.model.policy import Policy
+
+MAX_MATCHES = 20
+"""Matches of one phrase or pattern looked for in one text: past twenty the rule has said
+what it had to, and each further match would cost time (the last one is never excused)."""
 
 SECTIONS = (
     ("forbidden_phrases", "forbidden phrase"),
@@ -67,9 +72,13 @@ class _Search:
         self.folded = folded
         self.hay = Haystack(folded.text)
         self.found: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self.capped: set[tuple[int, int]] = set()
+        """Spans that are the last a phrase or pattern was looked for (:data:`MAX_MATCHES`
+        reached): never excused by ``allow``, so stopping early cannot hide a finding."""
 
     def spans(self, phrases: list[str], patterns: list[str]) -> list[tuple[int, int]]:
-        """Every match of the phrases and patterns, as spans of the original text."""
+        """The matches of the phrases and patterns (at most :data:`MAX_MATCHES` each), as
+        spans of the original text."""
         spans: list[tuple[int, int]] = []
         for kind, items in (("phrase", phrases), ("pattern", patterns)):
             for item in items:
@@ -80,7 +89,10 @@ class _Search:
                         if kind == "phrase"
                         else find_all(item, self.hay)
                     )
-                    self.found[key] = [self.folded.original(s, e) for s, e in matches]
+                    found = [self.folded.original(s, e) for s, e in islice(matches, MAX_MATCHES)]
+                    if len(found) == MAX_MATCHES:
+                        self.capped.add(found[-1])
+                    self.found[key] = found
                 spans.extend(self.found[key])
         return sorted(spans)
 
@@ -109,7 +121,11 @@ def lint_text(policy: Policy, text: str, audience: str, variant: str) -> list[Fi
             review = getattr(rule, "review_role", None)
             allowed = {folded_words(value) for value in rule.allow}
             for start, end in search.spans(rule.phrases, rule.patterns):
-                if allowed and folded_words(text[start:end]) in allowed:
+                if (
+                    allowed
+                    and (start, end) not in search.capped
+                    and folded_words(text[start:end]) in allowed
+                ):
                     continue
                 findings.append(
                     Finding(

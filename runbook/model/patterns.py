@@ -26,10 +26,10 @@ from runbook.model.folding import fold_signs
 
 MAX_PATTERN = 1_000
 """Longest pattern accepted (characters)."""
-MAX_PROGRAM = 400
+MAX_PROGRAM = 2_000
 """Largest compiled pattern (RE2 program instructions): a search costs at worst the text's
-length times this, so a counted repetition such as ``.{200}`` is refused (the shipped policy's
-largest pattern is 134)."""
+length times this, so a counted repetition such as ``.{300}`` is refused (the shipped
+policy's largest pattern is 134, the French example's, with its accented alternatives, 1,364)."""
 MAX_HIT = 1_000
 """Longest match (bytes) inside which the named ``hit`` is looked for: finding a group costs
 more than finding the match, so in a longer match the whole match is reported."""
@@ -50,8 +50,46 @@ def _options(never_capture: bool = False) -> Any:
 def _bounds(pattern: str) -> Any:
     """``pattern`` with no capturing group: RE2 finds where a match lies with its DFA alone
     (extracting groups runs a slower engine over the match); only the named ``hit`` needs
-    them, and only inside a match already found."""
-    return re2.compile(fold_signs(pattern), _options(never_capture=True))
+    them, and only inside a match already found. ``never_capture`` leaves named groups
+    capturing, so they are written as plain groups first."""
+    options = _options(never_capture=True)
+    try:
+        return re2.compile(fold_signs(_unnamed(pattern)), options)
+    except re2.error:  # the rewrite missed a corner: the pattern as written is still right
+        return re2.compile(fold_signs(pattern), options)
+
+
+def _unnamed(pattern: str) -> str:
+    """``pattern`` with each named group ``(?P<name>...)`` written ``(?:...)`` (outside
+    character classes and escapes; the same matches)."""
+    out: list[str] = []
+    index, length, in_class = 0, len(pattern), False
+    while index < length:
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            out.append(char)
+            index += 1
+            if pattern[index : index + 1] == "^":
+                out.append("^")
+                index += 1
+            if pattern[index : index + 1] == "]":  # a leading ] is a member, not the end
+                out.append("]")
+                index += 1
+            continue
+        elif pattern.startswith("(?P<", index) and ">" in pattern[index:]:
+            out.append("(?:")
+            index = pattern.index(">", index) + 1
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
 
 
 @lru_cache(maxsize=4096)
