@@ -104,10 +104,14 @@ def export_command(
         now=datetime.now(UTC),
         language=language,
     )
-    if output is None:  # to the terminal: JSON escapes what it leaves raw, the others inert
+    if output is None:  # to the terminal: md and csv are inert as made, JSON and HTML here
         from runbook.model.text import inert, json_safe
 
-        data = (json_safe(text) if fmt == "json" else inert(text)).encode("utf-8")
+        if fmt == "json":
+            text = json_safe(text)
+        elif fmt == "html":
+            text = inert(text)
+        data = text.encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
