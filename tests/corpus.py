@@ -629,6 +629,28 @@ CLI: list[Case] = [
         code=2,
     ),
     cli("verify-nothing", "give an incident ID", "verify", code=2),
+    cli(
+        "resend-key-and-all",
+        "cannot be used together",
+        "resend",
+        "{INC}",
+        "--delivery",
+        "k1",
+        "--all-unknown",
+        code=2,
+    ),
+    cli("inbox-log-and-all", "cannot be used together", "inbox", "--log", "--all", code=2),
+    cli(
+        "inbox-all-dismiss",
+        "do not go with `inbox dismiss`",
+        "inbox",
+        "--all",
+        "dismiss",
+        "K",
+        code=2,
+    ),
+    cli("watch-nan", "not a number of seconds", "watch", "{INC}", "--timeout", "nan", code=2),
+    cli("watch-negative", "not a number of seconds", "watch", "{INC}", "--timeout", "-1", code=2),
     # -- stores and configuration -------------------------------------------------------
     cli("db-foreign-tables", "holds tables runbook did not make", "--db", "{DIR}/crm.db", "list"),
     cli(
