@@ -724,6 +724,25 @@ CLI: list[Case] = [
         new="--- x\nhi\n".encode("utf-32"),
     ),
     cli("drill-missing", "cannot read", "drill", "{DIR}/no-such-scenario.yaml"),
+    cli(
+        "drill-report-unplayed",
+        "apply to a drill that is played",
+        "drill",
+        str(ROOT / "playbooks/drills/product-recall-stove.yaml"),
+        "--min-score",
+        "90",
+        code=2,
+    ),
+    cli(
+        "drill-tui-min-score",
+        "--min-score checks a headless run",
+        "drill",
+        str(ROOT / "playbooks/drills/product-recall-stove.yaml"),
+        "--tui",
+        "--min-score",
+        "90",
+        code=2,
+    ),
 ]
 
 CASES: list[Case] = VALIDATE + CLI
