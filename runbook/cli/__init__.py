@@ -221,7 +221,9 @@ class Settings:
     "--config", envvar="RUNBOOK_CONFIG", help=N_("Folder holding playbooks/ and contacts/.")
 )
 @click.option(
-    "--command-id", help=N_("Idempotency key: repeating a command with it never records it twice.")
+    "--command-id",
+    callback=lambda _ctx, _param, value: _command_id(value),
+    help=N_("Idempotency key: repeating a command with it never records it twice."),
 )
 @click.version_option(package_name="runbook")
 @click.pass_context
@@ -237,6 +239,23 @@ def cli(
         from runbook.cli.app import open_app
 
         open_app(ctx.obj)
+
+
+MAX_COMMAND_ID = 200
+"""Longest ``--command-id`` (characters): it is stored with every event the command records."""
+
+
+def _command_id(value: str | None) -> str | None:
+    """``--command-id`` as given, refused when empty or longer than :data:`MAX_COMMAND_ID`."""
+    if value is not None and not (0 < len(value.strip()) and len(value) <= MAX_COMMAND_ID):
+        raise click.BadParameter(
+            _(
+                "a command id is 1 to %(limit)s characters; this one is %(n)s",
+                limit=MAX_COMMAND_ID,
+                n=format(len(value), ","),
+            )
+        )
+    return value
 
 
 def main() -> None:
