@@ -163,13 +163,16 @@ def test_a_rehashed_forgery_passes_alone_but_not_against_the_database(run_cli, s
         row["hash"] = prev = row_hash(row, prev)
     forged = tmp_path / "forged.json"
     forged.write_text(render(build_report(rows, fx.CONTACTS), "json"), encoding="utf-8")
-    assert run_cli("verify", "--export", str(forged)).returncode == 0, "consistent on its own"
-    result = run_cli("verify", ID, "--export", str(forged))
-    assert result.returncode == 1
-    assert result.stderr.strip() == (
-        f"{ID}: EXPORT TAMPERED OR DAMAGED: the export's head (event #37) is not the hash "
-        "the database holds for that event"
-    )
+    elsewhere = str(tmp_path / "elsewhere.db")
+    alone = run_cli("--db", elsewhere, "verify", "--export", str(forged))
+    assert alone.returncode == 0, "consistent on its own, where no store holds the incident"
+    for args in (("verify", ID, "--export", str(forged)), ("verify", "--export", str(forged))):
+        result = run_cli(*args)  # with the ID, or the store at hand holding the incident
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"{ID}: EXPORT TAMPERED OR DAMAGED: the export's head (event #37) is not the hash "
+            "the database holds for that event"
+        )
 
 
 @pytest.mark.parametrize(
