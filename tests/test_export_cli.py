@@ -121,7 +121,7 @@ def test_verify_export_accepts_an_untouched_export_and_checks_it_against_the_dat
     out = tmp_path / "report.json"
     run_cli("export", ID, "-o", str(out), check=True)
     head = fx.rows()[-1]["hash"]
-    alone = run_cli("verify", "--export", str(out), check=True)
+    alone = run_cli("--db", str(tmp_path / "none.db"), "verify", "--export", str(out), check=True)
     assert alone.stdout.strip() == (
         f"{ID}: export ok, 37 events, head {head} (chain consistent; give the incident ID to "
         "compare it with the database)"
@@ -163,13 +163,16 @@ def test_a_rehashed_forgery_passes_alone_but_not_against_the_database(run_cli, s
         row["hash"] = prev = row_hash(row, prev)
     forged = tmp_path / "forged.json"
     forged.write_text(render(build_report(rows, fx.CONTACTS), "json"), encoding="utf-8")
-    assert run_cli("verify", "--export", str(forged)).returncode == 0, "consistent on its own"
-    result = run_cli("verify", ID, "--export", str(forged))
-    assert result.returncode == 1
-    assert result.stderr.strip() == (
-        f"{ID}: EXPORT TAMPERED OR DAMAGED: the export's head (event #37) is not the hash "
-        "the database holds for that event"
-    )
+    elsewhere = str(tmp_path / "elsewhere.db")
+    alone = run_cli("--db", elsewhere, "verify", "--export", str(forged))
+    assert alone.returncode == 0, "consistent on its own, where no store holds the incident"
+    for args in (("verify", ID, "--export", str(forged)), ("verify", "--export", str(forged))):
+        result = run_cli(*args)  # with the ID, or the store at hand holding the incident
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"{ID}: EXPORT TAMPERED OR DAMAGED: the export's head (event #37) is not the hash "
+            "the database holds for that event"
+        )
 
 
 @pytest.mark.parametrize(
@@ -279,3 +282,23 @@ def test_verify_export_names_the_first_field_changed_after_export(run_cli, store
         assert "at drafts" in drafts
     redaction = forged(lambda d: d["redaction"].update(replacements=0, names=True))
     assert "differs from the database" in redaction
+
+
+def test_verify_export_without_the_id_compares_with_the_store_that_holds_the_incident(
+    run_cli, stored, tmp_path
+):
+    out = tmp_path / "report.json"
+    run_cli("export", ID, "-o", str(out), check=True)
+    untouched = run_cli("verify", "--export", str(out), check=True)
+    assert "matches the database" in untouched.stdout
+    document = json.loads(out.read_text(encoding="utf-8"))
+    document["incident"]["title"] = "All calm"
+    out.write_text(json.dumps(document), encoding="utf-8")
+    forged = run_cli("verify", "--export", str(out))
+    assert forged.returncode == 1
+    assert "at incident.title" in forged.stderr
+    assert "export ok" not in forged.stdout
+    elsewhere = tmp_path / "elsewhere.db"
+    alone = run_cli("--db", str(elsewhere), "verify", "--export", str(out))
+    assert "give the incident ID to compare it with the database" in alone.stdout
+    assert not elsewhere.exists()

@@ -115,3 +115,72 @@ def test_the_app_shows_a_hostile_title_as_visible_signs_never_raw(
     recorded = store.load(incident.id)
     store.close()
     assert recorded[0].data()["title"] == HOSTILE
+
+
+def test_json_and_html_exports_printed_to_the_terminal_are_inert_and_the_json_still_exact(
+    run_cli: Any,
+) -> None:
+    incident = run_cli("declare", "offensive-post", "--title", HOSTILE, check=True)
+    incident_id = incident.stdout.strip().splitlines()[-1]
+    as_json = run_cli("export", incident_id, "--format", "json", check=True).stdout
+    assert not raw_in(as_json)
+    assert json.loads(as_json)["incident"]["title"] == HOSTILE
+    html = run_cli("export", incident_id, "--format", "html", check=True).stdout
+    assert not raw_in(html)
+    assert "\\x1b]52;c;" in html
+
+
+def bytes_cli(tmp_path: Path, config_dir: Path, *args: bytes, **env: bytes) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    environ = {
+        **{key.encode(): value.encode() for key, value in os.environ.items()},
+        b"RUNBOOK_DB": str(tmp_path / "bytes.db").encode(),
+        b"RUNBOOK_CONFIG": str(config_dir).encode(),
+        b"RUNBOOK_OPERATOR": b"amara",
+        **{key.encode(): value for key, value in env.items()},
+    }
+    return subprocess.run(
+        [sys.executable.encode(), b"-m", b"runbook", *args],
+        capture_output=True,
+        env=environ,
+        timeout=60,
+    )
+
+
+def test_bytes_that_are_not_utf8_in_an_argument_or_variable_are_refused_in_one_line(
+    tmp_path: Path, config_dir: Path
+) -> None:
+    for args, env, named in (
+        ((b"declare", b"offensive-post", b"--title", b"caf\xe9 \x9b"), {}, "argument 4"),
+        ((b"--lang", b"fr", b"list"), {"RUNBOOK_OPERATOR": b"am\xffara"}, "RUNBOOK_OPERATOR"),
+        ((b"note", b"INC-\xff"), {}, "argument 2"),
+    ):
+        result = bytes_cli(tmp_path, config_dir, *args, **env)
+        err = result.stderr.decode("utf-8")
+        assert result.returncode == 2, err
+        assert b"Traceback" not in result.stderr
+        assert len(err.strip().splitlines()) == 1, err
+        assert named in err
+    if (tmp_path / "bytes.db").exists():
+        store = SqliteStore(tmp_path / "bytes.db")
+        assert store.incidents() == []
+        store.close()
+
+
+def test_text_that_is_not_unicode_never_reaches_the_log_and_printing_it_never_fails(
+    tmp_path: Path, workspace: Workspace, clock: SimulatedClock
+) -> None:
+    import pytest
+
+    from runbook.errors import ActionRefused
+
+    engine = make_engine(tmp_path / "s.db", workspace, clock)
+    incident = engine.declare("account-compromised", "Fine")
+    with pytest.raises(ActionRefused, match="not a Unicode character"):
+        engine.note(incident.id, "lone \udc9b surrogate")
+    assert engine.verify(incident.id).ok
+    assert inert("a\udc9bb") == "a\\udc9bb"
+    assert json.loads(json_safe(json.dumps("a\udc9b", ensure_ascii=False))) == "a\udc9b"

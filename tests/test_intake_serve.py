@@ -436,3 +436,17 @@ def test_the_on_call_person_declares_from_a_warning_and_dismisses_another_from_t
     everything = server.cli("inbox", "--all").stdout
     assert f"[declared] {incident_id}" in everything
     assert "[dismissed]" in everything
+
+
+def test_a_warning_with_a_lone_surrogate_or_escapes_is_refused_or_shown_inert(server: Server):
+    lone = json.dumps(trigger("surrogate", "fire \ud800 here")).encode()  # JSON's own \ud800
+    status, body = server.post("/v2/enqueue", lone)
+    assert status == 400, body
+    status, _body = server.post("/v2/enqueue", trigger("escapes", "Clear \x1b[2J\x1b]0;t\x07"))
+    assert status == 202
+    assert server.warning("pagerduty:escapes").summary == "Clear \x1b[2J\x1b]0;t\x07"
+    shown = server.cli("inbox")
+    assert "\x1b" not in shown.stdout + shown.stderr
+    assert "\\x1b[2J" in shown.stdout
+    healthy = urllib.request.urlopen(f"{server.url}/healthz", timeout=5)
+    assert healthy.status == 200

@@ -109,3 +109,108 @@ def test_folding_any_text_keeps_its_map_ordered_and_inside_the_text(text: str) -
     assert len(folded.starts) == len(folded.ends) == len(folded.text) + 1
     assert list(folded.starts) == sorted(folded.starts)
     assert all(0 <= s <= e <= len(text) for s, e in zip(folded.starts, folded.ends, strict=True))
+
+
+RULE_IDS = {"no-comment", "fault", "nested", "email", "previsions"}
+TYPED = {"'": "\u2019", " ": "\u00a0"}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT, st.text(max_size=20))
+def test_every_span_starts_and_ends_on_what_was_typed_and_still_matches_alone(
+    text: str, noise: str
+) -> None:
+    text = noise + text
+    for finding in lint_text(POLICY, text, "public", "x"):
+        if finding.rule_id not in RULE_IDS or finding.start == finding.end:
+            continue
+        # never inside a letter and its accent: the span covers whole typed characters
+        for edge in (finding.start, finding.end):
+            assert edge == len(text) or not unicodedata.combining(text[edge])
+        # the original characters behind the span, folded, are what the rule matched
+        alone = {f.rule_id for f in lint_text(POLICY, finding.matched, "public", "x")}
+        if finding.rule_id not in {"previsions", "nested", "email"}:  # context-free rules
+            assert finding.rule_id in alone, (finding, text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT)
+def test_typing_on_a_phone_or_another_normal_form_finds_the_same_rules(text: str) -> None:
+    plain = text.replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    typed = "".join(TYPED.get(char, char) for char in plain)
+    expected = {f.rule_id for f in lint_text(POLICY, plain, "public", "x")}
+    for variant in (
+        typed,
+        unicodedata.normalize("NFD", plain),
+        unicodedata.normalize("NFC", typed),
+    ):
+        assert {f.rule_id for f in lint_text(POLICY, variant, "public", "x")} == expected
+
+
+def test_a_phrase_is_found_as_whole_words_only_even_after_a_near_miss() -> None:
+    policy = Policy.model_validate(
+        {
+            "organisation": {"name": "N"},
+            "platforms": {"web": {"name": "Web", "limit": 5000}},
+            "forbidden_phrases": [{"id": "aa", "explanation": "x", "phrases": ["a a"]}],
+        }
+    )
+    text = "ba a a, xa a\u00a0a"
+    spans = [(f.start, f.end) for f in lint_text(policy, text, "public", "web")]
+    assert spans == [(3, 6), (11, 14)]
+    assert lint_text(policy, "é a a", "public", "web")[0].matched == "a a"
+    assert lint_text(policy, "aé a", "public", "web") == []
+
+
+def test_a_policy_too_large_to_lint_instantly_is_refused_naming_why() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    rules = [
+        {"id": f"r{n}", "explanation": "x", "phrases": [f"w{n}-{j}" for j in range(50)]}
+        for n in range(5)
+    ]
+    with pytest.raises(ValidationError, match="250 phrases and patterns; at most 200"):
+        Policy.model_validate(
+            {
+                "organisation": {"name": "N"},
+                "platforms": {"web": {"name": "Web", "limit": 5000}},
+                "forbidden_phrases": rules,
+            }
+        )
+    with pytest.raises(ValidationError, match="a phrase is at most 300"):
+        Policy.model_validate(
+            {
+                "organisation": {"name": "N"},
+                "platforms": {"web": {"name": "Web", "limit": 5000}},
+                "forbidden_phrases": [{"id": "p", "explanation": "x", "phrases": ["a " * 200]}],
+            }
+        )
+    with pytest.raises(ValidationError, match="too large to run quickly"):
+        Policy.model_validate(
+            {
+                "organisation": {"name": "N"},
+                "platforms": {"web": {"name": "Web", "limit": 5000}},
+                "forbidden_phrases": [{"id": "p", "explanation": "x", "patterns": ["a.{300}b"]}],
+            }
+        )
+
+
+def test_a_hit_in_a_very_long_match_reports_the_whole_match_rather_than_slow_down() -> None:
+    from runbook.model.patterns import MAX_HIT, find_all
+
+    assert list(find_all(r"x(?P<hit>a+)y", "x" + "a" * 10 + "y")) == [(1, 11)]
+    long = "x" + "a" * MAX_HIT + "y"
+    assert list(find_all(r"x(?P<hit>a+)y", long)) == [(0, len(long))]
+    assert list(find_all(r"é(?P<hit>a+)", "ééaa")) == [(2, 4)]
+
+
+def test_a_pattern_matching_thousands_of_times_stops_early_and_still_reports() -> None:
+    from runbook.model.lint import MAX_MATCHES
+
+    text = "press@example.com " * 50 + "jo@leak.example.org"
+    hits = [f for f in lint_text(POLICY, text, "public", "x") if f.rule_id == "email"]
+    assert len(hits) == 1  # the last match looked at, never excused by allow: nothing hidden
+    assert hits[0].matched == "press@example.com"
+    many = lint_text(POLICY, "aujourd\u2019hui pas, " * 1500, "public", "x")
+    assert len([f for f in many if f.rule_id == "no-comment"]) == MAX_MATCHES

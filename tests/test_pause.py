@@ -178,6 +178,27 @@ def test_a_post_whose_slot_passed_needs_a_decision_at_resolve(engine_with, sched
     assert incident.resumed_posts["p1"]["new_time"] == "2026-11-22T12:00:00+00:00"
 
 
+def test_a_new_time_in_the_past_or_years_away_is_refused_and_nothing_is_released(
+    engine_with, scheduler
+):
+    engine = engine_with()
+    incident = engine.declare("account-compromised", "Hacked")
+    engine.assess(incident.id, SEV1_ACCOUNT)
+    engine.pause(incident.id)
+    for moment, words in (
+        ("9999-12-31T23:59:00+00:00", "more than a year away"),
+        ("2027-11-23T12:00:00+00:00", "more than a year away"),
+        ("2026-11-20T12:00:00+00:00", "in the past"),
+    ):
+        with pytest.raises(ActionRefused, match=words):
+            engine.resolve(incident.id, "Recovered.", resume="all", new_times={"p1": moment})
+    assert all(p["status"] == "held" for p in scheduler.posts.values())
+    engine.resolve(
+        incident.id, "Recovered.", resume="all", new_times={"p1": "2027-11-01T12:00:00+00:00"}
+    )
+    assert scheduler.posts["p1"]["scheduled_at"] == "2027-11-01T12:00:00+00:00"
+
+
 def test_resolve_with_resume_none_keeps_every_post_held(engine_with, scheduler):
     engine = engine_with()
     incident = engine.declare("account-compromised", "Hacked")

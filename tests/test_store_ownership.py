@@ -63,6 +63,30 @@ def test_another_applications_sqlite_file_is_refused_and_left_byte_for_byte(
     ]
 
 
+def test_a_file_with_runbooks_table_names_in_another_shape_or_anothers_marks_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    cases = {
+        "events-only.db": (("CREATE TABLE events (id INTEGER)",), "its table events"),
+        "half.db": (
+            ("CREATE TABLE events (incident_id, seq)", "CREATE TABLE incidents (id, name)"),
+            "its table events",
+        ),
+        "intake.db": (("CREATE TABLE intake (x)",), "its table intake"),
+        "versioned.db": (("PRAGMA user_version = 7",), "set its version to 7"),
+        "view.db": (("CREATE VIEW v AS SELECT 1",), r"did not make \(v\)"),
+    }
+    for name, (statements, words) in cases.items():
+        path = make_sqlite(tmp_path / name, *statements)
+        before = digest(path)
+        with pytest.raises(StoreError, match=words):
+            SqliteStore(path)
+        assert digest(path) == before, name
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    SqliteStore(empty).close()  # an empty file is nobody's: runbook makes it its own
+
+
 def test_a_new_store_is_marked_as_runbooks_and_a_newer_one_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     SqliteStore(path).close()

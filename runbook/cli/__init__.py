@@ -31,11 +31,18 @@ class RunbookGroup(TranslatedGroup):
         from runbook.cli.output import inert_output
 
         arguments = kwargs.get("args", args[0] if args else None)
+        given = list(sys.argv[1:] if arguments is None else arguments)
         previous = current_language()
-        set_language(language_in(sys.argv[1:] if arguments is None else arguments))
+        set_language(language_in(given))
         speak()
         try:
             with inert_output():
+                undecodable = not_text(given)
+                if undecodable:  # bytes that are not UTF-8 can be neither recorded nor shown
+                    if not kwargs.get("standalone_mode", True):
+                        raise click.UsageError(undecodable)
+                    click.echo(f"runbook: {undecodable}", err=True)
+                    sys.exit(2)
                 return self._main(*args, **kwargs)
         finally:
             set_language(previous)  # in-process callers (tests) get their language back
@@ -86,6 +93,25 @@ class RunbookGroup(TranslatedGroup):
         except KeyboardInterrupt:
             click.echo(_("runbook: interrupted"), err=True)
             ctx.exit(130)
+
+
+def not_text(arguments: list[str]) -> str:
+    """What is wrong when an argument or a ``RUNBOOK_*`` variable holds bytes that are not
+    UTF-8 (Python keeps them as lone surrogates, which can be neither recorded nor printed):
+    one line naming it and the first bad byte; empty when all are text."""
+    named = [(_("argument %(n)s", n=n), text) for n, text in enumerate(arguments, 1)]
+    named += [(name, value) for name, value in os.environ.items() if name.startswith("RUNBOOK_")]
+    for name, text in named:
+        for char in text:
+            if "\ud800" <= char <= "\udfff":
+                code = ord(char)
+                byte = code - 0xDC00 if 0xDC80 <= code <= 0xDCFF else code
+                return _(
+                    "%(name)s is not UTF-8 text (byte %(byte)s); give it as UTF-8",
+                    name=name,
+                    byte=format(byte, "#04x"),
+                )
+    return ""
 
 
 def _report_failures(settings: Any) -> bool:
@@ -195,7 +221,9 @@ class Settings:
     "--config", envvar="RUNBOOK_CONFIG", help=N_("Folder holding playbooks/ and contacts/.")
 )
 @click.option(
-    "--command-id", help=N_("Idempotency key: repeating a command with it never records it twice.")
+    "--command-id",
+    callback=lambda _ctx, _param, value: _command_id(value),
+    help=N_("Idempotency key: repeating a command with it never records it twice."),
 )
 @click.version_option(package_name="runbook")
 @click.pass_context
@@ -211,6 +239,23 @@ def cli(
         from runbook.cli.app import open_app
 
         open_app(ctx.obj)
+
+
+MAX_COMMAND_ID = 200
+"""Longest ``--command-id`` (characters): it is stored with every event the command records."""
+
+
+def _command_id(value: str | None) -> str | None:
+    """``--command-id`` as given, refused when empty or longer than :data:`MAX_COMMAND_ID`."""
+    if value is not None and not (0 < len(value.strip()) and len(value) <= MAX_COMMAND_ID):
+        raise click.BadParameter(
+            _(
+                "a command id is 1 to %(limit)s characters; this one is %(n)s",
+                limit=MAX_COMMAND_ID,
+                n=format(len(value), ","),
+            )
+        )
+    return value
 
 
 def main() -> None:

@@ -367,6 +367,7 @@ def _copy_intake(src: Any, dst: Any) -> int:
     "--timeout",
     type=float,
     default=None,
+    callback=lambda _ctx, _param, value: _seconds(value),
     help=N_("Stop after this many seconds without a change (default: run until Ctrl-C)."),
 )
 @click.pass_obj
@@ -389,6 +390,16 @@ def watch(settings: Settings, incident_id: str, timeout: float | None) -> None:
         elif timeout is not None and time.monotonic() - quiet_since >= timeout:
             return
         token = engine.wait_for_change(token, 1.0)
+
+
+def _seconds(value: float | None) -> float | None:
+    """``--timeout`` as given, refused unless a number of seconds from 0 up (not ``nan``,
+    which would never stop, nor ``inf``: leave the option out to run until Ctrl-C)."""
+    import math
+
+    if value is not None and (not math.isfinite(value) or value < 0):
+        raise click.BadParameter(_("%(value)s is not a number of seconds (0 or more)", value=value))
+    return value
 
 
 def _line(event, names: dict[str, str]) -> str:  # noqa: ANN001

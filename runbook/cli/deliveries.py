@@ -29,6 +29,9 @@ def resend(
     settings: Settings, incident_id: str, keys: tuple[str, ...], every: bool, as_json: bool
 ) -> None:
     """Send again messages that may have been sent (the person may get them twice)."""
+    from runbook.cli import refuse_together
+
+    refuse_together(delivery=bool(keys), all_unknown=every)
     engine = settings.engine()
     waiting = [m.key for m in engine.maybe_sent(incident_id)]
     chosen = waiting if every else list(dict.fromkeys(keys))

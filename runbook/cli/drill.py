@@ -122,6 +122,27 @@ def drill(
     settings: Settings = ctx.obj
     if tui and responses_file is not None:
         raise click.UsageError(_("--tui runs the drill live; scripted --responses play headless"))
+    if tui and min_score is not None:
+        raise click.UsageError(_("--min-score checks a headless run: use it with --responses FILE"))
+    if not tui and responses_file is None:  # only the plan is printed: nothing is played
+        given = [
+            name
+            for name, value in (
+                ("--report", report_file),
+                ("--format", fmt),
+                ("--real-channels", real_channels or None),
+                ("--lang", language),
+                ("--min-score", min_score),
+            )
+            if value is not None
+        ]
+        if given:
+            raise click.UsageError(
+                _(
+                    "%(options)s apply to a drill that is played: add --responses FILE or --tui",
+                    options=", ".join(given),
+                )
+            )
     workspace = settings.workspace()
     loaded = load_scenario(scenario, workspace)
     explicit_db = (

@@ -104,12 +104,18 @@ def export_command(
         now=datetime.now(UTC),
         language=language,
     )
-    data = text.encode("utf-8")
-    if output is None:
+    if output is None:  # to the terminal: md and csv are inert as made, JSON and HTML here
+        from runbook.model.text import inert, json_safe
+
+        if fmt == "json":
+            text = json_safe(text)
+        elif fmt == "html":
+            text = inert(text)
+        data = text.encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    write_atomic(output, data)
+    write_atomic(output, text.encode("utf-8"))
     click.echo(
         _(
             "%(id)s: %(format)s export written to %(file)s",

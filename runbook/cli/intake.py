@@ -53,8 +53,19 @@ def report(settings: Settings, text: str, link: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
 @click.pass_context
 def inbox(ctx: click.Context, show_all: bool, show_log: bool, as_json: bool) -> None:
+    from runbook.cli import refuse_together
+
     if ctx.invoked_subcommand is not None:
+        if show_all or show_log or as_json:  # they shape the list, which is not shown then
+            raise click.UsageError(
+                _(
+                    "--all, --log and --json choose what the inbox lists; they do not go with "
+                    "`inbox %(command)s`",
+                    command=ctx.invoked_subcommand,
+                )
+            )
         return
+    refuse_together(all=show_all, log=show_log)  # the log lists every post, refused included
     settings: Settings = ctx.obj
     if show_log:
         _show_log(settings, as_json)

@@ -235,6 +235,8 @@ def _verify_export(
 
     document = load_export(Path(export_file))
     check = verify_export(document)
+    if check.ok and not incident_id and _store_holds(settings, check.incident_id):
+        incident_id = check.incident_id  # the store at hand holds it: compare, never just "ok"
     if check.ok and incident_id:
         engine = settings.engine()
         rows = engine.stored_rows(incident_id)
@@ -289,6 +291,21 @@ def _verify_export(
         )
     if not check.ok:
         raise SystemExit(1)
+
+
+def _store_holds(settings: Settings, incident_id: str) -> bool:
+    """True when the store chosen (``--db``, ``RUNBOOK_DB`` or the default file; a file only
+    if it exists: none is created for this) holds ``incident_id``."""
+    from runbook.errors import RunbookError
+    from runbook.locations import default_db
+
+    target = settings.db or default_db()
+    if not incident_id or (not target.startswith("postgres") and not Path(target).is_file()):
+        return False
+    try:
+        return bool(settings.engine().stored_rows(incident_id))
+    except RunbookError:
+        return False
 
 
 def _content_problem(engine: Any, incident_id: str, document: dict[str, Any], count: int) -> str:

@@ -20,7 +20,7 @@ from runbook.model.base import format_duration
 from runbook.model.escalation import due
 from runbook.model.incident import Incident
 from runbook.model.lifecycle import Context
-from runbook.model.limits import MAX_NOTE, check_text
+from runbook.model.limits import MAX_NOTE, MAX_RESCHEDULE, check_text
 from runbook.model.outreach import NotifyRule
 
 
@@ -94,6 +94,14 @@ def resolve(
             )
         if when < now - timedelta(minutes=1):
             raise ActionRefused(_("the new time for %(post_id)s is in the past", post_id=post_id))
+        if when > now + MAX_RESCHEDULE:
+            raise ActionRefused(
+                _(
+                    "the new time for %(post_id)s is more than a year away; choose a time "
+                    "within a year or keep it held",
+                    post_id=post_id,
+                )
+            )
     events: list[ev.Event] = []
     if held:
         payload = {"posts": release, "kept": kept, "new_times": new_times}

@@ -11,8 +11,10 @@ what the person typed. Pure and bounded: one pass over the text.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SIGNS = {
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u02bb\u00b4\u0060\uff07", "'"),
@@ -51,13 +53,41 @@ class Folded:
         return self.starts[start], self.ends[end - 1]
 
 
+_PLAIN = re.compile(r"[\x00-\x7f]+(?![^\x00-\x7f])")
+"""A run of ASCII characters none of which a following combining mark attaches to: folded
+one for one by :data:`_TABLE` (no NFKC needed), so most of a text is mapped in bulk."""
+
+
+@lru_cache(maxsize=1)
+def _marks() -> re.Pattern[str]:
+    """Any combining mark (a character that joins the one before it: a cluster)."""
+    marks = "".join(chr(code) for code in range(0x300, 0x20000) if unicodedata.combining(chr(code)))
+    return re.compile("[" + re.escape(marks) + "]")
+
+
 def fold(text: str) -> Folded:
     """``text`` folded for matching (see the module docstring), with its span map."""
+    signs = fold_signs(text)
+    if (
+        len(signs) == len(text)
+        and unicodedata.is_normalized("NFKC", signs)
+        and not _marks().search(signs)
+    ):
+        # The common case (typed text, in either language): one for one, mapped in bulk.
+        return Folded(signs, (*range(len(text)), len(text)), (*range(1, len(text) + 1), len(text)))
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     index, length = 0, len(text)
     while index < length:
+        plain = _PLAIN.match(text, index)
+        if plain is not None:  # ASCII: one character each, mapped in bulk
+            end = plain.end()
+            out.append(fold_signs(plain.group(0)))
+            starts.extend(range(index, end))
+            ends.extend(range(index + 1, end + 1))
+            index = end
+            continue
         end = index + 1
         while end < length and unicodedata.combining(text[end]):
             end += 1

@@ -10,6 +10,8 @@ the engine's commands against the limits here (:func:`check_text`).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from runbook.errors import ActionRefused
 from runbook.i18n import _, formats
 
@@ -23,6 +25,8 @@ MAX_REASON = 2_000
 """A reason, a comment or an attestation's note (characters)."""
 MAX_HOW = 80
 """How an approval was given elsewhere (``by phone``)."""
+MAX_RESCHEDULE = timedelta(days=366)
+"""How far ahead a held post may be released to (``--reschedule POST=TIME``)."""
 
 
 def check_text(what: str, text: str, limit: int) -> None:

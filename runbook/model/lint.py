@@ -12,14 +12,18 @@ Pure and cached per content hash: linting is cheap enough to run on every keystr
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from runbook.model.counting import count
 from runbook.model.folding import Folded, fold, folded_words
-from runbook.model.patterns import find_all
+from runbook.model.patterns import Haystack, find_all, find_phrase
 from runbook.model.policy import Policy
+
+MAX_MATCHES = 20
+"""Matches of one phrase or pattern looked for in one text: past twenty the rule has said
+what it had to, and each further match would cost time (the last one is never excused)."""
 
 SECTIONS = (
     ("forbidden_phrases", "forbidden phrase"),
@@ -60,25 +64,42 @@ class Finding:
         return f"{self.severity.upper()} {self.rule_id} at {where} {matched}: {self.explanation}"
 
 
+class _Search:
+    """One lint's searches of the folded text: each phrase and pattern looked for once, even
+    when several rules name it."""
+
+    def __init__(self, folded: Folded) -> None:
+        self.folded = folded
+        self.hay = Haystack(folded.text)
+        self.found: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self.capped: set[tuple[int, int]] = set()
+        """Spans that are the last a phrase or pattern was looked for (:data:`MAX_MATCHES`
+        reached): never excused by ``allow``, so stopping early cannot hide a finding."""
+
+    def spans(self, phrases: list[str], patterns: list[str]) -> list[tuple[int, int]]:
+        """The matches of the phrases and patterns (at most :data:`MAX_MATCHES` each), as
+        spans of the original text."""
+        spans: list[tuple[int, int]] = []
+        for kind, items in (("phrase", phrases), ("pattern", patterns)):
+            for item in items:
+                key = (kind, item)
+                if key not in self.found:
+                    matches = (
+                        find_phrase(_folded_phrase(item), self.hay)
+                        if kind == "phrase"
+                        else find_all(item, self.hay)
+                    )
+                    found = [self.folded.original(s, e) for s, e in islice(matches, MAX_MATCHES)]
+                    if len(found) == MAX_MATCHES:
+                        self.capped.add(found[-1])
+                    self.found[key] = found
+                spans.extend(self.found[key])
+        return sorted(spans)
+
+
 @lru_cache(maxsize=4096)
-def _phrase(phrase: str) -> re.Pattern[str]:
-    """A literal phrase as whole words (linear: escaped words, no nested repetition)."""
-    words = r"\s+".join(re.escape(part) for part in fold(phrase).text.split())
-    return re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE)
-
-
-def _spans(phrases: list[str], patterns: list[str], folded: Folded) -> list[tuple[int, int]]:
-    """Every match of the phrases and patterns in the folded text, as original spans."""
-    spans: list[tuple[int, int]] = []
-    for phrase in phrases:
-        spans.extend(
-            folded.original(m.start(), m.end())
-            for m in _phrase(phrase).finditer(folded.text)
-            if m.end() > m.start()
-        )
-    for pattern in patterns:
-        spans.extend(folded.original(start, end) for start, end in find_all(pattern, folded.text))
-    return sorted(spans)
+def _folded_phrase(phrase: str) -> str:
+    return fold(phrase).text
 
 
 def platform_of(variant: str) -> tuple[str, str]:
@@ -91,6 +112,7 @@ def lint_text(policy: Policy, text: str, audience: str, variant: str) -> list[Fi
     """Every finding for one variant's text."""
     platform, _ = platform_of(variant)
     folded = fold(text)
+    search = _Search(folded)
     findings: list[Finding] = []
     for section, category in SECTIONS:
         for rule in getattr(policy, section):
@@ -98,8 +120,12 @@ def lint_text(policy: Policy, text: str, audience: str, variant: str) -> list[Fi
                 continue
             review = getattr(rule, "review_role", None)
             allowed = {folded_words(value) for value in rule.allow}
-            for start, end in _spans(rule.phrases, rule.patterns, folded):
-                if allowed and folded_words(text[start:end]) in allowed:
+            for start, end in search.spans(rule.phrases, rule.patterns):
+                if (
+                    allowed
+                    and (start, end) not in search.capped
+                    and folded_words(text[start:end]) in allowed
+                ):
                     continue
                 findings.append(
                     Finding(
@@ -115,7 +141,7 @@ def lint_text(policy: Policy, text: str, audience: str, variant: str) -> list[Fi
                         review_role=review,
                     )
                 )
-    findings.extend(_disclaimers(policy, text, folded, audience, variant, platform))
+    findings.extend(_disclaimers(policy, text, search, audience, variant, platform))
     spec = policy.platforms.get(platform)
     if spec is not None:
         measured = count(text, spec.counting, spec.limit, spec.url_length)
@@ -140,10 +166,10 @@ def lint_text(policy: Policy, text: str, audience: str, variant: str) -> list[Fi
 
 
 def _disclaimers(
-    policy: Policy, text: str, folded: Folded, audience: str, variant: str, platform: str
+    policy: Policy, text: str, search: _Search, audience: str, variant: str, platform: str
 ) -> list[Finding]:
     findings = []
-    words = folded_words(text)
+    words = " ".join(search.folded.text.split()).casefold()
     for disclaimer in policy.required_disclaimers:
         if audience not in disclaimer.audiences:
             continue
@@ -152,7 +178,7 @@ def _disclaimers(
         trigger = None
         if disclaimer.when_patterns:
             for pattern in disclaimer.when_patterns:  # the first pattern found says why
-                trigger = next(iter(_spans([], [pattern], folded)), None)
+                trigger = next(iter(search.spans([], [pattern])), None)
                 if trigger:
                     break
             if trigger is None:

@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from runbook.i18n import _
+from runbook.i18n import _, formats
 from runbook.model.base import Id, ProblemList, Spec
 from runbook.model.notification_templates import Notifications
 from runbook.model.outreach import Audience
@@ -37,6 +37,40 @@ def _compiled(patterns: list[str]) -> list[str]:
             problems.add((index,), _("pattern %(shown)s %(why)s", shown=repr(shown), why=why))
     problems.raise_if_any()
     return patterns
+
+
+MAX_PHRASE = 300
+"""Longest literal phrase (characters): a phrase is a few words, and a long one with repeated
+words makes even a linear search slow on a long statement."""
+MAX_MATCHERS = 200
+"""Phrases and patterns in the whole policy: each costs a pass over the statement, and lint of
+the longest statement stays under 50 ms (``benchmarks/bench_lint.py``)."""
+SECTIONS = (
+    "forbidden_phrases",
+    "required_disclaimers",
+    "legal_review_topics",
+    "personal_data",
+    "confidential_markers",
+    "speculation",
+)
+
+
+def _phrases_bounded(phrases: list[str]) -> list[str]:
+    """Refuse a phrase longer than :data:`MAX_PHRASE` (each one located)."""
+    problems = ProblemList()
+    for index, phrase in enumerate(phrases):
+        if len(phrase) > MAX_PHRASE:
+            problems.add(
+                (index,),
+                _(
+                    "is %(n)s characters long; a phrase is at most %(limit)s (use a pattern "
+                    "for more)",
+                    n=formats.number(len(phrase), digits=0),
+                    limit=MAX_PHRASE,
+                ),
+            )
+    problems.raise_if_any()
+    return phrases
 
 
 Severity = Literal["block", "warn"]
@@ -94,6 +128,7 @@ class Rule(Spec):
     """Audiences the rule applies to."""
 
     _patterns_compile = field_validator("patterns")(lambda patterns: _compiled(patterns))
+    _phrases_bounded = field_validator("phrases")(lambda phrases: _phrases_bounded(phrases))
 
     @model_validator(mode="after")
     def _has_something_to_find(self) -> Rule:
@@ -167,20 +202,29 @@ class Policy(Spec):
     def _rule_ids_unique(self) -> Policy:
         problems = ProblemList()
         seen: set[str] = set()
-        for section in (
-            "forbidden_phrases",
-            "required_disclaimers",
-            "legal_review_topics",
-            "personal_data",
-            "confidential_markers",
-            "speculation",
-        ):
+        matchers = 0
+        where: tuple[str | int, ...] = ()
+        for section in SECTIONS:
             for index, rule in enumerate(getattr(self, section)):
+                matchers += len(getattr(rule, "phrases", ())) + len(getattr(rule, "patterns", ()))
+                matchers += len(getattr(rule, "when_patterns", ()))
+                if matchers > MAX_MATCHERS and not where:
+                    where = (section, index)
                 if rule.id in seen:
                     problems.add(
                         (section, index, "id"), _("rule id %(id)s is used twice", id=repr(rule.id))
                     )
                 seen.add(rule.id)
+        if matchers > MAX_MATCHERS:
+            problems.add(
+                where,
+                _(
+                    "the policy has %(n)s phrases and patterns; at most %(limit)s, so that lint "
+                    "stays instant on a long statement: merge phrases into patterns",
+                    n=formats.number(matchers, digits=0),
+                    limit=MAX_MATCHERS,
+                ),
+            )
         problems.raise_if_any()
         return self
 

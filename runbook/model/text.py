@@ -4,7 +4,9 @@ Titles, notes, statements, names and anything received from outside may carry te
 sequences (clear the screen, set the window title, write the clipboard with OSC 52) or
 bidirectional overrides that reorder what is read. Everything runbook prints to a terminal goes
 through :func:`inert`: such characters are shown as ``\\x1b`` or ``\\u202e``; new lines and tabs
-stay (:func:`one_line` folds those too). The event log keeps the exact text.
+stay (:func:`one_line` folds those too). Lone surrogates (what Python makes of bytes that are not
+UTF-8 in a command line or a file name) are shown the same way, so printing never fails. The
+event log keeps the exact text.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import re
 from runbook.i18n import _
 
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb"
+    "\ud800-\udfff]"
 )
 _LINE_BREAKS = re.compile("[\r\n\t\u2028\u2029\x85]+")
 

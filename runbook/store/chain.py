@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from runbook.errors import IntegrityError
+from runbook.errors import ActionRefused, IntegrityError
 from runbook.i18n import _
 from runbook.model.events import EVENTS, AnyEvent, Event
 
@@ -44,7 +44,18 @@ def canonical(value: Any) -> str:
 def row_hash(row: dict[str, Any], prev_hash: str) -> str:
     """The hash of a stored row given the previous event's hash."""
     parts = [prev_hash] + ["" if row[name] is None else str(row[name]) for name in HASHED]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    joined = "\x1f".join(parts)
+    try:
+        return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+    except UnicodeEncodeError as exc:  # a lone surrogate: bytes that were never UTF-8 text
+        shown = "\\u" + format(ord(joined[exc.start]), "04x")
+        raise ActionRefused(
+            _(
+                "the text holds %(char)s, which is not a Unicode character (bytes that were not "
+                "UTF-8?); nothing was recorded",
+                char=shown,
+            )
+        ) from None
 
 
 def to_row(event: Event, seq: int, prev_hash: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ because this is what a file must be before the store may touch it.
 from __future__ import annotations
 
 import sqlite3
+from functools import lru_cache
 from pathlib import Path
 
 from runbook.errors import StoreError
@@ -67,7 +68,8 @@ def check_ownership(db: sqlite3.Connection, path: Path) -> bool:
     tables = {
         row[0]
         for row in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite_%'"
         )
     }
     if app_id not in (0, APPLICATION_ID):
@@ -99,6 +101,27 @@ def check_ownership(db: sqlite3.Connection, path: Path) -> bool:
                 version=version,
             )
         )
+    if app_id == 0 and version != 0 and "events" not in tables:
+        raise StoreError(
+            _(
+                "%(path)s is not a runbook incident store (another application set its "
+                "version to %(version)s); nothing was changed: choose another --db",
+                path=path,
+                version=version,
+            )
+        )
+    for table in sorted(tables & OWN_TABLES):
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+        if columns != _columns()[table]:
+            raise StoreError(
+                _(
+                    "%(path)s is not a runbook incident store: its table %(table)s is not "
+                    "runbook's (columns %(columns)s); nothing was changed: choose another --db",
+                    path=path,
+                    table=table,
+                    columns=", ".join(columns[:8]) + (", ..." if len(columns) > 8 else ""),
+                )
+            )
     if app_id == 0 and tables and "events" not in tables:
         raise StoreError(
             _(
@@ -108,6 +131,21 @@ def check_ownership(db: sqlite3.Connection, path: Path) -> bool:
             )
         )
     return bool(app_id == 0)
+
+
+@lru_cache(maxsize=1)
+def _columns() -> dict[str, list[str]]:
+    """The columns of each of runbook's tables, in order, as :func:`create_tables` makes
+    them (read from a scratch database in memory)."""
+    scratch = sqlite3.connect(":memory:")
+    try:
+        create_tables(scratch)
+        return {
+            table: [row[1] for row in scratch.execute(f"PRAGMA table_info({table})")]
+            for table in OWN_TABLES
+        }
+    finally:
+        scratch.close()
 
 
 # sqlite3 has no executescript inside an open transaction, so split statements ourselves.
