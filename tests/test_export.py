@@ -253,6 +253,20 @@ def test_every_timeline_row_has_utc_and_local_dates_and_a_t_plus_offset():
     assert rows[-1][3:6] == ["2026-11-22 14:00:00", "2026-11-22 09:00:00", "T+1d 00:00:00"]
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Etc/UTC"])
+def test_a_report_in_utc_shows_each_time_once_not_the_same_time_twice(zone):
+    built = report(tz=zone)
+    md = render(built, "md")
+    assert "Time (UTC) | T+ |" in md and "Time (UTC) | Time (" not in md
+    assert "| 2026-11-22 14:00:00 UTC | T+1d 00:00:00 |" in md
+    assert "times in UTC and" not in md and "times in UTC" in md
+    html = render(built, "html")
+    assert html.count("<th>Time (UTC)</th>") == 1 and "<th>Time (Etc/UTC)</th>" not in html
+    assert html.count("<th>Reached (") == 1
+    header = next(csv.reader(io.StringIO(render(built, "csv").lstrip("\ufeff"))))
+    assert header[3:6] == ["time (UTC)", f"time ({zone})", "T+"], "csv columns stay fixed"
+
+
 def test_the_chain_head_and_count_are_in_every_format():
     built = report()
     head = fx.rows()[-1]["hash"]

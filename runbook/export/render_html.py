@@ -21,7 +21,7 @@ from runbook.describe.common import semicolon
 from runbook.export import chart as geometry
 from runbook.export.model import Report
 from runbook.export.render_md import facts_of, post_counts, post_outcome, titled
-from runbook.export.times import readable, readable_local
+from runbook.export.times import is_utc, readable, readable_local
 from runbook.export.words import (
     CATEGORIES,
     DIRECTIONS,
@@ -84,13 +84,18 @@ def render_html(report: Report) -> str:
             found = memo[value] = str(escape(value))
         return found
 
+    utc_only = is_utc(report.timezone)
     # The timeline can hold 100,000 rows: written here (escaped) rather than by a template loop.
     timeline = Markup(
         "".join(
             f'<tr class="{e.category}"><td class="num">{e.seq}</td>'
             f'<td class="time">{escape(readable(e.at))}</td>'
-            f'<td class="time">{escape(readable_local(e.at_local, tz))}</td>'
-            f'<td class="num">{e.t_plus}</td><td>{repeated(e.actor_name)}</td>'
+            + (
+                ""
+                if utc_only
+                else f'<td class="time">{escape(readable_local(e.at_local, tz))}</td>'
+            )
+            + f'<td class="num">{e.t_plus}</td><td>{repeated(e.actor_name)}</td>'
             f"<td>{repeated(e.actor_role)}</td><td>{repeated(e.proof or '-')}</td>"
             f"<td>{repeated(e.event)}</td>"
             f"<td>{escape(e.details)}</td></tr>\n"
@@ -100,6 +105,7 @@ def render_html(report: Report) -> str:
     template = environment().get_template("report.html.j2")
     return template.render(
         report=report,
+        utc_only=utc_only,
         post_outcome=post_outcome,
         info=info,
         heading=titled(info.id, info.title),

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from runbook.describe.common import semicolon
 from runbook.export.model import PostEntry, Report
-from runbook.export.times import readable, readable_local
+from runbook.export.times import is_utc, readable, readable_local
 from runbook.export.words import (
     DIRECTIONS,
     DRAFT_STATUS,
@@ -231,12 +231,13 @@ def render_md(report: Report) -> str:
         else [_("No policy finding was overridden.")]
     )
 
+    utc_only = is_utc(report.timezone)
     out += ["", "## " + in_context(N_("report|Timeline")), ""]
     out += _table(
         [
             "#",
             _("Time (%(zone)s)", zone="UTC"),
-            _("Time (%(zone)s)", zone=report.timezone),
+            *([] if utc_only else [_("Time (%(zone)s)", zone=report.timezone)]),
             "T+",
             _("Who"),
             _("Role"),
@@ -255,7 +256,9 @@ def render_md(report: Report) -> str:
         return found
 
     out += [
-        f"| {e.seq} | {readable(e.at)} | {readable_local(e.at_local, tz)} | {esc(e.t_plus)} "
+        f"| {e.seq} | {readable(e.at)} | "
+        + ("" if utc_only else f"{readable_local(e.at_local, tz)} | ")
+        + f"{esc(e.t_plus)} "
         f"| {repeated(e.actor_name)} | {repeated(e.actor_role)} | {repeated(e.proof or dash)} "
         f"| {repeated(e.event)} "
         f"| {esc(e.details)} |"
@@ -312,13 +315,17 @@ def facts_of(report: Report, tz: ZoneInfo) -> list[tuple[str, str]]:
     info = report.incident
     mark = f"{info.marking} " if info.marking else ""
     level = f"{info.level} ({info.level_name})" if info.level else _("not assessed")
-    declared = _(
-        "%(utc)s (%(local)s) by %(person)s",
-        utc=readable(info.opened_at),
-        local=readable(info.opened_at, tz),
-        person=info.declared_by,
-    )
-    exported = _("times in UTC and %(zone)s", zone=report.timezone)
+    if is_utc(report.timezone):
+        declared = _("%(utc)s by %(person)s", utc=readable(info.opened_at), person=info.declared_by)
+        exported = _("times in UTC")
+    else:
+        declared = _(
+            "%(utc)s (%(local)s) by %(person)s",
+            utc=readable(info.opened_at),
+            local=readable(info.opened_at, tz),
+            person=info.declared_by,
+        )
+        exported = _("times in UTC and %(zone)s", zone=report.timezone)
     if report.generated_at:
         exported = readable(report.generated_at) + semicolon() + exported
     if report.redaction.names:

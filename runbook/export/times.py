@@ -111,6 +111,16 @@ def readable_local(iso_local: str, tz: ZoneInfo) -> str:
 
 _ABBREVIATIONS: dict[tuple[str, str, str], str] = {}
 
+_UTC_NAMES = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"}
+)
+
+
+def is_utc(zone: str) -> bool:
+    """Whether ``zone`` is UTC under one of its names: a report then shows one time column,
+    not the same time twice."""
+    return zone in _UTC_NAMES
+
 
 def spreadsheet(iso: str) -> str:
     """``2026-11-21 14:05:00`` (the zone goes in the column heading)."""
