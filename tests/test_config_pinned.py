@@ -76,9 +76,11 @@ def test_a_private_contacts_copy_is_refused_then_recorded_by_a_proven_person(
     tom = engine_on(private, db_path, clock, "tfletcher")
     with pytest.raises(ActionRefused) as refused:
         tom.note(incident_id, "under my own contacts")
-    line = refused.value.reason
+    line = str(refused.value)
     assert line.startswith("contacts changed since this incident was declared (hash ")
     assert f"runbook config-change {incident_id} --why" in line
+    assert "runbook" not in refused.value.reason, "the timeline records no command"
+    assert refused.value.allowed == ("config_change",), "tom may record the change"
     assert "\n" not in line
     assert [c.summary for c in tom.config_changes(incident_id)] == [["tom +legal"]]
 

@@ -296,11 +296,11 @@ def test_a_resend_is_described_as_a_possible_repeat_on_the_timeline(make, mail, 
     assert any("sent again by the operator's choice" in words for words in starts)
 
 
-def test_the_app_shows_messages_that_may_have_been_sent_and_sends_them_again_once_confirmed(
+def test_the_app_lists_each_message_that_may_have_been_sent_ticked_and_sends_them_all_again(
     make, mail, hook
 ):
     from runbook.tui.data import next_step
-    from runbook.tui.screens.confirm import ConfirmScreen
+    from runbook.tui.screens.resend import ResendScreen
     from tests.test_tui import make_app, run, settle
 
     engine = make(timeout=0.5)
@@ -313,7 +313,7 @@ def test_the_app_shows_messages_that_may_have_been_sent_and_sends_them_again_onc
 
     async def body() -> None:
         app = make_app(engine, open_incident=incident_id)
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=(140, 40)) as pilot:
             await settle(pilot)
             view = app.screen.view
             assert "resend" in view.allowed
@@ -322,14 +322,18 @@ def test_the_app_shows_messages_that_may_have_been_sent_and_sends_them_again_onc
             assert "may have been sent" in words
             await pilot.press("S")
             await settle(pilot)
-            assert isinstance(app.screen, ConfirmScreen)
-            assert "may give people a copy twice" in app.screen.message
+            dialog = app.screen
+            assert isinstance(dialog, ResendScreen)
+            assert set(dialog.chosen()) == keys, "every message is ticked at first"
+            listed = [str(box.label) for box in dialog.query("Checkbox")]
+            assert len(listed) == len(keys)
+            assert all(" by email · " in line and "alert" in line for line in listed)
             await pilot.press("escape")  # not now: nothing is sent
             await settle(pilot)
             assert all(mail.received[key] == 1 for key in keys)
             await pilot.press("S")
             await settle(pilot)
-            await pilot.press("y")
+            await pilot.press("ctrl+s")
             await settle(pilot)
 
     run(body)
@@ -337,6 +341,63 @@ def test_the_app_shows_messages_that_may_have_been_sent_and_sends_them_again_onc
     assert all(mail.received[key] == 2 for key in keys)
     effect = _notify_effect(engine, incident_id)
     assert effect.repeats == keys
+
+
+def test_the_app_sends_again_only_the_messages_left_ticked(make, mail, hook):
+    from textual.widgets import Checkbox
+
+    from runbook.tui.screens.resend import ResendScreen
+    from tests.test_tui import make_app, run, settle
+
+    engine = make(timeout=0.5)
+    incident_id = _ready(engine)
+    mail.mode = "close"
+    engine.notify(incident_id)
+    mail.mode = "ok"
+    [first, *others] = [m.key for m in engine.maybe_sent(incident_id)]
+    assert others
+
+    async def body() -> None:
+        app = make_app(engine, open_incident=incident_id)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("S")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, ResendScreen)
+            for box in list(dialog.query(Checkbox))[1:]:
+                box.value = False  # only the first goes again
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+
+    run(body)
+    assert mail.received[first] == 2
+    assert all(mail.received[key] == 1 for key in others), "unticked: not sent again"
+    assert {m.key for m in engine.maybe_sent(incident_id)} == set(others)
+    assert _notify_effect(engine, incident_id).repeats == {first}
+
+
+def test_a_resend_refusal_names_the_apps_key_not_a_command(make, mail, hook):
+    from runbook.tui.wording import refusal_words
+
+    engine = make(timeout=0.5)
+    incident_id = _ready(engine)
+    mail.mode = "close"
+    engine.notify(incident_id)
+    with pytest.raises(ActionRefused) as refused:
+        engine.resend(incident_id, ["INC-NOPE/x/email"])
+    assert "runbook status" in str(refused.value), "the command line names its command"
+    words = refusal_words(refused.value)
+    assert "is not a message that may have been sent" in words
+    assert "S send again" in words
+    assert "runbook" not in words
+    assert "--" not in words
+    with pytest.raises(ActionRefused) as unnamed:
+        engine.resend(incident_id, [])
+    assert "--delivery" in str(unnamed.value)
+    assert "S send again" in refusal_words(unnamed.value)
+    assert "--" not in refusal_words(unnamed.value)
 
 
 def test_the_app_names_who_a_partly_failed_notification_did_not_reach(make, mail, hook):

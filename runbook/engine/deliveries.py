@@ -3,16 +3,17 @@
 A delivery whose receiver took the message and did not answer, or whose sender stopped
 mid-way (:class:`~runbook.model.events.DeliveryInterrupted`), may or may not have arrived.
 runbook never sends it again by itself (``tick`` and ``retry`` leave it); the operator can
-(``runbook resend``, the app's "send again" action), knowing the person may then receive it
-twice: the re-send is a new attempt of the same intent carrying the chosen keys
-(:attr:`~runbook.model.events.EffectRequested.resend`), its messages recorded as repeats, with
-the same Message-ID and Idempotency-Key as the first time, so a receiver that de-duplicates
-shows it once.
+(``runbook resend``, the app's "send again" dialog, each message ticked or not), knowing the
+person may then receive it twice: the re-send is a new attempt of the same intent carrying the
+chosen keys (:attr:`~runbook.model.events.EffectRequested.resend`), its messages recorded as
+repeats, with the same Message-ID and Idempotency-Key as the first time, so a receiver that
+de-duplicates shows it once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
 from runbook.engine.core import EngineCore
@@ -30,6 +31,8 @@ class MaybeSent:
     key: str
     """The delivery key (``runbook resend ID --delivery KEY``)."""
     effect_id: str
+    at: datetime
+    """When the attempt that sent it was requested."""
     kind: str
     """What the message was: notify, stand_down, approval_request, update..."""
     person: str
@@ -52,6 +55,7 @@ def maybe_sent(incident: Incident) -> list[MaybeSent]:
                     kind=effect.kind,
                     person=person,
                     channel=channel,
+                    at=effect.requested_at,
                     why=str(delivery.get("error", "")),
                 )
             )
@@ -66,16 +70,17 @@ def resend(
     waiting = {m.key: m for m in maybe_sent(incident)}
     chosen = list(waiting) if every else list(dict.fromkeys(k.strip() for k in keys if k))
     if not chosen:
-        raise ActionRefused(_("say which message to send again (--delivery KEY) or --all-unknown"))
+        raise ActionRefused(
+            _("say which message to send again"),
+            cli=_("--delivery KEY, or --all-unknown"),
+            allowed=("resend",),
+        )
     for key in chosen:
         if key not in waiting:
             raise ActionRefused(
-                _(
-                    "%(key)s is not a message that may have been sent; `runbook status "
-                    "%(id)s` lists them",
-                    key=key,
-                    id=incident.id,
-                )
+                _("%(key)s is not a message that may have been sent", key=key),
+                cli=_("`runbook status %(id)s` lists them", id=incident.id),
+                allowed=("resend",),
             )
     by_effect: dict[str, list[str]] = {}
     for key in chosen:

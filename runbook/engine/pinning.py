@@ -6,7 +6,7 @@ An incident pins the content hashes of its playbook, policy and contacts when de
 them with the configuration loaded now (:mod:`runbook.loading.pins`): under another policy,
 another contacts (another ``--config``, an edited file, a private copy granting someone a role)
 or another playbook the command is refused with one line naming what differs, until a proven
-person records the change (``runbook config-change ID --why ...``): a
+person records the change (``runbook config-change ID --why ...``, the app's ``C``): a
 :class:`~runbook.model.events.ConfigurationChanged` naming each file, its old and new hash and
 what differs, after which the incident runs under the new configuration and pins it. Who may
 record it is the lifecycle's rule (:func:`runbook.model.lifecycle.why_not`).
@@ -14,6 +14,7 @@ record it is the lifecycle's rule (:func:`runbook.model.lifecycle.why_not`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -22,6 +23,7 @@ from runbook.errors import ActionRefused
 from runbook.i18n import _
 from runbook.loading.pins import Current, current
 from runbook.model import events as ev
+from runbook.model import lifecycle
 from runbook.model.config_pins import (
     KIND_WORDS,
     KINDS,
@@ -109,29 +111,47 @@ def guard(engine: EngineCore, incident: Incident, action: str, ctx: Context) -> 
     if action == ACTION:
         ctx.extra["config_changes"] = [change.record() for change in changes(engine, incident)]
         return
-    refuse_if_changed(engine, incident)
+    refuse_if_changed(engine, incident, ctx)
 
 
-def refuse_if_changed(engine: EngineCore, incident: Incident) -> None:
+def refuse_if_changed(engine: EngineCore, incident: Incident, ctx: Context | None = None) -> None:
     """Refuse to act on ``incident`` (a command, or runbook's own steps on the clock: escalate
     to, remind or re-send to the people another contacts file names) under another
     configuration than it pinned, with one line naming what differs."""
+    held = refusal(engine, incident, ctx)
+    if held is not None:
+        raise held
+
+
+def refusal(
+    engine: EngineCore, incident: Incident, ctx: Context | None = None
+) -> ActionRefused | None:
+    """The refusal every command but the change itself meets on ``incident`` under another
+    configuration than it pinned (None: it runs under this one). The way on is recording the
+    change (``runbook config-change``); with ``ctx``, the change is named as allowed now when
+    the lifecycle lets ``ctx``'s person record it, else why they may not."""
     if incident.finished:
-        return
+        return None
     found = changes(engine, incident)
     if not found:
-        return
+        return None
     first = found[0]
     others = ", ".join(_(KIND_WORDS[c.kind]) for c in found[1:])
     more = _(" (and %(others)s)", others=others) if others else ""
-    raise ActionRefused(
-        _(
-            "%(change)s%(more)s: record the change first with "
-            "`runbook config-change %(id)s --why ...`",
-            change=first.line(),
-            more=more,
-            id=incident.id,
-        )
+    allowed: tuple[str, ...] = ()
+    app = ""
+    if ctx is not None:
+        probe = replace(ctx, extra={"config_changes": [change.record() for change in found]})
+        why = lifecycle.why_not(incident, ACTION, probe)
+        if why is None:
+            allowed = (ACTION,)
+        else:
+            app = str(why)
+    return ActionRefused(
+        _("%(change)s%(more)s: record the change first", change=first.line(), more=more),
+        cli=_("`runbook config-change %(id)s --why ...`", id=incident.id),
+        app=app,
+        allowed=allowed,
     )
 
 
@@ -140,7 +160,7 @@ def record_change(engine: EngineCore, why: str, incident: Incident, ctx: Context
     already checked who records it)."""
     why = " ".join(why.split())
     if not why:
-        raise ActionRefused(_("say why the configuration changed (--why)"))
+        raise ActionRefused(_("say why the configuration changed"), cli="--why")
     check_text("the reason", why, MAX_REASON)
     found: list[dict[str, Any]] = ctx.extra.get("config_changes") or []
     now = loaded(engine, incident)

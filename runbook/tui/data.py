@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from runbook.engine import Engine
+from runbook.engine import Engine, pinning
 from runbook.errors import ActionRefused, RunbookError
 from runbook.i18n import _, ngettext
 from runbook.model import lifecycle
 from runbook.model.approvals import Requirement, requirement
+from runbook.model.config_pins import Change
 from runbook.model.counting import VariantCount, variant_count
 from runbook.model.escalation import next_due
 from runbook.model.incident import Incident
@@ -188,6 +189,9 @@ class IncidentView:
     """Effects under way: (kind, done, total); total 0 when unknown."""
     messages: list[SentMessage] = field(default_factory=list)
     """Messages recorded as sent since ``after_seq``."""
+    config_changes: list[Change] = field(default_factory=list)
+    """Each file of the configuration loaded now that differs from what the incident pinned
+    (``C`` records the change; every other action is refused until then)."""
     read_to: int = 0
     """The newest event read (the next refresh reads after it): a line may stand for several
     events, and events the timeline leaves out still count as read."""
@@ -228,7 +232,9 @@ def actions(
         ctx = engine.context(incident, draft_id)
     except RunbookError as exc:
         return [], dict.fromkeys(ACTIONS, str(exc))
+    pinning.guard(engine, incident, pinning.ACTION, ctx)  # a pending change, for its rule
     allowed = lifecycle.allowed(_detached(incident), ctx)
+    held = pinning.refusal(engine, incident, ctx)  # another configuration: only the change
     override_reason = None
     draft = incident.drafts.get(draft_id) if draft_id else None
     if draft is not None and "override" not in allowed:
@@ -245,8 +251,11 @@ def actions(
                 break
             override_reason = override_reason or reason
     refusals: dict[str, str] = {}
+    if held is not None:
+        refusals = {a: refusal_words(held) for a in ACTIONS if a != pinning.ACTION}
+        allowed = [a for a in allowed if a == pinning.ACTION]
     for action in ACTIONS:
-        if action in allowed:
+        if action in allowed or action in refusals:
             continue
         if action == "override" and override_reason:
             refusals[action] = _(
@@ -325,6 +334,7 @@ def load_incident(
         posts=engine.posts(incident.id) if held else [],
         progress=progress(incident),
         messages=sent_messages(events),
+        config_changes=[] if incident.finished else pinning.changes(engine, incident),
         read_to=events[-1].seq if events else after_seq,
     )
 
@@ -346,6 +356,11 @@ def next_step(view: IncidentView) -> NextStep:
     """The line under the stepper: the one thing to do next, and its key."""
     incident = view.incident
     allowed = set(view.allowed)
+    if view.config_changes:
+        change = view.config_changes[0].line()
+        if "config_change" in allowed:
+            return _("%(change)s: C records the change", change=change), ["config_change"]
+        return view.refusals.get("note", change), []
     failed = incident.failed_effects()
     if failed:
         return _("Something failed (%(kind)s): t tries it again", kind=failed[0].kind), ["retry"]

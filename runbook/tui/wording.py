@@ -31,8 +31,10 @@ KEYS: list[tuple[str, str, str]] = [
     ("m", "note", N_("note")),
     ("r", "resolve", N_("resolve")),
     ("c", "close", N_("close")),
+    ("C", "config_change", N_("record the change")),
 ]
-"""(key, action, footer words) of every incident action."""
+"""(key, action, footer words) of every incident action (``C`` records a change of
+playbook, policy or contacts: offered only while one is pending)."""
 
 ACTION_KEYS = {
     **{name: key for key, name, _words in KEYS},

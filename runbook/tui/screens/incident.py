@@ -9,7 +9,9 @@ command palette lists all of them. A key pressed when its action is not allowed 
 (the lifecycle's words, the same the engine refuses with); the direct ones (acknowledge,
 submit, approve, retry) go to the engine, which also records the refusal on the timeline.
 Forms (level, pause, notify, drafts, publish, resolve...) open first; the engine call runs in
-a worker. ``X`` exports the timeline to a file (any time, whatever the state).
+a worker. ``X`` exports the timeline to a file (any time, whatever the state). Under another
+configuration than the incident pinned, ``C`` (offered only then) shows what differs and
+records the change with its reason; every other action is refused until then.
 """
 
 from __future__ import annotations
@@ -290,6 +292,9 @@ class IncidentScreen(IncidentActions, LiveScreen):
     def action_refused(self, name: str) -> None:
         """A key whose action is not allowed now: the engine says why and records the
         refusal, as the command line's would be (the form opens if it is allowed after all)."""
+        if name == "config_change" and (self.view is None or not self.view.config_changes):
+            self.do_config_change()  # nothing differs: nothing to record, nothing refused
+            return
         if self.view is None or name in ASKED_FIRST:
             self.runbook.tell(self.reason(name), title=_("Not now"), severity="warning")
             return
@@ -327,10 +332,16 @@ class IncidentScreen(IncidentActions, LiveScreen):
                 self.action_act(name)
                 return
 
+    def shown_keys(self) -> list[tuple[str, str, str]]:
+        """The keys the palette and help list: every action's, the change of configuration's
+        only while one is pending."""
+        pending = self.view is not None and bool(self.view.config_changes)
+        return [k for k in KEYS if k[1] != "config_change" or pending]
+
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         """Every action, allowed ones first, with its key and (if refused) the reason."""
         allowed, refused = [], []
-        for key, name, _label in KEYS:
+        for key, name, _label in self.shown_keys():
             words = ACTIONS[self.lifecycle_action(name)]
             if self.is_allowed(name):
                 allowed.append(
@@ -359,7 +370,7 @@ class IncidentScreen(IncidentActions, LiveScreen):
     def help_lines(self) -> list[tuple[str, str]]:
         """Keys for the help screen."""
         rows = []
-        for key, name, _label in KEYS:
+        for key, name, _label in self.shown_keys():
             words = _(ACTIONS[self.lifecycle_action(name)])
             if not self.is_allowed(name):
                 words += _("  (not now: %(reason)s)", reason=self.reason(name))

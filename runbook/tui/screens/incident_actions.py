@@ -127,10 +127,9 @@ class IncidentActions:
         self.run_command(_("retry the failed steps"), retry, then=done)
 
     def do_resend(self) -> None:
-        """Show the messages that may have been sent; on confirmation send them again, as
-        ``runbook resend --all-unknown`` (recorded as possible repeats)."""
-        from runbook.i18n import _
-        from runbook.tui.screens.confirm import ConfirmScreen
+        """List the messages that may have been sent, each ticked; send again the ones still
+        ticked, as ``runbook resend --delivery KEY`` (recorded as possible repeats)."""
+        from runbook.tui.screens.resend import ResendScreen
 
         engine = self.engine
         incident_id = self.incident_id
@@ -140,35 +139,25 @@ class IncidentActions:
                 _("No message may have been sent without an answer."), title=_("Nothing to send")
             )
             return
+
+        def chosen(keys: list[str] | None) -> None:
+            if keys:
+                self.run_command(_("send again"), lambda: engine.resend(incident_id, keys))
+
         names = engine.workspace.contacts.names()
-        lines = [
-            _(
-                "%(person)s by %(channel)s: %(why)s",
-                person=names.get(m.person, m.person),
-                channel=m.channel,
-                why=m.why,
-            )
-            for m in waiting[:12]
-        ]
-        if len(waiting) > 12:
-            lines.append(_("… and %(n)s more", n=len(waiting) - 12))
-        message = (
-            _(
-                "These messages may have arrived already; sending them again may give people "
-                "a copy twice:"
-            )
-            + "\n\n"
-            + "\n".join(lines)
-        )
+        self.app.push_screen(ResendScreen(waiting, names), chosen)
 
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.run_command(_("send again"), lambda: engine.resend(incident_id, every=True))
+    def do_config_change(self) -> None:
+        """Show what differs from the configuration the incident pinned; record the change
+        and why (the dialog calls the engine)."""
+        from runbook.tui.screens.config_change import ConfigChangeScreen
 
-        self.app.push_screen(
-            ConfirmScreen(_("Send again?"), message, yes=_("Send again"), default_yes=False),
-            confirmed,
-        )
+        if self.view is None or not self.view.config_changes:
+            self.runbook.tell(
+                _("%(id)s: runs under this configuration; nothing to record", id=self.incident_id)
+            )
+            return
+        self.app.push_screen(ConfigChangeScreen(self.incident_id, self.view.config_changes))
 
     # -- drafts ---------------------------------------------------------------------------
     def do_start_draft(self) -> None:
