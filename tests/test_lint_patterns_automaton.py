@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from runbook.loading import load_workspace
-from runbook.model.automaton import MAX_STATES, dfa_states
+from runbook.model.automaton import MAX_POLICY_STATES, MAX_STATES, dfa_states
 from runbook.model.lint import lint_text
 from runbook.model.patterns import MAX_PATTERN, why_refused
 from runbook.model.policy import SECTIONS, Policy
@@ -123,3 +123,29 @@ def test_the_shipped_card_pattern_still_finds_card_numbers_and_not_phone_numbers
         if finding.rule_id == "account-number"
     ]
     assert found == ([hit] if hit else [])
+
+
+def test_a_policy_whose_patterns_together_need_too_large_an_automaton_is_refused_where_it_tips(
+    tmp_path: Path,
+) -> None:
+    tags = [first + second for first in "!#%&,/;=@" for second in "!#%&,/;=@"][:40]
+    heavy = [f"a.{{9}}c|~{tag}~" for tag in tags]  # each one alone is fine
+    assert all(why_refused(pattern) is None for pattern in heavy)
+    total, tips = 0, None
+    for number, pattern in enumerate(heavy):
+        total += dfa_states(pattern) or 0
+        if total > MAX_POLICY_STATES and tips is None:
+            tips = number
+    assert tips is not None
+    text = POLICY + "    patterns:\n" + "".join(f"      - '{pattern}'\n" for pattern in heavy)
+    path = write(tmp_path, "policy.yaml", text)
+    found = problems(path, Policy)
+    assert len(found) == 1
+    assert found[0].startswith(
+        f"{path}:{pos(text, QUOTE + heavy[tips])}: forbidden_phrases[0].patterns[{tips}]: with "
+        "this pattern the policy's patterns can need "
+    )
+    assert found[0].endswith(
+        "automaton states together; at most 40,000, so that lint stays instant on a long "
+        "statement: shorten counted repetitions or anchor the largest patterns"
+    )
