@@ -23,6 +23,12 @@ BLOWUPS = [
     r"(?P<hit>x.{16}y)",
     r"1.{15}!",
     r"(?:^|[^+\d])\b(?P<hit>(\d[ -]?){11,18}\d)\b",  # the shipped card pattern, before
+    # RE2 syntax Python's parser does not read, mapped rather than left unchecked
+    r"(?U)a.{20}c",
+    r"a.{20}c(?s)",
+    r"\x{41}\C{20}c",
+    r"[\p{Greek}[:alpha:]].{12}c",
+    r"(?iU:a).{20}c",
 ]
 USEFUL = [
     r"\d{10}",

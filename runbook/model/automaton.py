@@ -63,9 +63,14 @@ _POSIX = {
     "word": "0-9A-Za-z_",
     "xdigit": "0-9A-Fa-f",
 }
+_QUANTIFIERS = r"(?:(?:[*+?]|\{\d+(?:,\d*)?\})\??)"
 _RE2_SYNTAX = re.compile(
-    r"\\[pP](\{\^?\w+\}|\w)|\\Q.*?(?:\\E|$)|\\x\{([0-9a-fA-F]+)\}|\\z|\\C|\(\?<(?=\w)"
-    r"|\[:(\^?)(\w+):\]|\\.",
+    r"(?P<assertion>\\[bBAzZ]|(?<!\[)[\^$])" + _QUANTIFIERS + "+"  # a repeated assertion
+    r"|\\[pP](?P<prop>\{\^?\w+\}|\w)|\\Q.*?(?:\\E|$)|\\x\{(?P<hex>[0-9a-fA-F]+)\}|\\z|\\C"
+    r"|\(\?P?<\w+>|\[:(?P<neg>\^?)(?P<posix>\w+):\]"
+    r"|(?P<flags>\(\?(?P<on>[imsU]*)(?:-(?P<off>[imsU]*))?(?P<scoped>:|\)))" + _QUANTIFIERS + "*"
+    r"|(?P<quantifier>" + _QUANTIFIERS + ")" + _QUANTIFIERS + "+"
+    r"|\\.",
     re.DOTALL,
 )
 
@@ -107,35 +112,49 @@ def _prepare(pattern: str) -> tuple[str, list[Callable[[str], bool]]]:
             props.append(test)
         return f"\\U{_PROPERTY_CODES[name]:08x}"
 
+    found_flags: set[str] = set()
+
     def rewrite(match: re.Match[str]) -> str:
         text = match.group(0)
+        if match.group("flags"):  # RE2's ungreedy U changes no automaton: dropped
+            on, off = match.group("on").replace("U", ""), (match.group("off") or "")
+            off = off.replace("U", "")
+            if match.group("scoped") == ":":
+                return f"(?{on}-{off}:" if off else f"(?{on}:"
+            found_flags.update(on)  # a flag set midway (Python refuses it): for all of it
+            return ""
+        if match.group("quantifier"):  # a**: RE2 reads it as (?:a*)*, the same automaton
+            return match.group("quantifier")
+        if match.group("assertion"):
+            return ""  # \b* or ^+ may as well not be there
         if text[:2] in ("\\p", "\\P"):
-            name = match.group(1).strip("{}")
+            name = match.group("prop").strip("{}")
             negated = (text[1] == "P") != name.startswith("^")
             test = _property(name.lstrip("^"))
             key = ("P" if negated else "p") + name.lstrip("^")
             return placeholder(key, (lambda char: not test(char)) if negated else test)
         if text.startswith("\\Q"):
             return re.escape(text[2:].removesuffix("\\E"))
-        if match.group(2):
-            return f"\\U{int(match.group(2), 16):08x}"
+        if match.group("hex"):
+            return f"\\U{int(match.group('hex'), 16):08x}"
         if text == "\\z":
             return "\\Z"
         if text == "\\C":
             return "(?s:.)"
-        if text == "(?<":
-            return "(?P<"
-        if match.group(4):
-            if match.group(4) not in _POSIX:
+        if text.startswith("(?") and text.endswith(">"):
+            return "(?:"  # a named group: the name changes nothing (and may repeat in RE2)
+        posix = match.group("posix")
+        if posix:
+            if posix not in _POSIX:
                 raise Unparsed(text)
-            if match.group(3):
-                members = re.compile(f"[^{_POSIX[match.group(4)]}]")
-                name = "posix^" + match.group(4)
-                return placeholder(name, lambda char: members.match(char) is not None)
-            return _POSIX[match.group(4)]
+            if match.group("neg"):
+                members = re.compile(f"[^{_POSIX[posix]}]")
+                return placeholder("posix^" + posix, lambda char: members.match(char) is not None)
+            return _POSIX[posix]
         return text
 
-    return _RE2_SYNTAX.sub(rewrite, pattern), props
+    source = _RE2_SYNTAX.sub(rewrite, pattern)
+    return (f"(?{''.join(sorted(found_flags))}){source}" if found_flags else source), props
 
 
 class _Builder:
@@ -447,5 +466,5 @@ def dfa_states(pattern: str, budget: int = MAX_STATES) -> int | None:
         builder = _Builder(classify)
         root, _end = builder.seq(parsed.data, int(parsed.state.flags))
         return _explore(builder, root, words, budget)
-    except (Unparsed, re.error, ValueError, OverflowError, RecursionError):
-        return None
+    except (Unparsed, re.error, ValueError, OverflowError, RecursionError, LookupError, TypeError):
+        return None  # syntax this estimate does not model: RE2's own bounds still apply
