@@ -272,12 +272,7 @@ def _atoms(parsed: Any, props: list[Callable[[str], bool]]) -> tuple[Any, list[b
                 walk(arg[2], flags)
 
     walk(parsed.data, int(parsed.state.flags))
-    forms = {
-        char: [
-            form for form in {char, char.lower(), char.upper(), char.swapcase()} if len(form) == 1
-        ]
-        for char in universe
-    }
+    forms = {char: _forms(char) for char in universe}
 
     def raw(test: Any, char: str) -> bool:
         op, arg = test
@@ -340,6 +335,14 @@ def _atoms(parsed: Any, props: list[Callable[[str], bool]]) -> tuple[Any, list[b
         return masks[repr((test, flags))]
 
     return classify, [0 in vector for vector in accepted]
+
+
+@lru_cache(maxsize=8192)
+def _forms(char: str) -> list[str]:
+    """``char`` in each case (one character each), as a case-insensitive match sees it."""
+    return sorted(
+        form for form in {char, char.lower(), char.upper(), char.swapcase()} if len(form) == 1
+    )
 
 
 def _is_word(char: str) -> bool:
@@ -425,6 +428,7 @@ def _explore(builder: _Builder, root: int, words: list[bool], budget: int) -> in
         atoms = [atom for atom in range(len(words)) if mask >> atom & 1]
         lists = tuple([atom for atom in atoms if words[atom] == after] for after in sides)
         steps.append((closure(target, False), lists))
+    waiting = sum(1 << node for node, test in tests.items() if test in ("word", "inside"))
     restart = closure(root, False)
     first = (closure(root, True), False)
     seen = {first}
@@ -433,7 +437,7 @@ def _explore(builder: _Builder, root: int, words: list[bool], budget: int) -> in
         bits, before = queue.pop()
         following = [restart] * len(words)
         for after in sides:
-            alive = settle(bits, before, after) if tracked else bits
+            alive = settle(bits, before, after) if bits & waiting else bits
             while alive:
                 low = alive & -alive
                 alive ^= low
