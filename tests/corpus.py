@@ -238,6 +238,20 @@ VALIDATE: list[Case] = [
         "too large to run quickly",
     ),
     replace(
+        "automaton-blowup",
+        POLICY,
+        "      - '\\bone bad apple\\b'\n",
+        "      - '[ab]*a[ab]{20}c'\n",
+        "automaton states",
+    ),
+    replace(
+        "automaton-blowup-short",
+        POLICY,
+        "      - '\\bone bad apple\\b'\n",
+        "      - 'a.{20}c'\n",
+        "shorten a repetition such as {20}",
+    ),
+    replace(
         "phrase-too-long",
         POLICY,
         '    phrases: ["rogue employee",',

@@ -10,6 +10,8 @@ never at lint time. Instead of a lookbehind, match the context and name the part
 ``allow``. Patterns match case-insensitively, on text folded by
 :mod:`runbook.model.folding` (write plain ``'`` and spaces; ’ and non-breaking spaces in a
 statement still match). In RE2 ``\\b``, ``\\w`` and ``\\d`` are ASCII; ``\\pL`` is any letter.
+RE2 stays fast only while its automaton stays small: a pattern whose search can need more than
+:data:`runbook.model.automaton.MAX_STATES` states (``a.{20}c``) is refused too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import Any
 
 import re2  # type: ignore[import-untyped]
 
-from runbook.i18n import _
+from runbook.i18n import _, formats
+from runbook.model.automaton import MAX_STATES, dfa_states
 from runbook.model.folding import fold_signs
 
 MAX_PATTERN = 1_000
@@ -139,6 +142,16 @@ def compile_pattern(pattern: str) -> Any:
                 "%(limit)s): shorten counted repetitions such as {200} or split it",
                 n=size,
                 limit=MAX_PROGRAM,
+            )
+        )
+    states = dfa_states(fold_signs(pattern))
+    if states is not None and states > MAX_STATES:
+        raise ValueError(
+            _(
+                "can need more than %(n)s automaton states on some text (a long counted "
+                "repetition after a part that can match anywhere): shorten a repetition such "
+                "as {20} or anchor the pattern",
+                n=formats.number(MAX_STATES, digits=0),
             )
         )
     return compiled

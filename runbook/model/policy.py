@@ -20,7 +20,9 @@ from pydantic import (
 )
 
 from runbook.i18n import _, formats
+from runbook.model.automaton import MAX_POLICY_STATES, dfa_states
 from runbook.model.base import Id, ProblemList, Spec
+from runbook.model.folding import fold_signs
 from runbook.model.notification_templates import Notifications
 from runbook.model.outreach import Audience
 from runbook.model.patterns import why_refused
@@ -204,8 +206,17 @@ class Policy(Spec):
         seen: set[str] = set()
         matchers = 0
         where: tuple[str | int, ...] = ()
+        states, counted = 0, set[str]()
+        heavy: tuple[str | int, ...] | None = None
         for section in SECTIONS:
             for index, rule in enumerate(getattr(self, section)):
+                for field in ("patterns", "when_patterns"):
+                    for number, pattern in enumerate(getattr(rule, field, ())):
+                        if pattern not in counted:  # the same pattern is compiled once
+                            counted.add(pattern)
+                            states += dfa_states(fold_signs(pattern)) or 0
+                            if states > MAX_POLICY_STATES and heavy is None:
+                                heavy = (section, index, field, number)
                 matchers += len(getattr(rule, "phrases", ())) + len(getattr(rule, "patterns", ()))
                 matchers += len(getattr(rule, "when_patterns", ()))
                 if matchers > MAX_MATCHERS and not where:
@@ -223,6 +234,17 @@ class Policy(Spec):
                     "stays instant on a long statement: merge phrases into patterns",
                     n=formats.number(matchers, digits=0),
                     limit=MAX_MATCHERS,
+                ),
+            )
+        if heavy is not None:
+            problems.add(
+                heavy,
+                _(
+                    "with this pattern the policy's patterns can need %(n)s automaton states "
+                    "together; at most %(limit)s, so that lint stays instant on a long "
+                    "statement: shorten counted repetitions or anchor the largest patterns",
+                    n=formats.number(states, digits=0),
+                    limit=formats.number(MAX_POLICY_STATES, digits=0),
                 ),
             )
         problems.raise_if_any()
