@@ -69,8 +69,6 @@ def migrate(settings: Settings) -> None:
 )
 @click.pass_obj
 def grant(settings: Settings, person: str, role: str | None, password_env: str | None) -> None:
-    import os
-
     from runbook.errors import RunbookError
     from runbook.locations import default_db
 
@@ -98,16 +96,7 @@ def grant(settings: Settings, person: str, role: str | None, password_env: str |
                 person=person,
             )
         )
-    password = None
-    if password_env:
-        password = os.environ.get(password_env)
-        if not password:
-            raise RunbookError(_("the environment variable %(name)s is not set", name=password_env))
-    store = _open(location)
-    try:
-        created = store.grant_operator(person, role, password)
-    finally:
-        store.close()
+    created = _grant(location, person, role, password_env)
     if created:
         words = _(
             "created database role %(role)s for %(person)s: it may only record events as "
@@ -141,8 +130,6 @@ def grant(settings: Settings, person: str, role: str | None, password_env: str |
 )
 @click.pass_obj
 def grant_server(settings: Settings, role: str, password_env: str | None) -> None:
-    import os
-
     from runbook.errors import RunbookError
     from runbook.locations import default_db
     from runbook.model.proof import APPROVAL_SERVER
@@ -160,16 +147,7 @@ def grant_server(settings: Settings, role: str, password_env: str | None) -> Non
                 person=taken.id,
             )
         )
-    password = None
-    if password_env:
-        password = os.environ.get(password_env)
-        if not password:
-            raise RunbookError(_("the environment variable %(name)s is not set", name=password_env))
-    store = _open(location)
-    try:
-        created = store.grant_operator(APPROVAL_SERVER, role, password)
-    finally:
-        store.close()
+    created = _grant(location, APPROVAL_SERVER, role, password_env)
     if created:
         words = _(
             "created database role %(role)s for runbook serve: it may only record decisions "
@@ -416,3 +394,22 @@ def _line(event, names: dict[str, str]) -> str:  # noqa: ANN001
     proven = how(data, label)
     by = f"{label(event.actor)} [{proven}]" if proven else label(event.actor)
     return f"#{event.seq:<5} {stamp(event.at)} {by:16} {what}"
+
+
+def _grant(location: str, person: str, role: str, password_env: str | None) -> bool:
+    """Create or update ``role`` on the team store as ``person``'s (the password, if any, from
+    the variable ``password_env``); whether it was created."""
+    import os
+
+    from runbook.errors import RunbookError
+
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            raise RunbookError(_("the environment variable %(name)s is not set", name=password_env))
+    store = _open(location)
+    try:
+        return store.grant_operator(person, role, password)
+    finally:
+        store.close()

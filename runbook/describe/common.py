@@ -9,12 +9,26 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from runbook.i18n import _
+from runbook.i18n import N_, _
 
 Label = Callable[[str], str]
 Scrub = Callable[[str], str]
 
 GENERIC_LIMIT = 600
+
+STATE_WORDS = {
+    "declared": N_("state|declared"),
+    "assessed": N_("state|assessed"),
+    "paused": N_("state|paused"),
+    "notified": N_("state|notified"),
+    "drafting": N_("state|drafting"),
+    "in_review": N_("state|in review"),
+    "approved": N_("state|approved"),
+    "resolved": N_("state|resolved"),
+    "closed": N_("state|closed"),
+}
+"""Each lifecycle state (``runbook.model.lifecycle.STATES``) in words, for exports and drill
+reports (catalog context ``state``)."""
 
 
 def semicolon() -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from runbook.describe.common import STATE_WORDS
 from runbook.i18n import N_, current_language, in_context
 from runbook.model.base import format_duration
 
@@ -39,18 +40,7 @@ ASKERS = {"journalist": N_("inject|journalist"), "regulator": N_("inject|regulat
 ANSWERS = {"yes": N_("answer|yes"), "no": N_("answer|no")}
 """Yes and no."""
 
-STATES = {
-    "declared": N_("state|declared"),
-    "assessed": N_("state|assessed"),
-    "paused": N_("state|paused"),
-    "notified": N_("state|notified"),
-    "drafting": N_("state|drafting"),
-    "in_review": N_("state|in review"),
-    "approved": N_("state|approved"),
-    "resolved": N_("state|resolved"),
-    "closed": N_("state|closed"),
-    "not started": N_("state|not started"),
-}
+STATES = {**STATE_WORDS, "not started": N_("state|not started")}
 """The drill incident's lifecycle state."""
 
 STAGES = {

@@ -13,19 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from runbook.describe import describe
+from runbook.describe.common import STATE_WORDS
 from runbook.i18n import N_, _, in_context
 
-STATES = {
-    "declared": N_("state|declared"),
-    "assessed": N_("state|assessed"),
-    "paused": N_("state|paused"),
-    "notified": N_("state|notified"),
-    "drafting": N_("state|drafting"),
-    "in_review": N_("state|in review"),
-    "approved": N_("state|approved"),
-    "resolved": N_("state|resolved"),
-    "closed": N_("state|closed"),
-}
+STATES = STATE_WORDS
 """Lifecycle states (``runbook.model.lifecycle.STATES``)."""
 
 STAGES = {
