@@ -310,40 +310,53 @@ def test_an_employee_reports_from_the_command_line_and_the_on_call_person_sees_i
     assert in_french.stderr.strip() == ("runbook: le lien doit commencer par http:// ou https://")
 
 
+def browser(*headers: tuple[str, str]) -> urllib.request.OpenerDirector:
+    """A client that keeps cookies, as a browser does (the form's anti-forgery cookie)."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    opener.addheaders = list(headers)
+    return opener
+
+
+def csrf_in(page: str) -> str:
+    """The anti-forgery token of the form on ``page``."""
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None, "the page has a form with its anti-forgery token"
+    return found.group(1)
+
+
+def form_post(url: str, form: dict[str, str]) -> urllib.request.Request:
+    """A POST of ``form`` to ``url``, encoded as a browser sends it."""
+    return urllib.request.Request(url, data=urllib.parse.urlencode(form).encode())
+
+
 def test_the_report_form_takes_a_report_and_refuses_a_forged_one(server: Server):
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener = browser()
     with opener.open(server.url + "/report", timeout=30) as answer:
         page = answer.read().decode()
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    csrf = csrf_in(page)
     form = {"csrf": csrf, "name": "Noor", "text": "<script>alert(1)</script> odd post", "link": ""}
-    request = urllib.request.Request(
-        server.url + "/report", data=urllib.parse.urlencode(form).encode()
-    )
+    request = form_post(server.url + "/report", form)
     with opener.open(request, timeout=30) as answer:
         assert answer.status == 200
         assert "Thank you" in answer.read().decode()
     found = [w for w in server.engine.inbox() if w.summary.endswith("odd post")]
     assert [w.received_by for w in found] == ["Noor (claimed)"]
 
-    forged = urllib.request.Request(
-        server.url + "/report", data=urllib.parse.urlencode({**form, "csrf": "x"}).encode()
-    )
+    forged = form_post(server.url + "/report", {**form, "csrf": "x"})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(forged, timeout=30)
     assert refused.value.code == 403
 
 
 def test_a_refused_report_gets_the_form_back_saying_why_with_what_was_typed(server: Server):
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener = browser()
     with opener.open(server.url + "/report", timeout=30) as answer:
-        csrf = re.search(r'name="csrf" value="([^"]+)"', answer.read().decode()).group(1)
+        csrf = csrf_in(answer.read().decode())
     before = len(server.engine.intake_log())
     form = {"csrf": csrf, "name": "Noor", "text": "   ", "link": "https://x.com/q/1"}
-    blank = urllib.request.Request(
-        server.url + "/report", data=urllib.parse.urlencode(form).encode()
-    )
+    blank = form_post(server.url + "/report", form)
     with pytest.raises(urllib.error.HTTPError) as refused:
         opener.open(blank, timeout=30)
     assert refused.value.code == 400
@@ -358,46 +371,36 @@ def test_a_refused_report_gets_the_form_back_saying_why_with_what_was_typed(serv
     ]
 
     typed = {"csrf": "stale", "name": "Noor", "text": "<b>A post</b> about us", "link": ""}
-    stale = urllib.request.Request(
-        server.url + "/report", data=urllib.parse.urlencode(typed).encode()
-    )
+    stale = form_post(server.url + "/report", typed)
     with pytest.raises(urllib.error.HTTPError) as forged:
         opener.open(stale, timeout=30)
     assert forged.value.code == 403
     page = forged.value.read().decode()
     assert "Nothing was recorded" in page
     assert "&lt;b&gt;A post&lt;/b&gt; about us</textarea>" in page, "given back, escaped"
-    fresh = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    again = urllib.request.Request(
-        server.url + "/report", data=urllib.parse.urlencode({**typed, "csrf": fresh}).encode()
-    )
+    fresh = csrf_in(page)
+    again = form_post(server.url + "/report", {**typed, "csrf": fresh})
     with opener.open(again, timeout=30) as answer:
         assert "Thank you" in answer.read().decode(), "the form it gave back works"
 
 
 def test_the_report_form_speaks_french_to_a_french_browser(server: Server):
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.addheaders = [("Accept-Language", "fr-FR,fr;q=0.9,en;q=0.5")]
+    opener = browser(("Accept-Language", "fr-FR,fr;q=0.9,en;q=0.5"))
     with opener.open(server.url + "/report", timeout=30) as answer:
         page = answer.read().decode()
     assert '<html lang="fr">' in page
     assert "Votre nom" in page
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    csrf = csrf_in(page)
     form = {"csrf": csrf, "name": "Noor", "text": "publication bizarre", "link": ""}
-    request = urllib.request.Request(
-        server.url + "/report", data=urllib.parse.urlencode(form).encode()
-    )
+    request = form_post(server.url + "/report", form)
     with opener.open(request, timeout=30) as answer:
         thanked = answer.read().decode()
     assert "Merci" in thanked
     assert "votre signalement" in thanked
 
-    csrf = re.search(r'name="csrf" value="([^"]+)"', thanked).group(1)
+    csrf = csrf_in(thanked)
     bad = {"csrf": csrf, "name": "Noor", "text": "publication bizarre", "link": "ftp://x/1"}
-    request = urllib.request.Request(
-        server.url + "/report", data=urllib.parse.urlencode(bad).encode()
-    )
+    request = form_post(server.url + "/report", bad)
     with pytest.raises(urllib.error.HTTPError) as refused:
         opener.open(request, timeout=30)
     assert refused.value.code == 400

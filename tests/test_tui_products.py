@@ -6,6 +6,7 @@ import re
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,20 @@ def screen_text(app: object) -> str:
     return str(svg).replace("&#160;", " ")
 
 
+def sized_sev1(
+    stack: ExitStack, tmp_path: Path, workspace: Any, clock: SimulatedClock, effects: Any
+) -> tuple[Engine, Any]:
+    """An engine on a fresh SQLite file with the products' effects and a SEV1 account
+    compromise declared and sized by amara."""
+    engine = Engine(
+        SqliteStore(tmp_path / "tui.db"), workspace, operator="amara", clock=clock, effects=effects
+    )
+    stack.callback(engine.store.close)
+    incident = engine.declare("account-compromised", "Hacked")
+    engine.assess(incident.id, SEV1_ACCOUNT)
+    return engine, incident
+
+
 def test_the_pause_preview_and_the_ledger_say_a_hootsuite_post_is_deleted_and_recreated(
     workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -32,16 +47,7 @@ def test_the_pause_preview_and_the_ledger_say_a_hootsuite_post_is_deleted_and_re
         products = start_products(stack, tmp_path, clock.now)
         products.fill(clock.now(), 2)
         effects = products.effects(clock, only=("hootsuite", "postiz"))
-        engine = Engine(
-            SqliteStore(tmp_path / "tui.db"),
-            workspace,
-            operator="amara",
-            clock=clock,
-            effects=effects,
-        )
-        stack.callback(engine.store.close)
-        incident = engine.declare("account-compromised", "Hacked")
-        engine.assess(incident.id, SEV1_ACCOUNT)
+        engine, incident = sized_sev1(stack, tmp_path, workspace, clock, effects)
 
         async def body() -> None:
             app = make_app(engine, open_incident=incident.id)
@@ -75,16 +81,7 @@ def test_the_ledger_in_the_app_says_why_a_deleted_post_was_not_recreated(
         gone = f"{products.hootsuite.url}/media/gone.png"
         products.hootsuite.add("hsm", clock.now() + timedelta(days=1), "Pic", "115185509", (gone,))
         effects = products.effects(clock, only=("hootsuite",))
-        engine = Engine(
-            SqliteStore(tmp_path / "tui.db"),
-            workspace,
-            operator="amara",
-            clock=clock,
-            effects=effects,
-        )
-        stack.callback(engine.store.close)
-        incident = engine.declare("account-compromised", "Hacked")
-        engine.assess(incident.id, SEV1_ACCOUNT)
+        engine, incident = sized_sev1(stack, tmp_path, workspace, clock, effects)
         engine.pause(incident.id)
         engine.resolve(incident.id, "Recovered.", resume="all")
 

@@ -12,7 +12,6 @@ extracted by Babel from ``templates/report.html.j2``).
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,8 @@ from runbook.drill.words import (
     span,
     word,
 )
-from runbook.i18n import N_, _, current_language, formats, in_context, translator, using
+from runbook.i18n import N_, _, formats, in_context, using
+from runbook.i18n.templates import html_environment
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -326,36 +326,10 @@ def render_md(report: DrillReport) -> str:
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def in_context_of(said: str) -> str:
-    """A template's string with its ``context|`` left out (see :func:`in_context`)."""
-    return said.rpartition("|")[2]
-
-
-@cache
-def _environment() -> Any:
-    """The Jinja2 environment of the HTML report: autoescape on, and ``_`` saying a string in
-    the language in force (``jinja2.ext.i18n``, new style)."""
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    environment.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda message: in_context_of(translator(current_language()).gettext(message)),
-        ngettext=lambda one, many, n: translator(current_language()).ngettext(one, many, n),
-        newstyle=True,
-    )
-    return environment
-
-
 def render_html(report: DrillReport) -> str:
     """The report as one self-contained HTML page, in the language in force."""
     return (
-        _environment()
+        html_environment(TEMPLATES)
         .get_template("report.html.j2")
         .render(
             r=report,

@@ -10,7 +10,6 @@ repeats the ``[DRILL]`` mark on every printed page. The template says its words 
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,29 +31,15 @@ from runbook.export.words import (
     word,
     yes_no,
 )
-from runbook.i18n import _, current_language, translator
+from runbook.i18n import _
+from runbook.i18n.templates import html_environment
 
 TEMPLATES = Path(__file__).with_name("templates")
 
 
-@cache
 def environment() -> jinja2.Environment:
-    """The Jinja2 environment (autoescape on, templates from the package). Its ``_`` says a
-    string in the language in force (``jinja2.ext.i18n``, new style: placeholders are named
-    and their values escaped), so Babel extracts ``{{ _("...") }}`` from the template."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        extensions=["jinja2.ext.i18n"],
-    )
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda message: in_context_of(translator(current_language()).gettext(message)),
-        ngettext=lambda one, many, n: translator(current_language()).ngettext(one, many, n),
-        newstyle=True,
-    )
-    return env
+    """The Jinja2 environment of the export's templates (:mod:`runbook.i18n.templates`)."""
+    return html_environment(TEMPLATES)
 
 
 def render_html(report: Report) -> str:
@@ -125,12 +110,6 @@ def render_html(report: Report) -> str:
         band_h=geometry.BAND_H,
         reached_y=geometry.REACHED_Y,
     )
-
-
-def in_context_of(said: str) -> str:
-    """A template's string with its ``context|`` left out (see
-    :func:`runbook.describe.common.in_context`)."""
-    return said.rpartition("|")[2]
 
 
 def _template_words() -> dict[str, object]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from runbook.errors import ActionRefused, IntegrityError
+from runbook.errors import ActionRefused, IntegrityError, StoreError
 from runbook.i18n import _
 from runbook.model.events import EVENTS, AnyEvent, Event
 
@@ -34,6 +34,28 @@ COLUMNS = (
     "hash",
 )
 """The stored columns, in the order :func:`from_tuples` expects them."""
+
+
+def rows_to_import(
+    incident_id: str, rows: Sequence[Mapping[str, Any]], have: Mapping[int, str]
+) -> list[dict[str, Any]]:
+    """The rows of another store's history of ``incident_id`` this store lacks (``have``: its
+    seq -> hash), as stored columns, for ``db copy``; a different history is refused."""
+    fresh = []
+    for row in rows:
+        if row["seq"] in have:
+            if have[row["seq"]] != row["hash"]:
+                raise StoreError(
+                    _(
+                        "%(incident_id)s already exists in the destination with a "
+                        "different history (event #%(seq)s)",
+                        incident_id=incident_id,
+                        seq=row["seq"],
+                    )
+                )
+            continue
+        fresh.append({name: row[name] for name in COLUMNS})
+    return fresh
 
 
 def canonical(value: Any) -> str:

@@ -36,7 +36,7 @@ from runbook.errors import ConcurrencyConflict, StoreError
 from runbook.i18n import _
 from runbook.model.events import Event
 from runbook.model.intake import IntakeRecord
-from runbook.store.chain import from_rows, to_row
+from runbook.store.chain import from_rows, rows_to_import, to_row
 from runbook.store.listing import HEADS, derive
 from runbook.store.postgres import access, claims, intake_log, migration
 from runbook.store.postgres.claims import EffectClaim
@@ -201,20 +201,7 @@ class PostgresStore(Session):
                 (incident_id,),
             ).fetchall()
             have = {row["seq"]: row["hash"] for row in existing}
-            fresh = []
-            for row in rows:
-                if row["seq"] in have:
-                    if have[row["seq"]] != row["hash"]:
-                        raise StoreError(
-                            _(
-                                "%(incident_id)s already exists in the destination with a "
-                                "different history (event #%(seq)s)",
-                                incident_id=incident_id,
-                                seq=row["seq"],
-                            )
-                        )
-                    continue
-                fresh.append({name: row[name] for name in _COLUMNS.split(", ")})
+            fresh = rows_to_import(incident_id, rows, have)
             with conn.cursor() as cursor:
                 cursor.executemany(
                     f"INSERT INTO events ({_COLUMNS}) VALUES (%(incident_id)s, %(seq)s, "

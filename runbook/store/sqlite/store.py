@@ -25,7 +25,7 @@ from runbook.i18n import _
 from runbook.model.events import Event
 from runbook.model.intake import IntakeRecord
 from runbook.store import intake
-from runbook.store.chain import COLUMNS, from_tuples, to_row
+from runbook.store.chain import COLUMNS, from_tuples, rows_to_import, to_row
 from runbook.store.claims import FileClaim, FileClaims
 from runbook.store.listing import HEADS
 from runbook.store.sqlite import incident_list
@@ -293,20 +293,7 @@ class SqliteStore:
                     "SELECT seq, hash FROM events WHERE incident_id = ?", (incident_id,)
                 ).fetchall()
             }
-            fresh = []
-            for row in rows:
-                if row["seq"] in have:
-                    if have[row["seq"]] != row["hash"]:
-                        raise StoreError(
-                            _(
-                                "%(incident_id)s already exists in the destination with a "
-                                "different history (event #%(seq)s)",
-                                incident_id=incident_id,
-                                seq=row["seq"],
-                            )
-                        )
-                    continue
-                fresh.append({name: row[name] for name in COLUMNS})
+            fresh = rows_to_import(incident_id, rows, have)
             self._db.executemany(
                 f"INSERT INTO events ({_COLUMNS}) VALUES "
                 f"({', '.join(':' + name for name in COLUMNS)})",
