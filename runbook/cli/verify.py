@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     "--head",
     "head_texts",
     multiple=True,
-    metavar="INC-XXXXXX#SEQ:HASH",
+    metavar="INCIDENT#SEQ:HASH",
     help=N_("Also compare with a chain head from an export or a notification's record line."),
 )
 @JSON

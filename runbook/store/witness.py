@@ -80,7 +80,7 @@ def parse_head(text: str) -> tuple[str, int, str]:
     if found is None:
         raise ValueError(
             _(
-                "%(text)r is not a chain head (INC-XXXXXX#SEQ:HASH, at least 12 hex digits)",
+                "%(text)r is not a chain head (INCIDENT#SEQ:HASH, at least 12 hex digits)",
                 text=text[:80],
             )
         )
